@@ -1,0 +1,146 @@
+/**
+ * createApp(deps): the Express 5 application, without listen (tests and main mount it).
+ * JSON in and out; XML accepted for diagram deploys; every error as problem+json.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import express, { type Request } from 'express';
+import { z } from 'zod';
+import { MAX_DIAGRAM_BYTES, ValidationError, type Logger, type Platform } from '../engine';
+import { authenticate, bearerToken, login, logout, requireRole } from './http/auth';
+import { errorHandler, sendProblem } from './http/error-handler';
+import { openApiDocument } from './openapi';
+import { rateLimit } from './http/rate-limit';
+import { CompleteTaskBody, DeployJsonBody, LoginBody, StartCaseBody, TaskListQuery, EscalationQuery } from './schemas';
+
+export interface AppDeps {
+  platform: Platform;
+  logger: Logger;
+  sessionHours: number;
+  /** Folder of the built browser app; served at `/` when it exists. */
+  uiDir?: string;
+}
+
+const idParam = z.string().min(1).max(200).regex(/^[A-Za-z0-9:_.-]+$/, 'contains characters that no id has');
+
+function param(req: Request, name: string): string {
+  const r = idParam.safeParse(req.params[name]);
+  if (!r.success) throw new ValidationError('INVALID_ID', `path parameter ${name}: ${r.error.issues[0].message}`);
+  return r.data;
+}
+
+export function createApp(deps: AppDeps) {
+  const { platform, logger } = deps;
+  const svc = platform.processService;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('query parser', 'simple');
+
+  app.use('/api', express.json({ limit: '512kb', type: ['application/json', 'application/*+json'] }));
+  app.use('/api/definitions', express.text({ limit: MAX_DIAGRAM_BYTES, type: ['application/xml', 'text/xml', 'application/bpmn+xml'] }));
+
+  app.get('/api/health', async (_req, res) => {
+    const up = await platform.isDatabaseUp();
+    res.status(up ? 200 : 503).json({ status: up ? 'ok' : 'degraded', database: up ? 'up' : 'down' });
+  });
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+
+  app.post('/api/auth/login', rateLimit({ windowMs: 60_000, max: 30 }), async (req, res) => {
+    const body = LoginBody.parse(req.body ?? {});
+    res.json(await login(platform.models, body.username, body.password, deps.sessionHours));
+  });
+
+  app.use('/api', authenticate(platform.models));
+
+  app.post('/api/auth/logout', async (req, res) => {
+    const token = bearerToken(req);
+    if (token) await logout(platform.models, token);
+    res.status(204).end();
+  });
+  app.get('/api/me', (req, res) => {
+    res.json(req.actor);
+  });
+
+  // ---- definitions (流程定义)
+  app.post('/api/definitions', requireRole('designer'), async (req, res) => {
+    let xml: string;
+    if (typeof req.body === 'string') xml = req.body;
+    else if (req.is('application/json')) xml = DeployJsonBody.parse(req.body).xml;
+    else throw new ValidationError('UNSUPPORTED_MEDIA_TYPE', 'send the diagram as application/xml, or JSON {"xml": "..."}');
+    const def = await svc.deploy(xml, req.actor!);
+    res.status(201).location(`/api/definitions/${encodeURIComponent(def.key)}/versions/${def.version}`).json(def);
+  });
+  app.get('/api/definitions', async (_req, res) => {
+    res.json(await svc.listDefinitions());
+  });
+  app.get('/api/definitions/:key', async (req, res) => {
+    const key = param(req, 'key');
+    const all = await svc.listDefinitions();
+    const entry = all.find((d) => d.key === key);
+    if (!entry) await svc.getDefinition(key); // throws the 404
+    res.json(entry);
+  });
+  app.get('/api/definitions/:key/versions', async (req, res) => {
+    const key = param(req, 'key');
+    const entry = (await svc.listDefinitions()).find((d) => d.key === key);
+    if (!entry) await svc.getDefinition(key);
+    res.json(entry.versions);
+  });
+  const versionOf = (req: Request) => {
+    const v = z.coerce.number().int().min(1).max(1_000_000).safeParse(req.params.version);
+    if (!v.success) throw new ValidationError('INVALID_VERSION', 'version must be a positive whole number');
+    return v.data;
+  };
+  app.get('/api/definitions/:key/versions/:version', async (req, res) => {
+    const { xml: _xml, ...rest } = await svc.getDefinition(param(req, 'key'), versionOf(req));
+    res.json(rest);
+  });
+  app.get('/api/definitions/:key/versions/:version/xml', async (req, res) => {
+    const d = await svc.getDefinition(param(req, 'key'), versionOf(req));
+    res.type('application/xml').send(d.xml);
+  });
+  app.get('/api/definitions/:key/xml', async (req, res) => {
+    const d = await svc.getDefinition(param(req, 'key'));
+    res.type('application/xml').send(d.xml);
+  });
+
+  // ---- cases (办件)
+  app.post('/api/cases', requireRole('clerk'), async (req, res) => {
+    const body = StartCaseBody.parse(req.body ?? {});
+    const c = await svc.startCase(body.definitionKey, body.variables, req.actor!, body.businessKey);
+    res.status(201).location(`/api/cases/${c.id}`).json(c);
+  });
+  app.get('/api/cases/:id', async (req, res) => {
+    res.json(await svc.getCase(param(req, 'id')));
+  });
+
+  // ---- tasks (待办)
+  app.get('/api/tasks', async (req, res) => {
+    const q = TaskListQuery.parse(req.query);
+    res.json(await svc.listTasks(req.actor!, q.filter, q.caseId));
+  });
+  app.post('/api/tasks/:id/complete', async (req, res) => {
+    const body = CompleteTaskBody.parse(req.body ?? {});
+    res.json(await svc.completeTask(param(req, 'id'), body.variables, req.actor!));
+  });
+
+  // ---- escalations (超时督办)
+  app.get('/api/escalations', requireRole('supervisor', 'designer'), async (req, res) => {
+    const q = EscalationQuery.parse(req.query);
+    res.json(await svc.listEscalations(q.status));
+  });
+
+  app.use('/api', (req, res) => sendProblem(res, 404, 'NO_SUCH_ENDPOINT', `no endpoint ${req.method} ${req.originalUrl.split('?')[0]}`));
+
+  if (deps.uiDir && existsSync(path.join(deps.uiDir, 'index.html'))) {
+    const ui = deps.uiDir;
+    app.use(express.static(ui, { index: 'index.html', maxAge: '1h' }));
+    app.get(/^\/(?!api\/).*/, (_req, res) => res.sendFile(path.join(ui, 'index.html')));
+  }
+  app.use((req, res) => sendProblem(res, 404, 'NOT_FOUND', `nothing at ${req.originalUrl.split('?')[0]}`));
+  app.use(errorHandler(logger));
+  return app;
+}

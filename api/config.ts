@@ -1,0 +1,62 @@
+/** Configuration of the API process, loaded once from the environment and validated. */
+import { z } from 'zod';
+import { defaultEmbeddedDataDir, type PlatformConfig } from '../engine';
+
+const Env = z.object({
+  /** HTTP port; 0 picks a free one. Default 3000. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Address to listen on. Default 127.0.0.1 (put a reverse proxy in front for the network). */
+  HOST: z.string().default('127.0.0.1'),
+  /** MongoDB URI with database name. Unset: the embedded FerretDB. */
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
+  /** Database name on the embedded FerretDB. */
+  DB_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'letters, digits, _ and - only').default('service_centre'),
+  /** Data folder of the embedded FerretDB. */
+  DATA_DIR: z.string().optional(),
+  /** Run Agenda job processing in this process too. Default true ("npm start" is one process). */
+  RUN_WORKERS: z.enum(['true', 'false']).default('true'),
+  /** Agenda poll interval, ms. Default 500 (a due timer fires within about a second). */
+  AGENDA_PROCESS_EVERY_MS: z.coerce.number().int().min(50).max(60_000).default(500),
+  /** Agenda lock lifetime, ms. Default 60 000 (a crashed worker's job is retaken after a minute). */
+  AGENDA_LOCK_LIFETIME_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  /** Password of the seeded demo users (seeded only into an empty user table). */
+  DEMO_PASSWORD: z.string().min(6).default('demo123'),
+  /** Session lifetime, hours. Default 12 (one working day and a bit). */
+  SESSION_HOURS: z.coerce.number().min(0.01).max(720).default(12),
+  /** pino level. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface ApiConfig {
+  port: number;
+  host: string;
+  runWorkers: boolean;
+  demoPassword: string;
+  sessionHours: number;
+  logLevel: string;
+  platform: PlatformConfig;
+}
+
+/** @throws Error naming every bad variable */
+export function loadConfig(env: NodeJS.ProcessEnv): ApiConfig {
+  const r = Env.safeParse(env);
+  if (!r.success) {
+    throw new Error(`invalid configuration: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const e = r.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    runWorkers: e.RUN_WORKERS === 'true',
+    demoPassword: e.DEMO_PASSWORD,
+    sessionHours: e.SESSION_HOURS,
+    logLevel: e.LOG_LEVEL,
+    platform: {
+      mongodbUri: e.MONGODB_URI,
+      dbName: e.DB_NAME,
+      embeddedDataDir: e.DATA_DIR ?? defaultEmbeddedDataDir(),
+      agendaProcessEveryMs: e.AGENDA_PROCESS_EVERY_MS,
+      agendaLockLifetimeMs: e.AGENDA_LOCK_LIFETIME_MS,
+    },
+  };
+}

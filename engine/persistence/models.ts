@@ -1,0 +1,187 @@
+/**
+ * Mongoose models. Written to the subset MongoDB and FerretDB 1.24 share (DESIGN.md §2):
+ * no transactions, no TTL/partial/sparse indexes, no keys with `.` or `$`, engine state kept
+ * as a JSON string. Whatever must happen once is claimed by an insert on a unique `_id`.
+ */
+import mongoose, { Schema, type Connection } from 'mongoose';
+
+const opts = { versionKey: false, minimize: false } as const;
+
+/** An immutable deployed diagram version. `_id` = `${key}:${version}` — the insert claims the version. */
+const definitionSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    key: { type: String, required: true },
+    version: { type: Number, required: true },
+    name: { type: String, required: true },
+    processId: { type: String, required: true },
+    xml: { type: String, required: true },
+    sha256: { type: String, required: true },
+    deployedAt: { type: Date, required: true },
+    deployedBy: { type: String, required: true },
+    caseCategory: String,
+    itemCode: String,
+    orgLevel: String,
+    /** User task metadata by element id (stored as an array: element ids may hold any character). */
+    userTasks: { type: [Schema.Types.Mixed], default: [] },
+  },
+  { ...opts, collection: 'definitions' },
+);
+definitionSchema.index({ key: 1, version: -1 });
+
+/** A case (办件) = one process instance. `headRevision` may lag the revisions series. */
+const instanceSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    definitionId: { type: String, required: true },
+    definitionKey: { type: String, required: true },
+    definitionVersion: { type: Number, required: true },
+    name: String,
+    businessKey: String,
+    status: { type: String, required: true },
+    headRevision: { type: Number, required: true },
+    variables: { type: Schema.Types.Mixed, default: {} },
+    activeElements: { type: [String], default: [] },
+    startedAt: { type: Date, required: true },
+    startedBy: { type: String, required: true },
+    endedAt: Date,
+    updatedAt: Date,
+  },
+  { ...opts, collection: 'instances' },
+);
+instanceSchema.index({ status: 1, startedAt: -1 });
+instanceSchema.index({ definitionKey: 1, startedAt: -1 });
+
+/**
+ * One revision of an instance's engine state. `_id` = `${instanceId}:${revision}`: inserting
+ * revision n+1 is the optimistic-concurrency claim (DESIGN.md §3). Holds everything the
+ * command changed, so one atomic insert records state, history and effects together.
+ */
+const revisionSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    instanceId: { type: String, required: true },
+    revision: { type: Number, required: true },
+    command: { type: Schema.Types.Mixed, required: true },
+    actor: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    /** bpmn-engine state as JSON text (nested arrays and odd keys break documents otherwise). */
+    state: { type: String, required: true },
+    engineVersion: { type: String, required: true },
+    status: { type: String, required: true },
+    /** History events produced by this command, JSON text. */
+    events: { type: String, required: true },
+    /** Open user tasks after this command, JSON text. */
+    openTasks: { type: String, required: true },
+    /** Escalations raised by this command, JSON text. */
+    escalations: { type: String, required: true },
+    variables: { type: String, required: true },
+    /** Timers the engine waits on after this command, JSON text. */
+    timers: { type: String, default: '[]' },
+    /** Element ids waiting after this command, JSON text. */
+    activeElements: { type: String, default: '[]' },
+    /** Engine error message when the command failed the instance. */
+    error: String,
+    /** False until the read models (tasks, instance, escalations) reflect this revision. */
+    projected: { type: Boolean, required: true },
+  },
+  { ...opts, collection: 'revisions' },
+);
+revisionSchema.index({ instanceId: 1, revision: -1 });
+revisionSchema.index({ projected: 1 });
+
+/** Read model of user tasks. `_id` = `${instanceId}:${executionId}`. */
+const taskSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    instanceId: { type: String, required: true },
+    executionId: { type: String, required: true },
+    elementId: { type: String, required: true },
+    name: String,
+    definitionKey: String,
+    candidateGroups: { type: [String], default: [] },
+    candidateUsers: { type: [String], default: [] },
+    assignee: String,
+    dueDate: Date,
+    formKey: String,
+    timeLimit: String,
+    window: String,
+    orgLevel: String,
+    status: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    completedAt: Date,
+    completedBy: String,
+    revision: { type: Number, required: true },
+  },
+  { ...opts, collection: 'tasks' },
+);
+taskSchema.index({ status: 1, candidateGroups: 1 });
+taskSchema.index({ status: 1, assignee: 1 });
+taskSchema.index({ instanceId: 1 });
+
+/** A deadline breach raised for supervision (督办). `_id` = `${instanceId}:${executionId}`. */
+const escalationSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    instanceId: { type: String, required: true },
+    definitionKey: String,
+    escalationCode: String,
+    escalationName: String,
+    elementId: String,
+    /** The step the deadline belonged to (the task the boundary timer is attached to). */
+    taskElementId: String,
+    taskName: String,
+    raisedAt: { type: Date, required: true },
+    status: { type: String, required: true },
+    revision: Number,
+  },
+  { ...opts, collection: 'escalations' },
+);
+escalationSchema.index({ status: 1, raisedAt: -1 });
+escalationSchema.index({ instanceId: 1 });
+
+const userSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    displayName: { type: String, required: true },
+    passwordHash: { type: String, required: true },
+    roles: { type: [String], default: [] },
+    groups: { type: [String], default: [] },
+    orgUnit: String,
+  },
+  { ...opts, collection: 'users' },
+);
+
+/** Login sessions; `_id` is the SHA-256 of the bearer token (the token itself is never stored). */
+const sessionSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    username: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { ...opts, collection: 'sessions' },
+);
+
+export function createModels(conn: Connection = mongoose.connection) {
+  return {
+    Definition: conn.model('Definition', definitionSchema),
+    Instance: conn.model('Instance', instanceSchema),
+    Revision: conn.model('Revision', revisionSchema),
+    Task: conn.model('Task', taskSchema),
+    Escalation: conn.model('Escalation', escalationSchema),
+    User: conn.model('User', userSchema),
+    Session: conn.model('Session', sessionSchema),
+  };
+}
+export type Models = ReturnType<typeof createModels>;
+
+/** Creates every index explicitly and waits for it (autoIndex is off: FerretDB fails silently under it). */
+export async function ensureIndexes(models: Models): Promise<void> {
+  for (const model of Object.values(models)) await model.createIndexes();
+}
+
+/** True for a duplicate-key error (E11000) from MongoDB or FerretDB. */
+export function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: number }).code === 11000;
+}

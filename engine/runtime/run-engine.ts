@@ -1,0 +1,236 @@
+/**
+ * One command's run of bpmn-engine: recover (or create) → resume → apply → settle → collect.
+ * Pure with respect to persistence: it returns what happened; `command-runner.ts` stores it.
+ */
+import { EventEmitter } from 'node:events';
+import { createEngine } from './engine-factory';
+import type { HistoryEvent } from '../domain/types';
+
+/** A user task waiting in the engine. */
+export interface WaitingTask {
+  elementId: string;
+  executionId: string;
+  name?: string;
+  createdAt: string;
+}
+
+export interface EscalationRaised {
+  executionId: string;
+  elementId: string;
+  /** Id of the `bpmn:escalation` element thrown. */
+  escalationRef?: string;
+  escalationCode?: string;
+  escalationName?: string;
+  /** For an escalation reached from a boundary event: the activity it is attached to. */
+  attachedToId?: string;
+  at: string;
+}
+
+export interface PendingTimer {
+  elementId: string;
+  executionId: string;
+  expireAt: string;
+  attachedToId?: string;
+}
+
+export interface RunResult {
+  state: string;
+  status: 'running' | 'completed' | 'failed';
+  error?: string;
+  events: HistoryEvent[];
+  openTasks: WaitingTask[];
+  timers: PendingTimer[];
+  newTimers: PendingTimer[];
+  escalations: EscalationRaised[];
+  variables: Record<string, unknown>;
+  /** Element ids that are active (waiting) after the command. */
+  activeElements: string[];
+  /** False when the command changed nothing (e.g. a timer job found nothing due). */
+  changed: boolean;
+}
+
+export interface ApplyContext {
+  execution: any;
+  /** Signals (completes) a waiting user task; throws if it is not waiting. */
+  signalTask(executionId: string, variables: Record<string, unknown>): void;
+  isWaiting(executionId: string): boolean;
+}
+
+const RECORDED = new Set(['activity.start', 'activity.wait', 'activity.end', 'activity.timer', 'activity.timeout', 'activity.escalate', 'activity.discard']);
+const QUIET_TYPES = new Set(['bpmn:SequenceFlow']);
+
+/**
+ * Process variables live in each process's environment (not the engine's): task completions
+ * write there. Merged over the engine-level variables the case started with.
+ */
+function processVariables(state: any): Record<string, unknown> {
+  const vars: Record<string, unknown> = { ...(state?.environment?.variables ?? {}) };
+  for (const def of state?.definitions ?? []) {
+    Object.assign(vars, def?.environment?.variables ?? {});
+    for (const proc of def?.execution?.processes ?? []) Object.assign(vars, proc?.environment?.variables ?? {});
+  }
+  return vars;
+}
+
+/** Waits until the engine has nothing queued: due timers fired, no pending immediates. */
+async function settle(engine: any, timers: { pending: number }): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    await new Promise((r) => setImmediate(r));
+    if (timers.pending === 0 && engine.state !== 'running') return;
+    if (timers.pending === 0 && i > 3) return;
+  }
+}
+
+/**
+ * Runs the engine for one command. `previous` is the last revision's view (null for a start).
+ * @throws whatever `apply` throws (e.g. ConflictError when the task is no longer waiting).
+ */
+export async function runEngine(opts: {
+  name: string;
+  source?: string;
+  state?: string;
+  variables?: Record<string, unknown>;
+  previous: { openTasks: WaitingTask[]; timers: PendingTimer[] } | null;
+  now: () => Date;
+  apply?: (ctx: ApplyContext) => void | Promise<void>;
+}): Promise<RunResult> {
+  const { engine, timers } = createEngine(opts.name, opts.source);
+  const listener = new EventEmitter();
+  const raw: { key: string; api: any }[] = [];
+  for (const key of [...RECORDED, 'process.end']) {
+    listener.on(key, (api: any) => raw.push({ key, api }));
+  }
+  let ended = false;
+  let failed: Error | undefined;
+  engine.once('end', () => {
+    ended = true;
+  });
+  engine.once('error', (err: Error) => {
+    failed = err;
+  });
+
+  let execution: any;
+  if (opts.state) {
+    engine.recover(JSON.parse(opts.state));
+    execution = await engine.resume({ listener });
+  } else {
+    execution = await engine.execute({ listener, variables: { ...(opts.variables ?? {}) } });
+  }
+  await settle(engine, timers);
+
+  const waitingIds = () => {
+    const ids = new Set<string>();
+    for (const api of execution.getPostponed()) {
+      ids.add(api.executionId);
+      for (const sub of api.getPostponed?.() ?? []) ids.add(sub.executionId);
+    }
+    return ids;
+  };
+  // Waits re-emitted on resume: every user task waiting now, after resume.
+  const waitsByExec = new Map<string, any>();
+  for (const { key, api } of raw) if (key === 'activity.wait') waitsByExec.set(api.executionId, api);
+
+  if (opts.apply && !ended && !failed) {
+    await opts.apply({
+      execution,
+      isWaiting: (executionId) => waitingIds().has(executionId),
+      signalTask(executionId, variables) {
+        const api = waitsByExec.get(executionId);
+        if (!api || !waitingIds().has(executionId)) throw new Error(`task execution ${executionId} is not waiting`);
+        execution.signal({ id: api.id, executionId, variables });
+      },
+    });
+    await settle(engine, timers);
+  }
+
+  const at = () => opts.now().toISOString();
+  const prevOpen = new Map((opts.previous?.openTasks ?? []).map((t) => [t.executionId, t]));
+  const prevTimers = new Map((opts.previous?.timers ?? []).map((t) => [t.executionId, t]));
+
+  const events: HistoryEvent[] = [];
+  const escalations: EscalationRaised[] = [];
+  const open = new Map(prevOpen);
+  const timerMap = new Map(prevTimers);
+  const newTimers: PendingTimer[] = [];
+  let meaningful = !opts.previous;
+
+  for (const { key, api } of raw) {
+    const content = api.content ?? {};
+    const executionId: string = api.executionId ?? content.executionId;
+    const elementType: string = api.type ?? content.type;
+    if (QUIET_TYPES.has(elementType) || elementType === 'bpmn:Process') continue;
+    const isReplay = (key === 'activity.wait' && prevOpen.has(executionId)) || (key === 'activity.timer' && prevTimers.has(executionId));
+    if (isReplay) continue;
+    if (key === 'activity.start' && (prevOpen.has(executionId) || prevTimers.has(executionId))) continue;
+    if (key === 'process.end') {
+      meaningful = true;
+      continue;
+    }
+    const ev: HistoryEvent = {
+      type: key as HistoryEvent['type'],
+      elementId: api.id,
+      elementType,
+      name: api.name ?? content.name,
+      executionId,
+      at: at(),
+    };
+    if (key === 'activity.wait' && elementType === 'bpmn:UserTask') {
+      open.set(executionId, { elementId: api.id, executionId, name: api.name, createdAt: ev.at });
+    }
+    if (key === 'activity.timer') {
+      const expireAt = content.expireAt ? new Date(content.expireAt).toISOString() : undefined;
+      ev.expireAt = expireAt;
+      if (expireAt) {
+        const t: PendingTimer = { elementId: api.id, executionId, expireAt, attachedToId: content.attachedTo };
+        timerMap.set(executionId, t);
+        newTimers.push(t);
+      }
+    }
+    if (key === 'activity.end' || key === 'activity.discard') {
+      open.delete(executionId);
+      for (const [id, t] of timerMap) if (id === executionId || t.elementId === api.id) timerMap.delete(id);
+      meaningful = true;
+    }
+    if (key === 'activity.timeout') meaningful = true;
+    if (key === 'activity.escalate') {
+      const esc = content.escalation ?? content.message ?? {};
+      escalations.push({
+        executionId,
+        elementId: api.id,
+        escalationRef: esc.id,
+        escalationCode: esc.escalationCode ?? esc.code,
+        escalationName: esc.name,
+        at: ev.at,
+      });
+      meaningful = true;
+    }
+    if (key === 'activity.start' || key === 'activity.wait') meaningful = true;
+    events.push(ev);
+  }
+
+  // Keep only what the engine really still waits on.
+  const stillWaiting = ended || failed ? new Set<string>() : waitingIds();
+  const postponedElements = new Set<string>();
+  if (!ended && !failed) for (const api of execution.getPostponed()) postponedElements.add(api.id);
+  for (const [id, t] of open) if (!stillWaiting.has(id) && !postponedElements.has(t.elementId)) open.delete(id);
+  for (const [id, t] of timerMap) if (!postponedElements.has(t.elementId)) timerMap.delete(id);
+
+  const rawState = await engine.getState();
+  const state = JSON.stringify(rawState);
+  const variables = processVariables(rawState);
+  engine.stop();
+
+  return {
+    state,
+    status: failed ? 'failed' : ended ? 'completed' : 'running',
+    error: failed?.message,
+    events,
+    openTasks: [...open.values()],
+    timers: [...timerMap.values()],
+    newTimers,
+    escalations,
+    variables,
+    activeElements: [...postponedElements],
+    changed: meaningful || !!failed || ended,
+  };
+}

@@ -1,0 +1,276 @@
+/**
+ * Deploy-time validation of a BPMN diagram (DESIGN.md §5). A diagram is refused, with the
+ * reason, when it is not well-formed, parses with warnings (bpmn-moddle then silently drops
+ * elements and the engine stalls), has no single executable process, uses an element the
+ * engine cannot run or that would run code (script tasks), needs an inclusive join (not
+ * implemented by bpmn-engine, bpmn-elements#46), or carries an expression or timer value
+ * that does not parse.
+ */
+import { BpmnModdle } from 'bpmn-moddle';
+import { parse as parseIsoDuration } from 'iso8601-duration';
+import { BusinessRuleError, ValidationError } from '../domain/errors';
+import type { UserTaskMeta } from '../domain/types';
+import { moddleOptions } from './moddle';
+import { hasExpression, validateExpressionSyntax } from './expressions';
+
+/** Largest diagram accepted, in bytes. */
+export const MAX_DIAGRAM_BYTES = 2 * 1024 * 1024;
+/** Most flow elements in one diagram. */
+export const MAX_FLOW_ELEMENTS = 2000;
+
+const SUPPORTED = new Set([
+  'bpmn:StartEvent',
+  'bpmn:EndEvent',
+  'bpmn:IntermediateCatchEvent',
+  'bpmn:IntermediateThrowEvent',
+  'bpmn:BoundaryEvent',
+  'bpmn:UserTask',
+  'bpmn:ManualTask',
+  'bpmn:ReceiveTask',
+  'bpmn:Task',
+  'bpmn:ExclusiveGateway',
+  'bpmn:ParallelGateway',
+  'bpmn:InclusiveGateway',
+  'bpmn:EventBasedGateway',
+  'bpmn:SubProcess',
+  'bpmn:SequenceFlow',
+  'bpmn:DataObject',
+  'bpmn:DataObjectReference',
+  'bpmn:DataStoreReference',
+]);
+const SUPPORTED_EVENT_DEFINITIONS = new Set([
+  'bpmn:TimerEventDefinition',
+  'bpmn:MessageEventDefinition',
+  'bpmn:SignalEventDefinition',
+  'bpmn:EscalationEventDefinition',
+  'bpmn:ErrorEventDefinition',
+  'bpmn:TerminateEventDefinition',
+]);
+
+export interface ValidatedDefinition {
+  processId: string;
+  name: string;
+  caseCategory?: string;
+  itemCode?: string;
+  orgLevel?: string;
+  userTasks: UserTaskMeta[];
+  /** For escalation throw events reached from a boundary event: the step it guards. */
+  escalationSources: { elementId: string; taskElementId: string; taskName?: string }[];
+  /** Top-level `bpmn:escalation` elements: id → code and name (bpmn-elements passes only the id). */
+  escalations: { id: string; code?: string; name?: string }[];
+}
+
+interface Problem {
+  elementId?: string;
+  message: string;
+}
+
+function splitList(v: unknown): string[] {
+  return typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : [];
+}
+
+function checkExpressionText(problems: Problem[], elementId: string, what: string, text: unknown) {
+  if (typeof text !== 'string' || !hasExpression(text)) return;
+  try {
+    validateExpressionSyntax(text);
+  } catch (err) {
+    problems.push({ elementId, message: `${what}: ${(err as Error).message}` });
+  }
+}
+
+function checkTimerValue(problems: Problem[], elementId: string, kind: string, body: unknown) {
+  if (typeof body !== 'string' || !body.trim()) {
+    problems.push({ elementId, message: `timer ${kind} is empty` });
+    return;
+  }
+  const text = body.trim();
+  if (hasExpression(text)) return checkExpressionText(problems, elementId, `timer ${kind}`, text);
+  if (kind === 'timeDuration') {
+    try {
+      parseIsoDuration(text);
+    } catch {
+      problems.push({ elementId, message: `timer duration "${text}" is not an ISO-8601 duration such as PT5S or P3D` });
+    }
+  } else if (kind === 'timeDate') {
+    if (Number.isNaN(Date.parse(text))) problems.push({ elementId, message: `timer date "${text}" is not an ISO-8601 date-time` });
+  } else if (kind === 'timeCycle') {
+    if (!/^R\d*\/.+/.test(text)) problems.push({ elementId, message: `timer cycle "${text}" is not an ISO-8601 repeating interval such as R3/PT10M` });
+  }
+}
+
+/**
+ * Parses and validates `xml`.
+ * @throws ValidationError (BPMN_TOO_LARGE, BPMN_MALFORMED) for input that is not a BPMN document
+ * @throws BusinessRuleError (BPMN_WARNINGS, NO_EXECUTABLE_PROCESS, SCRIPT_TASK_REFUSED,
+ *   UNSUPPORTED_ELEMENT, INCLUSIVE_JOIN_UNSUPPORTED, INVALID_EXPRESSION) for a diagram we will not run
+ */
+export async function validateDefinition(xml: string): Promise<ValidatedDefinition> {
+  if (Buffer.byteLength(xml, 'utf8') > MAX_DIAGRAM_BYTES) {
+    throw new ValidationError('BPMN_TOO_LARGE', `diagram is larger than ${MAX_DIAGRAM_BYTES} bytes`);
+  }
+  if (!xml.trim().startsWith('<')) throw new ValidationError('BPMN_MALFORMED', 'body is not an XML document');
+  const moddle = new BpmnModdle(moddleOptions as any);
+  let parsed: any;
+  try {
+    parsed = await moddle.fromXML(xml, 'bpmn:Definitions');
+  } catch (err) {
+    throw new ValidationError('BPMN_MALFORMED', `diagram is not well-formed BPMN 2.0 XML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const warnings: any[] = parsed.warnings ?? [];
+  if (warnings.length) {
+    throw new BusinessRuleError('BPMN_WARNINGS', `diagram has ${warnings.length} parse warning(s); elements would be dropped: ${warnings.slice(0, 5).map((w) => w.message).join('; ')}`, {
+      warnings: warnings.slice(0, 20).map((w) => String(w.message)),
+    });
+  }
+  const definitions = parsed.rootElement;
+  const processes = (definitions.rootElements ?? []).filter((e: any) => e.$type === 'bpmn:Process');
+  const executable = processes.filter((p: any) => p.isExecutable);
+  if (executable.length === 0) {
+    throw new BusinessRuleError('NO_EXECUTABLE_PROCESS', 'diagram has no executable process (set isExecutable="true" on the process)');
+  }
+  if (executable.length > 1) {
+    throw new BusinessRuleError('MULTIPLE_EXECUTABLE_PROCESSES', `diagram has ${executable.length} executable processes; deploy one per file`);
+  }
+  const proc = executable[0];
+  const problems: Problem[] = [];
+  const userTasks: UserTaskMeta[] = [];
+  const boundaryToTask = new Map<string, { id: string; name?: string }>();
+  const incomingCount = new Map<string, number>();
+  const outgoing = new Map<string, string[]>();
+  let count = 0;
+
+  const walk = (container: any) => {
+    for (const el of container.flowElements ?? []) {
+      count++;
+      const type: string = el.$type;
+      if (type === 'bpmn:SequenceFlow') {
+        incomingCount.set(el.targetRef?.id, (incomingCount.get(el.targetRef?.id) ?? 0) + 1);
+        outgoing.set(el.sourceRef?.id, [...(outgoing.get(el.sourceRef?.id) ?? []), el.targetRef?.id]);
+        const cond = el.conditionExpression;
+        if (cond) {
+          const lang = cond.language?.toLowerCase();
+          if (lang && lang !== 'juel' && lang !== 'expression') {
+            problems.push({ elementId: el.id, message: `condition language "${cond.language}" is not supported (no scripts run on this platform); use a \${…} expression` });
+          } else {
+            const body = String(cond.body ?? '').trim();
+            if (!/^\$\{[\s\S]*\}$/.test(body)) {
+              problems.push({ elementId: el.id, message: `condition "${body.slice(0, 80)}" must be a single \${…} expression (plain text would always be true)` });
+            } else checkExpressionText(problems, el.id, 'condition', body);
+          }
+        }
+        continue;
+      }
+      if (type === 'bpmn:ScriptTask') {
+        problems.push({ elementId: el.id, message: 'script tasks are refused: diagrams never run code on this platform' });
+        continue;
+      }
+      if (!SUPPORTED.has(type)) {
+        problems.push({ elementId: el.id, message: `${type.replace('bpmn:', '')} is not supported by the engine` });
+        continue;
+      }
+      if (el.loopCharacteristics?.$type === 'bpmn:StandardLoopCharacteristics') {
+        problems.push({ elementId: el.id, message: 'standard loops are not supported; use multi-instance' });
+      }
+      for (const def of el.eventDefinitions ?? []) {
+        if (!SUPPORTED_EVENT_DEFINITIONS.has(def.$type)) {
+          problems.push({ elementId: el.id, message: `${def.$type.replace('bpmn:', '')} is not supported by the engine` });
+        }
+        if (def.$type === 'bpmn:TimerEventDefinition') {
+          const kinds = ['timeDuration', 'timeDate', 'timeCycle'].filter((k) => def[k]);
+          if (kinds.length !== 1) problems.push({ elementId: el.id, message: 'a timer needs exactly one of timeDuration, timeDate, timeCycle' });
+          for (const k of kinds) checkTimerValue(problems, el.id, k, def[k].body);
+          if (kinds.includes('timeCycle') && !(type === 'bpmn:BoundaryEvent' && el.cancelActivity === false)) {
+            problems.push({ elementId: el.id, message: 'cycle timers repeat only on non-interrupting boundary events' });
+          }
+        }
+      }
+      if (type === 'bpmn:BoundaryEvent' && el.attachedToRef) {
+        boundaryToTask.set(el.id, { id: el.attachedToRef.id, name: el.attachedToRef.name });
+      }
+      if (type === 'bpmn:UserTask') {
+        for (const [what, v] of [
+          ['assignee', el.assignee],
+          ['candidateGroups', el.candidateGroups],
+          ['candidateUsers', el.candidateUsers],
+          ['dueDate', el.dueDate],
+        ] as const) {
+          checkExpressionText(problems, el.id, what, v);
+        }
+        userTasks.push({
+          elementId: el.id,
+          name: el.name ?? el.id,
+          candidateGroups: splitList(el.candidateGroups),
+          candidateUsers: splitList(el.candidateUsers),
+          assignee: el.assignee || undefined,
+          dueDate: el.dueDate || undefined,
+          formKey: el.formKey || undefined,
+          timeLimit: el.timeLimit || undefined,
+          window: el.window || undefined,
+          orgLevel: el.orgLevel || undefined,
+          stepKind: el.stepKind || undefined,
+        });
+      }
+      if (type === 'bpmn:SubProcess') walk(el);
+    }
+  };
+  walk(proc);
+  for (const el of proc.flowElements ?? []) {
+    if (el.$type === 'bpmn:InclusiveGateway' && (incomingCount.get(el.id) ?? 0) > 1) {
+      problems.push({ elementId: el.id, message: 'inclusive gateway joins are not supported by the engine; join with a parallel gateway' });
+    }
+  }
+  if (count > MAX_FLOW_ELEMENTS) problems.push({ message: `diagram has ${count} elements; the limit is ${MAX_FLOW_ELEMENTS}` });
+  if (!(proc.flowElements ?? []).some((e: any) => e.$type === 'bpmn:StartEvent')) problems.push({ elementId: proc.id, message: 'process has no start event' });
+
+  if (problems.length) {
+    const first = problems[0];
+    const code = first.message.startsWith('script tasks')
+      ? 'SCRIPT_TASK_REFUSED'
+      : first.message.includes('inclusive gateway joins')
+        ? 'INCLUSIVE_JOIN_UNSUPPORTED'
+        : first.message.includes('not supported by the engine')
+          ? 'UNSUPPORTED_ELEMENT'
+          : 'INVALID_DIAGRAM';
+    throw new BusinessRuleError(
+      code,
+      problems
+        .slice(0, 10)
+        .map((p) => (p.elementId ? `${p.elementId}: ${p.message}` : p.message))
+        .join('; '),
+      { problems: problems.slice(0, 50) },
+    );
+  }
+
+  // Escalation throw events reached (directly or through plain flow nodes) from a boundary event.
+  const escalationSources: ValidatedDefinition['escalationSources'] = [];
+  for (const [boundaryId, task] of boundaryToTask) {
+    const seen = new Set<string>();
+    const queue = [...(outgoing.get(boundaryId) ?? [])];
+    while (queue.length) {
+      const id = queue.shift()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const el = (proc.flowElements ?? []).find((e: any) => e.id === id);
+      if (!el) continue;
+      if ((el.eventDefinitions ?? []).some((d: any) => d.$type === 'bpmn:EscalationEventDefinition')) {
+        escalationSources.push({ elementId: id, taskElementId: task.id, taskName: task.name });
+      }
+      if (seen.size < 50) queue.push(...(outgoing.get(id) ?? []));
+    }
+  }
+
+  const escalations = (definitions.rootElements ?? [])
+    .filter((e: any) => e.$type === 'bpmn:Escalation')
+    .map((e: any) => ({ id: e.id, code: e.escalationCode || undefined, name: e.name || undefined }));
+
+  return {
+    escalations,
+    processId: proc.id,
+    name: proc.name ?? proc.id,
+    caseCategory: proc.caseCategory,
+    itemCode: proc.itemCode,
+    orgLevel: proc.orgLevel,
+    userTasks,
+    escalationSources,
+  };
+}

@@ -1,0 +1,533 @@
+/**
+ * The engine's use cases: deploy, start a case, complete a task, fire a timer, read cases,
+ * tasks and escalations. Every state change is a command over persisted state (DESIGN.md §3):
+ * load the latest revision → recover → apply → settle → insert revision n+1. The insert on a
+ * unique `_id` is the concurrency claim on FerretDB and MongoDB alike: a duplicate key means
+ * another process moved the instance first, so the command reloads and retries, or answers a
+ * conflict when it no longer applies.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
+import type { Actor, Clock, DefinitionSummary, HistoryEvent, Logger, UserTaskMeta } from '../domain/types';
+import { isDuplicateKey, type Models } from '../persistence/models';
+import { ENGINE_VERSION, RESERVED_VARIABLE_NAMES } from '../runtime/engine-factory';
+import { evaluate, hasExpression } from '../runtime/expressions';
+import { runEngine, type EscalationRaised, type PendingTimer, type RunResult, type WaitingTask } from '../runtime/run-engine';
+import { validateDefinition } from '../runtime/validate-definition';
+import type { TimerScheduler } from '../timers/timer-port';
+import { KeyedMutex } from './keyed-mutex';
+
+/** How many times a command reloads and retries after losing a revision race. */
+const MAX_COMMAND_ATTEMPTS = 5;
+/** Largest JSON size of the variables of one request, in bytes. */
+export const MAX_VARIABLES_BYTES = 256 * 1024;
+
+export interface ProcessServiceDeps {
+  models: Models;
+  timers: TimerScheduler;
+  clock: Clock;
+  logger: Logger;
+}
+
+interface EscalationSource {
+  elementId: string;
+  taskElementId: string;
+  taskName?: string;
+}
+
+/** Refuses variable names the engine overwrites or that documents cannot hold. */
+export function checkVariables(vars: Record<string, unknown>): void {
+  const size = Buffer.byteLength(JSON.stringify(vars));
+  if (size > MAX_VARIABLES_BYTES) throw new ValidationError('VARIABLES_TOO_LARGE', `variables are ${size} bytes; the limit is ${MAX_VARIABLES_BYTES}`);
+  for (const name of Object.keys(vars)) {
+    if (RESERVED_VARIABLE_NAMES.has(name)) throw new ValidationError('RESERVED_VARIABLE', `variable name "${name}" is reserved by the engine`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) {
+      throw new ValidationError('INVALID_VARIABLE_NAME', `variable name "${name}" must start with a letter or _ and contain only letters, digits and _ (at most 64)`);
+    }
+  }
+}
+
+function canWorkOn(actor: Actor, task: { candidateGroups: string[]; candidateUsers: string[]; assignee?: string | null }): boolean {
+  if (actor.roles.includes('admin')) return true;
+  if (task.assignee) return task.assignee === actor.username;
+  if (task.candidateUsers.includes(actor.username)) return true;
+  if (task.candidateGroups.some((g) => actor.groups.includes(g))) return true;
+  return task.candidateGroups.length === 0 && task.candidateUsers.length === 0;
+}
+
+export class ProcessService {
+  private readonly mutex = new KeyedMutex();
+  private readonly definitionCache = new Map<string, any>();
+
+  constructor(private readonly deps: ProcessServiceDeps) {}
+
+  // ---------------------------------------------------------------- definitions
+
+  /**
+   * Validates and stores `xml` as the next immutable version of its process id (the key).
+   * @throws ValidationError / BusinessRuleError from `validateDefinition`
+   */
+  async deploy(xml: string, actor: Actor): Promise<DefinitionSummary> {
+    const v = await validateDefinition(xml);
+    const { Definition } = this.deps.models;
+    const latest = await Definition.findOne({ key: v.processId }).sort({ version: -1 }).lean();
+    let version = (latest?.version ?? 0) + 1;
+    const sha256 = createHash('sha256').update(xml).digest('hex');
+    for (let attempt = 0; attempt < 20; attempt++, version++) {
+      const doc = {
+        _id: `${v.processId}:${version}`,
+        key: v.processId,
+        version,
+        name: v.name,
+        processId: v.processId,
+        xml,
+        sha256,
+        deployedAt: this.deps.clock.now(),
+        deployedBy: actor.username,
+        caseCategory: v.caseCategory,
+        itemCode: v.itemCode,
+        orgLevel: v.orgLevel,
+        userTasks: [...v.userTasks, { escalationSources: v.escalationSources, escalations: v.escalations }],
+      };
+      try {
+        await Definition.create(doc);
+        this.deps.logger.info({ key: doc.key, version }, 'definition deployed');
+        return this.summary(doc);
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+    }
+    throw new ConflictError('DEPLOY_CONTENDED', `could not claim a version number for ${v.processId}`);
+  }
+
+  private summary(d: any): DefinitionSummary {
+    return {
+      id: d._id,
+      key: d.key,
+      version: d.version,
+      name: d.name,
+      processId: d.processId,
+      deployedAt: d.deployedAt,
+      deployedBy: d.deployedBy,
+      sha256: d.sha256,
+      caseCategory: d.caseCategory ?? undefined,
+      itemCode: d.itemCode ?? undefined,
+      orgLevel: d.orgLevel ?? undefined,
+    };
+  }
+
+  /** Every key with its versions, newest first. */
+  async listDefinitions() {
+    const docs = await this.deps.models.Definition.find({}, { xml: 0 }).sort({ key: 1, version: -1 }).lean();
+    const byKey = new Map<string, any>();
+    for (const d of docs) {
+      let entry = byKey.get(d.key);
+      if (!entry) {
+        entry = { key: d.key, name: d.name, latestVersion: d.version, caseCategory: d.caseCategory ?? undefined, versions: [] };
+        byKey.set(d.key, entry);
+      }
+      entry.versions.push({ version: d.version, name: d.name, deployedAt: d.deployedAt, deployedBy: d.deployedBy, sha256: d.sha256 });
+    }
+    return [...byKey.values()];
+  }
+
+  /** One version (latest when `version` is omitted), including its XML. @throws NotFoundError */
+  async getDefinition(key: string, version?: number) {
+    const { Definition } = this.deps.models;
+    const d = version ? await Definition.findById(`${key}:${version}`).lean() : await Definition.findOne({ key }).sort({ version: -1 }).lean();
+    if (!d) throw new NotFoundError('DEFINITION_NOT_FOUND', version ? `definition ${key} version ${version} does not exist` : `definition ${key} does not exist`);
+    return { ...this.summary(d), xml: d.xml as string, userTasks: this.taskMetas(d) };
+  }
+
+  private taskMetas(d: any): UserTaskMeta[] {
+    return (d.userTasks ?? []).filter((t: any) => t.elementId);
+  }
+
+  private escalationSources(d: any): EscalationSource[] {
+    return (d.userTasks ?? []).find((t: any) => t.escalationSources)?.escalationSources ?? [];
+  }
+
+  private async loadDefinitionById(id: string) {
+    let d = this.definitionCache.get(id);
+    if (!d) {
+      d = await this.deps.models.Definition.findById(id).lean();
+      if (!d) throw new NotFoundError('DEFINITION_NOT_FOUND', `definition ${id} does not exist`);
+      this.definitionCache.set(id, d);
+    }
+    return d;
+  }
+
+  // ---------------------------------------------------------------- cases
+
+  /**
+   * Starts a case on the latest version of `key` with `variables`.
+   * @throws NotFoundError when the key has no version; ValidationError for bad variables
+   */
+  async startCase(key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string) {
+    checkVariables(variables);
+    const def = await this.deps.models.Definition.findOne({ key }).sort({ version: -1 }).lean();
+    if (!def) throw new NotFoundError('DEFINITION_NOT_FOUND', `definition ${key} does not exist`);
+    this.definitionCache.set(def._id as string, def);
+    const instanceId = randomUUID();
+    const now = this.deps.clock.now();
+    const run = await runEngine({ name: instanceId, source: def.xml, variables, previous: null, now: () => this.deps.clock.now() });
+    const startEvent: HistoryEvent = { type: 'case.started', elementId: def.processId, name: def.name, at: now.toISOString(), actor: actor.username };
+    run.events.unshift(startEvent);
+    // Instance document first (a harmless orphan if we crash before the revision), then timers, then revision 1.
+    await this.deps.models.Instance.create({
+      _id: instanceId,
+      definitionId: def._id,
+      definitionKey: def.key,
+      definitionVersion: def.version,
+      name: def.name,
+      businessKey,
+      status: 'starting',
+      headRevision: 0,
+      variables: {},
+      startedAt: now,
+      startedBy: actor.username,
+    });
+    await this.persist(instanceId, 1, def, run, { type: 'start', definitionId: def._id }, actor);
+    return this.getCase(instanceId);
+  }
+
+  /**
+   * Completes an open user task with `variables`, as `actor`.
+   * @throws NotFoundError (no such task), ForbiddenError (not the actor's), ConflictError (already done)
+   */
+  async completeTask(taskId: string, variables: Record<string, unknown>, actor: Actor) {
+    checkVariables(variables);
+    const task = await this.deps.models.Task.findById(taskId).lean();
+    if (!task) throw new NotFoundError('TASK_NOT_FOUND', `task ${taskId} does not exist`);
+    if (!canWorkOn(actor, task as any)) throw new ForbiddenError('TASK_NOT_YOURS', `task ${taskId} is not assigned to you or your groups`);
+    const instanceId = task.instanceId;
+    await this.command(instanceId, { type: 'complete-task', taskId, elementId: task.elementId, executionId: task.executionId }, actor, (prev) => {
+      if (!prev.openTasks.some((t) => t.executionId === task.executionId)) {
+        throw new ConflictError('TASK_ALREADY_COMPLETED', `task ${taskId} is no longer open (already completed or cancelled)`);
+      }
+      return (ctx) => {
+        if (!ctx.isWaiting(task.executionId)) throw new ConflictError('TASK_ALREADY_COMPLETED', `task ${taskId} is no longer open`);
+        ctx.signalTask(task.executionId, variables);
+      };
+    });
+    return this.getCase(instanceId);
+  }
+
+  /**
+   * The "timer fired" command: resumes the instance so every timer that is due fires.
+   * Does nothing (writes nothing) when no timer is due any more — a job that runs twice, or
+   * after its task was completed, changes nothing twice.
+   * @returns true when the instance moved
+   */
+  async fireTimers(instanceId: string, job: { elementId: string; expireAt: string }): Promise<boolean> {
+    const inst = await this.deps.models.Instance.findById(instanceId).lean();
+    if (!inst || inst.status === 'completed' || inst.status === 'failed') return false;
+    let moved = false;
+    await this.command(instanceId, { type: 'timer', elementId: job.elementId, expireAt: job.expireAt }, { username: 'system', groups: [], roles: ['system'] }, () => undefined, (run) => {
+      moved = run.changed;
+      return run.changed;
+    });
+    return moved;
+  }
+
+  /** Runs one command with reload-and-retry on a lost revision race. */
+  private async command(
+    instanceId: string,
+    command: Record<string, unknown>,
+    actor: Actor,
+    prepare: (prev: { openTasks: WaitingTask[]; timers: PendingTimer[] }) => ((ctx: any) => void) | undefined,
+    shouldWrite: (run: RunResult) => boolean = () => true,
+  ): Promise<void> {
+    return this.mutex.run(instanceId, async () => {
+      for (let attempt = 1; attempt <= MAX_COMMAND_ATTEMPTS; attempt++) {
+        const latest = await this.deps.models.Revision.findOne({ instanceId }).sort({ revision: -1 }).lean();
+        if (!latest) throw new NotFoundError('CASE_NOT_FOUND', `case ${instanceId} does not exist`);
+        if (latest.status !== 'running') {
+          if (!latest.projected) await this.project(instanceId);
+          throw new ConflictError('CASE_ENDED', `case ${instanceId} has already ended (${latest.status})`);
+        }
+        const previous = { openTasks: JSON.parse(latest.openTasks) as WaitingTask[], timers: JSON.parse((latest as any).timers ?? '[]') as PendingTimer[] };
+        const apply = prepare(previous);
+        const inst = await this.deps.models.Instance.findById(instanceId).lean();
+        const def = await this.loadDefinitionById(inst!.definitionId);
+        const run = await runEngine({ name: instanceId, state: latest.state, previous, now: () => this.deps.clock.now(), apply });
+        if (command.type === 'complete-task') {
+          run.events.push({ type: 'task.completed', elementId: String(command.elementId), executionId: String(command.executionId), at: this.deps.clock.now().toISOString(), actor: actor.username });
+        }
+        if (!shouldWrite(run)) return;
+        try {
+          await this.persist(instanceId, latest.revision + 1, def, run, command, actor);
+          return;
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+          this.deps.logger.info({ instanceId, revision: latest.revision + 1, attempt }, 'revision race lost; reloading');
+        }
+      }
+      throw new ConflictError('CASE_CONTENDED', `case ${instanceId} is being changed by others; try again`);
+    });
+  }
+
+  /** Schedules timers, inserts the revision (the claim), then projects read models. */
+  private async persist(instanceId: string, revision: number, def: any, run: RunResult, command: Record<string, unknown>, actor: Actor) {
+    const now = this.deps.clock.now();
+    if (run.newTimers.length) {
+      await this.deps.timers.schedule(run.newTimers.map((t) => ({ instanceId, elementId: t.elementId, expireAt: new Date(t.expireAt) })));
+    }
+    const sources = this.escalationSources(def);
+    const declared: { id: string; code?: string; name?: string }[] = (def.userTasks ?? []).find((t: any) => t.escalations)?.escalations ?? [];
+    const escalations = run.escalations.map((e: EscalationRaised) => {
+      const src = sources.find((s) => s.elementId === e.elementId);
+      const decl = declared.find((d) => d.id === e.escalationRef);
+      return {
+        ...e,
+        escalationCode: e.escalationCode ?? decl?.code,
+        escalationName: e.escalationName ?? decl?.name,
+        attachedToId: src?.taskElementId,
+        taskName: src?.taskName,
+      };
+    });
+    await this.deps.models.Revision.create({
+      _id: `${instanceId}:${revision}`,
+      instanceId,
+      revision,
+      command,
+      actor: actor.username,
+      createdAt: now,
+      state: run.state,
+      engineVersion: ENGINE_VERSION,
+      status: run.status,
+      events: JSON.stringify(run.events),
+      openTasks: JSON.stringify(run.openTasks),
+      timers: JSON.stringify(run.timers),
+      escalations: JSON.stringify(escalations),
+      variables: JSON.stringify(run.variables),
+      activeElements: JSON.stringify(run.activeElements),
+      error: run.error,
+      projected: false,
+    } as any);
+    await this.project(instanceId);
+  }
+
+  /**
+   * Brings the read models (instance summary, tasks, escalations) up to the latest revision.
+   * Idempotent; safe to run from any process at any time (the repair sweep calls it).
+   */
+  async project(instanceId: string): Promise<void> {
+    const { Revision, Instance, Task, Escalation } = this.deps.models;
+    const latest = await Revision.findOne({ instanceId }).sort({ revision: -1 }).lean();
+    if (!latest) return;
+    const inst = await Instance.findById(instanceId).lean();
+    if (!inst) return;
+    const def = await this.loadDefinitionById(inst.definitionId);
+    const metas = this.taskMetas(def);
+    const variables = JSON.parse(latest.variables) as Record<string, unknown>;
+    const open = JSON.parse(latest.openTasks) as WaitingTask[];
+    const unprojected = await Revision.find({ instanceId, projected: false }, { events: 1, escalations: 1, revision: 1, actor: 1, command: 1 }).sort({ revision: 1 }).lean();
+
+    // Escalations of every revision not yet projected (inserts keyed by execution: idempotent).
+    for (const r of unprojected) {
+      for (const e of JSON.parse(r.escalations) as any[]) {
+        try {
+          await Escalation.create({
+            _id: `${instanceId}:${e.executionId}`,
+            instanceId,
+            definitionKey: def.key,
+            escalationCode: e.escalationCode,
+            escalationName: e.escalationName,
+            elementId: e.elementId,
+            taskElementId: e.attachedToId,
+            taskName: e.taskName,
+            raisedAt: new Date(e.at),
+            status: 'open',
+            revision: r.revision,
+          });
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+        }
+      }
+    }
+
+    // Tasks: upsert the open ones, close the ones that disappeared.
+    const openIds = new Set(open.map((t) => `${instanceId}:${t.executionId}`));
+    for (const t of open) {
+      const meta = metas.find((m) => m.elementId === t.elementId);
+      const id = `${instanceId}:${t.executionId}`;
+      const existing = await Task.findById(id).lean();
+      if (existing && existing.status === 'open') continue;
+      if (existing) continue;
+      const resolve = (v?: string) => (v && hasExpression(v) ? safeEval(v, variables) : v);
+      const groups = (meta?.candidateGroups ?? []).flatMap((g) => String(resolve(g) ?? '').split(',')).map((s) => s.trim()).filter(Boolean);
+      const due = resolve(meta?.dueDate);
+      try {
+        await Task.create({
+          _id: id,
+          instanceId,
+          executionId: t.executionId,
+          elementId: t.elementId,
+          name: meta?.name ?? t.name ?? t.elementId,
+          definitionKey: def.key,
+          candidateGroups: groups,
+          candidateUsers: meta?.candidateUsers ?? [],
+          assignee: (resolve(meta?.assignee) as string | undefined) || undefined,
+          dueDate: due && !Number.isNaN(Date.parse(String(due))) ? new Date(String(due)) : undefined,
+          formKey: meta?.formKey,
+          timeLimit: meta?.timeLimit,
+          window: meta?.window,
+          orgLevel: meta?.orgLevel,
+          status: 'open',
+          createdAt: new Date(t.createdAt),
+          revision: latest.revision,
+        });
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+    }
+    const stillOpen = await Task.find({ instanceId, status: 'open' }, { _id: 1 }).lean();
+    for (const t of stillOpen) {
+      if (openIds.has(t._id as string)) continue;
+      // Who completed it: the revision whose command completed this task, if any.
+      const rev = await Revision.findOne({ instanceId, 'command.taskId': t._id }, { actor: 1, createdAt: 1 }).lean();
+      await Task.updateOne(
+        { _id: t._id, status: 'open' },
+        rev
+          ? { $set: { status: 'completed', completedAt: rev.createdAt, completedBy: rev.actor, revision: latest.revision } }
+          : { $set: { status: 'cancelled', completedAt: latest.createdAt, revision: latest.revision } },
+      );
+    }
+
+    const activeElements = JSON.parse((latest as any).activeElements ?? '[]') as string[];
+    if ((inst.headRevision ?? 0) <= latest.revision) {
+      await Instance.updateOne(
+        { _id: instanceId },
+        {
+          $set: {
+            status: latest.status,
+            headRevision: latest.revision,
+            variables,
+            activeElements,
+            updatedAt: latest.createdAt,
+            ...(latest.status !== 'running' ? { endedAt: latest.createdAt } : {}),
+          },
+        },
+      );
+    }
+    for (const r of unprojected) await Revision.updateOne({ _id: `${instanceId}:${r.revision}` }, { $set: { projected: true } });
+  }
+
+  /** Repairs read models behind revisions written by a process that died before projecting. */
+  async projectPending(olderThanMs = 2000): Promise<number> {
+    const cutoff = new Date(this.deps.clock.now().getTime() - olderThanMs);
+    const pending = await this.deps.models.Revision.find({ projected: false, createdAt: { $lt: cutoff } }, { instanceId: 1 }).limit(500).lean();
+    const ids = [...new Set(pending.map((p) => p.instanceId))];
+    for (const id of ids) await this.mutex.run(id, () => this.project(id));
+    return ids.length;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** A case with status, variables, open and completed steps and its history. @throws NotFoundError */
+  async getCase(instanceId: string) {
+    const { Instance, Revision, Task } = this.deps.models;
+    let inst = await Instance.findById(instanceId).lean();
+    if (!inst) throw new NotFoundError('CASE_NOT_FOUND', `case ${instanceId} does not exist`);
+    const revs = await Revision.find({ instanceId }, { events: 1, revision: 1, projected: 1 }).sort({ revision: 1 }).lean();
+    if (revs.length === 0) throw new NotFoundError('CASE_NOT_FOUND', `case ${instanceId} did not start`);
+    if (revs.some((r) => !r.projected) || inst.status === 'starting') {
+      await this.mutex.run(instanceId, () => this.project(instanceId));
+      inst = (await Instance.findById(instanceId).lean())!;
+    }
+    const history = revs.flatMap((r) => (JSON.parse(r.events) as HistoryEvent[]).map((e) => ({ ...e, revision: r.revision })));
+    const tasks = await Task.find({ instanceId }).sort({ createdAt: 1 }).lean();
+    return {
+      id: inst._id,
+      definitionKey: inst.definitionKey,
+      definitionVersion: inst.definitionVersion,
+      name: inst.name,
+      businessKey: inst.businessKey ?? undefined,
+      status: inst.status,
+      revision: inst.headRevision,
+      variables: inst.variables,
+      activeElements: inst.activeElements,
+      startedAt: inst.startedAt,
+      startedBy: inst.startedBy,
+      endedAt: inst.endedAt ?? undefined,
+      openTasks: tasks.filter((t) => t.status === 'open').map(taskView),
+      completedSteps: history
+        .filter((e) => e.type === 'activity.end' && e.elementType !== 'bpmn:SequenceFlow')
+        .map((e) => ({ elementId: e.elementId, name: e.name, type: e.elementType, endedAt: e.at })),
+      tasks: tasks.map(taskView),
+      history,
+    };
+  }
+
+  /**
+   * Open tasks the actor may work on. `filter`: `mine` (assigned to the actor), `groups`
+   * (offered to one of the actor's groups), `all` (both; default).
+   */
+  async listTasks(actor: Actor, filter: 'mine' | 'groups' | 'all' = 'all', instanceId?: string) {
+    const or: any[] = [];
+    if (filter !== 'groups') or.push({ assignee: actor.username });
+    if (filter !== 'mine') {
+      or.push({ candidateGroups: { $in: actor.groups }, assignee: null });
+      or.push({ candidateUsers: actor.username, assignee: null });
+    }
+    const query: any = { status: 'open', $or: or };
+    if (actor.roles.includes('admin') && filter === 'all') delete query.$or;
+    if (instanceId) query.instanceId = instanceId;
+    const tasks = await this.deps.models.Task.find(query).sort({ createdAt: 1 }).limit(500).lean();
+    return tasks.map(taskView);
+  }
+
+  /** Escalations, newest first. */
+  async listEscalations(status?: string) {
+    const q: any = status ? { status } : {};
+    const docs = await this.deps.models.Escalation.find(q).sort({ raisedAt: -1 }).limit(500).lean();
+    return docs.map((e) => ({
+      id: e._id,
+      caseId: e.instanceId,
+      definitionKey: e.definitionKey,
+      code: e.escalationCode,
+      name: e.escalationName,
+      elementId: e.elementId,
+      taskElementId: e.taskElementId,
+      taskName: e.taskName,
+      raisedAt: e.raisedAt,
+      status: e.status,
+    }));
+  }
+
+  /** Number of revisions of an instance (for diagnostics and tests). */
+  async revisionCount(instanceId: string) {
+    return this.deps.models.Revision.countDocuments({ instanceId });
+  }
+}
+
+function safeEval(expr: string, variables: Record<string, unknown>): unknown {
+  try {
+    return evaluate(expr, { environment: { variables } });
+  } catch {
+    return undefined;
+  }
+}
+
+function taskView(t: any) {
+  return {
+    id: t._id,
+    caseId: t.instanceId,
+    elementId: t.elementId,
+    name: t.name,
+    definitionKey: t.definitionKey,
+    candidateGroups: t.candidateGroups,
+    candidateUsers: t.candidateUsers,
+    assignee: t.assignee ?? undefined,
+    dueDate: t.dueDate ?? undefined,
+    formKey: t.formKey ?? undefined,
+    timeLimit: t.timeLimit ?? undefined,
+    window: t.window ?? undefined,
+    orgLevel: t.orgLevel ?? undefined,
+    status: t.status,
+    createdAt: t.createdAt,
+    completedAt: t.completedAt ?? undefined,
+    completedBy: t.completedBy ?? undefined,
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * Agenda 6 wiring: one Agenda per process, on the same database, tuned so a due timer fires
+ * within about a second and a dead worker's locks are taken over after about a minute
+ * (its defaults are a 5 s poll and a 10 min lock).
+ */
+import { Agenda } from 'agenda';
+import { MongoBackend } from '@agendajs/mongo-backend';
+import type { Db } from 'mongodb';
+import { BPMN_TIMER_JOB, timerJobKey, type TimerRequest, type TimerScheduler } from './timer-port';
+
+export interface AgendaOptions {
+  /** How often Agenda polls for due jobs, in milliseconds. Default 500. */
+  processEveryMs?: number;
+  /** How long a job lock lives before another worker may take the job over, in ms. Default 60 000. */
+  lockLifetimeMs?: number;
+  /** Jobs run at once by this process. Default 10. */
+  maxConcurrency?: number;
+}
+
+export function createAgenda(db: Db, options: AgendaOptions = {}): Agenda {
+  return new Agenda({
+    backend: new MongoBackend({ mongo: db as any }),
+    processEvery: options.processEveryMs ?? 500,
+    defaultLockLifetime: options.lockLifetimeMs ?? 60_000,
+    maxConcurrency: options.maxConcurrency ?? 10,
+    defaultConcurrency: options.maxConcurrency ?? 10,
+  } as any);
+}
+
+/** Timer scheduling through Agenda jobs with a unique `data.key`, insert-only. */
+export class AgendaTimerScheduler implements TimerScheduler {
+  constructor(private readonly agenda: Agenda) {}
+
+  async schedule(requests: TimerRequest[]): Promise<void> {
+    for (const r of requests) {
+      const key = timerJobKey(r);
+      const job = this.agenda.create(BPMN_TIMER_JOB, {
+        key,
+        instanceId: r.instanceId,
+        elementId: r.elementId,
+        expireAt: r.expireAt.toISOString(),
+      });
+      job.schedule(r.expireAt);
+      job.unique({ 'data.key': key }, { insertOnly: true });
+      await job.save();
+    }
+  }
+}

@@ -1,0 +1,12 @@
+/** Jest: TypeScript through ts-jest (transpile only; `npm test` type-checks first with tsc). */
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }] },
+  testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/engine/**/__tests__/**/*.test.ts', '<rootDir>/api/**/__tests__/**/*.test.ts'],
+  modulePathIgnorePatterns: ['<rootDir>/.tools/', '<rootDir>/.data/', '<rootDir>/.test-data/', '<rootDir>/scratch/'],
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+  testTimeout: 120_000,
+  reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
+};

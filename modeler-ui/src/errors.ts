@@ -1,0 +1,91 @@
+import { ApiProblem } from './api-client';
+
+export interface UserMessage {
+  message: string;
+  details: string[];
+}
+
+/**
+ * Chinese headlines for the API's stable problem `code`s. The server's own
+ * `detail` (often English) is kept as a detail line under the headline.
+ */
+const HEADLINES: Record<string, string> = {
+  BAD_CREDENTIALS: '用户名或密码错误。',
+  UNAUTHENTICATED: '请先登录。',
+  SESSION_EXPIRED: '登录已失效，请重新登录。',
+  ROLE_REQUIRED: '当前账号没有执行此操作的权限。',
+  RATE_LIMITED: '操作过于频繁，请稍后再试。',
+  DEFINITION_NOT_FOUND: '流程定义或该版本不存在。',
+  INVALID_VERSION: '版本号不正确。',
+  INVALID_ID: '标识不合法。',
+  BPMN_MALFORMED: 'BPMN 文件格式错误，无法解析。',
+  BPMN_WARNINGS: '流程图解析时有警告，平台不予部署，请先修正。',
+  BPMN_TOO_LARGE: '流程图文件过大。',
+  BODY_TOO_LARGE: '提交的内容过大。',
+  NO_EXECUTABLE_PROCESS: '流程图中没有可执行的流程（请在属性中勾选“可执行”）。',
+  MULTIPLE_EXECUTABLE_PROCESSES: '流程图中有多个可执行流程，一次只能部署一个。',
+  INVALID_DIAGRAM: '流程图校验未通过。',
+  SCRIPT_TASK_REFUSED: '平台不允许脚本任务，请改用用户任务或服务任务。',
+  INCLUSIVE_JOIN_UNSUPPORTED: '引擎不支持包容网关汇聚，请改用并行网关汇聚。',
+  UNSUPPORTED_ELEMENT: '流程图包含引擎不支持的元素。',
+  DEPLOY_CONTENDED: '有人正在同时部署此流程，请稍后重试。',
+  UNSUPPORTED_MEDIA_TYPE: '提交的内容类型不受支持。',
+  DATABASE_UNAVAILABLE: '数据库暂时不可用，请稍后重试。',
+  STALE: '数据已被他人修改，请刷新后重试。',
+  INTERNAL: '服务器内部错误，已记录日志，请稍后重试。',
+};
+
+const HAS_CJK = /[\u4e00-\u9fff]/;
+
+/**
+ * Turn anything thrown into a message for the status area. For API problems:
+ * a Chinese `detail` is shown as is; otherwise a Chinese headline for the
+ * `code` with the server's detail (or its list of problems) underneath.
+ */
+export function toUserMessage(error: unknown, fallback = '操作失败，请稍后重试。'): UserMessage {
+  if (error instanceof ApiProblem) {
+    const problem = error.problem;
+    const lines = extractDetailLines(problem);
+    const detail = typeof problem.detail === 'string' ? problem.detail.trim() : '';
+    const headline = error.code ? HEADLINES[error.code] : undefined;
+    if (detail && HAS_CJK.test(detail)) {
+      return { message: detail, details: lines };
+    }
+    if (headline) {
+      // the detail of a validation failure is the problems joined; list them instead
+      return { message: lines.length > 0 ? `${headline}共 ${lines.length} 个问题：` : headline, details: lines.length > 0 ? lines : detail ? [detail] : [] };
+    }
+    return { message: detail || error.message || fallback, details: lines };
+  }
+  if (error instanceof Error && error.message) {
+    return { message: `${fallback}（${error.message}）`, details: [] };
+  }
+  return { message: fallback, details: [] };
+}
+
+/** Lists the API attaches to problems: `issues` (request validation) and `details.problems` (diagram validation). */
+function extractDetailLines(problem: Record<string, unknown>): string[] {
+  const lists: unknown[] = [problem.errors, problem.issues];
+  const details = problem.details;
+  if (details && typeof details === 'object') {
+    const record = details as Record<string, unknown>;
+    lists.push(record.problems, record.warnings, record.issues);
+  }
+  const lines: string[] = [];
+  for (const list of lists) {
+    if (!Array.isArray(list)) continue;
+    for (const item of list) {
+      if (typeof item === 'string') {
+        lines.push(item);
+      } else if (item && typeof item === 'object') {
+        const record = item as Record<string, unknown>;
+        const text = record.message ?? record.detail ?? record.title;
+        const where = record.elementId ?? record.path;
+        if (typeof text === 'string') {
+          lines.push(typeof where === 'string' && where !== '' ? `${where}：${text}` : text);
+        }
+      }
+    }
+  }
+  return lines;
+}

@@ -1,0 +1,47 @@
+import BpmnModeler from 'bpmn-js/lib/Modeler';
+import {
+  BpmnPropertiesPanelModule,
+  BpmnPropertiesProviderModule,
+  CamundaPlatformPropertiesProviderModule,
+} from 'bpmn-js-properties-panel';
+import CamundaBehaviorsModule from 'camunda-bpmn-js-behaviors/lib/camunda-platform';
+import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
+
+import serviceCentreModdle from '../../../processes/moddle/service-centre.json';
+import ZhTranslateModule from './i18n';
+import SvcPropertiesModule from './svc-properties';
+
+export type Modeler = BpmnModeler;
+
+export interface ModelerContainers {
+  canvas: HTMLElement;
+  properties: HTMLElement;
+}
+
+/**
+ * One bpmn-js Modeler with the properties panel (generic BPMN + Camunda 7
+ * properties), Camunda 7 modelling behaviours, our `svc` extension and
+ * Chinese labels.
+ */
+export function createModeler(containers: ModelerContainers): Modeler {
+  return new BpmnModeler({
+    container: containers.canvas,
+    propertiesPanel: {
+      parent: containers.properties,
+      // our domain groups start expanded; the rest keep the panel's defaults
+      layout: { groups: { general: { open: true }, 'svc-item': { open: true }, 'svc-step': { open: true } } },
+    },
+    additionalModules: [
+      BpmnPropertiesPanelModule,
+      BpmnPropertiesProviderModule,
+      CamundaPlatformPropertiesProviderModule,
+      CamundaBehaviorsModule,
+      SvcPropertiesModule,
+      ZhTranslateModule,
+    ],
+    moddleExtensions: {
+      camunda: camundaModdle,
+      svc: serviceCentreModdle,
+    },
+  });
+}

@@ -1,0 +1,6 @@
+import SvcPropertiesProvider from './SvcPropertiesProvider';
+
+export default {
+  __init__: ['svcPropertiesProvider'],
+  svcPropertiesProvider: ['type', SvcPropertiesProvider],
+};

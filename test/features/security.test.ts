@@ -1,0 +1,49 @@
+import { ApiClient, fixture } from '../helpers/api';
+import { startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
+
+describe('no code from a diagram or from user data runs on the server', () => {
+  let server: RunningProcess;
+  let designer: ApiClient;
+  let clerk: ApiClient;
+
+  beforeAll(async () => {
+    server = await startServer(uniqueDbName('security'));
+    designer = await ApiClient.login(server.url, 'designer');
+    clerk = await ApiClient.login(server.url, 'clerk');
+  });
+  afterAll(async () => {
+    await server?.kill();
+  });
+
+  const alive = async () => (await new ApiClient(server.url).get('/api/health')).status === 200;
+
+  it('refuses a script task at deploy', async () => {
+    const r = await designer.deployXml(fixture('script-task.bpmn'));
+    expect(r.status).toBe(422);
+    expect(r.body.code).toBe('SCRIPT_TASK_REFUSED');
+    expect(await alive()).toBe(true);
+  });
+
+  it('does not let a condition walk to constructor and reach process', async () => {
+    const deployed = await designer.deployXml(fixture('expression-attack.bpmn'));
+    // refused at deploy (calls are only allowed on services) …
+    expect(deployed.status).toBe(422);
+    expect(deployed.body.code).toBe('INVALID_DIAGRAM');
+    expect(deployed.body.detail).toMatch(/constructor|call/i);
+    expect(await alive()).toBe(true);
+  });
+
+  it('does not re-evaluate a variable that contains an expression (no endless loop)', async () => {
+    expect((await designer.deployXml(fixture('self-reference.bpmn'))).status).toBe(201);
+    const started = await clerk.post('/api/cases', { definitionKey: 'self-reference', variables: { loop: '${environment.variables.loop}' } });
+    expect(started.status).toBe(201);
+    const t = started.body.openTasks[0];
+    const t0 = Date.now();
+    const done = await clerk.post(`/api/tasks/${t.id}/complete`, { variables: {} });
+    expect(done.status).toBe(200);
+    expect(done.body.status).toBe('completed');
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(done.body.variables.loop).toBe('${environment.variables.loop}');
+    expect(await alive()).toBe(true);
+  });
+});

@@ -1,0 +1,78 @@
+/** A small HTTP client for tests: real fetch against a real server. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from './server';
+
+export const DEMO_PASSWORD = 'demo123';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  contentType: string;
+  body: T;
+}
+
+export class ApiClient {
+  constructor(
+    readonly baseUrl: string,
+    private token?: string,
+  ) {}
+
+  static async login(baseUrl: string, username: string, password = DEMO_PASSWORD): Promise<ApiClient> {
+    const c = new ApiClient(baseUrl);
+    const r = await c.post('/api/auth/login', { username, password });
+    if (r.status !== 200) throw new Error(`login ${username} failed: ${r.status} ${JSON.stringify(r.body)}`);
+    c.token = r.body.token;
+    return c;
+  }
+
+  async request<T = any>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    const h: Record<string, string> = { ...headers };
+    if (this.token) h.authorization = `Bearer ${this.token}`;
+    let payload: string | undefined;
+    if (typeof body === 'string') payload = body;
+    else if (body !== undefined) {
+      payload = JSON.stringify(body);
+      h['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(this.baseUrl + url, { method, headers: h, body: payload });
+    const contentType = res.headers.get('content-type') ?? '';
+    const text = await res.text();
+    let parsed: any = text;
+    if (contentType.includes('json') && text) parsed = JSON.parse(text);
+    return { status: res.status, contentType, body: parsed };
+  }
+
+  get<T = any>(url: string) {
+    return this.request<T>('GET', url);
+  }
+  post<T = any>(url: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request<T>('POST', url, body, headers);
+  }
+  deployXml(xml: string) {
+    return this.post('/api/definitions', xml, { 'content-type': 'application/xml' });
+  }
+}
+
+export function fixture(name: string): string {
+  return readFileSync(path.join(ROOT, 'test', 'fixtures', name), 'utf8');
+}
+
+export function diagram(name: string): string {
+  return readFileSync(path.join(ROOT, 'processes', 'diagrams', name), 'utf8');
+}
+
+/** Polls `fn` until it returns a truthy value or the deadline passes (no fixed sleeps). */
+export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v as T;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
