@@ -11,7 +11,10 @@ import { authenticate, bearerToken, login, logout, requireRole } from './http/au
 import { errorHandler, sendProblem } from './http/error-handler';
 import { openApiDocument } from './openapi';
 import { rateLimit } from './http/rate-limit';
-import { CompleteTaskBody, DeployJsonBody, LoginBody, StartCaseBody, TaskListQuery, EscalationQuery } from './schemas';
+import { networkOfficeRoutes } from './routes/network-office';
+import { publicRoutes } from './routes/public';
+import { supervisionRoutes } from './routes/supervision';
+import { DeployJsonBody, LoginBody, StartCaseBody, TaskListQuery } from './schemas';
 
 export interface AppDeps {
   platform: Platform;
@@ -19,6 +22,8 @@ export interface AppDeps {
   sessionHours: number;
   /** Folder of the built browser app; served at `/` when it exists. */
   uiDir?: string;
+  /** Public case lookups per client address and minute. Default 10. */
+  lookupPerMinute?: number;
 }
 
 const idParam = z.string().min(1).max(200).regex(/^[A-Za-z0-9:_.-]+$/, 'contains characters that no id has');
@@ -52,6 +57,8 @@ export function createApp(deps: AppDeps) {
     const body = LoginBody.parse(req.body ?? {});
     res.json(await login(platform.models, body.username, body.password, deps.sessionHours));
   });
+
+  app.use('/api/public', publicRoutes(platform, { lookupPerMinute: deps.lookupPerMinute }));
 
   app.use('/api', authenticate(platform.models));
 
@@ -122,16 +129,11 @@ export function createApp(deps: AppDeps) {
     const q = TaskListQuery.parse(req.query);
     res.json(await svc.listTasks(req.actor!, q.filter, q.caseId));
   });
-  app.post('/api/tasks/:id/complete', async (req, res) => {
-    const body = CompleteTaskBody.parse(req.body ?? {});
-    res.json(await svc.completeTask(param(req, 'id'), body.variables, req.actor!));
-  });
 
-  // ---- escalations (超时督办)
-  app.get('/api/escalations', requireRole('supervisor', 'designer'), async (req, res) => {
-    const q = EscalationQuery.parse(req.query);
-    res.json(await svc.listEscalations(q.status));
-  });
+  // ---- escalations (超时督办): see routes/supervision.ts
+
+  app.use('/api', networkOfficeRoutes(platform));
+  app.use('/api', supervisionRoutes(platform));
 
   app.use('/api', (req, res) => sendProblem(res, 404, 'NO_SUCH_ENDPOINT', `no endpoint ${req.method} ${req.originalUrl.split('?')[0]}`));
 

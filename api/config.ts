@@ -23,6 +23,16 @@ const Env = z.object({
   DEMO_PASSWORD: z.string().min(6).default('demo123'),
   /** Session lifetime, hours. Default 12 (one working day and a bit). */
   SESSION_HOURS: z.coerce.number().min(0.01).max(720).default(12),
+  /** Allow step time-limit overrides at intake (demos and tests; never in production). */
+  ALLOW_LIMIT_OVERRIDES: z.enum(['true', 'false']).default('false'),
+  /** Reply limit of a complaint (working days like 10WD, or ISO duration). */
+  COMPLAINT_LIMIT: z.string().max(20).default('10WD'),
+  /** Rectification limit after a poor rating. */
+  RECTIFICATION_LIMIT: z.string().max(20).default('5WD'),
+  /** Percentage of ended cases that get a follow-up call (回访). */
+  FOLLOW_UP_SAMPLE_PERCENT: z.coerce.number().int().min(0).max(100).default(10),
+  /** Public lookups (case, complaint) per address and minute. */
+  LOOKUP_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
   /** pino level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -34,6 +44,7 @@ export interface ApiConfig {
   demoPassword: string;
   sessionHours: number;
   logLevel: string;
+  lookupPerMinute: number;
   platform: PlatformConfig;
 }
 
@@ -51,12 +62,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): ApiConfig {
     demoPassword: e.DEMO_PASSWORD,
     sessionHours: e.SESSION_HOURS,
     logLevel: e.LOG_LEVEL,
+    lookupPerMinute: e.LOOKUP_PER_MINUTE,
     platform: {
       mongodbUri: e.MONGODB_URI,
       dbName: e.DB_NAME,
       embeddedDataDir: e.DATA_DIR ?? defaultEmbeddedDataDir(),
       agendaProcessEveryMs: e.AGENDA_PROCESS_EVERY_MS,
       agendaLockLifetimeMs: e.AGENDA_LOCK_LIFETIME_MS,
+      allowLimitOverrides: e.ALLOW_LIMIT_OVERRIDES === 'true',
+      feedback: { complaintLimit: e.COMPLAINT_LIMIT, rectificationLimit: e.RECTIFICATION_LIMIT, followUpSamplePercent: e.FOLLOW_UP_SAMPLE_PERCENT },
     },
   };
 }

@@ -6,20 +6,26 @@
 import path from 'node:path';
 import type { Server } from 'node:http';
 import pino from 'pino';
-import { startPlatform } from '../engine';
+import { seedAll, startPlatform } from '../engine';
 import { startWorkers } from '../workers';
 import { createApp } from './app';
-import { seedDemoUsers } from './http/auth';
 import { loadConfig } from './config';
 
 async function main() {
   const config = loadConfig(process.env);
-  const logger = pino({ level: config.logLevel, base: { role: config.runWorkers ? 'api+worker' : 'api' } });
+  const logger = pino({
+    level: config.logLevel,
+    base: { role: config.runWorkers ? 'api+worker' : 'api' },
+    // Personal data never reaches the log, whatever a caller passes (ID and phone numbers, names).
+    redact: { paths: ['applicant', '*.applicant', 'idNumber', '*.idNumber', 'phone', '*.phone', 'password', '*.password', 'queryCode', '*.queryCode'], censor: '[redacted]' },
+  });
   const platform = await startPlatform(config.platform, logger);
-  const seeded = await seedDemoUsers(platform.models, config.demoPassword);
-  if (seeded) logger.info({ users: seeded }, 'demo users seeded');
-  if (config.runWorkers) await startWorkers(platform.agenda, platform.processService, logger);
-  const app = createApp({ platform, logger, sessionHours: config.sessionHours, uiDir: path.resolve(__dirname, '..', 'modeler-ui', 'dist') });
+  // First start of an empty database: demo logins, the city and 19 towns, the catalogue, the diagrams.
+  if ((await platform.models.OrgUnit.estimatedDocumentCount()) === 0 || (await platform.models.User.estimatedDocumentCount()) === 0) {
+    logger.info(await seedAll(platform, config.demoPassword, logger), 'demo data seeded');
+  }
+  if (config.runWorkers) await startWorkers(platform.agenda, platform.processService, logger, platform.supervision);
+  const app = createApp({ platform, logger, sessionHours: config.sessionHours, lookupPerMinute: config.lookupPerMinute, uiDir: path.resolve(__dirname, '..', 'modeler-ui', 'dist') });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
   });

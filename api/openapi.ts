@@ -1,6 +1,7 @@
 /** The OpenAPI 3.1 description served at /api/openapi.json; request schemas come from zod. */
 import { z } from 'zod';
-import { CompleteTaskBody, DeployJsonBody, LoginBody, StartCaseBody } from './schemas';
+import { DeployJsonBody, LoginBody, StartCaseBody } from './schemas';
+import { CompleteBody, DutyBody, IntakeBody, ItemBody } from './routes/network-office';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const problem = { $ref: '#/components/responses/Problem' };
@@ -8,6 +9,21 @@ const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref
 const std = { 400: problem, 401: problem, 403: problem, 404: problem };
 
 let cached: object | undefined;
+
+function actions() {
+  const out: Record<string, object> = {};
+  const list: [string, string][] = [
+    ['claim', '签收: take the task'],
+    ['return', '退回: back to the earlier step (reason)'],
+    ['withdraw', '撤回: take back a step you just completed while the next is untouched (reason)'],
+    ['transfer', '转办: to another window (windowId, reason)'],
+    ['cosign', '加签: ask another window for its opinion (windowId, reason)'],
+    ['cc', '抄送: copy for information (to, note)'],
+    ['urge', '催办: press the holder (reason)'],
+  ];
+  for (const [name, summary] of list) out[`/api/tasks/{id}/${name}`] = { post: { summary, responses: { 200: { description: 'the task' }, ...std, 409: problem, 422: problem } } };
+  return out;
+}
 
 export function openApiDocument(): object {
   return (cached ??= {
@@ -24,7 +40,10 @@ export function openApiDocument(): object {
       schemas: {
         LoginBody: schema(LoginBody),
         StartCaseBody: schema(StartCaseBody),
-        CompleteTaskBody: schema(CompleteTaskBody),
+        CompleteTaskBody: schema(CompleteBody),
+        IntakeBody: schema(IntakeBody),
+        DutyBody: schema(DutyBody),
+        ItemBody: schema(ItemBody),
         DeployJsonBody: schema(DeployJsonBody),
         Problem: {
           type: 'object',
@@ -64,7 +83,39 @@ export function openApiDocument(): object {
           responses: { 200: { description: 'tasks' }, 400: problem, 401: problem },
         },
       },
-      '/api/tasks/{id}/complete': { post: { summary: 'Complete an open task with variables', requestBody: json('CompleteTaskBody'), responses: { 200: { description: 'the case after' }, ...std, 409: problem } } },
+      '/api/tasks/{id}/complete': { post: { summary: '办理: complete an open task with decision (approve/reject/return/supplement/done; agree/disagree for co-sign), opinion and variables', requestBody: json('CompleteTaskBody'), responses: { 200: { description: 'the case after' }, ...std, 409: problem } } },
+      ...actions(),
+      '/api/public/items': { get: { summary: 'Public: the service catalogue', security: [], responses: { 200: { description: 'items' } } } },
+      '/api/public/items/{code}': { get: { summary: 'Public: the five disclosures of one item (name, procedure, materials, time limit, fees)', security: [], responses: { 200: { description: 'guide' }, 404: problem } } },
+      '/api/public/towns': { get: { summary: 'Public: the city centre and the 19 town centres', security: [], responses: { 200: { description: 'org units' } } } },
+      '/api/public/towns/{id}/items': { get: { summary: 'Public: items a town takes in, each with its window', security: [], responses: { 200: { description: 'items' }, 404: problem } } },
+      '/api/public/towns/{id}/board': { get: { summary: "Public: a town's notice board (what its windows publish, not expired)", security: [], responses: { 200: { description: 'posts' }, 404: problem } } },
+      '/api/public/departments/{code}/items': { get: { summary: 'Public: items of one department', security: [], responses: { 200: { description: 'items' } } } },
+      '/api/public/case-lookup': { post: { summary: 'Public: look a case up by number AND query code (or applicant phone); rate-limited', security: [], requestBody: { content: { 'application/json': { schema: { type: 'object', required: ['caseNo'], properties: { caseNo: { type: 'string' }, queryCode: { type: 'string' }, phone: { type: 'string' } } } } } }, responses: { 200: { description: 'status, current step, deadline, notices' }, 400: problem, 404: problem, 429: problem } } },
+      '/api/org/units': { get: { summary: 'Org units', responses: { 200: { description: 'units' }, 401: problem } } },
+      '/api/org/units/{id}/windows': { get: { summary: 'Windows of an org unit with A/B posts, duty and current receiver', responses: { 200: { description: 'windows' }, ...std } } },
+      '/api/org/windows': { post: { summary: 'Register (备案) a window with the city office (admin)', responses: { 201: { description: 'window' }, ...std } } },
+      '/api/org/windows/{id}': { get: { summary: 'One window', responses: { 200: { description: 'window' }, ...std } } },
+      '/api/org/staff': { post: { summary: 'Register (备案) a staff member (admin)', responses: { 201: { description: 'staff' }, ...std, 422: problem } } },
+      '/api/org/staff/{username}/duty': { put: { summary: 'Duty status (away with reason / present); moves untouched tasks to the B post and back', requestBody: json('DutyBody'), responses: { 200: { description: 'duty' }, ...std, 422: problem } } },
+      '/api/org/filings': { get: { summary: 'What was filed with the city office', responses: { 200: { description: 'filings' } } } },
+      '/api/items': { get: { summary: 'Catalogue items (full records)', responses: { 200: { description: 'items' } } } },
+      '/api/items/{code}': { get: { summary: 'One item', responses: { 200: { description: 'item' }, ...std } }, put: { summary: 'Create or replace an item (admin, designer)', requestBody: json('ItemBody'), responses: { 200: { description: 'item' }, ...std } } },
+      '/api/info-posts': { post: { summary: 'A window publishes to its town (prices, weather, pest alerts) with expiry', responses: { 201: { description: 'post' }, ...std } } },
+      '/api/reject-reasons': { get: { summary: 'The kept list of return reasons', responses: { 200: { description: 'reasons' } } } },
+      '/api/intake': { post: { summary: '收件: take in an application at the clerk\'s window (accept, one-time notification, or refusal)', requestBody: json('IntakeBody'), responses: { 201: { description: 'the case and its query code (shown once)' }, ...std, 422: problem } } },
+      '/api/service-cases': { get: { summary: 'Service cases the user may see (personal data masked)', responses: { 200: { description: 'cases' }, ...std } } },
+      '/api/service-cases/{no}': { get: { summary: 'One case: steps, materials, notices, proxy record', responses: { 200: { description: 'case' }, ...std } } },
+      '/api/service-cases/{no}/supplements': { post: { summary: 'Materials the applicant brought after a one-time notification', responses: { 200: { description: 'case' }, ...std, 409: problem } } },
+      '/api/service-cases/{no}/supplement-notices': { post: { summary: 'A further notification — only for problems in materials handed in with the last supplement', responses: { 201: { description: 'case' }, ...std, 409: problem, 422: problem } } },
+      '/api/service-cases/{no}/fee': { post: { summary: 'Record the fee once (一次收费), only as the catalogue lists it', responses: { 201: { description: 'fee' }, ...std, 409: problem, 422: problem } } },
+      '/api/service-cases/{no}/notices': { get: { summary: 'Notices issued to the applicant', responses: { 200: { description: 'notices' }, ...std } } },
+      '/api/service-cases/{no}/notices/{noticeId}': { get: { summary: 'One notice; Accept: text/html gives the printable document', responses: { 200: { description: 'notice' }, ...std } } },
+      '/api/service-cases/{no}/proxy-record': { get: { summary: '代办记录: hand-overs between org units and windows', responses: { 200: { description: 'record' }, ...std } } },
+      '/api/service-cases/{no}/audit': { get: { summary: 'The audit chain of a case', responses: { 200: { description: 'events' }, ...std } } },
+      '/api/service-cases/{no}/audit/verify': { get: { summary: 'Verify the hash chain; reports the first broken link', responses: { 200: { description: 'verification' }, ...std } } },
+      '/api/inbox': { get: { summary: 'Inbox: mine / window / cc / groups / all, sorted by deadline', responses: { 200: { description: 'tasks' }, ...std } } },
+      '/api/notifications': { get: { summary: 'In-app notifications of the user', responses: { 200: { description: 'notifications' } } } },
       '/api/escalations': { get: { summary: 'Timer escalations for supervision', parameters: [{ name: 'status', in: 'query', schema: { enum: ['open', 'acknowledged', 'closed'] } }], responses: { 200: { description: 'escalations' }, ...std } } },
     },
   });

@@ -12,6 +12,15 @@ import { createModels, ensureIndexes, type Models } from './persistence/models';
 import { PROJECT_ROOT } from './runtime/moddle';
 import { AgendaTimerScheduler, createAgenda } from './timers/agenda-timers';
 import { ProcessService } from './services/process-service';
+import { AuditLog } from './cases/audit';
+import { CaseService } from './cases/case-service';
+import { TaskActions } from './cases/task-actions';
+import { CatalogueService } from './catalogue/catalogue-service';
+import { OrgService } from './org/org-service';
+import { SupervisionService } from './supervision/supervision-service';
+import { FeedbackService, type FeedbackConfig } from './supervision/feedback-service';
+import { randomBytes } from 'node:crypto';
+import { isDuplicateKey } from './persistence/models';
 
 export interface PlatformConfig {
   /** MongoDB URI including the database name; when unset the embedded FerretDB is started. */
@@ -24,12 +33,23 @@ export interface PlatformConfig {
   agendaProcessEveryMs: number;
   /** Agenda lock lifetime in ms (a dead worker's jobs run again after it). */
   agendaLockLifetimeMs: number;
+  /** Allow step time-limit overrides at intake (demos and tests only). Default false. */
+  allowLimitOverrides?: boolean;
+  /** Complaint reply limit, rectification limit, follow-up sample (see FeedbackService). */
+  feedback?: Partial<FeedbackConfig>;
 }
 
 export interface Platform {
   models: Models;
   agenda: Agenda;
   processService: ProcessService;
+  audit: AuditLog;
+  org: OrgService;
+  catalogue: CatalogueService;
+  cases: CaseService;
+  taskActions: TaskActions;
+  supervision: SupervisionService;
+  feedback: FeedbackService;
   embeddedDb?: EmbeddedDb;
   dbUri: string;
   isDatabaseUp(): Promise<boolean>;
@@ -59,10 +79,48 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     clock: { now: () => new Date() },
     logger,
   });
+  const clock = { now: () => new Date() };
+  const audit = new AuditLog(models);
+  const org = new OrgService(models, audit, logger);
+  const catalogue = new CatalogueService(models, logger);
+  processService.setRouter(org.router());
+  const lookupSalt = await installationSecret(conn, 'lookup-salt');
+  const cases = new CaseService({
+    models,
+    processService,
+    catalogue,
+    org,
+    audit,
+    clock,
+    logger,
+    lookupSalt,
+    allowLimitOverrides: config.allowLimitOverrides,
+  });
+  processService.addListener(cases);
+  const taskActions = new TaskActions({ models, processService, org, audit, cases, clock });
+  const supervision = new SupervisionService({
+    models,
+    agenda,
+    audit,
+    clock,
+    logger,
+    channel: { send: (to, n) => cases.notify(to, n.kind, n.title, n.body, n.caseNo, n.taskId) },
+  });
+  cases.setSupervision(supervision);
+  const feedback = new FeedbackService({ models, audit, clock, cases, supervision, lookupSalt, config: config.feedback });
+  cases.setFeedback(feedback);
+  taskActions.setFeedback(feedback);
   return {
     models,
     agenda,
     processService,
+    audit,
+    org,
+    catalogue,
+    cases,
+    taskActions,
+    supervision,
+    feedback,
     embeddedDb,
     dbUri: uri.replace(/\/\/[^@/]*@/, '//***@'),
     async isDatabaseUp() {
@@ -83,4 +141,19 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
       await embeddedDb?.stop();
     },
   };
+}
+
+/**
+ * A random secret of this installation, created once and kept in the database (claimed by
+ * insert, so concurrent first starts agree on one value).
+ */
+async function installationSecret(conn: mongoose.Connection, name: string): Promise<string> {
+  const coll = conn.db!.collection<{ _id: string; value: string }>('settings');
+  try {
+    await coll.insertOne({ _id: name, value: randomBytes(32).toString('hex') });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+  }
+  const doc = await coll.findOne({ _id: name });
+  return doc!.value;
 }

@@ -7,7 +7,7 @@ import bcrypt from 'bcryptjs';
 import type { NextFunction, Request, Response } from 'express';
 import { ForbiddenError, UnauthenticatedError, type Actor, type Models } from '../../engine';
 
-export type Role = 'admin' | 'designer' | 'clerk' | 'supervisor';
+export type Role = 'admin' | 'designer' | 'clerk' | 'supervisor' | 'manager' | 'discipline';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -31,7 +31,7 @@ export async function login(models: Models, username: string, password: string, 
   return {
     token,
     expiresAt: new Date(now.getTime() + sessionHours * 3600_000),
-    user: { username: user._id, displayName: user.displayName, roles: user.roles, groups: user.groups, orgUnit: user.orgUnit ?? undefined },
+    user: { username: user._id, displayName: user.displayName, roles: user.roles, groups: user.groups, orgUnit: user.orgUnit ?? undefined, windowId: user.windowId ?? undefined, post: user.post ?? undefined },
   };
 }
 
@@ -54,7 +54,7 @@ export function authenticate(models: Models) {
     if (!session || session.expiresAt.getTime() < Date.now()) throw new UnauthenticatedError('SESSION_EXPIRED', 'session is unknown or expired; log in again');
     const user = await models.User.findById(session.username).lean();
     if (!user) throw new UnauthenticatedError('SESSION_EXPIRED', 'user no longer exists; log in again');
-    req.actor = { username: user._id, displayName: user.displayName, roles: user.roles, groups: user.groups, orgUnit: user.orgUnit ?? undefined };
+    req.actor = { username: user._id, displayName: user.displayName, roles: user.roles, groups: user.groups, orgUnit: user.orgUnit ?? undefined, windowId: user.windowId ?? undefined };
     next();
   };
 }
@@ -71,28 +71,4 @@ export function requireRole(...roles: Role[]) {
   };
 }
 
-/** Demo users (演示账号) seeded into an empty user table; README lists them. */
-export const DEMO_USERS = [
-  { _id: 'admin', displayName: '系统管理员', roles: ['admin'], groups: [], orgUnit: 'city' },
-  { _id: 'designer', displayName: '市政管办 流程设计员', roles: ['designer'], groups: [], orgUnit: 'city' },
-  { _id: 'clerk', displayName: '丁堡镇 综合窗口 A岗', roles: ['clerk'], groups: ['town-window'], orgUnit: 'dingbao' },
-  { _id: 'clerkb', displayName: '丁堡镇 综合窗口 B岗', roles: ['clerk'], groups: ['town-window'], orgUnit: 'dingbao' },
-  { _id: 'cityclerk', displayName: '市行政服务中心 审批窗口', roles: ['clerk'], groups: ['city-approval'], orgUnit: 'city' },
-  { _id: 'deptclerk', displayName: '丁堡镇 联办部门窗口', roles: ['clerk'], groups: ['dept-land', 'dept-planning', 'dept-environment'], orgUnit: 'dingbao' },
-  { _id: 'supervisor', displayName: '市监察局 督查员', roles: ['supervisor'], groups: [], orgUnit: 'city' },
-];
-
-export async function seedDemoUsers(models: Models, password: string): Promise<number> {
-  if ((await models.User.estimatedDocumentCount()) > 0) return 0;
-  const passwordHash = await bcrypt.hash(password, 10);
-  let n = 0;
-  for (const u of DEMO_USERS) {
-    try {
-      await models.User.create({ ...u, passwordHash });
-      n++;
-    } catch {
-      /* another process seeded it first */
-    }
-  }
-  return n;
-}
+export { DEMO_USERS, seedDemoUsers } from '../../engine';

@@ -22,6 +22,8 @@ export interface UserTaskMeta {
   orgLevel?: string;
   /** `svc:stepKind` — accept 受理 / review 审查 / approve 审批 / notify 告知. */
   stepKind?: string;
+  /** 退回 target: the earlier step a `decision == 'return'` flow leads back to, if the diagram has one. */
+  returnTo?: string;
 }
 
 export interface DefinitionSummary {
@@ -43,7 +45,7 @@ export type TaskStatus = 'open' | 'completed' | 'cancelled';
 
 /** One step of a case's history, as recorded in the revision that produced it. */
 export interface HistoryEvent {
-  type: 'activity.start' | 'activity.wait' | 'activity.end' | 'activity.timer' | 'activity.timeout' | 'activity.escalate' | 'activity.discard' | 'process.end' | 'case.started' | 'task.completed';
+  type: 'activity.start' | 'activity.wait' | 'activity.end' | 'activity.timer' | 'activity.timeout' | 'activity.escalate' | 'activity.discard' | 'process.end' | 'case.started' | 'task.completed' | 'task.withdrawn';
   elementId: string;
   elementType?: string;
   name?: string;
@@ -58,6 +60,10 @@ export interface Actor {
   username: string;
   groups: string[];
   roles: string[];
+  /** 所属机构: the org unit the person belongs to (city or a town). */
+  orgUnit?: string;
+  /** The window the person staffs, when a clerk. */
+  windowId?: string;
 }
 
 export const SYSTEM_ACTOR: Actor = { username: 'system', groups: [], roles: ['system'] };

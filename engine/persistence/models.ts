@@ -4,6 +4,7 @@
  * as a JSON string. Whatever must happen once is claimed by an insert on a unique `_id`.
  */
 import mongoose, { Schema, type Connection } from 'mongoose';
+import { createDomainModels } from './domain-models';
 
 const opts = { versionKey: false, minimize: false } as const;
 
@@ -112,18 +113,38 @@ const taskSchema = new Schema(
     completedAt: Date,
     completedBy: String,
     revision: { type: Number, required: true },
+    /** engine (a BPMN user task) or cosign (加签: a request to another window, outside the engine). */
+    kind: { type: String, default: 'engine' },
+    parentTaskId: String,
+    caseNo: String,
+    orgUnit: String,
+    windowId: String,
+    /** The post the task was routed to (A, or B while A is away). */
+    post: String,
+    claimedAt: Date,
+    claimedBy: String,
+    /** Set when a task moved to the B post because A went away; cleared when it moves back. */
+    movedFrom: String,
+    /** The decision and opinion recorded at completion. */
+    outcome: Schema.Types.Mixed,
+    /** Inbox actions (claim, transfer, cosign, cc, urge, return, withdraw), each with reason. */
+    actions: { type: [Schema.Types.Mixed], default: [] },
+    /** Usernames the task was copied to (抄送). */
+    ccTo: { type: [String], default: [] },
   },
   { ...opts, collection: 'tasks' },
 );
 taskSchema.index({ status: 1, candidateGroups: 1 });
 taskSchema.index({ status: 1, assignee: 1 });
 taskSchema.index({ instanceId: 1 });
+taskSchema.index({ status: 1, windowId: 1 });
+taskSchema.index({ ccTo: 1 });
 
 /** A deadline breach raised for supervision (督办). `_id` = `${instanceId}:${executionId}`. */
 const escalationSchema = new Schema(
   {
     _id: { type: String, required: true },
-    instanceId: { type: String, required: true },
+    instanceId: String,
     definitionKey: String,
     escalationCode: String,
     escalationName: String,
@@ -134,11 +155,29 @@ const escalationSchema = new Schema(
     raisedAt: { type: Date, required: true },
     status: { type: String, required: true },
     revision: Number,
+    /** bpmn (an escalation event of the diagram) or clock (a deadline clock's breach). */
+    source: { type: String, default: 'bpmn' },
+    caseNo: String,
+    clockId: String,
+    /** Which limit broke: statutory 法定 / promised 承诺 / step 环节 / reply 督办回复. */
+    limitKind: String,
+    severity: String,
+    orgUnit: String,
+    windowId: String,
+    responsible: String,
+    dueAt: Date,
+    /** 督办 level: 1 on opening, +1 at each re-escalation. */
+    level: Number,
+    notice: Schema.Types.Mixed,
+    reply: Schema.Types.Mixed,
+    history: { type: [Schema.Types.Mixed], default: [] },
   },
   { ...opts, collection: 'escalations' },
 );
 escalationSchema.index({ status: 1, raisedAt: -1 });
 escalationSchema.index({ instanceId: 1 });
+escalationSchema.index({ orgUnit: 1, status: 1 });
+escalationSchema.index({ caseNo: 1 });
 
 const userSchema = new Schema(
   {
@@ -148,6 +187,11 @@ const userSchema = new Schema(
     roles: { type: [String], default: [] },
     groups: { type: [String], default: [] },
     orgUnit: String,
+    /** The window the person staffs and the post held there (A 常驻 / B 顶岗). */
+    windowId: String,
+    post: String,
+    /** 在岗状态: present / away, with reason, period and the stand-in while away. */
+    duty: { type: Schema.Types.Mixed, default: { status: 'present' } },
   },
   { ...opts, collection: 'users' },
 );
@@ -172,6 +216,7 @@ export function createModels(conn: Connection = mongoose.connection) {
     Escalation: conn.model('Escalation', escalationSchema),
     User: conn.model('User', userSchema),
     Session: conn.model('Session', sessionSchema),
+    ...createDomainModels(conn),
   };
 }
 export type Models = ReturnType<typeof createModels>;

@@ -219,6 +219,19 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
       problems.push({ elementId: el.id, message: 'inclusive gateway joins are not supported by the engine; join with a parallel gateway' });
     }
   }
+  // 退回: a user task followed by an exclusive gateway with a `decision == 'return'` flow can be
+  // returned to that flow's target (the earlier step); the inbox offers "return" only then.
+  const byId = new Map<string, any>((proc.flowElements ?? []).map((e: any) => [e.id, e]));
+  for (const t of userTasks) {
+    const el = byId.get(t.elementId);
+    for (const out of el?.outgoing ?? []) {
+      const gw = out.targetRef;
+      if (gw?.$type !== 'bpmn:ExclusiveGateway') continue;
+      for (const f of gw.outgoing ?? []) {
+        if (/decision\s*===?\s*['"]return['"]/.test(String(f.conditionExpression?.body ?? ''))) t.returnTo = f.targetRef?.id;
+      }
+    }
+  }
   if (count > MAX_FLOW_ELEMENTS) problems.push({ message: `diagram has ${count} elements; the limit is ${MAX_FLOW_ELEMENTS}` });
   if (!(proc.flowElements ?? []).some((e: any) => e.$type === 'bpmn:StartEvent')) problems.push({ elementId: proc.id, message: 'process has no start event' });
 

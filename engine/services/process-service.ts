@@ -15,6 +15,7 @@ import { evaluate, hasExpression } from '../runtime/expressions';
 import { runEngine, type EscalationRaised, type PendingTimer, type RunResult, type WaitingTask } from '../runtime/run-engine';
 import { validateDefinition } from '../runtime/validate-definition';
 import type { TimerScheduler } from '../timers/timer-port';
+import type { TaskRouter } from '../org/org-service';
 import { KeyedMutex } from './keyed-mutex';
 
 /** How many times a command reloads and retries after losing a revision race. */
@@ -27,6 +28,27 @@ export interface ProcessServiceDeps {
   timers: TimerScheduler;
   clock: Clock;
   logger: Logger;
+  /** Routes the tasks of cases taken in through intake to a window and person (org model). */
+  router?: TaskRouter;
+}
+
+/** A revision as the projection hands it to listeners. */
+export interface ProjectedRevision {
+  revision: number;
+  command: Record<string, any>;
+  actor: string;
+  createdAt: Date;
+  events: HistoryEvent[];
+  escalations: any[];
+  status: string;
+}
+
+/**
+ * Told about every revision when the read models catch up with it. Must be idempotent: after
+ * a crash the repair sweep hands the same revision again (use the revision as a dedupe key).
+ */
+export interface ProjectionListener {
+  onProjected(p: { instanceId: string; status: string; variables: Record<string, unknown>; revisions: ProjectedRevision[] }): Promise<void>;
 }
 
 interface EscalationSource {
@@ -58,8 +80,18 @@ function canWorkOn(actor: Actor, task: { candidateGroups: string[]; candidateUse
 export class ProcessService {
   private readonly mutex = new KeyedMutex();
   private readonly definitionCache = new Map<string, any>();
+  private readonly listeners: ProjectionListener[] = [];
 
   constructor(private readonly deps: ProcessServiceDeps) {}
+
+  /** Adds a listener the projection calls for each newly projected revision. */
+  addListener(l: ProjectionListener): void {
+    this.listeners.push(l);
+  }
+
+  setRouter(router: TaskRouter): void {
+    this.deps.router = router;
+  }
 
   // ---------------------------------------------------------------- definitions
 
@@ -195,13 +227,15 @@ export class ProcessService {
    * Completes an open user task with `variables`, as `actor`.
    * @throws NotFoundError (no such task), ForbiddenError (not the actor's), ConflictError (already done)
    */
-  async completeTask(taskId: string, variables: Record<string, unknown>, actor: Actor) {
+  async completeTask(taskId: string, variables: Record<string, unknown>, actor: Actor, output?: Record<string, unknown>) {
     checkVariables(variables);
     const task = await this.deps.models.Task.findById(taskId).lean();
     if (!task) throw new NotFoundError('TASK_NOT_FOUND', `task ${taskId} does not exist`);
+    if (task.kind && task.kind !== 'engine') throw new ValidationError('NOT_AN_ENGINE_TASK', `task ${taskId} is a ${task.kind} request; answer it through its own action`);
     if (!canWorkOn(actor, task as any)) throw new ForbiddenError('TASK_NOT_YOURS', `task ${taskId} is not assigned to you or your groups`);
     const instanceId = task.instanceId;
-    await this.command(instanceId, { type: 'complete-task', taskId, elementId: task.elementId, executionId: task.executionId }, actor, (prev) => {
+    const recorded = output ?? pickOutput(variables);
+    await this.command(instanceId, { type: 'complete-task', taskId, elementId: task.elementId, executionId: task.executionId, output: recorded }, actor, (prev) => {
       if (!prev.openTasks.some((t) => t.executionId === task.executionId)) {
         throw new ConflictError('TASK_ALREADY_COMPLETED', `task ${taskId} is no longer open (already completed or cancelled)`);
       }
@@ -209,6 +243,63 @@ export class ProcessService {
         if (!ctx.isWaiting(task.executionId)) throw new ConflictError('TASK_ALREADY_COMPLETED', `task ${taskId} is no longer open`);
         ctx.signalTask(task.executionId, variables);
       };
+    });
+    return this.getCase(instanceId);
+  }
+
+  /**
+   * 撤回: takes back a step `actor` just completed, before anyone has touched the next one.
+   * Inserts a revision that restores the engine state from before the completion (the revision
+   * series makes this exact), reopens the task and cancels the steps it had opened.
+   * @throws ConflictError when the case has moved on since, or the next step was claimed
+   */
+  async withdrawTask(taskId: string, actor: Actor, reason: string) {
+    const { Task, Revision } = this.deps.models;
+    const task = await Task.findById(taskId).lean();
+    if (!task) throw new NotFoundError('TASK_NOT_FOUND', `task ${taskId} does not exist`);
+    if (task.status !== 'completed') throw new ConflictError('TASK_NOT_COMPLETED', `task ${taskId} is ${task.status}; only a completed step can be withdrawn`);
+    if (task.completedBy !== actor.username && !actor.roles.includes('admin')) throw new ForbiddenError('NOT_YOUR_STEP', 'only the person who completed the step can withdraw it');
+    const instanceId = task.instanceId;
+    await this.mutex.run(instanceId, async () => {
+      const latest = await Revision.findOne({ instanceId }).sort({ revision: -1 }).lean();
+      if (!latest || (latest.command as any)?.type !== 'complete-task' || (latest.command as any)?.taskId !== taskId) {
+        throw new ConflictError('WITHDRAW_TOO_LATE', 'the case has moved on since this step was completed; it can no longer be withdrawn (ask the next step to return it instead)');
+      }
+      const opened = await Task.find({ instanceId, revision: latest.revision, status: 'open' }).lean();
+      const touched = opened.find((t) => t.claimedAt || (t.actions ?? []).some((a: any) => a.type !== 'routed'));
+      if (touched) throw new ConflictError('NEXT_STEP_TAKEN', `the next step "${touched.name}" has already been taken up; it can no longer be withdrawn`);
+      const before = await Revision.findById(`${instanceId}:${latest.revision - 1}`).lean();
+      if (!before) throw new ConflictError('WITHDRAW_TOO_LATE', 'there is no earlier state to return to');
+      const now = this.deps.clock.now();
+      const revision = latest.revision + 1;
+      const timers = JSON.parse((before as any).timers ?? '[]') as PendingTimer[];
+      if (timers.length) {
+        await this.deps.timers.schedule(timers.map((t) => ({ instanceId, elementId: t.elementId, expireAt: new Date(t.expireAt), keySuffix: `r${revision}` })));
+      }
+      try {
+        await Revision.create({
+          _id: `${instanceId}:${revision}`,
+          instanceId,
+          revision,
+          command: { type: 'withdraw', taskId, restoredRevision: before.revision, reason },
+          actor: actor.username,
+          createdAt: now,
+          state: before.state,
+          engineVersion: ENGINE_VERSION,
+          status: before.status,
+          events: JSON.stringify([{ type: 'task.withdrawn', elementId: task.elementId, executionId: task.executionId, at: now.toISOString(), actor: actor.username }]),
+          openTasks: before.openTasks,
+          timers: (before as any).timers ?? '[]',
+          escalations: '[]',
+          variables: before.variables,
+          activeElements: (before as any).activeElements ?? '[]',
+          projected: false,
+        } as any);
+      } catch (err) {
+        if (isDuplicateKey(err)) throw new ConflictError('CASE_CONTENDED', 'the case changed while withdrawing; reload and try again');
+        throw err;
+      }
+      await this.project(instanceId);
     });
     return this.getCase(instanceId);
   }
@@ -322,7 +413,7 @@ export class ProcessService {
     const metas = this.taskMetas(def);
     const variables = JSON.parse(latest.variables) as Record<string, unknown>;
     const open = JSON.parse(latest.openTasks) as WaitingTask[];
-    const unprojected = await Revision.find({ instanceId, projected: false }, { events: 1, escalations: 1, revision: 1, actor: 1, command: 1 }).sort({ revision: 1 }).lean();
+    const unprojected = await Revision.find({ instanceId, projected: false }, { events: 1, escalations: 1, revision: 1, actor: 1, command: 1, createdAt: 1, status: 1 }).sort({ revision: 1 }).lean();
 
     // Escalations of every revision not yet projected (inserts keyed by execution: idempotent).
     for (const r of unprojected) {
@@ -354,7 +445,19 @@ export class ProcessService {
       const id = `${instanceId}:${t.executionId}`;
       const existing = await Task.findById(id).lean();
       if (existing && existing.status === 'open') continue;
-      if (existing) continue;
+      if (existing) {
+        // Open again in the latest state although closed in the read model: a withdrawal (撤回).
+        await Task.updateOne(
+          { _id: id, status: { $ne: 'open' } },
+          {
+            $set: { status: 'open', revision: latest.revision },
+            $unset: { completedAt: 1, completedBy: 1, outcome: 1 },
+            $push: { actions: { type: 'reopened', at: latest.createdAt, actor: latest.actor, reason: (latest.command as any)?.reason } },
+          },
+        );
+        continue;
+      }
+      const route = this.deps.router && meta ? await this.deps.router.route(variables, { window: meta.window, orgLevel: meta.orgLevel, elementId: t.elementId }) : undefined;
       const resolve = (v?: string) => (v && hasExpression(v) ? safeEval(v, variables) : v);
       const groups = (meta?.candidateGroups ?? []).flatMap((g) => String(resolve(g) ?? '').split(',')).map((s) => s.trim()).filter(Boolean);
       const due = resolve(meta?.dueDate);
@@ -368,7 +471,12 @@ export class ProcessService {
           definitionKey: def.key,
           candidateGroups: groups,
           candidateUsers: meta?.candidateUsers ?? [],
-          assignee: (resolve(meta?.assignee) as string | undefined) || undefined,
+          assignee: route?.assignee ?? ((resolve(meta?.assignee) as string | undefined) || undefined),
+          caseNo: typeof variables.caseNo === 'string' ? variables.caseNo : undefined,
+          orgUnit: route?.orgUnit,
+          windowId: route?.windowId,
+          post: route?.post,
+          actions: route?.windowId ? [{ type: 'routed', to: route.assignee, windowId: route.windowId, post: route.post, at: new Date(t.createdAt) }] : [],
           dueDate: due && !Number.isNaN(Date.parse(String(due))) ? new Date(String(due)) : undefined,
           formKey: meta?.formKey,
           timeLimit: meta?.timeLimit,
@@ -386,11 +494,11 @@ export class ProcessService {
     for (const t of stillOpen) {
       if (openIds.has(t._id as string)) continue;
       // Who completed it: the revision whose command completed this task, if any.
-      const rev = await Revision.findOne({ instanceId, 'command.taskId': t._id }, { actor: 1, createdAt: 1 }).lean();
+      const rev = await Revision.findOne({ instanceId, 'command.taskId': t._id, 'command.type': 'complete-task' }, { actor: 1, createdAt: 1, command: 1 }).sort({ revision: -1 }).lean();
       await Task.updateOne(
         { _id: t._id, status: 'open' },
         rev
-          ? { $set: { status: 'completed', completedAt: rev.createdAt, completedBy: rev.actor, revision: latest.revision } }
+          ? { $set: { status: 'completed', completedAt: rev.createdAt, completedBy: rev.actor, outcome: (rev.command as any)?.output ?? null, revision: latest.revision } }
           : { $set: { status: 'cancelled', completedAt: latest.createdAt, revision: latest.revision } },
       );
     }
@@ -410,6 +518,18 @@ export class ProcessService {
           },
         },
       );
+    }
+    if (this.listeners.length && unprojected.length) {
+      const revisions: ProjectedRevision[] = unprojected.map((r) => ({
+        revision: r.revision,
+        command: r.command as Record<string, any>,
+        actor: r.actor,
+        createdAt: r.createdAt,
+        events: JSON.parse(r.events),
+        escalations: JSON.parse(r.escalations),
+        status: (r as any).status,
+      }));
+      for (const l of this.listeners) await l.onProjected({ instanceId, status: latest.status, variables, revisions });
     }
     for (const r of unprojected) await Revision.updateOne({ _id: `${instanceId}:${r.revision}` }, { $set: { projected: true } });
   }
@@ -502,6 +622,13 @@ export class ProcessService {
   }
 }
 
+/** What a completion records on the task: the decision and opinion (never the whole form). */
+function pickOutput(variables: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of ['decision', 'opinion']) if (variables[k] !== undefined) out[k] = variables[k];
+  return out;
+}
+
 function safeEval(expr: string, variables: Record<string, unknown>): unknown {
   try {
     return evaluate(expr, { environment: { variables } });
@@ -510,7 +637,7 @@ function safeEval(expr: string, variables: Record<string, unknown>): unknown {
   }
 }
 
-function taskView(t: any) {
+export function taskView(t: any) {
   return {
     id: t._id,
     caseId: t.instanceId,
@@ -529,5 +656,17 @@ function taskView(t: any) {
     createdAt: t.createdAt,
     completedAt: t.completedAt ?? undefined,
     completedBy: t.completedBy ?? undefined,
+    kind: t.kind ?? 'engine',
+    caseNo: t.caseNo ?? undefined,
+    orgUnit: t.orgUnit ?? undefined,
+    windowId: t.windowId ?? undefined,
+    post: t.post ?? undefined,
+    claimedBy: t.claimedBy ?? undefined,
+    claimedAt: t.claimedAt ?? undefined,
+    movedFrom: t.movedFrom ?? undefined,
+    parentTaskId: t.parentTaskId ?? undefined,
+    outcome: t.outcome ?? undefined,
+    actions: t.actions ?? [],
+    ccTo: t.ccTo ?? [],
   };
 }

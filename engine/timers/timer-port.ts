@@ -8,6 +8,8 @@ export interface TimerRequest {
   elementId: string;
   /** When the timer comes due. */
   expireAt: Date;
+  /** Makes a second job for the same timer (e.g. after a withdrawal restored an older state). */
+  keySuffix?: string;
 }
 
 export interface TimerScheduler {
@@ -24,5 +26,5 @@ export const BPMN_TIMER_JOB = 'bpmn.timer.fire';
 
 /** Unique key of a timer job. */
 export function timerJobKey(r: TimerRequest): string {
-  return `${r.instanceId}:${r.elementId}:${r.expireAt.toISOString()}`;
+  return `${r.instanceId}:${r.elementId}:${r.expireAt.toISOString()}${r.keySuffix ? `:${r.keySuffix}` : ''}`;
 }

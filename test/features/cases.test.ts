@@ -38,7 +38,8 @@ describe('clerks work cases through their inboxes', () => {
     const started = await clerk.post('/api/cases', { definitionKey: 'report-up-item', businessKey: 'DB-2026-0001', variables: { applicantName: '张三' } });
     expect(started.status).toBe(201);
     const caseId = started.body.id;
-    expect(started.body).toMatchObject({ status: 'running', definitionKey: 'report-up-item', definitionVersion: 1 });
+    // seeded v1 + this file's deploy = v2: a case starts on the latest version
+    expect(started.body).toMatchObject({ status: 'running', definitionKey: 'report-up-item', definitionVersion: 2 });
 
     const accept = await openTask(clerk, caseId, 'town-accept');
     expect(accept.candidateGroups).toEqual(['town-window']);

@@ -17,26 +17,29 @@ describe('a designer deploys service-item diagrams', () => {
 
   it('stores each deploy as an immutable new version of the process id', async () => {
     const xml = diagram('report-up-item.bpmn');
+    // the first start seeded version 1 from processes/diagrams
+    const seeded = (await clerk.get('/api/definitions')).body.find((d: any) => d.key === 'report-up-item');
+    expect(seeded.latestVersion).toBe(1);
     const v1 = await designer.deployXml(xml);
     expect(v1.status).toBe(201);
-    expect(v1.body).toMatchObject({ key: 'report-up-item', version: 1, caseCategory: 'report-up' });
+    expect(v1.body).toMatchObject({ key: 'report-up-item', version: 2, caseCategory: 'report-up' });
     const v2 = await designer.post('/api/definitions', { xml });
     expect(v2.status).toBe(201);
-    expect(v2.body.version).toBe(2);
+    expect(v2.body.version).toBe(3);
 
     const list = await clerk.get('/api/definitions');
     expect(list.status).toBe(200);
     const entry = list.body.find((d: any) => d.key === 'report-up-item');
-    expect(entry.latestVersion).toBe(2);
-    expect(entry.versions.map((v: any) => v.version)).toEqual([2, 1]);
+    expect(entry.latestVersion).toBe(3);
+    expect(entry.versions.map((v: any) => v.version)).toEqual([3, 2, 1]);
 
-    const meta = await clerk.get('/api/definitions/report-up-item/versions/1');
+    const meta = await clerk.get('/api/definitions/report-up-item/versions/2');
     expect(meta.status).toBe(200);
     const review = meta.body.userTasks.find((t: any) => t.elementId === 'town-review');
     expect(review.candidateGroups).toEqual(['town-window']);
     expect(review.formKey).toBeTruthy();
 
-    const x = await clerk.get('/api/definitions/report-up-item/versions/1/xml');
+    const x = await clerk.get('/api/definitions/report-up-item/versions/2/xml');
     expect(x.status).toBe(200);
     expect(x.contentType).toContain('application/xml');
     expect(x.body).toBe(xml);

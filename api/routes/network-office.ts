@@ -1,0 +1,238 @@
+/**
+ * Routes of the network office system (网络办公系统): org model and duty, catalogue and
+ * information posts, intake and service cases, inbox actions, audit, notifications.
+ * Everything here needs a login; the public routes live in `public.ts`.
+ */
+import { Router, type Request } from 'express';
+import bcrypt from 'bcryptjs';
+import { z } from 'zod';
+import { REJECT_REASONS, ValidationError, type Platform } from '../../engine';
+import { requireRole } from '../http/auth';
+
+const id = z.string().min(1).max(200).regex(/^[A-Za-z0-9:_.-]+$/, 'contains characters that no id has');
+export const caseNoParam = z.string().regex(/^[A-Z]{2}-\d{8}-\d{4,6}$/, 'a case number looks like DB-20261128-0001');
+
+function p(req: Request, name: string, schema: z.ZodType<string> = id): string {
+  const r = schema.safeParse(req.params[name]);
+  if (!r.success) throw new ValidationError('INVALID_ID', `path parameter ${name}: ${r.error.issues[0].message}`);
+  return r.data;
+}
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const reason = text(500).describe('why (logged with the action)');
+
+export const Material = z.object({
+  code: z.string().min(1).max(20),
+  provided: z.boolean(),
+  defect: z.string().trim().max(300).optional(),
+  applicable: z.boolean().optional(),
+});
+
+export const ApplicantBody = z.object({
+  kind: z.enum(['person', 'company']),
+  name: text(100),
+  idType: z.enum(['resident-id', 'credit-code', 'passport', 'hk-macao-permit', 'other']),
+  idNumber: text(40),
+  phone: z.string().trim().max(20).optional(),
+  contactName: z.string().trim().max(50).optional(),
+});
+
+export const IntakeBody = z.object({
+  itemCode: text(40),
+  applicant: ApplicantBody,
+  materials: z.array(Material).max(100).default([]),
+  reject: z.object({ reasonCode: z.string().max(40).optional(), reason: z.string().trim().max(1000).optional() }).optional(),
+  limitOverrides: z.record(z.string().max(64), z.string().max(40)).optional(),
+});
+
+export const DutyBody = z.object({
+  status: z.enum(['present', 'away']),
+  reason: z.string().trim().max(300).optional(),
+  until: z.coerce.date().optional(),
+  standIn: z.string().max(64).optional(),
+});
+
+export const CompleteBody = z.object({
+  decision: z.string().max(20).optional(),
+  opinion: z.string().trim().max(2000).optional(),
+  variables: z.record(z.string().max(64), z.unknown()).default({}),
+});
+
+export const ItemBody = z.object({
+  code: z.string().regex(/^[A-Z]{1,6}-\d{3}$/, 'item codes look like SW-001'),
+  name: text(200),
+  department: text(60),
+  orgLevel: z.enum(['town', 'city']),
+  defaultCategory: z.enum(['immediate', 'report-up', 'joint']),
+  procedure: text(200),
+  statutoryLimitDays: z.number().int().min(0).max(365),
+  promisedLimitDays: z.number().int().min(0).max(365),
+  materials: z.array(
+    z.object({
+      code: text(20),
+      name: text(200),
+      form: text(40),
+      copies: z.number().int().min(1).max(50),
+      original: z.boolean(),
+      requirement: z.enum(['mandatory', 'conditional']),
+      condition: z.string().max(300).optional(),
+      note: z.string().max(300).optional(),
+    }),
+  ).max(60),
+  fees: z.union([
+    z.object({ free: z.literal(true), basis: z.string().max(300).optional() }),
+    z.object({ free: z.literal(false), items: z.array(z.object({ name: text(100), amountFen: z.number().int().min(0).max(100_000_000), basis: text(300) })).min(1).max(20) }),
+  ]),
+  legalBasis: z.array(text(300)).max(30).default([]),
+  conditions: z.string().max(2000).optional(),
+  outcome: z.string().max(200).optional(),
+  jointDepartments: z.array(text(60)).max(10).optional(),
+}).refine((i) => i.promisedLimitDays <= i.statutoryLimitDays, { message: 'the promised limit cannot be longer than the statutory limit', path: ['promisedLimitDays'] });
+
+export function networkOfficeRoutes(platform: Platform): Router {
+  const r = Router();
+  const { org, catalogue, cases, taskActions, audit } = platform;
+
+  // ---- org model (组织机构)
+  r.get('/org/units', async (_req, res) => void res.json(await org.listOrgUnits()));
+  r.get('/org/units/:id/windows', async (req, res) => void res.json(await org.listWindows(p(req, 'id'))));
+  r.get('/org/windows/:id', async (req, res) => void res.json(await org.getWindow(p(req, 'id'))));
+  r.post('/org/windows', requireRole('admin'), async (req, res) => {
+    const body = z.object({
+      orgUnit: id, name: text(100), department: text(60), departmentName: z.string().max(100).optional(),
+      kind: z.enum(['department', 'comprehensive', 'service']), accepts: z.array(text(60)).max(20).optional(),
+      postA: id, postB: id,
+    }).parse(req.body ?? {});
+    res.status(201).json(await org.registerWindow(body, req.actor!));
+  });
+  r.post('/org/staff', requireRole('admin'), async (req, res) => {
+    const body = z.object({
+      username: z.string().regex(/^[a-z][a-z0-9-]{2,40}$/, 'lowercase letters, digits and -'),
+      displayName: text(50), orgUnit: id, password: z.string().min(8).max(200),
+      roles: z.array(z.enum(['clerk', 'manager', 'supervisor', 'designer', 'discipline'])).min(1),
+    }).parse(req.body ?? {});
+    const passwordHash = await bcrypt.hash(body.password, 10);
+    res.status(201).json(await org.registerStaff({ username: body.username, displayName: body.displayName, orgUnit: body.orgUnit, passwordHash, roles: body.roles }, req.actor!));
+  });
+  r.get('/org/filings', async (req, res) => {
+    const q = z.object({ orgUnit: id.optional() }).parse(req.query);
+    res.json(await org.listFilings(q.orgUnit));
+  });
+  r.put('/org/staff/:username/duty', async (req, res) => {
+    res.json(await org.setDuty(p(req, 'username'), DutyBody.parse(req.body ?? {}), req.actor!));
+  });
+
+  // ---- catalogue (事项目录) and information posts (信息发布)
+  r.get('/items', async (req, res) => {
+    const q = z.object({ department: z.string().max(60).optional(), orgLevel: z.enum(['town', 'city']).optional() }).parse(req.query);
+    res.json(await catalogue.listItems(q));
+  });
+  r.get('/items/:code', async (req, res) => void res.json(await catalogue.getItem(p(req, 'code'))));
+  r.put('/items/:code', requireRole('admin', 'designer'), async (req, res) => {
+    const body = ItemBody.parse({ ...(req.body ?? {}), code: p(req, 'code') });
+    res.json(await catalogue.saveItem(body as any, req.actor!));
+  });
+  r.post('/info-posts', requireRole('clerk'), async (req, res) => {
+    const body = z.object({
+      windowId: id, kind: z.enum(['produce-price', 'weather', 'pest-alert', 'notice']), title: text(200), body: text(5000),
+      publishAt: z.coerce.date().optional(), expireAt: z.coerce.date(),
+    }).parse(req.body ?? {});
+    res.status(201).json(await catalogue.publish(body, req.actor!));
+  });
+
+  // ---- intake and service cases (收件与办件)
+  r.get('/reject-reasons', async (_req, res) => {
+    res.json(Object.entries(REJECT_REASONS).map(([code, text]) => ({ code, text })));
+  });
+  r.post('/intake', requireRole('clerk'), async (req, res) => {
+    const body = IntakeBody.parse(req.body ?? {});
+    const out = await cases.intake(body as any, req.actor!);
+    res.status(201).location(`/api/service-cases/${out.case.caseNo}`).json(out);
+  });
+  r.get('/service-cases', async (req, res) => {
+    const q = z.object({
+      status: z.enum(['accepting', 'awaiting-supplement', 'in-progress', 'completed', 'rejected', 'void', 'failed']).optional(),
+      category: z.enum(['immediate', 'supplement', 'report-up', 'joint', 'rejected']).optional(),
+      orgUnit: id.optional(),
+      mine: z.enum(['true', 'false']).optional(),
+      limit: z.coerce.number().int().min(1).max(500).optional(),
+    }).parse(req.query);
+    res.json(await cases.listCases(req.actor!, { ...q, mine: q.mine === 'true' }));
+  });
+  r.get('/service-cases/:no', async (req, res) => void res.json(await cases.getCase(p(req, 'no', caseNoParam), req.actor!)));
+  r.post('/service-cases/:no/supplements', requireRole('clerk'), async (req, res) => {
+    const body = z.object({ materials: z.array(Material).min(1).max(100) }).parse(req.body ?? {});
+    res.json(await cases.receiveSupplement(p(req, 'no', caseNoParam), body.materials, req.actor!));
+  });
+  r.post('/service-cases/:no/supplement-notices', requireRole('clerk'), async (req, res) => {
+    const body = z.object({ materials: z.array(z.object({ code: text(20), reason: text(300) })).min(1).max(100) }).parse(req.body ?? {});
+    res.status(201).json(await cases.furtherNotice(p(req, 'no', caseNoParam), body.materials, req.actor!));
+  });
+  r.post('/service-cases/:no/fee', requireRole('clerk'), async (req, res) => {
+    const body = z.object({ items: z.array(z.object({ name: text(100), amountFen: z.number().int().min(0) })).min(1).max(20), receiptNo: z.string().max(60).optional() }).parse(req.body ?? {});
+    res.status(201).json(await cases.chargeFee(p(req, 'no', caseNoParam), body, req.actor!));
+  });
+  r.get('/service-cases/:no/notices', async (req, res) => void res.json(await cases.listNotices(p(req, 'no', caseNoParam), req.actor!)));
+  r.get('/service-cases/:no/notices/:noticeId', async (req, res) => {
+    const n = await cases.getNotice(p(req, 'no', caseNoParam), p(req, 'noticeId'), req.actor!);
+    if (req.accepts(['application/json', 'text/html']) === 'text/html') {
+      res.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'").type('text/html').send(n.html);
+    } else res.json(n);
+  });
+  r.get('/service-cases/:no/proxy-record', async (req, res) => void res.json(await cases.proxyRecord(p(req, 'no', caseNoParam), req.actor!)));
+  r.get('/service-cases/:no/audit', async (req, res) => {
+    const no = p(req, 'no', caseNoParam);
+    await cases.getCase(no, req.actor!);
+    res.json(await audit.list(no));
+  });
+  r.get('/service-cases/:no/audit/verify', async (req, res) => {
+    const no = p(req, 'no', caseNoParam);
+    await cases.getCase(no, req.actor!);
+    res.json(await audit.verify(no));
+  });
+
+  // ---- inbox actions (待办操作)
+  r.get('/inbox', async (req, res) => {
+    const q = z.object({ filter: z.enum(['mine', 'window', 'cc', 'groups', 'all']).default('mine') }).parse(req.query);
+    res.json(await taskActions.inbox(req.actor!, q.filter));
+  });
+  r.post('/tasks/:id/claim', async (req, res) => {
+    const body = z.object({ reason: z.string().trim().max(500).optional() }).parse(req.body ?? {});
+    res.json(await taskActions.claim(p(req, 'id'), req.actor!, body.reason));
+  });
+  r.post('/tasks/:id/complete', async (req, res) => {
+    const body = CompleteBody.parse(req.body ?? {});
+    res.json(await taskActions.complete(p(req, 'id'), body, req.actor!));
+  });
+  r.post('/tasks/:id/return', async (req, res) => {
+    const body = z.object({ reason }).parse(req.body ?? {});
+    res.json(await taskActions.returnTask(p(req, 'id'), body.reason, req.actor!));
+  });
+  r.post('/tasks/:id/withdraw', async (req, res) => {
+    const body = z.object({ reason }).parse(req.body ?? {});
+    res.json(await taskActions.withdraw(p(req, 'id'), body.reason, req.actor!));
+  });
+  r.post('/tasks/:id/transfer', async (req, res) => {
+    const body = z.object({ windowId: id, reason }).parse(req.body ?? {});
+    res.json(await taskActions.transfer(p(req, 'id'), body.windowId, body.reason, req.actor!));
+  });
+  r.post('/tasks/:id/cosign', async (req, res) => {
+    const body = z.object({ windowId: id, reason }).parse(req.body ?? {});
+    res.status(201).json(await taskActions.cosign(p(req, 'id'), body.windowId, body.reason, req.actor!));
+  });
+  r.post('/tasks/:id/cc', async (req, res) => {
+    const body = z.object({ to: z.array(id).min(1).max(50), note: z.string().trim().max(500).optional() }).parse(req.body ?? {});
+    res.json(await taskActions.copyTo(p(req, 'id'), body.to, body.note, req.actor!));
+  });
+  r.post('/tasks/:id/urge', async (req, res) => {
+    const body = z.object({ reason }).parse(req.body ?? {});
+    res.json(await taskActions.urge(p(req, 'id'), body.reason, req.actor!));
+  });
+
+  // ---- notifications (站内消息)
+  r.get('/notifications', async (req, res) => {
+    const docs = await platform.models.Notification.find({ to: req.actor!.username }).sort({ createdAt: -1 }).limit(200).lean();
+    res.json(docs.map((n) => ({ id: n._id, kind: n.kind, title: n.title, body: n.body, caseNo: n.caseNo, taskId: n.taskId, createdAt: n.createdAt, readAt: n.readAt ?? null })));
+  });
+  return r;
+}

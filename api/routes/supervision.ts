@@ -1,0 +1,117 @@
+/**
+ * Routes of the electronic supervision system (行政电子监察系统): deadline clocks of a case
+ * (pause / resume / extend as ledger entries), escalations and their life cycle (督办), and
+ * the working-day calendar.
+ */
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { cstDayOf, ValidationError, WorkingCalendar, type Platform } from '../../engine';
+import { requireRole } from '../http/auth';
+import { caseNoParam } from './network-office';
+
+const id = z.string().min(1).max(200).regex(/^[A-Za-z0-9:_.-]+$/, 'contains characters that no id has');
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+function p(req: Request, name: string, schema: z.ZodType<string> = id): string {
+  const r = schema.safeParse(req.params[name]);
+  if (!r.success) throw new ValidationError('INVALID_ID', `path parameter ${name}: ${r.error.issues[0].message}`);
+  return r.data;
+}
+
+export const PauseBody = z.object({
+  kind: z.enum(['supplement', 'hearing', 'testing', 'expert-review', 'public-notice', 'other']),
+  reason: text(500),
+  notice: z.string().trim().max(200).optional(),
+});
+export const ExtendBody = z.object({
+  clock: z.enum(['statutory', 'promised']),
+  days: z.number().int().min(1).max(30).optional(),
+  duration: z.string().max(40).optional(),
+  reason: text(500),
+});
+
+export function supervisionRoutes(platform: Platform): Router {
+  const r = Router();
+  const { supervision, cases } = platform;
+  const calendar = WorkingCalendar.official();
+
+  r.get('/service-cases/:no/clocks', async (req, res) => {
+    const no = p(req, 'no', caseNoParam);
+    await cases.getCase(no, req.actor!);
+    res.json(await supervision.clocksOf(no));
+  });
+  r.post('/service-cases/:no/clocks/pause', requireRole('clerk', 'manager'), async (req, res) => {
+    const no = p(req, 'no', caseNoParam);
+    await cases.getCase(no, req.actor!);
+    res.json(await supervision.pause(no, PauseBody.parse(req.body ?? {}), req.actor!));
+  });
+  r.post('/service-cases/:no/clocks/resume', requireRole('clerk', 'manager'), async (req, res) => {
+    const no = p(req, 'no', caseNoParam);
+    await cases.getCase(no, req.actor!);
+    res.json(await supervision.resume(no, req.actor!));
+  });
+  r.post('/service-cases/:no/clocks/extend', requireRole('manager'), async (req, res) => {
+    const no = p(req, 'no', caseNoParam);
+    await cases.getCase(no, req.actor!);
+    res.json(await supervision.extend(no, ExtendBody.parse(req.body ?? {}), req.actor!));
+  });
+
+  r.get('/escalations', requireRole('supervisor', 'designer', 'manager'), async (req, res) => {
+    const q = z.object({ status: z.enum(['open', 'acknowledged', 'notified', 'replied', 'closed']).optional(), orgUnit: id.optional() }).parse(req.query);
+    res.json(await supervision.list(req.actor!, q));
+  });
+  r.get('/escalations/:id', requireRole('supervisor', 'designer', 'manager'), async (req, res) => void res.json(await supervision.get(p(req, 'id'))));
+  r.post('/escalations/:id/acknowledge', async (req, res) => {
+    const b = z.object({ reason: z.string().trim().max(500).optional() }).parse(req.body ?? {});
+    res.json(await supervision.acknowledge(p(req, 'id'), req.actor!, b.reason));
+  });
+  r.post('/escalations/:id/notice', async (req, res) => {
+    const b = z.object({ text: text(2000), replyWithin: text(40) }).parse(req.body ?? {});
+    res.json(await supervision.issueNotice(p(req, 'id'), b, req.actor!));
+  });
+  r.post('/escalations/:id/reply', async (req, res) => {
+    const b = z.object({ text: text(2000) }).parse(req.body ?? {});
+    res.json(await supervision.reply(p(req, 'id'), b.text, req.actor!));
+  });
+  r.post('/escalations/:id/close', async (req, res) => {
+    const b = z.object({ reason: text(500) }).parse(req.body ?? {});
+    res.json(await supervision.close(p(req, 'id'), b.reason, req.actor!));
+  });
+  r.post('/escalations/:id/reescalate', async (req, res) => {
+    const b = z.object({ reason: text(500) }).parse(req.body ?? {});
+    res.json(await supervision.reescalate(p(req, 'id'), req.actor!, b.reason));
+  });
+
+  // ---- complaints (投诉举报), handled by the town discipline commission
+  r.get('/complaints', async (req, res) => {
+    const q = z.object({ status: z.enum(['received', 'replied', 'closed']).optional() }).parse(req.query);
+    res.json(await platform.feedback.listComplaints(req.actor!, q));
+  });
+  r.post('/complaints/:id/reply', async (req, res) => {
+    const b = z.object({ text: text(5000) }).parse(req.body ?? {});
+    res.json(await platform.feedback.replyComplaint(p(req, 'id'), b.text, req.actor!));
+  });
+  r.get('/service-cases/:no/ratings', async (req, res) => {
+    const no = p(req, 'no', caseNoParam);
+    await cases.getCase(no, req.actor!);
+    res.json(await platform.feedback.ratingsOf(no));
+  });
+
+  /** Working-day arithmetic as the supervision system counts it (行政许可法 第八十二条). */
+  r.get('/calendar/deadline', async (req, res) => {
+    const q = z.object({ acceptedAt: z.coerce.date(), days: z.coerce.number().int().min(0).max(2500) }).parse(req.query);
+    const d = calendar.deadlineOrEstimate(q.acceptedAt, q.days);
+    res.json({ acceptedDay: cstDayOf(q.acceptedAt), ...d });
+  });
+  r.get('/calendar/days', async (req, res) => {
+    const q = z.object({ from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }).parse(req.query);
+    const out = [];
+    let day = q.from;
+    for (let i = 0; i < 400 && day <= q.to; i++) {
+      out.push({ day, kind: calendar.dayKind(day), working: calendar.isWorkingDay(day) });
+      day = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    }
+    res.json(out);
+  });
+  return r;
+}

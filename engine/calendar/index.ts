@@ -1,0 +1,5 @@
+/** Working-day calendar (issue #4): counting calendar, holiday tables, opening calendar. */
+export * from './cst';
+export * from './holiday-table';
+export * from './working-calendar';
+export * from './opening-calendar';

@@ -1,0 +1,110 @@
+/**
+ * The per-case audit chain (审计链). Every state change of a case is appended as an event
+ * `{caseNo, seq, type, actor, at, data, prevHash}` whose `hash` is the SHA-256 of its canonical
+ * JSON (RFC 8785, via `canonicalize`). Each event names the previous event's hash, so changing,
+ * removing or reordering any stored event breaks the chain from that point on, and `verify`
+ * reports the first broken link.
+ *
+ * Appends are claims by insert on `_id = caseNo:seq`: two processes appending at once cannot
+ * both take the same position; the loser re-reads the head and appends after it.
+ */
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import { ConflictError, NotFoundError } from '../domain/errors';
+import { isDuplicateKey, type Models } from '../persistence/models';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface AuditEventView {
+  seq: number;
+  type: string;
+  actor: string;
+  at: string;
+  data: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export interface ChainVerification {
+  caseNo: string;
+  valid: boolean;
+  events: number;
+  /** The first broken link, when the chain is not valid. */
+  brokenAt?: { seq: number; reason: string; expected?: string; found?: string };
+  headHash?: string;
+}
+
+const seqId = (caseNo: string, seq: number) => `${caseNo}:${String(seq).padStart(6, '0')}`;
+
+export function hashEvent(e: { caseNo: string; seq: number; type: string; actor: string; at: string; data: string; prevHash: string }): string {
+  const text = canonicalize({ caseNo: e.caseNo, seq: e.seq, type: e.type, actor: e.actor, at: e.at, data: JSON.parse(e.data), prevHash: e.prevHash })!;
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export class AuditLog {
+  constructor(private readonly models: Models) {}
+
+  /**
+   * Appends one event. With `dedupeKey`, an append replayed from the same source (a projection
+   * run twice, a retried job) is written once.
+   */
+  async append(caseNo: string, type: string, actor: string, data: Record<string, unknown>, opts: { at?: Date; dedupeKey?: string } = {}): Promise<void> {
+    const { AuditEvent, AuditClaim } = this.models;
+    if (opts.dedupeKey) {
+      try {
+        await AuditClaim.create({ _id: opts.dedupeKey, at: new Date() });
+      } catch (err) {
+        if (isDuplicateKey(err)) return;
+        throw err;
+      }
+    }
+    const dataText = canonicalize(data ?? {})!;
+    const at = (opts.at ?? new Date()).toISOString();
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const head = await AuditEvent.findOne({ caseNo }, { seq: 1, hash: 1 }).sort({ seq: -1 }).lean();
+      const seq = (head?.seq ?? 0) + 1;
+      const prevHash = head?.hash ?? GENESIS_HASH;
+      const doc = { caseNo, seq, type, actor, at, data: dataText, prevHash };
+      try {
+        await AuditEvent.create({ _id: seqId(caseNo, seq), ...doc, hash: hashEvent(doc) });
+        return;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+    }
+    throw new ConflictError('AUDIT_CONTENDED', `could not append to the audit chain of case ${caseNo}`);
+  }
+
+  async list(caseNo: string): Promise<AuditEventView[]> {
+    const docs = await this.models.AuditEvent.find({ caseNo }).sort({ seq: 1 }).lean();
+    return docs.map((d) => ({ seq: d.seq, type: d.type, actor: d.actor, at: d.at, data: JSON.parse(d.data), prevHash: d.prevHash, hash: d.hash }));
+  }
+
+  /** Recomputes the chain and reports the first event whose hash, link or position is wrong. */
+  async verify(caseNo: string): Promise<ChainVerification> {
+    const docs = await this.models.AuditEvent.find({ caseNo }).sort({ seq: 1 }).lean();
+    if (docs.length === 0) throw new NotFoundError('AUDIT_EMPTY', `case ${caseNo} has no audit events`);
+    let prev = GENESIS_HASH;
+    for (let i = 0; i < docs.length; i++) {
+      const d = docs[i];
+      const expectedSeq = i + 1;
+      if (d.seq !== expectedSeq || d._id !== seqId(caseNo, d.seq)) {
+        return { caseNo, valid: false, events: docs.length, brokenAt: { seq: expectedSeq, reason: `event ${expectedSeq} is missing or out of place (found seq ${d.seq})` } };
+      }
+      if (d.prevHash !== prev) {
+        return { caseNo, valid: false, events: docs.length, brokenAt: { seq: d.seq, reason: 'prevHash does not match the hash of the previous event', expected: prev, found: d.prevHash } };
+      }
+      let recomputed: string;
+      try {
+        recomputed = hashEvent({ caseNo: d.caseNo, seq: d.seq, type: d.type, actor: d.actor, at: d.at, data: d.data, prevHash: d.prevHash });
+      } catch {
+        return { caseNo, valid: false, events: docs.length, brokenAt: { seq: d.seq, reason: 'event data is not valid JSON' } };
+      }
+      if (recomputed !== d.hash) {
+        return { caseNo, valid: false, events: docs.length, brokenAt: { seq: d.seq, reason: 'event content does not match its hash (altered after it was written)', expected: recomputed, found: d.hash } };
+      }
+      prev = d.hash;
+    }
+    return { caseNo, valid: true, events: docs.length, headHash: prev };
+  }
+}

@@ -1,0 +1,692 @@
+/**
+ * Service cases (办件) from intake to their end, across town and city: the five categories
+ * (五分类), first-inquiry responsibility (首问负责), one-time notification (一次性告知), case
+ * numbers, notices (文书), one-time charging (一次收费), the proxy-handling record (代办记录),
+ * the public lookup and the per-case audit chain.
+ *
+ * The BPMN engine runs the item's path; this service owns what happens around it. It learns
+ * what the engine did through the projection (`onProjected`), idempotently, so a crash between
+ * an engine revision and the case's own records is repaired by the projection sweep.
+ *
+ * Classification (五分类):
+ * - rejected 退回件 — the clerk refuses at intake (prohibited, against policy or planning), or
+ *   a review step rejects; a return notice states the reason.
+ * - supplement 补办件 — mandatory (or applicable conditional) materials missing or defective at
+ *   intake: ONE notification lists all of them; the case waits; when the materials arrive it
+ *   is accepted and goes on. A later notification may name only problems in materials handed
+ *   in with the supplement; anything else could have been named the first time, so the API
+ *   refuses it and counts a violation against the window.
+ * - immediate 即办件 / report-up 上报件 / joint 联办件 — the item's own path once accepted.
+ */
+import { createHash, randomInt, randomUUID } from 'node:crypto';
+import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
+import type { Actor, Clock, Logger } from '../domain/types';
+import { isDuplicateKey, type Models } from '../persistence/models';
+import type { ProcessService, ProjectionListener, ProjectedRevision } from '../services/process-service';
+import { toItem, type CatalogueService, type Material, type ServiceItem } from '../catalogue/catalogue-service';
+import type { OrgService } from '../org/org-service';
+import { AuditLog } from './audit';
+import { CaseNumbers } from './case-numbers';
+import { hashPersonal, maskIdNumber, maskName, maskPhone, validateApplicant } from './identity';
+import { renderNotice, type NoticeInput, type NoticeKind } from './notices';
+import type { SupervisionService } from '../supervision/supervision-service';
+import type { FeedbackService } from '../supervision/feedback-service';
+import { parseBudget, type Budget } from '../supervision/clock-ledger';
+
+export interface HandedMaterial {
+  code: string;
+  provided: boolean;
+  /** What is wrong with a material handed in (not in legal form, expired, unsigned…). */
+  defect?: string;
+  /** For conditional materials: the condition applies to this applicant. */
+  applicable?: boolean;
+}
+
+export interface ApplicantInput {
+  kind: 'person' | 'company';
+  name: string;
+  idType: string;
+  idNumber: string;
+  phone?: string;
+  contactName?: string;
+}
+
+export interface IntakeInput {
+  itemCode: string;
+  applicant: ApplicantInput;
+  materials: HandedMaterial[];
+  /** Refuse at intake (退回件): a reason code from the kept list and/or free text. */
+  reject?: { reasonCode?: string; reason?: string };
+  /** Step time-limit overrides (`<step>Limit` = ISO duration), only when the platform allows them (demos, tests). */
+  limitOverrides?: Record<string, string>;
+}
+
+/** 退回理由 kept list (常用退回理由). */
+export const REJECT_REASONS: Record<string, string> = {
+  prohibited: '申请事项属国家明令禁止的范围',
+  'industrial-policy': '申请事项不符合国家产业政策',
+  'local-planning': '申请事项不符合本地规划',
+  'not-our-remit': '申请事项不属于本中心受理范围，请向有关部门申请',
+  'not-eligible': '申请人不符合申请条件',
+  'duplicate-application': '该事项已受理或正在办理，请勿重复申请',
+};
+
+export interface CaseServiceDeps {
+  models: Models;
+  processService: ProcessService;
+  catalogue: CatalogueService;
+  org: OrgService;
+  audit: AuditLog;
+  clock: Clock;
+  logger: Logger;
+  /** Salt of the lookup hashes (query code, phone). */
+  lookupSalt: string;
+  /** Allows `limitOverrides` at intake (tests and demos only). */
+  allowLimitOverrides?: boolean;
+}
+
+const QUERY_CODE_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
+
+function newQueryCode(): string {
+  let s = '';
+  for (let i = 0; i < 6; i++) s += QUERY_CODE_ALPHABET[randomInt(QUERY_CODE_ALPHABET.length)];
+  return s;
+}
+
+/** The materials still missing or defective, by the item's list and what was handed in. */
+export function missingMaterials(item: ServiceItem, handed: HandedMaterial[]): { code: string; name: string; reason: string; requirement: string }[] {
+  const byCode = new Map(handed.map((h) => [h.code, h]));
+  const out: { code: string; name: string; reason: string; requirement: string }[] = [];
+  for (const m of item.materials) {
+    const h = byCode.get(m.code);
+    const required = m.requirement === 'mandatory' || h?.applicable === true;
+    if (!required) continue;
+    if (!h || !h.provided) out.push({ code: m.code, name: m.name, reason: `未提交（须${m.form}${m.copies}份）`, requirement: m.requirement });
+    else if (h.defect) out.push({ code: m.code, name: m.name, reason: h.defect, requirement: m.requirement });
+  }
+  return out;
+}
+
+export class CaseService implements ProjectionListener {
+  readonly numbers: CaseNumbers;
+  private supervision?: SupervisionService;
+
+  /** The supervision system that keeps the case's and steps' deadline clocks. */
+  setSupervision(s: SupervisionService): void {
+    this.supervision = s;
+  }
+
+  private feedback?: FeedbackService;
+  /** Ratings and follow-up visits (回访): a sample of ended cases gets a follow-up call. */
+  setFeedback(f: FeedbackService): void {
+    this.feedback = f;
+  }
+
+  constructor(private readonly deps: CaseServiceDeps) {
+    this.numbers = new CaseNumbers(deps.models);
+  }
+
+  private hash(kind: string, caseNo: string, value: string) {
+    return hashPersonal(`${kind}:${caseNo}:${value}`, this.deps.lookupSalt);
+  }
+
+  // ---------------------------------------------------------------- intake
+
+  /**
+   * 收件: takes in an application at the actor's window. Validates everything before writing;
+   * claims a case number; records the clerk as the responsible person; then rejects, asks for
+   * the missing materials once, or accepts and starts the item's path.
+   * @returns the case and, this once, its query code
+   */
+  async intake(input: IntakeInput, actor: Actor) {
+    const { models, clock } = this.deps;
+    const item = await this.deps.catalogue.getItem(input.itemCode);
+    if (!actor.windowId) throw new ForbiddenError('NOT_A_WINDOW_CLERK', 'only a clerk on a window post takes in applications');
+    const window = await models.Window.findById(actor.windowId).lean();
+    if (!window) throw new ForbiddenError('NOT_A_WINDOW_CLERK', `your window ${actor.windowId} is not registered`);
+    if (!(window.accepts ?? []).includes(item.department)) {
+      throw new BusinessRuleError('WINDOW_CANNOT_ACCEPT', `window ${window.name} does not accept items of department ${item.department}; send the applicant to that department's window or the comprehensive window`);
+    }
+    const applicantCheck = validateApplicant(input.applicant as any);
+    if (!applicantCheck.ok) {
+      throw new ValidationError('INVALID_APPLICANT', applicantCheck.problems.map((p: any) => `applicant.${p.field}: ${p.message}`).join('; '), { problems: applicantCheck.problems });
+    }
+    const known = new Set(item.materials.map((m) => m.code));
+    const seen = new Set<string>();
+    for (const h of input.materials) {
+      if (!known.has(h.code)) throw new ValidationError('UNKNOWN_MATERIAL', `material ${h.code} is not on the list of item ${item.code}`);
+      if (seen.has(h.code)) throw new ValidationError('DUPLICATE_MATERIAL', `material ${h.code} is listed twice`);
+      seen.add(h.code);
+    }
+    if (input.reject && !input.reject.reasonCode && !input.reject.reason?.trim()) throw new ValidationError('REASON_REQUIRED', 'a refusal needs a reason (reasonCode from the kept list, or reason text)');
+    if (input.reject?.reasonCode && !REJECT_REASONS[input.reject.reasonCode]) {
+      throw new ValidationError('UNKNOWN_REASON_CODE', `reasonCode must be one of: ${Object.keys(REJECT_REASONS).join(', ')}`);
+    }
+    if (input.limitOverrides && Object.keys(input.limitOverrides).length) {
+      if (!this.deps.allowLimitOverrides) throw new ForbiddenError('LIMIT_OVERRIDES_DISABLED', 'time limits come from the catalogue and the diagram; overrides are enabled only on demo platforms');
+      for (const [k, v] of Object.entries(input.limitOverrides)) {
+        if (!/^[a-z][A-Za-z0-9]{0,60}Limit$/.test(k) || !/^P(T?\d+[DHMS])+$/.test(v)) throw new ValidationError('INVALID_LIMIT_OVERRIDE', `limitOverrides.${k} must be <step>Limit: ISO duration like PT5S`);
+      }
+    }
+    const orgUnit = await this.deps.org.getOrgUnit(window.orgUnit);
+    const now = clock.now();
+    const applicant = applicantCheck.applicant as any;
+    const missing = input.reject ? [] : missingMaterials(item, input.materials);
+
+    const caseNo = await this.numbers.claim(orgUnit._id as string, orgUnit.code, now, actor.username);
+    const queryCode = newQueryCode();
+    let created = false;
+    try {
+      await models.ServiceCase.create({
+        _id: caseNo,
+        itemCode: item.code,
+        itemName: item.name,
+        department: item.department,
+        orgUnit: orgUnit._id,
+        receivingWindow: window._id,
+        responsible: actor.username,
+        category: input.reject ? 'rejected' : missing.length ? 'supplement' : item.defaultCategory,
+        status: 'accepting',
+        applicant,
+        queryCodeHash: this.hash('q', caseNo, queryCode),
+        phoneHash: applicant.phone ? this.hash('p', caseNo, applicant.phone) : undefined,
+        materials: input.materials,
+        receivedAt: now,
+        involvedOrgUnits: [orgUnit._id],
+        updatedAt: now,
+      } as any);
+      created = true;
+      await this.numbers.markUsed(caseNo);
+      await this.deps.audit.append(caseNo, 'case.received', actor.username, {
+        itemCode: item.code,
+        window: window._id,
+        responsible: actor.username,
+        applicant: { kind: applicant.kind, name: maskName(applicant.name), idNumber: maskIdNumber(applicant.idNumber) },
+        materials: input.materials,
+      });
+      if (input.reject) {
+        const reason = [input.reject.reasonCode ? REJECT_REASONS[input.reject.reasonCode] : undefined, input.reject.reason?.trim()].filter(Boolean).join('；');
+        await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { status: 'rejected', outcome: 'rejected', rejectReason: reason, endedAt: now, updatedAt: now } });
+        await this.deps.audit.append(caseNo, 'case.rejected', actor.username, { reasonCode: input.reject.reasonCode, reason });
+        await this.issueNotice(caseNo, 'return', actor.username, { reason, legalBasis: item.legalBasis });
+      } else if (missing.length) {
+        await models.ServiceCase.updateOne(
+          { _id: caseNo },
+          { $set: { status: 'awaiting-supplement', supplementRounds: [{ round: 1, requestedAt: now, requestedBy: actor.username, materials: missing }], updatedAt: now } },
+        );
+        await this.deps.audit.append(caseNo, 'supplement.requested', actor.username, { round: 1, materials: missing });
+        await this.issueNotice(caseNo, 'one-time', actor.username, { missing });
+      } else {
+        await this.accept(caseNo, actor, input.limitOverrides, queryCode);
+      }
+    } catch (err) {
+      await this.numbers.markVoid(caseNo, `intake failed: ${(err as Error).message}`);
+      if (created) await models.ServiceCase.updateOne({ _id: caseNo, status: 'accepting' }, { $set: { status: 'void', updatedAt: clock.now() } });
+      throw err;
+    }
+    return { case: await this.getCase(caseNo, actor), queryCode };
+  }
+
+  /** 受理: starts the item's path and issues the acceptance notice. */
+  private async accept(caseNo: string, actor: Actor, limitOverrides: Record<string, string> | undefined, queryCode?: string) {
+    const { models, clock } = this.deps;
+    const kase = await models.ServiceCase.findById(caseNo).lean();
+    if (!kase) throw new NotFoundError('CASE_NOT_FOUND', `case ${caseNo} does not exist`);
+    const item = toItem(await models.ServiceItem.findById(kase.itemCode).lean());
+    const now = clock.now();
+    const variables: Record<string, unknown> = {
+      caseNo,
+      itemCode: item.code,
+      orgUnit: kase.orgUnit,
+      receivingWindow: kase.receivingWindow,
+      responsible: kase.responsible,
+      department: item.department,
+      category: kase.category,
+      statutoryLimitDays: item.statutoryLimitDays,
+      promisedLimitDays: item.promisedLimitDays,
+      ...(limitOverrides ?? {}),
+    };
+    await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { status: 'in-progress', acceptedAt: now, definitionKey: item.procedure, updatedAt: now } });
+    await this.deps.audit.append(caseNo, 'case.accepted', actor.username, { procedure: item.procedure, promisedLimitDays: item.promisedLimitDays, statutoryLimitDays: item.statutoryLimitDays });
+    await this.issueNotice(caseNo, 'acceptance', actor.username, { queryCode });
+    const started = await this.deps.processService.startCase(item.procedure, variables, actor, caseNo);
+    await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { instanceId: started.id } });
+    // The case's clocks: statutory (法定) and promised (承诺), from the day after acceptance.
+    if (this.supervision) {
+      const budgetOf = (override: string | undefined, days: number): Budget => (override ? parseBudget(override) : { unit: 'working-days', days });
+      for (const [kind, override, days] of [
+        ['statutory', limitOverrides?.statutoryLimit, item.statutoryLimitDays],
+        ['promised', limitOverrides?.promisedLimit, item.promisedLimitDays],
+      ] as const) {
+        await this.supervision.startClock({ id: `${caseNo}:${kind}`, kind, caseNo, label: item.name, orgUnit: kase.orgUnit, windowId: kase.receivingWindow, holder: kase.responsible, budget: budgetOf(override, days), startedAt: now });
+      }
+    }
+    // The projection may have run before instanceId was set: run it again now that it can find the case.
+    await this.deps.processService.project(started.id);
+  }
+
+  /**
+   * 补正材料到件: records what the applicant brought. When nothing named in the notification is
+   * still missing the case is accepted and goes on; otherwise it keeps waiting.
+   */
+  async receiveSupplement(caseNo: string, materials: HandedMaterial[], actor: Actor) {
+    const { models, clock } = this.deps;
+    const kase = await this.load(caseNo);
+    this.requireResponsibleWindow(kase, actor);
+    if (kase.status !== 'awaiting-supplement') throw new ConflictError('NOT_AWAITING_SUPPLEMENT', `case ${caseNo} is ${kase.status}, not waiting for materials`);
+    const item = toItem(await models.ServiceItem.findById(kase.itemCode).lean());
+    const known = new Set(item.materials.map((m) => m.code));
+    for (const h of materials) if (!known.has(h.code)) throw new ValidationError('UNKNOWN_MATERIAL', `material ${h.code} is not on the list of item ${item.code}`);
+    const merged = new Map<string, HandedMaterial>((kase.materials as HandedMaterial[]).map((m) => [m.code, m]));
+    for (const h of materials) merged.set(h.code, { ...merged.get(h.code), ...h, defect: h.defect });
+    const all = [...merged.values()];
+    const missing = missingMaterials(item, all);
+    const now = clock.now();
+    const rounds = [...(kase.supplementRounds as any[])];
+    rounds[rounds.length - 1] = { ...rounds[rounds.length - 1], receivedAt: now, receivedBy: actor.username, handedIn: materials.map((m) => m.code) };
+    await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { materials: all, supplementRounds: rounds, updatedAt: now } });
+    await this.deps.audit.append(caseNo, 'supplement.received', actor.username, { materials, stillMissing: missing.map((m) => m.code) });
+    if (missing.length === 0) await this.accept(caseNo, actor, undefined);
+    return this.getCase(caseNo, actor);
+  }
+
+  /**
+   * A further notification after a supplement. Allowed only for problems in materials handed in
+   * with the last supplement (they could not have been named before); anything else is refused
+   * and counted against the window (一次性告知 violated).
+   */
+  async furtherNotice(caseNo: string, materials: { code: string; reason: string }[], actor: Actor) {
+    const { models, clock } = this.deps;
+    const kase = await this.load(caseNo);
+    this.requireResponsibleWindow(kase, actor);
+    if (kase.status !== 'awaiting-supplement') throw new ConflictError('NOT_AWAITING_SUPPLEMENT', `case ${caseNo} is ${kase.status}; a notification is given only while waiting for materials`);
+    if (!materials.length) throw new ValidationError('NOTHING_TO_NOTIFY', 'name at least one material');
+    const rounds = kase.supplementRounds as any[];
+    const last = rounds[rounds.length - 1];
+    const handedIn = new Set<string>(last?.handedIn ?? []);
+    const couldHaveBeenNamed = materials.filter((m) => !handedIn.has(m.code));
+    const now = clock.now();
+    if (couldHaveBeenNamed.length) {
+      await models.Violation.create({
+        _id: randomUUID(),
+        kind: 'one-time-notice',
+        windowId: kase.receivingWindow,
+        orgUnit: kase.orgUnit,
+        caseNo,
+        actor: actor.username,
+        at: now,
+        detail: { materials: couldHaveBeenNamed.map((m) => m.code) },
+      });
+      await this.deps.audit.append(caseNo, 'notice.refused', actor.username, { kind: 'one-time', materials: couldHaveBeenNamed, rule: '一次性告知' });
+      throw new BusinessRuleError(
+        'ONE_TIME_NOTICE_VIOLATION',
+        `materials ${couldHaveBeenNamed.map((m) => m.code).join(', ')} were not handed in with the last supplement, so they could have been named in the one-time notification; a second notification for them is refused and recorded against window ${kase.receivingWindow}`,
+      );
+    }
+    const item = toItem(await models.ServiceItem.findById(kase.itemCode).lean());
+    const named = materials.map((m) => {
+      const mat = item.materials.find((x: Material) => x.code === m.code)!;
+      return { code: m.code, name: mat.name, reason: m.reason, requirement: mat.requirement };
+    });
+    const round = rounds.length + 1;
+    await models.ServiceCase.updateOne({ _id: caseNo }, { $push: { supplementRounds: { round, requestedAt: now, requestedBy: actor.username, materials: named } }, $set: { updatedAt: now } });
+    await this.deps.audit.append(caseNo, 'supplement.requested', actor.username, { round, materials: named });
+    await this.issueNotice(caseNo, 'one-time', actor.username, { missing: named });
+    return this.getCase(caseNo, actor);
+  }
+
+  // ---------------------------------------------------------------- fees
+
+  /** 一次收费: records the fee of a case once, only as the catalogue lists it. */
+  async chargeFee(caseNo: string, input: { items: { name: string; amountFen: number }[]; receiptNo?: string }, actor: Actor) {
+    const { models, clock } = this.deps;
+    const kase = await this.load(caseNo);
+    this.requireResponsibleWindow(kase, actor);
+    if (['rejected', 'void'].includes(kase.status)) throw new ConflictError('CASE_ENDED', `case ${caseNo} is ${kase.status}; nothing is charged`);
+    const item = toItem(await models.ServiceItem.findById(kase.itemCode).lean());
+    const listed = item.fees.free ? [] : item.fees.items;
+    const lines = input.items.map((l) => {
+      const f = listed.find((x) => x.name === l.name);
+      if (!f) throw new BusinessRuleError('FEE_NOT_IN_CATALOGUE', `"${l.name}" is not a fee of item ${item.code}${item.fees.free ? ' (the item is free)' : ''}; only the published fees may be charged`);
+      if (!Number.isInteger(l.amountFen) || l.amountFen < 0 || l.amountFen > f.amountFen) throw new BusinessRuleError('FEE_ABOVE_PUBLISHED', `"${l.name}" may be at most ${f.amountFen} fen (published)`);
+      return { name: l.name, amountFen: l.amountFen, basis: f.basis };
+    });
+    try {
+      await models.AuditClaim.create({ _id: `fee:${caseNo}`, at: clock.now() });
+    } catch (err) {
+      if (isDuplicateKey(err)) throw new ConflictError('FEE_ALREADY_CHARGED', `case ${caseNo} has already been charged; fees are collected once (一次收费)`);
+      throw err;
+    }
+    const fee = { items: lines, totalFen: lines.reduce((s, l) => s + l.amountFen, 0), receiptNo: input.receiptNo, chargedAt: clock.now(), chargedBy: actor.username };
+    await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { fee, updatedAt: clock.now() } });
+    await this.deps.audit.append(caseNo, 'fee.charged', actor.username, { items: lines, totalFen: fee.totalFen, receiptNo: input.receiptNo ?? null });
+    return fee;
+  }
+
+  // ---------------------------------------------------------------- notices
+
+  private async issueNotice(caseNo: string, kind: NoticeKind, actor: string, extra: Partial<NoticeInput> & { missing?: any[] }, id?: string) {
+    const { models, clock } = this.deps;
+    const kase = await models.ServiceCase.findById(caseNo).lean();
+    if (!kase) return;
+    const [item, window, org, clerk] = await Promise.all([
+      models.ServiceItem.findById(kase.itemCode).lean(),
+      models.Window.findById(kase.receivingWindow).lean(),
+      models.OrgUnit.findById(kase.orgUnit).lean(),
+      models.User.findById(kase.responsible, { displayName: 1 }).lean(),
+    ]);
+    const a = kase.applicant as any;
+    const n = await models.Notice.countDocuments({ caseNo, kind });
+    const _id = id ?? `${caseNo}:${kind}:${n + 1}`;
+    const now = clock.now();
+    const rendered = renderNotice({
+      kind,
+      caseNo,
+      centreName: org?.name ?? '',
+      centrePhone: org?.phone ?? undefined,
+      windowName: window?.name ?? '',
+      clerkName: clerk?.displayName ?? kase.responsible,
+      itemName: kase.itemName,
+      itemCode: kase.itemCode,
+      applicant: { name: a.name, idNumberMasked: maskIdNumber(a.idNumber), phoneMasked: a.phone ? maskPhone(a.phone) : undefined },
+      issuedAt: now,
+      acceptedAt: kase.acceptedAt ?? undefined,
+      promisedLimitDays: item?.promisedLimitDays,
+      statutoryLimitDays: item?.statutoryLimitDays,
+      materialsReceived: kind === 'acceptance' ? ((kase.materials as HandedMaterial[]) ?? []).filter((m) => m.provided).map((m) => {
+        const mat = (item?.materials as Material[] | undefined)?.find((x) => x.code === m.code);
+        return { name: mat?.name ?? m.code, copies: mat?.copies ?? 1, form: mat?.form ?? '' };
+      }) : undefined,
+      ...extra,
+    } as NoticeInput);
+    try {
+      await models.Notice.create({ _id, caseNo, kind, title: rendered.title, html: rendered.html, text: rendered.text, sha256: createHash('sha256').update(rendered.html).digest('hex'), issuedAt: now, issuedBy: actor });
+    } catch (err) {
+      if (isDuplicateKey(err)) return; // issued already (a replayed projection)
+      throw err;
+    }
+    await this.deps.audit.append(caseNo, 'notice.issued', actor, { noticeId: _id, kind, title: rendered.title, sha256: createHash('sha256').update(rendered.html).digest('hex') });
+  }
+
+  async listNotices(caseNo: string, actor?: Actor) {
+    if (actor) await this.getCase(caseNo, actor);
+    const docs = await this.deps.models.Notice.find({ caseNo }, { html: 0, text: 0 }).sort({ issuedAt: 1 }).lean();
+    return docs.map((d) => ({ id: d._id, kind: d.kind, title: d.title, issuedAt: d.issuedAt, issuedBy: d.issuedBy, sha256: d.sha256 }));
+  }
+
+  async getNotice(caseNo: string, noticeId: string, actor: Actor) {
+    await this.getCase(caseNo, actor);
+    const d = await this.deps.models.Notice.findById(noticeId).lean();
+    if (!d || d.caseNo !== caseNo) throw new NotFoundError('NOTICE_NOT_FOUND', `notice ${noticeId} of case ${caseNo} does not exist`);
+    return { id: d._id, kind: d.kind, title: d.title, html: d.html, text: d.text, issuedAt: d.issuedAt, sha256: d.sha256 };
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  private async load(caseNo: string) {
+    const kase = await this.deps.models.ServiceCase.findById(caseNo).lean();
+    if (!kase) throw new NotFoundError('CASE_NOT_FOUND', `case ${caseNo} does not exist`);
+    return kase;
+  }
+
+  private requireResponsibleWindow(kase: any, actor: Actor) {
+    if (actor.roles.includes('admin')) return;
+    if (actor.username === kase.responsible || actor.windowId === kase.receivingWindow) return;
+    throw new ForbiddenError('NOT_RESPONSIBLE', `case ${kase._id} belongs to window ${kase.receivingWindow}; its responsible person or window handles this`);
+  }
+
+  /** Who may read a case: its org units' staff, supervisors and admins. */
+  private canRead(kase: any, actor: Actor) {
+    if (actor.roles.some((r) => r === 'admin' || r === 'supervisor')) return true;
+    return !!actor.orgUnit && ((kase.involvedOrgUnits ?? []) as string[]).concat(kase.orgUnit).includes(actor.orgUnit);
+  }
+
+  /** The case as staff see it: personal data masked, steps, notices, proxy record. */
+  async getCase(caseNo: string, actor: Actor) {
+    const kase = await this.load(caseNo);
+    if (!this.canRead(kase, actor)) throw new NotFoundError('CASE_NOT_FOUND', `case ${caseNo} does not exist`);
+    const tasks = kase.instanceId ? await this.deps.models.Task.find({ instanceId: kase.instanceId }).sort({ createdAt: 1 }).lean() : [];
+    const cosigns = await this.deps.models.Task.find({ caseNo, kind: 'cosign' }).sort({ createdAt: 1 }).lean();
+    const notices = await this.listNotices(caseNo);
+    return {
+      ...this.summary(kase),
+      materials: kase.materials,
+      supplementRounds: kase.supplementRounds,
+      fee: kase.fee ?? null,
+      rejectReason: kase.rejectReason ?? undefined,
+      instanceId: kase.instanceId ?? undefined,
+      definitionKey: kase.definitionKey ?? undefined,
+      steps: [...tasks, ...cosigns].map((t) => ({
+        taskId: t._id,
+        kind: t.kind ?? 'engine',
+        elementId: t.elementId,
+        name: t.name,
+        status: t.status,
+        orgUnit: t.orgUnit,
+        windowId: t.windowId,
+        assignee: t.assignee,
+        post: t.post,
+        createdAt: t.createdAt,
+        completedAt: t.completedAt,
+        completedBy: t.completedBy,
+        outcome: t.outcome,
+        dueDate: t.dueDate,
+      })),
+      notices,
+      proxyRecord: kase.proxyRecord ?? [],
+    };
+  }
+
+  private summary(kase: any) {
+    const a = kase.applicant ?? {};
+    return {
+      caseNo: kase._id,
+      itemCode: kase.itemCode,
+      itemName: kase.itemName,
+      category: kase.category,
+      status: kase.status,
+      outcome: kase.outcome ?? undefined,
+      orgUnit: kase.orgUnit,
+      receivingWindow: kase.receivingWindow,
+      responsible: kase.responsible,
+      applicant: { kind: a.kind, name: a.name, idType: a.idType, idNumber: maskIdNumber(a.idNumber ?? ''), phone: a.phone ? maskPhone(a.phone) : undefined },
+      receivedAt: kase.receivedAt,
+      acceptedAt: kase.acceptedAt ?? undefined,
+      endedAt: kase.endedAt ?? undefined,
+    };
+  }
+
+  /** Cases the actor may see, newest first; personal data masked. */
+  async listCases(actor: Actor, filter: { status?: string; category?: string; orgUnit?: string; mine?: boolean; limit?: number } = {}) {
+    const q: Record<string, unknown> = {};
+    const wide = actor.roles.some((r) => r === 'admin' || r === 'supervisor');
+    if (!wide) {
+      if (!actor.orgUnit) return [];
+      q.$or = [{ orgUnit: actor.orgUnit }, { involvedOrgUnits: actor.orgUnit }];
+    } else if (filter.orgUnit) q.orgUnit = filter.orgUnit;
+    if (filter.status) q.status = filter.status;
+    if (filter.category) q.category = filter.category;
+    if (filter.mine) q.responsible = actor.username;
+    const docs = await this.deps.models.ServiceCase.find(q).sort({ receivedAt: -1 }).limit(Math.min(filter.limit ?? 100, 500)).lean();
+    return docs.map((d) => this.summary(d));
+  }
+
+  /**
+   * The public lookup: needs the case number AND its query code (or the applicant's phone).
+   * A wrong pair and an unknown number get the same answer, so nothing is revealed.
+   */
+  async publicLookup(caseNo: string, secret: { queryCode?: string; phone?: string }) {
+    const notFound = () => new NotFoundError('CASE_NOT_FOUND', 'no case matches this number and query code');
+    const kase = await this.deps.models.ServiceCase.findById(caseNo).lean();
+    if (!kase || kase.status === 'void') throw notFound();
+    const okCode = secret.queryCode && this.hash('q', caseNo, secret.queryCode.trim().toUpperCase()) === kase.queryCodeHash;
+    const okPhone = secret.phone && kase.phoneHash && this.hash('p', caseNo, secret.phone.trim()) === kase.phoneHash;
+    if (!okCode && !okPhone) throw notFound();
+    const open = kase.instanceId ? await this.deps.models.Task.find({ instanceId: kase.instanceId, status: 'open' }).lean() : [];
+    const org = await this.deps.models.OrgUnit.findById(kase.orgUnit, { name: 1, phone: 1 }).lean();
+    const notices = await this.listNotices(caseNo);
+    const rounds = (kase.supplementRounds ?? []) as any[];
+    return {
+      caseNo,
+      itemName: kase.itemName,
+      centre: org?.name,
+      centrePhone: org?.phone,
+      applicantName: maskName((kase.applicant as any)?.name ?? ''),
+      category: kase.category,
+      status: kase.status,
+      outcome: kase.outcome ?? undefined,
+      receivedAt: kase.receivedAt,
+      acceptedAt: kase.acceptedAt ?? undefined,
+      endedAt: kase.endedAt ?? undefined,
+      currentSteps: open.map((t) => ({ name: t.name, since: t.createdAt, dueDate: t.dueDate ?? undefined })),
+      awaitingMaterials: kase.status === 'awaiting-supplement' ? (rounds[rounds.length - 1]?.materials ?? []).map((m: any) => ({ name: m.name, reason: m.reason })) : [],
+      notices: notices.map((n) => ({ title: n.title, issuedAt: n.issuedAt })),
+    };
+  }
+
+  async proxyRecord(caseNo: string, actor: Actor) {
+    const c = await this.getCase(caseNo, actor);
+    return c.proxyRecord;
+  }
+
+  // ---------------------------------------------------------------- engine projection
+
+  /**
+   * Keeps the case in step with its engine instance: audit events for opened and completed
+   * steps and breaches, the proxy-handling record for hand-overs between org units and
+   * windows, and the end of the case with its completion or return notice. Idempotent: every
+   * write is keyed by instance, revision and event index.
+   */
+  async onProjected(p: { instanceId: string; status: string; variables: Record<string, unknown>; revisions: ProjectedRevision[] }): Promise<void> {
+    const caseNo = typeof p.variables.caseNo === 'string' ? p.variables.caseNo : undefined;
+    if (!caseNo) return;
+    const { models, audit } = this.deps;
+    const kase = await models.ServiceCase.findById(caseNo).lean();
+    if (!kase || kase.instanceId !== p.instanceId) return;
+    for (const r of p.revisions) {
+      for (const [i, e] of r.events.entries()) {
+        const key = `${p.instanceId}:${r.revision}:${i}`;
+        if (e.type === 'activity.wait' && e.executionId) {
+          const t = await models.Task.findById(`${p.instanceId}:${e.executionId}`).lean();
+          if (!t) continue;
+          const fresh = await this.claimOnce(`open:${key}`);
+          if (!fresh) continue;
+          await audit.append(caseNo, 'task.opened', 'system', { taskId: t._id, elementId: t.elementId, name: t.name, orgUnit: t.orgUnit ?? null, windowId: t.windowId ?? null, assignee: t.assignee ?? null, post: t.post ?? null }, { at: r.createdAt });
+          await this.recordHandOver(kase, t, r.createdAt);
+          await this.startStepClock(caseNo, t, p.variables);
+        } else if (e.type === 'task.completed') {
+          if (!(await this.claimOnce(`done:${key}`))) continue;
+          await audit.append(caseNo, 'task.completed', e.actor ?? r.actor, { taskId: `${p.instanceId}:${e.executionId}`, elementId: e.elementId, outcome: r.command?.output ?? {} }, { at: r.createdAt });
+        } else if (e.type === 'task.withdrawn') {
+          if (!(await this.claimOnce(`withdrawn:${key}`))) continue;
+          await audit.append(caseNo, 'task.withdrawn', e.actor ?? r.actor, { taskId: `${p.instanceId}:${e.executionId}`, elementId: e.elementId, reason: r.command?.reason ?? null }, { at: r.createdAt });
+        }
+      }
+      for (const [i, esc] of r.escalations.entries()) {
+        if (!(await this.claimOnce(`esc:${p.instanceId}:${r.revision}:${i}`))) continue;
+        await audit.append(caseNo, 'deadline.breached', 'system', { step: esc.attachedToId ?? null, stepName: esc.taskName ?? null, code: esc.escalationCode ?? null }, { at: r.createdAt });
+      }
+    }
+    // Step clocks of steps no longer open stop (completed, cancelled by a timer, withdrawn).
+    if (this.supervision) {
+      const running = await models.Clock.find({ caseNo, kind: 'step', status: { $ne: 'stopped' } }, { taskId: 1 }).lean();
+      for (const c of running) {
+        const t = await models.Task.findById(c.taskId, { status: 1, completedAt: 1 }).lean();
+        if (!t || t.status !== 'open') await this.supervision.stopClock(c._id as string, t?.completedAt ?? this.deps.clock.now());
+      }
+    }
+    if (p.status !== 'running' && kase.status !== 'void') await this.finish(caseNo, p.instanceId, p.status);
+  }
+
+  /**
+   * A step's own clock: its `svc:timeLimit` in working days (`3WD`), or a demo override
+   * `<stepId in camelCase>Limit` given at intake (ISO duration).
+   */
+  private async startStepClock(caseNo: string, t: any, variables: Record<string, unknown>) {
+    if (!this.supervision) return;
+    const camel = String(t.elementId).replace(/-([a-z0-9])/g, (_m: string, c: string) => c.toUpperCase());
+    const override = variables[`${camel}Limit`];
+    let budget: Budget | undefined;
+    try {
+      if (typeof override === 'string') budget = parseBudget(override);
+      else if (typeof t.timeLimit === 'string' && /^\d+\s*(WD|工作日)$/i.test(t.timeLimit)) budget = parseBudget(t.timeLimit);
+    } catch {
+      budget = undefined;
+    }
+    if (!budget) return;
+    await this.supervision.startClock({ id: `step:${t._id}`, kind: 'step', caseNo, taskId: t._id, label: t.name, orgUnit: t.orgUnit, windowId: t.windowId, holder: t.assignee, budget, startedAt: new Date(t.createdAt) });
+  }
+
+  private async claimOnce(key: string): Promise<boolean> {
+    try {
+      await this.deps.models.AuditClaim.create({ _id: `case:${key}`, at: new Date() });
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+
+  /** 代办记录: a step opened in another org unit or window than the previous one is a hand-over. */
+  private async recordHandOver(kase: any, task: any, at: Date) {
+    const { models } = this.deps;
+    const current = await models.ServiceCase.findById(kase._id, { proxyRecord: 1, involvedOrgUnits: 1, orgUnit: 1, receivingWindow: 1 }).lean();
+    const record = (current?.proxyRecord ?? []) as any[];
+    const last = record[record.length - 1];
+    const fromOrg = last?.toOrgUnit ?? kase.orgUnit;
+    const fromWindow = last?.toWindow ?? kase.receivingWindow;
+    if (!task.windowId || (task.windowId === fromWindow && task.orgUnit === fromOrg)) return;
+    const entry = {
+      at,
+      type: task.orgUnit !== fromOrg ? (task.orgUnit === 'city' ? 'report-up' : 'return-to-town') : 'hand-over',
+      fromOrgUnit: fromOrg,
+      fromWindow,
+      toOrgUnit: task.orgUnit,
+      toWindow: task.windowId,
+      toPerson: task.assignee ?? null,
+      step: task.name,
+      taskId: task._id,
+    };
+    const update: any = { $push: { proxyRecord: entry }, $set: { updatedAt: at } };
+    if (task.orgUnit && !((current?.involvedOrgUnits ?? []) as string[]).includes(task.orgUnit)) update.$addToSet = { involvedOrgUnits: task.orgUnit };
+    await models.ServiceCase.updateOne({ _id: kase._id }, update);
+    await this.deps.audit.append(kase._id, 'case.handed-over', 'system', entry as any, { at });
+    if (task.assignee) await this.notify(task.assignee, 'task.assigned', `新办件：${kase.itemName}`, `${kase._id} ${task.name}`, kase._id, task._id);
+  }
+
+  /** Ends the case: approved unless a review or approval step's last decision was reject. */
+  private async finish(caseNo: string, instanceId: string, engineStatus: string) {
+    const { models, clock } = this.deps;
+    const tasks = await models.Task.find({ instanceId, status: 'completed' }).sort({ completedAt: 1 }).lean();
+    const lastByElement = new Map<string, any>();
+    for (const t of tasks) lastByElement.set(t.elementId, t);
+    const rejected = [...lastByElement.values()].some((t) => (t.outcome as any)?.decision === 'reject');
+    const outcome = engineStatus === 'completed' ? (rejected ? 'rejected' : 'approved') : 'failed';
+    const now = clock.now();
+    if (this.supervision) for (const k of ['statutory', 'promised']) await this.supervision.stopClock(`${caseNo}:${k}`, now);
+    // Every write below is keyed (fixed notice ids, dedupe keys), so a replay redoes nothing.
+    await models.ServiceCase.updateOne(
+      { _id: caseNo, status: 'in-progress' },
+      { $set: { status: outcome === 'approved' ? 'completed' : outcome, outcome, endedAt: now, updatedAt: now } },
+    );
+    if (outcome === 'failed') {
+      await this.deps.audit.append(caseNo, 'case.failed', 'system', {}, { dedupeKey: `case:failed:${caseNo}` });
+      return;
+    }
+    const reason = [...lastByElement.values()].filter((t) => (t.outcome as any)?.decision === 'reject').map((t) => `${t.name}：${(t.outcome as any)?.opinion ?? '不予许可'}`).join('；');
+    const kase = await models.ServiceCase.findById(caseNo).lean();
+    await this.deps.audit.append(caseNo, 'case.ended', 'system', { outcome }, { dedupeKey: `case:ended:${caseNo}` });
+    const item = await models.ServiceItem.findById(kase!.itemCode).lean();
+    if (outcome === 'rejected') {
+      await this.issueNotice(caseNo, 'return', 'system', { reason, legalBasis: item?.legalBasis ?? [] }, `${caseNo}:return:final`);
+    } else {
+      await this.issueNotice(caseNo, 'completion', 'system', { outcome: 'approved', completedAt: now, resultDocument: item?.outcome ?? undefined, fees: (kase?.fee as any)?.items }, `${caseNo}:completion:final`);
+    }
+    if (this.feedback?.inSample(caseNo)) await this.feedback.openFollowUp(caseNo, 'sample');
+    if (await this.claimOnce(`finish-notify:${caseNo}`)) await this.notify(kase!.responsible, 'case.ended', `办件已办结：${kase!.itemName}`, `${caseNo} ${outcome === 'rejected' ? '不予许可' : '准予办理'}，请告知申请人`, caseNo);
+  }
+
+  async notify(to: string, kind: string, title: string, body: string, caseNo?: string, taskId?: string) {
+    await this.deps.models.Notification.create({ _id: randomUUID(), to, kind, title, body, caseNo, taskId, createdAt: this.deps.clock.now() });
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * Inbox actions a Chinese approval clerk expects (待办操作), each logged on the task with its
+ * reason and appended to the case's audit chain:
+ *
+ * - claim 签收 — take a task offered to one's window or groups (or take over a colleague's);
+ * - complete 办理 — with decision and opinion; refused while a co-sign request is open;
+ * - return 退回 — send the case back to the earlier step the diagram's return flow names;
+ * - withdraw 撤回 — take back a step one just completed, while the next is untouched;
+ * - transfer 转办 — hand the task to another window (its receiver gets it);
+ * - co-sign 加签 — ask another department's window for its opinion before completing;
+ * - copy 抄送 — let others read the task for information;
+ * - urge 催办 — press the current holder, who is notified.
+ */
+import { randomUUID } from 'node:crypto';
+import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
+import type { Actor, Clock, UserTaskMeta } from '../domain/types';
+import type { Models } from '../persistence/models';
+import { taskView, type ProcessService } from '../services/process-service';
+import type { OrgService } from '../org/org-service';
+import type { AuditLog } from './audit';
+import type { CaseService } from './case-service';
+import type { FeedbackService } from '../supervision/feedback-service';
+
+export interface TaskActionsDeps {
+  models: Models;
+  processService: ProcessService;
+  org: OrgService;
+  audit: AuditLog;
+  cases: CaseService;
+  clock: Clock;
+}
+
+const DECISIONS = new Set(['approve', 'reject', 'return', 'supplement', 'done']);
+
+export class TaskActions {
+  private feedback?: FeedbackService;
+
+  constructor(private readonly deps: TaskActionsDeps) {}
+
+  setFeedback(f: FeedbackService): void {
+    this.feedback = f;
+  }
+
+  private async load(taskId: string) {
+    const t = await this.deps.models.Task.findById(taskId).lean();
+    if (!t) throw new NotFoundError('TASK_NOT_FOUND', `task ${taskId} does not exist`);
+    return t;
+  }
+
+  private requireOpen(t: any) {
+    if (t.status !== 'open') throw new ConflictError('TASK_NOT_OPEN', `task ${t._id} is ${t.status}`);
+  }
+
+  private isHolder(t: any, actor: Actor) {
+    return actor.roles.includes('admin') || t.assignee === actor.username;
+  }
+
+  private async log(t: any, type: string, actor: Actor, reason: string | undefined, data: Record<string, unknown> = {}, set: Record<string, unknown> = {}) {
+    const at = this.deps.clock.now();
+    await this.deps.models.Task.updateOne({ _id: t._id }, { $set: set, $push: { actions: { type, actor: actor.username, at, reason: reason ?? null, ...data } } });
+    if (t.caseNo) await this.deps.audit.append(t.caseNo, `task.${type}`, actor.username, { taskId: t._id, step: t.name, reason: reason ?? null, ...data });
+  }
+
+  private view(taskId: string) {
+    return this.load(taskId).then(taskView);
+  }
+
+  /** 签收: the actor takes the task. Window members, candidates, or whoever holds it. */
+  async claim(taskId: string, actor: Actor, reason?: string) {
+    const t = await this.load(taskId);
+    this.requireOpen(t);
+    const member = !!t.windowId && actor.windowId === t.windowId;
+    const candidate = (!t.assignee && (t.candidateGroups ?? []).some((g: string) => actor.groups.includes(g))) || (t.candidateUsers ?? []).includes(actor.username);
+    if (!member && !candidate && !this.isHolder(t, actor)) throw new ForbiddenError('CANNOT_CLAIM', `task ${taskId} is not offered to you or your window`);
+    if (t.claimedBy && t.claimedBy !== actor.username && t.assignee !== actor.username && !member) throw new ConflictError('ALREADY_CLAIMED', `task ${taskId} was claimed by ${t.claimedBy}`);
+    const now = this.deps.clock.now();
+    const r = await this.deps.models.Task.updateOne({ _id: t._id, status: 'open' }, { $set: { assignee: actor.username, claimedAt: now, claimedBy: actor.username }, $unset: { movedFrom: 1 } });
+    if (!r.modifiedCount) throw new ConflictError('TASK_NOT_OPEN', `task ${taskId} is no longer open`);
+    await this.log(t, 'claimed', actor, reason ?? '签收', { from: t.assignee ?? null });
+    return this.view(taskId);
+  }
+
+  /** 办理: completes the task with a decision and opinion (and form data as variables). */
+  async complete(taskId: string, input: { decision?: string; opinion?: string; variables?: Record<string, unknown> }, actor: Actor) {
+    const t = await this.load(taskId);
+    if (t.kind === 'cosign') return this.answerCosign(t, input, actor);
+    if ((t.kind === 'rectification' || t.kind === 'follow-up') && this.feedback) return taskView(await this.feedback.completeFeedbackTask(taskId, input, actor));
+    if (input.decision && !DECISIONS.has(input.decision)) throw new ValidationError('INVALID_DECISION', `decision must be one of ${[...DECISIONS].join(', ')}`);
+    if (input.decision === 'reject' && !input.opinion?.trim()) throw new ValidationError('OPINION_REQUIRED', 'a rejection needs an opinion (the reason the applicant will read)');
+    if (t.status === 'open') {
+      const pending = await this.deps.models.Task.countDocuments({ parentTaskId: t._id, kind: 'cosign', status: 'open' });
+      if (pending) throw new ConflictError('COSIGN_PENDING', `${pending} co-sign request(s) of this task are still open; wait for their opinions`);
+    }
+    const variables: Record<string, unknown> = { ...(input.variables ?? {}) };
+    if (input.decision) variables.decision = input.decision;
+    if (input.opinion !== undefined) variables.opinion = input.opinion;
+    return this.deps.processService.completeTask(taskId, variables, actor, { decision: input.decision ?? null, opinion: input.opinion ?? null });
+  }
+
+  /** 退回: back to the earlier step named by the diagram's return flow. */
+  async returnTask(taskId: string, reason: string, actor: Actor) {
+    const t = await this.load(taskId);
+    this.requireOpen(t);
+    if (!this.isHolder(t, actor)) throw new ForbiddenError('TASK_NOT_YOURS', 'only the person holding the task can return it (claim it first)');
+    const def = await this.deps.models.Instance.findById(t.instanceId, { definitionId: 1 }).lean();
+    const d = def ? await this.deps.models.Definition.findById(def.definitionId, { userTasks: 1 }).lean() : null;
+    const meta = ((d?.userTasks ?? []) as UserTaskMeta[]).find((m) => m.elementId === t.elementId);
+    if (!meta?.returnTo) throw new BusinessRuleError('NO_RETURN_PATH', `step "${t.name}" has no return path in its diagram; it cannot be returned`);
+    await this.log(t, 'returned', actor, reason, { to: meta.returnTo });
+    return this.deps.processService.completeTask(taskId, { decision: 'return', opinion: reason }, actor, { decision: 'return', opinion: reason });
+  }
+
+  /** 撤回 */
+  async withdraw(taskId: string, reason: string, actor: Actor) {
+    return this.deps.processService.withdrawTask(taskId, actor, reason);
+  }
+
+  /** 转办: to another window, whose current receiver gets it. */
+  async transfer(taskId: string, windowId: string, reason: string, actor: Actor) {
+    const t = await this.load(taskId);
+    this.requireOpen(t);
+    if (!this.isHolder(t, actor)) throw new ForbiddenError('TASK_NOT_YOURS', 'only the person holding the task can transfer it');
+    const w = await this.deps.models.Window.findById(windowId).lean();
+    if (!w) throw new NotFoundError('WINDOW_NOT_FOUND', `window ${windowId} does not exist`);
+    if (w._id === t.windowId) throw new ValidationError('SAME_WINDOW', 'the task is already at that window');
+    const receiver = await this.deps.org.receiverOf(windowId);
+    if (!receiver.username) throw new BusinessRuleError('WINDOW_UNSTAFFED', `window ${windowId} has nobody to receive the task`);
+    await this.log(t, 'transferred', actor, reason, { fromWindow: t.windowId ?? null, toWindow: windowId, to: receiver.username }, {
+      windowId,
+      orgUnit: w.orgUnit,
+      assignee: receiver.username,
+      post: receiver.post,
+      claimedAt: null,
+      claimedBy: null,
+    });
+    if (t.caseNo) {
+      await this.deps.models.ServiceCase.updateOne(
+        { _id: t.caseNo },
+        { $push: { proxyRecord: { at: this.deps.clock.now(), type: 'transfer', fromOrgUnit: t.orgUnit ?? null, fromWindow: t.windowId ?? null, toOrgUnit: w.orgUnit, toWindow: windowId, toPerson: receiver.username, step: t.name, taskId: t._id, reason } }, $addToSet: { involvedOrgUnits: w.orgUnit } },
+      );
+      await this.deps.cases.notify(receiver.username, 'task.transferred', `转办：${t.name}`, `${t.caseNo}：${reason}`, t.caseNo, t._id);
+    }
+    return this.view(taskId);
+  }
+
+  /** 加签: asks another window for its opinion; the task cannot be completed until it answers. */
+  async cosign(taskId: string, windowId: string, reason: string, actor: Actor) {
+    const t = await this.load(taskId);
+    this.requireOpen(t);
+    if (t.kind === 'cosign') throw new ValidationError('NESTED_COSIGN', 'a co-sign request cannot ask for another co-sign');
+    if (!this.isHolder(t, actor)) throw new ForbiddenError('TASK_NOT_YOURS', 'only the person holding the task can ask for a co-sign');
+    const w = await this.deps.models.Window.findById(windowId).lean();
+    if (!w) throw new NotFoundError('WINDOW_NOT_FOUND', `window ${windowId} does not exist`);
+    const receiver = await this.deps.org.receiverOf(windowId);
+    if (!receiver.username) throw new BusinessRuleError('WINDOW_UNSTAFFED', `window ${windowId} has nobody to receive the request`);
+    const now = this.deps.clock.now();
+    const id = `cosign:${randomUUID()}`;
+    await this.deps.models.Task.create({
+      _id: id,
+      instanceId: t.instanceId,
+      executionId: id,
+      elementId: t.elementId,
+      name: `加签：${t.name}`,
+      definitionKey: t.definitionKey,
+      kind: 'cosign',
+      parentTaskId: t._id,
+      caseNo: t.caseNo,
+      orgUnit: w.orgUnit,
+      windowId,
+      assignee: receiver.username,
+      post: receiver.post,
+      status: 'open',
+      createdAt: now,
+      revision: t.revision,
+      actions: [{ type: 'requested', actor: actor.username, at: now, reason }],
+    });
+    await this.log(t, 'cosign-requested', actor, reason, { cosignTaskId: id, window: windowId, to: receiver.username });
+    if (t.caseNo) {
+      await this.deps.models.ServiceCase.updateOne({ _id: t.caseNo }, { $addToSet: { involvedOrgUnits: w.orgUnit } });
+      await this.deps.cases.notify(receiver.username, 'task.cosign', `加签请求：${t.name}`, `${t.caseNo}：${reason}`, t.caseNo, id);
+    }
+    return this.view(id);
+  }
+
+  private async answerCosign(t: any, input: { decision?: string; opinion?: string }, actor: Actor) {
+    this.requireOpen(t);
+    if (!this.isHolder(t, actor)) throw new ForbiddenError('TASK_NOT_YOURS', 'this co-sign request is not addressed to you');
+    if (!['agree', 'disagree'].includes(input.decision ?? '')) throw new ValidationError('INVALID_DECISION', 'a co-sign answer is decision "agree" or "disagree" with an opinion');
+    if (!input.opinion?.trim()) throw new ValidationError('OPINION_REQUIRED', 'a co-sign answer needs an opinion');
+    const now = this.deps.clock.now();
+    const r = await this.deps.models.Task.updateOne({ _id: t._id, status: 'open' }, { $set: { status: 'completed', completedAt: now, completedBy: actor.username, outcome: { decision: input.decision, opinion: input.opinion } } });
+    if (!r.modifiedCount) throw new ConflictError('TASK_NOT_OPEN', `task ${t._id} is no longer open`);
+    if (t.caseNo) await this.deps.audit.append(t.caseNo, 'task.cosigned', actor.username, { taskId: t._id, parentTaskId: t.parentTaskId, decision: input.decision, opinion: input.opinion });
+    const parent = await this.deps.models.Task.findById(t.parentTaskId).lean();
+    if (parent?.assignee) await this.deps.cases.notify(parent.assignee, 'task.cosign-answered', `加签意见：${parent.name}`, `${input.decision === 'agree' ? '同意' : '不同意'}：${input.opinion}`, t.caseNo, parent._id as string);
+    return this.view(t._id);
+  }
+
+  /** 抄送 */
+  async copyTo(taskId: string, to: string[], note: string | undefined, actor: Actor) {
+    const t = await this.load(taskId);
+    if (!this.isHolder(t, actor) && t.completedBy !== actor.username) throw new ForbiddenError('TASK_NOT_YOURS', 'only the person holding the task can copy it');
+    const users = await this.deps.models.User.find({ _id: { $in: to } }, { _id: 1 }).lean();
+    const found = new Set(users.map((u) => u._id as string));
+    const unknown = to.filter((u) => !found.has(u));
+    if (unknown.length) throw new ValidationError('UNKNOWN_USERS', `no such users: ${unknown.join(', ')}`);
+    await this.deps.models.Task.updateOne({ _id: t._id }, { $addToSet: { ccTo: { $each: to } } });
+    await this.log(t, 'copied', actor, note ?? '抄送知悉', { to });
+    for (const u of to) await this.deps.cases.notify(u, 'task.cc', `抄送：${t.name}`, `${t.caseNo ?? ''} ${note ?? ''}`.trim(), t.caseNo ?? undefined, t._id);
+    return this.view(taskId);
+  }
+
+  /** 催办: presses the holder; counted on the task. */
+  async urge(taskId: string, reason: string, actor: Actor) {
+    const t = await this.load(taskId);
+    this.requireOpen(t);
+    if (!t.assignee) throw new BusinessRuleError('NOBODY_TO_URGE', 'the task has no holder yet; it waits to be claimed');
+    const own = actor.username === t.assignee;
+    if (own) throw new ValidationError('URGE_SELF', 'you hold this task yourself');
+    const related = actor.roles.some((r) => r === 'supervisor' || r === 'admin' || r === 'manager');
+    if (!related && t.caseNo) {
+      const kase = await this.deps.models.ServiceCase.findById(t.caseNo, { responsible: 1 }).lean();
+      if (kase?.responsible !== actor.username) throw new ForbiddenError('CANNOT_URGE', 'the responsible person, managers and supervisors may urge a task');
+    }
+    await this.log(t, 'urged', actor, reason, { to: t.assignee });
+    await this.deps.cases.notify(t.assignee, 'task.urged', `催办：${t.name}`, `${t.caseNo ?? ''}：${reason}`, t.caseNo ?? undefined, t._id);
+    return this.view(taskId);
+  }
+
+  /** Tasks in the actor's inbox: `mine`, `window` (all of the actor's window), `cc`, or `groups`. */
+  async inbox(actor: Actor, filter: 'mine' | 'window' | 'cc' | 'groups' | 'all') {
+    const { Task } = this.deps.models;
+    if (filter === 'all' || filter === 'groups') return this.deps.processService.listTasks(actor, filter);
+    let q: any;
+    if (filter === 'mine') q = { status: 'open', assignee: actor.username };
+    else if (filter === 'window') {
+      if (!actor.windowId) return [];
+      q = { status: 'open', windowId: actor.windowId };
+    } else q = { ccTo: actor.username };
+    const docs = await Task.find(q).sort({ dueDate: 1, createdAt: 1 }).limit(500).lean();
+    return docs.map(taskView);
+  }
+}

@@ -1,0 +1,361 @@
+/**
+ * Mongoose models of the network office system (网络办公系统): org units, windows and staff
+ * duty, the service catalogue, service cases (办件) with their numbers, notices, fees, the
+ * per-case audit chain, notifications and one-time-notice violations. Same rules as
+ * `models.ts`: the FerretDB 1.24 subset, claims by insert on a unique `_id`.
+ */
+import { Schema, type Connection } from 'mongoose';
+
+const opts = { versionKey: false, minimize: false } as const;
+const mixed = Schema.Types.Mixed;
+
+/** 机构: the city centre or a town/street centre. `_id` = pinyin id (`city`, `dingbao`, …). */
+const orgUnitSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    /** Two-letter code used in case numbers (XY, DZ, DB, …). */
+    code: { type: String, required: true },
+    /** Position in the brief's list (city first). */
+    seq: { type: Number, default: 99 },
+    name: { type: String, required: true },
+    shortName: { type: String, required: true },
+    level: { type: String, required: true, enum: ['city', 'town'] },
+    parent: { type: String, default: null },
+    address: String,
+    phone: String,
+    openingHours: { type: mixed, default: {} },
+  },
+  { ...opts, collection: 'org_units' },
+);
+
+/** 窗口: a service window of an org unit, with its A post (常驻) and B post (顶岗). */
+const windowSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    orgUnit: { type: String, required: true },
+    no: { type: Number, required: true },
+    name: { type: String, required: true },
+    department: { type: String, required: true },
+    departmentName: String,
+    /** department 部门窗口 / comprehensive 综合窗口 (accepts for several departments) / service 服务窗口. */
+    kind: { type: String, required: true },
+    accepts: { type: [String], default: [] },
+    postA: String,
+    postB: String,
+    status: { type: String, default: 'active' },
+    filedAt: Date,
+    filedBy: String,
+  },
+  { ...opts, collection: 'windows' },
+);
+windowSchema.index({ orgUnit: 1, department: 1 });
+
+/** 备案: what was filed with the city office, by whom and when (append-only). */
+const filingSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    kind: { type: String, required: true },
+    subject: { type: String, required: true },
+    orgUnit: String,
+    filedBy: { type: String, required: true },
+    filedAt: { type: Date, required: true },
+    data: { type: mixed, default: {} },
+  },
+  { ...opts, collection: 'filings' },
+);
+filingSchema.index({ orgUnit: 1, filedAt: -1 });
+
+/** 事项: one service item of the catalogue with its five disclosures (五公开). */
+const serviceItemSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    name: { type: String, required: true },
+    department: { type: String, required: true },
+    orgLevel: { type: String, required: true },
+    defaultCategory: { type: String, required: true },
+    procedure: { type: String, required: true },
+    statutoryLimitDays: { type: Number, required: true },
+    promisedLimitDays: { type: Number, required: true },
+    materials: { type: [mixed], default: [] },
+    fees: { type: mixed, required: true },
+    legalBasis: { type: [String], default: [] },
+    conditions: String,
+    outcome: String,
+    jointDepartments: { type: [String], default: [] },
+    updatedAt: Date,
+  },
+  { ...opts, collection: 'service_items' },
+);
+serviceItemSchema.index({ department: 1 });
+
+/** 信息发布: what a window publishes to its town (prices, weather, pest alerts). */
+const infoPostSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    orgUnit: { type: String, required: true },
+    windowId: { type: String, required: true },
+    kind: { type: String, required: true },
+    title: { type: String, required: true },
+    body: { type: String, required: true },
+    publishAt: { type: Date, required: true },
+    expireAt: { type: Date, required: true },
+    publishedBy: { type: String, required: true },
+  },
+  { ...opts, collection: 'info_posts' },
+);
+infoPostSchema.index({ orgUnit: 1, publishAt: -1 });
+
+/** 办件编号: a claimed case number. The insert is the claim; a failed intake marks it void. */
+const caseNumberSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    orgUnit: { type: String, required: true },
+    day: { type: String, required: true },
+    seq: { type: Number, required: true },
+    status: { type: String, required: true, enum: ['claimed', 'used', 'void'] },
+    claimedAt: { type: Date, required: true },
+    claimedBy: String,
+    voidReason: String,
+  },
+  { ...opts, collection: 'case_numbers' },
+);
+caseNumberSchema.index({ orgUnit: 1, day: 1, seq: -1 });
+caseNumberSchema.index({ status: 1, claimedAt: 1 });
+
+/** 办件: one application, from intake to its end. `_id` = the case number. */
+const serviceCaseSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    itemCode: { type: String, required: true },
+    itemName: { type: String, required: true },
+    department: String,
+    orgUnit: { type: String, required: true },
+    receivingWindow: { type: String, required: true },
+    /** 首问负责人: the clerk who received the case and follows it to its end. */
+    responsible: { type: String, required: true },
+    /** immediate 即办 / supplement 补办 / report-up 上报 / joint 联办 / rejected 退回. */
+    category: { type: String, required: true },
+    /** accepting / awaiting-supplement / in-progress / completed / rejected / void. */
+    status: { type: String, required: true },
+    outcome: String,
+    applicant: { type: mixed, required: true },
+    /** Salted hashes used by the public lookup; the code itself is never stored. */
+    queryCodeHash: { type: String, required: true },
+    phoneHash: String,
+    materials: { type: [mixed], default: [] },
+    supplementRounds: { type: [mixed], default: [] },
+    instanceId: String,
+    definitionKey: String,
+    receivedAt: { type: Date, required: true },
+    acceptedAt: Date,
+    endedAt: Date,
+    rejectReason: String,
+    fee: mixed,
+    /** 代办记录: every hand-over between org units and windows. */
+    proxyRecord: { type: [mixed], default: [] },
+    /** Org units that handled a step (the receiving town, the city…): who may read the case. */
+    involvedOrgUnits: { type: [String], default: [] },
+    updatedAt: Date,
+  },
+  { ...opts, collection: 'service_cases' },
+);
+serviceCaseSchema.index({ orgUnit: 1, receivedAt: -1 });
+serviceCaseSchema.index({ instanceId: 1 });
+serviceCaseSchema.index({ involvedOrgUnits: 1 });
+serviceCaseSchema.index({ status: 1, receivedAt: -1 });
+
+/** 文书: a notice issued to the applicant, immutable once issued. */
+const noticeSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    caseNo: { type: String, required: true },
+    kind: { type: String, required: true },
+    title: { type: String, required: true },
+    html: { type: String, required: true },
+    text: { type: String, required: true },
+    sha256: { type: String, required: true },
+    issuedAt: { type: Date, required: true },
+    issuedBy: { type: String, required: true },
+  },
+  { ...opts, collection: 'notices' },
+);
+noticeSchema.index({ caseNo: 1, issuedAt: 1 });
+
+/**
+ * 审计: one append-only event of a case. `_id` = `${caseNo}:${seq}` (zero-padded), so the insert
+ * claims the position; `hash` = SHA-256 over the canonical JSON of the event and `prevHash`.
+ */
+const auditEventSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    caseNo: { type: String, required: true },
+    seq: { type: Number, required: true },
+    type: { type: String, required: true },
+    actor: { type: String, required: true },
+    at: { type: String, required: true },
+    /** Event data as canonical JSON text (hashed exactly as stored). */
+    data: { type: String, required: true },
+    prevHash: { type: String, required: true },
+    hash: { type: String, required: true },
+  },
+  { ...opts, collection: 'audit_events' },
+);
+auditEventSchema.index({ caseNo: 1, seq: 1 });
+
+/** Makes an audit append from a replayed source (a projection run twice) happen once. */
+const auditClaimSchema = new Schema({ _id: { type: String, required: true }, at: Date }, { ...opts, collection: 'audit_claims' });
+
+/** In-app notifications (站内消息); an SMS channel can later deliver the same records. */
+const notificationSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    to: { type: String, required: true },
+    kind: { type: String, required: true },
+    title: { type: String, required: true },
+    body: String,
+    caseNo: String,
+    taskId: String,
+    createdAt: { type: Date, required: true },
+    readAt: Date,
+  },
+  { ...opts, collection: 'notifications' },
+);
+notificationSchema.index({ to: 1, createdAt: -1 });
+
+/** Counted against a window: e.g. a second one-time notification that could have been the first. */
+const violationSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    kind: { type: String, required: true },
+    windowId: { type: String, required: true },
+    orgUnit: { type: String, required: true },
+    caseNo: String,
+    actor: { type: String, required: true },
+    at: { type: Date, required: true },
+    detail: { type: mixed, default: {} },
+  },
+  { ...opts, collection: 'violations' },
+);
+violationSchema.index({ windowId: 1, at: -1 });
+
+/**
+ * 时限: a deadline clock as a ledger (see `supervision/clock-ledger.ts`). `_id` =
+ * `${caseNo}:statutory`, `${caseNo}:promised`, `step:${taskId}` or `reply:${escalationId}:${n}`.
+ * `version` grows with every ledger change; signal jobs carry it, stale ones do nothing.
+ */
+const clockSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    caseNo: String,
+    /** statutory 法定 / promised 承诺 / step 环节 / reply 督办回复 */
+    kind: { type: String, required: true },
+    taskId: String,
+    escalationId: String,
+    label: String,
+    orgUnit: String,
+    windowId: String,
+    /** Who answers for it (the responsible person, or the step's holder). */
+    holder: String,
+    budget: { type: mixed, required: true },
+    startedAt: { type: Date, required: true },
+    pauses: { type: [mixed], default: [] },
+    extension: { type: mixed, default: null },
+    status: { type: String, required: true, enum: ['running', 'paused', 'stopped'] },
+    stoppedAt: Date,
+    dueAt: Date,
+    estimated: Boolean,
+    signalsAt: { type: mixed, default: {} },
+    fired: { type: [String], default: [] },
+    result: String,
+    version: { type: Number, required: true },
+    updatedAt: Date,
+  },
+  { ...opts, collection: 'clocks' },
+);
+clockSchema.index({ caseNo: 1 });
+clockSchema.index({ status: 1, dueAt: 1 });
+clockSchema.index({ orgUnit: 1, status: 1 });
+
+/** One fired signal of a clock; the insert on `${clockId}:${rung}` makes each fire exactly once. */
+const signalSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    clockId: { type: String, required: true },
+    rung: { type: String, required: true },
+    caseNo: String,
+    orgUnit: String,
+    at: { type: Date, required: true },
+    dueAt: Date,
+  },
+  { ...opts, collection: 'signals' },
+);
+signalSchema.index({ orgUnit: 1, at: -1 });
+signalSchema.index({ caseNo: 1 });
+
+/** 投诉举报: a report or complaint from the public, handled by the town discipline commission (镇纪委). */
+const complaintSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    orgUnit: { type: String, required: true },
+    day: { type: String, required: true },
+    seq: { type: Number, required: true },
+    /** case / window / person */
+    targetKind: { type: String, required: true },
+    caseNo: String,
+    windowId: String,
+    person: String,
+    content: { type: String, required: true },
+    contactName: String,
+    phone: String,
+    queryCodeHash: { type: String, required: true },
+    /** received / replied / closed */
+    status: { type: String, required: true },
+    clockId: String,
+    reply: mixed,
+    createdAt: { type: Date, required: true },
+    history: { type: [mixed], default: [] },
+  },
+  { ...opts, collection: 'complaints' },
+);
+complaintSchema.index({ orgUnit: 1, day: 1, seq: -1 });
+complaintSchema.index({ orgUnit: 1, status: 1, createdAt: -1 });
+
+/** 好差评: one rating of a case at a stage (acceptance / completion / re-rating after follow-up). */
+const ratingSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    caseNo: { type: String, required: true },
+    stage: { type: String, required: true },
+    /** 5 very satisfied 非常满意 … 1 very dissatisfied 非常不满意 */
+    level: { type: Number, required: true },
+    comment: String,
+    orgUnit: String,
+    windowId: String,
+    responsible: String,
+    createdAt: { type: Date, required: true },
+  },
+  { ...opts, collection: 'ratings' },
+);
+ratingSchema.index({ orgUnit: 1, createdAt: -1 });
+ratingSchema.index({ caseNo: 1 });
+
+export function createDomainModels(conn: Connection) {
+  return {
+    OrgUnit: conn.model('OrgUnit', orgUnitSchema),
+    Window: conn.model('Window', windowSchema),
+    Filing: conn.model('Filing', filingSchema),
+    ServiceItem: conn.model('ServiceItem', serviceItemSchema),
+    InfoPost: conn.model('InfoPost', infoPostSchema),
+    CaseNumber: conn.model('CaseNumber', caseNumberSchema),
+    ServiceCase: conn.model('ServiceCase', serviceCaseSchema),
+    Notice: conn.model('Notice', noticeSchema),
+    AuditEvent: conn.model('AuditEvent', auditEventSchema),
+    AuditClaim: conn.model('AuditClaim', auditClaimSchema),
+    Notification: conn.model('Notification', notificationSchema),
+    Violation: conn.model('Violation', violationSchema),
+    Clock: conn.model('Clock', clockSchema),
+    Signal: conn.model('Signal', signalSchema),
+    Complaint: conn.model('Complaint', complaintSchema),
+    Rating: conn.model('Rating', ratingSchema),
+  };
+}

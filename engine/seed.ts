@@ -1,0 +1,60 @@
+/**
+ * Demo and reference data (演示数据): demo logins, the org model of the city and its 19 towns,
+ * the service catalogue and the path-pattern diagrams of `processes/diagrams`. Runs on the
+ * first start of an empty database and by `npm run seed`; idempotent (everything is created
+ * by insert and left alone when it exists).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import bcrypt from 'bcryptjs';
+import type { Logger } from './domain/types';
+import type { Platform } from './platform';
+import type { Models } from './persistence/models';
+import { PROJECT_ROOT } from './runtime/moddle';
+
+/** Demo users (演示账号); the README lists them. Window clerks are attached to their windows by the org seed. */
+export const DEMO_USERS = [
+  { _id: 'admin', displayName: '系统管理员（市政管办）', roles: ['admin'], groups: [], orgUnit: 'city' },
+  { _id: 'designer', displayName: '市政管办 流程设计员', roles: ['designer'], groups: [], orgUnit: 'city' },
+  { _id: 'clerk', displayName: '丁堡镇 综合窗口 A岗', roles: ['clerk'], groups: ['town-window'], orgUnit: 'dingbao' },
+  { _id: 'clerkb', displayName: '丁堡镇 综合窗口 B岗', roles: ['clerk'], groups: ['town-window'], orgUnit: 'dingbao' },
+  { _id: 'cityclerk', displayName: '市行政服务中心 审批窗口', roles: ['clerk'], groups: ['city-approval'], orgUnit: 'city' },
+  { _id: 'deptclerk', displayName: '丁堡镇 国土窗口 A岗', roles: ['clerk'], groups: ['dept-land', 'dept-planning', 'dept-environment'], orgUnit: 'dingbao' },
+  { _id: 'supervisor', displayName: '市监察局 督查员', roles: ['supervisor'], groups: [], orgUnit: 'city' },
+  { _id: 'manager', displayName: '丁堡镇行政服务中心 主任', roles: ['manager', 'clerk'], groups: [], orgUnit: 'dingbao' },
+];
+
+export async function seedDemoUsers(models: Models, password: string, passwordHash?: string): Promise<number> {
+  const hash = passwordHash ?? (await bcrypt.hash(password, 10));
+  let n = 0;
+  for (const u of DEMO_USERS) {
+    try {
+      await models.User.create({ ...u, passwordHash: hash, duty: { status: 'present' } });
+      n++;
+    } catch {
+      /* exists already (or another process seeded it first) */
+    }
+  }
+  return n;
+}
+
+/** Seeds everything; returns counts. Diagrams are deployed only for keys that have no version. */
+export async function seedAll(platform: Platform, demoPassword: string, logger: Logger) {
+  const passwordHash = await bcrypt.hash(demoPassword, 10);
+  const users = await seedDemoUsers(platform.models, demoPassword, passwordHash);
+  const org = await platform.org.seed(passwordHash);
+  const catalogue = await platform.catalogue.seed();
+  let diagrams = 0;
+  const dir = path.join(PROJECT_ROOT, 'processes', 'diagrams');
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.bpmn')).sort()) {
+    const key = f.replace(/\.bpmn$/, '');
+    if (await platform.models.Definition.exists({ key })) continue;
+    try {
+      await platform.processService.deploy(readFileSync(path.join(dir, f), 'utf8'), { username: 'system', groups: [], roles: ['designer'] });
+      diagrams++;
+    } catch (err) {
+      logger.error({ file: f, err: (err as Error).message }, 'seed diagram refused');
+    }
+  }
+  return { users, org, catalogue, diagrams };
+}

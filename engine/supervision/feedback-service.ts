@@ -1,0 +1,287 @@
+/**
+ * What the public says back (群众监督): complaints and reports (投诉举报) handled by the town
+ * discipline commission (镇纪委) within their own clock, and ratings (好差评) on five levels at
+ * acceptance and at completion. A poor rating (差评, level 1–2) opens a rectification task
+ * (整改) with its own deadline, then a follow-up call (回访) and a re-rating; a sample of other
+ * cases also gets a follow-up visit.
+ */
+import { createHash, randomInt } from 'node:crypto';
+import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
+import type { Actor, Clock as TimeSource } from '../domain/types';
+import { isDuplicateKey, type Models } from '../persistence/models';
+import type { AuditLog } from '../cases/audit';
+import { cstDay } from '../cases/case-numbers';
+import { hashPersonal, maskPhone, validateMobile } from '../cases/identity';
+import type { CaseService } from '../cases/case-service';
+import { parseBudget } from './clock-ledger';
+import type { SupervisionService } from './supervision-service';
+
+export const RATING_LEVELS: Record<number, string> = { 5: '非常满意', 4: '满意', 3: '基本满意', 2: '不满意', 1: '非常不满意' };
+
+export interface FeedbackConfig {
+  /** Time the discipline commission has to reply to a complaint. Default 10 working days. */
+  complaintLimit: string;
+  /** Time to rectify after a poor rating. Default 5 working days. */
+  rectificationLimit: string;
+  /** Share of completed cases that get a follow-up visit anyway, in percent. Default 10. */
+  followUpSamplePercent: number;
+}
+
+export const DEFAULT_FEEDBACK_CONFIG: FeedbackConfig = { complaintLimit: '10WD', rectificationLimit: '5WD', followUpSamplePercent: 10 };
+
+export interface FeedbackDeps {
+  models: Models;
+  audit: AuditLog;
+  clock: TimeSource;
+  cases: CaseService;
+  supervision: SupervisionService;
+  lookupSalt: string;
+  config?: Partial<FeedbackConfig>;
+}
+
+const CODE_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
+
+export class FeedbackService {
+  private readonly config: FeedbackConfig;
+
+  constructor(private readonly deps: FeedbackDeps) {
+    this.config = { ...DEFAULT_FEEDBACK_CONFIG, ...(deps.config ?? {}) };
+    // fail at start, not at the first complaint
+    parseBudget(this.config.complaintLimit);
+    parseBudget(this.config.rectificationLimit);
+  }
+
+  // ---------------------------------------------------------------- complaints
+
+  /** A complaint from the public (no login). Returns its reference and a query code, shown once. */
+  async complain(input: { orgUnit: string; target: { kind: 'case' | 'window' | 'person'; caseNo?: string; windowId?: string; person?: string }; content: string; contactName?: string; phone?: string }) {
+    const { models, clock } = this.deps;
+    const org = await models.OrgUnit.findById(input.orgUnit).lean();
+    if (!org) throw new ValidationError('UNKNOWN_ORG_UNIT', `org unit ${input.orgUnit} does not exist`);
+    const t = input.target;
+    if (t.kind === 'case' && !t.caseNo) throw new ValidationError('TARGET_REQUIRED', 'a complaint about a case names the case number (caseNo)');
+    if (t.kind === 'window' && !t.windowId) throw new ValidationError('TARGET_REQUIRED', 'a complaint about a window names the window (windowId)');
+    if (t.kind === 'person' && !t.person) throw new ValidationError('TARGET_REQUIRED', 'a complaint about a person names the person or their post (person)');
+    if (t.windowId && !(await models.Window.exists({ _id: t.windowId, orgUnit: input.orgUnit }))) throw new ValidationError('UNKNOWN_WINDOW', `window ${t.windowId} is not a window of ${input.orgUnit}`);
+    if (input.phone && !validateMobile(input.phone)) throw new ValidationError('INVALID_PHONE', 'phone is not a valid mainland mobile or fixed-line number');
+    const now = clock.now();
+    const day = cstDay(now);
+    const code = Array.from({ length: 6 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
+    const head = await models.Complaint.findOne({ orgUnit: input.orgUnit, day }, { seq: 1 }).sort({ seq: -1 }).lean();
+    let seq = (head?.seq ?? 0) + 1;
+    let id = '';
+    for (let attempt = 0; attempt < 50; attempt++, seq++) {
+      id = `TS-${org.code}-${day}-${String(seq).padStart(4, '0')}`;
+      try {
+        await models.Complaint.create({
+          _id: id,
+          orgUnit: input.orgUnit,
+          day,
+          seq,
+          targetKind: t.kind,
+          caseNo: t.caseNo,
+          windowId: t.windowId,
+          person: t.person,
+          content: input.content,
+          contactName: input.contactName,
+          phone: input.phone,
+          queryCodeHash: hashPersonal(`c:${id}:${code}`, this.deps.lookupSalt),
+          status: 'received',
+          createdAt: now,
+          history: [{ status: 'received', at: now, by: 'public' }],
+        });
+        break;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        id = '';
+      }
+    }
+    if (!id) throw new ConflictError('COMPLAINT_NUMBER_CONTENDED', 'try again');
+    const clockId = `complaint:${id}`;
+    await this.deps.supervision.startClock({ id: clockId, kind: 'complaint', label: `投诉 ${id}`, orgUnit: input.orgUnit, budget: parseBudget(this.config.complaintLimit), startedAt: now });
+    await models.Complaint.updateOne({ _id: id }, { $set: { clockId } });
+    const handlers = await models.User.find({ orgUnit: input.orgUnit, roles: 'discipline' }, { _id: 1 }).lean();
+    for (const h of handlers) await this.deps.cases.notify(h._id as string, 'complaint.received', `新投诉：${id}`, input.content.slice(0, 80));
+    if (t.caseNo && (await models.ServiceCase.exists({ _id: t.caseNo }))) await this.deps.audit.append(t.caseNo, 'complaint.received', 'public', { complaintId: id });
+    return { reference: id, queryCode: code, status: 'received' };
+  }
+
+  /** The complainant reads the reply with the reference and query code; nothing leaks otherwise. */
+  async lookupComplaint(reference: string, queryCode: string) {
+    const c = await this.deps.models.Complaint.findById(reference).lean();
+    if (!c || hashPersonal(`c:${reference}:${queryCode.trim().toUpperCase()}`, this.deps.lookupSalt) !== c.queryCodeHash) {
+      throw new NotFoundError('COMPLAINT_NOT_FOUND', 'no complaint matches this reference and query code');
+    }
+    return { reference, status: c.status, createdAt: c.createdAt, reply: c.reply ? { text: (c.reply as any).text, at: (c.reply as any).at } : null };
+  }
+
+  private canHandle(actor: Actor, orgUnit: string) {
+    return actor.roles.some((r) => r === 'supervisor' || r === 'admin') || (actor.roles.includes('discipline') && actor.orgUnit === orgUnit);
+  }
+
+  async listComplaints(actor: Actor, filter: { status?: string } = {}) {
+    const q: Record<string, unknown> = {};
+    if (!actor.roles.some((r) => r === 'supervisor' || r === 'admin')) {
+      if (!actor.roles.includes('discipline')) throw new ForbiddenError('DISCIPLINE_ONLY', 'complaints are handled by the discipline commission and supervisors');
+      q.orgUnit = actor.orgUnit;
+    }
+    if (filter.status) q.status = filter.status;
+    const docs = await this.deps.models.Complaint.find(q).sort({ createdAt: -1 }).limit(500).lean();
+    return docs.map((c) => ({
+      reference: c._id,
+      orgUnit: c.orgUnit,
+      target: { kind: c.targetKind, caseNo: c.caseNo ?? undefined, windowId: c.windowId ?? undefined, person: c.person ?? undefined },
+      content: c.content,
+      contactName: c.contactName ?? undefined,
+      phone: c.phone ? maskPhone(c.phone) : undefined,
+      status: c.status,
+      createdAt: c.createdAt,
+      reply: c.reply ?? undefined,
+      history: c.history,
+    }));
+  }
+
+  async replyComplaint(reference: string, text: string, actor: Actor) {
+    const { models, clock } = this.deps;
+    const c = await models.Complaint.findById(reference).lean();
+    if (!c) throw new NotFoundError('COMPLAINT_NOT_FOUND', `complaint ${reference} does not exist`);
+    if (!this.canHandle(actor, c.orgUnit)) throw new ForbiddenError('NOT_YOUR_COMPLAINT', "only the town's discipline commission (or a supervisor) replies");
+    if (c.status !== 'received') throw new ConflictError('ALREADY_REPLIED', `complaint ${reference} is ${c.status}`);
+    const now = clock.now();
+    const r = await models.Complaint.updateOne({ _id: reference, status: 'received' }, { $set: { status: 'replied', reply: { text, by: actor.username, at: now } }, $push: { history: { status: 'replied', at: now, by: actor.username } } });
+    if (!r.modifiedCount) throw new ConflictError('ALREADY_REPLIED', `complaint ${reference} was replied meanwhile`);
+    if (c.clockId) await this.deps.supervision.stopClock(c.clockId, now);
+    if (c.caseNo && (await models.ServiceCase.exists({ _id: c.caseNo }))) await this.deps.audit.append(c.caseNo, 'complaint.replied', actor.username, { complaintId: reference });
+    return (await this.listComplaints(actor)).find((x) => x.reference === reference);
+  }
+
+  // ---------------------------------------------------------------- ratings
+
+  /**
+   * 好差评: the applicant rates a case (authenticated by its query code). One rating per stage;
+   * the re-rating is open only after the follow-up call of a poor rating.
+   */
+  async rate(caseNo: string, secret: { queryCode?: string; phone?: string }, input: { stage: 'acceptance' | 'completion' | 're-rating'; level: number; comment?: string }) {
+    const { models, clock } = this.deps;
+    await this.deps.cases.publicLookup(caseNo, secret); // same answer as the lookup for a wrong code
+    const kase = (await models.ServiceCase.findById(caseNo).lean())!;
+    if (!Number.isInteger(input.level) || input.level < 1 || input.level > 5) throw new ValidationError('INVALID_LEVEL', 'level is 1 (非常不满意) … 5 (非常满意)');
+    if (input.stage === 'acceptance' && !kase.acceptedAt) throw new BusinessRuleError('NOT_ACCEPTED', 'the case has not been accepted yet');
+    if (input.stage === 'completion' && !['completed', 'rejected'].includes(kase.status)) throw new BusinessRuleError('NOT_COMPLETED', 'the case has not ended yet');
+    if (input.stage === 're-rating') {
+      const followUp = await models.Task.findOne({ caseNo, kind: 'follow-up', status: 'completed', 'outcome.afterPoorRating': true }).lean();
+      if (!followUp) throw new BusinessRuleError('NO_FOLLOW_UP_YET', 'a re-rating follows the follow-up call of a poor rating');
+    }
+    const now = clock.now();
+    try {
+      await models.Rating.create({ _id: `${caseNo}:${input.stage}`, caseNo, stage: input.stage, level: input.level, comment: input.comment, orgUnit: kase.orgUnit, windowId: kase.receivingWindow, responsible: kase.responsible, createdAt: now });
+    } catch (err) {
+      if (isDuplicateKey(err)) throw new ConflictError('ALREADY_RATED', `case ${caseNo} was already rated at ${input.stage}`);
+      throw err;
+    }
+    await this.deps.audit.append(caseNo, 'rating.given', 'applicant', { stage: input.stage, level: input.level });
+    let rectification: string | undefined;
+    if (input.level <= 2 && input.stage !== 're-rating') rectification = await this.openRectification(kase, input);
+    return { caseNo, stage: input.stage, level: input.level, label: RATING_LEVELS[input.level], rectificationTaskId: rectification };
+  }
+
+  private async receiverFor(kase: any): Promise<string> {
+    const managers = await this.deps.models.User.find({ orgUnit: kase.orgUnit, roles: 'manager' }, { _id: 1 }).lean();
+    return (managers[0]?._id as string | undefined) ?? kase.responsible;
+  }
+
+  private async openRectification(kase: any, rating: { stage: string; level: number; comment?: string }) {
+    const { models, clock } = this.deps;
+    const id = `rectify:${kase._id}:${rating.stage}`;
+    const now = clock.now();
+    const assignee = await this.receiverFor(kase);
+    try {
+      await models.Task.create({
+        _id: id,
+        instanceId: kase.instanceId ?? kase._id,
+        executionId: id,
+        elementId: 'rectification',
+        name: `差评整改：${kase.itemName}`,
+        kind: 'rectification',
+        caseNo: kase._id,
+        orgUnit: kase.orgUnit,
+        windowId: kase.receivingWindow,
+        assignee,
+        status: 'open',
+        createdAt: now,
+        revision: 0,
+        actions: [{ type: 'opened', at: now, actor: 'system', reason: `差评（${RATING_LEVELS[rating.level]}）：${rating.comment ?? ''}` }],
+      });
+    } catch (err) {
+      if (isDuplicateKey(err)) return id;
+      throw err;
+    }
+    await this.deps.supervision.startClock({ id: `step:${id}`, kind: 'step', caseNo: kase._id, taskId: id, label: '差评整改', orgUnit: kase.orgUnit, windowId: kase.receivingWindow, holder: assignee, budget: parseBudget(this.config.rectificationLimit), startedAt: now });
+    await this.deps.audit.append(kase._id, 'rectification.opened', 'system', { taskId: id, level: rating.level });
+    await this.deps.cases.notify(assignee, 'rectification.opened', `差评整改：${kase._id}`, rating.comment ?? '', kase._id, id);
+    return id;
+  }
+
+  /** Opens a follow-up call (回访) task for a case. */
+  async openFollowUp(caseNo: string, reason: 'after-rectification' | 'sample') {
+    const { models, clock } = this.deps;
+    const kase = await models.ServiceCase.findById(caseNo).lean();
+    if (!kase) return undefined;
+    const id = `followup:${caseNo}:${reason}`;
+    const now = clock.now();
+    const assignee = await this.receiverFor(kase);
+    try {
+      await models.Task.create({
+        _id: id,
+        instanceId: kase.instanceId ?? caseNo,
+        executionId: id,
+        elementId: 'follow-up',
+        name: `回访：${kase.itemName}`,
+        kind: 'follow-up',
+        caseNo,
+        orgUnit: kase.orgUnit,
+        windowId: kase.receivingWindow,
+        assignee,
+        status: 'open',
+        createdAt: now,
+        revision: 0,
+        actions: [{ type: 'opened', at: now, actor: 'system', reason: reason === 'sample' ? '抽样回访' : '整改后回访' }],
+      });
+    } catch (err) {
+      if (isDuplicateKey(err)) return id;
+      throw err;
+    }
+    await this.deps.audit.append(caseNo, 'follow-up.opened', 'system', { taskId: id, reason });
+    return id;
+  }
+
+  /** Deterministic sample: the same case is always in or out (no second visit from a replay). */
+  inSample(caseNo: string): boolean {
+    const h = createHash('sha256').update(caseNo).digest().readUInt32BE(0);
+    return h % 100 < this.config.followUpSamplePercent;
+  }
+
+  /** Completes a rectification (→ follow-up call) or a follow-up (the call's notes). */
+  async completeFeedbackTask(taskId: string, input: { opinion?: string }, actor: Actor) {
+    const { models, clock } = this.deps;
+    const t = await models.Task.findById(taskId).lean();
+    if (!t || !['rectification', 'follow-up'].includes(t.kind ?? '')) throw new NotFoundError('TASK_NOT_FOUND', `task ${taskId} is not a rectification or follow-up task`);
+    if (t.status !== 'open') throw new ConflictError('TASK_NOT_OPEN', `task ${taskId} is ${t.status}`);
+    if (t.assignee !== actor.username && !actor.roles.includes('admin')) throw new ForbiddenError('TASK_NOT_YOURS', 'this task is not yours');
+    if (!input.opinion?.trim()) throw new ValidationError('OPINION_REQUIRED', t.kind === 'rectification' ? 'say what was rectified' : 'record what the applicant said in the follow-up call');
+    const now = clock.now();
+    const afterPoorRating = t.kind === 'follow-up' && String(taskId).endsWith(':after-rectification');
+    const r = await models.Task.updateOne({ _id: taskId, status: 'open' }, { $set: { status: 'completed', completedAt: now, completedBy: actor.username, outcome: { opinion: input.opinion, afterPoorRating } } });
+    if (!r.modifiedCount) throw new ConflictError('TASK_NOT_OPEN', `task ${taskId} is no longer open`);
+    await this.deps.supervision.stopClock(`step:${taskId}`, now);
+    await this.deps.audit.append(t.caseNo!, `${t.kind}.completed`, actor.username, { taskId, opinion: input.opinion });
+    if (t.kind === 'rectification') await this.openFollowUp(t.caseNo!, 'after-rectification');
+    return models.Task.findById(taskId).lean();
+  }
+
+  async ratingsOf(caseNo: string) {
+    const docs = await this.deps.models.Rating.find({ caseNo }).sort({ createdAt: 1 }).lean();
+    return docs.map((r) => ({ stage: r.stage, level: r.level, label: RATING_LEVELS[r.level], comment: r.comment, createdAt: r.createdAt }));
+  }
+}
+

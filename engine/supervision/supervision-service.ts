@@ -1,0 +1,401 @@
+/**
+ * The electronic supervision system (行政电子监察系统): deadline clocks on every case and step,
+ * graded signals fired exactly once as Agenda jobs, and escalations with their life cycle
+ * (督办): open → acknowledged → supervision notice (with a reply deadline that is itself a
+ * clock) → replied → closed, or re-escalated.
+ *
+ * Exactly once: every ledger change bumps the clock's `version` and schedules one job per
+ * rung still to come (unique key clock:rung:version), then removes the older versions' jobs.
+ * A job whose version is stale, whose clock stopped, or whose time moved later does nothing;
+ * a firing claims `${clockId}:${rung}` by insert, so two workers (or a retried job) fire once.
+ */
+import type { Agenda } from 'agenda';
+import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
+import type { Actor, Clock as TimeSource, Logger } from '../domain/types';
+import { isDuplicateKey, type Models } from '../persistence/models';
+import type { AuditLog } from '../cases/audit';
+import { WorkingCalendar } from '../calendar/working-calendar';
+import { completionResult, derive, parseBudget, RUNGS, type Budget, type Ledger, type Pause, type Rung } from './clock-ledger';
+
+export const SIGNAL_JOB = 'supervision.clock.signal';
+
+/** Where notifications go; in-app now, an SMS channel later implements the same port. */
+export interface NotificationChannel {
+  send(to: string, n: { kind: string; title: string; body: string; caseNo?: string; taskId?: string }): Promise<void>;
+}
+
+export interface SupervisionDeps {
+  models: Models;
+  agenda: Agenda;
+  audit: AuditLog;
+  clock: TimeSource;
+  logger: Logger;
+  channel: NotificationChannel;
+  calendar?: WorkingCalendar;
+}
+
+const RUNG_LABEL: Record<Rung, string> = { reminder: '提醒', warning: '预警（黄牌）', breach: '超期（红牌）', serious: '严重超期' };
+const KIND_LABEL: Record<string, string> = { statutory: '法定时限', promised: '承诺时限', step: '环节时限', reply: '督办回复时限' };
+
+export class SupervisionService {
+  private calendar: WorkingCalendar;
+
+  constructor(private readonly deps: SupervisionDeps) {
+    this.calendar = deps.calendar ?? WorkingCalendar.official();
+  }
+
+  /** Registers the signal job handler on an Agenda (the worker side). */
+  defineJobs(agenda: Agenda): void {
+    agenda.define(SIGNAL_JOB, async (job: any) => {
+      const d = job.attrs.data ?? {};
+      if (typeof d.clockId !== 'string' || !RUNGS.includes(d.rung) || typeof d.version !== 'number') {
+        this.deps.logger.warn({ data: { clockId: d.clockId, rung: d.rung } }, 'signal job with bad payload ignored');
+        return;
+      }
+      await this.fire(d.clockId, d.rung, d.version);
+    });
+  }
+
+  // ---------------------------------------------------------------- clocks
+
+  /** Starts (idempotently) a clock; schedules its signals. */
+  async startClock(input: { id: string; kind: string; caseNo?: string; taskId?: string; escalationId?: string; label?: string; orgUnit?: string; windowId?: string; holder?: string; budget: Budget; startedAt: Date }) {
+    const { Clock } = this.deps.models;
+    try {
+      await Clock.create({ _id: input.id, ...input, pauses: [], extension: null, status: 'running', version: 1, updatedAt: this.deps.clock.now() });
+    } catch (err) {
+      if (isDuplicateKey(err)) return;
+      throw err;
+    }
+    await this.reschedule(input.id);
+    if (input.caseNo) await this.deps.audit.append(input.caseNo, 'clock.started', 'system', { clockId: input.id, kind: input.kind, budget: input.budget, label: input.label ?? null }, { dedupeKey: `clock:start:${input.id}` });
+  }
+
+  /** Recomputes deadline and signals from the ledger; schedules the new version's jobs. */
+  async reschedule(clockId: string, bump = false): Promise<void> {
+    const { Clock } = this.deps.models;
+    const c = await Clock.findById(clockId).lean();
+    if (!c) return;
+    const version = bump ? c.version + 1 : c.version;
+    const ledger: Ledger = { budget: c.budget, startedAt: c.startedAt, pauses: c.pauses as Pause[], extension: c.extension, stoppedAt: c.stoppedAt };
+    const d = derive(ledger, this.calendar);
+    await Clock.updateOne(
+      { _id: clockId },
+      { $set: { version, dueAt: d.dueAt ?? null, estimated: d.estimated, signalsAt: d.signals, status: c.status === 'stopped' ? 'stopped' : d.paused ? 'paused' : 'running', updatedAt: this.deps.clock.now() } },
+    );
+    if (c.status === 'stopped' || d.paused) {
+      await this.deps.agenda.cancel({ name: SIGNAL_JOB, data: { clockId } } as any);
+      return;
+    }
+    for (const rung of RUNGS) {
+      const at = d.signals[rung];
+      if (!at || (c.fired as string[]).includes(rung)) continue;
+      const key = `${clockId}:${rung}:${version}`;
+      const job = this.deps.agenda.create(SIGNAL_JOB, { key, clockId, rung, version });
+      job.schedule(at);
+      job.unique({ 'data.key': key }, { insertOnly: true });
+      await job.save();
+    }
+    // only now drop the jobs of older versions (a crash before this leaves stale jobs that do nothing)
+    for (let v = 1; v < version; v++) await this.deps.agenda.cancel({ name: SIGNAL_JOB, data: { clockId, version: v } } as any);
+  }
+
+  /** Stops a clock and records early / on time / late. */
+  async stopClock(clockId: string, at: Date): Promise<void> {
+    const { Clock } = this.deps.models;
+    const c = await Clock.findById(clockId).lean();
+    if (!c || c.status === 'stopped') return;
+    const result = completionResult(at, c.dueAt ?? undefined);
+    await Clock.updateOne({ _id: clockId, status: { $ne: 'stopped' } }, { $set: { status: 'stopped', stoppedAt: at, result, updatedAt: this.deps.clock.now() } });
+    await this.deps.agenda.cancel({ name: SIGNAL_JOB, data: { clockId } } as any);
+    if (c.caseNo) await this.deps.audit.append(c.caseNo, 'clock.stopped', 'system', { clockId, result, dueAt: c.dueAt?.toISOString() ?? null }, { dedupeKey: `clock:stop:${clockId}` });
+  }
+
+  async clocksOf(caseNo: string) {
+    const docs = await this.deps.models.Clock.find({ caseNo }).lean();
+    return docs.map(clockView);
+  }
+
+  /** Pauses every running clock of the case (补正, 听证, 检验检测, 专家评审, 公示 …). */
+  async pause(caseNo: string, input: { kind: string; reason: string; notice?: string }, actor: Actor) {
+    const { Clock } = this.deps.models;
+    const clocks = await Clock.find({ caseNo, status: 'running', kind: { $in: ['statutory', 'promised', 'step'] } }).lean();
+    if (!clocks.length) throw new ConflictError('NO_RUNNING_CLOCK', `case ${caseNo} has no running clock to pause`);
+    if (input.kind !== 'supplement' && !input.notice) throw new ValidationError('NOTICE_REQUIRED', 'a suspension (听证/检验检测/专家评审/公示) needs the written notice given to the applicant (notice)');
+    const now = this.deps.clock.now();
+    for (const c of clocks) {
+      await Clock.updateOne({ _id: c._id }, { $push: { pauses: { kind: input.kind, reason: input.reason, notice: input.notice, from: now, by: actor.username } } });
+      await this.reschedule(c._id as string, true);
+    }
+    await this.deps.audit.append(caseNo, 'clock.paused', actor.username, { kind: input.kind, reason: input.reason, notice: input.notice ?? null, clocks: clocks.map((c) => c._id) });
+    return this.clocksOf(caseNo);
+  }
+
+  async resume(caseNo: string, actor: Actor) {
+    const { Clock } = this.deps.models;
+    const clocks = await Clock.find({ caseNo, status: 'paused' }).lean();
+    if (!clocks.length) throw new ConflictError('NOT_PAUSED', `case ${caseNo} has no paused clock`);
+    const now = this.deps.clock.now();
+    for (const c of clocks) {
+      const pauses = (c.pauses as Pause[]).map((p) => (p.to ? p : { ...p, to: now }));
+      await Clock.updateOne({ _id: c._id }, { $set: { pauses } });
+      await this.reschedule(c._id as string, true);
+    }
+    await this.deps.audit.append(caseNo, 'clock.resumed', actor.username, { clocks: clocks.map((c) => c._id) });
+    return this.clocksOf(caseNo);
+  }
+
+  /** 延长: at most once per clock, approved by a centre manager or the city office. */
+  async extend(caseNo: string, input: { clock: 'statutory' | 'promised'; days?: number; duration?: string; reason: string }, actor: Actor) {
+    if (!actor.roles.some((r) => r === 'manager' || r === 'admin')) throw new ForbiddenError('APPROVER_REQUIRED', 'an extension is approved by the centre manager (负责人) or the city office');
+    const { Clock } = this.deps.models;
+    const id = `${caseNo}:${input.clock}`;
+    const c = await Clock.findById(id).lean();
+    if (!c) throw new NotFoundError('CLOCK_NOT_FOUND', `case ${caseNo} has no ${input.clock} clock`);
+    if (c.status === 'stopped') throw new ConflictError('CLOCK_STOPPED', 'the clock has stopped; nothing to extend');
+    if (c.extension) throw new BusinessRuleError('ALREADY_EXTENDED', `the ${input.clock} limit of case ${caseNo} was extended once already; the law allows one extension`);
+    const extension: any = { approver: actor.username, reason: input.reason, at: this.deps.clock.now() };
+    if ((c.budget as Budget).unit === 'working-days') {
+      if (!input.days || input.days < 1 || input.days > 30) throw new ValidationError('INVALID_EXTENSION', 'extend by 1–30 working days (days)');
+      extension.days = input.days;
+    } else {
+      const b = parseBudget(input.duration ?? '');
+      if (b.unit !== 'duration') throw new ValidationError('INVALID_EXTENSION', 'this clock counts time: give duration (ISO-8601)');
+      extension.ms = b.ms;
+    }
+    const r = await Clock.updateOne({ _id: id, extension: null }, { $set: { extension } });
+    if (!r.modifiedCount) throw new BusinessRuleError('ALREADY_EXTENDED', 'the limit was extended once already');
+    await this.reschedule(id, true);
+    await this.deps.audit.append(caseNo, 'clock.extended', actor.username, { clockId: id, days: extension.days ?? null, ms: extension.ms ?? null, reason: input.reason });
+    return this.clocksOf(caseNo);
+  }
+
+  /** A step changed hands (transfer, A/B move): the clock now answers to the new holder. */
+  async reassign(taskId: string, holder: string, windowId?: string) {
+    const id = `step:${taskId}`;
+    const r = await this.deps.models.Clock.updateOne({ _id: id, status: { $ne: 'stopped' } }, { $set: { holder, ...(windowId ? { windowId } : {}) } });
+    if (r.modifiedCount) await this.reschedule(id, true);
+  }
+
+  // ---------------------------------------------------------------- signals
+
+  /** Runs one signal. Exactly once per clock and rung. */
+  async fire(clockId: string, rung: Rung, version: number): Promise<boolean> {
+    const { Clock, Signal } = this.deps.models;
+    const c = await Clock.findById(clockId).lean();
+    if (!c || c.status !== 'running' || c.version !== version) return false;
+    const due = (c.signalsAt as any)?.[rung] ? new Date((c.signalsAt as any)[rung]) : undefined;
+    const now = this.deps.clock.now();
+    if (!due || due.getTime() > now.getTime() + 1000) return false;
+    try {
+      await Signal.create({ _id: `${clockId}:${rung}`, clockId, rung, caseNo: c.caseNo, orgUnit: c.orgUnit, at: now, dueAt: c.dueAt });
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+    await Clock.updateOne({ _id: clockId }, { $addToSet: { fired: rung } });
+    const label = `${KIND_LABEL[c.kind] ?? c.kind}${c.label ? `「${c.label}」` : ''}`;
+    // A step's clock answers to whoever holds the step now (transfers and A/B moves included).
+    if (c.taskId) {
+      const t = await this.deps.models.Task.findById(c.taskId, { assignee: 1, windowId: 1 }).lean();
+      if (t?.assignee) c.holder = t.assignee;
+      if (t?.windowId) c.windowId = t.windowId;
+    }
+    if (c.caseNo) await this.deps.audit.append(c.caseNo, `clock.${rung}`, 'system', { clockId, dueAt: c.dueAt?.toISOString() ?? null });
+    const heads = c.orgUnit ? await this.deps.models.User.find({ orgUnit: c.orgUnit, roles: 'manager' }, { _id: 1 }).lean() : [];
+    if (rung === 'reminder' || rung === 'warning') {
+      const to = new Set([c.holder, ...heads.map((h) => h._id as string)].filter(Boolean) as string[]);
+      for (const u of to) await this.deps.channel.send(u, { kind: `clock.${rung}`, title: `${RUNG_LABEL[rung]}：${c.caseNo ?? ''} ${label}`, body: `期限 ${fmt(c.dueAt)}`, caseNo: c.caseNo ?? undefined, taskId: c.taskId ?? undefined });
+      return true;
+    }
+    if (c.kind === 'reply') {
+      // the supervised unit did not reply in time: the reply clock ends and the escalation goes up a level
+      if (rung !== 'breach') return true;
+      await this.stopClock(clockId, now);
+      if (c.escalationId) {
+        try {
+          await this.reescalate(c.escalationId, { username: 'system', groups: [], roles: ['system'] }, '督办回复逾期，自动升级');
+        } catch (err) {
+          if (!(err instanceof ConflictError)) throw err; // replied or closed meanwhile
+        }
+      }
+      return true;
+    }
+    await this.openEscalation(c, rung);
+    return true;
+  }
+
+  private async openEscalation(c: any, rung: Rung) {
+    const { Escalation, User } = this.deps.models;
+    const now = this.deps.clock.now();
+    const id = `clock:${c._id}`;
+    const lateMs = c.dueAt ? now.getTime() - new Date(c.dueAt).getTime() : 0;
+    if (rung === 'breach') {
+      try {
+        await Escalation.create({
+          _id: id,
+          source: 'clock',
+          instanceId: undefined,
+          caseNo: c.caseNo,
+          clockId: c._id,
+          limitKind: c.kind,
+          taskName: c.label,
+          escalationCode: 'deadline.breach',
+          escalationName: `${KIND_LABEL[c.kind] ?? c.kind}超期`,
+          orgUnit: c.orgUnit,
+          windowId: c.windowId,
+          responsible: c.holder,
+          dueAt: c.dueAt,
+          raisedAt: now,
+          status: 'open',
+          severity: 'breach',
+          level: 1,
+          history: [{ status: 'open', at: now, by: 'system', reason: `${KIND_LABEL[c.kind] ?? c.kind}已到期未办结`, lateMs }],
+        });
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+    } else {
+      await Escalation.updateOne({ _id: id }, { $set: { severity: 'serious' }, $push: { history: { status: 'serious', at: now, by: 'system', reason: '超期5个工作日以上（严重超期）', lateMs } } });
+    }
+    const supervisors = await User.find({ roles: 'supervisor', orgUnit: { $in: ['city', c.orgUnit].filter(Boolean) } }, { _id: 1 }).lean();
+    for (const s of supervisors) {
+      await this.deps.channel.send(s._id as string, { kind: `escalation.${rung}`, title: `${RUNG_LABEL[rung]}：${c.caseNo ?? ''} ${KIND_LABEL[c.kind] ?? c.kind}`, body: `${c.label ?? ''} 责任人 ${c.holder ?? '-'}，期限 ${fmt(c.dueAt)}`, caseNo: c.caseNo });
+    }
+    if (c.caseNo) await this.deps.audit.append(c.caseNo, rung === 'breach' ? 'escalation.opened' : 'escalation.serious', 'system', { escalationId: id, limitKind: c.kind, responsible: c.holder ?? null });
+  }
+
+  // ---------------------------------------------------------------- escalation life cycle
+
+  private async loadEscalation(id: string) {
+    const e = await this.deps.models.Escalation.findById(id).lean();
+    if (!e) throw new NotFoundError('ESCALATION_NOT_FOUND', `escalation ${id} does not exist`);
+    return e;
+  }
+
+  private requireSupervisor(actor: Actor) {
+    if (!actor.roles.some((r) => r === 'supervisor' || r === 'admin')) throw new ForbiddenError('SUPERVISOR_ONLY', 'only supervisors act on escalations');
+  }
+
+  private async transition(id: string, from: string[], to: string, actor: Actor, reason: string, set: Record<string, unknown> = {}) {
+    const e = await this.loadEscalation(id);
+    if (!from.includes(e.status)) throw new ConflictError('ESCALATION_STATE', `escalation ${id} is ${e.status}; it cannot become ${to} from there`);
+    const now = this.deps.clock.now();
+    const r = await this.deps.models.Escalation.updateOne({ _id: id, status: e.status }, { $set: { status: to, ...set }, $push: { history: { status: to, at: now, by: actor.username, reason } } });
+    if (!r.modifiedCount) throw new ConflictError('ESCALATION_STATE', `escalation ${id} changed meanwhile; reload`);
+    if (e.caseNo) await this.deps.audit.append(e.caseNo, `escalation.${to}`, actor.username, { escalationId: id, reason, ...set });
+    return this.deps.models.Escalation.findById(id).lean();
+  }
+
+  async acknowledge(id: string, actor: Actor, reason = '已知悉') {
+    this.requireSupervisor(actor);
+    return this.transition(id, ['open'], 'acknowledged', actor, reason);
+  }
+
+  /** 督办通知: tells the responsible unit to act and reply within `replyWithin` (a clock). */
+  async issueNotice(id: string, input: { text: string; replyWithin: string }, actor: Actor) {
+    this.requireSupervisor(actor);
+    const budget = parseBudget(input.replyWithin);
+    const e = await this.loadEscalation(id);
+    const n = (e.history ?? []).filter((h: any) => h.status === 'notified').length + 1;
+    const clockId = `reply:${id}:${n}`;
+    const updated = await this.transition(id, ['open', 'acknowledged'], 'notified', actor, input.text, { notice: { text: input.text, issuedBy: actor.username, issuedAt: this.deps.clock.now(), replyWithin: input.replyWithin, clockId } });
+    await this.startClock({ id: clockId, kind: 'reply', caseNo: e.caseNo ?? undefined, escalationId: id, label: '督办回复', orgUnit: e.orgUnit ?? undefined, holder: e.responsible ?? undefined, budget, startedAt: this.deps.clock.now() });
+    const to = new Set([e.responsible, ...(await this.deps.models.User.find({ orgUnit: e.orgUnit, roles: 'manager' }, { _id: 1 }).lean()).map((u) => u._id as string)].filter(Boolean) as string[]);
+    for (const u of to) await this.deps.channel.send(u, { kind: 'escalation.notice', title: `督办通知：${e.caseNo ?? ''}`, body: input.text, caseNo: e.caseNo ?? undefined });
+    return updated;
+  }
+
+  /** The supervised unit replies (the responsible person or a manager of that org unit). */
+  async reply(id: string, text: string, actor: Actor) {
+    const e = await this.loadEscalation(id);
+    const own = actor.username === e.responsible || (actor.roles.includes('manager') && actor.orgUnit === e.orgUnit) || actor.roles.includes('admin');
+    if (!own) throw new ForbiddenError('NOT_SUPERVISED_UNIT', 'the responsible person or the centre manager replies to a supervision notice');
+    const updated = await this.transition(id, ['notified'], 'replied', actor, text, { reply: { text, by: actor.username, at: this.deps.clock.now() } });
+    const clockId = (e.notice as any)?.clockId;
+    if (clockId) await this.stopClock(clockId, this.deps.clock.now());
+    return updated;
+  }
+
+  async close(id: string, reason: string, actor: Actor) {
+    this.requireSupervisor(actor);
+    return this.transition(id, ['open', 'acknowledged', 'replied'], 'closed', actor, reason);
+  }
+
+  /** 升级督办: back to open one level higher (also done automatically when a reply is late). */
+  async reescalate(id: string, actor: Actor, reason: string) {
+    if (actor.roles[0] !== 'system') this.requireSupervisor(actor);
+    const e = await this.loadEscalation(id);
+    return this.transition(id, ['notified', 'replied', 'acknowledged'], 'open', actor, reason, { level: (e.level ?? 1) + 1 });
+  }
+
+  async list(actor: Actor, filter: { status?: string; orgUnit?: string } = {}) {
+    const q: Record<string, unknown> = {};
+    if (filter.status) q.status = filter.status;
+    if (!actor.roles.some((r) => r === 'admin' || r === 'supervisor' || r === 'designer')) q.orgUnit = actor.orgUnit ?? '-';
+    else if (filter.orgUnit) q.orgUnit = filter.orgUnit;
+    const docs = await this.deps.models.Escalation.find(q).sort({ raisedAt: -1 }).limit(500).lean();
+    return docs.map(escalationView);
+  }
+
+  async get(id: string) {
+    return escalationView(await this.loadEscalation(id));
+  }
+}
+
+function fmt(d?: Date | null) {
+  if (!d) return '-';
+  return new Date(new Date(d).getTime() + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+export function clockView(c: any) {
+  return {
+    id: c._id,
+    kind: c.kind,
+    label: c.label ?? undefined,
+    caseNo: c.caseNo ?? undefined,
+    taskId: c.taskId ?? undefined,
+    holder: c.holder ?? undefined,
+    orgUnit: c.orgUnit ?? undefined,
+    budget: c.budget,
+    startedAt: c.startedAt,
+    status: c.status,
+    dueAt: c.dueAt ?? undefined,
+    estimated: c.estimated ?? false,
+    signalsAt: c.signalsAt ?? {},
+    fired: c.fired ?? [],
+    pauses: c.pauses ?? [],
+    extension: c.extension ?? null,
+    stoppedAt: c.stoppedAt ?? undefined,
+    result: c.result ?? undefined,
+    version: c.version,
+  };
+}
+
+export function escalationView(e: any) {
+  return {
+    id: e._id,
+    source: e.source ?? 'bpmn',
+    caseId: e.instanceId ?? undefined,
+    caseNo: e.caseNo ?? undefined,
+    definitionKey: e.definitionKey ?? undefined,
+    code: e.escalationCode,
+    name: e.escalationName,
+    elementId: e.elementId ?? undefined,
+    taskElementId: e.taskElementId ?? undefined,
+    taskName: e.taskName ?? undefined,
+    limitKind: e.limitKind ?? undefined,
+    severity: e.severity ?? undefined,
+    orgUnit: e.orgUnit ?? undefined,
+    windowId: e.windowId ?? undefined,
+    responsible: e.responsible ?? undefined,
+    dueAt: e.dueAt ?? undefined,
+    raisedAt: e.raisedAt,
+    status: e.status,
+    level: e.level ?? 1,
+    notice: e.notice ?? undefined,
+    reply: e.reply ?? undefined,
+    history: e.history ?? [],
+  };
+}
+
