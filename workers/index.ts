@@ -1,16 +1,19 @@
 /** Registers every job handler on an Agenda and starts processing. */
 import type { Agenda } from 'agenda';
-import type { Logger, ProcessService, SupervisionService } from '../engine';
+import type { CaseService, Logger, ProcessService, SupervisionService } from '../engine';
+import { CASE_NUMBER_SWEEP_JOB, defineCaseNumberSweepJob } from './jobs/case-number-sweep.job';
 import { defineBpmnTimerJob } from './jobs/bpmn-timer.job';
 import { defineProjectionRepairJob, PROJECTION_REPAIR_JOB } from './jobs/projection-repair.job';
 
-export async function startWorkers(agenda: Agenda, service: ProcessService, logger: Logger, supervision?: SupervisionService): Promise<void> {
+export async function startWorkers(agenda: Agenda, service: ProcessService, logger: Logger, supervision?: SupervisionService, cases?: CaseService): Promise<void> {
   defineBpmnTimerJob(agenda, service, logger);
   supervision?.defineJobs(agenda);
+  if (cases) defineCaseNumberSweepJob(agenda, cases, logger);
   defineProjectionRepairJob(agenda, service, logger);
   agenda.on('error', (err: Error) => logger.error({ err: err.message }, 'agenda error'));
   await agenda.start();
   await agenda.every('10 seconds', PROJECTION_REPAIR_JOB, {}, { skipImmediate: false } as any);
+  if (cases) await agenda.every('1 minute', CASE_NUMBER_SWEEP_JOB, {}, { skipImmediate: false } as any);
   // Repair anything a previous process left half-projected before serving.
   await service.projectPending(0);
 }

@@ -35,7 +35,7 @@ async function main() {
     },
     logger,
   );
-  await startWorkers(platform.agenda, platform.processService, logger, platform.supervision);
+  await startWorkers(platform.agenda, platform.processService, logger, platform.supervision, platform.cases);
   logger.info({}, 'worker started');
   const stop = async () => {
     await platform.close();

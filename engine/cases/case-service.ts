@@ -196,7 +196,6 @@ export class CaseService implements ProjectionListener {
         updatedAt: now,
       } as any);
       created = true;
-      await this.numbers.markUsed(caseNo);
       await this.deps.audit.append(caseNo, 'case.received', actor.username, {
         itemCode: item.code,
         window: window._id,
@@ -219,9 +218,13 @@ export class CaseService implements ProjectionListener {
       } else {
         await this.accept(caseNo, actor, input.limitOverrides, queryCode);
       }
+      await this.numbers.markUsed(caseNo);
     } catch (err) {
       await this.numbers.markVoid(caseNo, `intake failed: ${(err as Error).message}`);
-      if (created) await models.ServiceCase.updateOne({ _id: caseNo, status: 'accepting' }, { $set: { status: 'void', updatedAt: clock.now() } });
+      if (created) {
+        await models.ServiceCase.updateOne({ _id: caseNo, status: 'accepting' }, { $set: { status: 'void', updatedAt: clock.now() } });
+        await this.deps.audit.append(caseNo, 'case.voided', actor.username, { reason: (err as Error).message });
+      }
       throw err;
     }
     return { case: await this.getCase(caseNo, actor), queryCode };
@@ -246,11 +249,12 @@ export class CaseService implements ProjectionListener {
       promisedLimitDays: item.promisedLimitDays,
       ...(limitOverrides ?? {}),
     };
-    await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { status: 'in-progress', acceptedAt: now, definitionKey: item.procedure, updatedAt: now } });
+    // The engine instance first: it is the step that can fail (no such diagram, bad variables);
+    // everything after it is a plain write.
+    const started = await this.deps.processService.startCase(item.procedure, variables, actor, caseNo);
+    await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { status: 'in-progress', acceptedAt: now, definitionKey: item.procedure, instanceId: started.id, updatedAt: now } });
     await this.deps.audit.append(caseNo, 'case.accepted', actor.username, { procedure: item.procedure, promisedLimitDays: item.promisedLimitDays, statutoryLimitDays: item.statutoryLimitDays });
     await this.issueNotice(caseNo, 'acceptance', actor.username, { queryCode });
-    const started = await this.deps.processService.startCase(item.procedure, variables, actor, caseNo);
-    await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { instanceId: started.id } });
     // The case's clocks: statutory (法定) and promised (承诺), from the day after acceptance.
     if (this.supervision) {
       const budgetOf = (override: string | undefined, days: number): Budget => (override ? parseBudget(override) : { unit: 'working-days', days });
@@ -261,8 +265,6 @@ export class CaseService implements ProjectionListener {
         await this.supervision.startClock({ id: `${caseNo}:${kind}`, kind, caseNo, label: item.name, orgUnit: kase.orgUnit, windowId: kase.receivingWindow, holder: kase.responsible, budget: budgetOf(override, days), startedAt: now });
       }
     }
-    // The projection may have run before instanceId was set: run it again now that it can find the case.
-    await this.deps.processService.project(started.id);
   }
 
   /**
@@ -562,7 +564,8 @@ export class CaseService implements ProjectionListener {
     if (!caseNo) return;
     const { models, audit } = this.deps;
     const kase = await models.ServiceCase.findById(caseNo).lean();
-    if (!kase || kase.instanceId !== p.instanceId) return;
+    // While the case is being accepted its instanceId is not yet recorded: the first revision belongs to it too.
+    if (!kase || (kase.instanceId && kase.instanceId !== p.instanceId) || kase.status === 'void') return;
     for (const r of p.revisions) {
       for (const [i, e] of r.events.entries()) {
         const key = `${p.instanceId}:${r.revision}:${i}`;

@@ -1,5 +1,6 @@
 import { MongoClient } from 'mongodb';
 import { ApiClient, fixture, waitFor } from '../helpers/api';
+import { applicant } from '../helpers/people';
 import { dbUri, startServer, startWorker, uniqueDbName } from '../helpers/server';
 
 describe('nothing is lost when a process dies', () => {
@@ -74,6 +75,37 @@ describe('nothing is lost when a process dies', () => {
       await mongo.close();
       for (const w of workers) await w.kill();
       await api.kill();
+    }
+  });
+
+  it('a taken-in case survives SIGKILL: its deadline clock breaches once in the next process, its steps and audit chain go on', async () => {
+    const dbName = uniqueDbName('crashclock');
+    const first = await startServer(dbName, { ALLOW_LIMIT_OVERRIDES: 'true' });
+    const clerk = await ApiClient.login(first.url, 'clerk');
+    const item = (await clerk.get('/api/items')).body.find((i: any) => i.procedure === 'immediate-item');
+    const taken = await clerk.post('/api/intake', { itemCode: item.code, applicant: applicant(), materials: item.materials.map((m: any) => ({ code: m.code, provided: true })), limitOverrides: { promisedLimit: 'PT4S', statutoryLimit: 'PT1H' } });
+    expect(taken.status).toBe(201);
+    const caseNo = taken.body.case.caseNo;
+    await first.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 5000)); // the promised limit runs out while nothing runs
+
+    const second = await startServer(dbName, { ALLOW_LIMIT_OVERRIDES: 'true' });
+    const mongo = await MongoClient.connect(dbUri(dbName));
+    try {
+      const supervisor = await ApiClient.login(second.url, 'supervisor');
+      const clerk2 = await ApiClient.login(second.url, 'clerk');
+      const esc = await waitFor(async () => (await supervisor.get('/api/escalations')).body.find((e: any) => e.caseNo === caseNo), 'the breach in the new process', 20_000);
+      expect(esc.limitKind).toBe('promised');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await mongo.db(dbName).collection('signals').countDocuments({ caseNo, rung: 'breach' })).toBe(1);
+      expect(await mongo.db(dbName).collection('escalations').countDocuments({ caseNo })).toBe(1);
+      const step = (await clerk2.get(`/api/service-cases/${caseNo}`)).body.steps.find((s: any) => s.status === 'open');
+      expect((await clerk2.post(`/api/tasks/${step.taskId}/complete`, { decision: 'approve' })).status).toBe(200);
+      await waitFor(async () => (await clerk2.get(`/api/service-cases/${caseNo}`)).body.status === 'completed', 'completion');
+      expect((await clerk2.get(`/api/service-cases/${caseNo}/audit/verify`)).body.valid).toBe(true);
+    } finally {
+      await mongo.close();
+      await second.kill();
     }
   });
 });

@@ -449,6 +449,28 @@ describe('network office system: org model, catalogue, intake and the five categ
     });
   });
 
+  describe('a failed intake', () => {
+    it('leaves nothing half-written: its claimed number is recorded void and never reused', async () => {
+      const base = item('immediate-item');
+      const broken = { ...base, code: 'ZZ-901', name: '测试事项（流程未部署）', procedure: 'not-deployed-item' };
+      delete broken.jointDepartments;
+      expect((await admin.request('PUT', '/api/items/ZZ-901', broken)).status).toBe(200);
+      const r = await clerk.post('/api/intake', { itemCode: 'ZZ-901', applicant: applicant(), materials: fullMaterials(base) });
+      expect(r.status).toBe(404);
+      expect(r.contentType).toContain('application/problem+json');
+      const voided = (await mongo.db(dbName).collection('case_numbers').find({ status: 'void' }).toArray()).filter((n) => String(n.voidReason).includes('not-deployed-item'));
+      expect(voided).toHaveLength(1);
+      expect(voided[0].voidReason).toContain('not-deployed-item');
+      const kase = await mongo.db(dbName).collection('service_cases').findOne({ _id: voided[0]._id as any });
+      expect(kase?.status).toBe('void');
+      expect((await clerk.get('/api/service-cases?status=in-progress')).body.map((c: any) => c.caseNo)).not.toContain(voided[0]._id);
+      const next = await clerk.post('/api/intake', { itemCode: base.code, applicant: applicant(), materials: fullMaterials(base) });
+      expect(next.status).toBe(201);
+      expect(next.body.case.caseNo).not.toBe(voided[0]._id);
+      expect(next.body.case.caseNo > voided[0]._id).toBe(true);
+    });
+  });
+
   describe('case numbers under concurrent intake from two server processes', () => {
     it('never duplicates a number; numbers are sortable by org, day and sequence', async () => {
       const second = await startServer(dbName, { RUN_WORKERS: 'false' });
