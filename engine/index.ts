@@ -7,7 +7,7 @@ export { BPMN_TIMER_JOB } from './timers/timer-port';
 export { isDuplicateKey, type Models } from './persistence/models';
 export { MAX_DIAGRAM_BYTES } from './runtime/validate-definition';
 export { seedAll, seedDemoUsers, DEMO_USERS } from './seed';
-export { REJECT_REASONS } from './cases/case-service';
+export { REJECT_REASONS, CaseService } from './cases/case-service';
 export type { IntakeInput, HandedMaterial } from './cases/case-service';
 export { SupervisionService, SIGNAL_JOB } from './supervision/supervision-service';
 export * from './calendar';
