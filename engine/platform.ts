@@ -18,6 +18,7 @@ import { TaskActions } from './cases/task-actions';
 import { CatalogueService } from './catalogue/catalogue-service';
 import { OrgService } from './org/org-service';
 import { SupervisionService } from './supervision/supervision-service';
+import { MongoYearTableStore } from './calendar/mongo-year-table-store';
 import { FeedbackService, type FeedbackConfig } from './supervision/feedback-service';
 import { randomBytes } from 'node:crypto';
 import { isDuplicateKey } from './persistence/models';
@@ -50,6 +51,7 @@ export interface Platform {
   taskActions: TaskActions;
   supervision: SupervisionService;
   feedback: FeedbackService;
+  yearTables: MongoYearTableStore;
   embeddedDb?: EmbeddedDb;
   dbUri: string;
   isDatabaseUp(): Promise<boolean>;
@@ -98,7 +100,9 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
   });
   processService.addListener(cases);
   const taskActions = new TaskActions({ models, processService, org, audit, cases, clock });
+  const yearTables = new MongoYearTableStore(conn);
   const supervision = new SupervisionService({
+    yearTables,
     models,
     agenda,
     audit,
@@ -121,6 +125,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     taskActions,
     supervision,
     feedback,
+    yearTables,
     embeddedDb,
     dbUri: uri.replace(/\/\/[^@/]*@/, '//***@'),
     async isDatabaseUp() {

@@ -5,7 +5,7 @@
  */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { cstDayOf, ValidationError, WorkingCalendar, type Platform } from '../../engine';
+import { cstDayOf, ValidationError, type Platform } from '../../engine';
 import { requireRole } from '../http/auth';
 import { caseNoParam } from './network-office';
 
@@ -33,7 +33,6 @@ export const ExtendBody = z.object({
 export function supervisionRoutes(platform: Platform): Router {
   const r = Router();
   const { supervision, cases } = platform;
-  const calendar = WorkingCalendar.official();
 
   r.get('/service-cases/:no/clocks', async (req, res) => {
     const no = p(req, 'no', caseNoParam);
@@ -100,11 +99,13 @@ export function supervisionRoutes(platform: Platform): Router {
   /** Working-day arithmetic as the supervision system counts it (行政许可法 第八十二条). */
   r.get('/calendar/deadline', async (req, res) => {
     const q = z.object({ acceptedAt: z.coerce.date(), days: z.coerce.number().int().min(0).max(2500) }).parse(req.query);
+    const calendar = await supervision.currentCalendar();
     const d = calendar.deadlineOrEstimate(q.acceptedAt, q.days);
     res.json({ acceptedDay: cstDayOf(q.acceptedAt), ...d });
   });
   r.get('/calendar/days', async (req, res) => {
     const q = z.object({ from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }).parse(req.query);
+    const calendar = await supervision.currentCalendar();
     const out = [];
     let day = q.from;
     for (let i = 0; i < 400 && day <= q.to; i++) {
@@ -112,6 +113,21 @@ export function supervisionRoutes(platform: Platform): Router {
       day = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
     }
     res.json(out);
+  });
+  /** Years the calendar knows, with their source and version. */
+  r.get('/calendar/years', async (_req, res) => {
+    const calendar = await supervision.currentCalendar(true);
+    res.json({ years: calendar.years().map((y) => ({ year: y, version: calendar.tableFor(y)?.version, source: calendar.tableFor(y)?.source })), overrides: await platform.yearTables.history() });
+  });
+  /** The city office adds or corrects a year (versioned, audited). */
+  r.put('/calendar/years/:year', requireRole('admin'), async (req, res) => {
+    const year = z.coerce.number().int().min(2000).max(2100).parse(req.params.year);
+    const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'dates are YYYY-MM-DD');
+    const b = z.object({ holidays: z.array(day).max(60), makeUpWorkdays: z.array(day).max(20), version: z.number().int().min(2).max(1000), source: text(300), reason: text(500) }).parse(req.body ?? {});
+    await platform.yearTables.saveOverride({ year, holidays: b.holidays, makeUpWorkdays: b.makeUpWorkdays, version: b.version, source: b.source }, { by: req.actor!.username, at: new Date(), reason: b.reason });
+    await platform.models.Filing.create({ _id: `calendar:${year}:v${b.version}`, kind: 'calendar.year', subject: String(year), orgUnit: 'city', filedBy: req.actor!.username, filedAt: new Date(), data: { version: b.version, reason: b.reason } });
+    const calendar = await supervision.currentCalendar(true);
+    res.json({ year, version: calendar.tableFor(year)?.version, source: calendar.tableFor(year)?.source });
   });
   return r;
 }

@@ -3,3 +3,4 @@ export * from './cst';
 export * from './holiday-table';
 export * from './working-calendar';
 export * from './opening-calendar';
+export * from './mongo-year-table-store';

@@ -14,7 +14,8 @@ import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, Valida
 import type { Actor, Clock as TimeSource, Logger } from '../domain/types';
 import { isDuplicateKey, type Models } from '../persistence/models';
 import type { AuditLog } from '../cases/audit';
-import { WorkingCalendar } from '../calendar/working-calendar';
+import { loadWorkingCalendar, WorkingCalendar } from '../calendar/working-calendar';
+import type { YearTableStore } from '../calendar/holiday-table';
 import { completionResult, derive, parseBudget, RUNGS, type Budget, type Ledger, type Pause, type Rung } from './clock-ledger';
 
 export const SIGNAL_JOB = 'supervision.clock.signal';
@@ -32,6 +33,8 @@ export interface SupervisionDeps {
   logger: Logger;
   channel: NotificationChannel;
   calendar?: WorkingCalendar;
+  /** The city office's year-table overrides; reloaded at most once a minute. */
+  yearTables?: YearTableStore;
 }
 
 const RUNG_LABEL: Record<Rung, string> = { reminder: '提醒', warning: '预警（黄牌）', breach: '超期（红牌）', serious: '严重超期' };
@@ -39,9 +42,19 @@ const KIND_LABEL: Record<string, string> = { statutory: '法定时限', promised
 
 export class SupervisionService {
   private calendar: WorkingCalendar;
+  private calendarLoadedAt = 0;
 
   constructor(private readonly deps: SupervisionDeps) {
     this.calendar = deps.calendar ?? WorkingCalendar.official();
+  }
+
+  /** The counting calendar in force: official tables plus the city office's overrides. */
+  async currentCalendar(force = false): Promise<WorkingCalendar> {
+    if (this.deps.yearTables && (force || Date.now() - this.calendarLoadedAt > 60_000)) {
+      this.calendar = await loadWorkingCalendar(this.deps.yearTables);
+      this.calendarLoadedAt = Date.now();
+    }
+    return this.calendar;
   }
 
   /** Registers the signal job handler on an Agenda (the worker side). */
@@ -78,7 +91,7 @@ export class SupervisionService {
     if (!c) return;
     const version = bump ? c.version + 1 : c.version;
     const ledger: Ledger = { budget: c.budget, startedAt: c.startedAt, pauses: c.pauses as Pause[], extension: c.extension, stoppedAt: c.stoppedAt };
-    const d = derive(ledger, this.calendar);
+    const d = derive(ledger, await this.currentCalendar());
     await Clock.updateOne(
       { _id: clockId },
       { $set: { version, dueAt: d.dueAt ?? null, estimated: d.estimated, signalsAt: d.signals, status: c.status === 'stopped' ? 'stopped' : d.paused ? 'paused' : 'running', updatedAt: this.deps.clock.now() } },

@@ -55,6 +55,24 @@ describe('electronic supervision: clocks, signals, escalations', () => {
     expect(far.estimated).toBe(true);
   });
 
+  it('lets the city office enter a year the package has no table for (versioned, audited), after which it counts exactly', async () => {
+    const admin = await ApiClient.login(server.url, 'admin');
+    const q = '/api/calendar/deadline?acceptedAt=2027-01-04T02:00:00Z&days=3';
+    expect((await clerk.get(q)).body.estimated).toBe(true);
+    const table = { holidays: ['2027-01-01', '2027-01-05'], makeUpWorkdays: [], version: 2, source: '国务院办公厅关于2027年部分节假日安排的通知（测试数据）', reason: '国务院通知发布，录入2027年安排' };
+    expect((await clerk.request('PUT', '/api/calendar/years/2027', table)).status).toBe(403);
+    const saved = await admin.request('PUT', '/api/calendar/years/2027', table);
+    expect(saved.status).toBe(200);
+    expect(saved.body).toMatchObject({ year: 2027, version: 2 });
+    const exact = (await clerk.get(q)).body;
+    // Mon 2027-01-04 accepted; 01-05 is (in this test table) a holiday: 01-06, 01-07, 01-08 → due Friday 01-08
+    expect(exact).toMatchObject({ estimated: false, dueDay: '2027-01-08' });
+    const stale = await admin.request('PUT', '/api/calendar/years/2027', { ...table, reason: '重复提交' });
+    expect(stale.status).toBe(409);
+    const years = (await admin.get('/api/calendar/years')).body;
+    expect(years.overrides[0]).toMatchObject({ year: 2027, version: 2, change: { by: 'admin' } });
+  });
+
   it('starts statutory and promised clocks at acceptance; warning, reminder and breach each fire once; the breach opens an escalation', async () => {
     const caseNo = await intake({ promisedLimit: 'PT4S', statutoryLimit: 'PT1H' });
     const promised = await clock(caseNo, 'promised');
