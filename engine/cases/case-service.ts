@@ -590,6 +590,18 @@ export class CaseService implements ProjectionListener {
         await audit.append(caseNo, 'deadline.breached', 'system', { step: esc.attachedToId ?? null, stepName: esc.taskName ?? null, code: esc.escalationCode ?? null }, { at: r.createdAt });
       }
     }
+    // Waiting on the applicant (等待补正) stops the case's clocks; they run again when the step ends.
+    if (this.supervision && p.status === 'running') {
+      const waiting = await models.Task.exists({ instanceId: p.instanceId, status: 'open', stepKind: 'await-applicant' });
+      const paused = await models.Clock.exists({ caseNo, kind: { $in: ['statutory', 'promised'] }, status: 'paused' });
+      const system = { username: 'system', groups: [], roles: ['system'] };
+      if (waiting && !paused) await this.supervision.pause(caseNo, { kind: 'supplement', reason: '等待申请人补正材料（补正期间不计入办理时限）' }, system).catch(() => undefined);
+      if (!waiting && paused) {
+        const c = await models.Clock.findOne({ caseNo, kind: 'promised' }, { pauses: 1 }).lean();
+        const open = ((c?.pauses ?? []) as any[]).find((x) => !x.to);
+        if (open?.kind === 'supplement') await this.supervision.resume(caseNo, system);
+      }
+    }
     // Step clocks of steps no longer open stop (completed, cancelled by a timer, withdrawn).
     if (this.supervision) {
       const running = await models.Clock.find({ caseNo, kind: 'step', status: { $ne: 'stopped' } }, { taskId: 1 }).lean();

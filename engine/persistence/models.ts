@@ -108,6 +108,8 @@ const taskSchema = new Schema(
     timeLimit: String,
     window: String,
     orgLevel: String,
+    /** accept 受理 / review 审查 / approve 审批 / notify 告知 / await-applicant 等待补正 */
+    stepKind: String,
     status: { type: String, required: true },
     createdAt: { type: Date, required: true },
     completedAt: Date,

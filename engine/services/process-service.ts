@@ -482,6 +482,7 @@ export class ProcessService {
           timeLimit: meta?.timeLimit,
           window: meta?.window,
           orgLevel: meta?.orgLevel,
+          stepKind: meta?.stepKind,
           status: 'open',
           createdAt: new Date(t.createdAt),
           revision: latest.revision,

@@ -187,6 +187,44 @@ describe('network office system: org model, catalogue, intake and the five categ
     });
   });
 
+  describe('supplement during review (补正): the clock waits', () => {
+    it('pauses the case clocks while the applicant supplements, and resumes them when the materials arrive', async () => {
+      const it = item('supplement-item');
+      const c = (await clerk.post('/api/intake', { itemCode: it.code, applicant: applicant(), materials: fullMaterials(it) })).body.case;
+      const accept = await openTask(c.caseNo, 'accept');
+      await clerk.post(`/api/tasks/${accept.taskId}/complete`, { decision: 'approve' });
+      const review = await openTask(c.caseNo, 'review');
+      const reviewer = await as(review.assignee);
+      expect(review.windowId).toBe(windowOf(dingbaoWindows, it.department).id);
+      await reviewer.post(`/api/tasks/${review.taskId}/complete`, { decision: 'supplement', opinion: '宅基地四至界线图缺村委会盖章' });
+      const wait = await openTask(c.caseNo, 'await-supplement');
+      expect(wait.assignee).toBe('clerk');
+      const paused = await waitFor(async () => {
+        const clocks = (await clerk.get(`/api/service-cases/${c.caseNo}/clocks`)).body;
+        const p = clocks.find((k: any) => k.kind === 'promised');
+        return p?.status === 'paused' ? p : undefined;
+      }, 'the promised clock to pause');
+      expect(paused.dueAt).toBeUndefined();
+      expect(paused.pauses[0]).toMatchObject({ kind: 'supplement' });
+      await clerk.post(`/api/tasks/${wait.taskId}/complete`, { decision: 'done', opinion: '补正材料已到件' });
+      const resumed = await waitFor(async () => {
+        const p = (await clerk.get(`/api/service-cases/${c.caseNo}/clocks`)).body.find((k: any) => k.kind === 'promised');
+        return p?.status === 'running' ? p : undefined;
+      }, 'the promised clock to run again');
+      expect(resumed.pauses[0].to).toBeTruthy();
+      expect(resumed.dueAt).toBeTruthy();
+      const review2 = await openTask(c.caseNo, 'review');
+      await reviewer.post(`/api/tasks/${review2.taskId}/complete`, { decision: 'approve', opinion: '同意' });
+      const notify = await openTask(c.caseNo, 'notify-result');
+      await clerk.post(`/api/tasks/${notify.taskId}/complete`, { decision: 'done' });
+      const ended = await waitFor(async () => {
+        const x = (await clerk.get(`/api/service-cases/${c.caseNo}`)).body;
+        return x.status === 'completed' ? x : undefined;
+      }, 'completion');
+      expect(ended.outcome).toBe('approved');
+    });
+  });
+
   describe('report-up (上报件): town review → city → back to the town', () => {
     it('moves through the town department window, the city window and back to the responsible clerk, with the proxy record', async () => {
       const it = item('report-up-item');
@@ -334,6 +372,29 @@ describe('network office system: org model, catalogue, intake and the five categ
       expect(n.text).toContain('基本农田保护区');
       const noReason = await clerk.post('/api/intake', { itemCode: it.code, applicant: applicant(), materials: [], reject: {} });
       expect(noReason.status).toBe(400);
+    });
+
+    it('ends with a return notice when the policy and planning review rejects (rejection path)', async () => {
+      const it = item('rejection-item');
+      const c = (await clerk.post('/api/intake', { itemCode: it.code, applicant: applicant(), materials: fullMaterials(it) })).body.case;
+      const accept = await openTask(c.caseNo, 'accept');
+      await clerk.post(`/api/tasks/${accept.taskId}/complete`, { decision: 'approve' });
+      const review = await openTask(c.caseNo, 'conformity-review');
+      const reviewer = await as(review.assignee);
+      expect((await reviewer.post(`/api/tasks/${review.taskId}/complete`, { decision: 'reject' })).status).toBe(400); // a rejection needs its reason
+      await reviewer.post(`/api/tasks/${review.taskId}/complete`, { decision: 'reject', opinion: '拟建位置不符合村庄规划' });
+      const notice = await openTask(c.caseNo, 'return-notice');
+      await clerk.post(`/api/tasks/${notice.taskId}/complete`, { decision: 'done' });
+      const ended = await waitFor(async () => {
+        const x = (await clerk.get(`/api/service-cases/${c.caseNo}`)).body;
+        return x.status === 'rejected' ? x : undefined;
+      }, 'the rejected end');
+      expect(ended.outcome).toBe('rejected');
+      const last = ended.notices[ended.notices.length - 1];
+      expect(last.kind).toBe('return');
+      const text = (await clerk.get(`/api/service-cases/${c.caseNo}/notices/${last.id}`)).body.text;
+      expect(text).toContain('不符合村庄规划');
+      expect(text).toContain('行政复议');
     });
   });
 
