@@ -11,3 +11,4 @@ export { REJECT_REASONS, CaseService } from './cases/case-service';
 export type { IntakeInput, HandedMaterial } from './cases/case-service';
 export { SupervisionService, SIGNAL_JOB } from './supervision/supervision-service';
 export * from './calendar';
+export * from './stats';

@@ -19,6 +19,7 @@ import { CatalogueService } from './catalogue/catalogue-service';
 import { OrgService } from './org/org-service';
 import { SupervisionService } from './supervision/supervision-service';
 import { MongoYearTableStore } from './calendar/mongo-year-table-store';
+import { StatsService } from './stats/stats-service';
 import { FeedbackService, type FeedbackConfig } from './supervision/feedback-service';
 import { randomBytes } from 'node:crypto';
 import { isDuplicateKey } from './persistence/models';
@@ -52,6 +53,7 @@ export interface Platform {
   supervision: SupervisionService;
   feedback: FeedbackService;
   yearTables: MongoYearTableStore;
+  stats: StatsService;
   embeddedDb?: EmbeddedDb;
   dbUri: string;
   isDatabaseUp(): Promise<boolean>;
@@ -111,6 +113,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     channel: { send: (to, n) => cases.notify(to, n.kind, n.title, n.body, n.caseNo, n.taskId) },
   });
   cases.setSupervision(supervision);
+  const stats = new StatsService({ models, clock, currentCalendar: () => supervision.currentCalendar() });
   const feedback = new FeedbackService({ models, audit, clock, cases, supervision, lookupSalt, config: config.feedback });
   cases.setFeedback(feedback);
   taskActions.setFeedback(feedback);
@@ -126,6 +129,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     supervision,
     feedback,
     yearTables,
+    stats,
     embeddedDb,
     dbUri: uri.replace(/\/\/[^@/]*@/, '//***@'),
     async isDatabaseUp() {

@@ -227,6 +227,11 @@ export interface StatsServiceDeps {
   connection?: Connection;
   /** Counting calendar; default `WorkingCalendar.official()`. */
   calendar?: WorkingCalendar;
+  /**
+   * The calendar in force (official tables plus the city office's overrides), asked once per
+   * report — e.g. `() => supervision.currentCalendar()`. Takes precedence over `calendar`.
+   */
+  currentCalendar?: () => Promise<WorkingCalendar>;
   /** Time source for "overdue now"; default the system clock. */
   clock?: { now(): Date };
   /** Cursor batch size (documents per round trip). Default 5000. */
@@ -381,16 +386,18 @@ const ms = (v: unknown): number | undefined => (v instanceof Date ? v.getTime() 
 export class StatsService {
   private readonly connection: Connection;
   private readonly calendar: WorkingCalendar;
+  private readonly currentCalendar?: () => Promise<WorkingCalendar>;
   private readonly clock: { now(): Date };
   private readonly batchSize: number;
   private readonly pendingLimit: number;
-  private counterCache?: WorkingDayCounter;
+  private counterCache?: { calendar: WorkingCalendar; counter: WorkingDayCounter };
 
   constructor(deps: StatsServiceDeps) {
     const conn = deps.connection ?? deps.models?.ServiceCase.db;
     if (!conn) throw new ValidationError('STATS_NO_CONNECTION', 'StatsService needs models or a connection');
     this.connection = conn;
     this.calendar = deps.calendar ?? WorkingCalendar.official();
+    this.currentCalendar = deps.currentCalendar;
     this.clock = deps.clock ?? { now: () => new Date() };
     this.batchSize = deps.batchSize ?? 5000;
     this.pendingLimit = deps.pendingLimit ?? 200_000;
@@ -402,8 +409,11 @@ export class StatsService {
     return db as unknown as Db;
   }
 
-  private get counter(): WorkingDayCounter {
-    return (this.counterCache ??= new WorkingDayCounter(this.calendar));
+  /** The day counter of the calendar in force (rebuilt only when the calendar changes). */
+  private async counter(): Promise<WorkingDayCounter> {
+    const calendar = this.currentCalendar ? await this.currentCalendar() : this.calendar;
+    if (this.counterCache?.calendar !== calendar) this.counterCache = { calendar, counter: new WorkingDayCounter(calendar) };
+    return this.counterCache.counter;
   }
 
   /** Report grouped by org unit (the city centre and the 19 towns). */
@@ -448,7 +458,7 @@ export class StatsService {
     const now = nowArg ?? this.clock.now();
     const nowMs = now.getTime();
     const db = this.db;
-    const counter = this.counter;
+    const counter = await this.counter();
 
     const groups: Acc[] = [];
     const index = new Map<string, number>();

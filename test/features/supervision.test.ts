@@ -165,4 +165,29 @@ describe('electronic supervision: clocks, signals, escalations', () => {
     const replyClocks = (await mongo.db(dbName).collection('clocks').find({ escalationId: esc.id }).toArray()).map((c) => c.status);
     expect(replyClocks).toEqual(['stopped', 'stopped']);
   });
+
+  it('reports statistics per town with both limits, ranks the towns, and exports a spreadsheet file', async () => {
+    const before = (await supervisor.get('/api/stats/town')).body.rows.find((r: any) => r.key === 'dingbao')?.received ?? 0;
+    await intake({ promisedLimit: 'PT1H', statutoryLimit: 'PT2H' });
+    await intake({ promisedLimit: 'PT1H', statutoryLimit: 'PT2H' });
+    const byTown = await supervisor.get('/api/stats/town');
+    expect(byTown.status).toBe(200);
+    const dingbao = byTown.body.rows.find((r: any) => r.key === 'dingbao');
+    expect(dingbao.received).toBe(before + 2);
+    expect(dingbao.label).toBe('丁堡镇');
+    expect(dingbao.promised.running).toBeGreaterThanOrEqual(2);
+    const ranking = (await supervisor.get('/api/stats/rankings/towns')).body;
+    expect(ranking.rows.length).toBe(19);
+    expect(ranking.rows[0].components ?? ranking.rows[0].score).toBeDefined();
+    const csv = await supervisor.get('/api/stats/town?format=csv');
+    expect(csv.contentType).toContain('text/csv');
+    expect(csv.body.split('\r\n')[0]).toMatch(/[\u4e00-\u9fa5]/); // Chinese headers
+    const token = (await (await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'supervisor', password: 'demo123' }) })).json()).token;
+    const raw = Buffer.from(await (await fetch(`${server.url}/api/stats/town?format=csv`, { headers: { authorization: `Bearer ${token}` } })).arrayBuffer());
+    expect([...raw.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // UTF-8 BOM, so spreadsheet programs read the Chinese right
+    // a town clerk cannot read the statistics; a town's manager sees only the own town
+    expect((await clerk.get('/api/stats/town')).status).toBe(403);
+    expect((await manager.get('/api/stats/town?orgUnit=dongzhen')).status).toBe(403);
+    expect((await manager.get('/api/stats/rankings/towns')).status).toBe(403);
+  });
 });

@@ -347,6 +347,15 @@ describe('statistics and rankings (issue #4)', () => {
     }
   });
 
+  it('counts handling time with the calendar in force (a city-office override)', async () => {
+    // suppose 2025-10-09 were declared a holiday: 0926→1013 uses 6 days, 0930→1010 uses 1, 1009→1009 0
+    const official = WorkingCalendar.official();
+    const t = official.tableFor(2025)!;
+    const amended = official.withYear({ ...t, holidays: [...t.holidays, '2025-10-09'], version: t.version + 1 });
+    const svc = new StatsService({ models, clock: { now: () => NOW }, currentCalendar: async () => amended });
+    expect(row(await svc.byTown(PERIOD), 'dingbao').avgWorkingDays).toBe(2.33);
+  });
+
   it('reports by window, item, department and person', async () => {
     const byWindow = await stats.byWindow(PERIOD);
     expect(row(byWindow, 'db-w01')).toMatchObject({ label: '丁堡镇国土窗口', orgUnit: 'dingbao', orgUnitName: '丁堡镇', received: 3, rejected: 1, open: 1, complaints: 0 });
