@@ -153,7 +153,7 @@ export class CatalogueService {
    */
   async guide(code: string) {
     const item = await this.getItem(code);
-    const def = await this.models.Definition.findOne({ key: item.procedure }, { xml: 0 }).sort({ version: -1 }).lean();
+    const def = await this.models.Definition.findOne({ key: item.procedure }, { xml: 0, sourceContext: 0 }).sort({ version: -1 }).lean();
     const steps = ((def?.userTasks ?? []) as UserTaskMeta[])
       .filter((t) => t.elementId)
       .map((t) => ({ elementId: t.elementId, name: t.name, kind: t.stepKind, orgLevel: t.orgLevel, timeLimit: t.timeLimit }));

@@ -202,6 +202,9 @@ const auditEventSchema = new Schema(
 );
 auditEventSchema.index({ caseNo: 1, seq: 1 });
 
+/** Where a case's audit chain ends (a hint: appends probe past it by `_id`). */
+const auditHeadSchema = new Schema({ _id: { type: String, required: true }, seq: { type: Number, required: true } }, { ...opts, collection: 'audit_heads' });
+
 /** Makes an audit append from a replayed source (a projection run twice) happen once. */
 const auditClaimSchema = new Schema({ _id: { type: String, required: true }, at: Date }, { ...opts, collection: 'audit_claims' });
 
@@ -351,6 +354,7 @@ export function createDomainModels(conn: Connection) {
     Notice: conn.model('Notice', noticeSchema),
     AuditEvent: conn.model('AuditEvent', auditEventSchema),
     AuditClaim: conn.model('AuditClaim', auditClaimSchema),
+    AuditHead: conn.model('AuditHead', auditHeadSchema),
     Notification: conn.model('Notification', notificationSchema),
     Violation: conn.model('Violation', violationSchema),
     Clock: conn.model('Clock', clockSchema),

@@ -23,6 +23,8 @@ const definitionSchema = new Schema(
     caseCategory: String,
     itemCode: String,
     orgLevel: String,
+    /** bpmn-engine's serialized moddle context of this version, shared by every instance's state. */
+    sourceContext: String,
     /** User task metadata by element id (stored as an array: element ids may hold any character). */
     userTasks: { type: [Schema.Types.Mixed], default: [] },
   },
@@ -181,6 +183,15 @@ escalationSchema.index({ instanceId: 1 });
 escalationSchema.index({ orgUnit: 1, status: 1 });
 escalationSchema.index({ caseNo: 1 });
 
+/**
+ * A marker per revision written and not yet projected (`_id` = `instanceId:revision`), inserted
+ * before the revision: the repair sweep reads this small collection instead of the revisions.
+ */
+const projectionQueueSchema = new Schema(
+  { _id: { type: String, required: true }, instanceId: { type: String, required: true }, at: { type: Date, required: true } },
+  { ...opts, collection: 'projection_queue' },
+);
+
 const userSchema = new Schema(
   {
     _id: { type: String, required: true },
@@ -218,6 +229,7 @@ export function createModels(conn: Connection = mongoose.connection) {
     Escalation: conn.model('Escalation', escalationSchema),
     User: conn.model('User', userSchema),
     Session: conn.model('Session', sessionSchema),
+    ProjectionQueue: conn.model('ProjectionQueue', projectionQueueSchema),
     ...createDomainModels(conn),
   };
 }

@@ -93,6 +93,27 @@ export class ProcessService {
     this.deps.router = router;
   }
 
+  /**
+   * The latest revision of an instance by `_id` lookups only: FerretDB 1.24 decodes every
+   * document of a collection for any filter but `_id`, and revisions are large. Starts at the
+   * projected head (`Instance.headRevision`, which may lag) and probes `id:n+1` upwards.
+   */
+  private async latestRevision(instanceId: string, hint?: number): Promise<any | null> {
+    const { Revision, Instance } = this.deps.models;
+    let n = hint ?? (await Instance.findById(instanceId, { headRevision: 1 }).lean())?.headRevision ?? 0;
+    let latest: any = null;
+    if (n > 0) {
+      latest = await Revision.findById(`${instanceId}:${n}`).lean();
+      if (!latest) return Revision.findOne({ instanceId }).sort({ revision: -1 }).lean(); // inconsistent hint: the slow, sure way
+    }
+    for (;;) {
+      const next = await Revision.findById(`${instanceId}:${n + 1}`).lean();
+      if (!next) return latest;
+      latest = next;
+      n++;
+    }
+  }
+
   // ---------------------------------------------------------------- definitions
 
   /**
@@ -150,7 +171,7 @@ export class ProcessService {
 
   /** Every key with its versions, newest first. */
   async listDefinitions() {
-    const docs = await this.deps.models.Definition.find({}, { xml: 0 }).sort({ key: 1, version: -1 }).lean();
+    const docs = await this.deps.models.Definition.find({}, { xml: 0, sourceContext: 0 }).sort({ key: 1, version: -1 }).lean();
     const byKey = new Map<string, any>();
     for (const d of docs) {
       let entry = byKey.get(d.key);
@@ -261,7 +282,7 @@ export class ProcessService {
     if (task.completedBy !== actor.username && !actor.roles.includes('admin')) throw new ForbiddenError('NOT_YOUR_STEP', 'only the person who completed the step can withdraw it');
     const instanceId = task.instanceId;
     await this.mutex.run(instanceId, async () => {
-      const latest = await Revision.findOne({ instanceId }).sort({ revision: -1 }).lean();
+      const latest = await this.latestRevision(instanceId);
       if (!latest || (latest.command as any)?.type !== 'complete-task' || (latest.command as any)?.taskId !== taskId) {
         throw new ConflictError('WITHDRAW_TOO_LATE', 'the case has moved on since this step was completed; it can no longer be withdrawn (ask the next step to return it instead)');
       }
@@ -276,6 +297,7 @@ export class ProcessService {
       if (timers.length) {
         await this.deps.timers.schedule(timers.map((t) => ({ instanceId, elementId: t.elementId, expireAt: new Date(t.expireAt), keySuffix: `r${revision}` })));
       }
+      await this.mark(instanceId, revision);
       try {
         await Revision.create({
           _id: `${instanceId}:${revision}`,
@@ -331,7 +353,7 @@ export class ProcessService {
   ): Promise<void> {
     return this.mutex.run(instanceId, async () => {
       for (let attempt = 1; attempt <= MAX_COMMAND_ATTEMPTS; attempt++) {
-        const latest = await this.deps.models.Revision.findOne({ instanceId }).sort({ revision: -1 }).lean();
+        const latest = await this.latestRevision(instanceId);
         if (!latest) throw new NotFoundError('CASE_NOT_FOUND', `case ${instanceId} does not exist`);
         if (latest.status !== 'running') {
           if (!latest.projected) await this.project(instanceId);
@@ -341,7 +363,14 @@ export class ProcessService {
         const apply = prepare(previous);
         const inst = await this.deps.models.Instance.findById(instanceId).lean();
         const def = await this.loadDefinitionById(inst!.definitionId);
-        const run = await runEngine({ name: instanceId, state: latest.state, previous, now: () => this.deps.clock.now(), apply });
+        let def2 = def;
+        if (!def.sourceContext) {
+          // another process stored the shared context after this one cached the definition
+          def2 = await this.deps.models.Definition.findById(def._id).lean();
+          if (def2) this.definitionCache.set(def._id, def2);
+          else def2 = def;
+        }
+        const run = await runEngine({ name: instanceId, state: withSource(latest.state, def2), previous, now: () => this.deps.clock.now(), apply });
         if (command.type === 'complete-task') {
           run.events.push({ type: 'task.completed', elementId: String(command.elementId), executionId: String(command.executionId), at: this.deps.clock.now().toISOString(), actor: actor.username });
         }
@@ -356,6 +385,35 @@ export class ProcessService {
       }
       throw new ConflictError('CASE_CONTENDED', `case ${instanceId} is being changed by others; try again`);
     });
+  }
+
+  /**
+   * Engine state without the definition's serialized moddle context (`definitions[].source`,
+   * ~27 KB of a ~41 KB state), which is the same for every instance of a version: it is kept
+   * once on the definition and put back before `recover` (see `withSource`). Revisions shrink
+   * to a third, and FerretDB decodes a third as much on every load.
+   */
+  private async stripSource(state: string, def: any): Promise<string> {
+    const parsed = JSON.parse(state);
+    const source = parsed.definitions?.[0]?.source;
+    if (typeof source !== 'string' || parsed.definitions.length !== 1) return state;
+    if (!def.sourceContext) {
+      await this.deps.models.Definition.updateOne({ _id: def._id }, { $set: { sourceContext: source } });
+      def.sourceContext = source;
+    } else if (def.sourceContext !== source) {
+      return state; // a different context (engine upgrade?): keep it inline
+    }
+    delete parsed.definitions[0].source;
+    return JSON.stringify(parsed);
+  }
+
+  /** Queues a revision for projection BEFORE it is written, so a crash after the write is repaired. */
+  private async mark(instanceId: string, revision: number) {
+    try {
+      await this.deps.models.ProjectionQueue.create({ _id: `${instanceId}:${revision}`, instanceId, at: this.deps.clock.now() });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
   }
 
   /** Schedules timers, inserts the revision (the claim), then projects read models. */
@@ -377,6 +435,7 @@ export class ProcessService {
         taskName: src?.taskName,
       };
     });
+    await this.mark(instanceId, revision);
     await this.deps.models.Revision.create({
       _id: `${instanceId}:${revision}`,
       instanceId,
@@ -384,7 +443,7 @@ export class ProcessService {
       command,
       actor: actor.username,
       createdAt: now,
-      state: run.state,
+      state: await this.stripSource(run.state, def),
       engineVersion: ENGINE_VERSION,
       status: run.status,
       events: JSON.stringify(run.events),
@@ -405,15 +464,20 @@ export class ProcessService {
    */
   async project(instanceId: string): Promise<void> {
     const { Revision, Instance, Task, Escalation } = this.deps.models;
-    const latest = await Revision.findOne({ instanceId }).sort({ revision: -1 }).lean();
-    if (!latest) return;
     const inst = await Instance.findById(instanceId).lean();
     if (!inst) return;
+    const latest = await this.latestRevision(instanceId, inst.headRevision ?? 0);
+    if (!latest) return;
     const def = await this.loadDefinitionById(inst.definitionId);
     const metas = this.taskMetas(def);
     const variables = JSON.parse(latest.variables) as Record<string, unknown>;
     const open = JSON.parse(latest.openTasks) as WaitingTask[];
-    const unprojected = await Revision.find({ instanceId, projected: false }, { events: 1, escalations: 1, revision: 1, actor: 1, command: 1, createdAt: 1, status: 1 }).sort({ revision: 1 }).lean();
+    // Revisions after the projected head, by _id (the head only moves once their listeners ran).
+    const unprojected: any[] = [];
+    for (let r = (inst.headRevision ?? 0) + 1; r <= latest.revision; r++) {
+      const doc = r === latest.revision ? latest : await Revision.findById(`${instanceId}:${r}`, { events: 1, escalations: 1, revision: 1, actor: 1, command: 1, createdAt: 1, status: 1 }).lean();
+      if (doc) unprojected.push(doc);
+    }
 
     // Escalations of every revision not yet projected (inserts keyed by execution: idempotent).
     for (const r of unprojected) {
@@ -495,7 +559,12 @@ export class ProcessService {
     for (const t of stillOpen) {
       if (openIds.has(t._id as string)) continue;
       // Who completed it: the revision whose command completed this task, if any.
-      const rev = await Revision.findOne({ instanceId, 'command.taskId': t._id, 'command.type': 'complete-task' }, { actor: 1, createdAt: 1, command: 1 }).sort({ revision: -1 }).lean();
+      const isCompletion = (r: any) => r?.command?.type === 'complete-task' && r.command.taskId === t._id;
+      let rev: any = [...unprojected].reverse().find(isCompletion);
+      for (let r = latest.revision; !rev && r >= Math.max(1, latest.revision - 30); r--) {
+        const doc = await Revision.findById(`${instanceId}:${r}`, { actor: 1, createdAt: 1, command: 1 }).lean();
+        if (isCompletion(doc)) rev = doc;
+      }
       await Task.updateOne(
         { _id: t._id, status: 'open' },
         rev
@@ -504,6 +573,18 @@ export class ProcessService {
       );
     }
 
+    if (this.listeners.length && unprojected.length) {
+      const revisions: ProjectedRevision[] = unprojected.map((r) => ({
+        revision: r.revision,
+        command: r.command as Record<string, any>,
+        actor: r.actor,
+        createdAt: r.createdAt,
+        events: JSON.parse(r.events),
+        escalations: JSON.parse(r.escalations),
+        status: (r as any).status,
+      }));
+      for (const l of this.listeners) await l.onProjected({ instanceId, status: latest.status, variables, revisions });
+    }
     const activeElements = JSON.parse((latest as any).activeElements ?? '[]') as string[];
     if ((inst.headRevision ?? 0) <= latest.revision) {
       await Instance.updateOne(
@@ -520,27 +601,24 @@ export class ProcessService {
         },
       );
     }
-    if (this.listeners.length && unprojected.length) {
-      const revisions: ProjectedRevision[] = unprojected.map((r) => ({
-        revision: r.revision,
-        command: r.command as Record<string, any>,
-        actor: r.actor,
-        createdAt: r.createdAt,
-        events: JSON.parse(r.events),
-        escalations: JSON.parse(r.escalations),
-        status: (r as any).status,
-      }));
-      for (const l of this.listeners) await l.onProjected({ instanceId, status: latest.status, variables, revisions });
-    }
     for (const r of unprojected) await Revision.updateOne({ _id: `${instanceId}:${r.revision}` }, { $set: { projected: true } });
+    if (unprojected.length) await this.deps.models.ProjectionQueue.deleteMany({ _id: { $in: unprojected.map((r) => `${instanceId}:${r.revision}`) } });
   }
 
   /** Repairs read models behind revisions written by a process that died before projecting. */
   async projectPending(olderThanMs = 2000): Promise<number> {
-    const cutoff = new Date(this.deps.clock.now().getTime() - olderThanMs);
-    const pending = await this.deps.models.Revision.find({ projected: false, createdAt: { $lt: cutoff } }, { instanceId: 1 }).limit(500).lean();
+    const { ProjectionQueue, Revision } = this.deps.models;
+    const now = this.deps.clock.now();
+    const cutoff = new Date(now.getTime() - olderThanMs);
+    // The queue holds a marker per revision written and not yet projected (small; never the large revisions).
+    const pending = await ProjectionQueue.find({ at: { $lt: cutoff } }).limit(500).lean();
     const ids = [...new Set(pending.map((p) => p.instanceId))];
     for (const id of ids) await this.mutex.run(id, () => this.project(id));
+    // Markers of revisions that were never written (the process died between marker and revision).
+    for (const m of pending) {
+      if (now.getTime() - new Date(m.at).getTime() < 60_000) continue;
+      if (!(await Revision.exists({ _id: m._id }))) await ProjectionQueue.deleteOne({ _id: m._id });
+    }
     return ids.length;
   }
 
@@ -551,11 +629,16 @@ export class ProcessService {
     const { Instance, Revision, Task } = this.deps.models;
     let inst = await Instance.findById(instanceId).lean();
     if (!inst) throw new NotFoundError('CASE_NOT_FOUND', `case ${instanceId} does not exist`);
-    const revs = await Revision.find({ instanceId }, { events: 1, revision: 1, projected: 1 }).sort({ revision: 1 }).lean();
-    if (revs.length === 0) throw new NotFoundError('CASE_NOT_FOUND', `case ${instanceId} did not start`);
-    if (revs.some((r) => !r.projected) || inst.status === 'starting') {
+    const head = await this.latestRevision(instanceId, inst.headRevision ?? 0);
+    if (!head) throw new NotFoundError('CASE_NOT_FOUND', `case ${instanceId} did not start`);
+    if (head.revision > (inst.headRevision ?? 0) || inst.status === 'starting') {
       await this.mutex.run(instanceId, () => this.project(instanceId));
       inst = (await Instance.findById(instanceId).lean())!;
+    }
+    const revs: any[] = [];
+    for (let r = 1; r <= head.revision; r++) {
+      const doc = r === head.revision ? head : await Revision.findById(`${instanceId}:${r}`, { events: 1, revision: 1 }).lean();
+      if (doc) revs.push(doc);
     }
     const history = revs.flatMap((r) => (JSON.parse(r.events) as HistoryEvent[]).map((e) => ({ ...e, revision: r.revision })));
     const tasks = await Task.find({ instanceId }).sort({ createdAt: 1 }).lean();
@@ -619,8 +702,17 @@ export class ProcessService {
 
   /** Number of revisions of an instance (for diagnostics and tests). */
   async revisionCount(instanceId: string) {
-    return this.deps.models.Revision.countDocuments({ instanceId });
+    return (await this.latestRevision(instanceId))?.revision ?? 0;
   }
+}
+
+/** Puts the definition's serialized context back into a stored state (see `stripSource`). */
+function withSource(state: string, def: any): string {
+  const parsed = JSON.parse(state);
+  const d = parsed.definitions?.[0];
+  if (!d || d.source || !def.sourceContext) return state;
+  d.source = def.sourceContext;
+  return JSON.stringify(parsed);
 }
 
 /** What a completion records on the task: the decision and opinion (never the whole form). */

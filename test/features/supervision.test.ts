@@ -182,7 +182,7 @@ describe('electronic supervision: clocks, signals, escalations', () => {
     const csv = await supervisor.get('/api/stats/town?format=csv');
     expect(csv.contentType).toContain('text/csv');
     expect(csv.body.split('\r\n')[0]).toMatch(/[\u4e00-\u9fa5]/); // Chinese headers
-    const token = (await (await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'supervisor', password: 'demo123' }) })).json()).token;
+    const token = ((await (await fetch(`${server.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "supervisor", password: "demo123" }) })).json()) as any).token;
     const raw = Buffer.from(await (await fetch(`${server.url}/api/stats/town?format=csv`, { headers: { authorization: `Bearer ${token}` } })).arrayBuffer());
     expect([...raw.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // UTF-8 BOM, so spreadsheet programs read the Chinese right
     // a town clerk cannot read the statistics; a town's manager sees only the own town
