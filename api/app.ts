@@ -15,6 +15,7 @@ import { networkOfficeRoutes } from './routes/network-office';
 import { publicRoutes } from './routes/public';
 import { supervisionRoutes } from './routes/supervision';
 import { statsRoutes } from './routes/stats';
+import { outboxRoutes } from './routes/outbox';
 import { DeployJsonBody, LoginBody, StartCaseBody, TaskListQuery } from './schemas';
 
 export interface AppDeps {
@@ -136,6 +137,7 @@ export function createApp(deps: AppDeps) {
   app.use('/api', networkOfficeRoutes(platform));
   app.use('/api', supervisionRoutes(platform));
   app.use('/api', statsRoutes(platform));
+  app.use('/api', outboxRoutes(platform, logger));
 
   app.use('/api', (req, res) => sendProblem(res, 404, 'NO_SUCH_ENDPOINT', `no endpoint ${req.method} ${req.originalUrl.split('?')[0]}`));
 

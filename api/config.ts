@@ -1,6 +1,6 @@
 /** Configuration of the API process, loaded once from the environment and validated. */
 import { z } from 'zod';
-import { defaultEmbeddedDataDir, type PlatformConfig } from '../engine';
+import { defaultEmbeddedDataDir, loadFeedConfig, type PlatformConfig } from '../engine';
 
 const Env = z.object({
   /** HTTP port; 0 picks a free one. Default 3000. */
@@ -70,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ApiConfig {
       agendaProcessEveryMs: e.AGENDA_PROCESS_EVERY_MS,
       agendaLockLifetimeMs: e.AGENDA_LOCK_LIFETIME_MS,
       allowLimitOverrides: e.ALLOW_LIMIT_OVERRIDES === 'true',
+      feed: loadFeedConfig(env),
       feedback: { complaintLimit: e.COMPLAINT_LIMIT, rectificationLimit: e.RECTIFICATION_LIMIT, followUpSamplePercent: e.FOLLOW_UP_SAMPLE_PERCENT },
     },
   };

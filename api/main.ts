@@ -24,7 +24,7 @@ async function main() {
   if ((await platform.models.OrgUnit.estimatedDocumentCount()) === 0 || (await platform.models.User.estimatedDocumentCount()) === 0) {
     logger.info(await seedAll(platform, config.demoPassword, logger), 'demo data seeded');
   }
-  if (config.runWorkers) await startWorkers(platform.agenda, platform.processService, logger, platform.supervision, platform.cases);
+  if (config.runWorkers) await startWorkers(platform.agenda, platform.processService, logger, platform.supervision, platform.cases, { outbox: platform.outbox, delivery: platform.feedDelivery });
   const app = createApp({ platform, logger, sessionHours: config.sessionHours, lookupPerMinute: config.lookupPerMinute, uiDir: path.resolve(__dirname, '..', 'modeler-ui', 'dist') });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.port, config.host, () => resolve(s));

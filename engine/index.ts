@@ -12,3 +12,4 @@ export type { IntakeInput, HandedMaterial } from './cases/case-service';
 export { SupervisionService, SIGNAL_JOB } from './supervision/supervision-service';
 export * from './calendar';
 export * from './stats';
+export * from './outbox';

@@ -20,6 +20,7 @@ import { OrgService } from './org/org-service';
 import { SupervisionService } from './supervision/supervision-service';
 import { MongoYearTableStore } from './calendar/mongo-year-table-store';
 import { StatsService } from './stats/stats-service';
+import { Outbox, type DeliveryOptions, type FeedConfig } from './outbox';
 import { FeedbackService, type FeedbackConfig } from './supervision/feedback-service';
 import { randomBytes } from 'node:crypto';
 import { isDuplicateKey } from './persistence/models';
@@ -37,6 +38,8 @@ export interface PlatformConfig {
   agendaLockLifetimeMs: number;
   /** Allow step time-limit overrides at intake (demos and tests only). Default false. */
   allowLimitOverrides?: boolean;
+  /** The provincial supervision feed (省级电子监察平台), see engine/outbox/config.ts; off without a delivery URL. */
+  feed?: FeedConfig;
   /** Complaint reply limit, rectification limit, follow-up sample (see FeedbackService). */
   feedback?: Partial<FeedbackConfig>;
 }
@@ -54,6 +57,10 @@ export interface Platform {
   feedback: FeedbackService;
   yearTables: MongoYearTableStore;
   stats: StatsService;
+  /** Outbound feed to the provincial supervision platform. */
+  outbox: Outbox;
+  /** How the feed is delivered; undefined when it is off. */
+  feedDelivery?: DeliveryOptions;
   embeddedDb?: EmbeddedDb;
   dbUri: string;
   isDatabaseUp(): Promise<boolean>;
@@ -84,7 +91,9 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     logger,
   });
   const clock = { now: () => new Date() };
-  const audit = new AuditLog(models);
+  const outbox = new Outbox(conn, { ...config.feed?.outbox, logger });
+  await outbox.ensureIndexes();
+  const audit = new AuditLog(models, config.feed?.delivery ? { outbox, logger } : undefined);
   const org = new OrgService(models, audit, logger);
   const catalogue = new CatalogueService(models, logger);
   processService.setRouter(org.router());
@@ -130,6 +139,8 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     feedback,
     yearTables,
     stats,
+    outbox,
+    feedDelivery: config.feed?.delivery,
     embeddedDb,
     dbUri: uri.replace(/\/\/[^@/]*@/, '//***@'),
     async isDatabaseUp() {

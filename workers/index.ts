@@ -1,11 +1,13 @@
 /** Registers every job handler on an Agenda and starts processing. */
 import type { Agenda } from 'agenda';
-import type { CaseService, Logger, ProcessService, SupervisionService } from '../engine';
+import type { CaseService, DeliveryOptions, Logger, Outbox, ProcessService, SupervisionService } from '../engine';
+import { defineOutboxDeliveryJob, OUTBOX_DELIVERY_JOB } from './jobs/outbox-delivery.job';
 import { CASE_NUMBER_SWEEP_JOB, defineCaseNumberSweepJob } from './jobs/case-number-sweep.job';
 import { defineBpmnTimerJob } from './jobs/bpmn-timer.job';
 import { defineProjectionRepairJob, PROJECTION_REPAIR_JOB } from './jobs/projection-repair.job';
 
-export async function startWorkers(agenda: Agenda, service: ProcessService, logger: Logger, supervision?: SupervisionService, cases?: CaseService): Promise<void> {
+export async function startWorkers(agenda: Agenda, service: ProcessService, logger: Logger, supervision?: SupervisionService, cases?: CaseService, feed?: { outbox: Outbox; delivery?: DeliveryOptions }): Promise<void> {
+  if (feed?.delivery) defineOutboxDeliveryJob(agenda, feed.outbox, feed.delivery, logger);
   defineBpmnTimerJob(agenda, service, logger);
   supervision?.defineJobs(agenda);
   if (cases) defineCaseNumberSweepJob(agenda, cases, logger);
@@ -14,6 +16,7 @@ export async function startWorkers(agenda: Agenda, service: ProcessService, logg
   await agenda.start();
   await agenda.every('10 seconds', PROJECTION_REPAIR_JOB, {}, { skipImmediate: false } as any);
   if (cases) await agenda.every('1 minute', CASE_NUMBER_SWEEP_JOB, {}, { skipImmediate: false } as any);
+  if (feed?.delivery) await agenda.every('2 seconds', OUTBOX_DELIVERY_JOB, {}, { skipImmediate: false } as any);
   // Repair anything a previous process left half-projected before serving.
   await service.projectPending(0);
 }

@@ -5,7 +5,7 @@
  */
 import pino from 'pino';
 import { z } from 'zod';
-import { defaultEmbeddedDataDir, startPlatform } from '../engine';
+import { defaultEmbeddedDataDir, loadFeedConfig, startPlatform } from '../engine';
 import { startWorkers } from '.';
 
 const Env = z.object({
@@ -32,10 +32,11 @@ async function main() {
       embeddedDataDir: e.DATA_DIR ?? defaultEmbeddedDataDir(),
       agendaProcessEveryMs: e.AGENDA_PROCESS_EVERY_MS,
       agendaLockLifetimeMs: e.AGENDA_LOCK_LIFETIME_MS,
+      feed: loadFeedConfig(process.env),
     },
     logger,
   );
-  await startWorkers(platform.agenda, platform.processService, logger, platform.supervision, platform.cases);
+  await startWorkers(platform.agenda, platform.processService, logger, platform.supervision, platform.cases, { outbox: platform.outbox, delivery: platform.feedDelivery });
   logger.info({}, 'worker started');
   const stop = async () => {
     await platform.close();

@@ -12,6 +12,34 @@ import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { isDuplicateKey, type Models } from '../persistence/models';
+import type { Logger } from '../domain/types';
+import type { Outbox } from '../outbox';
+
+/**
+ * Case events the provincial supervision platform receives (省级电子监察平台): the life cycle and
+ * every deadline event, with the fields named here only — never applicant data.
+ */
+export const FEED_EVENTS: Record<string, string[]> = {
+  'case.accepted': ['procedure', 'promisedLimitDays', 'statutoryLimitDays'],
+  'case.rejected': ['reasonCode'],
+  'case.ended': ['outcome'],
+  'supplement.requested': ['round'],
+  'clock.warning': ['clockId', 'dueAt'],
+  'clock.breach': ['clockId', 'dueAt'],
+  'clock.serious': ['clockId', 'dueAt'],
+  'clock.stopped': ['clockId', 'result', 'dueAt'],
+  'clock.paused': ['kind'],
+  'clock.resumed': [],
+  'clock.extended': ['clockId', 'days'],
+  'escalation.opened': ['escalationId', 'limitKind'],
+  'escalation.acknowledged': ['escalationId'],
+  'escalation.notified': ['escalationId'],
+  'escalation.replied': ['escalationId'],
+  'escalation.closed': ['escalationId'],
+  'escalation.open': ['escalationId'],
+  'complaint.received': ['complaintId'],
+  'rating.given': ['stage', 'level'],
+};
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -42,7 +70,24 @@ export function hashEvent(e: { caseNo: string; seq: number; type: string; actor:
 }
 
 export class AuditLog {
-  constructor(private readonly models: Models) {}
+  constructor(
+    private readonly models: Models,
+    private readonly feed?: { outbox: Outbox; logger: Logger },
+  ) {}
+
+  /** Hands a feed event to the outbox (keyed by the audit position, so a replay is one event). */
+  private async publish(caseNo: string, seq: number, type: string, at: string, data: Record<string, unknown>) {
+    const fields = FEED_EVENTS[type];
+    if (!this.feed || !fields) return;
+    const picked: Record<string, unknown> = {};
+    for (const f of fields) if (data[f] !== undefined && data[f] !== null) picked[f] = data[f];
+    const kase = await this.models.ServiceCase.findById(caseNo, { orgUnit: 1, itemCode: 1 }).lean();
+    try {
+      await this.feed.outbox.append({ type, caseNo, orgUnit: kase?.orgUnit, occurredAt: new Date(at), data: { itemCode: kase?.itemCode, ...picked }, dedupeKey: `${caseNo}:${seq}` });
+    } catch (err) {
+      this.feed.logger.error({ caseNo, type, err: (err as Error).message }, 'provincial feed append failed');
+    }
+  }
 
   /**
    * Appends one event. With `dedupeKey`, an append replayed from the same source (a projection
@@ -67,6 +112,7 @@ export class AuditLog {
       const doc = { caseNo, seq, type, actor, at, data: dataText, prevHash };
       try {
         await AuditEvent.create({ _id: seqId(caseNo, seq), ...doc, hash: hashEvent(doc) });
+        await this.publish(caseNo, seq, type, at, data ?? {});
         await this.models.AuditHead.updateOne({ _id: caseNo }, { $max: { seq } }, { upsert: true }).catch(() => undefined);
         return;
       } catch (err) {
