@@ -260,6 +260,8 @@ const clockSchema = new Schema(
     /** Who answers for it (the responsible person, or the step's holder). */
     holder: String,
     budget: { type: mixed, required: true },
+    /** The centre's close of business ('HH:MM' CST): working-day deadlines end then. */
+    closeTime: String,
     startedAt: { type: Date, required: true },
     pauses: { type: [mixed], default: [] },
     extension: { type: mixed, default: null },

@@ -55,6 +55,8 @@ export interface Ledger {
   pauses: Pause[];
   extension?: Extension | null;
   stoppedAt?: Date | null;
+  /** Close of business of the centre, 'HH:MM' CST (from its opening hours); default 17:30. */
+  closeTime?: string;
 }
 
 export interface SignalPolicy {
@@ -128,7 +130,7 @@ export function derive(ledger: Ledger, cal: WorkingCalendar, policy: SignalPolic
   for (const p of closed) pausedDays += Math.max(0, safeBetween(cal, p.from, p.to!));
   const total = ledger.budget.days + (ledger.extension?.days ?? 0);
   if (open) return { paused: true, estimated: false, signals: {}, pausedDays, pausedMs: 0 };
-  const at = (n: number) => cal.deadlineOrEstimate(ledger.startedAt, n + pausedDays);
+  const at = (n: number) => cal.deadlineOrEstimate(ledger.startedAt, n + pausedDays, ledger.closeTime ? { closeTime: ledger.closeTime } : undefined);
   const due = at(total);
   const signals: Partial<Record<Rung, Date>> = { breach: due.dueAt, serious: at(total + policy.seriousDays).dueAt };
   if (total - policy.reminderDays >= 1) signals.reminder = at(total - policy.reminderDays).dueAt;

@@ -74,8 +74,9 @@ export class SupervisionService {
   /** Starts (idempotently) a clock; schedules its signals. */
   async startClock(input: { id: string; kind: string; caseNo?: string; taskId?: string; escalationId?: string; label?: string; orgUnit?: string; windowId?: string; holder?: string; budget: Budget; startedAt: Date }) {
     const { Clock } = this.deps.models;
+    const closeTime = input.orgUnit ? await this.closeTimeOf(input.orgUnit) : undefined;
     try {
-      await Clock.create({ _id: input.id, ...input, pauses: [], extension: null, status: 'running', version: 1, updatedAt: this.deps.clock.now() });
+      await Clock.create({ _id: input.id, ...input, closeTime, pauses: [], extension: null, status: 'running', version: 1, updatedAt: this.deps.clock.now() });
     } catch (err) {
       if (isDuplicateKey(err)) return;
       throw err;
@@ -84,13 +85,21 @@ export class SupervisionService {
     if (input.caseNo) await this.deps.audit.append(input.caseNo, 'clock.started', 'system', { clockId: input.id, kind: input.kind, budget: input.budget, label: input.label ?? null }, { dedupeKey: `clock:start:${input.id}` });
   }
 
+  /** The centre's close of business on working days: the end of its last session (opening hours), e.g. '17:30'. */
+  private async closeTimeOf(orgUnit: string): Promise<string | undefined> {
+    const ou = await this.deps.models.OrgUnit.findById(orgUnit, { openingHours: 1 }).lean();
+    const sessions = (ou?.openingHours as any)?.weekdays as { to?: string }[] | undefined;
+    const last = sessions?.map((x) => x.to).filter((t): t is string => typeof t === 'string' && /^\d{2}:\d{2}$/.test(t)).sort().pop();
+    return last;
+  }
+
   /** Recomputes deadline and signals from the ledger; schedules the new version's jobs. */
   async reschedule(clockId: string, bump = false): Promise<void> {
     const { Clock } = this.deps.models;
     const c = await Clock.findById(clockId).lean();
     if (!c) return;
     const version = bump ? c.version + 1 : c.version;
-    const ledger: Ledger = { budget: c.budget, startedAt: c.startedAt, pauses: c.pauses as Pause[], extension: c.extension, stoppedAt: c.stoppedAt };
+    const ledger: Ledger = { budget: c.budget, startedAt: c.startedAt, pauses: c.pauses as Pause[], extension: c.extension, stoppedAt: c.stoppedAt, closeTime: (c as any).closeTime ?? undefined };
     const d = derive(ledger, await this.currentCalendar());
     await Clock.updateOne(
       { _id: clockId },

@@ -73,6 +73,17 @@ describe('electronic supervision: clocks, signals, escalations', () => {
     expect(years.overrides[0]).toMatchObject({ year: 2027, version: 2, change: { by: 'admin' } });
   });
 
+  it('counts a real item in working days: its deadlines end at the centre\'s close of business (17:30 CST)', async () => {
+    const r = await clerk.post('/api/intake', { itemCode: item.code, applicant: applicant(), materials: item.materials.map((m: any) => ({ code: m.code, provided: true })) });
+    const caseNo = r.body.case.caseNo;
+    const statutory = await clock(caseNo, 'statutory');
+    expect(statutory.budget).toEqual({ unit: 'working-days', days: item.statutoryLimitDays });
+    expect(new Date(statutory.dueAt).toISOString()).toMatch(/T09:30:00\.000Z$/);
+    const expected = (await clerk.get(`/api/calendar/deadline?acceptedAt=${encodeURIComponent(statutory.startedAt)}&days=${item.statutoryLimitDays}`)).body;
+    expect(new Date(statutory.dueAt).toISOString()).toBe(new Date(expected.dueAt).toISOString());
+    expect(new Date(statutory.signalsAt.breach).toISOString()).toBe(new Date(statutory.dueAt).toISOString());
+  });
+
   it('starts statutory and promised clocks at acceptance; warning, reminder and breach each fire once; the breach opens an escalation', async () => {
     const caseNo = await intake({ promisedLimit: 'PT4S', statutoryLimit: 'PT1H' });
     const promised = await clock(caseNo, 'promised');
