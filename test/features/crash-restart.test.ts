@@ -108,4 +108,34 @@ describe('nothing is lost when a process dies', () => {
       await second.kill();
     }
   });
+
+  it('a due timer locked by a worker that died is taken over by another worker once the lock lifetime has passed', async () => {
+    const dbName = uniqueDbName('takeover');
+    const api = await startServer(dbName, { RUN_WORKERS: 'false' });
+    const mongo = await MongoClient.connect(dbUri(dbName));
+    let b: Awaited<ReturnType<typeof startWorker>> | undefined;
+    try {
+      const designer = await ApiClient.login(api.url, 'designer');
+      const clerk = await ApiClient.login(api.url, 'clerk');
+      const supervisor = await ApiClient.login(api.url, 'supervisor');
+      expect((await designer.deployXml(fixture('timers.bpmn'))).status).toBe(201);
+      const c = (await clerk.post('/api/cases', { definitionKey: 'timers', variables: { slowLimit: 'PT2S' } })).body;
+      const jobs = mongo.db().collection('agendaJobs');
+      await waitFor(async () => jobs.findOne({ name: 'bpmn.timer.fire', 'data.instanceId': c.id }), 'the timer job');
+      // The state a worker leaves when it dies right after locking a due job (no process runs jobs here).
+      const lockedAt = new Date();
+      await jobs.updateOne({ name: 'bpmn.timer.fire', 'data.instanceId': c.id }, { $set: { lockedAt, lastRunAt: lockedAt } });
+      await new Promise((r) => setTimeout(r, 2500)); // now the timer is due, and still locked by the dead worker
+      b = await startWorker(dbName, { AGENDA_LOCK_LIFETIME_MS: '8000' });
+      const esc = await waitFor(async () => (await supervisor.get('/api/escalations')).body.find((e: any) => e.caseId === c.id), 'worker B to take the timer over', 30_000);
+      expect(esc.taskElementId).toBe('slow-step');
+      // not before the dead worker's lock expired
+      expect(new Date(esc.raisedAt).getTime()).toBeGreaterThanOrEqual(lockedAt.getTime() + 8000);
+      expect(b.logs.some((l) => l.includes('"timer job ran"') && l.includes(c.id))).toBe(true);
+    } finally {
+      await b?.kill();
+      await mongo.close();
+      await api.kill();
+    }
+  });
 });
