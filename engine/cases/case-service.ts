@@ -27,7 +27,7 @@ import { toItem, type CatalogueService, type Material, type ServiceItem } from '
 import type { OrgService } from '../org/org-service';
 import { AuditLog } from './audit';
 import { CaseNumbers } from './case-numbers';
-import { hashPersonal, maskIdNumber, maskName, maskPhone, validateApplicant } from './identity';
+import { hashPersonal, maskIdNumber, maskName, maskPhone, normalizePhone, validateApplicant } from './identity';
 import { renderNotice, type NoticeInput, type NoticeKind } from './notices';
 import type { SupervisionService } from '../supervision/supervision-service';
 import type { FeedbackService } from '../supervision/feedback-service';
@@ -522,7 +522,8 @@ export class CaseService implements ProjectionListener {
     const kase = await this.deps.models.ServiceCase.findById(caseNo).lean();
     if (!kase || kase.status === 'void') throw notFound();
     const okCode = secret.queryCode && this.hash('q', caseNo, secret.queryCode.trim().toUpperCase()) === kase.queryCodeHash;
-    const okPhone = secret.phone && kase.phoneHash && this.hash('p', caseNo, secret.phone.trim()) === kase.phoneHash;
+    const phone = secret.phone ? (normalizePhone(secret.phone) ?? secret.phone.trim()) : undefined;
+    const okPhone = phone && kase.phoneHash && this.hash('p', caseNo, phone) === kase.phoneHash;
     if (!okCode && !okPhone) throw notFound();
     const open = kase.instanceId ? await this.deps.models.Task.find({ instanceId: kase.instanceId, status: 'open' }).lean() : [];
     const org = await this.deps.models.OrgUnit.findById(kase.orgUnit, { name: 1, phone: 1 }).lean();

@@ -131,6 +131,8 @@ describe('network office system: org model, catalogue, intake and the five categ
       expect(JSON.stringify(look.body)).not.toContain('李秀英');
       const byPhone = await anon().post('/api/public/case-lookup', { caseNo: c.caseNo, phone: '13912345678' });
       expect(byPhone.status).toBe(200);
+      // the phone as people type it
+      expect((await anon().post('/api/public/case-lookup', { caseNo: c.caseNo, phone: '+86 139 1234 5678' })).status).toBe(200);
       const wrong = await anon().post('/api/public/case-lookup', { caseNo: c.caseNo, queryCode: 'ZZZZZZ' });
       const unknown = await anon().post('/api/public/case-lookup', { caseNo: 'DB-20000101-9999', queryCode });
       expect(wrong.status).toBe(404);
