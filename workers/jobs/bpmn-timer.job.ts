@@ -7,7 +7,7 @@
  * Retries: on a technical error (database down) Agenda retries with exponential backoff.
  */
 import { z } from 'zod';
-import type { Agenda } from 'agenda';
+import { exponential, type Agenda } from 'agenda';
 import { BPMN_TIMER_JOB, type Logger, type ProcessService } from '../../engine';
 
 export const TimerJobData = z.object({
@@ -34,6 +34,7 @@ export function defineBpmnTimerJob(agenda: Agenda, service: ProcessService, logg
       const moved = await service.fireTimers(data.instanceId, data);
       logger.info({ jobName: BPMN_TIMER_JOB, instanceId: data.instanceId, activityId: data.elementId, moved }, 'timer job ran');
     },
-    { concurrency: 10, backoff: { type: 'exponential', delay: 1000, maxRetries: 8 } as any },
+    // Agenda 6 takes a backoff strategy function; an options object here made every failure throw "definition.backoff is not a function"
+    { concurrency: 10, backoff: exponential({ delay: 1000, maxDelay: 60_000, maxRetries: 8 }) },
   );
 }
