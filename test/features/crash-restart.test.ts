@@ -131,7 +131,9 @@ describe('nothing is lost when a process dies', () => {
       expect(esc.taskElementId).toBe('slow-step');
       // not before the dead worker's lock expired
       expect(new Date(esc.raisedAt).getTime()).toBeGreaterThanOrEqual(lockedAt.getTime() + 8000);
-      expect(b.logs.some((l) => l.includes('"timer job ran"') && l.includes(c.id))).toBe(true);
+      // the escalation is visible as soon as the revision is written; B logs the run just after
+      const worker = b;
+      await waitFor(async () => worker.logs.some((l) => l.includes('"timer job ran"') && l.includes(c.id)), 'worker B to log the run', 10_000);
     } finally {
       await b?.kill();
       await mongo.close();
