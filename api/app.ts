@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { MAX_DIAGRAM_BYTES, ValidationError, type Logger, type Platform } from '../engine';
 import { authenticate, bearerToken, login, logout, requireRole } from './http/auth';
 import { errorHandler, sendProblem } from './http/error-handler';
+import { pathParam } from './http/params';
 import { openApiDocument } from './openapi';
 import { rateLimit } from './http/rate-limit';
 import { networkOfficeRoutes } from './routes/network-office';
@@ -28,13 +29,7 @@ export interface AppDeps {
   lookupPerMinute?: number;
 }
 
-const idParam = z.string().min(1).max(200).regex(/^[A-Za-z0-9:_.-]+$/, 'contains characters that no id has');
-
-function param(req: Request, name: string): string {
-  const r = idParam.safeParse(req.params[name]);
-  if (!r.success) throw new ValidationError('INVALID_ID', `path parameter ${name}: ${r.error.issues[0].message}`);
-  return r.data;
-}
+const param = (req: Request, name: string) => pathParam(req, name);
 
 export function createApp(deps: AppDeps) {
   const { platform, logger } = deps;

@@ -6,17 +6,14 @@
 import { Router, type Request } from 'express';
 import bcrypt from 'bcryptjs';
 import { z } from 'zod';
-import { REJECT_REASONS, ValidationError, type Platform } from '../../engine';
+import { REJECT_REASONS, type Platform } from '../../engine';
 import { requireRole } from '../http/auth';
+import { idSchema, pathParam } from '../http/params';
 
-const id = z.string().min(1).max(200).regex(/^[A-Za-z0-9:_.-]+$/, 'contains characters that no id has');
+const id = idSchema;
 export const caseNoParam = z.string().regex(/^[A-Z]{2}-\d{8}-\d{4,6}$/, 'a case number looks like DB-20261128-0001');
 
-function p(req: Request, name: string, schema: z.ZodType<string> = id): string {
-  const r = schema.safeParse(req.params[name]);
-  if (!r.success) throw new ValidationError('INVALID_ID', `path parameter ${name}: ${r.error.issues[0].message}`);
-  return r.data;
-}
+const p = pathParam;
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const reason = text(500).describe('why (logged with the action)');

@@ -1,21 +1,16 @@
 /** Operators' view of the provincial feed (省级电子监察平台推送): counts, events by status, requeue a dead letter. */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { OUTBOX_STATUSES, ValidationError, type Logger, type OutboxStatus, type Platform } from '../../engine';
+import { OUTBOX_STATUSES, type Logger, type OutboxStatus, type Platform } from '../../engine';
 import { requireRole } from '../http/auth';
+import { pathParam } from '../http/params';
 
 export const OutboxListQuery = z.object({
   status: z.enum(OUTBOX_STATUSES as [OutboxStatus, ...OutboxStatus[]]).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   order: z.enum(['oldest', 'newest']).default('oldest'),
 });
-const eventId = z.string().min(1).max(200).regex(/^[A-Za-z0-9:_.-]+$/, 'contains characters that no id has');
-
-function idOf(req: Request): string {
-  const r = eventId.safeParse(req.params.id);
-  if (!r.success) throw new ValidationError('INVALID_ID', `path parameter id: ${r.error.issues[0].message}`);
-  return r.data;
-}
+const idOf = (req: Request) => pathParam(req, 'id');
 
 export function outboxRoutes(platform: Platform, logger: Logger): Router {
   const r = Router();

@@ -7,8 +7,9 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { ForbiddenError, periodOfDays, RANKING_CSV_COLUMNS, STATS_CSV_COLUMNS, STATS_DIMENSIONS, toCsv, type Platform, type StatsDimension, type StatsFilter } from '../../engine';
 import { requireRole } from '../http/auth';
+import { idSchema } from '../http/params';
 
-const id = z.string().min(1).max(200).regex(/^[A-Za-z0-9:_.-]+$/, 'contains characters that no id has');
+const id = idSchema;
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day looks like 2025-10-01');
 export const StatsQuery = z.object({
   from: day.optional(),

@@ -5,18 +5,15 @@
  */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { cstDayOf, ValidationError, type Platform } from '../../engine';
+import { cstDayOf, type Platform } from '../../engine';
 import { requireRole } from '../http/auth';
+import { idSchema, pathParam } from '../http/params';
 import { caseNoParam } from './network-office';
 
-const id = z.string().min(1).max(200).regex(/^[A-Za-z0-9:_.-]+$/, 'contains characters that no id has');
+const id = idSchema;
 const text = (max: number) => z.string().trim().min(1).max(max);
 
-function p(req: Request, name: string, schema: z.ZodType<string> = id): string {
-  const r = schema.safeParse(req.params[name]);
-  if (!r.success) throw new ValidationError('INVALID_ID', `path parameter ${name}: ${r.error.issues[0].message}`);
-  return r.data;
-}
+const p = pathParam;
 
 export const PauseBody = z.object({
   kind: z.enum(['supplement', 'hearing', 'testing', 'expert-review', 'public-notice', 'other']),

@@ -447,8 +447,8 @@ export class CaseService implements ProjectionListener {
   async getCase(caseNo: string, actor: Actor) {
     const kase = await this.load(caseNo);
     if (!this.canRead(kase, actor)) throw new NotFoundError('CASE_NOT_FOUND', `case ${caseNo} does not exist`);
+    // engine steps and the case's own tasks (co-sign, rectification, follow-up) share the instance id
     const tasks = kase.instanceId ? await this.deps.models.Task.find({ instanceId: kase.instanceId }).sort({ createdAt: 1 }).lean() : [];
-    const cosigns = await this.deps.models.Task.find({ caseNo, kind: 'cosign' }).sort({ createdAt: 1 }).lean();
     const notices = await this.listNotices(caseNo);
     return {
       ...this.summary(kase),
@@ -458,7 +458,7 @@ export class CaseService implements ProjectionListener {
       rejectReason: kase.rejectReason ?? undefined,
       instanceId: kase.instanceId ?? undefined,
       definitionKey: kase.definitionKey ?? undefined,
-      steps: [...tasks, ...cosigns].map((t) => ({
+      steps: tasks.map((t) => ({
         taskId: t._id,
         kind: t.kind ?? 'engine',
         elementId: t.elementId,

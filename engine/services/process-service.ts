@@ -681,29 +681,6 @@ export class ProcessService {
     const tasks = await this.deps.models.Task.find(query).sort({ createdAt: 1 }).limit(500).lean();
     return tasks.map(taskView);
   }
-
-  /** Escalations, newest first. */
-  async listEscalations(status?: string) {
-    const q: any = status ? { status } : {};
-    const docs = await this.deps.models.Escalation.find(q).sort({ raisedAt: -1 }).limit(500).lean();
-    return docs.map((e) => ({
-      id: e._id,
-      caseId: e.instanceId,
-      definitionKey: e.definitionKey,
-      code: e.escalationCode,
-      name: e.escalationName,
-      elementId: e.elementId,
-      taskElementId: e.taskElementId,
-      taskName: e.taskName,
-      raisedAt: e.raisedAt,
-      status: e.status,
-    }));
-  }
-
-  /** Number of revisions of an instance (for diagnostics and tests). */
-  async revisionCount(instanceId: string) {
-    return (await this.latestRevision(instanceId))?.revision ?? 0;
-  }
 }
 
 /** Puts the definition's serialized context back into a stored state (see `stripSource`). */
