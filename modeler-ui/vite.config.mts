@@ -24,6 +24,13 @@ export default defineConfig({
     chunkSizeWarningLimit: 2000,
     // maps would triple dist/ (served by the API); opt in with SOURCEMAP=1
     sourcemap: process.env.SOURCEMAP === '1',
+    rolldownOptions: {
+      // antd marks its modules "use client" (a React Server Components hint); meaningless in this SPA
+      onwarn(warning, warn) {
+        if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;
+        warn(warning);
+      },
+    },
   },
   server: {
     proxy: { '/api': { target: apiUrl, changeOrigin: true } },

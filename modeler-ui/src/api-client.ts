@@ -218,3 +218,29 @@ export async function deployDefinition(xml: string): Promise<DeployResult> {
   const response = await request('/api/definitions', { method: 'POST', xml });
   return (await response.json()) as DeployResult;
 }
+
+// ---------------------------------------------------------------- generic JSON calls
+
+/**
+ * Any documented JSON endpoint: `api.get<T>('/api/tasks')`, `api.post('/api/intake', body)`.
+ * Non-2xx answers throw `ApiProblem` (show them with `<ApiErrorAlert>` / `toUserMessage`).
+ * `headers` adds request headers (e.g. `Idempotency-Key`).
+ */
+async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, json?: unknown): Promise<T> {
+  const response = await request(path, { method, json });
+  if (response.status === 204) return undefined as T;
+  const type = response.headers.get('Content-Type') ?? '';
+  return (type.includes('json') ? await response.json() : await response.text()) as T;
+}
+
+export const api = {
+  get: <T = unknown>(path: string) => call<T>('GET', path),
+  post: <T = unknown>(path: string, json?: unknown) => call<T>('POST', path, json ?? {}),
+  put: <T = unknown>(path: string, json?: unknown) => call<T>('PUT', path, json ?? {}),
+  patch: <T = unknown>(path: string, json?: unknown) => call<T>('PATCH', path, json ?? {}),
+  delete: <T = unknown>(path: string) => call<T>('DELETE', path),
+  /** text bodies (notices as HTML, BPMN XML) */
+  text: async (path: string, accept = 'text/html, application/xml;q=0.9, */*;q=0.1') => (await request(path, { accept })).text(),
+  /** binary downloads (spreadsheets): a Blob to save */
+  blob: async (path: string, accept = '*/*') => (await request(path, { accept })).blob(),
+};
