@@ -193,6 +193,7 @@ export function networkOfficeRoutes(platform: Platform): Router {
     const q = z.object({ filter: z.enum(['mine', 'window', 'cc', 'groups', 'all']).default('mine') }).parse(req.query);
     res.json(await taskActions.inbox(req.actor!, q.filter));
   });
+  r.get('/tasks/:id', async (req, res) => void res.json(await taskActions.get(p(req, 'id'), req.actor!)));
   r.post('/tasks/:id/claim', async (req, res) => {
     const body = z.object({ reason: z.string().trim().max(500).optional() }).parse(req.body ?? {});
     res.json(await taskActions.claim(p(req, 'id'), req.actor!, body.reason));

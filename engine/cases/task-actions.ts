@@ -19,6 +19,7 @@ import { taskView, type ProcessService } from '../services/process-service';
 import type { OrgService } from '../org/org-service';
 import type { AuditLog } from './audit';
 import type { CaseService } from './case-service';
+import type { FormService } from '../forms/form-service';
 import type { FeedbackService } from '../supervision/feedback-service';
 
 export interface TaskActionsDeps {
@@ -39,6 +40,12 @@ export class TaskActions {
 
   setFeedback(f: FeedbackService): void {
     this.feedback = f;
+  }
+
+  private forms?: FormService;
+  /** Completions of steps with a form are checked against it (FORM_INVALID otherwise). */
+  setForms(f: FormService): void {
+    this.forms = f;
   }
 
   private async load(taskId: string) {
@@ -65,6 +72,18 @@ export class TaskActions {
     return this.load(taskId).then(taskView);
   }
 
+  /** 表单: the form a task is completed through (null when its step has none), for whoever may work or watch it. */
+  async form(taskId: string, actor: Actor) {
+    const t = await this.load(taskId);
+    const member = !!t.windowId && actor.windowId === t.windowId;
+    const candidate = (t.candidateGroups ?? []).some((g: string) => actor.groups.includes(g)) || (t.candidateUsers ?? []).includes(actor.username);
+    const watcher = actor.roles.some((r) => r === 'supervisor' || r === 'manager');
+    if (!member && !candidate && !watcher && !this.isHolder(t, actor) && t.completedBy !== actor.username) {
+      throw new ForbiddenError('TASK_NOT_VISIBLE', `task ${taskId} is not offered to you or your window`);
+    }
+    return { taskId: t._id, status: t.status, form: this.forms ? await this.forms.taskForm(t as any) : null };
+  }
+
   /** 签收: the actor takes the task. Window members, candidates, or whoever holds it. */
   async claim(taskId: string, actor: Actor, reason?: string) {
     const t = await this.load(taskId);
@@ -87,6 +106,7 @@ export class TaskActions {
     if ((t.kind === 'rectification' || t.kind === 'follow-up') && this.feedback) return taskView(await this.feedback.completeFeedbackTask(taskId, input, actor));
     if (input.decision && !DECISIONS.has(input.decision)) throw new ValidationError('INVALID_DECISION', `decision must be one of ${[...DECISIONS].join(', ')}`);
     if (input.decision === 'reject' && !input.opinion?.trim()) throw new ValidationError('OPINION_REQUIRED', 'a rejection needs an opinion (the reason the applicant will read)');
+    if (t.status === 'open') await this.forms?.checkCompletion(t as any, input);
     if (t.status === 'open') {
       const pending = await this.deps.models.Task.countDocuments({ parentTaskId: t._id, kind: 'cosign', status: 'open' });
       if (pending) throw new ConflictError('COSIGN_PENDING', `${pending} co-sign request(s) of this task are still open; wait for their opinions`);
@@ -227,10 +247,49 @@ export class TaskActions {
     return this.view(taskId);
   }
 
-  /** Tasks in the actor's inbox: `mine`, `window` (all of the actor's window), `cc`, or `groups`. */
+  /**
+   * Deadline of each task from its step clock (or its BPMN due date): `signal` is `normal`,
+   * `warned` (yellow: the warning or reminder rung is reached) or `late` (red: past the deadline).
+   */
+  async withDeadlines<T extends { id: string; dueDate?: Date | string; status?: string }>(tasks: T[]) {
+    const clocks = tasks.length ? await this.deps.models.Clock.find({ _id: { $in: tasks.map((t) => `step:${t.id}`) } }).lean() : [];
+    const byId = new Map(clocks.map((c: any) => [c._id as string, c]));
+    const now = this.deps.clock.now().getTime();
+    return tasks.map((t) => {
+      const c = byId.get(`step:${t.id}`);
+      const dueAt: Date | undefined = c ? (c.dueAt ?? undefined) : t.dueDate ? new Date(t.dueDate) : undefined;
+      const at = (d: unknown) => (d ? new Date(d as string).getTime() : Infinity);
+      const signals = (c?.signalsAt ?? {}) as Record<string, unknown>;
+      let signal: 'normal' | 'warned' | 'late' = 'normal';
+      if (t.status === 'open' || t.status === undefined) {
+        if (now >= Math.min(at(signals.breach), at(dueAt))) signal = 'late';
+        else if (now >= Math.min(at(signals.warning), at(signals.reminder))) signal = 'warned';
+      }
+      return { ...t, deadline: { dueAt, signal, clock: c ? { id: c._id, status: c.status, budget: c.budget, startedAt: c.startedAt, signalsAt: signals } : null } };
+    });
+  }
+
+  /** One task, for the people who may act on it or read its case. */
+  async get(taskId: string, actor: Actor) {
+    const t = await this.load(taskId);
+    const wide = actor.roles.some((r) => r === 'admin' || r === 'supervisor');
+    const near = t.assignee === actor.username || (!!t.windowId && actor.windowId === t.windowId) || (t.candidateUsers ?? []).includes(actor.username) ||
+      (t.candidateGroups ?? []).some((g: string) => actor.groups.includes(g)) || (t.ccTo ?? []).includes(actor.username) || t.completedBy === actor.username;
+    if (!wide && !near) {
+      if (!t.caseNo) throw new NotFoundError('TASK_NOT_FOUND', `task ${taskId} does not exist`);
+      await this.deps.cases.getCase(t.caseNo, actor).catch(() => { throw new NotFoundError('TASK_NOT_FOUND', `task ${taskId} does not exist`); });
+    }
+    return (await this.withDeadlines([taskView(t)]))[0];
+  }
+
+  /** Tasks in the actor's inbox: `mine`, `window` (all of the actor's window), `cc`, or `groups`; each with its `deadline`. */
   async inbox(actor: Actor, filter: 'mine' | 'window' | 'cc' | 'groups' | 'all') {
+    return this.withDeadlines(await this.inboxTasks(actor, filter));
+  }
+
+  private async inboxTasks(actor: Actor, filter: 'mine' | 'window' | 'cc' | 'groups' | 'all'): Promise<ReturnType<typeof taskView>[]> {
     const { Task } = this.deps.models;
-    if (filter === 'all' || filter === 'groups') return this.deps.processService.listTasks(actor, filter);
+    if (filter === 'all' || filter === 'groups') return this.deps.processService.listTasks(actor, filter) as any;
     let q: any;
     if (filter === 'mine') q = { status: 'open', assignee: actor.username };
     else if (filter === 'window') {
