@@ -3,7 +3,7 @@
 module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }] },
-  testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/engine/**/__tests__/**/*.test.ts', '<rootDir>/api/**/__tests__/**/*.test.ts'],
+  testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/engine/**/__tests__/**/*.test.ts', '<rootDir>/api/**/__tests__/**/*.test.ts', '<rootDir>/processes/**/__tests__/**/*.test.ts'],
   modulePathIgnorePatterns: ['<rootDir>/.tools/', '<rootDir>/.data/', '<rootDir>/.test-data/', '<rootDir>/scratch/'],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

@@ -1,0 +1,58 @@
+/**
+ * The service-centre lint rules (processes/lint) run by bpmnlint in node (through processes/lint/cli.mjs,
+ * since bpmn-moddle is ESM-only): every seeded path pattern lints clean; a bad diagram shows each rule
+ * firing on the right element.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+type Report = { id: string; message: string; category: string };
+type Result = { warnings?: string[]; reports?: Record<string, Report[]>; error?: string };
+
+const cli = join(__dirname, '..', 'cli.mjs');
+const diagrams = join(__dirname, '..', '..', 'diagrams');
+const patterns = readdirSync(diagrams).filter((f) => f.endsWith('.bpmn')).sort();
+
+function lint(files: string[], ...flags: string[]): { status: number; results: Record<string, Result> } {
+  try {
+    const out = execFileSync(process.execPath, [cli, ...flags, ...files], { encoding: 'utf8' });
+    return { status: 0, results: JSON.parse(out) };
+  } catch (err: any) {
+    if (typeof err.stdout !== 'string' || !err.stdout.trim()) throw err;
+    return { status: err.status, results: JSON.parse(err.stdout) };
+  }
+}
+
+describe('service-centre lint rules', () => {
+  it('the five path patterns lint clean, with and without the moddle extensions', () => {
+    expect(patterns).toEqual(['immediate-item.bpmn', 'joint-approval-item.bpmn', 'rejection-item.bpmn', 'report-up-item.bpmn', 'supplement-item.bpmn']);
+    const files = patterns.map((f) => join(diagrams, f));
+    for (const flags of [[], ['--no-extensions']]) {
+      const { status, results } = lint(files, ...flags);
+      for (const file of files) expect([file, results[file]]).toEqual([file, { warnings: [], reports: {} }]);
+      expect(status).toBe(0);
+    }
+  });
+
+  it('reports each broken rule on the broken element, as an error', () => {
+    const file = join(__dirname, 'fixtures', 'bad.bpmn');
+    const { status, results } = lint([file]);
+    expect(status).toBe(1);
+    const reports = results[file]!.reports!;
+    const ids = (rule: string) => (reports[rule] ?? []).map((r) => r.id).sort();
+    expect(ids('svc/user-task-receiver')).toEqual(['no-receiver']);
+    expect(ids('svc/user-task-time-limit')).toEqual(['bad-limit', 'no-receiver']);
+    expect(reports['svc/user-task-time-limit']!.find((r) => r.id === 'bad-limit')!.message).toContain('3 days');
+    expect(ids('svc/no-script-task')).toEqual(['script']);
+    expect(ids('svc/path-reaches-end')).toEqual(['loop-a', 'loop-b']);
+    for (const [rule, list] of Object.entries(reports)) if (rule.startsWith('svc/')) for (const r of list) expect(r.category).toBe('error');
+  });
+
+  it('accepts working days and ISO durations as time limits, nothing else', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { isTimeLimit } = require('../rules/user-task-time-limit');
+    for (const ok of ['5WD', '20WD', 'P5D', 'PT30S', 'PT8H', 'P1DT12H', 'P2W']) expect([ok, isTimeLimit(ok)]).toEqual([ok, true]);
+    for (const bad of ['5', 'WD', '0WD', 'P', 'PT', '5 days', 'P5DT', 'p5d']) expect([bad, isTimeLimit(bad)]).toEqual([bad, false]);
+  });
+});

@@ -1,0 +1,14 @@
+'use strict';
+
+/**
+ * The service-centre bpmnlint plugin (bpmnlint-plugin-svc) and the platform's
+ * lint configuration. See README.md.
+ */
+const rules = {
+  'user-task-receiver': require('./rules/user-task-receiver'),
+  'user-task-time-limit': require('./rules/user-task-time-limit'),
+  'no-script-task': require('./rules/no-script-task'),
+  'path-reaches-end': require('./rules/path-reaches-end'),
+};
+
+module.exports = { rules, config: require('./config') };
