@@ -13,6 +13,7 @@ import { pathParam } from './http/params';
 import { openApiDocument } from './openapi';
 import { rateLimit } from './http/rate-limit';
 import { networkOfficeRoutes } from './routes/network-office';
+import { formRoutes } from './routes/forms';
 import { publicRoutes } from './routes/public';
 import { supervisionRoutes } from './routes/supervision';
 import { statsRoutes } from './routes/stats';
@@ -129,6 +130,7 @@ export function createApp(deps: AppDeps) {
 
   // ---- escalations (超时督办): see routes/supervision.ts
 
+  app.use('/api', formRoutes(platform));
   app.use('/api', networkOfficeRoutes(platform));
   app.use('/api', supervisionRoutes(platform));
   app.use('/api', statsRoutes(platform));

@@ -24,6 +24,8 @@ async function main() {
   if ((await platform.models.OrgUnit.estimatedDocumentCount()) === 0 || (await platform.models.User.estimatedDocumentCount()) === 0) {
     logger.info(await seedAll(platform, config.demoPassword, logger), 'demo data seeded');
   }
+  // forms added to processes/forms after the first start reach older databases too (idempotent)
+  await platform.forms.seed(path.resolve(__dirname, '..', 'processes', 'forms'));
   if (config.runWorkers) await startWorkers(platform.agenda, platform.processService, logger, platform.supervision, platform.cases, { outbox: platform.outbox, delivery: platform.feedDelivery });
   const app = createApp({ platform, logger, sessionHours: config.sessionHours, lookupPerMinute: config.lookupPerMinute, uiDir: path.resolve(__dirname, '..', 'modeler-ui', 'dist') });
   const server: Server = await new Promise((resolve) => {

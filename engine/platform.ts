@@ -24,6 +24,7 @@ import { Outbox, type DeliveryOptions, type FeedConfig } from './outbox';
 import { FeedbackService, type FeedbackConfig } from './supervision/feedback-service';
 import { randomBytes } from 'node:crypto';
 import { isDuplicateKey } from './persistence/models';
+import { FormService } from './forms/form-service';
 
 export interface PlatformConfig {
   /** MongoDB URI including the database name; when unset the embedded FerretDB is started. */
@@ -57,6 +58,8 @@ export interface Platform {
   feedback: FeedbackService;
   yearTables: MongoYearTableStore;
   stats: StatsService;
+  /** Task and intake forms (form-js schemas with versions). */
+  forms: FormService;
   /** Outbound feed to the provincial supervision platform. */
   outbox: Outbox;
   /** How the feed is delivered; undefined when it is off. */
@@ -126,6 +129,8 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
   const feedback = new FeedbackService({ models, audit, clock, cases, supervision, lookupSalt, config: config.feedback });
   cases.setFeedback(feedback);
   taskActions.setFeedback(feedback);
+  const forms = new FormService(conn, models);
+  taskActions.setForms(forms);
   return {
     models,
     agenda,
@@ -139,6 +144,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     feedback,
     yearTables,
     stats,
+    forms,
     outbox,
     feedDelivery: config.feed?.delivery,
     embeddedDb,

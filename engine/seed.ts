@@ -56,5 +56,6 @@ export async function seedAll(platform: Platform, demoPassword: string, logger: 
       logger.error({ file: f, err: (err as Error).message }, 'seed diagram refused');
     }
   }
-  return { users, org, catalogue, diagrams };
+  const forms = await platform.forms.seed(path.join(PROJECT_ROOT, 'processes', 'forms'));
+  return { users, org, catalogue, diagrams, forms };
 }

@@ -76,7 +76,8 @@ export class TaskActions {
   async form(taskId: string, actor: Actor) {
     const t = await this.load(taskId);
     const member = !!t.windowId && actor.windowId === t.windowId;
-    const candidate = (t.candidateGroups ?? []).some((g: string) => actor.groups.includes(g)) || (t.candidateUsers ?? []).includes(actor.username);
+    // a step routed to a window is that window's; group candidates count only for unrouted steps
+    const candidate = (!t.windowId && (t.candidateGroups ?? []).some((g: string) => actor.groups.includes(g))) || (t.candidateUsers ?? []).includes(actor.username);
     const watcher = actor.roles.some((r) => r === 'supervisor' || r === 'manager');
     if (!member && !candidate && !watcher && !this.isHolder(t, actor) && t.completedBy !== actor.username) {
       throw new ForbiddenError('TASK_NOT_VISIBLE', `task ${taskId} is not offered to you or your window`);

@@ -24,6 +24,11 @@ export interface UserTaskMeta {
   stepKind?: string;
   /** 退回 target: the earlier step a `decision == 'return'` flow leads back to, if the diagram has one. */
   returnTo?: string;
+  /**
+   * Decisions the diagram routes after this step: the `decision == '…'` values on the exclusive
+   * gateway right after it, plus `approve` (its default flow). Empty when no gateway decides.
+   */
+  decisions?: string[];
 }
 
 export interface DefinitionSummary {

@@ -227,9 +227,13 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
     for (const out of el?.outgoing ?? []) {
       const gw = out.targetRef;
       if (gw?.$type !== 'bpmn:ExclusiveGateway') continue;
+      const decisions = new Set<string>();
       for (const f of gw.outgoing ?? []) {
-        if (/decision\s*===?\s*['"]return['"]/.test(String(f.conditionExpression?.body ?? ''))) t.returnTo = f.targetRef?.id;
+        const body = String(f.conditionExpression?.body ?? '');
+        if (/decision\s*===?\s*['"]return['"]/.test(body)) t.returnTo = f.targetRef?.id;
+        for (const m of body.matchAll(/decision\s*===?\s*['"]([a-z-]{1,20})['"]/g)) decisions.add(m[1]!);
       }
+      if (decisions.size) t.decisions = ['approve', ...[...decisions].filter((d) => d !== 'approve')];
     }
   }
   if (count > MAX_FLOW_ELEMENTS) problems.push({ message: `diagram has ${count} elements; the limit is ${MAX_FLOW_ELEMENTS}` });

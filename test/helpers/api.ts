@@ -48,6 +48,9 @@ export class ApiClient {
   post<T = any>(url: string, body?: unknown, headers?: Record<string, string>) {
     return this.request<T>('POST', url, body, headers);
   }
+  put<T = any>(url: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request<T>('PUT', url, body, headers);
+  }
   deployXml(xml: string) {
     return this.post('/api/definitions', xml, { 'content-type': 'application/xml' });
   }
