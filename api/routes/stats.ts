@@ -5,7 +5,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { ForbiddenError, periodOfDays, RANKING_CSV_COLUMNS, STATS_CSV_COLUMNS, STATS_DIMENSIONS, toCsv, type Platform, type StatsDimension, type StatsFilter } from '../../engine';
+import { attachmentDisposition, cstDayOf, ForbiddenError, periodOfDays, RANKING_CSV_COLUMNS, STATS_CSV_COLUMNS, STATS_DIMENSIONS, toCsv, toXlsx, XLSX_CONTENT_TYPE, type Platform, type StatsDimension, type StatsFilter } from '../../engine';
 import { requireRole } from '../http/auth';
 import { idSchema } from '../http/params';
 
@@ -19,10 +19,10 @@ export const StatsQuery = z.object({
   department: id.optional(),
   itemCode: id.optional(),
   responsible: id.optional(),
-  format: z.enum(['json', 'csv']).default('json'),
+  format: z.enum(['json', 'csv', 'xlsx']).default('json'),
 });
 
-function scoped(req: Request): { filter: StatsFilter; csv: boolean; all: boolean } {
+function scoped(req: Request): { filter: StatsFilter; csv: boolean; xlsx: boolean; all: boolean; query: z.infer<typeof StatsQuery> } {
   const q = StatsQuery.parse(req.query);
   const a = req.actor!;
   const all = a.roles.includes('admin') || a.roles.includes('supervisor') || a.orgUnit === 'city';
@@ -30,8 +30,31 @@ function scoped(req: Request): { filter: StatsFilter; csv: boolean; all: boolean
   return {
     filter: { ...periodOfDays(q.from, q.to), orgUnit: all ? q.orgUnit : a.orgUnit, windowId: q.windowId, department: q.department, itemCode: q.itemCode, responsible: q.responsible },
     csv: q.format === 'csv',
+    xlsx: q.format === 'xlsx',
     all,
+    query: q,
   };
+}
+
+const DIMENSION_LABEL: Record<string, string> = { town: '镇街', window: '窗口', department: '部门', item: '事项', person: '人员', year: '年度', month: '月度', day: '日', all: '合计' };
+
+/** What the exported table covers, for the workbook's 说明 sheet. */
+function aboutSheet(title: string, q: z.infer<typeof StatsQuery>): [string, string][] {
+  const out: [string, string][] = [['报表', title], ['导出时间', new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ') + '（北京时间）']];
+  out.push(['收件期间', `${q.from ?? '不限'} 至 ${q.to ?? '不限'}`]);
+  for (const [k, label] of [['orgUnit', '机构'], ['windowId', '窗口'], ['department', '部门'], ['itemCode', '事项'], ['responsible', '负责人']] as const) if (q[k]) out.push([label, String(q[k])]);
+  out.push(['口径', '按收件期间统计办件；比率以百分数表示；详见 API 文档 /api/openapi.json']);
+  return out;
+}
+
+/** An .xlsx download named 统计-<dimension>-<date>.xlsx (RFC 5987 filename*). */
+async function sendXlsx<T>(res: Response, dim: string, sheet: string, rows: readonly T[], columns: Parameters<typeof toXlsx<T>>[2], about: [string, string][]) {
+  const day = cstDayOf(new Date());
+  const body = await toXlsx(sheet, rows, columns, about);
+  res.setHeader('Content-Type', XLSX_CONTENT_TYPE);
+  res.setHeader('Content-Disposition', attachmentDisposition(`统计-${dim}-${day}.xlsx`, `stats-${dim}-${day}.xlsx`));
+  res.setHeader('Cache-Control', 'no-store');
+  res.send(body);
 }
 
 function sendCsv(res: Response, name: string, body: string) {
@@ -45,22 +68,25 @@ export function statsRoutes(platform: Platform): Router {
   const { stats } = platform;
   const dimension = z.enum(STATS_DIMENSIONS as [StatsDimension, ...StatsDimension[]]);
   r.get('/stats/rankings/towns', requireRole('supervisor', 'manager'), async (req, res) => {
-    const { filter, csv, all } = scoped(req);
+    const { filter, csv, xlsx, all, query } = scoped(req);
     if (!all) throw new ForbiddenError('CITY_ONLY', 'the town ranking is for the city office and supervisors');
     const ranking = await stats.rankTowns(filter);
+    if (xlsx) return sendXlsx(res, 'town-ranking', '镇街效能排名', ranking.rows, RANKING_CSV_COLUMNS, aboutSheet('镇街效能排名', query));
     if (csv) return sendCsv(res, 'town-ranking', toCsv(ranking.rows, RANKING_CSV_COLUMNS));
     res.json(ranking);
   });
   r.get('/stats/rankings/windows', requireRole('supervisor', 'manager'), async (req, res) => {
-    const { filter, csv } = scoped(req);
+    const { filter, csv, xlsx, query } = scoped(req);
     const ranking = await stats.rank(filter, { level: 'window' });
+    if (xlsx) return sendXlsx(res, 'window-ranking', '窗口效能排名', ranking.rows, RANKING_CSV_COLUMNS, aboutSheet('窗口效能排名', query));
     if (csv) return sendCsv(res, 'window-ranking', toCsv(ranking.rows, RANKING_CSV_COLUMNS));
     res.json(ranking);
   });
   r.get('/stats/:dimension', requireRole('supervisor', 'manager'), async (req, res) => {
     const dim = dimension.parse(req.params.dimension);
-    const { filter, csv } = scoped(req);
+    const { filter, csv, xlsx, query } = scoped(req);
     const report = await stats.report(dim, filter);
+    if (xlsx) return sendXlsx(res, dim, `按${DIMENSION_LABEL[dim] ?? dim}统计`, [...report.rows, report.total], STATS_CSV_COLUMNS, aboutSheet(`按${DIMENSION_LABEL[dim] ?? dim}统计`, query));
     if (csv) return sendCsv(res, `stats-${dim}`, toCsv([...report.rows, report.total], STATS_CSV_COLUMNS));
     res.json(report);
   });

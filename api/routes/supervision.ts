@@ -5,7 +5,7 @@
  */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { cstDayOf, type Platform } from '../../engine';
+import { computeBoard, computeHeatmap, cstDayOf, type Board, type Platform } from '../../engine';
 import { requireRole } from '../http/auth';
 import { idSchema, pathParam } from '../http/params';
 import { caseNoParam } from './network-office';
@@ -27,9 +27,86 @@ export const ExtendBody = z.object({
   reason: text(500),
 });
 
+/** How often the board stream recomputes (ms); a change is pushed at once, else a heartbeat. */
+const BOARD_TICK_MS = Number(process.env.BOARD_TICK_MS ?? 2000);
+/** A stream ends after this long; the client reconnects (frees server resources of forgotten tabs). */
+const BOARD_STREAM_MAX_MS = 15 * 60_000;
+
 export function supervisionRoutes(platform: Platform): Router {
   const r = Router();
   const { supervision, cases } = platform;
+
+  // ---- live board (实时看板): one computation per scope at most every tick, shared by all streams
+  const boardCache = new Map<string, { at: number; board: Promise<Board> }>();
+  const boardOf = (orgUnit: string | undefined): Promise<Board> => {
+    const key = orgUnit ?? '*';
+    const hit = boardCache.get(key);
+    if (hit && Date.now() - hit.at < BOARD_TICK_MS - 100) return hit.board;
+    const board = computeBoard(platform.models, { orgUnit });
+    boardCache.set(key, { at: Date.now(), board });
+    board.catch(() => boardCache.delete(key));
+    return board;
+  };
+  /** Supervisors and the city office see every unit; a town's manager sees his own. */
+  const boardScope = (req: Request): string | undefined => {
+    const a = req.actor!;
+    const all = a.roles.includes('admin') || a.roles.includes('supervisor') || a.orgUnit === 'city';
+    const q = z.object({ orgUnit: id.optional() }).parse(req.query);
+    return all ? q.orgUnit : (a.orgUnit ?? '-');
+  };
+  r.get('/supervision/board', requireRole('supervisor', 'manager'), async (req, res) => {
+    res.json(await boardOf(boardScope(req)));
+  });
+  /** Server-sent events: `event: board` with the whole board when it changed, `: ping` otherwise. */
+  r.get('/supervision/board/stream', requireRole('supervisor', 'manager'), async (req, res) => {
+    const scope = boardScope(req);
+    res.status(200);
+    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-cache, no-transform');
+    res.setHeader('Connection', 'keep-alive');
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.flushHeaders();
+    res.write(`retry: 3000\n\n`);
+    let last = '';
+    let seq = 0;
+    let busy = false;
+    let closed = false;
+    const push = async () => {
+      if (busy || closed) return;
+      busy = true;
+      try {
+        const board = await boardOf(scope);
+        const sig = JSON.stringify({ t: board.total, u: board.units });
+        if (closed) return;
+        if (sig !== last) {
+          last = sig;
+          res.write(`event: board\nid: ${++seq}\ndata: ${JSON.stringify(board)}\n\n`);
+        } else res.write(`: ping ${Date.now()}\n\n`);
+      } catch (err) {
+        if (!closed) res.write(`event: problem\ndata: ${JSON.stringify({ code: 'BOARD_FAILED', detail: String((err as Error)?.message ?? err) })}\n\n`);
+      } finally {
+        busy = false;
+      }
+    };
+    const timer = setInterval(() => void push(), BOARD_TICK_MS);
+    const stop = () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      clearTimeout(limit);
+      res.end();
+    };
+    const limit = setTimeout(stop, BOARD_STREAM_MAX_MS);
+    req.on('close', stop);
+    res.on('close', stop);
+    await push();
+  });
+
+  /** 热力图: per user-task step of an item's diagram, tasks, waiting times, open now and breaches. */
+  r.get('/supervision/heatmap', requireRole('supervisor', 'manager', 'designer'), async (req, res) => {
+    const q = z.object({ itemCode: id.optional(), definitionKey: id.optional() }).parse(req.query);
+    res.json(await computeHeatmap(platform.models, await supervision.currentCalendar(), q));
+  });
 
   r.get('/service-cases/:no/clocks', async (req, res) => {
     const no = p(req, 'no', caseNoParam);

@@ -2,3 +2,6 @@
 export * from './stats-service';
 export * from './csv';
 export { WorkingDayCounter } from './working-day-counter';
+export * from './board';
+export * from './heatmap';
+export * from './xlsx';

@@ -1,0 +1,144 @@
+/**
+ * The diagram heat map (流程热力图) of one service item (or one definition): for each user-task
+ * step of its diagram, how many tasks it had, how long they waited, how many are open now and
+ * how many broke their step limit — drawn by the console on the item's BPMN diagram.
+ *
+ * ## Definitions
+ * - tasks 任务数: tasks of the step (engine user tasks, not co-sign requests; cancelled ones left out).
+ * - waiting time 等待时长: from the task's creation to its completion, or to now while it is
+ *   open; in hours (elapsed) and in working days (the working-day calendar: first day not
+ *   counted, as the deadline clocks count). avg = mean, p90 = the nearest-rank 90th percentile.
+ * - open 当前在办: tasks of the step open now.
+ * - breaches 超期: tasks of the step whose step clock fired its breach signal (`signals`, rung
+ *   breach, clock `step:<taskId>`).
+ * - heatWait 0–5: ceil(5 × avgHours / the largest avgHours of the map); heatBreach 0–5:
+ *   ceil(5 × breaches / the largest breaches of the map); 0 for a step with no task / no breach.
+ *
+ * ## Queries
+ * Plain finds with projections (FerretDB 1.24 subset): the item, its cases' numbers (when an
+ * item is given: several items share one path-pattern diagram), the definition's tasks, and the
+ * breach signals of step clocks. Everything is joined and counted here.
+ */
+import { ValidationError, NotFoundError } from '../domain/errors';
+import type { Models } from '../persistence/models';
+import type { WorkingCalendar } from '../calendar/working-calendar';
+import { WorkingDayCounter } from './working-day-counter';
+
+export interface HeatStep {
+  elementId: string;
+  name: string;
+  tasks: number;
+  completed: number;
+  open: number;
+  breaches: number;
+  avgHours: number | null;
+  p90Hours: number | null;
+  avgWorkingDays: number | null;
+  p90WorkingDays: number | null;
+  heatWait: number;
+  heatBreach: number;
+}
+
+export interface Heatmap {
+  itemCode?: string;
+  itemName?: string;
+  definitionKey: string;
+  at: Date;
+  steps: HeatStep[];
+  totals: { tasks: number; open: number; breaches: number; cases: number };
+}
+
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: number[], p: number): number | null {
+  if (!sorted.length) return null;
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1];
+}
+
+export async function computeHeatmap(models: Models, calendar: WorkingCalendar, opts: { itemCode?: string; definitionKey?: string; now?: Date }): Promise<Heatmap> {
+  const now = opts.now ?? new Date();
+  let definitionKey = opts.definitionKey;
+  let itemName: string | undefined;
+  let caseSet: Set<string> | undefined;
+  if (opts.itemCode) {
+    const item = await models.ServiceItem.findById(opts.itemCode, { _id: 1, name: 1, procedure: 1 }).lean();
+    if (!item) throw new NotFoundError('ITEM_NOT_FOUND', `service item ${opts.itemCode} does not exist`);
+    itemName = (item as any).name;
+    definitionKey = (item as any).procedure;
+    const cases = await models.ServiceCase.find({ itemCode: opts.itemCode }, { _id: 1 }).lean();
+    caseSet = new Set(cases.map((c: any) => String(c._id)));
+  }
+  if (!definitionKey) throw new ValidationError('ITEM_OR_DEFINITION_REQUIRED', 'name an item (itemCode) or a definition (definitionKey)');
+
+  const [tasks, signals] = await Promise.all([
+    models.Task.find({ definitionKey }, { _id: 1, elementId: 1, name: 1, status: 1, createdAt: 1, completedAt: 1, caseNo: 1, kind: 1 }).lean(),
+    models.Signal.find({ rung: 'breach' }, { _id: 1, clockId: 1 }).lean(),
+  ]);
+  const breachedTasks = new Set<string>();
+  for (const s of signals as any[]) if (typeof s.clockId === 'string' && s.clockId.startsWith('step:')) breachedTasks.add(s.clockId.slice(5));
+
+  const counter = new WorkingDayCounter(calendar);
+  const nowMs = now.getTime();
+  const by = new Map<string, { name: string; tasks: number; completed: number; open: number; breaches: number; hours: number[]; days: number[] }>();
+  const cases = new Set<string>();
+  for (const t of tasks as any[]) {
+    if (t.kind === 'cosign' || t.status === 'cancelled') continue;
+    if (caseSet && !caseSet.has(String(t.caseNo))) continue;
+    let s = by.get(t.elementId);
+    if (!s) by.set(t.elementId, (s = { name: t.name ?? t.elementId, tasks: 0, completed: 0, open: 0, breaches: 0, hours: [], days: [] }));
+    s.tasks++;
+    if (t.caseNo) cases.add(String(t.caseNo));
+    const from = t.createdAt ? new Date(t.createdAt).getTime() : undefined;
+    let to: number | undefined;
+    if (t.status === 'completed') {
+      s.completed++;
+      to = t.completedAt ? new Date(t.completedAt).getTime() : undefined;
+    } else if (t.status === 'open') {
+      s.open++;
+      to = nowMs;
+    }
+    if (from !== undefined && to !== undefined && to >= from) {
+      s.hours.push((to - from) / 3_600_000);
+      s.days.push(counter.used(from, to).days);
+    }
+    if (breachedTasks.has(String(t._id))) s.breaches++;
+  }
+  const steps: HeatStep[] = [...by.entries()].map(([elementId, s]) => {
+    const hours = [...s.hours].sort((a, b) => a - b);
+    const days = [...s.days].sort((a, b) => a - b);
+    const mean = (xs: number[]) => (xs.length ? r2(xs.reduce((a, b) => a + b, 0) / xs.length) : null);
+    const p90h = percentile(hours, 90);
+    const p90d = percentile(days, 90);
+    return {
+      elementId,
+      name: s.name,
+      tasks: s.tasks,
+      completed: s.completed,
+      open: s.open,
+      breaches: s.breaches,
+      avgHours: mean(hours),
+      p90Hours: p90h === null ? null : r2(p90h),
+      avgWorkingDays: mean(days),
+      p90WorkingDays: p90d,
+      heatWait: 0,
+      heatBreach: 0,
+    };
+  });
+  const maxWait = Math.max(0, ...steps.map((s) => s.avgHours ?? 0));
+  const maxBreach = Math.max(0, ...steps.map((s) => s.breaches));
+  for (const s of steps) {
+    s.heatWait = maxWait > 0 && s.avgHours ? Math.min(5, Math.max(1, Math.ceil((5 * s.avgHours) / maxWait))) : 0;
+    s.heatBreach = maxBreach > 0 && s.breaches ? Math.min(5, Math.max(1, Math.ceil((5 * s.breaches) / maxBreach))) : 0;
+  }
+  steps.sort((a, b) => (a.elementId < b.elementId ? -1 : 1));
+  return {
+    itemCode: opts.itemCode,
+    itemName,
+    definitionKey,
+    at: now,
+    steps,
+    totals: { tasks: steps.reduce((a, s) => a + s.tasks, 0), open: steps.reduce((a, s) => a + s.open, 0), breaches: steps.reduce((a, s) => a + s.breaches, 0), cases: cases.size },
+  };
+}
