@@ -27,3 +27,18 @@ declare module '@bpmn-io/properties-panel' {
   export function isTextFieldEntryEdited(node: HTMLElement | null): boolean;
   export function isSelectEntryEdited(node: HTMLElement | null): boolean;
 }
+
+declare module 'bpmn-js-bpmnlint' {
+  import type { ModuleDeclaration } from 'didi';
+  const module: ModuleDeclaration;
+  export default module;
+}
+
+declare module 'bpmnlint/rules/*' {
+  const rule: (config?: unknown) => { check: (node: unknown, reporter: unknown) => void };
+  export default rule;
+}
+
+declare module 'bpmn-js-differ' {
+  export function diff(a: unknown, b: unknown): unknown;
+}

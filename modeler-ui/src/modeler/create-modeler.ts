@@ -1,4 +1,5 @@
 import BpmnModeler from 'bpmn-js/lib/Modeler';
+import lintModule from 'bpmn-js-bpmnlint';
 import {
   BpmnPropertiesPanelModule,
   BpmnPropertiesProviderModule,
@@ -9,6 +10,7 @@ import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
 
 import serviceCentreModdle from '../../../processes/moddle/service-centre.json';
 import ZhTranslateModule from './i18n';
+import { lintConfig } from './lint';
 import SvcPropertiesModule from './svc-properties';
 
 export type Modeler = BpmnModeler;
@@ -20,8 +22,9 @@ export interface ModelerContainers {
 
 /**
  * One bpmn-js Modeler with the properties panel (generic BPMN + Camunda 7
- * properties), Camunda 7 modelling behaviours, our `svc` extension and
- * Chinese labels.
+ * properties), Camunda 7 modelling behaviours, our `svc` extension, linting
+ * while editing (bpmn-js-bpmnlint with processes/lint) and Chinese labels.
+ * Attributes of unknown namespaces (other tools) are kept by bpmn-moddle.
  */
 export function createModeler(containers: ModelerContainers): Modeler {
   return new BpmnModeler({
@@ -31,6 +34,7 @@ export function createModeler(containers: ModelerContainers): Modeler {
       // our domain groups start expanded; the rest keep the panel's defaults
       layout: { groups: { general: { open: true }, 'svc-item': { open: true }, 'svc-step': { open: true } } },
     },
+    linting: { bpmnlint: lintConfig, active: true },
     additionalModules: [
       BpmnPropertiesPanelModule,
       BpmnPropertiesProviderModule,
@@ -38,6 +42,7 @@ export function createModeler(containers: ModelerContainers): Modeler {
       CamundaBehaviorsModule,
       SvcPropertiesModule,
       ZhTranslateModule,
+      lintModule,
     ],
     moddleExtensions: {
       camunda: camundaModdle,

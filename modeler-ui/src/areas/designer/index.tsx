@@ -1,21 +1,32 @@
 import { ApartmentOutlined } from '@ant-design/icons';
+import { Spin } from 'antd';
+import { lazy, Suspense, type ReactNode } from 'react';
 import type { Area } from '../../app/area';
-import { LegacyView } from './LegacyView';
+import { DefinitionsPage } from './DefinitionsPage';
+import { en, zh } from './messages';
 
-/** 流程设计 — definitions, the bpmn-js modeler with properties panel, versions, deploy. */
+// the modeler (bpmn-js + properties panel + lint) and the form editor are heavy: loaded on demand
+const ModelerPage = lazy(() => import('./ModelerPage'));
+const FormsPage = lazy(() => import('./FormsPage'));
+const FormEditorPage = lazy(() => import('./FormEditorPage'));
+
+function Lazy({ children }: { children: ReactNode }) {
+  return <Suspense fallback={<Spin style={{ display: 'block', margin: '48px auto' }} />}>{children}</Suspense>;
+}
+
+/** 流程设计 — definitions, the bpmn-js modeler (properties, lint, diff, versions, deploy) and forms. */
 export const designerArea: Area = {
   key: 'designer',
   title: 'areas.designer',
   icon: <ApartmentOutlined />,
   roles: ['designer'],
-  menu: [{ path: '', label: 'menu.definitions' }, { path: 'modeler/new', label: 'menu.new' }],
+  menu: [{ path: '', label: 'menu.definitions' }, { path: 'forms', label: 'menu.forms' }],
   routes: [
-    { index: true, element: <LegacyView kind="definitions" /> },
-    { path: 'modeler/new', element: <LegacyView kind="modeler" /> },
-    { path: 'modeler/:key/:version', element: <LegacyView kind="modeler" /> },
+    { index: true, element: <DefinitionsPage /> },
+    { path: 'modeler/new', element: <Lazy><ModelerPage /></Lazy> },
+    { path: 'modeler/:key/:version', element: <Lazy><ModelerPage /></Lazy> },
+    { path: 'forms', element: <Lazy><FormsPage /></Lazy> },
+    { path: 'forms/:id', element: <Lazy><FormEditorPage /></Lazy> },
   ],
-  messages: {
-    zh: { menu: { definitions: '流程定义', new: '新建流程' } },
-    en: { menu: { definitions: 'Definitions', new: 'New diagram' } },
-  },
+  messages: { zh, en },
 };

@@ -1,3 +1,4 @@
+import { translateLintMessage } from '../lint';
 import { zhCN } from './zh-cn';
 
 /**
@@ -6,7 +7,7 @@ import { zhCN } from './zh-cn';
  * `{placeholders}`.
  */
 export function translateZh(template: string, replacements: Record<string, string> = {}): string {
-  const translated = zhCN[template] ?? template;
+  const translated = zhCN[template] ?? translateLintMessage(template) ?? template;
   return translated.replace(/{([^}]+)}/g, (_, key: string) => replacements[key] ?? `{${key}}`);
 }
 

@@ -266,4 +266,10 @@ export const zhCN: Record<string, string> = {
   'Version': '版本',
   'Binding': '绑定',
   'Tenant ID': '租户 ID',
+
+  // ---- bpmn-js-bpmnlint (lint button and overlays)
+  '{errors} Errors, {warnings} Warnings': '{errors} 个错误，{warnings} 个警告',
+  'No Issues': '没有问题',
+  'Toggle linting overlays': '显示/隐藏检查结果',
+  'Issues for child elements': '子元素的问题',
 };

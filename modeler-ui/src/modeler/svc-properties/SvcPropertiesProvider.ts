@@ -8,13 +8,14 @@ import {
 import { useService } from 'bpmn-js-properties-panel';
 import { getBusinessObject, is } from 'bpmn-js/lib/util/ModelUtil';
 
-import { CASE_CATEGORIES, ORG_LEVELS, STEP_KINDS, type SvcOption } from './svc-options';
+import { CASE_CATEGORIES, ORG_LEVELS, STEP_KINDS, WINDOWS, getFormOptions, type SvcOption } from './svc-options';
 
 /**
  * Adds two groups for our `svc` moddle extension (processes/moddle/service-centre.json):
  *
  * - 事项属性 on a process (or a pool's process): svc:itemCode, svc:caseCategory, svc:orgLevel
- * - 时限与窗口 on a user task: svc:timeLimit, svc:window, svc:orgLevel, svc:stepKind
+ * - 时限与窗口 on a user task: svc:timeLimit, svc:window, svc:orgLevel, svc:stepKind, and the
+ *   task's form (camunda:formKey = `form:<formId>`, chosen from GET /api/forms)
  *
  * Follows bpmn-js-properties-panel's custom provider pattern; components are
  * built with preact's `h` (no JSX).
@@ -32,7 +33,7 @@ interface Entry {
   attr: string;
   label: string;
   description?: string;
-  options?: SvcOption[];
+  options?: SvcOption[] | (() => SvcOption[]);
   component: (props: SvcEntryProps) => unknown;
   isEdited: (node: HTMLElement | null) => boolean;
 }
@@ -72,10 +73,11 @@ export default class SvcPropertiesProvider {
           id: 'svc-step',
           label: this.translate('时限与窗口'),
           entries: [
-            textEntry('svc-timeLimit', 'timeLimit', '承诺时限', '按工作日写作 5WD（5 个工作日），或 ISO-8601 时长，如 PT2H、P3D。'),
-            textEntry('svc-window', 'window', '窗口', '办理本环节的窗口或部门编码。'),
+            textEntry('svc-timeLimit', 'timeLimit', '承诺时限', '按工作日写作 5WD（5 个工作日），或 ISO-8601 时长，如 PT2H、P3D、PT30S。'),
+            selectEntry('svc-window', 'window', '窗口 / 部门', WINDOWS),
             selectEntry('svc-step-orgLevel', 'orgLevel', '层级', ORG_LEVELS),
             selectEntry('svc-stepKind', 'stepKind', '环节类型', STEP_KINDS),
+            selectEntry('svc-formKey', 'camunda:formKey', '表单', getFormOptions),
           ],
         });
       }
@@ -106,7 +108,7 @@ function getProcess(element: Element): ModdleElement | undefined {
 function useAttribute(element: Element, attr: string) {
   const commandStack = useService('commandStack');
   const moddleElement = targetOf(element, attr);
-  const name = `svc:${attr}`;
+  const name = attr.includes(':') ? attr : `svc:${attr}`;
   const getValue = (): string => {
     const value = moddleElement?.get(name);
     return value === undefined || value === null ? '' : String(value);
@@ -134,7 +136,7 @@ interface SvcEntryProps {
   attr: string;
   label: string;
   description?: string;
-  options?: SvcOption[];
+  options?: SvcOption[] | (() => SvcOption[]);
 }
 
 function SvcTextField(props: SvcEntryProps) {
@@ -155,8 +157,8 @@ function SvcTextField(props: SvcEntryProps) {
 function SvcSelect(props: SvcEntryProps) {
   const translate = useService('translate');
   const { getValue, setValue } = useAttribute(props.element, props.attr);
-  const options = props.options ?? [];
   const getOptions = () => {
+    const options = (typeof props.options === 'function' ? props.options() : props.options) ?? [];
     const current = getValue();
     const list = [{ value: '', label: translate('（未设置）') }, ...options.map((o) => ({ value: o.value, label: translate(o.label) }))];
     // keep a value written by hand or by another tool visible instead of silently dropping it
@@ -179,6 +181,6 @@ function textEntry(id: string, attr: string, label: string, description: string)
   return { id, attr, label, description, component: SvcTextField, isEdited: isTextFieldEntryEdited };
 }
 
-function selectEntry(id: string, attr: string, label: string, options: SvcOption[]): Entry {
+function selectEntry(id: string, attr: string, label: string, options: SvcOption[] | (() => SvcOption[])): Entry {
   return { id, attr, label, options, component: SvcSelect, isEdited: isSelectEntryEdited };
 }

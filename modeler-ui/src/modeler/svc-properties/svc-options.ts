@@ -31,3 +31,33 @@ export const STEP_KINDS: SvcOption[] = [
   { value: 'approve', label: '审批' },
   { value: 'notify', label: '告知' },
 ];
+
+/**
+ * 窗口 / 部门 — who receives a step: the case's receiving window, the item's own
+ * department, or a department code (processes/catalogue/org-units.json `department`).
+ */
+export const WINDOWS: SvcOption[] = [
+  { value: 'receiving', label: '受理窗口（收件的窗口）' },
+  { value: 'item-department', label: '事项所属部门' },
+  { value: 'village-construction', label: '村镇建设' },
+  { value: 'land', label: '国土' },
+  { value: 'social-affairs', label: '社会事务' },
+  { value: 'family-planning', label: '计生' },
+  { value: 'household', label: '户籍' },
+  { value: 'hr-social-security', label: '人社' },
+  { value: 'agri-forestry-water', label: '农林水' },
+  { value: 'rural-assets', label: '“三资”管理' },
+  { value: 'industry-tax', label: '工商税务' },
+  { value: 'city-centre', label: '市政管办' },
+];
+
+let formOptions: SvcOption[] = [];
+
+/** 表单 — forms from GET /api/forms, as `camunda:formKey` values `form:<id>`; set by the modeler page. */
+export function setFormOptions(forms: Array<{ id: string; name: string }>): void {
+  formOptions = forms.map((f) => ({ value: `form:${f.id}`, label: `${f.name}（${f.id}）` }));
+}
+
+export function getFormOptions(): SvcOption[] {
+  return formOptions;
+}

@@ -1,0 +1,121 @@
+import { PlusOutlined, ReloadOutlined } from '@ant-design/icons';
+import { Button, Card, Form, Input, Modal, Radio, Space, Table, Tag, Typography, type ButtonProps } from 'antd';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useNavigate } from 'react-router-dom';
+import { listDefinitions, type DefinitionSummary } from '../../api-client';
+import { ApiErrorAlert, useApi } from '../../app/ApiError';
+import { formatDateTime, formatVersion } from '../../format';
+import { CASE_CATEGORIES } from '../../modeler/svc-properties/svc-options';
+import { KEY_PATTERN, PATTERNS } from './pattern-list';
+
+/** 流程定义 — every deployed process key with its latest version; 新建流程 from a path pattern. */
+export function DefinitionsPage() {
+  const { t } = useTranslation('designer');
+  const navigate = useNavigate();
+  const { data, error, loading, reload } = useApi(listDefinitions, []);
+  const [creating, setCreating] = useState(false);
+  const rows = [...(data ?? [])].sort((a, b) => (a.name || a.key).localeCompare(b.name || b.key, 'zh-CN'));
+
+  return (
+    <div className="designer-page">
+      <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 12 }} align="start">
+        <div>
+          <Typography.Title level={3} style={{ margin: 0 }}>{t('list.title')}</Typography.Title>
+          <Typography.Text type="secondary">{t('list.intro')}</Typography.Text>
+        </div>
+        <Space>
+          <Button icon={<ReloadOutlined />} onClick={reload} loading={loading}>{t('list.refresh')}</Button>
+          <Button type="primary" icon={<PlusOutlined />} data-testid="new-definition" onClick={() => setCreating(true)}>{t('list.create')}</Button>
+        </Space>
+      </Space>
+      <ApiErrorAlert error={error} onRetry={reload} />
+      <Card size="small">
+        <Table<DefinitionSummary>
+          rowKey="key"
+          size="middle"
+          loading={loading && !data}
+          dataSource={rows}
+          pagination={rows.length > 20 ? { pageSize: 20 } : false}
+          locale={{ emptyText: t('list.empty') }}
+          onRow={(d) => ({ 'data-testid': 'definition-row', 'data-key': d.key }) as React.HTMLAttributes<HTMLElement>}
+          columns={[
+            { title: t('list.name'), dataIndex: 'name', render: (name: string) => name || t('list.unnamed') },
+            { title: t('list.key'), dataIndex: 'key', render: (key: string) => <Typography.Text code>{key}</Typography.Text> },
+            { title: t('list.category'), dataIndex: 'caseCategory', render: (c?: string) => (c ? <Tag>{CASE_CATEGORIES.find((x) => x.value === c)?.label ?? c}</Tag> : '—') },
+            { title: t('list.latest'), dataIndex: 'latestVersion', width: 100, render: (v: number) => <Tag color="blue">{formatVersion(v)}</Tag> },
+            {
+              title: t('list.deployed'),
+              render: (_: unknown, d) => {
+                const latest = d.versions.find((v) => v.version === d.latestVersion);
+                return latest ? <Typography.Text type="secondary">{formatDateTime(latest.deployedAt)} · {latest.deployedBy || '—'}</Typography.Text> : '—';
+              },
+            },
+            {
+              title: t('list.actions'),
+              width: 90,
+              render: (_: unknown, d) => (
+                <Button size="small" data-testid="open-definition" data-key={d.key} onClick={() => navigate(`/designer/modeler/${encodeURIComponent(d.key)}/${d.latestVersion}`)}>
+                  {t('list.open')}
+                </Button>
+              ),
+            },
+          ]}
+        />
+      </Card>
+      <CreateDialog open={creating} existing={data ?? []} onClose={() => setCreating(false)} />
+    </div>
+  );
+}
+
+interface CreateValues {
+  pattern: string;
+  key: string;
+  name: string;
+}
+
+/** 新建流程: a path pattern (or blank), the new process key and name → the modeler. */
+function CreateDialog({ open, existing, onClose }: { open: boolean; existing: DefinitionSummary[]; onClose: () => void }) {
+  const { t } = useTranslation('designer');
+  const navigate = useNavigate();
+  const [form] = Form.useForm<CreateValues>();
+  const submit = (values: CreateValues) => {
+    const q = new URLSearchParams({ key: values.key, name: values.name });
+    if (values.pattern !== 'blank') q.set('pattern', values.pattern);
+    onClose();
+    navigate(`/designer/modeler/new?${q.toString()}`);
+  };
+  return (
+    <Modal open={open} title={t('create.title')} okText={t('create.ok')} cancelText={t('create.cancel')} onCancel={onClose} onOk={() => form.submit()} destroyOnHidden okButtonProps={{ 'data-testid': 'create-submit' } as ButtonProps}>
+      <Form<CreateValues> form={form} layout="vertical" initialValues={{ pattern: 'report-up-item' }} onFinish={submit} preserve={false}>
+        <Form.Item name="pattern" label={t('create.pattern')}>
+          <Radio.Group data-testid="create-pattern">
+            <Space direction="vertical">
+              {PATTERNS.map((p) => <Radio key={p.id} value={p.id}>{t(`patterns.${p.id}`)}</Radio>)}
+              <Radio value="blank">{t('create.blank')}</Radio>
+            </Space>
+          </Radio.Group>
+        </Form.Item>
+        <Form.Item
+          name="key"
+          label={t('create.key')}
+          extra={t('create.keyHelp')}
+          rules={[
+            { required: true, pattern: KEY_PATTERN, message: t('create.keyInvalid') },
+            {
+              validator: async (_, value: string) => {
+                const taken = existing.find((d) => d.key === value);
+                if (taken) throw new Error(t('create.keyTaken', { name: taken.name || taken.key }));
+              },
+            },
+          ]}
+        >
+          <Input data-testid="create-key" autoComplete="off" />
+        </Form.Item>
+        <Form.Item name="name" label={t('create.name')} rules={[{ required: true, whitespace: true, max: 100 }]}>
+          <Input data-testid="create-name" autoComplete="off" />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}

@@ -1,0 +1,429 @@
+import 'bpmn-js-bpmnlint/dist/assets/css/bpmn-js-bpmnlint.css';
+import './designer.css';
+
+import { ArrowLeftOutlined, CheckCircleOutlined, CloudUploadOutlined, DownloadOutlined, ExclamationCircleOutlined, FolderOpenOutlined, LoadingOutlined } from '@ant-design/icons';
+import { Alert, App as AntApp, Button, Empty, List, Modal, Select, Space, Switch, Tabs, Tag, Tooltip, Typography, type ButtonProps } from 'antd';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useBlocker, useNavigate, useParams, useSearchParams } from 'react-router-dom';
+import { api, deployDefinition, getDefinitionXml, listDefinitions, type DefinitionSummary } from '../../api-client';
+import { toUserMessage } from '../../errors';
+import { formatDateTime, formatVersion } from '../../format';
+import { createModeler, type Modeler } from '../../modeler/create-modeler';
+import { diffDiagrams, type DiffEntry } from '../../modeler/diff';
+import { flattenIssues, type LintIssue } from '../../modeler/lint';
+import { setFormOptions } from '../../modeler/svc-properties/svc-options';
+import { clearStatus, showStatus } from '../../status';
+import { importWarningZh } from './import-warnings';
+import { patternXml } from './patterns';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any;
+
+interface ProcessInfo {
+  id: string;
+  name: string;
+}
+
+/** 建模器 — bpmn-js canvas with properties panel, lint, versions, diff, download / open file, deploy. */
+export default function ModelerPage() {
+  const { t } = useTranslation('designer');
+  const { message } = AntApp.useApp();
+  const navigate = useNavigate();
+  const params = useParams();
+  const [search] = useSearchParams();
+  const key = params.key ?? null;
+  const version = params.version ? Number(params.version) : null;
+
+  const canvasRef = useRef<HTMLDivElement>(null);
+  const propertiesRef = useRef<HTMLDivElement>(null);
+  const fileRef = useRef<HTMLInputElement>(null);
+  const modelerRef = useRef<Modeler | null>(null);
+  const dirtyRef = useRef(false);
+  const diffMarkers = useRef<Array<[string, string]>>([]);
+  const diffOverlays = useRef<string[]>([]);
+
+  const [loading, setLoading] = useState(true);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [process, setProcess] = useState<ProcessInfo | null>(null);
+  const [dirty, setDirtyState] = useState(false);
+  const [fileName, setFileName] = useState<string | null>(null);
+  const [definition, setDefinition] = useState<DefinitionSummary | null>(null);
+  const [issues, setIssues] = useState<LintIssue[] | null>(null);
+  const [deploying, setDeploying] = useState(false);
+  const [tab, setTab] = useState('properties');
+  const [diffOn, setDiffOn] = useState(false);
+  const [diff, setDiff] = useState<{ from: string; to: string; entries: DiffEntry[] } | null | 'none'>(null);
+  const [changes, setChanges] = useState(0);
+
+  const setDirty = useCallback((value: boolean) => {
+    dirtyRef.current = value;
+    setDirtyState(value);
+  }, []);
+
+  const readProcess = useCallback((): ProcessInfo | null => {
+    const defs = (modelerRef.current as Any)?.getDefinitions();
+    const p = defs?.rootElements?.find((e: Any) => e.$type === 'bpmn:Process' && e.isExecutable) ?? defs?.rootElements?.find((e: Any) => e.$type === 'bpmn:Process');
+    return p ? { id: p.id, name: p.name ?? '' } : null;
+  }, []);
+
+  // ---------------------------------------------------------------- the modeler instance
+  useEffect(() => {
+    const modeler = createModeler({ canvas: canvasRef.current!, properties: propertiesRef.current! });
+    modelerRef.current = modeler;
+    modeler.on('commandStack.changed', (event: { trigger?: string }) => {
+      if (event.trigger === 'clear') return;
+      setDirty(true);
+      setIssues(null);
+      setProcess(readProcess());
+      setChanges((n) => n + 1);
+    });
+    modeler.on('linting.completed', (event: Any) => setIssues(flattenIssues(event.issues ?? {})));
+    api.get<Array<{ id: string; name: string }>>('/api/forms').then(
+      (forms) => setFormOptions(Array.isArray(forms) ? forms : []),
+      () => setFormOptions([]),
+    );
+    return () => {
+      modeler.destroy();
+      modelerRef.current = null;
+    };
+  }, [readProcess, setDirty]);
+
+  const importXml = useCallback(async (xml: string, label: string): Promise<boolean> => {
+    const modeler = modelerRef.current;
+    if (!modeler) return false;
+    setIssues(null);
+    try {
+      const result = (await modeler.importXML(xml)) as { warnings?: Array<{ message?: string }> };
+      const canvas = modeler.get('canvas') as Any;
+      const zoom = canvas.zoom('fit-viewport', 'auto');
+      if (zoom > 1) canvas.zoom(1, 'auto');
+      setProcess(readProcess());
+      const warnings = (result.warnings ?? []).map((w) => importWarningZh(w.message ?? String(w)));
+      if (warnings.length > 0) showStatus('warning', `已打开${label}，但导入时有 ${warnings.length} 条警告，请检查后再部署。`, warnings);
+      setLoadError(null);
+      return true;
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      showStatus('error', `无法打开${label}：流程图无法解析。`, [importWarningZh(text)]);
+      setLoadError(text);
+      return false;
+    }
+  }, [readProcess]);
+
+  const loadDefinition = useCallback(async () => {
+    if (!key) return setDefinition(null);
+    try {
+      setDefinition((await listDefinitions()).find((d) => d.key === key) ?? null);
+    } catch {
+      setDefinition(null);
+    }
+  }, [key]);
+
+  // ---------------------------------------------------------------- open what the address says
+  const pattern = search.get('pattern');
+  const newKey = search.get('key');
+  const newName = search.get('name');
+  useEffect(() => {
+    let cancelled = false;
+    setLoading(true);
+    setFileName(null);
+    setDiffOn(false);
+    void (async () => {
+      if (key && version) {
+        let xml: string;
+        try {
+          xml = await getDefinitionXml(key, version);
+        } catch (error) {
+          if (cancelled) return;
+          const m = toUserMessage(error, '流程图加载失败。');
+          showStatus('error', m.message, m.details);
+          setLoadError(m.message);
+          setLoading(false);
+          return;
+        }
+        if (cancelled) return;
+        await importXml(xml, `「${key} ${formatVersion(version)}」`);
+        setDirty(false);
+      } else {
+        const ok = await importXml(patternXml(pattern), '新流程');
+        if (ok && newKey) {
+          // the pattern's process becomes the new definition: its id is the key
+          const modeler = modelerRef.current as Any;
+          const root = modeler.get('canvas').getRootElement();
+          modeler.get('modeling').updateProperties(root, { id: newKey, name: newName || newKey });
+        }
+        setDirty(!!newKey);
+      }
+      if (!cancelled) setLoading(false);
+    })();
+    void loadDefinition();
+    return () => { cancelled = true; };
+  }, [key, version, pattern, newKey, newName, importXml, loadDefinition, setDirty]);
+
+  // ---------------------------------------------------------------- leaving with undeployed changes
+  const blocker = useBlocker(({ currentLocation, nextLocation }) => dirtyRef.current && (currentLocation.pathname !== nextLocation.pathname || currentLocation.search !== nextLocation.search));
+  useEffect(() => {
+    const onBeforeUnload = (event: BeforeUnloadEvent) => { if (dirtyRef.current) event.preventDefault(); };
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => window.removeEventListener('beforeunload', onBeforeUnload);
+  }, []);
+
+  // ---------------------------------------------------------------- diff against the previous version
+  const clearDiff = useCallback(() => {
+    const modeler = modelerRef.current as Any;
+    if (!modeler) return;
+    const canvas = modeler.get('canvas');
+    for (const [id, c] of diffMarkers.current) canvas.removeMarker(id, c);
+    for (const id of diffOverlays.current) modeler.get('overlays').remove(id);
+    diffMarkers.current = [];
+    diffOverlays.current = [];
+  }, []);
+
+  useEffect(() => {
+    if (!diffOn || loading) {
+      clearDiff();
+      if (!diffOn) setDiff(null);
+      return;
+    }
+    let cancelled = false;
+    const timer = setTimeout(() => void (async () => {
+      const modeler = modelerRef.current as Any;
+      if (!modeler) return;
+      // working copy against the version it came from; a clean version against the one before it
+      let base: number | null = null;
+      if (key && version) base = dirtyRef.current ? version : version > 1 ? version - 1 : null;
+      if (!key || !base) {
+        clearDiff();
+        setDiff('none');
+        return;
+      }
+      try {
+        const [oldXml, current] = await Promise.all([getDefinitionXml(key, base), modeler.saveXML({ format: false })]);
+        const entries = await diffDiagrams(modeler.get('moddle'), oldXml, current.xml);
+        if (cancelled) return;
+        clearDiff();
+        const registry = modeler.get('elementRegistry');
+        const canvas = modeler.get('canvas');
+        for (const e of entries) {
+          if (e.kind === 'removed' || !registry.get(e.id)) continue;
+          const cls = `diff-${e.kind}`;
+          canvas.addMarker(e.id, cls);
+          diffMarkers.current.push([e.id, cls]);
+          if (registry.get(e.id).waypoints) continue;
+          const badge = document.createElement('span');
+          badge.className = `diff-badge ${cls}`;
+          badge.textContent = t(`modeler.${e.kind}`);
+          diffOverlays.current.push(modeler.get('overlays').add(e.id, 'diff', { position: { top: -18, right: 10 }, html: badge }));
+        }
+        setDiff({ from: formatVersion(base), to: dirtyRef.current ? t('modeler.working') : formatVersion(version!), entries });
+      } catch (error) {
+        if (!cancelled) showStatus('error', toUserMessage(error, '版本对比失败。').message);
+      }
+    })(), 300);
+    return () => { cancelled = true; clearTimeout(timer); };
+  }, [diffOn, loading, key, version, changes, clearDiff, t]);
+
+  // ---------------------------------------------------------------- actions
+  const errors = issues?.filter((i) => i.category === 'error' || i.category === 'rule-error').length ?? 0;
+  const warnings = issues?.filter((i) => i.category === 'warn').length ?? 0;
+
+  const deploy = async () => {
+    const modeler = modelerRef.current;
+    if (!modeler || deploying || errors > 0 || issues === null) return;
+    setDeploying(true);
+    showStatus('info', '正在部署……');
+    try {
+      const { xml } = await modeler.saveXML({ format: true });
+      const result = await deployDefinition(xml!);
+      setDirty(false);
+      showStatus('success', `已部署 ${result.name || result.key} 版本 ${formatVersion(result.version)}`);
+      navigate(`/designer/modeler/${encodeURIComponent(result.key)}/${result.version}`, { replace: true });
+    } catch (error) {
+      const m = toUserMessage(error, '部署失败。');
+      showStatus('error', `部署失败：${m.message}`, m.details);
+    } finally {
+      setDeploying(false);
+    }
+  };
+
+  const download = async () => {
+    const modeler = modelerRef.current;
+    if (!modeler) return;
+    try {
+      const { xml } = await modeler.saveXML({ format: true });
+      const base = key ?? readProcess()?.id ?? 'process';
+      const name = `${base}${version && !dirtyRef.current ? `-v${version}` : ''}.bpmn`;
+      const url = URL.createObjectURL(new Blob([xml!], { type: 'application/xml' }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = name;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+    } catch (error) {
+      showStatus('error', toUserMessage(error, '导出失败。').message);
+    }
+  };
+
+  const openFile = async (file: File) => {
+    if (file.size > 2 * 1024 * 1024) {
+      showStatus('error', `文件 ${file.name} 过大（超过 2 MB）。`);
+      return;
+    }
+    clearStatus();
+    setDiffOn(false);
+    const ok = await importXml(await file.text(), `文件「${file.name}」`);
+    if (ok) {
+      setFileName(file.name);
+      setDirty(true);
+      void message.success(`已打开 ${file.name}`);
+    }
+  };
+
+  const selectElement = (id: string) => {
+    const modeler = modelerRef.current as Any;
+    const element = modeler?.get('elementRegistry').get(id);
+    if (!element) return;
+    modeler.get('selection').select(element);
+    if (!element.waypoints && element.parent) modeler.get('canvas').scrollToElement(element);
+  };
+
+  // ---------------------------------------------------------------- view
+  const latest = definition?.latestVersion ?? null;
+  const versions = [...(definition?.versions ?? [])].sort((a, b) => b.version - a.version);
+  const lintTag = issues === null
+    ? <Tag icon={<LoadingOutlined />} data-testid="lint-status" data-state="running">{t('modeler.lintRunning')}</Tag>
+    : errors + warnings === 0
+      ? <Tag color="success" icon={<CheckCircleOutlined />} data-testid="lint-status" data-state="clean" data-errors="0">{t('modeler.lintOk')}</Tag>
+      : <Tag color={errors ? 'error' : 'warning'} icon={<ExclamationCircleOutlined />} data-testid="lint-status" data-state={errors ? 'errors' : 'warnings'} data-errors={errors} style={{ cursor: 'pointer' }} onClick={() => setTab('problems')}>{t('modeler.lintCount', { errors, warnings })}</Tag>;
+
+  return (
+    <div className="modeler-page2" data-view="modeler">
+      <div className="modeler-toolbar" role="toolbar" aria-label="流程图工具栏">
+        <Space size="middle" style={{ minWidth: 0 }}>
+          <Button icon={<ArrowLeftOutlined />} data-testid="back-to-list" onClick={() => navigate('/designer')}>{t('modeler.back')}</Button>
+          <div className="modeler-title">
+            <strong data-testid="modeler-title">{loading ? t('modeler.loading') : process?.name || process?.id || '—'}</strong>
+            <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+              {fileName ? t('modeler.fromFile', { file: fileName }) : key && version ? `${key} · ${formatVersion(version)}${latest && version < latest ? `（${t('modeler.history', { latest: formatVersion(latest) })}）` : ''}` : t('modeler.newDiagram')}
+            </Typography.Text>
+          </div>
+          {dirty ? <Tag color="warning" data-testid="dirty-badge">{t('modeler.dirty')}</Tag> : null}
+        </Space>
+        <Space wrap size="small">
+          {key && versions.length > 0 ? (
+            <Select
+              aria-label={t('modeler.version')}
+              data-testid="version-select"
+              size="middle"
+              style={{ width: 200 }}
+              value={version ?? undefined}
+              onChange={(v: number) => navigate(`/designer/modeler/${encodeURIComponent(key)}/${v}`)}
+              options={versions.map((v) => ({ value: v.version, label: `${formatVersion(v.version)} · ${formatDateTime(v.deployedAt).split(' ')[0]}${v.version === latest ? ' · 最新' : ''}` }))}
+            />
+          ) : null}
+          {lintTag}
+          <Tooltip title={key && version ? '' : t('modeler.diffNone')}>
+            <Space size={4}>
+              <Switch checked={diffOn} onChange={setDiffOn} data-testid="diff-toggle" aria-label={t('modeler.diff')} disabled={!key || loading} onClick={(on) => on && setTab('diff')} />
+              <span>{t('modeler.diff')}</span>
+            </Space>
+          </Tooltip>
+          <Button icon={<DownloadOutlined />} data-testid="download" onClick={() => void download()} disabled={loading || !!loadError}>{t('modeler.download')}</Button>
+          <Button icon={<FolderOpenOutlined />} data-testid="open-file" onClick={() => fileRef.current?.click()}>{t('modeler.openFile')}</Button>
+          <input ref={fileRef} type="file" accept=".bpmn,.xml,application/xml,text/xml" hidden data-testid="open-file-input" aria-label={t('modeler.openFile')} onChange={(e) => { const f = e.target.files?.[0]; e.target.value = ''; if (f) void openFile(f); }} />
+          <Tooltip title={errors > 0 ? t('modeler.deployBlocked', { errors }) : ''}>
+            <Button type="primary" icon={<CloudUploadOutlined />} data-testid="deploy" loading={deploying} disabled={loading || !!loadError || issues === null || errors > 0} onClick={() => void deploy()}>{t('modeler.deploy')}</Button>
+          </Tooltip>
+        </Space>
+      </div>
+      <div className="modeler-main">
+        <div className="modeler-canvas" ref={canvasRef} data-testid="canvas" />
+        <aside className="modeler-side">
+          <Tabs
+            activeKey={tab}
+            onChange={setTab}
+            size="small"
+            items={[
+              { key: 'properties', label: t('modeler.tabProperties'), forceRender: true, children: <div ref={propertiesRef} className="modeler-properties" data-testid="properties-panel" /> },
+              {
+                key: 'problems',
+                label: <span data-testid="tab-problems">{t('modeler.tabProblems')}{issues && issues.length ? `（${issues.length}）` : ''}</span>,
+                children: (
+                  <div className="side-list">
+                    {issues && issues.length === 0 ? <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('modeler.noProblems')} /> : null}
+                    <List
+                      size="small"
+                      dataSource={issues ?? []}
+                      renderItem={(i) => (
+                        <List.Item data-testid="lint-issue" data-element-id={i.id} data-rule={i.rule} data-category={i.category}>
+                          <Space direction="vertical" size={0}>
+                            <Space size={4}>
+                              <Tag color={i.category === 'warn' ? 'warning' : 'error'}>{i.category === 'warn' ? '警告' : '错误'}</Tag>
+                              <Button type="link" size="small" style={{ padding: 0 }} onClick={() => selectElement(i.id)}>{i.id}</Button>
+                            </Space>
+                            <span>{i.message}</span>
+                            <Typography.Text type="secondary" style={{ fontSize: 12 }}>{i.rule}</Typography.Text>
+                          </Space>
+                        </List.Item>
+                      )}
+                    />
+                  </div>
+                ),
+              },
+              {
+                key: 'diff',
+                label: t('modeler.tabDiff'),
+                children: (
+                  <div className="side-list" data-testid="diff-panel">
+                    {!diffOn ? <Typography.Text type="secondary">{t('modeler.diffOff')}</Typography.Text> : null}
+                    {diffOn && diff === 'none' ? <Alert type="info" title={t('modeler.diffNone')} /> : null}
+                    {diffOn && diff && diff !== 'none' ? (
+                      <>
+                        <Typography.Text strong data-testid="diff-between">{t('modeler.diffBetween', { from: diff.from, to: diff.to })}</Typography.Text>
+                        {diff.entries.length === 0 ? <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('modeler.diffEmpty')} /> : null}
+                        <List
+                          size="small"
+                          dataSource={diff.entries}
+                          renderItem={(e) => (
+                            <List.Item data-testid="diff-entry" data-element-id={e.id} data-kind={e.kind}>
+                              <Space direction="vertical" size={0} style={{ minWidth: 0 }}>
+                                <Space size={4} wrap>
+                                  <span className={`diff-badge diff-${e.kind === 'removed' ? 'changed' : e.kind}`} style={e.kind === 'removed' ? { background: '#c0392b' } : undefined}>{t(`modeler.${e.kind}`)}</span>
+                                  <Button type="link" size="small" style={{ padding: 0 }} onClick={() => selectElement(e.id)} disabled={e.kind === 'removed'}>{e.name || e.id}</Button>
+                                  <Typography.Text type="secondary" style={{ fontSize: 12 }}>{e.type.replace('bpmn:', '')}</Typography.Text>
+                                </Space>
+                                {(e.attrs ?? []).map((a) => (
+                                  <Typography.Text key={a.attr} style={{ fontSize: 12 }} data-testid="diff-attr" data-attr={a.attr}>
+                                    {a.attr}：<del>{a.oldValue}</del> → <ins>{a.newValue}</ins>
+                                  </Typography.Text>
+                                ))}
+                              </Space>
+                            </List.Item>
+                          )}
+                        />
+                      </>
+                    ) : null}
+                  </div>
+                ),
+              },
+            ]}
+          />
+        </aside>
+      </div>
+      <Modal
+        open={blocker.state === 'blocked'}
+        title={t('modeler.leaveTitle')}
+        okText={t('modeler.leave')}
+        cancelText={t('modeler.stay')}
+        okButtonProps={{ danger: true, 'data-testid': 'leave-confirm' } as ButtonProps}
+        onOk={() => { setDirty(false); blocker.proceed?.(); }}
+        onCancel={() => blocker.reset?.()}
+      >
+        {t('modeler.leaveBody')}
+      </Modal>
+    </div>
+  );
+}

@@ -1,0 +1,30 @@
+import { api } from '../../api-client';
+
+/** Forms API (contract of GET/PUT /api/forms). */
+export interface FormSummary {
+  id: string;
+  name: string;
+  version: number;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+export interface FormDocument {
+  id: string;
+  name: string;
+  version: number;
+  schema: Record<string, unknown>;
+}
+
+export const formsApi = {
+  list: () => api.get<FormSummary[]>('/api/forms'),
+  get: (id: string, version?: number) => api.get<FormDocument>(`/api/forms/${encodeURIComponent(id)}${version ? `?version=${version}` : ''}`),
+  save: (id: string, name: string, schema: unknown) => api.put<{ id: string; version: number }>(`/api/forms/${encodeURIComponent(id)}`, { name, schema }),
+};
+
+/** 表单标识: like a process key (becomes `camunda:formKey="form:<id>"`). */
+export const FORM_ID_PATTERN = /^[a-z][a-z0-9-]{1,63}$/;
+
+export function blankSchema(id: string): Record<string, unknown> {
+  return { type: 'default', id, schemaVersion: 18, components: [] };
+}
