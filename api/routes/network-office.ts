@@ -32,6 +32,7 @@ export const ApplicantBody = z.object({
   idNumber: text(40),
   phone: z.string().trim().max(20).optional(),
   contactName: z.string().trim().max(50).optional(),
+  address: z.string().trim().max(200).optional().describe('postal address (联系地址); shown on the case page only'),
 });
 
 export const IntakeBody = z.object({

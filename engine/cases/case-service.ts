@@ -450,8 +450,13 @@ export class CaseService implements ProjectionListener {
     // engine steps and the case's own tasks (co-sign, rectification, follow-up) share the instance id
     const tasks = kase.instanceId ? await this.deps.models.Task.find({ instanceId: kase.instanceId }).sort({ createdAt: 1 }).lean() : [];
     const notices = await this.listNotices(caseNo);
+    const inst = kase.instanceId ? await this.deps.models.Instance.findById(kase.instanceId, { definitionVersion: 1 }).lean() : null;
+    const summary = this.summary(kase);
+    const address = (kase.applicant as any)?.address;
     return {
-      ...this.summary(kase),
+      ...summary,
+      applicant: address ? { ...summary.applicant, address } : summary.applicant,
+      definitionVersion: (inst as any)?.definitionVersion ?? undefined,
       materials: kase.materials,
       supplementRounds: kase.supplementRounds,
       fee: kase.fee ?? null,

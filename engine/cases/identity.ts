@@ -194,10 +194,12 @@ export interface ApplicantInput {
   phone?: string;
   /** Contact person (联系人) of a company, or an agent (代理人) of a person. */
   contactName?: string;
+  /** Postal address (联系地址), free text up to 200 characters. */
+  address?: string;
 }
 
 export interface ApplicantProblem {
-  field: 'kind' | 'name' | 'idType' | 'idNumber' | 'phone' | 'contactName';
+  field: 'kind' | 'name' | 'idType' | 'idNumber' | 'phone' | 'contactName' | 'address';
   /** English, with the Chinese in brackets. */
   message: string;
 }
@@ -281,8 +283,12 @@ export function validateApplicant(input: ApplicantInput): ApplicantCheck {
   const rawContact = input?.contactName === undefined || input?.contactName === null ? '' : normalizePersonName(input.contactName);
   if (rawContact && !personNameOk(rawContact)) problems.push({ field: 'contactName', message: 'contact name is 2–50 letters (联系人姓名应为2–50个字)' });
 
+  const address = input?.address === undefined || input?.address === null ? '' : String(input.address).trim().replace(/[ \t\u00A0\u3000]+/g, ' ');
+  if (address && ([...address].length > 200 || CONTROL.test(address))) problems.push({ field: 'address', message: 'address is at most 200 characters (联系地址不超过200个字)' });
+
   if (problems.length) return { ok: false, problems };
   const applicant: ApplicantInput = { kind, name, idType, idNumber };
+  if (address) applicant.address = address;
   if (phone) applicant.phone = phone;
   if (rawContact) applicant.contactName = rawContact;
   return { ok: true, applicant };
