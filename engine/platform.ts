@@ -125,6 +125,8 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     channel: { send: (to, n) => cases.notify(to, n.kind, n.title, n.body, n.caseNo, n.taskId) },
   });
   cases.setSupervision(supervision);
+  // 行政许可法 第三十二条: no notification within five working days → accepted from receipt
+  supervision.onBreach('examination', async (c) => c.caseNo && cases.deemAccepted(c.caseNo));
   const stats = new StatsService({ models, clock, currentCalendar: () => supervision.currentCalendar() });
   const feedback = new FeedbackService({ models, audit, clock, cases, supervision, lookupSalt, config: config.feedback });
   cases.setFeedback(feedback);

@@ -41,6 +41,8 @@ export const IntakeBody = z.object({
   materials: z.array(Material).max(100).default([]),
   reject: z.object({ reasonCode: z.string().max(40).optional(), reason: z.string().trim().max(1000).optional() }).optional(),
   limitOverrides: z.record(z.string().max(64), z.string().max(40)).optional(),
+  /** 收件后审查 (行政许可法 第三十二条): decide within five working days instead of on the spot */
+  examine: z.boolean().optional(),
 });
 
 export const DutyBody = z.object({
@@ -158,6 +160,10 @@ export function networkOfficeRoutes(platform: Platform): Router {
     res.json(await cases.listCases(req.actor!, { ...q, mine: q.mine === 'true' }));
   });
   r.get('/service-cases/:no', async (req, res) => void res.json(await cases.getCase(p(req, 'no', caseNoParam), req.actor!)));
+  r.post('/service-cases/:no/examination', requireRole('clerk'), async (req, res) => {
+    const body = z.object({ materials: z.array(Material).max(100).optional(), reject: IntakeBody.shape.reject }).parse(req.body ?? {});
+    res.json(await cases.examine(p(req, 'no', caseNoParam), body, req.actor!));
+  });
   r.post('/service-cases/:no/supplements', requireRole('clerk'), async (req, res) => {
     const body = z.object({ materials: z.array(Material).min(1).max(100) }).parse(req.body ?? {});
     res.json(await cases.receiveSupplement(p(req, 'no', caseNoParam), body.materials, req.actor!));

@@ -59,7 +59,16 @@ export interface IntakeInput {
   reject?: { reasonCode?: string; reason?: string };
   /** Step time-limit overrides (`<step>Limit` = ISO duration), only when the platform allows them (demos, tests). */
   limitOverrides?: Record<string, string>;
+  /**
+   * 收件后审查: take the materials in now and examine them within five working days instead of on
+   * the spot (行政许可法 第三十二条第一款第（四）项). See `examine` and `deemAccepted`.
+   */
+  examine?: boolean;
 }
+
+/** 行政许可法 第三十二条: five (working) days to notify what is missing, or the application counts as accepted. */
+export const EXAMINATION_DAYS = 5;
+export const ART32_TEXT = '《中华人民共和国行政许可法》第三十二条第一款第（四）项：申请材料不齐全或者不符合法定形式的，应当当场或者在五日内一次告知申请人需要补正的全部内容，逾期不告知的，自收到申请材料之日起即为受理。';
 
 /** 退回理由 kept list (常用退回理由). */
 export const REJECT_REASONS: Record<string, string> = {
@@ -203,7 +212,15 @@ export class CaseService implements ProjectionListener {
         applicant: { kind: applicant.kind, name: maskName(applicant.name), idNumber: maskIdNumber(applicant.idNumber) },
         materials: input.materials,
       });
-      if (input.reject) {
+      if (input.examine && !input.reject) {
+        // 收件待审: no decision yet; the five-day examination clock runs from receipt
+        await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { status: 'under-examination', limitOverrides: input.limitOverrides ?? null, updatedAt: now } });
+        await this.deps.audit.append(caseNo, 'case.examination.started', actor.username, { days: EXAMINATION_DAYS, law: ART32_TEXT });
+        await this.supervision?.startClock({
+          id: `${caseNo}:examination`, kind: 'examination', caseNo, label: item.name, orgUnit: orgUnit._id as string, windowId: window._id as string, holder: actor.username,
+          budget: input.limitOverrides?.examinationLimit ? parseBudget(input.limitOverrides.examinationLimit) : { unit: 'working-days', days: EXAMINATION_DAYS }, startedAt: now,
+        });
+      } else if (input.reject) {
         const reason = [input.reject.reasonCode ? REJECT_REASONS[input.reject.reasonCode] : undefined, input.reject.reason?.trim()].filter(Boolean).join('；');
         await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { status: 'rejected', outcome: 'rejected', rejectReason: reason, endedAt: now, updatedAt: now } });
         await this.deps.audit.append(caseNo, 'case.rejected', actor.username, { reasonCode: input.reject.reasonCode, reason });
@@ -230,13 +247,78 @@ export class CaseService implements ProjectionListener {
     return { case: await this.getCase(caseNo, actor), queryCode };
   }
 
-  /** 受理: starts the item's path and issues the acceptance notice. */
-  private async accept(caseNo: string, actor: Actor, limitOverrides: Record<string, string> | undefined, queryCode?: string) {
+  /**
+   * 审查决定: the decision on an application taken in for examination (`examine: true`), within
+   * the five working days: the materials handed in meanwhile are added; then it is refused,
+   * the ONE one-time notification lists everything still missing, or it is accepted.
+   */
+  async examine(caseNo: string, input: { materials?: HandedMaterial[]; reject?: { reasonCode?: string; reason?: string } }, actor: Actor) {
+    const { models, clock } = this.deps;
+    const kase = await this.load(caseNo);
+    this.requireResponsibleWindow(kase, actor);
+    if (kase.status !== 'under-examination') throw new ConflictError('NOT_UNDER_EXAMINATION', `case ${caseNo} is ${kase.status}, not waiting for the examination decision`);
+    if (input.reject && !input.reject.reasonCode && !input.reject.reason?.trim()) throw new ValidationError('REASON_REQUIRED', 'a refusal needs a reason (reasonCode from the kept list, or reason text)');
+    if (input.reject?.reasonCode && !REJECT_REASONS[input.reject.reasonCode]) throw new ValidationError('UNKNOWN_REASON_CODE', `reasonCode must be one of: ${Object.keys(REJECT_REASONS).join(', ')}`);
+    const item = toItem(await models.ServiceItem.findById(kase.itemCode).lean());
+    const known = new Set(item.materials.map((m) => m.code));
+    for (const h of input.materials ?? []) if (!known.has(h.code)) throw new ValidationError('UNKNOWN_MATERIAL', `material ${h.code} is not on the list of item ${item.code}`);
+    const merged = new Map<string, HandedMaterial>((kase.materials as HandedMaterial[]).map((m) => [m.code, m]));
+    for (const h of input.materials ?? []) merged.set(h.code, { ...merged.get(h.code), ...h });
+    const all = [...merged.values()];
+    const now = clock.now();
+    // claim the decision: one of two clerks (or the clock's deemed acceptance) wins
+    const claimed = await models.ServiceCase.updateOne({ _id: caseNo, status: 'under-examination' }, { $set: { status: 'accepting', materials: all, updatedAt: now } });
+    if (!claimed.modifiedCount) throw new ConflictError('NOT_UNDER_EXAMINATION', `case ${caseNo} was decided meanwhile`);
+    await this.supervision?.stopClock(`${caseNo}:examination`, now);
+    const missing = input.reject ? [] : missingMaterials(item, all);
+    await this.deps.audit.append(caseNo, 'case.examined', actor.username, { decision: input.reject ? 'reject' : missing.length ? 'supplement' : 'accept', materials: input.materials ?? [] });
+    if (input.reject) {
+      const reason = [input.reject.reasonCode ? REJECT_REASONS[input.reject.reasonCode] : undefined, input.reject.reason?.trim()].filter(Boolean).join('；');
+      await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { category: 'rejected', status: 'rejected', outcome: 'rejected', rejectReason: reason, endedAt: now, updatedAt: now } });
+      await this.deps.audit.append(caseNo, 'case.rejected', actor.username, { reasonCode: input.reject.reasonCode, reason });
+      await this.issueNotice(caseNo, 'return', actor.username, { reason, legalBasis: item.legalBasis });
+    } else if (missing.length) {
+      await models.ServiceCase.updateOne(
+        { _id: caseNo },
+        { $set: { category: 'supplement', status: 'awaiting-supplement', supplementRounds: [{ round: 1, requestedAt: now, requestedBy: actor.username, materials: missing }], updatedAt: now } },
+      );
+      await this.deps.audit.append(caseNo, 'supplement.requested', actor.username, { round: 1, materials: missing });
+      await this.issueNotice(caseNo, 'one-time', actor.username, { missing });
+    } else {
+      await this.accept(caseNo, actor, (kase as any).limitOverrides ?? undefined);
+    }
+    return this.getCase(caseNo, actor);
+  }
+
+  /**
+   * 视为受理: the five working days passed without a one-time notification, so by 行政许可法
+   * 第三十二条 the application counts as accepted from the day the materials were received —
+   * the path starts and the statutory and promised clocks run from the receipt, not from now.
+   * The window gets a violation; the clock's breach has already opened an escalation.
+   */
+  async deemAccepted(caseNo: string): Promise<boolean> {
+    const { models, clock } = this.deps;
+    const now = clock.now();
+    const claimed = await models.ServiceCase.updateOne({ _id: caseNo, status: 'under-examination' }, { $set: { status: 'accepting', deemedAccepted: true, updatedAt: now } });
+    if (!claimed.modifiedCount) return false;
+    await this.supervision?.stopClock(`${caseNo}:examination`, now);
+    const kase = await this.load(caseNo);
+    await models.Violation.create({ _id: `art32:${caseNo}`, kind: 'examination-overdue', windowId: kase.receivingWindow, orgUnit: kase.orgUnit, caseNo, actor: kase.responsible, at: now, detail: { receivedAt: kase.receivedAt } }).catch((e: unknown) => {
+      if (!isDuplicateKey(e)) throw e;
+    });
+    await this.deps.audit.append(caseNo, 'case.deemed-accepted', 'system', { law: ART32_TEXT, receivedAt: (kase.receivedAt as Date).toISOString() });
+    const system: Actor = { username: 'system', groups: [], roles: ['system'] };
+    await this.accept(caseNo, system, (kase as any).limitOverrides ?? undefined, undefined, kase.receivedAt as Date);
+    return true;
+  }
+
+  /** 受理: starts the item's path and issues the acceptance notice. `acceptedAt` for deemed acceptance (from receipt). */
+  private async accept(caseNo: string, actor: Actor, limitOverrides: Record<string, string> | undefined, queryCode?: string, acceptedAt?: Date) {
     const { models, clock } = this.deps;
     const kase = await models.ServiceCase.findById(caseNo).lean();
     if (!kase) throw new NotFoundError('CASE_NOT_FOUND', `case ${caseNo} does not exist`);
     const item = toItem(await models.ServiceItem.findById(kase.itemCode).lean());
-    const now = clock.now();
+    const now = acceptedAt ?? clock.now();
     const variables: Record<string, unknown> = {
       caseNo,
       itemCode: item.code,
@@ -499,6 +581,7 @@ export class CaseService implements ProjectionListener {
       applicant: { kind: a.kind, name: a.name, idType: a.idType, idNumber: maskIdNumber(a.idNumber ?? ''), phone: a.phone ? maskPhone(a.phone) : undefined },
       receivedAt: kase.receivedAt,
       acceptedAt: kase.acceptedAt ?? undefined,
+      deemedAccepted: kase.deemedAccepted ? true : undefined,
       endedAt: kase.endedAt ?? undefined,
     };
   }

@@ -135,8 +135,12 @@ const serviceCaseSchema = new Schema(
     responsible: { type: String, required: true },
     /** immediate 即办 / supplement 补办 / report-up 上报 / joint 联办 / rejected 退回. */
     category: { type: String, required: true },
-    /** accepting / awaiting-supplement / in-progress / completed / rejected / void. */
+    /** under-examination (收件待审, 行政许可法 art. 32) / accepting / awaiting-supplement / in-progress / completed / rejected / void. */
     status: { type: String, required: true },
+    /** Accepted by law because the five-day examination passed without a notification (视为受理). */
+    deemedAccepted: Boolean,
+    /** Demo/test step-limit overrides kept until an examined case is accepted. */
+    limitOverrides: mixed,
     outcome: String,
     applicant: { type: mixed, required: true },
     /** Salted hashes used by the public lookup; the code itself is never stored. */

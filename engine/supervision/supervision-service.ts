@@ -38,7 +38,7 @@ export interface SupervisionDeps {
 }
 
 const RUNG_LABEL: Record<Rung, string> = { reminder: '提醒', warning: '预警（黄牌）', breach: '超期（红牌）', serious: '严重超期' };
-const KIND_LABEL: Record<string, string> = { statutory: '法定时限', promised: '承诺时限', step: '环节时限', reply: '督办回复时限' };
+const KIND_LABEL: Record<string, string> = { statutory: '法定时限', promised: '承诺时限', step: '环节时限', reply: '督办回复时限', examination: '收件审查告知期限（五日）' };
 
 export class SupervisionService {
   private calendar: WorkingCalendar;
@@ -244,7 +244,14 @@ export class SupervisionService {
       return true;
     }
     await this.openEscalation(c, rung);
+    if (rung === 'breach') for (const h of this.breachHandlers.get(c.kind) ?? []) await h(c);
     return true;
+  }
+
+  private readonly breachHandlers = new Map<string, ((clock: { _id: string; caseNo?: string | null }) => Promise<unknown>)[]>();
+  /** What else a breach of a clock kind does (e.g. examination → deemed acceptance), after the escalation opened. Runs once per breach signal. */
+  onBreach(kind: string, handler: (clock: { _id: string; caseNo?: string | null }) => Promise<unknown>): void {
+    this.breachHandlers.set(kind, [...(this.breachHandlers.get(kind) ?? []), handler]);
   }
 
   private async openEscalation(c: any, rung: Rung) {
