@@ -1,0 +1,34 @@
+import { Checkbox, Space, Table, Typography } from 'antd';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router-dom';
+import { api } from '../../api-client';
+import { ApiErrorAlert, useApi } from '../../app/ApiError';
+import { CategoryTag, StatusTag } from './common';
+import { formatDateTime } from './format';
+import type { CaseSummary } from './types';
+
+/** 办件查询: the cases of the clerk's centre, newest first (ID and phone masked by the server). */
+export function CasesPage() {
+  const { t } = useTranslation('workbench');
+  const [mine, setMine] = useState(false);
+  const cases = useApi(() => api.get<CaseSummary[]>(`/api/service-cases?limit=200${mine ? '&mine=true' : ''}`), [mine]);
+  return (
+    <div data-testid="cases-page">
+      <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 12 }}>
+        <Typography.Title level={3} style={{ margin: 0 }}>{t('cases.title')}</Typography.Title>
+        <Checkbox checked={mine} onChange={(e) => setMine(e.target.checked)}>{t('cases.mine')}</Checkbox>
+      </Space>
+      <ApiErrorAlert error={cases.error} onRetry={cases.reload} />
+      <Table<CaseSummary> rowKey="caseNo" size="middle" loading={cases.loading} dataSource={cases.data ?? []} scroll={{ x: 900 }} pagination={{ pageSize: 20, hideOnSinglePage: true }}
+        columns={[
+          { title: t('inbox.caseNo'), key: 'no', width: 170, render: (_, c) => <Link to={`/workbench/cases/${c.caseNo}`}>{c.caseNo}</Link> },
+          { title: t('cases.item'), dataIndex: 'itemName' },
+          { title: t('cases.applicant'), key: 'a', render: (_, c) => `${c.applicant.name}（${c.applicant.idNumber}）` },
+          { title: t('cases.category'), key: 'cat', width: 90, render: (_, c) => <CategoryTag category={c.category} /> },
+          { title: t('cases.status'), key: 'st', width: 100, render: (_, c) => <StatusTag status={c.status} /> },
+          { title: t('cases.receivedAt'), key: 'r', width: 170, render: (_, c) => formatDateTime(c.receivedAt) },
+        ]} />
+    </div>
+  );
+}

@@ -1,0 +1,93 @@
+import { ReloadOutlined } from '@ant-design/icons';
+import { App as AntApp, Button, Segmented, Space, Table, Tag, Typography } from 'antd';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { api } from '../../api-client';
+import { ApiErrorAlert, useApi, useErrorToast } from '../../app/ApiError';
+import { useSession } from '../../app/session';
+import { DeadlineTag, dueText } from './common';
+import { formatDateTime } from './format';
+import type { Task } from './types';
+
+type Filter = 'mine' | 'window' | 'groups' | 'cc';
+const FILTERS: Filter[] = ['mine', 'window', 'groups', 'cc'];
+
+const dueMs = (t: Task) => (t.deadline?.dueAt ? new Date(t.deadline.dueAt).getTime() : Number.POSITIVE_INFINITY);
+
+/** 待办: the clerk's tasks sorted by deadline, with 正常 / 即将到期 / 已超期 marks; claim and open. */
+export function InboxPage() {
+  const { t } = useTranslation('workbench');
+  const navigate = useNavigate();
+  const session = useSession();
+  const { message } = AntApp.useApp();
+  const toast = useErrorToast();
+  const [params, setParams] = useSearchParams();
+  const filter = (FILTERS.includes(params.get('filter') as Filter) ? params.get('filter') : 'mine') as Filter;
+  const tasks = useApi(() => api.get<Task[]>(`/api/inbox?filter=${filter}`), [filter]);
+  const [claiming, setClaiming] = useState<string | null>(null);
+  const me = session.user?.username;
+
+  const rows = [...(tasks.data ?? [])].sort((a, b) => dueMs(a) - dueMs(b) || a.createdAt.localeCompare(b.createdAt));
+
+  const claim = async (task: Task) => {
+    setClaiming(task.id);
+    try {
+      await api.post(`/api/tasks/${encodeURIComponent(task.id)}/claim`, {});
+      void message.success(t('inbox.claimed'));
+      tasks.reload();
+    } catch (e) {
+      toast(e);
+    } finally {
+      setClaiming(null);
+    }
+  };
+
+  return (
+    <div data-testid="inbox-page">
+      <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 12 }} wrap>
+        <Typography.Title level={3} style={{ margin: 0 }}>{t('inbox.title')}</Typography.Title>
+        <Space>
+          <Segmented<Filter>
+            value={filter}
+            onChange={(v) => setParams({ filter: v })}
+            options={FILTERS.map((f) => ({ value: f, label: <span data-testid={`inbox-filter-${f}`}>{t(`inbox.filters.${f}`)}</span> }))}
+          />
+          <Button icon={<ReloadOutlined />} onClick={tasks.reload} aria-label={t('common.refresh')} data-testid="inbox-refresh" />
+        </Space>
+      </Space>
+      <ApiErrorAlert error={tasks.error} onRetry={tasks.reload} />
+      <Table<Task>
+        rowKey="id"
+        size="middle"
+        loading={tasks.loading}
+        dataSource={rows}
+        pagination={{ pageSize: 20, hideOnSinglePage: true }}
+        locale={{ emptyText: t('inbox.empty') }}
+        scroll={{ x: 900 }}
+        onRow={(r) => ({ 'data-testid': 'inbox-row', 'data-case-no': r.caseNo ?? '', 'data-element-id': r.elementId, 'data-task-id': r.id, 'data-signal': r.deadline?.signal ?? 'none' }) as never}
+        columns={[
+          { title: t('inbox.caseNo'), key: 'caseNo', width: 170, render: (_, r) => (r.caseNo ? <Link to={`/workbench/cases/${r.caseNo}`}>{r.caseNo}</Link> : '—') },
+          { title: t('inbox.step'), key: 'name', render: (_, r) => <Space>{r.name}{r.kind !== 'engine' ? <Tag>{r.kind}</Tag> : null}</Space> },
+          {
+            title: t('inbox.assignee'), key: 'assignee', width: 150,
+            render: (_, r) => (r.assignee ? <Space size={4}>{r.assignee}{r.post ? <Tag>{t(`post.${r.post}`, { defaultValue: r.post })}</Tag> : null}{r.claimedAt ? <Tag color="blue">{t('inbox.claimed')}</Tag> : null}</Space> : <Tag color="orange">{t('inbox.unclaimed')}</Tag>),
+          },
+          { title: t('inbox.arrived'), key: 'createdAt', width: 170, render: (_, r) => formatDateTime(r.createdAt) },
+          { title: t('inbox.deadline'), key: 'due', width: 260, defaultSortOrder: 'ascend', sorter: (a, b) => dueMs(a) - dueMs(b), render: (_, r) => <Space><DeadlineTag task={r} />{dueText(r)}</Space> },
+          {
+            title: t('inbox.actions'), key: 'actions', width: 170, fixed: 'right',
+            render: (_, r) => (
+              <Space>
+                {filter !== 'cc' && r.assignee !== me && r.status === 'open'
+                  ? <Button size="small" loading={claiming === r.id} onClick={() => void claim(r)} data-testid="claim-task">{t('inbox.claim')}</Button>
+                  : null}
+                <Button size="small" type="primary" onClick={() => navigate(`/workbench/tasks/${encodeURIComponent(r.id)}`)} data-testid="open-task">{t('inbox.handle')}</Button>
+              </Space>
+            ),
+          },
+        ]}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,318 @@
+import { CheckCircleOutlined, ExclamationCircleOutlined, FileTextOutlined, StopOutlined } from '@ant-design/icons';
+import { Alert, Button, Card, Checkbox, Col, Descriptions, Form, Input, InputNumber, List, Modal, Radio, Result, Row, Select, Space, Table, Tag, Typography } from 'antd';
+import { useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router-dom';
+import { api } from '../../api-client';
+import { ApiErrorAlert, useApi } from '../../app/ApiError';
+import { CategoryTag, useMe } from './common';
+import { formatDateTime, missingOf } from './format';
+import { idNumberProblem, normalizePhone } from './identity';
+import { NoticeViewer } from './NoticeViewer';
+import type { HandedMaterial, IntakeResult, Item, Material, NoticeRef } from './types';
+
+interface Row { provided: boolean; asOriginal: boolean; count: number; applicable: boolean; defect: string }
+interface ApplicantForm { kind: 'person' | 'company'; name: string; idType: string; idNumber: string; phone?: string; address?: string; contactName?: string }
+
+/** What the clerk ticked, as the API's materials (count and original/copy shortfalls become defects). */
+function handed(materials: Material[], rows: Record<string, Row>, t: (k: string, o?: any) => string): HandedMaterial[] {
+  return materials.map((m) => {
+    const r = rows[m.code] ?? { provided: false, asOriginal: m.original, count: m.copies, applicable: false, defect: '' };
+    const problems: string[] = [];
+    if (r.provided) {
+      if (m.original && !r.asOriginal) problems.push(t('intake.needOriginal'));
+      if (r.count < m.copies) problems.push(t('intake.tooFew', { need: m.copies, got: r.count }));
+      if (r.defect.trim()) problems.push(r.defect.trim());
+    }
+    const h: HandedMaterial = { code: m.code, provided: r.provided };
+    if (problems.length) h.defect = problems.join('；').slice(0, 300);
+    if (m.requirement === 'conditional') h.applicable = r.applicable;
+    return h;
+  });
+}
+
+/** 收件受理: item, applicant, materials checklist; missing materials at once; accept / one-time notice / refuse. */
+export function IntakePage() {
+  const { t } = useTranslation('workbench');
+  const me = useMe();
+  const items = useApi(() => api.get<Item[]>('/api/items'), []);
+  const reasons = useApi(() => api.get<{ code: string; text: string }[]>('/api/reject-reasons'), []);
+  const [itemCode, setItemCode] = useState<string>();
+  const [rows, setRows] = useState<Record<string, Row>>({});
+  const [form] = Form.useForm<ApplicantForm>();
+  const kind = Form.useWatch('kind', form) ?? 'person';
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [result, setResult] = useState<IntakeResult | null>(null);
+  const [notice, setNotice] = useState<NoticeRef | null>(null);
+  const [rejectOpen, setRejectOpen] = useState(false);
+  const [rejectForm] = Form.useForm<{ reasonCode?: string; reason?: string }>();
+
+  const accepts = me.data?.window?.accepts ?? [];
+  const item = items.data?.find((i) => i.code === itemCode);
+  const options = useMemo(() => {
+    const all = items.data ?? [];
+    const opt = (i: Item) => ({ value: i.code, label: `${i.code} ${i.name}`, 'data-testid': `item-option-${i.code}` });
+    const mineFirst = all.filter((i) => accepts.includes(i.department));
+    const others = all.filter((i) => !accepts.includes(i.department));
+    return [
+      ...(mineFirst.length ? [{ label: t('intake.windowItems'), options: mineFirst.map(opt) }] : []),
+      ...(others.length ? [{ label: t('intake.otherItems'), options: others.map(opt) }] : []),
+    ];
+  }, [items.data, accepts, t]);
+
+  const chooseItem = (code: string) => {
+    setItemCode(code);
+    const it = items.data?.find((i) => i.code === code);
+    const next: Record<string, Row> = {};
+    for (const m of it?.materials ?? []) next[m.code] = { provided: false, asOriginal: m.original, count: m.copies, applicable: false, defect: '' };
+    setRows(next);
+    setError(null);
+  };
+  const setRow = (code: string, patch: Partial<Row>) => setRows((r) => ({ ...r, [code]: { ...r[code]!, ...patch } }));
+  const materials = item ? handed(item.materials, rows, (x, o) => String(t(x, o))) : [];
+  const missing = item ? missingOf(item.materials, materials) : [];
+
+  const submit = async (reject?: { reasonCode?: string; reason?: string }) => {
+    setError(null);
+    let applicant: ApplicantForm;
+    try {
+      applicant = await form.validateFields();
+    } catch {
+      setError(new Error(t('intake.validate')));
+      return;
+    }
+    setBusy(true);
+    try {
+      const body = {
+        itemCode,
+        applicant: {
+          kind: applicant.kind, name: applicant.name.trim(), idType: applicant.idType, idNumber: applicant.idNumber.trim(),
+          phone: applicant.phone?.trim() || undefined, contactName: applicant.contactName?.trim() || undefined, address: applicant.address?.trim() || undefined,
+        },
+        materials,
+        ...(reject ? { reject } : {}),
+      };
+      const r = await api.post<IntakeResult>('/api/intake', body);
+      setResult(r);
+      setRejectOpen(false);
+      const first = r.case.notices[r.case.notices.length - 1];
+      if (first) setNotice(first);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const restart = () => {
+    setResult(null);
+    setItemCode(undefined);
+    setRows({});
+    form.resetFields();
+    rejectForm.resetFields();
+  };
+
+  if (result) {
+    const c = result.case;
+    const title = c.status === 'awaiting-supplement' ? t('intake.resultSupplement') : c.status === 'rejected' ? t('intake.resultRejected') : t('intake.resultAccepted');
+    return (
+      <div data-testid="intake-result" data-case-no={c.caseNo} data-status={c.status}>
+        <Result
+          status={c.status === 'rejected' ? 'warning' : c.status === 'awaiting-supplement' ? 'info' : 'success'}
+          title={title}
+          subTitle={<Space wrap><span>{t('intake.caseNo')}：<Typography.Text strong copyable data-testid="result-case-no">{c.caseNo}</Typography.Text></span><CategoryTag category={c.category} /></Space>}
+          extra={[
+            <Link key="case" to={`/workbench/cases/${c.caseNo}`}><Button data-testid="open-case">{t('intake.openCase')}</Button></Link>,
+            <Button key="again" type="primary" onClick={restart} data-testid="intake-again">{t('intake.another')}</Button>,
+          ]}
+        >
+          <Descriptions column={1} bordered size="small">
+            <Descriptions.Item label={t('intake.queryCode')}>
+              <Typography.Text strong data-testid="query-code">{result.queryCode}</Typography.Text>
+              <Typography.Text type="secondary" style={{ marginLeft: 8 }}>{t('intake.queryCodeHelp')}</Typography.Text>
+            </Descriptions.Item>
+            {c.supplementRounds?.[0] ? (
+              <Descriptions.Item label={t('intake.missingTitle', { n: c.supplementRounds[0].materials.length })}>
+                <ul style={{ margin: 0, paddingLeft: 18 }}>{c.supplementRounds[0].materials.map((m) => <li key={m.code}>{m.name}：{m.reason}</li>)}</ul>
+              </Descriptions.Item>
+            ) : null}
+            <Descriptions.Item label={t('intake.notices')}>
+              <Space wrap>
+                {c.notices.map((n) => (
+                  <Button key={n.id} icon={<FileTextOutlined />} onClick={() => setNotice(n)} data-testid={`notice-${n.kind}`}>{n.title} · {formatDateTime(n.issuedAt)}</Button>
+                ))}
+              </Space>
+            </Descriptions.Item>
+          </Descriptions>
+        </Result>
+        <NoticeViewer caseNo={c.caseNo} notice={notice} onClose={() => setNotice(null)} />
+      </div>
+    );
+  }
+
+  const columns = [
+    {
+      title: t('intake.material'), dataIndex: 'name', key: 'name',
+      render: (_: unknown, m: Material) => {
+        const miss = missing.find((x) => x.code === m.code);
+        return (
+          <Space direction="vertical" size={0}>
+            <Typography.Text type={miss ? 'danger' : undefined}>{m.name}</Typography.Text>
+            {m.condition ? <Typography.Text type="secondary" style={{ fontSize: 12 }}>{m.condition}</Typography.Text> : null}
+          </Space>
+        );
+      },
+    },
+    { title: t('intake.requirement'), key: 'req', width: 80, render: (_: unknown, m: Material) => <Tag color={m.requirement === 'mandatory' ? 'red' : 'default'}>{t(`intake.${m.requirement}`)}</Tag> },
+    { title: t('intake.form'), key: 'form', width: 130, render: (_: unknown, m: Material) => `${m.form} × ${m.copies}` },
+    {
+      title: t('intake.received'), key: 'provided', width: 70,
+      render: (_: unknown, m: Material) => (
+        <Checkbox checked={rows[m.code]?.provided} onChange={(e) => setRow(m.code, { provided: e.target.checked })} data-testid={`material-${m.code}`} aria-label={`${t('intake.received')} ${m.name}`} />
+      ),
+    },
+    {
+      title: t('intake.receivedForm'), key: 'asOriginal', width: 150,
+      render: (_: unknown, m: Material) => (
+        <Radio.Group size="small" disabled={!rows[m.code]?.provided} value={rows[m.code]?.asOriginal ? 'o' : 'c'} onChange={(e) => setRow(m.code, { asOriginal: e.target.value === 'o' })}
+          options={[{ value: 'o', label: t('intake.original') }, { value: 'c', label: t('intake.copy') }]} optionType="button" aria-label={t('intake.receivedForm')} />
+      ),
+    },
+    {
+      title: t('intake.count'), key: 'count', width: 90,
+      render: (_: unknown, m: Material) => (
+        <InputNumber size="small" min={0} max={99} disabled={!rows[m.code]?.provided} value={rows[m.code]?.count} onChange={(v) => setRow(m.code, { count: Number(v ?? 0) })} aria-label={`${t('intake.count')} ${m.name}`} style={{ width: 64 }} />
+      ),
+    },
+    {
+      title: t('intake.applicable'), key: 'applicable', width: 60,
+      render: (_: unknown, m: Material) => m.requirement === 'conditional'
+        ? <Checkbox checked={rows[m.code]?.applicable} onChange={(e) => setRow(m.code, { applicable: e.target.checked })} aria-label={`${t('intake.applicable')} ${m.name}`} data-testid={`applicable-${m.code}`} />
+        : null,
+    },
+    {
+      title: t('intake.defect'), key: 'defect',
+      render: (_: unknown, m: Material) => (
+        <Input size="small" maxLength={200} disabled={!rows[m.code]?.provided} value={rows[m.code]?.defect} onChange={(e) => setRow(m.code, { defect: e.target.value })} aria-label={`${t('intake.defect')} ${m.name}`} />
+      ),
+    },
+  ];
+
+  return (
+    <div data-testid="intake-page">
+      <Typography.Title level={3}>{t('intake.title')}</Typography.Title>
+      <ApiErrorAlert error={items.error ?? me.error} />
+      <Row gutter={[16, 16]}>
+        <Col xs={24} xl={10}>
+          <Card title={t('intake.item')} size="small">
+            <Select
+              showSearch={{ optionFilterProp: 'label' }}
+              style={{ width: '100%' }}
+              placeholder={t('intake.itemPlaceholder')}
+              options={options}
+              value={itemCode}
+              onChange={chooseItem}
+              loading={items.loading}
+              data-testid="item-select"
+              aria-label={t('intake.item')}
+            />
+            {item ? (
+              <Descriptions column={1} size="small" style={{ marginTop: 12 }} data-testid="item-info">
+                <Descriptions.Item label={t('intake.itemInfo')}>{item.name}</Descriptions.Item>
+                <Descriptions.Item label={t('case.category')}><CategoryTag category={item.defaultCategory} /> {t(`intake.orgLevel.${item.orgLevel}`)}</Descriptions.Item>
+                <Descriptions.Item label={t('case.clocks')}>{t('intake.limits', { p: item.promisedLimitDays, s: item.statutoryLimitDays })}</Descriptions.Item>
+                {item.conditions ? <Descriptions.Item label="">{item.conditions}</Descriptions.Item> : null}
+              </Descriptions>
+            ) : null}
+          </Card>
+          <Card title={t('intake.applicant')} size="small" style={{ marginTop: 16 }}>
+            <Form form={form} layout="vertical" initialValues={{ kind: 'person', idType: 'resident-id' }} requiredMark data-testid="applicant-form">
+              <Form.Item name="kind" label={t('intake.kind')}>
+                <Radio.Group onChange={(e) => form.setFieldValue('idType', e.target.value === 'company' ? 'credit-code' : 'resident-id')}
+                  options={[{ value: 'person', label: t('intake.person') }, { value: 'company', label: t('intake.company') }]} />
+              </Form.Item>
+              <Form.Item name="name" label={t('intake.name')} rules={[{ required: true, whitespace: true, message: t('identity.name') }, { max: 100 }]}>
+                <Input data-testid="applicant-name" autoComplete="off" />
+              </Form.Item>
+              <Row gutter={8}>
+                <Col span={10}>
+                  <Form.Item name="idType" label={t('intake.idType')}>
+                    <Select aria-label={t('intake.idType')} options={(kind === 'company' ? ['credit-code'] : ['resident-id', 'passport', 'hk-macao-permit', 'other']).map((v) => ({ value: v, label: t(`intake.idTypes.${v}`) }))} />
+                  </Form.Item>
+                </Col>
+                <Col span={14}>
+                  <Form.Item
+                    name="idNumber" label={t('intake.idNumber')} dependencies={['idType', 'kind']} validateFirst
+                    rules={[{ validator: async (_r, v: string) => {
+                      const k = idNumberProblem(form.getFieldValue('kind'), form.getFieldValue('idType'), v ?? '');
+                      if (k) throw new Error(t(k));
+                    } }]}
+                  >
+                    <Input data-testid="applicant-id" autoComplete="off" maxLength={40} />
+                  </Form.Item>
+                </Col>
+              </Row>
+              <Row gutter={8}>
+                <Col span={10}>
+                  <Form.Item name="phone" label={t('intake.phone')} rules={[{ validator: async (_r, v?: string) => { if (v?.trim() && !normalizePhone(v)) throw new Error(t('identity.phone')); } }]}>
+                    <Input data-testid="applicant-phone" autoComplete="off" maxLength={20} />
+                  </Form.Item>
+                </Col>
+                <Col span={14}>
+                  <Form.Item name="contactName" label={t('intake.contactName')} rules={[{ max: 50 }]}>
+                    <Input autoComplete="off" />
+                  </Form.Item>
+                </Col>
+              </Row>
+              <Form.Item name="address" label={t('intake.address')} rules={[{ max: 200 }]}>
+                <Input data-testid="applicant-address" autoComplete="off" />
+              </Form.Item>
+            </Form>
+          </Card>
+        </Col>
+        <Col xs={24} xl={14}>
+          <Card title={t('intake.materials')} size="small">
+            {item ? (
+              <>
+                <Table<Material> rowKey="code" size="small" pagination={false} dataSource={item.materials} columns={columns} scroll={{ x: 760 }} data-testid="materials-table"
+                  onRow={(m) => ({ 'data-testid': `material-row-${m.code}`, 'data-missing': missing.some((x) => x.code === m.code) ? 'true' : 'false' }) as never} />
+                <div style={{ marginTop: 12 }}>
+                  {missing.length ? (
+                    <Alert
+                      type="error" showIcon icon={<ExclamationCircleOutlined />} data-testid="missing-materials"
+                      title={t('intake.missingTitle', { n: missing.length })}
+                      description={<List size="small" dataSource={missing} renderItem={(m) => <List.Item data-testid={`missing-${m.code}`} style={{ color: '#c23a2b' }}>{m.name}：{m.reason}</List.Item>} />}
+                    />
+                  ) : <Alert type="success" showIcon icon={<CheckCircleOutlined />} title={t('intake.complete')} data-testid="materials-complete" />}
+                </div>
+              </>
+            ) : <Typography.Text type="secondary">{t('intake.pickItem')}</Typography.Text>}
+          </Card>
+          <ApiErrorAlert error={error} />
+          <Space style={{ marginTop: 16 }} wrap>
+            {missing.length
+              ? <Button type="primary" danger size="large" disabled={!item} loading={busy} onClick={() => void submit()} data-testid="issue-one-time">{t('intake.issueOneTime')}</Button>
+              : <Button type="primary" size="large" disabled={!item} loading={busy} onClick={() => void submit()} data-testid="accept-intake">{t('intake.accept')}</Button>}
+            <Button size="large" icon={<StopOutlined />} disabled={!item} onClick={() => setRejectOpen(true)} data-testid="reject-intake">{t('intake.reject')}</Button>
+          </Space>
+        </Col>
+      </Row>
+      <Modal
+        open={rejectOpen} title={t('intake.rejectTitle')} onCancel={() => setRejectOpen(false)} confirmLoading={busy}
+        okText={t('intake.reject')} cancelText={t('common.cancel')} okButtonProps={{ danger: true }}
+        onOk={() => void rejectForm.validateFields().then((v) => submit({ reasonCode: v.reasonCode || undefined, reason: v.reason?.trim() || undefined }))}
+      >
+        <Form form={rejectForm} layout="vertical">
+          <Form.Item name="reasonCode" label={t('intake.rejectReason')}>
+            <Select allowClear options={(reasons.data ?? []).map((r) => ({ value: r.code, label: r.text }))} />
+          </Form.Item>
+          <Form.Item name="reason" label={t('intake.rejectText')} dependencies={['reasonCode']}
+            rules={[({ getFieldValue }) => ({ validator: async (_r, v?: string) => { if (!getFieldValue('reasonCode') && !v?.trim()) throw new Error(t('common.reasonRequired')); } })]}>
+            <Input.TextArea rows={3} maxLength={1000} />
+          </Form.Item>
+        </Form>
+      </Modal>
+    </div>
+  );
+}

@@ -1,0 +1,45 @@
+import { Tag } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { api } from '../../api-client';
+import { useApi } from '../../app/ApiError';
+import { formatDateTime } from './format';
+import type { Me, Signal, Task, WindowView } from './types';
+
+/** The logged-in clerk, with the window they hold a post at (if any). */
+export function useMe() {
+  return useApi(async () => {
+    const me = await api.get<Me>('/api/me');
+    const window = me.windowId ? await api.get<WindowView>(`/api/org/windows/${encodeURIComponent(me.windowId)}`) : null;
+    return { me, window };
+  }, []);
+}
+
+const SIGNAL_COLOR: Record<Signal, string> = { normal: 'green', warned: 'gold', late: 'red' };
+
+/** 正常 / 即将到期 (yellow) / 已超期 (red) with the due time. */
+export function DeadlineTag({ task }: { task: Pick<Task, 'deadline' | 'status'> }) {
+  const { t } = useTranslation('workbench');
+  const d = task.deadline;
+  if (!d || (!d.dueAt && !d.clock)) return <Tag data-signal="none">{t('signal.none')}</Tag>;
+  return (
+    <Tag color={SIGNAL_COLOR[d.signal]} data-testid="deadline-tag" data-signal={d.signal}>
+      {t(`signal.${d.signal}`)}
+    </Tag>
+  );
+}
+
+export function dueText(task: Pick<Task, 'deadline'>): string {
+  return task.deadline?.dueAt ? formatDateTime(task.deadline.dueAt) : '—';
+}
+
+export function CategoryTag({ category }: { category: string }) {
+  const { t } = useTranslation('workbench');
+  const color: Record<string, string> = { immediate: 'blue', supplement: 'orange', 'report-up': 'purple', joint: 'cyan', rejected: 'red' };
+  return <Tag color={color[category]}>{t(`category.${category}`, { defaultValue: category })}</Tag>;
+}
+
+export function StatusTag({ status }: { status: string }) {
+  const { t } = useTranslation('workbench');
+  const color: Record<string, string> = { 'in-progress': 'processing', completed: 'success', rejected: 'error', 'awaiting-supplement': 'warning', void: 'default', failed: 'error', open: 'processing' };
+  return <Tag color={color[status]} data-testid="case-status" data-status={status}>{t(`status.${status}`, { defaultValue: status })}</Tag>;
+}

@@ -1,0 +1,224 @@
+/** Shapes of the API answers the workbench reads (see api/openapi.ts). */
+
+export interface Me {
+  username: string;
+  displayName: string;
+  roles: string[];
+  groups: string[];
+  orgUnit?: string;
+  windowId?: string;
+}
+
+export interface Duty {
+  status: 'present' | 'away';
+  reason?: string;
+  from?: string;
+  until?: string;
+  standIn?: string;
+  since?: string;
+}
+
+export interface PostPerson {
+  username: string;
+  displayName?: string;
+  duty: Duty;
+}
+
+export interface WindowView {
+  id: string;
+  orgUnit: string;
+  no: number;
+  name: string;
+  department: string;
+  departmentName?: string;
+  kind: string;
+  accepts?: string[];
+  postA: PostPerson | null;
+  postB: PostPerson | null;
+  receiver: string | null;
+}
+
+export interface OrgUnit {
+  id: string;
+  name: string;
+  shortName?: string;
+  level: string;
+}
+
+export interface Material {
+  code: string;
+  name: string;
+  form: string;
+  copies: number;
+  original: boolean;
+  requirement: 'mandatory' | 'conditional';
+  condition?: string;
+  note?: string;
+}
+
+export interface Item {
+  code: string;
+  name: string;
+  department: string;
+  orgLevel: 'town' | 'city';
+  defaultCategory: string;
+  procedure: string;
+  statutoryLimitDays: number;
+  promisedLimitDays: number;
+  materials: Material[];
+  fees: { free: true; basis?: string } | { free: false; items: { name: string; amountFen: number; basis: string }[] };
+  legalBasis: string[];
+  conditions?: string;
+  outcome?: string;
+}
+
+export interface HandedMaterial {
+  code: string;
+  provided: boolean;
+  defect?: string;
+  applicable?: boolean;
+}
+
+export type Signal = 'normal' | 'warned' | 'late';
+
+export interface TaskAction {
+  type: string;
+  actor: string;
+  at: string;
+  reason?: string | null;
+  [k: string]: unknown;
+}
+
+export interface Task {
+  id: string;
+  caseId: string;
+  elementId: string;
+  name: string;
+  definitionKey: string;
+  assignee?: string;
+  dueDate?: string;
+  formKey?: string;
+  timeLimit?: string;
+  status: string;
+  createdAt: string;
+  completedAt?: string;
+  completedBy?: string;
+  kind: string;
+  caseNo?: string;
+  orgUnit?: string;
+  windowId?: string;
+  post?: string;
+  claimedBy?: string;
+  claimedAt?: string;
+  movedFrom?: string;
+  parentTaskId?: string;
+  outcome?: { decision?: string; opinion?: string };
+  actions: TaskAction[];
+  ccTo: string[];
+  candidateGroups?: string[];
+  candidateUsers?: string[];
+  deadline?: { dueAt?: string; signal: Signal; clock: { id: string; status: string; budget: Budget; startedAt: string } | null };
+}
+
+export type Budget = { unit: 'working-days'; days: number } | { unit: 'duration'; ms: number; iso: string };
+
+export interface CaseStep {
+  taskId: string;
+  kind: string;
+  elementId: string;
+  name: string;
+  status: string;
+  orgUnit?: string;
+  windowId?: string;
+  assignee?: string;
+  post?: string;
+  createdAt: string;
+  completedAt?: string;
+  completedBy?: string;
+  outcome?: { decision?: string; opinion?: string };
+  dueDate?: string;
+}
+
+export interface NoticeRef {
+  id: string;
+  kind: 'acceptance' | 'one-time' | 'return' | 'completion' | string;
+  title: string;
+  issuedAt: string;
+  issuedBy: string;
+}
+
+export interface CaseDetail {
+  caseNo: string;
+  itemCode: string;
+  itemName: string;
+  category: string;
+  status: string;
+  outcome?: string;
+  orgUnit: string;
+  receivingWindow: string;
+  responsible: string;
+  applicant: { kind: string; name: string; idType: string; idNumber: string; phone?: string; address?: string; contactName?: string };
+  receivedAt: string;
+  acceptedAt?: string;
+  endedAt?: string;
+  materials: HandedMaterial[];
+  supplementRounds?: { round: number; requestedAt: string; materials: { code: string; name: string; reason: string }[]; receivedAt?: string }[];
+  rejectReason?: string;
+  instanceId?: string;
+  definitionKey?: string;
+  steps: CaseStep[];
+  notices: NoticeRef[];
+  proxyRecord: { at: string; type: string; fromOrgUnit?: string; toOrgUnit?: string; fromWindow?: string; toWindow?: string; toPerson?: string; step?: string; reason?: string }[];
+}
+
+export interface CaseSummary {
+  caseNo: string;
+  itemCode: string;
+  itemName: string;
+  category: string;
+  status: string;
+  outcome?: string;
+  responsible: string;
+  applicant: { kind: string; name: string; idNumber: string; phone?: string };
+  receivedAt: string;
+  endedAt?: string;
+}
+
+export interface Clock {
+  id: string;
+  kind: 'statutory' | 'promised' | 'step' | string;
+  label?: string;
+  taskId?: string;
+  holder?: string;
+  budget: Budget;
+  startedAt: string;
+  status: 'running' | 'paused' | 'stopped' | string;
+  dueAt?: string;
+  estimated: boolean;
+  signalsAt: Partial<Record<'reminder' | 'warning' | 'breach' | 'serious', string>>;
+  fired: string[];
+  pauses: { kind: string; reason: string; from: string; to?: string }[];
+  stoppedAt?: string;
+  result?: string;
+}
+
+export interface AuditEvent {
+  seq: number;
+  type: string;
+  actor: string;
+  at: string;
+  data: Record<string, any>;
+}
+
+export interface IntakeResult {
+  case: CaseDetail;
+  queryCode: string;
+}
+
+export interface TaskForm {
+  id: string;
+  version: number;
+  name: string;
+  schema: { components: any[]; [k: string]: unknown };
+  data: Record<string, unknown>;
+}
