@@ -1,16 +1,43 @@
-import { Typography } from 'antd';
+import { AlertOutlined, BarChartOutlined, DashboardOutlined, FireOutlined, MessageOutlined } from '@ant-design/icons';
+import { Spin } from 'antd';
+import { lazy, Suspense, type ReactNode } from 'react';
 import type { Area } from '../../app/area';
+import BoardPage from './BoardPage';
+import ComplaintsPage from './ComplaintsPage';
+import EscalationsPage from './EscalationsPage';
+import { en, zh } from './messages';
 
-function Start() {
-  return <Typography.Title level={3}>监察督办</Typography.Title>;
-}
+// echarts and bpmn-js stay out of the first page: loaded when their page opens
+const StatsPage = lazy(() => import('./StatsPage'));
+const HeatmapPage = lazy(() => import('./HeatmapPage'));
 
+const wait = (node: ReactNode) => <Suspense fallback={<Spin style={{ margin: 48 }} />}>{node}</Suspense>;
+
+/**
+ * 监察督办 — the supervisors' console: the live board of the city and the 19 towns, escalations
+ * (督办) with their life cycle, complaints, statistics with charts and the town ranking, and the
+ * heat map of an item's diagram.
+ */
 export const consoleArea: Area = {
   key: 'console',
   title: 'areas.console',
+  icon: <DashboardOutlined />,
   roles: ['supervisor', 'manager'],
   public: false,
-  menu: [{ path: '', label: 'menu.home' }],
-  routes: [{ index: true, element: <Start /> }],
-  messages: { zh: { menu: { home: '监察督办' } }, en: { menu: { home: 'console' } } },
+  menu: [
+    { path: '', label: 'menu.board', icon: <DashboardOutlined /> },
+    { path: 'escalations', label: 'menu.escalations', icon: <AlertOutlined /> },
+    { path: 'complaints', label: 'menu.complaints', icon: <MessageOutlined /> },
+    { path: 'stats', label: 'menu.stats', icon: <BarChartOutlined /> },
+    { path: 'heatmap', label: 'menu.heatmap', icon: <FireOutlined /> },
+  ],
+  routes: [
+    { index: true, element: <BoardPage /> },
+    { path: 'escalations', element: <EscalationsPage /> },
+    { path: 'complaints', element: <ComplaintsPage /> },
+    { path: 'stats', element: wait(<StatsPage />) },
+    { path: 'heatmap', element: wait(<HeatmapPage />) },
+    { path: 'heatmap/:itemCode', element: wait(<HeatmapPage />) },
+  ],
+  messages: { zh, en },
 };

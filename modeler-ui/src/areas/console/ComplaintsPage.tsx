@@ -1,0 +1,81 @@
+import { App as AntApp, Button, Form, Input, Modal, Select, Space, Table, Tag, Typography, type ButtonProps } from 'antd';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../../api-client';
+import { ApiErrorAlert, useApi } from '../../app/ApiError';
+import { formatDateTime } from '../../format';
+import type { Complaint } from './types';
+
+const COLOUR: Record<string, string> = { received: 'red', replied: 'green', closed: 'default' };
+
+function ReplyDialog({ complaint, onClose, onDone }: { complaint: Complaint; onClose: () => void; onDone: () => void }) {
+  const { t } = useTranslation('console');
+  const [form] = Form.useForm();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const submit = async () => {
+    const v = await form.validateFields();
+    setBusy(true);
+    try {
+      await api.post(`/api/complaints/${encodeURIComponent(complaint.reference)}/reply`, { text: v.text });
+      onDone();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal open title={`${t('complaints.reply')} · ${complaint.reference}`} onCancel={onClose} onOk={() => void submit().catch(() => undefined)} confirmLoading={busy}
+      okText={t('esc.submit')} cancelText={t('esc.cancel')} okButtonProps={{ 'data-testid': 'complaint-reply-submit' } as unknown as ButtonProps} destroyOnHidden>
+      <ApiErrorAlert error={error} />
+      <Typography.Paragraph type="secondary">{complaint.content}</Typography.Paragraph>
+      <Form form={form} layout="vertical">
+        <Form.Item name="text" label={t('complaints.replyText')} rules={[{ required: true, whitespace: true, message: t('complaints.replyRequired') }, { max: 5000 }]}>
+          <Input.TextArea rows={5} data-testid="complaint-reply-text" />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+/** 投诉举报: complaints about cases, windows and staff, and the reply. */
+export default function ComplaintsPage() {
+  const { t } = useTranslation('console');
+  const { message } = AntApp.useApp();
+  const [status, setStatus] = useState('');
+  const [replying, setReplying] = useState<Complaint>();
+  const { data, error, loading, reload } = useApi(() => api.get<Complaint[]>(`/api/complaints${status ? `?status=${status}` : ''}`), [status]);
+  return (
+    <div data-testid="console-complaints">
+      <Typography.Title level={3}>{t('complaints.title')}</Typography.Title>
+      <Space style={{ marginBottom: 12 }}>
+        <label>{t('complaints.status')}{' '}
+          <Select aria-label={t('complaints.status')} style={{ width: 140 }} value={status} onChange={setStatus}
+            options={[{ value: '', label: t('esc.all') }, ...(['received', 'replied', 'closed'] as const).map((s) => ({ value: s, label: t(`complaints.statuses.${s}`) }))]} />
+        </label>
+      </Space>
+      <ApiErrorAlert error={error} onRetry={reload} />
+      <Table<Complaint>
+        size="small"
+        rowKey="reference"
+        loading={loading}
+        dataSource={data ?? []}
+        pagination={{ pageSize: 20, showSizeChanger: false }}
+        onRow={(c) => ({ 'data-testid': 'complaint-row', 'data-id': c.reference } as React.HTMLAttributes<HTMLElement>)}
+        expandable={{ expandedRowRender: (c) => (c.reply ? <div><strong>{t('complaints.reply')}：</strong>{c.reply.text}<Typography.Text type="secondary"> · {c.reply.by} · {formatDateTime(c.reply.at)}</Typography.Text></div> : null), rowExpandable: (c) => !!c.reply }}
+        columns={[
+          { title: t('complaints.reference'), dataIndex: 'reference', key: 'reference', width: 190 },
+          { title: t('complaints.orgUnit'), dataIndex: 'orgUnit', key: 'orgUnit', width: 90 },
+          { title: t('complaints.target'), key: 'target', width: 170, render: (_: unknown, c) => `${t(`complaints.targets.${c.target.kind}`)} ${c.target.caseNo ?? c.target.windowId ?? c.target.person ?? ''}` },
+          { title: t('complaints.content'), dataIndex: 'content', key: 'content', ellipsis: true },
+          { title: t('complaints.phone'), dataIndex: 'phone', key: 'phone', width: 120, render: (v?: string) => v ?? '—' },
+          { title: t('complaints.createdAt'), dataIndex: 'createdAt', key: 'createdAt', width: 170, render: (v: string) => formatDateTime(v) },
+          { title: t('complaints.status'), dataIndex: 'status', key: 'status', width: 90, render: (s: string) => <Tag color={COLOUR[s]}>{t(`complaints.statuses.${s}`, { defaultValue: s })}</Tag> },
+          { title: '', key: 'act', width: 80, render: (_: unknown, c) => (c.status === 'received' ? <Button size="small" type="primary" data-testid="complaint-reply" onClick={() => setReplying(c)}>{t('complaints.reply')}</Button> : null) },
+        ]}
+      />
+      {replying ? <ReplyDialog complaint={replying} onClose={() => setReplying(undefined)} onDone={() => { setReplying(undefined); void message.success(t('complaints.replied')); reload(); }} /> : null}
+    </div>
+  );
+}

@@ -1,0 +1,229 @@
+import { App as AntApp, Button, Descriptions, Drawer, Form, Input, Modal, Select, Space, Table, Tag, Timeline, Typography } from 'antd';
+import { useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router-dom';
+import { api } from '../../api-client';
+import { ApiErrorAlert, useApi, useErrorToast } from '../../app/ApiError';
+import { useSession } from '../../app/session';
+import { formatDateTime } from '../../format';
+import type { Escalation } from './types';
+
+const STATUSES = ['open', 'acknowledged', 'notified', 'replied', 'closed'] as const;
+const STATUS_COLOUR: Record<string, string> = { open: 'red', acknowledged: 'orange', notified: 'blue', replied: 'cyan', closed: 'default' };
+type Action = 'acknowledge' | 'notice' | 'close' | 'reescalate';
+/** Which life-cycle actions a status allows (as the server's SupervisionService does). */
+const ALLOWED: Record<Action, string[]> = {
+  acknowledge: ['open'],
+  notice: ['open', 'acknowledged'],
+  close: ['open', 'acknowledged', 'replied'],
+  reescalate: ['acknowledged', 'notified', 'replied'],
+};
+
+interface OrgUnit { _id?: string; id?: string; shortName?: string; name?: string }
+
+export function StatusTag({ status }: { status: string }) {
+  const { t } = useTranslation('console');
+  return <Tag color={STATUS_COLOUR[status]} data-testid="escalation-status" data-status={status}>{t(`esc.statuses.${status}`, { defaultValue: status })}</Tag>;
+}
+
+/** One life-cycle action as a dialog; every action needs a reason (the notice: its text and reply deadline). */
+function ActionDialog({ esc, action, onClose, onDone }: { esc: Escalation; action: Action; onClose: () => void; onDone: (e: Escalation) => void }) {
+  const { t } = useTranslation('console');
+  const [form] = Form.useForm();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const submit = async () => {
+    const v = await form.validateFields();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const id = encodeURIComponent(esc.id);
+      let updated: Escalation;
+      if (action === 'notice') updated = await api.post<Escalation>(`/api/escalations/${id}/notice`, { text: v.text, replyWithin: `${v.replyWithin}${v.unit === 'hours' ? 'H' : 'WD'}`.replace(/^(\d+)H$/, 'PT$1H') });
+      else updated = await api.post<Escalation>(`/api/escalations/${id}/${action}`, { reason: v.reason });
+      onDone(updated);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal
+      open
+      title={`${t(`esc.actions.${action}`)} · ${esc.caseNo ?? esc.id}`}
+      onCancel={onClose}
+      destroyOnHidden
+      footer={[
+        <Button key="c" onClick={onClose}>{t('esc.cancel')}</Button>,
+        <Button key="s" type="primary" loading={busy} onClick={() => void submit().catch(() => undefined)} data-testid="action-submit">{t('esc.submit')}</Button>,
+      ]}
+    >
+      <ApiErrorAlert error={error} />
+      <Form form={form} layout="vertical" initialValues={{ unit: 'working-days', replyWithin: '3' }}>
+        {action === 'notice' ? (
+          <>
+            <Form.Item name="text" label={t('esc.noticeText')} rules={[{ required: true, whitespace: true, message: t('esc.noticeRequired') }, { max: 2000 }]}>
+              <Input.TextArea rows={4} data-testid="notice-text" />
+            </Form.Item>
+            <Space align="start">
+              <Form.Item name="replyWithin" label={t('esc.replyDays')} rules={[{ required: true, pattern: /^(?:[1-9]|[12]\d|30)$/, message: t('esc.replyRequired') }]}>
+                <Input inputMode="numeric" style={{ width: 120 }} data-testid="notice-reply-within" />
+              </Form.Item>
+              <Form.Item name="unit" label={t('esc.replyUnit')}>
+                <Select style={{ width: 120 }} options={[{ value: 'working-days', label: t('esc.workingDays') }, { value: 'hours', label: t('esc.hours') }]} />
+              </Form.Item>
+            </Space>
+          </>
+        ) : (
+          <Form.Item name="reason" label={t('esc.reason')} rules={[{ required: true, whitespace: true, message: t('esc.reasonRequired') }, { max: 500 }]}>
+            <Input.TextArea rows={3} data-testid="action-reason" />
+          </Form.Item>
+        )}
+      </Form>
+    </Modal>
+  );
+}
+
+/** The detail drawer: what broke, when, the notice and reply, the history, and the actions. */
+function EscalationDrawer({ id, units, onClose, onChanged }: { id: string; units: Map<string, string>; onClose: () => void; onChanged: () => void }) {
+  const { t } = useTranslation('console');
+  const { message } = AntApp.useApp();
+  const session = useSession();
+  const { data: esc, error, reload } = useApi(() => api.get<Escalation>(`/api/escalations/${encodeURIComponent(id)}`), [id]);
+  const [action, setAction] = useState<Action>();
+  const canAct = session.hasRole('supervisor', 'admin');
+  const actions = (Object.keys(ALLOWED) as Action[]).filter((a) => esc && ALLOWED[a].includes(esc.status));
+  return (
+    <Drawer open onClose={onClose} size={640} title={esc ? `${t('esc.title')} · ${esc.caseNo ?? esc.id}` : t('esc.title')} data-testid="escalation-drawer">
+      <ApiErrorAlert error={error} onRetry={reload} />
+      {esc ? (
+        <>
+          <Space style={{ marginBottom: 12 }} wrap>
+            <StatusTag status={esc.status} />
+            <Tag>{t('esc.levelN', { n: esc.level })}</Tag>
+            {esc.severity ? <Tag color={esc.severity === 'serious' ? 'magenta' : 'red'}>{t(`esc.severities.${esc.severity}`, { defaultValue: esc.severity })}</Tag> : null}
+          </Space>
+          <Descriptions size="small" column={1} bordered>
+            <Descriptions.Item label={t('esc.caseNo')}>{esc.caseNo ?? '—'}</Descriptions.Item>
+            <Descriptions.Item label={t('esc.name')}>{esc.name ?? esc.code ?? '—'}</Descriptions.Item>
+            <Descriptions.Item label={t('esc.limitKind')}>{esc.limitKind ? t(`esc.limitKinds.${esc.limitKind}`, { defaultValue: esc.limitKind }) : '—'}</Descriptions.Item>
+            <Descriptions.Item label={t('esc.task')}>{esc.taskName ?? '—'}</Descriptions.Item>
+            <Descriptions.Item label={t('esc.orgUnit')}>{units.get(esc.orgUnit ?? '') ?? esc.orgUnit ?? '—'}</Descriptions.Item>
+            <Descriptions.Item label={t('esc.responsible')}>{esc.responsible ?? '—'}</Descriptions.Item>
+            <Descriptions.Item label={t('esc.dueAt')}>{formatDateTime(esc.dueAt)}</Descriptions.Item>
+            <Descriptions.Item label={t('esc.raisedAt')}>{formatDateTime(esc.raisedAt)}</Descriptions.Item>
+            {esc.notice ? (
+              <Descriptions.Item label={t('esc.notice')}>
+                <div data-testid="escalation-notice">{esc.notice.text}</div>
+                <Typography.Text type="secondary">{esc.notice.issuedBy} · {formatDateTime(esc.notice.issuedAt)} · {t('esc.replyWithin')} {esc.notice.replyWithin}</Typography.Text>
+              </Descriptions.Item>
+            ) : null}
+            {esc.reply ? (
+              <Descriptions.Item label={t('esc.reply')}>
+                <div>{esc.reply.text}</div>
+                <Typography.Text type="secondary">{esc.reply.by} · {formatDateTime(esc.reply.at)}</Typography.Text>
+              </Descriptions.Item>
+            ) : null}
+          </Descriptions>
+          {canAct ? (
+            <Space style={{ margin: '16px 0' }} wrap>
+              {actions.length ? actions.map((a) => (
+                <Button key={a} type={a === 'notice' ? 'primary' : 'default'} danger={a === 'reescalate'} data-testid={`action-${a}`} onClick={() => setAction(a)}>{t(`esc.actions.${a}`)}</Button>
+              )) : <Typography.Text type="secondary">{t('esc.noActions')}</Typography.Text>}
+            </Space>
+          ) : null}
+          <Typography.Title level={5}>{t('esc.history')}</Typography.Title>
+          <Timeline
+            data-testid="escalation-history"
+            items={esc.history.map((h) => ({
+              color: STATUS_COLOUR[h.status] === 'default' ? 'gray' : STATUS_COLOUR[h.status] ?? 'blue',
+              content: (
+                <div>
+                  <strong>{t(`esc.statuses.${h.status}`, { defaultValue: h.status })}</strong> · {formatDateTime(h.at)} · {h.by}
+                  {h.reason ? <div>{h.reason}</div> : null}
+                </div>
+              ),
+            }))}
+          />
+          {action ? (
+            <ActionDialog
+              esc={esc}
+              action={action}
+              onClose={() => setAction(undefined)}
+              onDone={() => {
+                setAction(undefined);
+                void message.success(t('esc.done', { what: t(`esc.actions.${action}`) }));
+                reload();
+                onChanged();
+              }}
+            />
+          ) : null}
+        </>
+      ) : null}
+    </Drawer>
+  );
+}
+
+/** 督办: escalations with filters (status, unit, level) and the detail drawer. */
+export default function EscalationsPage() {
+  const { t } = useTranslation('console');
+  const [params, setParams] = useSearchParams();
+  const status = params.get('status') ?? '';
+  const orgUnit = params.get('orgUnit') ?? '';
+  const level = params.get('level') ?? '';
+  const openId = params.get('id');
+  const toast = useErrorToast();
+  const set = (k: string, v: string) => {
+    const next = new URLSearchParams(params);
+    if (v) next.set(k, v);
+    else next.delete(k);
+    setParams(next, { replace: true });
+  };
+  const qs = new URLSearchParams({ ...(status ? { status } : {}), ...(orgUnit ? { orgUnit } : {}) }).toString();
+  const { data, error, loading, reload } = useApi(() => api.get<Escalation[]>(`/api/escalations${qs ? `?${qs}` : ''}`), [qs]);
+  const unitsApi = useApi(() => api.get<OrgUnit[]>('/api/org/units').catch((e) => { toast(e); return [] as OrgUnit[]; }), []);
+  const units = useMemo(() => new Map((unitsApi.data ?? []).map((u) => [String(u.id ?? u._id), String(u.shortName ?? u.name)])), [unitsApi.data]);
+  const rows = (data ?? []).filter((e) => !level || String(e.level) === level || (level === '3' && e.level >= 3));
+
+  return (
+    <div data-testid="console-escalations">
+      <Typography.Title level={3}>{t('esc.title')}</Typography.Title>
+      <Space wrap style={{ marginBottom: 12 }}>
+        <label>{t('esc.status')}{' '}
+          <Select aria-label={t('esc.status')} style={{ width: 150 }} value={status} onChange={(v) => set('status', v)} data-testid="filter-status"
+            options={[{ value: '', label: t('esc.all') }, ...STATUSES.map((s) => ({ value: s, label: t(`esc.statuses.${s}`) }))]} />
+        </label>
+        <label>{t('esc.orgUnit')}{' '}
+          <Select aria-label={t('esc.orgUnit')} style={{ width: 150 }} value={orgUnit} onChange={(v) => set('orgUnit', v)} showSearch optionFilterProp="label" data-testid="filter-org"
+            options={[{ value: '', label: t('esc.all') }, ...[...units.entries()].map(([k, v]) => ({ value: k, label: v }))]} />
+        </label>
+        <label>{t('esc.level')}{' '}
+          <Select aria-label={t('esc.level')} style={{ width: 110 }} value={level} onChange={(v) => set('level', v)} data-testid="filter-level"
+            options={[{ value: '', label: t('esc.all') }, { value: '1', label: t('esc.levelN', { n: 1 }) }, { value: '2', label: t('esc.levelN', { n: 2 }) }, { value: '3', label: `${t('esc.levelN', { n: 3 })}+` }]} />
+        </label>
+        <Button onClick={reload}>↻</Button>
+      </Space>
+      <ApiErrorAlert error={error} onRetry={reload} />
+      <Table<Escalation>
+        size="small"
+        rowKey="id"
+        loading={loading}
+        dataSource={rows}
+        pagination={{ pageSize: 20, showSizeChanger: false }}
+        onRow={(e) => ({ 'data-testid': 'escalation-row', 'data-id': e.id } as React.HTMLAttributes<HTMLElement>)}
+        columns={[
+          { title: t('esc.caseNo'), dataIndex: 'caseNo', key: 'caseNo', render: (v?: string) => v ?? '—' },
+          { title: t('esc.name'), key: 'name', render: (_: unknown, e) => <span>{e.name ?? e.code}{e.taskName ? ` · ${e.taskName}` : ''}</span> },
+          { title: t('esc.orgUnit'), dataIndex: 'orgUnit', key: 'orgUnit', render: (v?: string) => units.get(v ?? '') ?? v ?? '—' },
+          { title: t('esc.responsible'), dataIndex: 'responsible', key: 'responsible', render: (v?: string) => v ?? '—' },
+          { title: t('esc.level'), dataIndex: 'level', key: 'level', width: 70, render: (n: number) => t('esc.levelN', { n }) },
+          { title: t('esc.status'), dataIndex: 'status', key: 'status', render: (s: string) => <StatusTag status={s} /> },
+          { title: t('esc.raisedAt'), dataIndex: 'raisedAt', key: 'raisedAt', render: (v: string) => formatDateTime(v) },
+          { title: '', key: 'open', width: 80, render: (_: unknown, e) => <Button size="small" data-testid="escalation-open" onClick={() => set('id', e.id)}>{t('esc.open')}</Button> },
+        ]}
+      />
+      {openId ? <EscalationDrawer id={openId} units={units} onClose={() => set('id', '')} onChanged={reload} /> : null}
+    </div>
+  );
+}

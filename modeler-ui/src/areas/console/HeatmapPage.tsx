@@ -1,0 +1,85 @@
+import { Card, Col, Empty, Row, Segmented, Select, Space, Statistic, Table, Tag, Typography } from 'antd';
+import { useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useNavigate, useParams } from 'react-router-dom';
+import { api } from '../../api-client';
+import { ApiErrorAlert, useApi } from '../../app/ApiError';
+import { BpmnDiagram, escapeHtml, type DiagramOverlay } from '../../shared/BpmnDiagram';
+import { formatDateTime } from '../../format';
+import type { Heatmap, HeatStep, ServiceItemSummary } from './types';
+
+/** Colours of heat-0 … heat-5 (as styles.css draws them on the diagram), for the legend. */
+const HEAT_COLOURS = ['#ffffff', '#fff7e6', '#ffe7ba', '#ffc069', '#ff7a45', '#f5222d'];
+
+/** 热力图: where the cases of an item wait longest and where breaches happen, on its diagram. */
+export default function HeatmapPage() {
+  const { t } = useTranslation('console');
+  const navigate = useNavigate();
+  const { itemCode } = useParams();
+  const [mode, setMode] = useState<'wait' | 'breach'>('wait');
+  const items = useApi(() => api.get<ServiceItemSummary[]>('/api/items'), []);
+  const heat = useApi(() => (itemCode ? api.get<Heatmap>(`/api/supervision/heatmap?itemCode=${encodeURIComponent(itemCode)}`) : Promise.resolve(undefined)), [itemCode]);
+  const key = heat.data?.definitionKey;
+  const xml = useApi(() => (key ? api.text(`/api/definitions/${encodeURIComponent(key)}/xml`, 'application/xml') : Promise.resolve(undefined)), [key]);
+
+  const steps = heat.data?.steps ?? [];
+  const markers = useMemo(() => Object.fromEntries(steps.map((s) => [s.elementId, [`heat-${mode === 'wait' ? s.heatWait : s.heatBreach}`]])), [steps, mode]);
+  const overlays = useMemo<DiagramOverlay[]>(() => steps.map((s) => ({
+    elementId: s.elementId,
+    position: { top: -34, left: 0 },
+    html: `<span class="heat-overlay" data-testid="heat-overlay" data-element="${escapeHtml(s.elementId)}" style="background:#fff;border:1px solid #d9d9d9;border-radius:4px;padding:1px 4px;">`
+      + `${escapeHtml(String(s.tasks))}件 · ${mode === 'wait' ? `均${escapeHtml(s.avgHours === null ? '—' : String(s.avgHours))}h / P90 ${escapeHtml(s.p90Hours === null ? '—' : String(s.p90Hours))}h` : `超期${escapeHtml(String(s.breaches))}`}`
+      + `${s.open ? ` · 在办${escapeHtml(String(s.open))}` : ''}</span>`,
+  })), [steps, mode]);
+
+  return (
+    <div data-testid="console-heatmap">
+      <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 12 }} wrap>
+        <Typography.Title level={3} style={{ margin: 0 }}>{t('heat.title')}</Typography.Title>
+        <Space wrap>
+          <label>{t('heat.item')}{' '}
+            <Select aria-label={t('heat.item')} style={{ width: 320 }} showSearch optionFilterProp="label" placeholder={t('heat.pick')} value={itemCode} loading={items.loading}
+              data-testid="heat-item" onChange={(v: string) => navigate(`/console/heatmap/${encodeURIComponent(v)}`)}
+              options={(items.data ?? []).map((i) => ({ value: i.code, label: `${i.name}（${i.code}）` }))} />
+          </label>
+          <Segmented aria-label={t('heat.mode')} value={mode} onChange={(v) => setMode(v as 'wait' | 'breach')} options={[{ value: 'wait', label: t('heat.wait') }, { value: 'breach', label: t('heat.breach') }]} data-testid="heat-mode" />
+        </Space>
+      </Space>
+      <ApiErrorAlert error={items.error ?? heat.error ?? xml.error} />
+      {!itemCode ? <Empty description={t('heat.pick')} /> : null}
+      {heat.data ? (
+        <>
+          <Row gutter={12} style={{ marginBottom: 12 }}>
+            <Col span={6}><Card size="small"><Statistic title={t('heat.definition')} value={heat.data.definitionKey} valueStyle={{ fontSize: 16 }} /></Card></Col>
+            <Col span={6}><Card size="small"><Statistic title={t('heat.cases')} value={heat.data.totals.cases} /></Card></Col>
+            <Col span={6}><Card size="small"><Statistic title={t('heat.open')} value={heat.data.totals.open} /></Card></Col>
+            <Col span={6}><Card size="small"><Statistic title={t('heat.breaches')} value={heat.data.totals.breaches} valueStyle={heat.data.totals.breaches ? { color: '#cf1322' } : undefined} /></Card></Col>
+          </Row>
+          <Card size="small" title={`${heat.data.itemName ?? ''} · ${formatDateTime(heat.data.at)}`} extra={
+            <Space size={2} aria-label={t('heat.legend')} data-testid="heat-legend">
+              <span>{t('heat.legend')}：{t('heat.none')}</span>
+              {HEAT_COLOURS.map((c, i) => <span key={i} title={`heat-${i}`} style={{ display: 'inline-block', width: 20, height: 14, background: c, border: '1px solid #bfbfbf' }} />)}
+              <span>{t('heat.high')}</span>
+            </Space>
+          }>
+            {steps.length ? null : <Empty description={t('heat.empty')} />}
+            <BpmnDiagram xml={xml.data} markers={markers} overlays={overlays} height={380} testId="heat-diagram" />
+          </Card>
+          <Table<HeatStep>
+            style={{ marginTop: 12 }} size="small" rowKey="elementId" dataSource={steps} pagination={false} data-testid="heat-table"
+            columns={[
+              { title: t('heat.step'), dataIndex: 'name', key: 'name', render: (n: string, s) => <Space><Tag color={HEAT_COLOURS[mode === 'wait' ? s.heatWait : s.heatBreach] === '#ffffff' ? 'default' : undefined} style={{ background: HEAT_COLOURS[mode === 'wait' ? s.heatWait : s.heatBreach] }}>&nbsp;</Tag>{n}</Space> },
+              { title: t('heat.tasks'), dataIndex: 'tasks', key: 'tasks', align: 'right' },
+              { title: t('heat.open'), dataIndex: 'open', key: 'open', align: 'right' },
+              { title: t('heat.avgHours'), dataIndex: 'avgHours', key: 'ah', align: 'right', render: (v: number | null) => v ?? '—' },
+              { title: t('heat.p90Hours'), dataIndex: 'p90Hours', key: 'ph', align: 'right', render: (v: number | null) => v ?? '—' },
+              { title: t('heat.avgDays'), dataIndex: 'avgWorkingDays', key: 'ad', align: 'right', render: (v: number | null) => v ?? '—' },
+              { title: t('heat.p90Days'), dataIndex: 'p90WorkingDays', key: 'pd', align: 'right', render: (v: number | null) => v ?? '—' },
+              { title: t('heat.breaches'), dataIndex: 'breaches', key: 'b', align: 'right', render: (v: number) => (v ? <Tag color="red">{v}</Tag> : 0) },
+            ]}
+          />
+        </>
+      ) : null}
+    </div>
+  );
+}

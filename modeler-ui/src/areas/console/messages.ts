@@ -1,0 +1,86 @@
+/** Dictionary of the console area (namespace `console`): Simplified Chinese first, English. */
+export const zh = {
+  menu: { board: '实时看板', escalations: '督办', complaints: '投诉', stats: '统计', heatmap: '热力图' },
+  board: {
+    title: '实时看板', subtitle: '全市及19个镇街服务中心当前在办与超期情况',
+    live: '实时', connecting: '连接中', polling: '轮询', offline: '已断开',
+    updatedAt: '更新于 {{time}}', unit: '机构', window: '窗口',
+    openCases: '在办件', openSteps: '在办环节', warned: '预警', breached: '超期', serious: '严重超期', openEscalations: '未办结督办',
+    total: '全市合计', drill: '查看窗口', windowsOf: '{{unit}} · 各窗口', toEscalations: '查看督办', grid: '卡片', table: '表格',
+    legend: '绿色：无预警；黄色：有预警；红色：有超期',
+  },
+  esc: {
+    title: '督办', status: '状态', orgUnit: '机构', level: '级别', all: '全部', caseNo: '办件编号', name: '事由', task: '环节',
+    responsible: '责任人', dueAt: '期限', raisedAt: '发起时间', open: '详情', history: '处理记录', notice: '督办通知', reply: '回复',
+    levelN: '{{n}}级', severity: '程度', limitKind: '时限类别', replyWithin: '回复期限', noActions: '当前状态无可执行操作',
+    statuses: { open: '待处理', acknowledged: '已知悉', notified: '已发督办通知', replied: '已回复', closed: '已办结' },
+    severities: { breach: '超期', serious: '严重超期' },
+    limitKinds: { statutory: '法定时限', promised: '承诺时限', step: '环节时限', reply: '督办回复时限' },
+    actions: { acknowledge: '知悉', notice: '发督办通知', close: '办结销号', reescalate: '升级督办' },
+    reason: '理由', reasonRequired: '请填写理由', noticeText: '督办内容', noticeRequired: '请填写督办内容',
+    replyDays: '回复期限', replyUnit: '单位', workingDays: '工作日', hours: '小时', replyRequired: '请填写1–30之间的整数',
+    submit: '确定', cancel: '取消', done: '已完成：{{what}}',
+  },
+  complaints: {
+    title: '投诉举报', reference: '编号', orgUnit: '机构', target: '对象', content: '内容', contact: '联系人', phone: '电话',
+    status: '状态', createdAt: '收到时间', reply: '答复', replyText: '答复内容', replyRequired: '请填写答复内容', replied: '已答复',
+    statuses: { received: '待答复', replied: '已答复', closed: '已办结' }, targets: { case: '办件', window: '窗口', person: '工作人员' },
+  },
+  stats: {
+    title: '统计分析', period: '收件期间', export: '导出Excel', exported: '已导出 {{name}}', ranking: '镇街效能排名', windowRanking: '窗口效能排名',
+    dims: { town: '按镇街', window: '按窗口', department: '按部门', item: '按事项', person: '按人员', month: '按月', day: '按日' },
+    name: '名称', received: '收件', completed: '办结', open: '在办', rejected: '退回', onTime: '承诺按时率', statOnTime: '法定按时率',
+    overdue: '当前超期', avgDays: '平均用时(工作日)', escalations: '督办', complaints: '投诉', satisfied: '满意率', total: '合计',
+    rank: '排名', score: '综合得分', scoreHelp: '得分口径：承诺按时率30、用时比20、当前超期15、每百件督办15、每百件投诉10、满意度10；无数据的项不计、其余权重按比例折算。',
+    chart: '图表', count: '件数', rate: '比率(%)',
+  },
+  heat: {
+    title: '流程热力图', item: '事项', pick: '请选择事项', mode: '着色依据', wait: '等待时长', breach: '超期次数',
+    step: '环节', tasks: '任务数', open: '当前在办', breaches: '超期', avgHours: '平均等待(小时)', p90Hours: 'P90等待(小时)',
+    avgDays: '平均(工作日)', p90Days: 'P90(工作日)', legend: '图例', low: '低', high: '高', none: '无数据',
+    empty: '该事项暂无办理记录', definition: '流程', cases: '办件数',
+  },
+};
+
+export const en: typeof zh = {
+  menu: { board: 'Live board', escalations: 'Escalations', complaints: 'Complaints', stats: 'Statistics', heatmap: 'Heat map' },
+  board: {
+    title: 'Live board', subtitle: 'Open and overdue work of the city centre and the 19 towns',
+    live: 'Live', connecting: 'Connecting', polling: 'Polling', offline: 'Disconnected',
+    updatedAt: 'Updated {{time}}', unit: 'Unit', window: 'Window',
+    openCases: 'Open cases', openSteps: 'Open steps', warned: 'Warned', breached: 'Overdue', serious: 'Seriously overdue', openEscalations: 'Open escalations',
+    total: 'City total', drill: 'Windows', windowsOf: '{{unit}} · windows', toEscalations: 'Escalations', grid: 'Cards', table: 'Table',
+    legend: 'green: no warning; yellow: warned; red: overdue',
+  },
+  esc: {
+    title: 'Escalations', status: 'Status', orgUnit: 'Unit', level: 'Level', all: 'All', caseNo: 'Case no.', name: 'Subject', task: 'Step',
+    responsible: 'Responsible', dueAt: 'Due', raisedAt: 'Raised', open: 'Details', history: 'History', notice: 'Supervision notice', reply: 'Reply',
+    levelN: 'level {{n}}', severity: 'Severity', limitKind: 'Limit', replyWithin: 'Reply within', noActions: 'No action in this state',
+    statuses: { open: 'Open', acknowledged: 'Acknowledged', notified: 'Notice issued', replied: 'Replied', closed: 'Closed' },
+    severities: { breach: 'Overdue', serious: 'Seriously overdue' },
+    limitKinds: { statutory: 'Statutory', promised: 'Promised', step: 'Step', reply: 'Reply' },
+    actions: { acknowledge: 'Acknowledge', notice: 'Issue notice', close: 'Close', reescalate: 'Re-escalate' },
+    reason: 'Reason', reasonRequired: 'Give a reason', noticeText: 'Notice text', noticeRequired: 'Write the notice',
+    replyDays: 'Reply within', replyUnit: 'Unit', workingDays: 'working days', hours: 'hours', replyRequired: 'A whole number 1–30',
+    submit: 'OK', cancel: 'Cancel', done: 'Done: {{what}}',
+  },
+  complaints: {
+    title: 'Complaints', reference: 'Reference', orgUnit: 'Unit', target: 'About', content: 'Content', contact: 'Contact', phone: 'Phone',
+    status: 'Status', createdAt: 'Received', reply: 'Reply', replyText: 'Reply', replyRequired: 'Write the reply', replied: 'Replied',
+    statuses: { received: 'Awaiting reply', replied: 'Replied', closed: 'Closed' }, targets: { case: 'Case', window: 'Window', person: 'Staff' },
+  },
+  stats: {
+    title: 'Statistics', period: 'Received between', export: 'Export Excel', exported: 'Exported {{name}}', ranking: 'Town ranking', windowRanking: 'Window ranking',
+    dims: { town: 'By town', window: 'By window', department: 'By department', item: 'By item', person: 'By person', month: 'By month', day: 'By day' },
+    name: 'Name', received: 'Received', completed: 'Completed', open: 'Open', rejected: 'Rejected', onTime: 'Promised on time', statOnTime: 'Statutory on time',
+    overdue: 'Overdue now', avgDays: 'Avg. working days', escalations: 'Escalations', complaints: 'Complaints', satisfied: 'Satisfied', total: 'Total',
+    rank: 'Rank', score: 'Score', scoreHelp: 'Score: promised on-time 30, time used 20, overdue now 15, escalations per 100 15, complaints per 100 10, satisfaction 10; components without data are left out and the weights rescaled.',
+    chart: 'Chart', count: 'Cases', rate: 'Rate (%)',
+  },
+  heat: {
+    title: 'Process heat map', item: 'Item', pick: 'Choose an item', mode: 'Colour by', wait: 'Waiting time', breach: 'Breaches',
+    step: 'Step', tasks: 'Tasks', open: 'Open now', breaches: 'Breaches', avgHours: 'Avg. wait (h)', p90Hours: 'P90 wait (h)',
+    avgDays: 'Avg. (working days)', p90Days: 'P90 (working days)', legend: 'Legend', low: 'low', high: 'high', none: 'no data',
+    empty: 'No cases of this item yet', definition: 'Process', cases: 'Cases',
+  },
+};
