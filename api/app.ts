@@ -14,6 +14,7 @@ import { openApiDocument } from './openapi';
 import { rateLimit } from './http/rate-limit';
 import { networkOfficeRoutes } from './routes/network-office';
 import { formRoutes } from './routes/forms';
+import { openingRoutes, publicOpeningRoutes } from './routes/opening';
 import { publicRoutes } from './routes/public';
 import { supervisionRoutes } from './routes/supervision';
 import { statsRoutes } from './routes/stats';
@@ -56,6 +57,7 @@ export function createApp(deps: AppDeps) {
     res.json(await login(platform.models, body.username, body.password, deps.sessionHours));
   });
 
+  app.use('/api/public', publicOpeningRoutes(platform));
   app.use('/api/public', publicRoutes(platform, { lookupPerMinute: deps.lookupPerMinute }));
 
   app.use('/api', authenticate(platform.models));
@@ -131,6 +133,7 @@ export function createApp(deps: AppDeps) {
   // ---- escalations (超时督办): see routes/supervision.ts
 
   app.use('/api', formRoutes(platform));
+  app.use('/api', openingRoutes(platform));
   app.use('/api', networkOfficeRoutes(platform));
   app.use('/api', supervisionRoutes(platform));
   app.use('/api', statsRoutes(platform));

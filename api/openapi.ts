@@ -86,6 +86,11 @@ export function openApiDocument(): object {
       '/api/tasks/{id}/complete': { post: { summary: '办理: complete an open task with decision (approve/reject/return/supplement/done; agree/disagree for co-sign), opinion and variables', requestBody: json('CompleteTaskBody'), responses: { 200: { description: 'the case after' }, ...std, 409: problem } } },
       ...actions(),
       '/api/service-cases/{no}/examination': { post: { summary: '审查决定 on a case taken in with `examine: true` (行政许可法第三十二条): { materials?, reject? } → refused, one-time notification of everything missing, or accepted; within five working days, else the case is deemed accepted from receipt (视为受理) with a violation and an escalation', responses: { 200: { description: 'the case' }, ...std, 409: problem } } },
+      '/api/org/units/{id}/opening': {
+        get: { summary: '开放时间 of a centre: working-day sessions, 5+X openings, one-off openings/closures, close of business, the next 14 days, change history', responses: { 200: { description: 'opening hours' }, ...std } },
+        put: { summary: 'Admin or the centre head: replace the opening hours { workingDaySessions, extraOpenings, extraDays, closedDays, reason } (400 INVALID_OPENING_HOURS for overlaps; the counting calendar is not changed)', responses: { 200: { description: 'opening hours' }, ...std, 409: problem } },
+      },
+      '/api/public/towns/{id}/opening': { get: { summary: "Public: a centre's opening hours and the next 14 days", security: [], responses: { 200: { description: 'opening hours' }, 404: problem } } },
       '/api/forms': { get: { summary: '表单: task and intake forms (form-js schemas, Camunda Forms format) — id, name, latest version, updated at/by', responses: { 200: { description: 'forms' }, 401: problem } } },
       '/api/forms/{id}': {
         get: { summary: 'One form version (latest, or ?version=n) with its form-js schema', responses: { 200: { description: 'form' }, ...std } },

@@ -13,3 +13,4 @@ export { SupervisionService, SIGNAL_JOB } from './supervision/supervision-servic
 export * from './calendar';
 export * from './stats';
 export * from './outbox';
+export { OpeningBody, OpeningHours, openingSpecOf } from './org/opening-hours';

@@ -25,6 +25,7 @@ import { FeedbackService, type FeedbackConfig } from './supervision/feedback-ser
 import { randomBytes } from 'node:crypto';
 import { isDuplicateKey } from './persistence/models';
 import { FormService } from './forms/form-service';
+import { OpeningHours } from './org/opening-hours';
 
 export interface PlatformConfig {
   /** MongoDB URI including the database name; when unset the embedded FerretDB is started. */
@@ -58,6 +59,8 @@ export interface Platform {
   feedback: FeedbackService;
   yearTables: MongoYearTableStore;
   stats: StatsService;
+  /** 开放时间 of each centre (5+X), editable through the API. */
+  openingHours: OpeningHours;
   /** Task and intake forms (form-js schemas with versions). */
   forms: FormService;
   /** Outbound feed to the provincial supervision platform. */
@@ -147,6 +150,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     yearTables,
     stats,
     forms,
+    openingHours: new OpeningHours(models, () => supervision.currentCalendar()),
     outbox,
     feedDelivery: config.feed?.delivery,
     embeddedDb,

@@ -23,7 +23,10 @@ const orgUnitSchema = new Schema(
     parent: { type: String, default: null },
     address: String,
     phone: String,
+    /** 开放时间: working-day sessions and "5+X" openings (engine/org/opening-hours.ts). */
     openingHours: { type: mixed, default: {} },
+    /** Every change of the opening hours: version, at, by, reason, previous spec. */
+    openingHistory: { type: [mixed], default: [] },
   },
   { ...opts, collection: 'org_units' },
 );

@@ -18,6 +18,8 @@ import { loadWorkingCalendar, WorkingCalendar } from '../calendar/working-calend
 import type { YearTableStore } from '../calendar/holiday-table';
 import { completionResult, derive, parseBudget, RUNGS, type Budget, type Ledger, type Pause, type Rung } from './clock-ledger';
 
+import { closeTimeOfSpec, openingSpecOf } from '../org/opening-hours';
+
 export const SIGNAL_JOB = 'supervision.clock.signal';
 
 /** Where notifications go; in-app now, an SMS channel later implements the same port. */
@@ -88,9 +90,7 @@ export class SupervisionService {
   /** The centre's close of business on working days: the end of its last session (opening hours), e.g. '17:30'. */
   private async closeTimeOf(orgUnit: string): Promise<string | undefined> {
     const ou = await this.deps.models.OrgUnit.findById(orgUnit, { openingHours: 1 }).lean();
-    const sessions = (ou?.openingHours as any)?.weekdays as { to?: string }[] | undefined;
-    const last = sessions?.map((x) => x.to).filter((t): t is string => typeof t === 'string' && /^\d{2}:\d{2}$/.test(t)).sort().pop();
-    return last;
+    return ou ? closeTimeOfSpec(openingSpecOf(orgUnit, ou.openingHours)) : undefined;
   }
 
   /** Recomputes deadline and signals from the ledger; schedules the new version's jobs. */
