@@ -6,7 +6,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { ValidationError, type Platform } from '../../engine';
+import { NotFoundError, ValidationError, type Platform } from '../../engine';
 import { rateLimit } from '../http/rate-limit';
 import { caseNoParam } from './network-office';
 
@@ -28,6 +28,18 @@ export function publicRoutes(platform: Platform, opts: { lookupPerMinute?: numbe
     res.json((await catalogue.listItems(q)).map((i) => ({ code: i.code, name: i.name, department: i.department, orgLevel: i.orgLevel, category: i.defaultCategory, promisedLimitDays: i.promisedLimitDays })));
   });
   r.get('/items/:code', async (req, res) => void res.json(await catalogue.guide(parseId(req.params.code, 'item code'))));
+  /**
+   * The procedure of a public item drawn as BPMN (the latest deployed version of its path), for
+   * the guide's read-only diagram. Only definitions a catalogue item names are reachable here.
+   */
+  r.get('/items/:code/diagram', async (req, res) => {
+    const item = await catalogue.getItem(parseId(req.params.code, 'item code'));
+    const def = await platform.models.Definition.findOne({ key: item.procedure }, { xml: 1, version: 1, key: 1 }).sort({ version: -1 }).lean();
+    if (!def) throw new NotFoundError('DIAGRAM_NOT_FOUND', `item ${item.code} has no deployed procedure yet`);
+    res.setHeader('X-Definition-Key', String(def.key));
+    res.setHeader('X-Definition-Version', String(def.version));
+    res.type('application/xml').send(def.xml);
+  });
   /** Items a town's windows take in, each with the window to go to. */
   r.get('/towns/:id/items', async (req, res) => {
     const town = parseId(req.params.id, 'town');
@@ -39,6 +51,12 @@ export function publicRoutes(platform: Platform, opts: { lookupPerMinute?: numbe
       out.push({ code: i.code, name: i.name, department: i.department, orgLevel: i.orgLevel, category: i.defaultCategory, promisedLimitDays: i.promisedLimitDays, window: w ? { id: w._id, no: w.no, name: w.name } : null });
     }
     res.json(out);
+  });
+  /** A town's windows as the public sees them in the hall: number, name, department (no staff data). */
+  r.get('/towns/:id/windows', async (req, res) => {
+    const town = parseId(req.params.id, 'town');
+    const windows = await org.listWindows(town);
+    res.json(windows.map((w) => ({ id: w.id, no: w.no, name: w.name, department: w.department, departmentName: w.departmentName, kind: w.kind, accepts: w.accepts, status: w.status })));
   });
   r.get('/departments/:code/items', async (req, res) => {
     const items = await catalogue.listItems({ department: parseId(req.params.code, 'department') });
@@ -84,7 +102,22 @@ export function publicRoutes(platform: Platform, opts: { lookupPerMinute?: numbe
       .object({ caseNo: caseNoParam, queryCode: z.string().trim().max(20).optional(), phone: z.string().trim().max(20).optional() })
       .refine((b) => b.queryCode || b.phone, { message: 'give the query code (查询码) or the applicant phone number' })
       .parse(req.body ?? {});
-    res.json(await cases.publicLookup(body.caseNo, body));
+    const found = await cases.publicLookup(body.caseNo, body);
+    res.json({ ...found, ...(await progressOf(body.caseNo)) });
   });
+
+  /** Steps done (name, date, decision — no names of staff, no opinions) and the case deadlines, for a case already authenticated by the lookup. */
+  async function progressOf(caseNo: string) {
+    const { models } = platform;
+    const kase = await models.ServiceCase.findById(caseNo, { instanceId: 1 }).lean();
+    const done = kase?.instanceId ? await models.Task.find({ instanceId: kase.instanceId, status: 'completed' }, { name: 1, createdAt: 1, completedAt: 1, kind: 1, outcome: 1 }).lean() : [];
+    const stepsDone = done
+      .filter((t) => (t.kind ?? 'engine') === 'engine')
+      .sort((a, b) => new Date(a.completedAt ?? a.createdAt).getTime() - new Date(b.completedAt ?? b.createdAt).getTime())
+      .map((t) => ({ name: t.name, since: t.createdAt, completedAt: t.completedAt ?? undefined, decision: typeof (t.outcome as any)?.decision === 'string' ? (t.outcome as any).decision : undefined }));
+    const clocks = await Promise.all(['promised', 'statutory'].map((k) => models.Clock.findById(`${caseNo}:${k}`, { dueAt: 1, status: 1, budget: 1 }).lean()));
+    const view = (c: any) => (c ? { dueAt: c.dueAt ?? undefined, status: c.status } : undefined);
+    return { stepsDone, deadline: { promised: view(clocks[0]), statutory: view(clocks[1]) } };
+  }
   return r;
 }

@@ -33,6 +33,21 @@ const HEADLINES: Record<string, string> = {
   DATABASE_UNAVAILABLE: '数据库暂时不可用，请稍后重试。',
   STALE: '数据已被他人修改，请刷新后重试。',
   INTERNAL: '服务器内部错误，已记录日志，请稍后重试。',
+  // public pages (办事指南 / 办件查询 / 好差评 / 投诉举报)
+  ITEM_NOT_FOUND: '该办理事项不存在。',
+  DIAGRAM_NOT_FOUND: '该事项的流程图暂未发布。',
+  ORG_UNIT_NOT_FOUND: '该服务中心不存在。',
+  UNKNOWN_ORG_UNIT: '该服务中心不存在，请重新选择。',
+  CASE_NOT_FOUND: '没有找到该办件，请核对办件编号和查询码（或手机号）。',
+  COMPLAINT_NOT_FOUND: '没有找到该投诉，请核对投诉编号和查询码。',
+  ALREADY_RATED: '该环节已经评价过，每个环节只能评价一次。',
+  NOT_ACCEPTED: '办件尚未受理，暂不能评价受理服务。',
+  NOT_COMPLETED: '办件尚未办结，暂不能评价办结服务。',
+  NO_FOLLOW_UP_YET: '差评回访后才能重新评价。',
+  TARGET_REQUIRED: '请写明投诉对象（办件编号、窗口或工作人员）。',
+  UNKNOWN_WINDOW: '所选窗口不属于该服务中心。',
+  INVALID_PHONE: '联系电话格式不正确，请填写手机号或固定电话。',
+  INVALID_REQUEST: '填写的内容有误，请检查后重试。',
 };
 
 const HAS_CJK = /[\u4e00-\u9fff]/;

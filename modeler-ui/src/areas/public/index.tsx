@@ -1,16 +1,32 @@
-import { Typography } from 'antd';
 import type { Area } from '../../app/area';
+import { ComplaintPage } from './ComplaintPage';
+import { HomePage } from './HomePage';
+import { ItemGuidePage } from './ItemGuidePage';
+import { LookupPage } from './LookupPage';
+import { en, zh } from './messages';
+import { TownBoardPage } from './TownBoardPage';
 
-function Start() {
-  return <Typography.Title level={3}>办事指南</Typography.Title>;
-}
-
+/**
+ * 公众服务 (`#/public/...`, no login, phone-width friendly): the service guide with the five
+ * disclosures and the procedure diagram, each town's notice board, case lookup with rating,
+ * and complaints. Talks only to `/api/public/...`.
+ */
 export const publicArea: Area = {
   key: 'public',
   title: 'areas.public',
   roles: [],
   public: true,
-  menu: [{ path: '', label: 'menu.home' }],
-  routes: [{ index: true, element: <Start /> }],
-  messages: { zh: { menu: { home: '办事指南' } }, en: { menu: { home: 'public' } } },
+  menu: [
+    { path: '', label: 'nav.home' },
+    { path: 'lookup', label: 'nav.lookup' },
+    { path: 'complaints', label: 'nav.complaint' },
+  ],
+  routes: [
+    { index: true, element: <HomePage /> },
+    { path: 'items/:code', element: <ItemGuidePage /> },
+    { path: 'towns/:id', element: <TownBoardPage /> },
+    { path: 'lookup', element: <LookupPage /> },
+    { path: 'complaints', element: <ComplaintPage /> },
+  ],
+  messages: { zh, en },
 };
