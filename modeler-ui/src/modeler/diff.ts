@@ -43,7 +43,9 @@ export async function diffDiagrams(moddle: Moddle, oldXml: string, newXml: strin
         type: model.$type ?? '',
         name: model.name,
         attrs: change.attrs
-          ? Object.entries(change.attrs).map(([attr, v]) => ({ attr, oldValue: show(v.oldValue), newValue: show(v.newValue) }))
+          // bpmn-js-differ 3.2.0 hands jsondiffpatch's [old, new] to changed(model, key, newValue, oldValue):
+          // its `oldValue` is the new document's value. Swapped back here (checked by test/features/designer.test.ts).
+          ? Object.entries(change.attrs).map(([attr, v]) => ({ attr, oldValue: show(v.newValue), newValue: show(v.oldValue) }))
           : undefined,
       });
     }

@@ -129,6 +129,7 @@ export default function ModelerPage() {
     setLoading(true);
     setFileName(null);
     setDiffOn(false);
+    setTab('properties');
     void (async () => {
       if (key && version) {
         let xml: string;
@@ -419,6 +420,7 @@ export default function ModelerPage() {
         okText={t('modeler.leave')}
         cancelText={t('modeler.stay')}
         okButtonProps={{ danger: true, 'data-testid': 'leave-confirm' } as ButtonProps}
+        cancelButtonProps={{ 'data-testid': 'leave-cancel' } as ButtonProps}
         onOk={() => { setDirty(false); blocker.proceed?.(); }}
         onCancel={() => blocker.reset?.()}
       >
