@@ -6,12 +6,12 @@
  * ## Definitions
  * - tasks 任务数: tasks of the step (engine user tasks, not co-sign requests; cancelled ones left out).
  * - waiting time 等待时长: from the task's creation to its completion, or to now while it is
- *   open; in hours (elapsed) and in working days (the working-day calendar: first day not
+ *   open; in hours (elapsed, 3 decimals) and in working days (the working-day calendar: first day not
  *   counted, as the deadline clocks count). avg = mean, p90 = the nearest-rank 90th percentile.
  * - open 当前在办: tasks of the step open now.
  * - breaches 超期: tasks of the step whose step clock fired its breach signal (`signals`, rung
  *   breach, clock `step:<taskId>`).
- * - heatWait 0–5: ceil(5 × avgHours / the largest avgHours of the map); heatBreach 0–5:
+ * - heatWait 0–5: ceil(5 × mean wait / the largest mean wait of the map); heatBreach 0–5:
  *   ceil(5 × breaches / the largest breaches of the map); 0 for a step with no task / no breach.
  *
  * ## Queries
@@ -105,10 +105,13 @@ export async function computeHeatmap(models: Models, calendar: WorkingCalendar, 
     }
     if (breachedTasks.has(String(t._id))) s.breaches++;
   }
+  const r3 = (x: number) => Math.round(x * 1000) / 1000;
+  const rawMean = new Map<string, number>();
   const steps: HeatStep[] = [...by.entries()].map(([elementId, s]) => {
+    if (s.hours.length) rawMean.set(elementId, s.hours.reduce((a, b) => a + b, 0) / s.hours.length);
     const hours = [...s.hours].sort((a, b) => a - b);
     const days = [...s.days].sort((a, b) => a - b);
-    const mean = (xs: number[]) => (xs.length ? r2(xs.reduce((a, b) => a + b, 0) / xs.length) : null);
+    const mean = (xs: number[], round: (x: number) => number) => (xs.length ? round(xs.reduce((a, b) => a + b, 0) / xs.length) : null);
     const p90h = percentile(hours, 90);
     const p90d = percentile(days, 90);
     return {
@@ -118,18 +121,19 @@ export async function computeHeatmap(models: Models, calendar: WorkingCalendar, 
       completed: s.completed,
       open: s.open,
       breaches: s.breaches,
-      avgHours: mean(hours),
-      p90Hours: p90h === null ? null : r2(p90h),
-      avgWorkingDays: mean(days),
+      avgHours: mean(hours, r3),
+      p90Hours: p90h === null ? null : r3(p90h),
+      avgWorkingDays: mean(days, r2),
       p90WorkingDays: p90d,
       heatWait: 0,
       heatBreach: 0,
     };
   });
-  const maxWait = Math.max(0, ...steps.map((s) => s.avgHours ?? 0));
+  const maxWait = Math.max(0, ...rawMean.values());
   const maxBreach = Math.max(0, ...steps.map((s) => s.breaches));
   for (const s of steps) {
-    s.heatWait = maxWait > 0 && s.avgHours ? Math.min(5, Math.max(1, Math.ceil((5 * s.avgHours) / maxWait))) : 0;
+    const w = rawMean.get(s.elementId) ?? 0;
+    s.heatWait = maxWait > 0 && w > 0 ? Math.min(5, Math.max(1, Math.ceil((5 * w) / maxWait))) : 0;
     s.heatBreach = maxBreach > 0 && s.breaches ? Math.min(5, Math.max(1, Math.ceil((5 * s.breaches) / maxBreach))) : 0;
   }
   steps.sort((a, b) => (a.elementId < b.elementId ? -1 : 1));

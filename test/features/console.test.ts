@@ -101,18 +101,19 @@ describe('supervisors\' console: live board, escalations, heat map, xlsx export'
   });
 
   it('draws the heat map of an item: per step its tasks, waiting times, open now and breaches', async () => {
-    const caseNo = await intake({ promisedLimit: 'PT1H', statutoryLimit: 'PT2H', stepLimit: 'PT1S' });
+    // the step window-handle gets a one-second limit (demo override <stepId in camelCase>Limit)
+    const caseNo = await intake({ promisedLimit: 'PT1H', statutoryLimit: 'PT2H', windowHandleLimit: 'PT1S' });
     const step = await waitFor(async () => (await clerk.get(`/api/service-cases/${caseNo}`)).body.steps?.find((s: any) => s.status === 'open'), 'open step');
-    await waitFor(async () => (await clerk.get(`/api/service-cases/${caseNo}/clocks`)).body.find((c: any) => c.kind === 'step' && c.fired.includes('breach')), 'step breach', 20_000).catch(() => undefined);
+    expect(step.elementId).toBe('window-handle');
+    await waitFor(async () => (await clerk.get(`/api/service-cases/${caseNo}/clocks`)).body.find((c: any) => c.kind === 'step' && c.fired.includes('breach')), 'step breach', 20_000);
     const r = await supervisor.get(`/api/supervision/heatmap?itemCode=${encodeURIComponent(item.code)}`);
     expect(r.status).toBe(200);
     expect(r.body.definitionKey).toBe('immediate-item');
-    const s = r.body.steps.find((x: any) => x.elementId === step.elementId);
-    expect(s).toBeTruthy();
-    expect(s.tasks).toBeGreaterThanOrEqual(dingbaoCases);
-    expect(s.open).toBeGreaterThanOrEqual(1);
-    expect(s.avgHours).toBeGreaterThanOrEqual(0);
-    expect(s.heatWait).toBeGreaterThanOrEqual(1);
+    const s = r.body.steps.find((x: any) => x.elementId === 'window-handle');
+    // every case this file took in is open at window-handle (none was completed)
+    expect(s).toMatchObject({ tasks: dingbaoCases, open: dingbaoCases, completed: 0, breaches: 1, heatWait: 5, heatBreach: 5 });
+    expect(s.avgHours).toBeGreaterThan(0);
+    expect(s.p90Hours).toBeGreaterThanOrEqual(s.avgHours);
     expect((await supervisor.get('/api/supervision/heatmap')).status).toBe(400);
     expect((await supervisor.get('/api/supervision/heatmap?itemCode=NO-SUCH-ITEM')).status).toBe(404);
   });
@@ -176,13 +177,54 @@ describe('supervisors\' console: live board, escalations, heat map, xlsx export'
       await page.getByTestId('notice-text').fill('请于回复期限内说明超期原因并立即办结该件。');
       await page.getByTestId('notice-reply-within').fill('2');
       await page.getByTestId('action-submit').click();
-      await page.locator('[data-testid="escalation-status"][data-status="notified"]').waitFor({ timeout: 15_000 });
+      await page.getByTestId('escalation-drawer').locator('[data-testid="escalation-status"][data-status="notified"]').waitFor({ timeout: 15_000 });
       const after = (await supervisor.get(`/api/escalations/${encodeURIComponent(esc.id)}`)).body;
       expect(after.status).toBe('notified');
       expect(after.notice).toMatchObject({ text: '请于回复期限内说明超期原因并立即办结该件。', replyWithin: '2WD', issuedBy: 'supervisor' });
 
       mkdirSync(SHOTS, { recursive: true });
+      // the board again, with the breach on it, for the artifact folder
+      await page.getByTestId('escalation-drawer').locator('.ant-drawer-close').click();
+      await page.goto(server.url + '/#/console');
+      await page.locator('[data-testid="board-live"][data-state="live"]').waitFor({ timeout: 15_000 });
+      await page.locator('[data-testid="board-drill"][data-unit="dingbao"]').click();
+      await page.getByTestId('board-windows').waitFor();
       await page.screenshot({ path: path.join(SHOTS, 'console.png') });
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+  it('in the browser: the heat map colours the item\'s diagram, the statistics draw charts and download an .xlsx', async () => {
+    const browser: Browser = await launchBrowser();
+    try {
+      const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${server.url}/#/console/heatmap/${encodeURIComponent(item.code)}`);
+      await page.getByTestId('login-username').fill('supervisor');
+      await page.getByTestId('login-password').fill('demo123');
+      await page.getByTestId('login-submit').click();
+      await page.locator('[data-testid="heat-diagram"][data-imported="true"]').waitFor({ timeout: 20_000 });
+      await page.locator('.djs-element.heat-5[data-element-id="window-handle"]').waitFor({ timeout: 10_000 });
+      const overlay = page.locator('[data-testid="heat-overlay"][data-element="window-handle"]');
+      await expect(overlay.textContent()).resolves.toContain(`${dingbaoCases}件`);
+      await page.getByText('超期次数').click();
+      await expect(overlay.textContent()).resolves.toContain('超期1');
+      mkdirSync(SHOTS, { recursive: true });
+      await page.screenshot({ path: path.join(SHOTS, 'console-heatmap.png') });
+
+      await page.goto(`${server.url}/#/console/stats`);
+      await page.locator('[data-testid="ranking-chart-towns"] canvas').waitFor({ timeout: 20_000 });
+      await page.getByRole('tab', { name: '按镇街' }).click();
+      await page.locator('[data-testid="stats-chart-town"] canvas').waitFor({ timeout: 20_000 });
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('stats-export').click()]);
+      expect(download.suggestedFilename()).toMatch(/^统计-town-\d{4}-\d{2}-\d{2}\.xlsx$/);
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.readFile((await download.path())!);
+      expect((wb.worksheets[0].getRow(1).values as any[])[4]).toBe('收件数');
+      await page.screenshot({ path: path.join(SHOTS, 'console-stats.png') });
       expect(errors).toEqual([]);
     } finally {
       await browser.close();

@@ -1,6 +1,7 @@
 import { App as AntApp, Button, Descriptions, Drawer, Form, Input, Modal, Select, Space, Table, Tag, Timeline, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import { useSearchParams } from 'react-router-dom';
 import { api } from '../../api-client';
 import { ApiErrorAlert, useApi, useErrorToast } from '../../app/ApiError';
@@ -18,6 +19,14 @@ const ALLOWED: Record<Action, string[]> = {
   close: ['open', 'acknowledged', 'replied'],
   reescalate: ['acknowledged', 'notified', 'replied'],
 };
+
+/** '2WD' → 2个工作日, 'PT3H' → 3小时 (else as given). */
+function replyWithinText(v: string, t: TFunction<'console'>) {
+  const wd = /^(\d+)\s*WD$/i.exec(v);
+  if (wd) return t('esc.wdN', { n: Number(wd[1]) });
+  const h = /^PT(\d+)H$/.exec(v);
+  return h ? t('esc.hN', { n: Number(h[1]) }) : v;
+}
 
 interface OrgUnit { _id?: string; id?: string; shortName?: string; name?: string }
 
@@ -116,7 +125,7 @@ function EscalationDrawer({ id, units, onClose, onChanged }: { id: string; units
             {esc.notice ? (
               <Descriptions.Item label={t('esc.notice')}>
                 <div data-testid="escalation-notice">{esc.notice.text}</div>
-                <Typography.Text type="secondary">{esc.notice.issuedBy} · {formatDateTime(esc.notice.issuedAt)} · {t('esc.replyWithin')} {esc.notice.replyWithin}</Typography.Text>
+                <Typography.Text type="secondary">{esc.notice.issuedBy} · {formatDateTime(esc.notice.issuedAt)} · {t('esc.replyWithin')} {replyWithinText(esc.notice.replyWithin, t)}</Typography.Text>
               </Descriptions.Item>
             ) : null}
             {esc.reply ? (
