@@ -99,7 +99,7 @@ describe('public pages (办事指南 / 办件查询 / 好差评 / 投诉举报) 
     const item = items.find((i) => i.code === code);
     await expect(page.getByTestId('guide-title').textContent()).resolves.toBe(item.name);
     for (const d of ['disclosure-name', 'disclosure-procedure', 'disclosure-materials', 'disclosure-time-limit', 'disclosure-fees']) {
-      await expect(page.getByTestId(d).isVisible()).resolves.toBe(true);
+      await page.getByTestId(d).waitFor();
     }
     // every material is listed, the time limits are in working days, the fees are stated
     const materials = await page.getByTestId('disclosure-materials').textContent();
@@ -255,10 +255,14 @@ describe('public pages (办事指南 / 办件查询 / 好差评 / 投诉举报) 
       // the town board: the centre, its 12 windows with their items, the posts newest first
       await page.goto(`${server.url}/#/public/towns/dingbao`);
       await page.getByTestId('board-post').first().waitFor();
+      await page.getByTestId('town-window').nth(11).waitFor();
       expect(await page.getByTestId('town-window').count()).toBe(12);
       const board = (await new ApiClient(server.url).get('/api/public/towns/dingbao/board')).body;
-      expect(await page.getByTestId('board-post').count()).toBe(board.length);
-      await expect(page.getByTestId('board-post').first().textContent()).resolves.toContain(board[0].title);
+      expect(board.length).toBeGreaterThan(0);
+      const shown = await page.getByTestId('board-post').allTextContents();
+      expect(shown).toHaveLength(board.length);
+      board.forEach((p: any, i: number) => expect(shown[i]).toContain(p.title)); // newest first, as served
+      await expect(page.getByTestId('town-centre').textContent()).resolves.toContain('0668');
       await noHorizontalOverflow(page, DESKTOP.width, 'town board');
       await shot(page, 'desktop-town');
       expect(errors).toEqual([]);
