@@ -263,6 +263,14 @@ describe('public pages (办事指南 / 办件查询 / 好差评 / 投诉举报) 
       expect(shown).toHaveLength(board.length);
       board.forEach((p: any, i: number) => expect(shown[i]).toContain(p.title)); // newest first, as served
       await expect(page.getByTestId('town-centre').textContent()).resolves.toContain('0668');
+      // each window lists the items it takes in; the comprehensive window takes in every department's
+      await page.getByTestId('town-window-count').nth(11).waitFor({ timeout: 20_000 });
+      const counts = (await page.getByTestId('town-window-count').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-count')))));
+      expect(counts).toHaveLength(12);
+      expect(Math.max(...counts)).toBeGreaterThanOrEqual(9);
+      const comprehensive = page.locator('[data-testid="town-window"][data-window="dingbao-w10"]');
+      await comprehensive.click();
+      await page.getByRole('link', { name: immediate.itemName }).first().waitFor();
       await noHorizontalOverflow(page, DESKTOP.width, 'town board');
       await shot(page, 'desktop-town');
       expect(errors).toEqual([]);
@@ -280,7 +288,12 @@ describe('public pages (办事指南 / 办件查询 / 好差评 / 投诉举报) 
     expect(xml.body).toContain('id="town-review"');
     expect((await anon.get('/api/public/items/NOPE-999/diagram')).status).toBe(404);
     expect((await anon.get('/api/public/items/..%2Fdefinitions/diagram')).status).toBe(400);
+    const t0 = Date.now();
+    const townItems = await anon.get('/api/public/towns/dingbao/items');
+    console.log(`GET /api/public/towns/dingbao/items: ${townItems.body.length} items in ${Date.now() - t0} ms`);
+    const t1 = Date.now();
     const windows = (await anon.get('/api/public/towns/dingbao/windows')).body;
+    console.log(`GET /api/public/towns/dingbao/windows: ${Date.now() - t1} ms`);
     expect(windows).toHaveLength(12);
     expect(JSON.stringify(windows)).not.toMatch(/postA|username|displayName/);
 

@@ -1,4 +1,4 @@
-import { Card, Col, Collapse, Descriptions, Empty, Result, Row, Select, Skeleton, Space, Tag, Typography } from 'antd';
+import { Card, Col, Collapse, Descriptions, Empty, Result, Row, Select, Skeleton, Space, Spin, Tag, Typography } from 'antd';
 import { useMemo } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { ApiProblem } from '../../api-client';
@@ -19,11 +19,15 @@ export function TownBoardPage() {
   const board = useApi(() => publicApi.board(id), [id]);
   const town = towns.data?.find((u) => u.id === id);
 
+  /** Items per window: the window the API routes each item to, plus every item of a department the window accepts (the comprehensive window). */
   const byWindow = useMemo(() => {
     const m = new Map<string, TownItem[]>();
-    for (const i of items.data ?? []) if (i.window) m.set(i.window.id, [...(m.get(i.window.id) ?? []), i]);
+    for (const w of windows.data ?? []) {
+      const accepts = new Set(w.accepts ?? []);
+      m.set(w.id, (items.data ?? []).filter((i) => i.window?.id === w.id || accepts.has(i.department)));
+    }
     return m;
-  }, [items.data]);
+  }, [items.data, windows.data]);
 
   if (windows.error instanceof ApiProblem && windows.error.status === 404) {
     return <Result status="404" title={t('town.centre')} subTitle={id} extra={<Link to="/public">{t('nav.home')}</Link>} />;
@@ -75,7 +79,7 @@ export function TownBoardPage() {
                         <Typography.Text strong>{t('town.windowNo', { no: w.no })}</Typography.Text> {w.name}
                       </span>
                     ),
-                    extra: <Tag>{t('town.itemsCount', { count: its.length })}</Tag>,
+                    extra: items.data ? <Tag data-testid="town-window-count" data-count={its.length}>{t('town.itemsCount', { count: its.length })}</Tag> : <Spin size="small" />,
                     children: (
                       <>
                         {w.departmentName ? <Typography.Paragraph type="secondary" style={{ marginBottom: 8 }}>{w.departmentName}</Typography.Paragraph> : null}
