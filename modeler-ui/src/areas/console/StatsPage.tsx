@@ -1,6 +1,6 @@
 import { App as AntApp, Button, Card, DatePicker, Space, Table, Tabs, Tooltip, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
-import dayjs, { type Dayjs } from 'dayjs';
+import type { Dayjs } from 'dayjs';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api-client';
@@ -32,6 +32,11 @@ function save(blob: Blob, name: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** Today in Beijing time (the server names its files by the CST day). */
+function cstToday() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+}
+
 function useQuery(range: [Dayjs, Dayjs] | null) {
   return range ? `from=${range[0].format('YYYY-MM-DD')}&to=${range[1].format('YYYY-MM-DD')}` : '';
 }
@@ -42,8 +47,8 @@ function ReportTab({ dim, query }: { dim: (typeof DIMS)[number]; query: string }
   const rows = data?.rows ?? [];
   const option = useMemo(() => ({
     tooltip: { trigger: 'axis' },
-    legend: { data: [t('stats.received'), t('stats.completed'), t('stats.overdue'), t('stats.onTime')] },
-    grid: { left: 48, right: 56, bottom: rows.length > 12 ? 64 : 32, top: 40 },
+    legend: { top: 0, data: [t('stats.received'), t('stats.completed'), t('stats.overdue'), t('stats.onTime')] },
+    grid: { left: 48, right: 56, bottom: rows.length > 20 ? 72 : 40, top: 48, containLabel: true },
     dataZoom: rows.length > 20 ? [{ type: 'slider', start: 0, end: Math.max(10, Math.round((20 / rows.length) * 100)) }] : [],
     xAxis: { type: 'category', data: rows.map((r) => r.label), axisLabel: { interval: 0, rotate: rows.length > 8 ? 35 : 0 } },
     yAxis: [{ type: 'value', name: t('stats.count'), minInterval: 1 }, { type: 'value', name: t('stats.rate'), max: 100, min: 0 }],
@@ -102,7 +107,7 @@ function RankingTab({ level, query }: { level: 'towns' | 'windows'; query: strin
   const rows = data?.rows ?? [];
   const option = useMemo(() => ({
     tooltip: { trigger: 'axis' },
-    grid: { left: 48, right: 24, bottom: 56, top: 24 },
+    grid: { left: 48, right: 24, bottom: rows.length > 25 ? 72 : 40, top: 32, containLabel: true },
     dataZoom: rows.length > 25 ? [{ type: 'slider' }] : [],
     xAxis: { type: 'category', data: rows.map((r) => r.label), axisLabel: { interval: 0, rotate: 35 } },
     yAxis: { type: 'value', name: t('stats.score'), min: 0, max: 100 },
@@ -150,7 +155,7 @@ export default function StatsPage() {
     try {
       const path = tab === 'ranking' ? '/api/stats/rankings/towns' : tab === 'windowRanking' ? '/api/stats/rankings/windows' : `/api/stats/${tab}`;
       const blob = await api.blob(`${path}?format=xlsx${query ? `&${query}` : ''}`, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
-      const name = `统计-${tab === 'ranking' ? 'town-ranking' : tab === 'windowRanking' ? 'window-ranking' : tab}-${dayjs().format('YYYY-MM-DD')}.xlsx`;
+      const name = `统计-${tab === 'ranking' ? 'town-ranking' : tab === 'windowRanking' ? 'window-ranking' : tab}-${cstToday()}.xlsx`;
       save(blob, name);
       void message.success(t('stats.exported', { name }));
     } catch (e) {
