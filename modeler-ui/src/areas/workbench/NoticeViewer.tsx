@@ -48,7 +48,7 @@ export function NoticeViewer({ caseNo, notice, onClose }: { caseNo: string; noti
       destroyOnHidden
       footer={
         <Space>
-          <Button onClick={onClose}>{t('common.close')}</Button>
+          <Button onClick={onClose} data-testid="close-notice">{t('common.close')}</Button>
           <Button type="primary" icon={<PrinterOutlined />} disabled={!html} onClick={print} data-testid="print-notice" data-printed={String(printed)}>
             {t('notice.print')}
           </Button>

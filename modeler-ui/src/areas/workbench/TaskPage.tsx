@@ -26,7 +26,7 @@ export default function TaskPage() {
   const kase = useApi(async () => (caseNo ? api.get<CaseDetail>(`/api/service-cases/${encodeURIComponent(caseNo)}`) : null), [caseNo]);
   const form = useApi(async () => {
     try {
-      return await api.get<TaskForm>(`/api/tasks/${encodeURIComponent(id)}/form`);
+      return (await api.get<{ taskId: string; status: string; form: TaskForm | null }>(`/api/tasks/${encodeURIComponent(id)}/form`)).form;
     } catch (e) {
       if (e instanceof ApiProblem && (e.status === 404 || e.status === 403)) return null;
       throw e;

@@ -66,7 +66,7 @@ export const zh = {
     'case_received': '收件', 'case_accepted': '受理', 'case_rejected': '不予受理', 'case_voided': '作废', 'case_ended': '办结', 'case_failed': '异常终止',
     'case_handed-over': '移交', 'supplement_requested': '一次性告知补正', 'supplement_received': '补正材料到件', 'notice_issued': '出具文书', 'notice_refused': '拒绝重复告知',
     'task_opened': '环节开始', 'task_completed': '环节办结', 'task_claimed': '签收', 'task_returned': '退回', 'task_withdrawn': '撤回', 'task_transferred': '转办',
-    'task_cosign-requested': '加签请求', 'task_cosigned': '加签意见', 'task_copied': '抄送', 'task_urged': '催办', 'task_moved': '任务转移',
+    'task_cosign-requested': '加签请求', 'task_cosigned': '加签意见', 'task_copied': '抄送', 'task_urged': '催办', 'task_moved': '任务转移', 'task_routed': '分派', 'task_moved-back': '回转', 'task_requested': '请求',
     'deadline_breached': '超期', 'clock_paused': '计时暂停', 'clock_resumed': '计时恢复', 'clock_extended': '延长时限', 'fee_charged': '收费',
   },
 };
@@ -138,7 +138,7 @@ export const en: typeof zh = {
     'case_received': 'Received', 'case_accepted': 'Accepted', 'case_rejected': 'Refused', 'case_voided': 'Voided', 'case_ended': 'Ended', 'case_failed': 'Failed',
     'case_handed-over': 'Handed over', 'supplement_requested': 'Materials requested', 'supplement_received': 'Materials received', 'notice_issued': 'Notice issued', 'notice_refused': 'Second notice refused',
     'task_opened': 'Step opened', 'task_completed': 'Step completed', 'task_claimed': 'Claimed', 'task_returned': 'Returned', 'task_withdrawn': 'Withdrawn', 'task_transferred': 'Transferred',
-    'task_cosign-requested': 'Co-sign requested', 'task_cosigned': 'Co-sign answered', 'task_copied': 'Copied', 'task_urged': 'Urged', 'task_moved': 'Moved',
+    'task_cosign-requested': 'Co-sign requested', 'task_cosigned': 'Co-sign answered', 'task_copied': 'Copied', 'task_urged': 'Urged', 'task_moved': 'Moved', 'task_routed': 'Routed', 'task_moved-back': 'Moved back', 'task_requested': 'Requested',
     'deadline_breached': 'Deadline breached', 'clock_paused': 'Clock paused', 'clock_resumed': 'Clock resumed', 'clock_extended': 'Extended', 'fee_charged': 'Fee charged',
   },
 };
