@@ -84,8 +84,14 @@ describe('supervisors\' console: live board, escalations, heat map, xlsx export'
         break;
       }
     }
+    const seenAt = Date.now();
     ctrl.abort();
     expect(dingbao(seen).breached).toBe(before + 1);
+    // how soon after the deadline the board showed it (pushed every BOARD_TICK_MS = 1 s here)
+    const promised = (await clerk.get(`/api/service-cases/${caseNo}/clocks`)).body.find((c: any) => c.kind === 'promised');
+    const lagMs = seenAt - new Date(promised.dueAt).getTime();
+    console.info(`board: breach shown ${lagMs} ms after the deadline; board computed in ${seen.meta.elapsedMs} ms`);
+    expect(lagMs).toBeLessThan(5000);
     expect(dingbao(seen).openCases).toBeGreaterThanOrEqual(1);
     // the same figure from the plain endpoint, and the case's window carries it too
     const kase = (await clerk.get(`/api/service-cases/${caseNo}`)).body;

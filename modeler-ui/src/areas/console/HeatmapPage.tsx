@@ -28,9 +28,13 @@ export default function HeatmapPage() {
     elementId: s.elementId,
     position: { top: -34, left: 0 },
     html: `<span class="heat-overlay" data-testid="heat-overlay" data-element="${escapeHtml(s.elementId)}" style="background:#fff;border:1px solid #d9d9d9;border-radius:4px;padding:1px 4px;">`
-      + `${escapeHtml(String(s.tasks))}件 · ${mode === 'wait' ? `均${escapeHtml(s.avgHours === null ? '—' : String(s.avgHours))}h / P90 ${escapeHtml(s.p90Hours === null ? '—' : String(s.p90Hours))}h` : `超期${escapeHtml(String(s.breaches))}`}`
-      + `${s.open ? ` · 在办${escapeHtml(String(s.open))}` : ''}</span>`,
-  })), [steps, mode]);
+      + escapeHtml([
+        t('heat.ovTasks', { n: s.tasks }),
+        mode === 'wait' ? t('heat.ovWait', { avg: s.avgHours ?? '—', p90: s.p90Hours ?? '—' }) : t('heat.ovBreach', { n: s.breaches }),
+        ...(s.open ? [t('heat.ovOpen', { n: s.open })] : []),
+      ].join(' · '))
+      + '</span>',
+  })), [steps, mode, t]);
 
   return (
     <div data-testid="console-heatmap">

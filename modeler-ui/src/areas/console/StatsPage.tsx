@@ -5,6 +5,7 @@ import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api-client';
 import { ApiErrorAlert, useApi, useErrorToast } from '../../app/ApiError';
+import { useSession } from '../../app/session';
 import { Chart } from './Chart';
 
 interface LimitStats { onTimeRate: number | null; overdueNow: number }
@@ -130,7 +131,7 @@ function RankingTab({ level, query }: { level: 'towns' | 'windows'; query: strin
           { title: <Tooltip title={t('stats.scoreHelp')}>{t('stats.score')}</Tooltip>, dataIndex: 'score', key: 'score', align: 'right', render: (v: number | null) => (v === null ? '—' : <strong>{v.toFixed(2)}</strong>) },
           { title: t('stats.received'), key: 'rec', align: 'right', render: (_: unknown, r) => r.stats.received },
           { title: `${t('stats.onTime')}(30)`, key: 'c1', align: 'right', render: comp('onTimePromised') },
-          { title: '用时(20)', key: 'c2', align: 'right', render: comp('speed') },
+          { title: `${t('stats.speed')}(20)`, key: 'c2', align: 'right', render: comp('speed') },
           { title: `${t('stats.overdue')}(15)`, key: 'c3', align: 'right', render: comp('overdueNow') },
           { title: `${t('stats.escalations')}(15)`, key: 'c4', align: 'right', render: comp('escalations') },
           { title: `${t('stats.complaints')}(10)`, key: 'c5', align: 'right', render: comp('complaints') },
@@ -146,7 +147,10 @@ export default function StatsPage() {
   const { t } = useTranslation('console');
   const { message } = AntApp.useApp();
   const toast = useErrorToast();
-  const [tab, setTab] = useState<string>('ranking');
+  const session = useSession();
+  // the town ranking is for supervisors and the city office; a town's manager starts with his windows
+  const cityWide = session.hasRole('supervisor', 'admin');
+  const [tab, setTab] = useState<string>(cityWide ? 'ranking' : 'windowRanking');
   const [range, setRange] = useState<[Dayjs, Dayjs] | null>(null);
   const [busy, setBusy] = useState(false);
   const query = useQuery(range);
@@ -180,7 +184,7 @@ export default function StatsPage() {
         onChange={setTab}
         destroyOnHidden
         items={[
-          { key: 'ranking', label: t('stats.ranking'), children: <RankingTab level="towns" query={query} /> },
+          ...(cityWide ? [{ key: 'ranking', label: t('stats.ranking'), children: <RankingTab level="towns" query={query} /> }] : []),
           { key: 'windowRanking', label: t('stats.windowRanking'), children: <RankingTab level="windows" query={query} /> },
           ...DIMS.map((d) => ({ key: d, label: t(`stats.dims.${d}`), children: <ReportTab dim={d} query={query} /> })),
         ]}

@@ -32,13 +32,14 @@ export const zh = {
     name: '名称', received: '收件', completed: '办结', open: '在办', rejected: '退回', onTime: '承诺按时率', statOnTime: '法定按时率',
     overdue: '当前超期', avgDays: '平均用时(工作日)', escalations: '督办', complaints: '投诉', satisfied: '满意率', total: '合计',
     rank: '排名', score: '综合得分', scoreHelp: '得分口径：承诺按时率30、用时比20、当前超期15、每百件督办15、每百件投诉10、满意度10；无数据的项不计、其余权重按比例折算。',
-    chart: '图表', count: '件数', rate: '比率(%)',
+    chart: '图表', count: '件数', rate: '比率(%)', speed: '用时比',
   },
   heat: {
     title: '流程热力图', item: '事项', pick: '请选择事项', mode: '着色依据', wait: '等待时长', breach: '超期次数',
     step: '环节', tasks: '任务数', open: '当前在办', breaches: '超期', avgHours: '平均等待(小时)', p90Hours: 'P90等待(小时)',
     avgDays: '平均(工作日)', p90Days: 'P90(工作日)', legend: '图例', low: '低', high: '高', none: '无数据',
     empty: '该事项暂无办理记录', definition: '流程', cases: '办件数',
+    ovTasks: '{{n}}件', ovWait: '均{{avg}}h / P90 {{p90}}h', ovBreach: '超期{{n}}', ovOpen: '在办{{n}}',
   },
 };
 
@@ -75,12 +76,13 @@ export const en: typeof zh = {
     name: 'Name', received: 'Received', completed: 'Completed', open: 'Open', rejected: 'Rejected', onTime: 'Promised on time', statOnTime: 'Statutory on time',
     overdue: 'Overdue now', avgDays: 'Avg. working days', escalations: 'Escalations', complaints: 'Complaints', satisfied: 'Satisfied', total: 'Total',
     rank: 'Rank', score: 'Score', scoreHelp: 'Score: promised on-time 30, time used 20, overdue now 15, escalations per 100 15, complaints per 100 10, satisfaction 10; components without data are left out and the weights rescaled.',
-    chart: 'Chart', count: 'Cases', rate: 'Rate (%)',
+    chart: 'Chart', count: 'Cases', rate: 'Rate (%)', speed: 'Time used',
   },
   heat: {
     title: 'Process heat map', item: 'Item', pick: 'Choose an item', mode: 'Colour by', wait: 'Waiting time', breach: 'Breaches',
     step: 'Step', tasks: 'Tasks', open: 'Open now', breaches: 'Breaches', avgHours: 'Avg. wait (h)', p90Hours: 'P90 wait (h)',
     avgDays: 'Avg. (working days)', p90Days: 'P90 (working days)', legend: 'Legend', low: 'low', high: 'high', none: 'no data',
     empty: 'No cases of this item yet', definition: 'Process', cases: 'Cases',
+    ovTasks: '{{n}} tasks', ovWait: 'avg {{avg}} h / p90 {{p90}} h', ovBreach: '{{n}} breached', ovOpen: '{{n}} open',
   },
 };
