@@ -17,6 +17,9 @@ const apiUrl = process.env.API_URL ?? 'http://localhost:3000';
 export default defineConfig({
   root,
   base: '/',
+  // @bpmn-io/form-js-editor has its own nested preact 10.15 while the form-js viewer and properties-panel
+  // components it renders use the top-level preact: two copies break hooks and the editor renders nothing
+  resolve: { dedupe: ['preact'] },
   build: {
     outDir: fileURLToPath(new URL('./dist', import.meta.url)),
     emptyOutDir: true,

@@ -55,6 +55,9 @@ describe('designer: modeler with properties, lint, deploy and diff', () => {
     await timeLimit.waitFor({ timeout: 10_000 });
     expect(await timeLimit.inputValue()).toBe('P3D');
     await expect(page.getByTestId('properties-panel').getByText('时限与窗口').first().isVisible()).resolves.toBe(true);
+    // the task's form is a select over GET /api/forms (camunda:formKey="form:<id>")
+    expect(await page.locator('#bio-properties-panel-svc-formKey').inputValue()).toBe('form:town-review');
+    expect(await page.locator('#bio-properties-panel-svc-formKey option[value="form:city-approval"]').count()).toBe(1);
     await timeLimit.fill('5WD');
     await page.getByTestId('dirty-badge').waitFor({ timeout: 10_000 });
     await page.locator('[data-testid="lint-status"][data-state="clean"]').waitFor({ timeout: 10_000 });
@@ -141,6 +144,25 @@ describe('designer: modeler with properties, lint, deploy and diff', () => {
     // nothing was deployed
     const designer = await ApiClient.login(server.url, 'designer');
     expect((await designer.get('/api/definitions')).body.find((d: any) => d.key === 'report-up-item').latestVersion).toBe(2);
+    expect(errors).toEqual([]);
+  });
+
+  it('edits a form in the form-js editor and saves it as a new version', async () => {
+    await page.goto(server.url + '/#/designer/forms');
+    const row = page.locator('[data-testid="form-row"][data-id="town-review"]');
+    await row.waitFor({ timeout: 15_000 });
+    await row.getByTestId('open-form').click();
+    await page.locator('[data-testid="form-editor"][data-ready="true"]').waitFor({ timeout: 20_000 });
+    await page.locator('.fjs-editor-container .fjs-form-field').first().waitFor({ timeout: 10_000 });
+    const designer = await ApiClient.login(server.url, 'designer');
+    const before = (await designer.get('/api/forms/town-review')).body;
+    await page.getByTestId('form-name').fill('镇级初审（修订）');
+    await page.getByTestId('save-form').click();
+    await page.getByTestId('form-version').filter({ hasText: `v${before.version + 1}` }).waitFor({ timeout: 10_000 });
+    const after = (await designer.get('/api/forms/town-review')).body;
+    expect(after.version).toBe(before.version + 1);
+    expect(after.name).toBe('镇级初审（修订）');
+    expect(after.schema.components.length).toBe(before.schema.components.length);
     expect(errors).toEqual([]);
   });
 });

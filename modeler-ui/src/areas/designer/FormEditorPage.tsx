@@ -1,3 +1,4 @@
+import '@bpmn-io/form-js-viewer/dist/assets/form-js.css';
 import '@bpmn-io/form-js-editor/dist/assets/form-js-editor.css';
 import './designer.css';
 
@@ -47,12 +48,13 @@ export default function FormEditorPage() {
         schema = doc.schema;
         setName(doc.name);
         setVersion(doc.version);
-        if (!shown) setLatest(doc.version);
+        setLatest(doc.latestVersion ?? (shown ? null : doc.version));
       } catch (err) {
         if (cancelled) return;
         if (!(err instanceof ApiProblem && err.status === 404)) { setError(err); return; }
         schema = blankSchema(id); // a new form
         setVersion(null);
+        setLatest(null);
       }
       try {
         await editor.current?.importSchema(schema);
@@ -69,7 +71,7 @@ export default function FormEditorPage() {
     if (!editor.current || !name.trim()) return;
     setSaving(true);
     try {
-      const result = await formsApi.save(id, name.trim(), editor.current.saveSchema());
+      const result = await formsApi.save(id, name.trim(), editor.current.saveSchema(), latest ?? 0);
       setVersion(result.version);
       setLatest(result.version);
       setShown(undefined);

@@ -5,7 +5,7 @@ import { ArrowLeftOutlined, CheckCircleOutlined, CloudUploadOutlined, DownloadOu
 import { Alert, App as AntApp, Button, Empty, List, Modal, Select, Space, Switch, Tabs, Tag, Tooltip, Typography, type ButtonProps } from 'antd';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useBlocker, useNavigate, useParams, useSearchParams } from 'react-router-dom';
+import { useBlocker, useLocation, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { api, deployDefinition, getDefinitionXml, listDefinitions, type DefinitionSummary } from '../../api-client';
 import { toUserMessage } from '../../errors';
 import { formatDateTime, formatVersion } from '../../format';
@@ -86,6 +86,7 @@ export default function ModelerPage() {
     return () => {
       modeler.destroy();
       modelerRef.current = null;
+      clearStatus(); // the modeler's messages (deployed, import warnings) belong to this page
     };
   }, [readProcess, setDirty]);
 
@@ -161,6 +162,12 @@ export default function ModelerPage() {
     void loadDefinition();
     return () => { cancelled = true; };
   }, [key, version, pattern, newKey, newName, importXml, loadDefinition, setDirty]);
+
+  const location = useLocation();
+  const deployedMessage = (location.state as { deployed?: string } | null)?.deployed;
+  useEffect(() => {
+    if (deployedMessage) showStatus('success', deployedMessage);
+  }, [deployedMessage, location.key]);
 
   // ---------------------------------------------------------------- leaving with undeployed changes
   const blocker = useBlocker(({ currentLocation, nextLocation }) => dirtyRef.current && (currentLocation.pathname !== nextLocation.pathname || currentLocation.search !== nextLocation.search));
@@ -238,8 +245,9 @@ export default function ModelerPage() {
       const { xml } = await modeler.saveXML({ format: true });
       const result = await deployDefinition(xml!);
       setDirty(false);
-      showStatus('success', `已部署 ${result.name || result.key} 版本 ${formatVersion(result.version)}`);
-      navigate(`/designer/modeler/${encodeURIComponent(result.key)}/${result.version}`, { replace: true });
+      // shown by the page at the new address (a new diagram's page is a new route: this one unmounts)
+      const deployed = `已部署 ${result.name || result.key} 版本 ${formatVersion(result.version)}`;
+      navigate(`/designer/modeler/${encodeURIComponent(result.key)}/${result.version}`, { replace: true, state: { deployed } });
     } catch (error) {
       const m = toUserMessage(error, '部署失败。');
       showStatus('error', `部署失败：${m.message}`, m.details);

@@ -13,13 +13,15 @@ export interface FormDocument {
   id: string;
   name: string;
   version: number;
+  latestVersion?: number;
   schema: Record<string, unknown>;
 }
 
 export const formsApi = {
   list: () => api.get<FormSummary[]>('/api/forms'),
   get: (id: string, version?: number) => api.get<FormDocument>(`/api/forms/${encodeURIComponent(id)}${version ? `?version=${version}` : ''}`),
-  save: (id: string, name: string, schema: unknown) => api.put<{ id: string; version: number }>(`/api/forms/${encodeURIComponent(id)}`, { name, schema }),
+  /** `baseVersion`: the latest version the editor knows (0 for a new form); a newer one on the server answers 409 FORM_CHANGED */
+  save: (id: string, name: string, schema: unknown, baseVersion: number) => api.put<{ id: string; version: number }>(`/api/forms/${encodeURIComponent(id)}`, { name, schema, baseVersion }),
 };
 
 /** 表单标识: like a process key (becomes `camunda:formKey="form:<id>"`). */
