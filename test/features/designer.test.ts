@@ -165,4 +165,63 @@ describe('designer: modeler with properties, lint, deploy and diff', () => {
     expect(after.schema.components.length).toBe(before.schema.components.length);
     expect(errors).toEqual([]);
   });
+
+  it('creates a definition from a path pattern, and opens diagrams from disk keeping foreign attributes', async () => {
+    await page.goto(server.url + '/#/designer');
+    await page.getByTestId('new-definition').click();
+    await page.getByText('补办件：一次性告知、补正后审查').click();
+    await page.getByTestId('create-key').fill('xy-test-supplement');
+    await page.getByTestId('create-name').fill('测试补办事项');
+    await page.getByTestId('create-submit').click();
+    await page.waitForURL(/#\/designer\/modeler\/new\?/, { timeout: 10_000 });
+    const canvas = page.getByTestId('canvas');
+    await canvas.locator('.djs-shape[data-element-id="accept"]').waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('modeler-title').textContent()).toBe('测试补办事项');
+    await page.locator('[data-testid="lint-status"][data-state="clean"]').waitFor({ timeout: 15_000 });
+    await page.getByTestId('deploy').click();
+    await page.waitForURL(/#\/designer\/modeler\/xy-test-supplement\/1$/, { timeout: 15_000 });
+    await page.getByTestId('status-message').filter({ hasText: 'v1' }).waitFor({ timeout: 10_000 });
+    const designer = await ApiClient.login(server.url, 'designer');
+    const created = (await designer.get('/api/definitions')).body.find((d: any) => d.key === 'xy-test-supplement');
+    expect(created).toMatchObject({ name: '测试补办事项', latestVersion: 1, caseCategory: 'supplement' });
+
+    // a diagram made in another tool: its own namespace and attributes survive the round trip
+    const foreign = `<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
+  xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:svc="http://xinyi.gov.cn/schema/bpmn/service-centre"
+  xmlns:foo="http://example.com/other-tool" id="defs" targetNamespace="http://example.com/bpmn" exporter="Other Tool" exporterVersion="9">
+  <process id="xy-foreign-item" name="外部工具绘制的事项" isExecutable="true" foo:origin="other-tool">
+    <startEvent id="s" name="受理"><outgoing>f1</outgoing></startEvent>
+    <userTask id="t" name="审查" camunda:candidateGroups="town-window" svc:timeLimit="2WD" foo:colour="blue"><incoming>f1</incoming><outgoing>f2</outgoing></userTask>
+    <endEvent id="e" name="办结"><incoming>f2</incoming></endEvent>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="t" /><sequenceFlow id="f2" sourceRef="t" targetRef="e" />
+  </process>
+  <bpmndi:BPMNDiagram id="d"><bpmndi:BPMNPlane id="p" bpmnElement="xy-foreign-item">
+    <bpmndi:BPMNShape id="s_di" bpmnElement="s"><dc:Bounds x="100" y="100" width="36" height="36" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="t_di" bpmnElement="t"><dc:Bounds x="200" y="78" width="100" height="80" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="e_di" bpmnElement="e"><dc:Bounds x="360" y="100" width="36" height="36" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1"><di:waypoint x="136" y="118" /><di:waypoint x="200" y="118" /></bpmndi:BPMNEdge>
+    <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2"><di:waypoint x="300" y="118" /><di:waypoint x="360" y="118" /></bpmndi:BPMNEdge>
+  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
+</definitions>`;
+    await page.getByTestId('open-file-input').setInputFiles({ name: 'foreign.bpmn', mimeType: 'application/xml', buffer: Buffer.from(foreign) });
+    await canvas.locator('.djs-shape[data-element-id="t"]').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('modeler-title').textContent()).toBe('外部工具绘制的事项');
+    await page.getByTestId('dirty-badge').waitFor();
+    await page.locator('[data-testid="lint-status"][data-state="clean"]').waitFor({ timeout: 15_000 });
+    await page.getByTestId('deploy').click();
+    await page.waitForURL(/#\/designer\/modeler\/xy-foreign-item\/1$/, { timeout: 15_000 });
+    const xml = (await designer.get('/api/definitions/xy-foreign-item/versions/1/xml')).body as string;
+    expect(xml).toMatch(/foo:origin="other-tool"/);
+    expect(xml).toMatch(/foo:colour="blue"/);
+    expect(xml).toContain('xmlns:foo="http://example.com/other-tool"');
+
+    // a file with something bpmn-js cannot read: the import warnings are shown in Chinese
+    const broken = foreign.replace('<endEvent id="e"', '<bogusElement id="x" /><endEvent id="e"');
+    await page.getByTestId('open-file-input').setInputFiles({ name: 'broken.bpmn', mimeType: 'application/xml', buffer: Buffer.from(broken) });
+    await page.getByTestId('status-message').filter({ hasText: '导入时有' }).waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('status-message').textContent()).toContain('无法解析的内容 <bogusElement>');
+    expect(errors).toEqual([]);
+  });
 });
