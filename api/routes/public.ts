@@ -46,8 +46,11 @@ export function publicRoutes(platform: Platform, opts: { lookupPerMinute?: numbe
     await org.getOrgUnit(town);
     const items = await catalogue.listItems();
     const out = [];
+    // one look-up per department, not per item (items share departments)
+    const windowOf = new Map<string, Awaited<ReturnType<typeof org.windowFor>>>();
     for (const i of items) {
-      const w = await org.windowFor(town, i.department);
+      if (!windowOf.has(i.department)) windowOf.set(i.department, await org.windowFor(town, i.department));
+      const w = windowOf.get(i.department);
       out.push({ code: i.code, name: i.name, department: i.department, orgLevel: i.orgLevel, category: i.defaultCategory, promisedLimitDays: i.promisedLimitDays, window: w ? { id: w._id, no: w.no, name: w.name } : null });
     }
     res.json(out);

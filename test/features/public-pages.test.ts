@@ -74,7 +74,7 @@ describe('public pages (办事指南 / 办件查询 / 好差评 / 投诉举报) 
   }
 
   async function noHorizontalOverflow(page: Page, width: number, where: string) {
-    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    const scrollWidth = (await page.evaluate('document.documentElement.scrollWidth')) as number;
     if (scrollWidth > width) throw new Error(`${where}: page is ${scrollWidth} px wide at a ${width} px viewport`);
   }
 
@@ -92,7 +92,10 @@ describe('public pages (办事指南 / 办件查询 / 好差评 / 投诉举报) 
     const link = page.locator(`[data-testid="public-item-link"][data-code="${code}"]`);
     await link.waitFor();
     expect(await page.locator('[data-testid="public-item"]').count()).toBeLessThan(items.length);
-    await link.click();
+    await shot(page, `${prefix}-home`);
+    // by keyboard: the result is a real link
+    await link.focus();
+    await page.keyboard.press('Enter');
 
     const guide = page.locator(`[data-testid="item-guide"][data-code="${code}"]`);
     await guide.waitFor();
@@ -193,6 +196,7 @@ describe('public pages (办事指南 / 办件查询 / 好差评 / 投诉举报) 
       await page.goto(`${server.url}/#/public/towns/dingbao`);
       await page.getByTestId('town-window').first().waitFor();
       await page.getByTestId('board-post').first().waitFor();
+      await page.getByTestId('town-window-count').nth(11).waitFor({ timeout: 20_000 });
       await noHorizontalOverflow(page, PHONE.width, 'town board');
       await shot(page, 'phone-town');
       expect(errors).toEqual([]);
@@ -273,6 +277,11 @@ describe('public pages (办事指南 / 办件查询 / 好差评 / 投诉举报) 
       await page.getByRole('link', { name: immediate.itemName }).first().waitFor();
       await noHorizontalOverflow(page, DESKTOP.width, 'town board');
       await shot(page, 'desktop-town');
+      // English on the same page
+      await page.getByRole('button', { name: 'English' }).click();
+      await page.getByText('Notice board', { exact: true }).waitFor();
+      await page.getByRole('button', { name: /^中\s?文$/ }).click();
+      await page.getByText('公告栏', { exact: true }).waitFor();
       expect(errors).toEqual([]);
     } finally {
       await shot(page, 'desktop-last').catch(() => undefined);
