@@ -33,6 +33,11 @@ const HEADLINES: Record<string, string> = {
   DATABASE_UNAVAILABLE: '数据库暂时不可用，请稍后重试。',
   STALE: '数据已被他人修改，请刷新后重试。',
   INTERNAL: '服务器内部错误，已记录日志，请稍后重试。',
+  // forms (表单)
+  FORM_NOT_FOUND: '表单或该版本不存在。',
+  INVALID_FORM_ID: '表单标识不合法：只能用小写字母、数字和连字符。',
+  FORM_SCHEMA_INVALID: '表单内容不符合平台要求，未保存。',
+  FORM_CHANGED: '表单已被他人保存了新版本，请重新打开后再修改。',
   // public pages (办事指南 / 办件查询 / 好差评 / 投诉举报)
   ITEM_NOT_FOUND: '该办理事项不存在。',
   ITEM_OR_DEFINITION_REQUIRED: '请先选择办理事项或流程。',
