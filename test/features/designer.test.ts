@@ -55,6 +55,9 @@ describe('designer: modeler with properties, lint, deploy and diff', () => {
     await timeLimit.waitFor({ timeout: 10_000 });
     expect(await timeLimit.inputValue()).toBe('P3D');
     await expect(page.getByTestId('properties-panel').getByText('时限与窗口').first().isVisible()).resolves.toBe(true);
+    // Camunda 7 assignment (办理人分配): the candidate group is there to edit
+    await page.getByTestId('properties-panel').getByText('办理人分配', { exact: true }).click();
+    expect(await page.locator('#bio-properties-panel-candidateGroups').inputValue()).toBe('town-window');
     // the task's form is a select over GET /api/forms (camunda:formKey="form:<id>")
     expect(await page.locator('#bio-properties-panel-svc-formKey').inputValue()).toBe('form:town-review');
     expect(await page.locator('#bio-properties-panel-svc-formKey option[value="form:city-approval"]').count()).toBe(1);

@@ -327,7 +327,7 @@ export default function ModelerPage() {
               aria-label={t('modeler.version')}
               data-testid="version-select"
               size="middle"
-              style={{ width: 200 }}
+              style={{ width: 180 }}
               value={version ?? undefined}
               onChange={(v: number) => navigate(`/designer/modeler/${encodeURIComponent(key)}/${v}`)}
               options={versions.map((v) => ({ value: v.version, label: `${formatVersion(v.version)} · ${formatDateTime(v.deployedAt).split(' ')[0]}${v.version === latest ? ' · 最新' : ''}` }))}

@@ -272,4 +272,16 @@ export const zhCN: Record<string, string> = {
   'No Issues': '没有问题',
   'Toggle linting overlays': '显示/隐藏检查结果',
   'Issues for child elements': '子元素的问题',
+
+  // ---- Camunda 7 form types (用户任务的表单)
+  'Camunda Forms': 'Camunda 表单',
+  'Embedded or External Task Forms': '嵌入式或外部任务表单',
+  'Generated Task Forms': '生成的任务表单',
+  'Camunda Form': 'Camunda 表单',
+  'Camunda Form (linked)': 'Camunda 表单（引用）',
+  'Camunda Form (embedded)': 'Camunda 表单（内嵌）',
+  'Form reference': '表单引用',
+  'Form ID': '表单 ID',
+  'External form reference': '外部表单引用',
+  'A time duration defined as ISO 8601 durations format.': '按 ISO 8601 时长格式填写，如 P3D、PT8H。',
 };
