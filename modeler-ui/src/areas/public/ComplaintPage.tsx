@@ -1,4 +1,4 @@
-import { Button, Card, Col, Descriptions, Form, Input, Radio, Result, Row, Select, Tabs, Tag, Typography } from 'antd';
+import { Button, Card, Col, Descriptions, Form, Grid, Input, Radio, Result, Row, Select, Tabs, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { useApi } from '../../app/ApiError';
@@ -68,6 +68,7 @@ function NewComplaint({ initialOrgUnit, initialCaseNo, onLookup }: { initialOrgU
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [receipt, setReceipt] = useState<ComplaintReceipt>();
+  const screens = Grid.useBreakpoint();
 
   if (receipt) {
     return (
@@ -81,7 +82,7 @@ function NewComplaint({ initialOrgUnit, initialCaseNo, onLookup }: { initialOrgU
           <Button key="again" onClick={() => { setReceipt(undefined); form.resetFields(); }}>{t('complaint.another')}</Button>,
         ]}
       >
-        <Descriptions bordered size="small" column={1}>
+        <Descriptions bordered size="small" column={1} layout={screens.sm ? 'horizontal' : 'vertical'}>
           <Descriptions.Item label={t('complaint.reference')}>
             <Typography.Text copyable strong data-testid="complaint-reference">{receipt.reference}</Typography.Text>
           </Descriptions.Item>

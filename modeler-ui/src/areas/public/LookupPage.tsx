@@ -158,7 +158,7 @@ function CaseResult({ view }: { view: CaseView }) {
         <Descriptions.Item label={t('lookup.current')}>
           <span data-testid="lookup-current">{view.currentSteps.length ? view.currentSteps.map((s) => s.name).join('、') : ended ? t('lookup.ended') : t('lookup.none')}</span>
         </Descriptions.Item>
-        <Descriptions.Item label={t('lookup.promisedDue')}><span data-testid="lookup-deadline">{ended ? '—' : due(promised)}</span></Descriptions.Item>
+        <Descriptions.Item label={t('lookup.promisedDue')}><span data-testid="lookup-deadline">{due(promised)}</span></Descriptions.Item>
         {!ended && statutory?.dueAt ? <Descriptions.Item label={t('lookup.statutoryDue')}>{due(statutory)}</Descriptions.Item> : null}
         {view.endedAt ? <Descriptions.Item label={t('lookup.endedAt')}>{formatDateTime(view.endedAt)}</Descriptions.Item> : null}
       </Descriptions>
@@ -212,7 +212,7 @@ function RatingForm({ view, secret }: { view: CaseView; secret: Secret }) {
               {done.rectificationTaskId ? <div>{t('rating.poor')}</div> : null}
             </>
           }
-          extra={<Button onClick={() => { setDone(undefined); form.resetFields(); }}>{t('rating.title')}</Button>}
+          extra={<Button onClick={() => { setDone(undefined); form.resetFields(); }}>{t('rating.another')}</Button>}
         />
       </Card>
     );

@@ -137,6 +137,7 @@ export const zh = {
     required: '请选择满意程度',
     levels: { 5: '非常满意', 4: '满意', 3: '基本满意', 2: '不满意', 1: '非常不满意' },
     completionLater: '办结后可评价办结服务',
+    another: '评价其他环节',
   },
   complaint: {
     title: '投诉举报',
@@ -337,6 +338,7 @@ export const en: typeof zh = {
     required: 'Please choose a level',
     levels: { 5: 'Very satisfied', 4: 'Satisfied', 3: 'Fairly satisfied', 2: 'Dissatisfied', 1: 'Very dissatisfied' },
     completionLater: 'Completion can be rated once the case has ended',
+    another: 'Rate another stage',
   },
   complaint: {
     title: 'Complaints and reports',
