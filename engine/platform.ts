@@ -26,6 +26,8 @@ import { randomBytes } from 'node:crypto';
 import { isDuplicateKey } from './persistence/models';
 import { FormService } from './forms/form-service';
 import { OpeningHours } from './org/opening-hours';
+import { StatsRollups } from './stats/rollups';
+import { WorkingDayCounter } from './stats/working-day-counter';
 
 export interface PlatformConfig {
   /** MongoDB URI including the database name; when unset the embedded FerretDB is started. */
@@ -130,7 +132,14 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
   cases.setSupervision(supervision);
   // 行政许可法 第三十二条: no notification within five working days → accepted from receipt
   supervision.onBreach('examination', async (c) => c.caseNo && cases.deemAccepted(c.caseNo));
-  const stats = new StatsService({ models, clock, currentCalendar: () => supervision.currentCalendar() });
+  let counterCache: { calendar: unknown; counter: WorkingDayCounter } | undefined;
+  const rollups = new StatsRollups(() => conn.db as any, async () => {
+    const calendar = await supervision.currentCalendar();
+    if (counterCache?.calendar !== calendar) counterCache = { calendar, counter: new WorkingDayCounter(calendar) };
+    return counterCache.counter;
+  });
+  audit.onAppended((caseNo, seq, type, data) => rollups.onAudit(caseNo, seq, type, data));
+  const stats = new StatsService({ models, clock, currentCalendar: () => supervision.currentCalendar(), rollups: process.env.STATS_SOURCE === 'scan' ? undefined : rollups });
   const feedback = new FeedbackService({ models, audit, clock, cases, supervision, lookupSalt, config: config.feedback });
   cases.setFeedback(feedback);
   taskActions.setFeedback(feedback);

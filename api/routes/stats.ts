@@ -20,6 +20,8 @@ export const StatsQuery = z.object({
   itemCode: id.optional(),
   responsible: id.optional(),
   format: z.enum(['json', 'csv', 'xlsx']).default('json'),
+  /** `scan` reads every case instead of the day rollups (for checking them; slow on a large database) */
+  source: z.enum(['auto', 'scan']).default('auto'),
 });
 
 function scoped(req: Request): { filter: StatsFilter; csv: boolean; xlsx: boolean; all: boolean; query: z.infer<typeof StatsQuery> } {
@@ -85,7 +87,7 @@ export function statsRoutes(platform: Platform): Router {
   r.get('/stats/:dimension', requireRole('supervisor', 'manager'), async (req, res) => {
     const dim = dimension.parse(req.params.dimension);
     const { filter, csv, xlsx, query } = scoped(req);
-    const report = await stats.report(dim, filter);
+    const report = await stats.report(dim, filter, { source: query.source });
     if (xlsx) return sendXlsx(res, dim, `按${DIMENSION_LABEL[dim] ?? dim}统计`, [...report.rows, report.total], STATS_CSV_COLUMNS, aboutSheet(`按${DIMENSION_LABEL[dim] ?? dim}统计`, query));
     if (csv) return sendCsv(res, `stats-${dim}`, toCsv([...report.rows, report.total], STATS_CSV_COLUMNS));
     res.json(report);

@@ -75,6 +75,12 @@ export class AuditLog {
     private readonly feed?: { outbox: Outbox; logger: Logger },
   ) {}
 
+  private readonly listeners: ((caseNo: string, seq: number, type: string, data: Record<string, unknown>) => Promise<void>)[] = [];
+  /** Called after each appended event (e.g. the statistics rollups mark the case's day dirty); a failing listener is logged, never fails the append. */
+  onAppended(listener: (caseNo: string, seq: number, type: string, data: Record<string, unknown>) => Promise<void>): void {
+    this.listeners.push(listener);
+  }
+
   /** Hands a feed event to the outbox (keyed by the audit position, so a replay is one event). */
   private async publish(caseNo: string, seq: number, type: string, at: string, data: Record<string, unknown>) {
     const fields = FEED_EVENTS[type];
@@ -113,6 +119,13 @@ export class AuditLog {
       try {
         await AuditEvent.create({ _id: seqId(caseNo, seq), ...doc, hash: hashEvent(doc) });
         await this.publish(caseNo, seq, type, at, data ?? {});
+        for (const l of this.listeners) {
+          try {
+            await l(caseNo, seq, type, data ?? {});
+          } catch (err) {
+            this.feed?.logger.warn({ caseNo, type, err: (err as Error).message }, 'audit listener failed');
+          }
+        }
         await this.models.AuditHead.updateOne({ _id: caseNo }, { $max: { seq } }, { upsert: true }).catch(() => undefined);
         return;
       } catch (err) {

@@ -60,6 +60,7 @@ import { WorkingCalendar } from '../calendar/working-calendar';
 import { completionResult } from '../supervision/clock-ledger';
 import type { Models } from '../persistence/models';
 import { WorkingDayCounter } from './working-day-counter';
+import type { Bucket, RowDimension, StatsRollups } from './rollups';
 import type { CsvColumn } from './csv';
 
 // ------------------------------------------------------------------ public types
@@ -153,6 +154,9 @@ export interface StatsReport {
     /** Handling times counted Monday–Friday because a year had no holiday table. */
     estimatedHandlingTimes: number;
     elapsedMs: number;
+    /** `rollup`: read from the day rollups (bucketsRead of them); `scan`: every case and event read. */
+    source?: 'rollup' | 'scan';
+    bucketsRead?: number;
   };
 }
 
@@ -238,6 +242,8 @@ export interface StatsServiceDeps {
   batchSize?: number;
   /** Events (clocks …) read ahead of their case that may wait in memory before their readers pause. Default 200 000. */
   pendingLimit?: number;
+  /** Day rollups (engine/stats/rollups.ts); reports they can answer read them instead of scanning. */
+  rollups?: StatsRollups;
 }
 
 /** Indexes the statistics queries use on MongoDB (FerretDB 1.24/SQLite scans regardless). */
@@ -255,7 +261,7 @@ export const STATS_INDEXES: ReadonlyArray<{ collection: string; schema: string; 
 
 // ------------------------------------------------------------------ helpers
 
-const OPEN_STATUSES = new Set(['accepting', 'awaiting-supplement', 'in-progress']);
+export const OPEN_STATUSES = new Set(['under-examination', 'accepting', 'awaiting-supplement', 'in-progress']);
 const DAY_MS = 86_400_000;
 
 /** CST midnight starting the day `YYYY-MM-DD`. */
@@ -293,7 +299,7 @@ const r4 = (x: number): number => Math.round(x * 10_000) / 10_000;
 const r2 = (x: number): number => Math.round(x * 100) / 100;
 const ratio = (a: number, b: number): number | null => (b > 0 ? r4(a / b) : null);
 
-interface LimitAcc {
+export interface LimitAcc {
   early: number;
   onTime: number;
   late: number;
@@ -302,7 +308,7 @@ interface LimitAcc {
   overdueNow: number;
 }
 
-interface Acc {
+export interface Acc {
   key: string;
   labelHint?: string;
   orgUnit?: string;
@@ -323,7 +329,7 @@ interface Acc {
 }
 
 const newLimit = (): LimitAcc => ({ early: 0, onTime: 0, late: 0, running: 0, paused: 0, overdueNow: 0 });
-const newAcc = (key: string): Acc => ({
+export const newAcc = (key: string): Acc => ({
   key,
   received: 0,
   completed: 0,
@@ -341,6 +347,58 @@ const newAcc = (key: string): Acc => ({
   levels: [0, 0, 0, 0, 0, 0],
 });
 
+/**
+ * Adds one statutory / promised clock to the accumulators: stopped → early / on time / late
+ * (and the handling time or share of the promised limit used), paused, or running (overdue
+ * when its deadline is before `nowMs`; `nowMs` null leaves overdueNow to the caller, as the
+ * rollups do). Returns true when the handling time had to be estimated (a year without table).
+ */
+export function addClock(accs: Acc[], k: Doc, counter: WorkingDayCounter, nowMs: number | null): boolean {
+  const statutory = k.kind === 'statutory';
+  const startMs = ms(k.startedAt);
+  const stopMs = ms(k.stoppedAt);
+  const dueMs = ms(k.dueAt);
+  let used: { days: number; estimated: boolean } | undefined;
+  if (k.status === 'stopped' && startMs !== undefined && stopMs !== undefined) used = counter.used(startMs, stopMs);
+  for (const a of accs) {
+    const l = statutory ? a.statutory : a.promised;
+    if (k.status === 'stopped') {
+      const result = k.result === 'early' || k.result === 'on-time' || k.result === 'late' ? k.result : stopMs !== undefined ? completionResult(new Date(stopMs), dueMs !== undefined ? new Date(dueMs) : undefined) : 'on-time';
+      if (result === 'early') l.early++;
+      else if (result === 'late') l.late++;
+      else l.onTime++;
+      if (used && startMs !== undefined && stopMs !== undefined) {
+        if (statutory) {
+          a.handled++;
+          a.daysSum += used.days;
+        } else {
+          const b = k.budget as { unit?: string; days?: number; ms?: number } | undefined;
+          let share: number | undefined;
+          if (b?.unit === 'duration' && typeof b.ms === 'number' && b.ms > 0) share = (stopMs - startMs) / b.ms;
+          else if (typeof b?.days === 'number') share = used.days / Math.max(1, b.days);
+          if (share !== undefined) {
+            a.promisedUseN++;
+            a.promisedUseSum += share;
+          }
+        }
+      }
+    } else if (k.status === 'paused') {
+      l.paused++;
+    } else {
+      l.running++;
+      if (nowMs !== null && dueMs !== undefined && dueMs < nowMs) l.overdueNow++;
+    }
+  }
+  return used?.estimated ?? false;
+}
+
+/** Adds `b` into `a` (every count and sum; key and labels stay `a`'s). */
+export function mergeAcc(a: Acc, b: Acc): void {
+  for (const f of ['received', 'completed', 'rejected', 'open', 'supplement', 'handled', 'daysSum', 'promisedUseN', 'promisedUseSum', 'escalations', 'complaints'] as const) a[f] += b[f] ?? 0;
+  for (const kind of ['statutory', 'promised'] as const) for (const f of ['early', 'onTime', 'late', 'running', 'paused', 'overdueNow'] as const) a[kind][f] += b[kind]?.[f] ?? 0;
+  for (let i = 1; i <= 5; i++) a.levels[i] += b.levels?.[i] ?? 0;
+}
+
 function limitStats(l: LimitAcc): LimitStats {
   const stopped = l.early + l.onTime + l.late;
   return { stopped, early: l.early, onTime: l.onTime, late: l.late, onTimeRate: ratio(l.early + l.onTime, stopped), running: l.running, paused: l.paused, overdueNow: l.overdueNow };
@@ -353,7 +411,7 @@ function ratingStats(levels: Acc['levels']): RatingStats {
 }
 
 /** A stored document as read here: string ids (case numbers, clock ids …), fields untyped. */
-type Doc = { _id: string; [field: string]: any };
+export type Doc = { _id: string; [field: string]: any };
 
 type Lookups = {
   orgs: Map<string, { shortName?: string; name?: string; seq: number; level?: string }>;
@@ -401,6 +459,77 @@ export class StatsService {
     this.clock = deps.clock ?? { now: () => new Date() };
     this.batchSize = deps.batchSize ?? 5000;
     this.pendingLimit = deps.pendingLimit ?? 200_000;
+    this.rollups = deps.rollups;
+  }
+
+  private readonly rollups?: StatsRollups;
+
+  /**
+   * The report from the day rollups, or undefined when they cannot answer it (a window,
+   * department, item or person filter, or a period that does not start and end at CST midnight).
+   */
+  private async fromRollups(dimension: StatsDimension, filter: StatsFilter, now: Date, started: number): Promise<{ report: StatsReport; lookups: Lookups } | undefined> {
+    const r = this.rollups!;
+    if (filter.windowId || filter.department || filter.itemCode || filter.responsible) return undefined;
+    const dayOf = (d: Date) => cstIso(d.getTime()).slice(0, 10);
+    const midnight = (d?: Date) => !d || cstStartOfDay(dayOf(d)).getTime() === d.getTime();
+    if (!midnight(filter.from) || !midnight(filter.to)) return undefined;
+    await r.refreshDirty();
+    let buckets: Bucket[];
+    if (filter.from) {
+      const last = filter.to ? new Date(filter.to.getTime() - 1) : now;
+      const days: string[] = [];
+      for (let d = dayOf(filter.from); d <= dayOf(last); d = dayOf(new Date(cstStartOfDay(d).getTime() + 36 * 3600_000))) days.push(d);
+      const units = filter.orgUnit ? [filter.orgUnit] : (await this.db.collection<Doc>('org_units').find({}, { projection: { _id: 1 } }).toArray()).map((u) => String(u._id));
+      buckets = await r.read(units, days);
+    } else {
+      const toDay = filter.to ? dayOf(filter.to) : undefined;
+      buckets = (await r.readAll(filter.orgUnit)).filter((b) => !toDay || b.day < toDay);
+    }
+    const groups = new Map<string, Acc>();
+    const total = newAcc('all');
+    const rowKey = (b: Bucket): string | undefined =>
+      dimension === 'town' ? b.orgUnit : dimension === 'year' ? b.day.slice(0, 4) : dimension === 'month' ? b.day.slice(0, 7) : dimension === 'day' ? b.day : dimension === 'all' ? 'all' : undefined;
+    const row = (key: string, orgUnit: string) => {
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = newAcc(key)));
+      if (g.orgUnit === undefined) g.orgUnit = orgUnit;
+      return g;
+    };
+    const nowMs = now.getTime();
+    let estimated = 0;
+    let cases = 0;
+    const names = new Map<string, string>();
+    for (const b of buckets) {
+      cases += b.cases;
+      estimated += b.estimated;
+      mergeAcc(total, b.all);
+      for (const n of b.itemNames) names.set(n.code, n.name);
+      const k = rowKey(b);
+      if (k !== undefined) mergeAcc(row(k, b.orgUnit), b.all);
+      else for (const a of b.rows[dimension as RowDimension] ?? []) mergeAcc(row(a.key, b.orgUnit), a);
+      for (const e of b.due) {
+        if (e.at >= nowMs) continue;
+        total[e.kind].overdueNow++;
+        const rk = k ?? (dimension === 'window' ? e.w : dimension === 'department' ? e.d : dimension === 'item' ? e.i : e.p);
+        if (rk !== undefined) row(rk, b.orgUnit)[e.kind].overdueNow++;
+      }
+    }
+    if (dimension === 'item') for (const g of groups.values()) g.labelHint = names.get(g.key);
+    const list = [...groups.values()];
+    const lookups = await this.lookups(dimension === 'person' ? 'all' : dimension, []);
+    if (dimension === 'person' && list.length) lookups.people = (await this.lookups('person', list.map((g) => g.key))).people;
+    const rows = list.map((g) => this.toRow(g, dimension, lookups));
+    sortRows(rows, dimension, lookups);
+    const report: StatsReport = {
+      dimension,
+      filter: { ...filter },
+      now,
+      rows,
+      total: this.toRow(total, 'all', lookups),
+      meta: { casesScanned: cases, clocksMatched: 0, estimatedHandlingTimes: estimated, elapsedMs: Date.now() - started, source: 'rollup', bucketsRead: buckets.length },
+    };
+    return { report, lookups };
   }
 
   private get db(): Db {
@@ -447,16 +576,18 @@ export class StatsService {
    * Rows are ordered: towns by the catalogue order (city first), windows by town then window
    * number, persons by town then username, periods ascending, departments and items by key.
    */
-  async report(dimension: StatsDimension, filter: StatsFilter = {}, opts: { now?: Date } = {}): Promise<StatsReport> {
-    return (await this.compute(dimension, filter, opts.now)).report;
+  async report(dimension: StatsDimension, filter: StatsFilter = {}, opts: { now?: Date; source?: 'auto' | 'scan' } = {}): Promise<StatsReport> {
+    return (await this.compute(dimension, filter, opts.now, opts.source)).report;
   }
 
-  private async compute(dimension: StatsDimension, filter: StatsFilter, nowArg: Date | undefined): Promise<{ report: StatsReport; lookups: Lookups }> {
+  private async compute(dimension: StatsDimension, filter: StatsFilter, nowArg: Date | undefined, source: 'auto' | 'scan' = 'auto'): Promise<{ report: StatsReport; lookups: Lookups }> {
     const started = Date.now();
     if (!STATS_DIMENSIONS.includes(dimension)) throw new ValidationError('INVALID_DIMENSION', `dimension must be one of ${STATS_DIMENSIONS.join(', ')}`, { dimension });
     checkFilter(filter);
     const now = nowArg ?? this.clock.now();
     const nowMs = now.getTime();
+    const fast = this.rollups && source !== 'scan' ? await this.fromRollups(dimension, filter, now, started) : undefined;
+    if (fast) return fast;
     const db = this.db;
     const counter = await this.counter();
 
@@ -602,45 +733,7 @@ export class StatsService {
     };
     const applyClock = (k: Doc, i: number) => {
       clocksMatched++;
-      const g = groups[i];
-      const statutory = k.kind === 'statutory';
-      const startMs = ms(k.startedAt);
-      const stopMs = ms(k.stoppedAt);
-      const dueMs = ms(k.dueAt);
-      let used: { days: number; estimated: boolean } | undefined;
-      if (k.status === 'stopped' && startMs !== undefined && stopMs !== undefined) {
-        used = counter.used(startMs, stopMs);
-        if (used.estimated) estimated++;
-      }
-      for (const a of [g, total]) {
-        const l = statutory ? a.statutory : a.promised;
-        if (k.status === 'stopped') {
-          const result = k.result === 'early' || k.result === 'on-time' || k.result === 'late' ? k.result : stopMs !== undefined ? completionResult(new Date(stopMs), dueMs !== undefined ? new Date(dueMs) : undefined) : 'on-time';
-          if (result === 'early') l.early++;
-          else if (result === 'late') l.late++;
-          else l.onTime++;
-          if (used && startMs !== undefined && stopMs !== undefined) {
-            if (statutory) {
-              a.handled++;
-              a.daysSum += used.days;
-            } else {
-              const b = k.budget as { unit?: string; days?: number; ms?: number } | undefined;
-              let share: number | undefined;
-              if (b?.unit === 'duration' && typeof b.ms === 'number' && b.ms > 0) share = (stopMs - startMs) / b.ms;
-              else if (typeof b?.days === 'number') share = used.days / Math.max(1, b.days);
-              if (share !== undefined) {
-                a.promisedUseN++;
-                a.promisedUseSum += share;
-              }
-            }
-          }
-        } else if (k.status === 'paused') {
-          l.paused++;
-        } else {
-          l.running++;
-          if (dueMs !== undefined && dueMs < nowMs) l.overdueNow++;
-        }
-      }
+      if (addClock([groups[i], total], k, counter, nowMs)) estimated++;
     };
 
     const escalationPass = async () => {
@@ -707,7 +800,7 @@ export class StatsService {
       now,
       rows,
       total: totalRow,
-      meta: { casesScanned, clocksMatched, estimatedHandlingTimes: estimated, elapsedMs: Date.now() - started },
+      meta: { casesScanned, clocksMatched, estimatedHandlingTimes: estimated, elapsedMs: Date.now() - started, source: 'scan' },
     };
     return { report, lookups };
   }

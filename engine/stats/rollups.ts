@@ -1,0 +1,198 @@
+/**
+ * 统计汇总 (rollups): the statistics of one centre's cases received on one CST day, kept as one
+ * document, so a report reads ≈ days × centres small documents by `_id` instead of scanning
+ * every case, clock, escalation and rating (FerretDB 1.24 decodes every stored document for any
+ * filter except an `_id` lookup: ≈1 ms a document on this machine, 20 minutes for 1 million).
+ *
+ * How it stays right:
+ * - every audit event of a case (AuditLog listener) marks its bucket dirty: `stats_bucket_cases`
+ *   gets the case number ($addToSet) and `stats_dirty` a marker with a fresh token (upsert);
+ *   escalations, complaints and ratings named by the event go into `stats_case_refs` (keyed, so
+ *   a replayed event counts once);
+ * - `refreshDirty()` recomputes each dirty bucket FROM THE SOURCES (cases and their statutory /
+ *   promised clocks by `_id`, the refs) with the same accumulation as the scan (`addClock`), then
+ *   deletes the marker only if its token is unchanged. A recompute is idempotent, so a crash or
+ *   two workers at once cannot double anything; a change during a recompute leaves the bucket dirty.
+ * - a report first refreshes what is dirty (read-your-writes), then reads the buckets; "overdue
+ *   now" is judged at query time from the running clocks' deadlines kept in the bucket.
+ *
+ * Scope: reports by town / window / department / item / person / year / month / day / all over
+ * whole CST days, optionally for one centre. Reports filtered by window, department, item or
+ * person, or over part of a day, use the scan (`StatsReport.meta.source` says which). Events not
+ * tied to a case (an escalation or complaint naming only a window or person) are counted by the
+ * scan only.
+ */
+import type { Db } from 'mongodb';
+import { randomUUID } from 'node:crypto';
+import { addClock, newAcc, OPEN_STATUSES, type Acc, type Doc } from './stats-service';
+import type { WorkingDayCounter } from './working-day-counter';
+
+export type RowDimension = 'window' | 'department' | 'item' | 'person';
+const ROW_DIMENSIONS: RowDimension[] = ['window', 'department', 'item', 'person'];
+
+export interface DueEntry {
+  /** the case's keys in the row dimensions */
+  w?: string; d?: string; i?: string; p?: string;
+  kind: 'statutory' | 'promised';
+  at: number;
+}
+
+export interface Bucket {
+  _id: string;
+  orgUnit: string;
+  day: string;
+  all: Acc;
+  rows: Record<RowDimension, Acc[]>;
+  due: DueEntry[];
+  itemNames: { code: string; name: string }[];
+  cases: number;
+  estimated: number;
+  computedAt: Date;
+}
+
+export const bucketId = (orgUnit: string, day: string) => `${orgUnit}|${day}`;
+const cstDay = (at: Date) => new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+
+/** The bucket of a centre's day from its cases, their clocks and refs (pure; used by the recompute and the benchmark). */
+export function buildBucket(
+  orgUnit: string,
+  day: string,
+  cases: Doc[],
+  clocksOf: (caseNo: string) => Doc[],
+  refsOf: (caseNo: string) => Doc | undefined,
+  counter: WorkingDayCounter,
+): Bucket {
+  const all = newAcc('all');
+  const rows: Record<RowDimension, Map<string, Acc>> = { window: new Map(), department: new Map(), item: new Map(), person: new Map() };
+  const due: DueEntry[] = [];
+  const names = new Map<string, string>();
+  let estimated = 0;
+  let n = 0;
+  for (const c of cases) {
+    if (c.status === 'void') continue;
+    n++;
+    const keys: Record<RowDimension, string> = { window: c.receivingWindow, department: c.department, item: c.itemCode, person: c.responsible };
+    if (c.itemCode && c.itemName) names.set(c.itemCode, c.itemName);
+    const accs = [all];
+    for (const dim of ROW_DIMENSIONS) {
+      const k = keys[dim];
+      if (!k) continue;
+      let a = rows[dim].get(k);
+      if (!a) rows[dim].set(k, (a = newAcc(k)));
+      accs.push(a);
+    }
+    for (const a of accs) {
+      a.received++;
+      if (c.status === 'completed') a.completed++;
+      else if (c.status === 'rejected') a.rejected++;
+      else if (OPEN_STATUSES.has(c.status)) a.open++;
+      if (c.category === 'supplement') a.supplement++;
+    }
+    for (const k of clocksOf(String(c._id))) {
+      if (k.kind !== 'statutory' && k.kind !== 'promised') continue;
+      if (addClock(accs, k, counter, null)) estimated++;
+      if (k.status !== 'stopped' && k.status !== 'paused' && k.dueAt instanceof Date) {
+        due.push({ w: keys.window, d: keys.department, i: keys.item, p: keys.person, kind: k.kind, at: k.dueAt.getTime() });
+      }
+    }
+    const refs = refsOf(String(c._id));
+    const esc = (refs?.esc ?? []).length;
+    const cmp = (refs?.cmp ?? []).length;
+    for (const a of accs) {
+      a.escalations += esc;
+      a.complaints += cmp;
+      for (const r of refs?.rat ?? []) if (Number.isInteger(r.level) && r.level >= 1 && r.level <= 5) a.levels[r.level as 1]++;
+    }
+  }
+  return {
+    _id: bucketId(orgUnit, day),
+    orgUnit,
+    day,
+    all,
+    rows: { window: [...rows.window.values()], department: [...rows.department.values()], item: [...rows.item.values()], person: [...rows.person.values()] },
+    due,
+    itemNames: [...names].map(([code, name]) => ({ code, name })),
+    cases: n,
+    estimated,
+    computedAt: new Date(),
+  };
+}
+
+export class StatsRollups {
+  constructor(private readonly db: () => Db, private readonly counter: () => Promise<WorkingDayCounter>) {}
+
+  private col(name: 'stats_buckets' | 'stats_bucket_cases' | 'stats_dirty' | 'stats_case_refs') {
+    return this.db().collection<any>(name);
+  }
+
+  /** caseNo → its bucket, for cases whose number is in the bucket's list already (a case never changes centre or day of receipt). */
+  private readonly known = new Map<string, string>();
+
+  /** Audit listener: the case's bucket is dirty; escalations, complaints and ratings are remembered by key. One write for most events. */
+  async onAudit(caseNo: string, seq: number, type: string, data: Record<string, unknown>): Promise<void> {
+    let id = this.known.get(caseNo);
+    if (!id) {
+      const c = await this.db().collection<any>('service_cases').findOne({ _id: caseNo }, { projection: { orgUnit: 1, receivedAt: 1 } });
+      if (!c?.orgUnit || !(c.receivedAt instanceof Date)) return;
+      id = bucketId(c.orgUnit, cstDay(c.receivedAt));
+      await this.col('stats_bucket_cases').updateOne({ _id: id }, { $addToSet: { cases: caseNo } }, { upsert: true });
+      if (this.known.size > 50_000) this.known.delete(this.known.keys().next().value!);
+      this.known.set(caseNo, id);
+    }
+    if (type === 'escalation.opened' && typeof data.escalationId === 'string') await this.col('stats_case_refs').updateOne({ _id: caseNo }, { $addToSet: { esc: data.escalationId } }, { upsert: true });
+    if (type === 'complaint.received' && typeof data.complaintId === 'string') await this.col('stats_case_refs').updateOne({ _id: caseNo }, { $addToSet: { cmp: data.complaintId } }, { upsert: true });
+    if (type === 'rating.given' && typeof data.level === 'number') await this.col('stats_case_refs').updateOne({ _id: caseNo }, { $addToSet: { rat: { seq, level: data.level } } }, { upsert: true });
+    await this.col('stats_dirty').updateOne({ _id: id }, { $set: { token: randomUUID(), at: new Date() } }, { upsert: true });
+  }
+
+  /** Recomputes every dirty bucket (at most `limit`); returns how many. */
+  async refreshDirty(limit = 10_000): Promise<number> {
+    const dirty = await this.col('stats_dirty').find({}).limit(limit).toArray();
+    for (const m of dirty) {
+      await this.recompute(m._id);
+      await this.col('stats_dirty').deleteOne({ _id: m._id, token: m.token });
+    }
+    return dirty.length;
+  }
+
+  /** Recomputes one bucket from the sources, by `_id` reads only. */
+  async recompute(id: string): Promise<Bucket> {
+    const [orgUnit, day] = id.split('|') as [string, string];
+    const list = (await this.col('stats_bucket_cases').findOne({ _id: id }))?.cases ?? [];
+    const cases: Doc[] = [];
+    const clocks = new Map<string, Doc[]>();
+    const refs = new Map<string, Doc>();
+    for (const caseNo of list as string[]) {
+      const [c, st, pr, r] = await Promise.all([
+        this.db().collection<any>('service_cases').findOne({ _id: caseNo }, { projection: { orgUnit: 1, receivingWindow: 1, department: 1, itemCode: 1, itemName: 1, responsible: 1, category: 1, status: 1, receivedAt: 1 } }),
+        this.db().collection<any>('clocks').findOne({ _id: `${caseNo}:statutory` }),
+        this.db().collection<any>('clocks').findOne({ _id: `${caseNo}:promised` }),
+        this.col('stats_case_refs').findOne({ _id: caseNo }),
+      ]);
+      if (!c) continue;
+      cases.push(c);
+      clocks.set(caseNo, [st, pr].filter(Boolean));
+      if (r) refs.set(caseNo, r);
+    }
+    const bucket = buildBucket(orgUnit, day, cases, (n) => clocks.get(n) ?? [], (n) => refs.get(n), await this.counter());
+    await this.col('stats_buckets').replaceOne({ _id: id }, bucket, { upsert: true });
+    return bucket;
+  }
+
+  /** The buckets of the given centres and days (missing ones = no case that day), by `_id`. */
+  async read(orgUnits: string[], days: string[]): Promise<Bucket[]> {
+    const ids = orgUnits.flatMap((o) => days.map((d) => bucketId(o, d)));
+    const out: Bucket[] = [];
+    const CHUNK = 500;
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const part = await this.col('stats_buckets').find({ _id: { $in: ids.slice(i, i + CHUNK) } }).toArray();
+      out.push(...(part as Bucket[]));
+    }
+    return out;
+  }
+
+  /** Every bucket (for reports without a period): a scan of one small document per centre and day. */
+  async readAll(orgUnit?: string): Promise<Bucket[]> {
+    return (await this.col('stats_buckets').find(orgUnit ? { orgUnit } : {}).toArray()) as Bucket[];
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The statistics day rollups (engine/stats/rollups.ts) against the full scan, on cases made the
+ * way people make them — intake, supplements, a refusal, completions, a breach, a rating and a
+ * complaint — through the real server: every dimension must give the same rows both ways.
+ */
+import { ApiClient, waitFor } from '../helpers/api';
+import { applicant } from '../helpers/people';
+import { startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
+
+const strip = (report: any) => ({ rows: report.rows, total: report.total });
+
+describe('statistics day rollups give the same answers as the scan', () => {
+  let server: RunningProcess;
+  let clerk: ApiClient;
+  let supervisor: ApiClient;
+
+  beforeAll(async () => {
+    server = await startServer(uniqueDbName('rollups'), { ALLOW_LIMIT_OVERRIDES: 'true' });
+    clerk = await ApiClient.login(server.url, 'clerk');
+    supervisor = await ApiClient.login(server.url, 'supervisor');
+    const items = (await clerk.get('/api/items')).body;
+    const immediate = items.find((i: any) => i.procedure === 'immediate-item');
+    const all = (it: any) => it.materials.map((m: any) => ({ code: m.code, provided: true }));
+    const take = async (body: any) => {
+      const r = await clerk.post('/api/intake', { applicant: applicant(), ...body });
+      expect(r.status).toBe(201);
+      return r.body;
+    };
+    const step = (caseNo: string) => waitFor(async () => (await clerk.get(`/api/service-cases/${caseNo}`)).body.steps?.find((s: any) => s.status === 'open' && s.kind === 'engine'), 'open step');
+
+    // two completed on the spot, one of them rated and complained about
+    for (let i = 0; i < 2; i++) {
+      const { case: c, queryCode } = await take({ itemCode: immediate.code, materials: all(immediate) });
+      const s = await step(c.caseNo);
+      expect((await clerk.post(`/api/tasks/${s.taskId}/complete`, { decision: 'approve', opinion: '当场办结' })).status).toBe(200);
+      await waitFor(async () => (await clerk.get(`/api/service-cases/${c.caseNo}`)).body.status === 'completed', 'completed');
+      if (i === 0) {
+        const anon = new ApiClient(server.url);
+        expect((await anon.post('/api/public/ratings', { caseNo: c.caseNo, queryCode, stage: 'completion', level: 4, comment: '效率高' })).status).toBe(201);
+        expect((await anon.post('/api/public/complaints', { orgUnit: 'dingbao', target: { kind: 'case', caseNo: c.caseNo }, content: '等候时间较长，叫号不清楚' })).status).toBeLessThan(300);
+      }
+    }
+    // one waiting for materials, one refused, one breaching its promised limit (escalation)
+    await take({ itemCode: immediate.code, materials: [] });
+    await take({ itemCode: immediate.code, materials: all(immediate), reject: { reason: '不属于本机关职权范围' } });
+    const late = await take({ itemCode: immediate.code, materials: all(immediate), limitOverrides: { promisedLimit: 'PT2S' } });
+    await waitFor(async () => (await supervisor.get('/api/escalations')).body.find((e: any) => e.caseNo === late.case.caseNo), 'breach', 20_000);
+    // the escalation reaches the case's audit trail (and so the rollups) just after it opens
+    await waitFor(async () => {
+      const a = (await supervisor.get(`/api/service-cases/${late.case.caseNo}/audit`)).body;
+      return (a.events ?? a).some((e: any) => e.type === 'escalation.opened');
+    }, 'escalation in the audit trail');
+  });
+  afterAll(async () => {
+    await server?.kill();
+  });
+
+  it.each(['town', 'window', 'department', 'item', 'person', 'day', 'month', 'year', 'all'])('by %s', async (dim) => {
+    const fast = (await supervisor.get(`/api/stats/${dim}`)).body;
+    const scan = (await supervisor.get(`/api/stats/${dim}?source=scan`)).body;
+    expect(fast.meta.source).toBe('rollup');
+    expect(scan.meta.source).toBe('scan');
+    expect(strip(fast)).toEqual(strip(scan));
+    if (dim === 'town') {
+      const dingbao = fast.rows.find((r: any) => r.key === 'dingbao');
+      expect(dingbao).toMatchObject({ received: 5, completed: 2, rejected: 1, open: 2, escalations: 1 });
+      expect(dingbao.promised.overdueNow).toBe(1);
+      expect(dingbao.ratings.levels[4]).toBe(1);
+    }
+  });
+
+  it('over a period of whole days and for one centre, and falls back to the scan for a window filter', async () => {
+    const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const q = `from=${today}&to=${today}&orgUnit=dingbao`;
+    const fast = (await supervisor.get(`/api/stats/window?${q}`)).body;
+    expect(fast.meta.source).toBe('rollup');
+    expect(strip(fast)).toEqual(strip((await supervisor.get(`/api/stats/window?${q}&source=scan`)).body));
+    expect((await supervisor.get('/api/stats/item?windowId=dingbao-w10')).body.meta.source).toBe('scan');
+    // the ranking reads the rollups too, and agrees
+    const ranking = (await supervisor.get('/api/stats/rankings/towns')).body;
+    expect(ranking.rows.find((r: any) => r.key === 'dingbao' || r.orgUnit === 'dingbao')).toBeDefined();
+  });
+});
