@@ -5,7 +5,7 @@
  */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { computeBoard, computeHeatmap, cstDayOf, type Board, type Platform } from '../../engine';
+import { BoardSource, computeHeatmap, cstDayOf, type Board, type Platform } from '../../engine';
 import { requireRole } from '../http/auth';
 import { idSchema, pathParam } from '../http/params';
 import { caseNoParam } from './network-office';
@@ -37,15 +37,20 @@ export function supervisionRoutes(platform: Platform): Router {
   const { supervision, cases } = platform;
 
   // ---- live board (实时看板): one computation per scope at most every tick, shared by all streams
-  const boardCache = new Map<string, { at: number; board: Promise<Board> }>();
+  const boardSource = new BoardSource(platform.models, { escalationTtlMs: Number(process.env.BOARD_ESCALATION_TTL_MS ?? 15_000) });
+  // one computation per scope at a time; a result is reused for a tick after it settled
+  const boardCache = new Map<string, { settledAt?: number; board: Promise<Board> }>();
   const boardOf = (orgUnit: string | undefined): Promise<Board> => {
     const key = orgUnit ?? '*';
     const hit = boardCache.get(key);
-    if (hit && Date.now() - hit.at < BOARD_TICK_MS - 100) return hit.board;
-    const board = computeBoard(platform.models, { orgUnit });
-    boardCache.set(key, { at: Date.now(), board });
-    board.catch(() => boardCache.delete(key));
-    return board;
+    if (hit && (hit.settledAt === undefined || Date.now() - hit.settledAt < BOARD_TICK_MS - 100)) return hit.board;
+    const entry: { settledAt?: number; board: Promise<Board> } = { board: boardSource.board({ orgUnit }) };
+    boardCache.set(key, entry);
+    entry.board.then(
+      () => (entry.settledAt = Date.now()),
+      () => boardCache.get(key) === entry && boardCache.delete(key),
+    );
+    return entry.board;
   };
   /** Supervisors and the city office see every unit; a town's manager sees his own. */
   const boardScope = (req: Request): string | undefined => {
@@ -148,7 +153,9 @@ export function supervisionRoutes(platform: Platform): Router {
   });
   r.post('/escalations/:id/close', async (req, res) => {
     const b = z.object({ reason: text(500) }).parse(req.body ?? {});
-    res.json(await supervision.close(p(req, 'id'), b.reason, req.actor!));
+    const closed = await supervision.close(p(req, 'id'), b.reason, req.actor!);
+    boardSource.invalidateEscalations();
+    res.json(closed);
   });
   r.post('/escalations/:id/reescalate', async (req, res) => {
     const b = z.object({ reason: text(500) }).parse(req.body ?? {});

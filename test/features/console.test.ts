@@ -111,7 +111,7 @@ describe('supervisors\' console: live board, escalations, heat map, xlsx export'
     const caseNo = await intake({ promisedLimit: 'PT1H', statutoryLimit: 'PT2H', windowHandleLimit: 'PT1S' });
     const step = await waitFor(async () => (await clerk.get(`/api/service-cases/${caseNo}`)).body.steps?.find((s: any) => s.status === 'open'), 'open step');
     expect(step.elementId).toBe('window-handle');
-    await waitFor(async () => (await clerk.get(`/api/service-cases/${caseNo}/clocks`)).body.find((c: any) => c.kind === 'step' && c.fired.includes('breach')), 'step breach', 20_000);
+    await waitFor(async () => (await clerk.get(`/api/service-cases/${caseNo}/clocks`)).body.find((c: any) => c.kind === 'step' && c.fired.includes('breach')), 'step breach', 45_000);
     const r = await supervisor.get(`/api/supervision/heatmap?itemCode=${encodeURIComponent(item.code)}`);
     expect(r.status).toBe(200);
     expect(r.body.definitionKey).toBe('immediate-item');
