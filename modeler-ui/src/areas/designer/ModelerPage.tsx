@@ -38,6 +38,7 @@ export default function ModelerPage() {
   const canvasRef = useRef<HTMLDivElement>(null);
   const propertiesRef = useRef<HTMLDivElement>(null);
   const fileRef = useRef<HTMLInputElement>(null);
+  const pageRef = useRef<HTMLDivElement>(null);
   const modelerRef = useRef<Modeler | null>(null);
   const dirtyRef = useRef(false);
   const diffMarkers = useRef<Array<[string, string]>>([]);
@@ -65,6 +66,18 @@ export default function ModelerPage() {
     const defs = (modelerRef.current as Any)?.getDefinitions();
     const p = defs?.rootElements?.find((e: Any) => e.$type === 'bpmn:Process' && e.isExecutable) ?? defs?.rootElements?.find((e: Any) => e.$type === 'bpmn:Process');
     return p ? { id: p.id, name: p.name ?? '' } : null;
+  }, []);
+
+  // ---------------------------------------------------------------- fill the window below the shell's message area
+  useEffect(() => {
+    const page = pageRef.current!;
+    const status = document.querySelector('[data-testid="status-message"]');
+    const fit = () => { page.style.height = `${Math.max(480, Math.floor(window.innerHeight - page.getBoundingClientRect().top - 16))}px`; };
+    fit();
+    window.addEventListener('resize', fit);
+    const observer = status ? new ResizeObserver(fit) : null;
+    if (status) observer!.observe(status);
+    return () => { window.removeEventListener('resize', fit); observer?.disconnect(); };
   }, []);
 
   // ---------------------------------------------------------------- the modeler instance
@@ -309,7 +322,7 @@ export default function ModelerPage() {
       : <Tag color={errors ? 'error' : 'warning'} icon={<ExclamationCircleOutlined />} data-testid="lint-status" data-state={errors ? 'errors' : 'warnings'} data-errors={errors} style={{ cursor: 'pointer' }} onClick={() => setTab('problems')}>{t('modeler.lintCount', { errors, warnings })}</Tag>;
 
   return (
-    <div className="modeler-page2" data-view="modeler">
+    <div className="modeler-page2" data-view="modeler" ref={pageRef}>
       <div className="modeler-toolbar" role="toolbar" aria-label="流程图工具栏">
         <Space size="middle" style={{ minWidth: 0 }}>
           <Button icon={<ArrowLeftOutlined />} data-testid="back-to-list" onClick={() => navigate('/designer')}>{t('modeler.back')}</Button>
