@@ -37,7 +37,7 @@ export function supervisionRoutes(platform: Platform): Router {
   const { supervision, cases } = platform;
 
   // ---- live board (实时看板): one computation per scope at most every tick, shared by all streams
-  const boardSource = new BoardSource(platform.models, { escalationTtlMs: Number(process.env.BOARD_ESCALATION_TTL_MS ?? 15_000) });
+  const boardSource = new BoardSource(platform.models, { escalationTtlMs: Number(process.env.BOARD_ESCALATION_TTL_MS ?? 15_000), reconcileEveryMs: Number(process.env.BOARD_RECONCILE_MS ?? 3_600_000) });
   // one computation per scope at a time; a result is reused for a tick after it settled
   const boardCache = new Map<string, { settledAt?: number; board: Promise<Board> }>();
   const boardOf = (orgUnit: string | undefined): Promise<Board> => {

@@ -12,7 +12,7 @@
  * Consistency: each write re-reads the clock by `_id` and mirrors what it finds, so a late
  * write carries the newer state; two processes writing at the same instant may leave an older
  * copy until the clock's next change. `reconcileOpenClocks` (a full scan, run in the background
- * when a process first serves the board and then every 10 minutes) repairs any drift and takes
+ * when a process first serves the board and then every hour by default, `BOARD_RECONCILE_MS`) repairs any drift and takes
  * in clocks started before the mirror existed. A failed mirror write never fails the clock
  * operation (it is logged).
  */
@@ -80,7 +80,8 @@ export async function reconcileOpenClocks(models: Models): Promise<{ mirrored: n
     const m = mirrorOf(c);
     if (!m) continue;
     live.add(m._id);
-    await col.replaceOne({ _id: m._id }, m, { upsert: true });
+    // re-read by _id just before writing, so a clock stopped since the scan is not mirrored as open
+    await syncOpenClock(models, m._id);
     mirrored++;
   }
   let dropped = 0;
