@@ -43,7 +43,7 @@ describe('clerks\' workbench (受理工作台) in the browser', () => {
   const errors: string[] = [];
   async function newPage(): Promise<Page> {
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('pageerror', (e) => errors.push(`${e.message} ${e.stack ?? ''}`.slice(0, 2000)));
     return page;
   }
   async function login(page: Page, username: string) {
@@ -86,7 +86,15 @@ describe('clerks\' workbench (受理工作台) in the browser', () => {
   }
   async function complete(page: Page) {
     await page.getByTestId('complete-task').click();
-    await page.getByTestId('inbox-page').waitFor();
+    const failed = page.getByTestId('task-page').getByTestId('api-error');
+    const which = await Promise.race([
+      page.getByTestId('inbox-page').waitFor({ timeout: 45_000 }).then(() => 'done'),
+      failed.waitFor({ timeout: 45_000 }).then(() => 'failed'),
+    ]);
+    if (which === 'failed') {
+      await page.screenshot({ path: path.join(SHOTS, 'workbench-failed.png') });
+      throw new Error(`completion refused: ${await failed.innerText()}`);
+    }
   }
 
   it('takes in an application with a material missing, lists it at once and prints the one-time notification', async () => {
@@ -119,6 +127,7 @@ describe('clerks\' workbench (受理工作台) in the browser', () => {
     await page.getByTestId(`material-${left.code}`).uncheck();
     await missing.waitFor();
 
+    await page.screenshot({ path: path.join(SHOTS, 'workbench-intake.png') });
     await page.getByTestId('issue-one-time').click();
     const result = page.locator('[data-testid="intake-result"][data-status="awaiting-supplement"]');
     await result.waitFor();
@@ -247,6 +256,41 @@ describe('clerks\' workbench (受理工作台) in the browser', () => {
     await page.locator('.djs-element.late[data-element-id="window-handle"]').waitFor();
     await page.getByTestId('diagram-deadline').waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'workbench-inbox-late.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('reports the clerk away with a reason, shows who stands in, and back again', async () => {
+    const page = await newPage();
+    await login(page, 'clerk');
+    await page.goto(server.url + '/#/workbench');
+    await expect(page.getByTestId('my-duty').getAttribute('data-duty')).resolves.toBe('present');
+    await page.getByTestId('duty-away').click();
+    // a reason is required
+    await page.getByTestId('duty-away-submit').click();
+    await page.getByText('请填写理由').waitFor();
+    await page.getByTestId('duty-reason').fill('参加业务培训');
+    await page.getByTestId('duty-away-submit').click();
+    await page.locator('[data-testid="my-duty"][data-duty="away"]').waitFor();
+    await expect(page.getByTestId('stand-ins').innerText()).resolves.toMatch(/综合.*离岗，由 .+ 顶岗（参加业务培训）/);
+    await page.screenshot({ path: path.join(SHOTS, 'workbench-duty.png') });
+    const clerk = await ApiClient.login(server.url, 'clerk');
+    const w = (await clerk.get('/api/org/windows/dingbao-w10')).body;
+    expect(w.postA.duty).toMatchObject({ status: 'away', reason: '参加业务培训', standIn: 'clerkb' });
+    expect(w.receiver).toBe('clerkb');
+
+    // the B post sees that it stands in
+    await logout(page);
+    await login(page, 'clerkb');
+    await page.goto(server.url + '/#/workbench');
+    await expect(page.getByTestId('stand-ins').innerText()).resolves.toContain('我正在为');
+    await logout(page);
+
+    await login(page, 'clerk');
+    await page.goto(server.url + '/#/workbench');
+    await page.getByTestId('duty-back').click();
+    await page.locator('[data-testid="my-duty"][data-duty="present"]').waitFor();
+    expect((await clerk.get('/api/org/windows/dingbao-w10')).body.receiver).toBe('clerk');
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);

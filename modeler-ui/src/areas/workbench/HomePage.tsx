@@ -126,7 +126,7 @@ export function HomePage() {
         okText={t('common.confirm')}
         cancelText={t('common.cancel')}
         confirmLoading={busy}
-        onOk={() => void form.validateFields().then((v) => setDuty({ status: 'away', reason: v.reason, until: v.until?.toISOString(), standIn: v.standIn || undefined }))}
+        onOk={() => void form.validateFields().then((v) => setDuty({ status: 'away', reason: v.reason, until: v.until?.toISOString(), standIn: v.standIn || undefined }), () => undefined /* the form shows what is wrong */)}
         okButtonProps={{ 'data-testid': 'duty-away-submit' } as never}
       >
         <Form form={form} layout="vertical">

@@ -301,7 +301,7 @@ export function IntakePage() {
       <Modal
         open={rejectOpen} title={t('intake.rejectTitle')} onCancel={() => setRejectOpen(false)} confirmLoading={busy}
         okText={t('intake.reject')} cancelText={t('common.cancel')} okButtonProps={{ danger: true }}
-        onOk={() => void rejectForm.validateFields().then((v) => submit({ reasonCode: v.reasonCode || undefined, reason: v.reason?.trim() || undefined }))}
+        onOk={() => void rejectForm.validateFields().then((v) => submit({ reasonCode: v.reasonCode || undefined, reason: v.reason?.trim() || undefined }), () => undefined /* the form shows what is wrong */)}
       >
         <Form form={rejectForm} layout="vertical">
           <Form.Item name="reasonCode" label={t('intake.rejectReason')}>

@@ -68,7 +68,8 @@ export default function TaskPage() {
       const { decision, opinion, decisionOptions: _o, ...variables } = r.data as Record<string, unknown>;
       body = { decision: decision as string | undefined, opinion: typeof opinion === 'string' && opinion.trim() ? opinion.trim() : undefined, variables };
     } else {
-      const v = await fallback.validateFields();
+      let v: { decision: string; opinion?: string };
+      try { v = await fallback.validateFields(); } catch { return; }
       body = { decision: v.decision, opinion: v.opinion?.trim() || undefined, variables: {} };
     }
     setBusy(true);
@@ -80,7 +81,8 @@ export default function TaskPage() {
   };
 
   const runAction = async () => {
-    const v = await actionForm.validateFields();
+    let v: { reason?: string; windowId?: string; to?: string[]; note?: string };
+    try { v = await actionForm.validateFields(); } catch { return; } // the form shows what is wrong
     const path = `/api/tasks/${encodeURIComponent(id)}/${action}`;
     const body = action === 'cc' ? { to: v.to, note: v.note?.trim() || undefined }
       : action === 'transfer' || action === 'cosign' ? { windowId: v.windowId, reason: v.reason?.trim() }

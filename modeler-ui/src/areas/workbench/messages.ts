@@ -3,7 +3,7 @@ export const zh = {
   menu: { home: '工作台首页', intake: '收件受理', inbox: '待办事项', cases: '办件查询' },
   common: { loading: '正在加载……', cancel: '取消', confirm: '确定', reason: '理由', reasonRequired: '请填写理由', open: '打开', refresh: '刷新', back: '返回', none: '无', print: '打印', close: '关闭', view: '查看' },
   category: { immediate: '即办件', supplement: '补办件', 'report-up': '上报件', joint: '联办件', rejected: '退回件' },
-  status: { accepting: '收件中', 'awaiting-supplement': '待补正', 'in-progress': '办理中', completed: '已办结', rejected: '已退回', void: '已作废', failed: '异常', open: '办理中', cancelled: '已取消', withdrawn: '已撤回' },
+  status: { accepting: '收件中', 'under-examination': '收件待审', 'awaiting-supplement': '待补正', 'in-progress': '办理中', completed: '已办结', rejected: '已退回', void: '已作废', failed: '异常', open: '办理中', cancelled: '已取消', withdrawn: '已撤回' },
   outcome: { approved: '准予办理', rejected: '不予许可', failed: '异常终止' },
   decision: { approve: '同意', reject: '不予许可', return: '退回', supplement: '需补正', done: '已办理', agree: '同意', disagree: '不同意' },
   post: { A: 'A岗', B: 'B岗', responsible: '首问负责人', 'stand-in': '顶岗' },
@@ -67,7 +67,7 @@ export const zh = {
     'case_handed-over': '移交', 'supplement_requested': '一次性告知补正', 'supplement_received': '补正材料到件', 'notice_issued': '出具文书', 'notice_refused': '拒绝重复告知',
     'task_opened': '环节开始', 'task_completed': '环节办结', 'task_claimed': '签收', 'task_returned': '退回', 'task_withdrawn': '撤回', 'task_transferred': '转办',
     'task_cosign-requested': '加签请求', 'task_cosigned': '加签意见', 'task_copied': '抄送', 'task_urged': '催办', 'task_moved': '任务转移', 'task_routed': '分派', 'task_moved-back': '回转', 'task_requested': '请求',
-    'deadline_breached': '超期', 'clock_paused': '计时暂停', 'clock_resumed': '计时恢复', 'clock_extended': '延长时限', 'fee_charged': '收费',
+    'clock_started': '开始计时', 'clock_stopped': '停止计时', 'clock_warning': '预警（黄牌）', 'clock_breach': '超期（红牌）', 'clock_serious': '严重超期', 'clock_reminder': '到期提醒', 'case_deemed-accepted': '逾期未告知，视为受理', 'case_examined': '审查决定', 'case_examination_started': '收件待审', 'escalation_opened': '督办立项', 'escalation_open': '督办立项', 'escalation_acknowledged': '督办已阅', 'escalation_notice': '督办通知', 'escalation_notified': '督办通知', 'escalation_replied': '督办回复', 'escalation_closed': '督办销号', 'escalation_serious': '升级督办', 'complaint_received': '收到投诉', 'complaint_replied': '投诉答复', 'rating_given': '评价', 'follow-up_opened': '回访', 'rectification_opened': '整改', 'deadline_breached': '超期', 'clock_paused': '计时暂停', 'clock_resumed': '计时恢复', 'clock_extended': '延长时限', 'fee_charged': '收费',
   },
 };
 
@@ -75,7 +75,7 @@ export const en: typeof zh = {
   menu: { home: 'Workbench', intake: 'Intake', inbox: 'Inbox', cases: 'Cases' },
   common: { loading: 'Loading…', cancel: 'Cancel', confirm: 'OK', reason: 'Reason', reasonRequired: 'Please give a reason', open: 'Open', refresh: 'Refresh', back: 'Back', none: 'None', print: 'Print', close: 'Close', view: 'View' },
   category: { immediate: 'Immediate', supplement: 'Supplement', 'report-up': 'Report-up', joint: 'Joint', rejected: 'Rejected' },
-  status: { accepting: 'Receiving', 'awaiting-supplement': 'Awaiting materials', 'in-progress': 'In progress', completed: 'Completed', rejected: 'Rejected', void: 'Void', failed: 'Failed', open: 'Open', cancelled: 'Cancelled', withdrawn: 'Withdrawn' },
+  status: { accepting: 'Receiving', 'under-examination': 'Under examination', 'awaiting-supplement': 'Awaiting materials', 'in-progress': 'In progress', completed: 'Completed', rejected: 'Rejected', void: 'Void', failed: 'Failed', open: 'Open', cancelled: 'Cancelled', withdrawn: 'Withdrawn' },
   outcome: { approved: 'Approved', rejected: 'Refused', failed: 'Failed' },
   decision: { approve: 'Approve', reject: 'Refuse', return: 'Return', supplement: 'Needs supplement', done: 'Done', agree: 'Agree', disagree: 'Disagree' },
   post: { A: 'A post', B: 'B post', responsible: 'Responsible', 'stand-in': 'Stand-in' },
@@ -139,6 +139,6 @@ export const en: typeof zh = {
     'case_handed-over': 'Handed over', 'supplement_requested': 'Materials requested', 'supplement_received': 'Materials received', 'notice_issued': 'Notice issued', 'notice_refused': 'Second notice refused',
     'task_opened': 'Step opened', 'task_completed': 'Step completed', 'task_claimed': 'Claimed', 'task_returned': 'Returned', 'task_withdrawn': 'Withdrawn', 'task_transferred': 'Transferred',
     'task_cosign-requested': 'Co-sign requested', 'task_cosigned': 'Co-sign answered', 'task_copied': 'Copied', 'task_urged': 'Urged', 'task_moved': 'Moved', 'task_routed': 'Routed', 'task_moved-back': 'Moved back', 'task_requested': 'Requested',
-    'deadline_breached': 'Deadline breached', 'clock_paused': 'Clock paused', 'clock_resumed': 'Clock resumed', 'clock_extended': 'Extended', 'fee_charged': 'Fee charged',
+    'clock_started': 'Clock started', 'clock_stopped': 'Clock stopped', 'clock_warning': 'Warning (yellow)', 'clock_breach': 'Breach (red)', 'clock_serious': 'Seriously late', 'clock_reminder': 'Reminder', 'case_deemed-accepted': 'Deemed accepted', 'case_examined': 'Examined', 'case_examination_started': 'Under examination', 'escalation_opened': 'Escalated', 'escalation_open': 'Escalated', 'escalation_acknowledged': 'Escalation acknowledged', 'escalation_notice': 'Supervision notice', 'escalation_notified': 'Supervision notice', 'escalation_replied': 'Escalation replied', 'escalation_closed': 'Escalation closed', 'escalation_serious': 'Escalated further', 'complaint_received': 'Complaint', 'complaint_replied': 'Complaint replied', 'rating_given': 'Rated', 'follow-up_opened': 'Follow-up', 'rectification_opened': 'Rectification', 'deadline_breached': 'Deadline breached', 'clock_paused': 'Clock paused', 'clock_resumed': 'Clock resumed', 'clock_extended': 'Extended', 'fee_charged': 'Fee charged',
   },
 };
