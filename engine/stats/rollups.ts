@@ -24,7 +24,7 @@
  */
 import type { Db } from 'mongodb';
 import { randomUUID } from 'node:crypto';
-import { addClock, newAcc, OPEN_STATUSES, type Acc, type Doc } from './stats-service';
+import { addClock, mergeAcc, newAcc, OPEN_STATUSES, type Acc, type Doc } from './stats-service';
 import type { WorkingDayCounter } from './working-day-counter';
 
 export type RowDimension = 'window' | 'department' | 'item' | 'person';
@@ -121,7 +121,7 @@ export function buildBucket(
 export class StatsRollups {
   constructor(private readonly db: () => Db, private readonly counter: () => Promise<WorkingDayCounter>) {}
 
-  private col(name: 'stats_buckets' | 'stats_bucket_cases' | 'stats_dirty' | 'stats_case_refs') {
+  private col(name: 'stats_buckets' | 'stats_months' | 'stats_bucket_cases' | 'stats_dirty' | 'stats_case_refs') {
     return this.db().collection<any>(name);
   }
 
@@ -176,7 +176,28 @@ export class StatsRollups {
     }
     const bucket = buildBucket(orgUnit, day, cases, (n) => clocks.get(n) ?? [], (n) => refs.get(n), await this.counter());
     await this.col('stats_buckets').replaceOne({ _id: id }, bucket, { upsert: true });
+    await this.recomputeMonth(orgUnit, day.slice(0, 7));
     return bucket;
+  }
+
+  /** A month bucket (`_id` = `<orgUnit>|YYYY-MM`): the sum of its day buckets, so long periods read ≈ 20 documents a month. */
+  async recomputeMonth(orgUnit: string, month: string): Promise<Bucket> {
+    const days = daysOfMonth(month);
+    const parts = (await this.col('stats_buckets').find({ _id: { $in: days.map((d) => bucketId(orgUnit, d)) } }).toArray()) as Bucket[];
+    const m = mergeBuckets(bucketId(orgUnit, month), orgUnit, month, parts);
+    await this.col('stats_months').replaceOne({ _id: m._id }, m, { upsert: true });
+    return m;
+  }
+
+  /** Month buckets of the given centres and months, by `_id`. */
+  async readMonths(orgUnits: string[], months: string[]): Promise<Bucket[]> {
+    const ids = orgUnits.flatMap((o) => months.map((m) => bucketId(o, m)));
+    return ids.length ? ((await this.col('stats_months').find({ _id: { $in: ids } }).toArray()) as Bucket[]) : [];
+  }
+
+  /** Every month bucket (reports without a period). */
+  async readAllMonths(orgUnit?: string): Promise<Bucket[]> {
+    return (await this.col('stats_months').find(orgUnit ? { orgUnit } : {}).toArray()) as Bucket[];
   }
 
   /** The buckets of the given centres and days (missing ones = no case that day), by `_id`. */
@@ -191,8 +212,47 @@ export class StatsRollups {
     return out;
   }
 
-  /** Every bucket (for reports without a period): a scan of one small document per centre and day. */
-  async readAll(orgUnit?: string): Promise<Bucket[]> {
-    return (await this.col('stats_buckets').find(orgUnit ? { orgUnit } : {}).toArray()) as Bucket[];
+}
+
+/** The CST days of a month `YYYY-MM`. */
+export function daysOfMonth(month: string): string[] {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const n = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return Array.from({ length: n }, (_, i) => `${month}-${String(i + 1).padStart(2, '0')}`);
+}
+
+/** Sums buckets (of one centre) into one: counts, rows by key, running deadlines, item names. */
+export function mergeBuckets(id: string, orgUnit: string, period: string, parts: Bucket[]): Bucket {
+  const all = newAcc('all');
+  const rows: Record<RowDimension, Map<string, Acc>> = { window: new Map(), department: new Map(), item: new Map(), person: new Map() };
+  const names = new Map<string, string>();
+  const due: DueEntry[] = [];
+  let cases = 0;
+  let estimated = 0;
+  for (const b of parts) {
+    mergeAcc(all, b.all);
+    for (const dim of ROW_DIMENSIONS) {
+      for (const a of b.rows[dim] ?? []) {
+        let t = rows[dim].get(a.key);
+        if (!t) rows[dim].set(a.key, (t = newAcc(a.key)));
+        mergeAcc(t, a);
+      }
+    }
+    due.push(...b.due);
+    for (const n of b.itemNames) names.set(n.code, n.name);
+    cases += b.cases;
+    estimated += b.estimated;
   }
+  return {
+    _id: id,
+    orgUnit,
+    day: period,
+    all,
+    rows: { window: [...rows.window.values()], department: [...rows.department.values()], item: [...rows.item.values()], person: [...rows.person.values()] },
+    due,
+    itemNames: [...names].map(([code, name]) => ({ code, name })),
+    cases,
+    estimated,
+    computedAt: new Date(),
+  };
 }

@@ -60,7 +60,7 @@ import { WorkingCalendar } from '../calendar/working-calendar';
 import { completionResult } from '../supervision/clock-ledger';
 import type { Models } from '../persistence/models';
 import { WorkingDayCounter } from './working-day-counter';
-import type { Bucket, RowDimension, StatsRollups } from './rollups';
+import { daysOfMonth, type Bucket, type RowDimension, type StatsRollups } from './rollups';
 import type { CsvColumn } from './csv';
 
 // ------------------------------------------------------------------ public types
@@ -475,16 +475,37 @@ export class StatsService {
     const midnight = (d?: Date) => !d || cstStartOfDay(dayOf(d)).getTime() === d.getTime();
     if (!midnight(filter.from) || !midnight(filter.to)) return undefined;
     await r.refreshDirty();
-    let buckets: Bucket[];
-    if (filter.from) {
-      const last = filter.to ? new Date(filter.to.getTime() - 1) : now;
+    // whole months from the month buckets, the days around them (and every day for a report by day) from the day buckets
+    const nextDay = (d: string) => dayOf(new Date(cstStartOfDay(d).getTime() + 36 * 3600_000));
+    const units = filter.orgUnit ? [filter.orgUnit] : (await this.db.collection<Doc>('org_units').find({}, { projection: { _id: 1 } }).toArray()).map((u) => String(u._id));
+    const lastDay = dayOf(filter.to ? new Date(filter.to.getTime() - 1) : now);
+    let buckets: Bucket[] = [];
+    let firstDay = filter.from ? dayOf(filter.from) : undefined;
+    if (!firstDay) {
+      // no start: every month bucket before the last day's month, then that month
+      const months = (await r.readAllMonths(filter.orgUnit)).filter((b) => b.day <= lastDay.slice(0, 7));
+      const lastMonth = lastDay.slice(0, 7);
+      const whole = (m: Bucket) => m.day < lastMonth || !filter.to;
+      if (dimension === 'day') firstDay = months.map((m) => `${m.day}-01`).sort()[0];
+      else {
+        buckets = months.filter(whole);
+        if (filter.to && months.some((m) => m.day === lastMonth)) firstDay = `${lastMonth}-01`;
+      }
+    }
+    if (firstDay) {
       const days: string[] = [];
-      for (let d = dayOf(filter.from); d <= dayOf(last); d = dayOf(new Date(cstStartOfDay(d).getTime() + 36 * 3600_000))) days.push(d);
-      const units = filter.orgUnit ? [filter.orgUnit] : (await this.db.collection<Doc>('org_units').find({}, { projection: { _id: 1 } }).toArray()).map((u) => String(u._id));
-      buckets = await r.read(units, days);
-    } else {
-      const toDay = filter.to ? dayOf(filter.to) : undefined;
-      buckets = (await r.readAll(filter.orgUnit)).filter((b) => !toDay || b.day < toDay);
+      const months: string[] = [];
+      for (let d = firstDay; d <= lastDay; ) {
+        const monthEnd = daysOfMonth(d.slice(0, 7)).pop()!;
+        if (dimension !== 'day' && d.endsWith('-01') && monthEnd <= lastDay) {
+          months.push(d.slice(0, 7));
+          d = nextDay(monthEnd);
+        } else {
+          days.push(d);
+          d = nextDay(d);
+        }
+      }
+      buckets.push(...(await r.readMonths(units, months)), ...(await r.read(units, days)));
     }
     const groups = new Map<string, Acc>();
     const total = newAcc('all');

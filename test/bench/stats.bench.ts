@@ -7,6 +7,12 @@
  * org units (12 windows each, 2 staff per window), 30 service items and two years
  * (2024–2025) — plus escalations, complaints and ratings, then times every StatsService query
  * and prints the machine and the milliseconds per query. The data are reproducible (seeded).
+ *
+ * The reports run on the day rollups (engine/stats/rollups.ts): the benchmark builds one bucket
+ * per centre and day of receipt from the generated cases with the product's `buildBucket`, times
+ * the real recompute of a few buckets from the stored sources, then times the reports. The full
+ * scan (`source: 'scan'`) is timed too when BENCH_SCAN=1 or N ≤ 200 000 (FerretDB 1.24 reads
+ * ≈1 000 documents a second per scan here: at 1 million cases one scan report takes ≈20 minutes).
  */
 import { mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -20,10 +26,13 @@ import { WorkingCalendar } from '../../engine/calendar/working-calendar';
 import { dayFromNumber, dayNumber } from '../../engine/calendar/cst';
 import { completionResult } from '../../engine/supervision/clock-ledger';
 import { StatsService, STATS_CSV_COLUMNS, periodOfMonth, toCsv, type StatsReport } from '../../engine/stats';
+import { buildBucket, bucketId, mergeBuckets, StatsRollups } from '../../engine/stats/rollups';
+import { WorkingDayCounter } from '../../engine/stats/working-day-counter';
 
 const N = Number(process.env.BENCH_CASES ?? 1_000_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 5000);
 const KEEP = process.env.BENCH_KEEP === '1';
+const SCAN = process.env.BENCH_SCAN === '1' || N <= 200_000;
 
 // ---------------------------------------------------------------- reference data
 
@@ -260,6 +269,35 @@ async function main() {
     await raw('service_items').insertMany(items.map((it) => ({ _id: it.code as any, name: it.name, department: it.department, orgLevel: it.orgLevel, defaultCategory: it.defaultCategory, procedure: it.procedure, statutoryLimitDays: it.statutoryLimitDays, promisedLimitDays: it.promisedLimitDays, materials: [], fees: {} })));
     await raw('users').insertMany(orgs.flatMap((o) => o.windows.flatMap((w) => ['a', 'b'].map((p) => ({ _id: `${w.id}-${p}` as any, displayName: `${w.name}${p.toUpperCase()}岗`, passwordHash: 'x', roles: ['clerk'], groups: [], orgUnit: o.id, windowId: w.id, post: p.toUpperCase() })))));
 
+    // what each day bucket holds, gathered while generating (the product builds the same from the stored sources)
+    const cstDay = (d: Date) => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+    const bucketCases = new Map<string, any[]>();
+    const clocksByCase = new Map<string, any[]>();
+    const refsByCase = new Map<string, { esc: string[]; cmp: string[]; rat: { seq: number; level: number }[] }>();
+    const refs = (caseNo: string) => {
+      let r = refsByCase.get(caseNo);
+      if (!r) refsByCase.set(caseNo, (r = { esc: [], cmp: [], rat: [] }));
+      return r;
+    };
+    const collect = (b: Batch) => {
+      for (const c of b.cases) {
+        const id = bucketId(c.orgUnit, cstDay(c.receivedAt));
+        const list = bucketCases.get(id);
+        const slim = { _id: c._id, orgUnit: c.orgUnit, receivingWindow: c.receivingWindow, department: c.department, itemCode: c.itemCode, itemName: c.itemName, responsible: c.responsible, category: c.category, status: c.status, receivedAt: c.receivedAt };
+        if (list) list.push(slim);
+        else bucketCases.set(id, [slim]);
+      }
+      for (const k of b.clocks) {
+        const list = clocksByCase.get(k.caseNo);
+        const slim = { _id: k._id, caseNo: k.caseNo, kind: k.kind, status: k.status, startedAt: k.startedAt, stoppedAt: k.stoppedAt, dueAt: k.dueAt, result: k.result, budget: k.budget };
+        if (list) list.push(slim);
+        else clocksByCase.set(k.caseNo, [slim]);
+      }
+      for (const e of b.escalations) if (e.caseNo) refs(e.caseNo).esc.push(e._id);
+      for (const c of b.complaints) if (c.caseNo) refs(c.caseNo).cmp.push(c._id);
+      for (const r of b.ratings) refs(r.caseNo).rat.push({ seq: 1, level: r.level });
+    };
+
     // bulk insert, generating the next batch while the previous one is written
     console.log(`inserting ${N.toLocaleString('en')} cases in batches of ${BATCH} …`);
     const counts = { cases: 0, clocks: 0, escalations: 0, complaints: 0, ratings: 0 };
@@ -268,6 +306,7 @@ async function main() {
     let lastReport = t0;
     for (let from = 0; from < N; from += BATCH) {
       const batch = makeBatch(from, Math.min(BATCH, N - from));
+      collect(batch);
       await pending;
       pending = (async () => {
         for (const [name, docs] of [['service_cases', batch.cases], ['clocks', batch.clocks], ['escalations', batch.escalations], ['complaints', batch.complaints], ['ratings', batch.ratings]] as const) {
@@ -285,8 +324,37 @@ async function main() {
     const insertS = (performance.now() - t0) / 1000;
     const docs = counts.cases + counts.clocks + counts.escalations + counts.complaints + counts.ratings;
 
+    // the day rollups: built with the product's buildBucket, then a few recomputed from the stored sources
+    const counter = new WorkingDayCounter(cal);
+    const rollups = new StatsRollups(() => conn.db as any, async () => counter);
+    const tb = performance.now();
+    const buckets = [...bucketCases].map(([id, cases]) => {
+      const [org, day] = id.split('|') as [string, string];
+      return buildBucket(org, day, cases, (n) => clocksByCase.get(n) ?? [], (n) => refsByCase.get(n) as any, counter);
+    });
+    for (let i = 0; i < buckets.length; i += 500) await raw('stats_buckets').insertMany(buckets.slice(i, i + 500) as any[], { ordered: false });
+    const byMonth = new Map<string, typeof buckets>();
+    for (const b of buckets) {
+      const id = bucketId(b.orgUnit, b.day.slice(0, 7));
+      byMonth.set(id, [...(byMonth.get(id) ?? []), b]);
+    }
+    const monthBuckets = [...byMonth].map(([id, parts]) => mergeBuckets(id, parts[0]!.orgUnit, parts[0]!.day.slice(0, 7), parts));
+    await raw('stats_months').insertMany(monthBuckets as any[], { ordered: false });
+    for (const [id, cases] of bucketCases) await raw('stats_bucket_cases').insertOne({ _id: id as any, cases: cases.map((c) => c._id) });
+    for (const [caseNo, r] of refsByCase) await raw('stats_case_refs').insertOne({ _id: caseNo as any, ...r });
+    const buildS = (performance.now() - tb) / 1000;
+    const sample = buckets.filter((_, i) => i % Math.max(1, Math.floor(buckets.length / 10)) === 0).slice(0, 10);
+    const tr = performance.now();
+    for (const b of sample) await rollups.recompute(b._id);
+    const recomputeMs = (performance.now() - tr) / sample.length;
+    const avgCases = sample.reduce((n, b) => n + b.cases, 0) / sample.length;
+    bucketCases.clear();
+    clocksByCase.clear();
+    refsByCase.clear();
+
     // the queries
-    const stats = new StatsService({ models, clock: { now: () => NOW } });
+    const stats = new StatsService({ models, clock: { now: () => NOW }, rollups });
+    const scanStats = new StatsService({ models, clock: { now: () => NOW } });
     const month = periodOfMonth('2025-10');
     const timings: { name: string; ms: number; rows: number; scanned: string; rssMiB: number; check: string }[] = [];
     const time = async (name: string, run: () => Promise<{ rows: unknown[]; meta?: StatsReport['meta']; total?: StatsReport['total'] }>) => {
@@ -294,7 +362,7 @@ async function main() {
       const r = await run();
       const ms = performance.now() - t;
       const rss = process.memoryUsage().rss / 2 ** 20;
-      timings.push({ name, ms, rows: r.rows.length, scanned: r.meta ? String(r.meta.casesScanned) : '—', rssMiB: rss, check: r.total ? `received ${r.total.received}, late(promised) ${r.total.promised.late}, overdue now ${r.total.promised.overdueNow}` : '' });
+      timings.push({ name, ms, rows: r.rows.length, scanned: r.meta ? `${r.meta.casesScanned} ${r.meta.source === 'rollup' ? `(${r.meta.bucketsRead} buckets)` : '(scan)'}` : '—', rssMiB: rss, check: r.total ? `received ${r.total.received}, late(promised) ${r.total.promised.late}, overdue now ${r.total.promised.overdueNow}` : '' });
       console.log(`  ${name}: ${ms.toFixed(0)} ms`);
       return r;
     };
@@ -306,6 +374,11 @@ async function main() {
     await time('per town, one month (2025-10)', () => stats.byTown(month));
     await time('per month (24 rows)', () => stats.byPeriod('month'));
     const ranking = await time('ranking of the 19 towns (2 years)', () => stats.rankTowns());
+    await time('per item, one window (scan: filter)', () => stats.byItem({ ...month, orgUnit: 'dingbao', windowId: 'dingbao-w10' }));
+    if (SCAN) {
+      await time('SCAN per town (2 years)', () => scanStats.byTown());
+      await time('SCAN per town, one month (2025-10)', () => scanStats.byTown(month));
+    }
     const t = performance.now();
     const csv = toCsv(byWindow.rows as StatsReport['rows'], STATS_CSV_COLUMNS);
     const csvMs = performance.now() - t;
@@ -319,10 +392,11 @@ async function main() {
       `data:     ${counts.cases.toLocaleString('en')} cases, ${counts.clocks.toLocaleString('en')} clocks, ${counts.escalations.toLocaleString('en')} escalations, ${counts.complaints.toLocaleString('en')} complaints, ${counts.ratings.toLocaleString('en')} ratings; 20 org units × 12 windows, ${items.length} items, 2024-01-01…2025-12-31; on disk ${(dirSize(dataDir) / 2 ** 20).toFixed(0)} MiB`,
     );
     console.log(`insert:   ${insertS.toFixed(1)} s — ${(counts.cases / insertS).toFixed(0)} cases/s, ${(docs / insertS).toFixed(0)} documents/s (insertMany, ${BATCH} cases per batch)`);
+    console.log(`rollups:  ${buckets.length.toLocaleString('en')} day and ${monthBuckets.length} month buckets built and stored in ${buildS.toFixed(1)} s; recomputing one from the stored sources (by _id) takes ${recomputeMs.toFixed(0)} ms for ${avgCases.toFixed(0)} cases`);
     console.log('');
     const pad = (s: string, n: number) => s + ' '.repeat(Math.max(0, n - [...s].length));
-    console.log(`${pad('query', 38)} ${pad('ms', 9)} ${pad('rows', 6)} ${pad('cases read', 11)} ${pad('rss MiB', 8)} check`);
-    for (const x of timings) console.log(`${pad(x.name, 38)} ${pad(x.ms.toFixed(0), 9)} ${pad(String(x.rows), 6)} ${pad(x.scanned, 11)} ${pad(x.rssMiB.toFixed(0), 8)} ${x.check}`);
+    console.log(`${pad('query', 38)} ${pad('ms', 9)} ${pad('rows', 6)} ${pad('cases counted (source)', 26)} ${pad('rss MiB', 8)} check`);
+    for (const x of timings) console.log(`${pad(x.name, 38)} ${pad(x.ms.toFixed(0), 9)} ${pad(String(x.rows), 6)} ${pad(x.scanned, 26)} ${pad(x.rssMiB.toFixed(0), 8)} ${x.check}`);
     console.log(`${pad('CSV of the window report', 38)} ${pad(csvMs.toFixed(1), 9)} ${pad(String(byWindow.rows.length), 6)} ${(csv.length / 1024).toFixed(0)} KiB`);
     console.log('');
     const top = (ranking.rows as Awaited<ReturnType<StatsService['rankTowns']>>['rows']).slice(0, 3).map((r) => `${r.rank}. ${r.label} ${r.score}`);

@@ -76,6 +76,17 @@ describe('statistics day rollups give the same answers as the scan', () => {
     expect(fast.meta.source).toBe('rollup');
     expect(strip(fast)).toEqual(strip((await supervisor.get(`/api/stats/window?${q}&source=scan`)).body));
     expect((await supervisor.get('/api/stats/item?windowId=dingbao-w10')).body.meta.source).toBe('scan');
+    // a whole month is read from the month bucket; a period ending mid-month from month and day buckets
+    const month = today.slice(0, 7);
+    const lastOfMonth = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).toISOString().slice(0, 10);
+    for (const period of [`from=${month}-01&to=${lastOfMonth}`, `to=${today}`, `from=${month}-01`]) {
+      for (const dim of ['town', 'person', 'month']) {
+        const f = (await supervisor.get(`/api/stats/${dim}?${period}`)).body;
+        expect(f.meta.source).toBe('rollup');
+        expect(strip(f)).toEqual(strip((await supervisor.get(`/api/stats/${dim}?${period}&source=scan`)).body));
+        expect(f.total.received).toBe(5);
+      }
+    }
     // the ranking reads the rollups too, and agrees
     const ranking = (await supervisor.get('/api/stats/rankings/towns')).body;
     expect(ranking.rows.find((r: any) => r.key === 'dingbao' || r.orgUnit === 'dingbao')).toBeDefined();
