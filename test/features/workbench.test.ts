@@ -90,7 +90,11 @@ describe('clerks\' workbench (受理工作台) in the browser', () => {
     const which = await Promise.race([
       page.getByTestId('inbox-page').waitFor({ timeout: 45_000 }).then(() => 'done'),
       failed.waitFor({ timeout: 45_000 }).then(() => 'failed'),
-    ]);
+    ]).catch(async (e) => {
+      await page.screenshot({ path: path.join(SHOTS, 'workbench-failed.png') });
+      const form = await page.getByTestId('task-form').innerText().catch(() => '');
+      throw new Error(`${(e as Error).message}\nform: ${form.slice(0, 800)}`);
+    });
     if (which === 'failed') {
       await page.screenshot({ path: path.join(SHOTS, 'workbench-failed.png') });
       throw new Error(`completion refused: ${await failed.innerText()}`);
@@ -153,6 +157,15 @@ describe('clerks\' workbench (受理工作台) in the browser', () => {
     expect(c.supplementRounds[0].materials.map((m: any) => m.code)).toEqual([left.code]);
     expect(c.applicant.address).toBe('信宜市丁堡镇中心街 8 号');
     expect(c.notices.map((n: any) => n.kind)).toEqual(['one-time']);
+
+    // the applicant comes back with the material: recorded on the case page, the case is accepted
+    await page.getByTestId('close-notice').click();
+    await page.getByTestId('open-case').click();
+    await page.getByTestId('supplement-card').waitFor();
+    await page.getByTestId(`supplement-${left.code}`).click();
+    await page.getByTestId('supplement-submit').click();
+    await page.locator('[data-testid="case-page"][data-status="in-progress"]').waitFor();
+    await page.getByTestId('case-notice-acceptance').waitFor();
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);
@@ -188,9 +201,6 @@ describe('clerks\' workbench (受理工作台) in the browser', () => {
     await page.getByTestId('task-form').locator('button.fjs-repeat-render-add').first().click();
     await page.getByTestId('task-form').locator('input[id*="-attachment-name_"]').first().fill('户籍核查表');
     await page.getByTestId('task-form').locator('input[id*="-attachment-pages_"]').first().fill('2');
-    await page.getByTestId('complete-task').click();
-    // the opinion is required by the form: nothing is sent without it
-    await page.getByTestId('task-form').locator('.fjs-form-field-error').first().waitFor();
     await page.getByTestId('task-form').getByLabel('审查意见').fill('符合条件，同意发证');
     await complete(page);
     await logout(page);

@@ -1,10 +1,10 @@
 import { FileTextOutlined } from '@ant-design/icons';
-import { Button, Card, Col, Descriptions, Empty, Row, Space, Spin, Table, Tabs, Tag, Timeline, Typography } from 'antd';
+import { App as AntApp, Alert, Button, Card, Checkbox, Col, Descriptions, Empty, Row, Space, Spin, Table, Tabs, Tag, Timeline, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
 import { api } from '../../api-client';
-import { ApiErrorAlert, useApi } from '../../app/ApiError';
+import { ApiErrorAlert, useApi, useErrorToast } from '../../app/ApiError';
 import { BpmnDiagram, escapeHtml, type DiagramOverlay } from '../../shared/BpmnDiagram';
 import { CategoryTag, StatusTag } from './common';
 import { budgetText, cstDay, formatDateTime } from './format';
@@ -98,6 +98,7 @@ export default function CasePage() {
               {c.rejectReason ? <Descriptions.Item label={t('case.rejectReason')}>{c.rejectReason}</Descriptions.Item> : null}
             </Descriptions>
           </Card>
+          {c.status === 'awaiting-supplement' ? <SupplementCard c={c} onDone={data.reload} /> : null}
           <Card title={t('case.notices')} size="small" style={{ marginTop: 16 }}>
             {c.notices.length ? (
               <Space wrap>{c.notices.map((n) => <Button key={n.id} icon={<FileTextOutlined />} onClick={() => setNotice(n)} data-testid={`case-notice-${n.kind}`}>{n.title}</Button>)}</Space>
@@ -188,5 +189,33 @@ export default function CasePage() {
       </Card>
       <NoticeViewer caseNo={c.caseNo} notice={notice} onClose={() => setNotice(null)} />
     </div>
+  );
+}
+
+/** 补正到件: the materials named in the last one-time notification arrive; when none is missing any more the case is accepted. */
+function SupplementCard({ c, onDone }: { c: CaseDetail; onDone: () => void }) {
+  const { t } = useTranslation('workbench');
+  const { message } = AntApp.useApp();
+  const toast = useErrorToast();
+  const round = c.supplementRounds?.[c.supplementRounds.length - 1];
+  const [ticked, setTicked] = useState<string[]>([]);
+  const [busy, setBusy] = useState(false);
+  if (!round) return null;
+  const submit = async () => {
+    setBusy(true);
+    try {
+      const r = await api.post<CaseDetail>(`/api/service-cases/${encodeURIComponent(c.caseNo)}/supplements`, { materials: ticked.map((code) => ({ code, provided: true })) });
+      void message.success(r.status === 'in-progress' ? t('case.supplementAccepted') : t('case.supplementRecorded'));
+      setTicked([]);
+      onDone();
+    } catch (e) { toast(e); } finally { setBusy(false); }
+  };
+  return (
+    <Card title={t('case.supplement')} size="small" style={{ marginTop: 16 }} data-testid="supplement-card">
+      <Alert type="warning" showIcon title={t('case.supplementHelp', { round: round.round })} style={{ marginBottom: 8 }} />
+      <Checkbox.Group value={ticked} onChange={(v) => setTicked(v as string[])} style={{ display: 'flex', flexDirection: 'column', gap: 4 }}
+        options={round.materials.map((m) => ({ value: m.code, label: <span data-testid={`supplement-${m.code}`}>{m.name}（{m.reason}）</span> }))} />
+      <Button type="primary" style={{ marginTop: 8 }} disabled={!ticked.length} loading={busy} onClick={() => void submit()} data-testid="supplement-submit">{t('case.supplementSubmit')}</Button>
+    </Card>
   );
 }
