@@ -32,7 +32,7 @@ const handle = (id: string, name: string, withWay: boolean) => ({
   ...base, id: `form-${id}`,
   components: [
     { type: 'text', id: 'title', text: `### ${name}` },
-    ...(withWay ? [{ type: 'select', id: 'notifyWay', key: 'notifyWay', label: '告知方式', validate: { required: true }, values: [
+    ...(withWay ? [{ type: 'select', id: 'notifyWay', key: 'notifyWay', label: '告知方式', values: [
       { label: '窗口当面告知', value: 'in-person' }, { label: '电话告知', value: 'phone' }, { label: '短信告知', value: 'sms' }, { label: '邮寄送达', value: 'post' }] }] : []),
     { type: 'radio', id: 'decision', key: 'decision', label: '办理结论', valuesKey: 'decisionOptions', validate: { required: true } },
     { type: 'textarea', id: 'opinion', key: 'opinion', label: '办理说明', validate: { maxLength: 2000 } },

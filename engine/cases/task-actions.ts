@@ -107,10 +107,10 @@ export class TaskActions {
     if ((t.kind === 'rectification' || t.kind === 'follow-up') && this.feedback) return taskView(await this.feedback.completeFeedbackTask(taskId, input, actor));
     if (input.decision && !DECISIONS.has(input.decision)) throw new ValidationError('INVALID_DECISION', `decision must be one of ${[...DECISIONS].join(', ')}`);
     if (input.decision === 'reject' && !input.opinion?.trim()) throw new ValidationError('OPINION_REQUIRED', 'a rejection needs an opinion (the reason the applicant will read)');
-    if (t.status === 'open') await this.forms?.checkCompletion(t as any, input);
     if (t.status === 'open') {
       const pending = await this.deps.models.Task.countDocuments({ parentTaskId: t._id, kind: 'cosign', status: 'open' });
       if (pending) throw new ConflictError('COSIGN_PENDING', `${pending} co-sign request(s) of this task are still open; wait for their opinions`);
+      await this.forms?.checkCompletion(t as any, input);
     }
     const variables: Record<string, unknown> = { ...(input.variables ?? {}) };
     if (input.decision) variables.decision = input.decision;

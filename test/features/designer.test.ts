@@ -106,7 +106,7 @@ describe('designer: modeler with properties, lint, deploy and diff', () => {
     await page.locator('[data-testid="lint-status"][data-state="clean"]').waitFor({ timeout: 15_000 });
     await canvas.locator('.djs-shape[data-element-id="town-review"]').click();
     await page.locator('#bio-properties-panel-svc-timeLimit').waitFor();
-    await page.waitForFunction(() => (document.querySelector('#bio-properties-panel-svc-timeLimit') as HTMLInputElement | null)?.value === 'P3D', null, { timeout: 10_000 });
+    await page.waitForFunction("document.querySelector('#bio-properties-panel-svc-timeLimit')?.value === 'P3D'", null, { timeout: 10_000 });
     expect(errors).toEqual([]);
   });
 
