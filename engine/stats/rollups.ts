@@ -51,6 +51,64 @@ export interface Bucket {
 }
 
 export const bucketId = (orgUnit: string, day: string) => `${orgUnit}|${day}`;
+
+// ---- storage: FerretDB 1.24 spends ≈10 ms decoding a document of a few hundred named fields
+// (and refuses nested arrays), so each row of a bucket is stored as one tab-separated string —
+// the same figures, a few dozen fields a document.
+const LIMIT_FIELDS = ['early', 'onTime', 'late', 'running', 'paused', 'overdueNow'] as const;
+const ACC_FIELDS = ['received', 'completed', 'rejected', 'open', 'supplement', 'handled', 'daysSum', 'promisedUseN', 'promisedUseSum', 'escalations', 'complaints'] as const;
+const SEP = '\t';
+const clean = (v: string) => v.replace(/[\t]/g, ' ');
+function packAcc(a: Acc): string {
+  return [clean(a.key), ...ACC_FIELDS.map((f) => a[f]), ...LIMIT_FIELDS.map((f) => a.statutory[f]), ...LIMIT_FIELDS.map((f) => a.promised[f]), ...a.levels.slice(1)].join(SEP);
+}
+function unpackAcc(text: string): Acc {
+  const p = text.split(SEP);
+  const a = newAcc(p[0]!);
+  let i = 1;
+  for (const f of ACC_FIELDS) a[f] = Number(p[i++]);
+  for (const f of LIMIT_FIELDS) a.statutory[f] = Number(p[i++]);
+  for (const f of LIMIT_FIELDS) a.promised[f] = Number(p[i++]);
+  for (let l = 1; l <= 5; l++) a.levels[l] = Number(p[i++]);
+  return a;
+}
+/** A bucket as stored. */
+export function packBucket(b: Bucket) {
+  return {
+    _id: b._id,
+    orgUnit: b.orgUnit,
+    day: b.day,
+    all: packAcc(b.all),
+    rows: Object.fromEntries(ROW_DIMENSIONS.map((d) => [d, b.rows[d].map(packAcc)])),
+    due: b.due.map((e) => [e.w ?? '', e.d ?? '', e.i ?? '', e.p ?? '', e.kind === 'statutory' ? 1 : 0, e.at].map((x) => clean(String(x))).join(SEP)),
+    itemNames: b.itemNames.map((n) => `${clean(n.code)}${SEP}${clean(n.name)}`),
+    cases: b.cases,
+    estimated: b.estimated,
+    computedAt: b.computedAt,
+  };
+}
+export function unpackBucket(d: any): Bucket {
+  const rows = {} as Record<RowDimension, Acc[]>;
+  for (const dim of ROW_DIMENSIONS) rows[dim] = (d.rows?.[dim] ?? []).map(unpackAcc);
+  return {
+    _id: d._id,
+    orgUnit: d.orgUnit,
+    day: d.day,
+    all: unpackAcc(d.all),
+    rows,
+    due: (d.due ?? []).map((t: string) => {
+      const e = t.split(SEP);
+      return { w: e[0] || undefined, d: e[1] || undefined, i: e[2] || undefined, p: e[3] || undefined, kind: e[4] === '1' ? 'statutory' : 'promised', at: Number(e[5]) };
+    }),
+    itemNames: (d.itemNames ?? []).map((t: string) => {
+      const [code, name] = t.split(SEP);
+      return { code: code!, name: name ?? '' };
+    }),
+    cases: d.cases,
+    estimated: d.estimated,
+    computedAt: d.computedAt,
+  };
+}
 const cstDay = (at: Date) => new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 
 /** The bucket of a centre's day from its cases, their clocks and refs (pure; used by the recompute and the benchmark). */
@@ -121,7 +179,7 @@ export function buildBucket(
 export class StatsRollups {
   constructor(private readonly db: () => Db, private readonly counter: () => Promise<WorkingDayCounter>) {}
 
-  private col(name: 'stats_buckets' | 'stats_months' | 'stats_bucket_cases' | 'stats_dirty' | 'stats_case_refs') {
+  private col(name: 'stats_buckets' | 'stats_months' | 'stats_bucket_cases' | 'stats_dirty' | 'stats_case_refs' | 'stats_range') {
     return this.db().collection<any>(name);
   }
 
@@ -175,7 +233,8 @@ export class StatsRollups {
       if (r) refs.set(caseNo, r);
     }
     const bucket = buildBucket(orgUnit, day, cases, (n) => clocks.get(n) ?? [], (n) => refs.get(n), await this.counter());
-    await this.col('stats_buckets').replaceOne({ _id: id }, bucket, { upsert: true });
+    await this.col('stats_buckets').replaceOne({ _id: id }, packBucket(bucket), { upsert: true });
+    await this.col('stats_range').updateOne({ _id: 'days' }, { $min: { first: day } }, { upsert: true });
     await this.recomputeMonth(orgUnit, day.slice(0, 7));
     return bucket;
   }
@@ -183,33 +242,38 @@ export class StatsRollups {
   /** A month bucket (`_id` = `<orgUnit>|YYYY-MM`): the sum of its day buckets, so long periods read ≈ 20 documents a month. */
   async recomputeMonth(orgUnit: string, month: string): Promise<Bucket> {
     const days = daysOfMonth(month);
-    const parts = (await this.col('stats_buckets').find({ _id: { $in: days.map((d) => bucketId(orgUnit, d)) } }).toArray()) as Bucket[];
+    const parts = await this.byIds('stats_buckets', days.map((d) => bucketId(orgUnit, d)));
     const m = mergeBuckets(bucketId(orgUnit, month), orgUnit, month, parts);
-    await this.col('stats_months').replaceOne({ _id: m._id }, m, { upsert: true });
+    await this.col('stats_months').replaceOne({ _id: m._id }, packBucket(m), { upsert: true });
     return m;
   }
 
-  /** Month buckets of the given centres and months, by `_id`. */
-  async readMonths(orgUnits: string[], months: string[]): Promise<Bucket[]> {
-    const ids = orgUnits.flatMap((o) => months.map((m) => bucketId(o, m)));
-    return ids.length ? ((await this.col('stats_months').find({ _id: { $in: ids } }).toArray()) as Bucket[]) : [];
+  /** Documents by `_id` lookups (the only reads FerretDB 1.24 does without decoding the whole collection), 8 at a time. */
+  private async byIds(name: 'stats_buckets' | 'stats_months', ids: string[]): Promise<Bucket[]> {
+    const out: Bucket[] = [];
+    let next = 0;
+    await Promise.all(Array.from({ length: Math.min(8, ids.length) }, async () => {
+      while (next < ids.length) {
+        const d = await this.col(name).findOne({ _id: ids[next++] });
+        if (d) out.push(unpackBucket(d));
+      }
+    }));
+    return out;
   }
 
-  /** Every month bucket (reports without a period). */
-  async readAllMonths(orgUnit?: string): Promise<Bucket[]> {
-    return (await this.col('stats_months').find(orgUnit ? { orgUnit } : {}).toArray()) as Bucket[];
+  /** The first day any bucket covers (undefined: no case yet). */
+  async firstDay(): Promise<string | undefined> {
+    return (await this.col('stats_range').findOne({ _id: 'days' }))?.first;
+  }
+
+  /** Month buckets of the given centres and months, by `_id`. */
+  readMonths(orgUnits: string[], months: string[]): Promise<Bucket[]> {
+    return this.byIds('stats_months', orgUnits.flatMap((o) => months.map((m) => bucketId(o, m))));
   }
 
   /** The buckets of the given centres and days (missing ones = no case that day), by `_id`. */
-  async read(orgUnits: string[], days: string[]): Promise<Bucket[]> {
-    const ids = orgUnits.flatMap((o) => days.map((d) => bucketId(o, d)));
-    const out: Bucket[] = [];
-    const CHUNK = 500;
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const part = await this.col('stats_buckets').find({ _id: { $in: ids.slice(i, i + CHUNK) } }).toArray();
-      out.push(...(part as Bucket[]));
-    }
-    return out;
+  read(orgUnits: string[], days: string[]): Promise<Bucket[]> {
+    return this.byIds('stats_buckets', orgUnits.flatMap((o) => days.map((d) => bucketId(o, d))));
   }
 
 }

@@ -478,20 +478,12 @@ export class StatsService {
     // whole months from the month buckets, the days around them (and every day for a report by day) from the day buckets
     const nextDay = (d: string) => dayOf(new Date(cstStartOfDay(d).getTime() + 36 * 3600_000));
     const units = filter.orgUnit ? [filter.orgUnit] : (await this.db.collection<Doc>('org_units').find({}, { projection: { _id: 1 } }).toArray()).map((u) => String(u._id));
-    const lastDay = dayOf(filter.to ? new Date(filter.to.getTime() - 1) : now);
+    // no end: nothing is received after now, so the current month can be read whole
+    const lastDay = filter.to ? dayOf(new Date(filter.to.getTime() - 1)) : daysOfMonth(dayOf(now).slice(0, 7)).pop()!;
     let buckets: Bucket[] = [];
-    let firstDay = filter.from ? dayOf(filter.from) : undefined;
-    if (!firstDay) {
-      // no start: every month bucket before the last day's month, then that month
-      const months = (await r.readAllMonths(filter.orgUnit)).filter((b) => b.day <= lastDay.slice(0, 7));
-      const lastMonth = lastDay.slice(0, 7);
-      const whole = (m: Bucket) => m.day < lastMonth || !filter.to;
-      if (dimension === 'day') firstDay = months.map((m) => `${m.day}-01`).sort()[0];
-      else {
-        buckets = months.filter(whole);
-        if (filter.to && months.some((m) => m.day === lastMonth)) firstDay = `${lastMonth}-01`;
-      }
-    }
+    // no start: from the first day any case was received (kept by the rollups)
+    const first = filter.from ? undefined : await r.firstDay();
+    const firstDay = filter.from ? dayOf(filter.from) : first ? `${first.slice(0, 7)}-01` : undefined;
     if (firstDay) {
       const days: string[] = [];
       const months: string[] = [];

@@ -26,7 +26,7 @@ import { WorkingCalendar } from '../../engine/calendar/working-calendar';
 import { dayFromNumber, dayNumber } from '../../engine/calendar/cst';
 import { completionResult } from '../../engine/supervision/clock-ledger';
 import { StatsService, STATS_CSV_COLUMNS, periodOfMonth, toCsv, type StatsReport } from '../../engine/stats';
-import { buildBucket, bucketId, mergeBuckets, StatsRollups } from '../../engine/stats/rollups';
+import { buildBucket, bucketId, mergeBuckets, packBucket, StatsRollups } from '../../engine/stats/rollups';
 import { WorkingDayCounter } from '../../engine/stats/working-day-counter';
 
 const N = Number(process.env.BENCH_CASES ?? 1_000_000);
@@ -332,16 +332,20 @@ async function main() {
       const [org, day] = id.split('|') as [string, string];
       return buildBucket(org, day, cases, (n) => clocksByCase.get(n) ?? [], (n) => refsByCase.get(n) as any, counter);
     });
-    for (let i = 0; i < buckets.length; i += 500) await raw('stats_buckets').insertMany(buckets.slice(i, i + 500) as any[], { ordered: false });
+    for (let i = 0; i < buckets.length; i += 500) await raw('stats_buckets').insertMany(buckets.slice(i, i + 500).map(packBucket) as any[], { ordered: false });
+    await raw('stats_range').insertOne({ _id: 'days' as any, first: buckets.map((b) => b.day).sort()[0] });
     const byMonth = new Map<string, typeof buckets>();
     for (const b of buckets) {
       const id = bucketId(b.orgUnit, b.day.slice(0, 7));
       byMonth.set(id, [...(byMonth.get(id) ?? []), b]);
     }
     const monthBuckets = [...byMonth].map(([id, parts]) => mergeBuckets(id, parts[0]!.orgUnit, parts[0]!.day.slice(0, 7), parts));
-    await raw('stats_months').insertMany(monthBuckets as any[], { ordered: false });
-    for (const [id, cases] of bucketCases) await raw('stats_bucket_cases').insertOne({ _id: id as any, cases: cases.map((c) => c._id) });
-    for (const [caseNo, r] of refsByCase) await raw('stats_case_refs').insertOne({ _id: caseNo as any, ...r });
+    await raw('stats_months').insertMany(monthBuckets.map(packBucket) as any[], { ordered: false });
+    const insertAll = async (name: string, docs: any[]) => {
+      for (let i = 0; i < docs.length; i += 2000) await raw(name).insertMany(docs.slice(i, i + 2000), { ordered: false });
+    };
+    await insertAll('stats_bucket_cases', [...bucketCases].map(([id, cases]) => ({ _id: id, cases: cases.map((c) => c._id) })));
+    await insertAll('stats_case_refs', [...refsByCase].map(([caseNo, r]) => ({ _id: caseNo, ...r })));
     const buildS = (performance.now() - tb) / 1000;
     const sample = buckets.filter((_, i) => i % Math.max(1, Math.floor(buckets.length / 10)) === 0).slice(0, 10);
     const tr = performance.now();

@@ -57,6 +57,7 @@ describe('statistics day rollups give the same answers as the scan', () => {
 
   it.each(['town', 'window', 'department', 'item', 'person', 'day', 'month', 'year', 'all'])('by %s', async (dim) => {
     const fast = (await supervisor.get(`/api/stats/${dim}`)).body;
+    if (!fast.meta) throw new Error(server.logs.filter((l) => l.includes("error")).slice(-3).join("\n")); // the server log says why
     const scan = (await supervisor.get(`/api/stats/${dim}?source=scan`)).body;
     expect(fast.meta.source).toBe('rollup');
     expect(scan.meta.source).toBe('scan');
