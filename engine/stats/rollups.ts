@@ -179,7 +179,7 @@ export function buildBucket(
 export class StatsRollups {
   constructor(private readonly db: () => Db, private readonly counter: () => Promise<WorkingDayCounter>) {}
 
-  private col(name: 'stats_buckets' | 'stats_months' | 'stats_bucket_cases' | 'stats_dirty' | 'stats_case_refs' | 'stats_range') {
+  private col(name: 'stats_buckets' | 'stats_months' | 'stats_years' | 'stats_bucket_cases' | 'stats_dirty' | 'stats_case_refs' | 'stats_range') {
     return this.db().collection<any>(name);
   }
 
@@ -245,11 +245,25 @@ export class StatsRollups {
     const parts = await this.byIds('stats_buckets', days.map((d) => bucketId(orgUnit, d)));
     const m = mergeBuckets(bucketId(orgUnit, month), orgUnit, month, parts);
     await this.col('stats_months').replaceOne({ _id: m._id }, packBucket(m), { upsert: true });
+    await this.recomputeYear(orgUnit, month.slice(0, 4));
     return m;
   }
 
+  /** A year bucket (`_id` = `<orgUnit>|YYYY`): the sum of its twelve month buckets. */
+  async recomputeYear(orgUnit: string, year: string): Promise<Bucket> {
+    const months = Array.from({ length: 12 }, (_, i) => `${year}-${String(i + 1).padStart(2, '0')}`);
+    const y = mergeBuckets(bucketId(orgUnit, year), orgUnit, year, await this.byIds('stats_months', months.map((m) => bucketId(orgUnit, m))));
+    await this.col('stats_years').replaceOne({ _id: y._id }, packBucket(y), { upsert: true });
+    return y;
+  }
+
+  /** Year buckets of the given centres and years, by `_id`. */
+  readYears(orgUnits: string[], years: string[]): Promise<Bucket[]> {
+    return this.byIds('stats_years', orgUnits.flatMap((o) => years.map((y) => bucketId(o, y))));
+  }
+
   /** Documents by `_id` lookups (the only reads FerretDB 1.24 does without decoding the whole collection), 8 at a time. */
-  private async byIds(name: 'stats_buckets' | 'stats_months', ids: string[]): Promise<Bucket[]> {
+  private async byIds(name: 'stats_buckets' | 'stats_months' | 'stats_years', ids: string[]): Promise<Bucket[]> {
     const out: Bucket[] = [];
     let next = 0;
     await Promise.all(Array.from({ length: Math.min(8, ids.length) }, async () => {

@@ -478,18 +478,24 @@ export class StatsService {
     // whole months from the month buckets, the days around them (and every day for a report by day) from the day buckets
     const nextDay = (d: string) => dayOf(new Date(cstStartOfDay(d).getTime() + 36 * 3600_000));
     const units = filter.orgUnit ? [filter.orgUnit] : (await this.db.collection<Doc>('org_units').find({}, { projection: { _id: 1 } }).toArray()).map((u) => String(u._id));
-    // no end: nothing is received after now, so the current month can be read whole
-    const lastDay = filter.to ? dayOf(new Date(filter.to.getTime() - 1)) : daysOfMonth(dayOf(now).slice(0, 7)).pop()!;
+    // no end: nothing is received after now, so the current year (month for a report by month) can be read whole
+    const today = dayOf(now);
+    const lastDay = filter.to ? dayOf(new Date(filter.to.getTime() - 1)) : dimension === 'day' ? today : dimension === 'month' ? daysOfMonth(today.slice(0, 7)).pop()! : `${today.slice(0, 4)}-12-31`;
     let buckets: Bucket[] = [];
     // no start: from the first day any case was received (kept by the rollups)
     const first = filter.from ? undefined : await r.firstDay();
-    const firstDay = filter.from ? dayOf(filter.from) : first ? `${first.slice(0, 7)}-01` : undefined;
+    const firstDay = filter.from ? dayOf(filter.from) : first ? (dimension === 'day' ? first : dimension === 'month' ? `${first.slice(0, 7)}-01` : `${first.slice(0, 4)}-01-01`) : undefined;
     if (firstDay) {
       const days: string[] = [];
       const months: string[] = [];
+      const years: string[] = [];
       for (let d = firstDay; d <= lastDay; ) {
         const monthEnd = daysOfMonth(d.slice(0, 7)).pop()!;
-        if (dimension !== 'day' && d.endsWith('-01') && monthEnd <= lastDay) {
+        const yearEnd = `${d.slice(0, 4)}-12-31`;
+        if (dimension !== 'day' && dimension !== 'month' && d.endsWith('-01-01') && yearEnd <= lastDay) {
+          years.push(d.slice(0, 4));
+          d = nextDay(yearEnd);
+        } else if (dimension !== 'day' && d.endsWith('-01') && monthEnd <= lastDay) {
           months.push(d.slice(0, 7));
           d = nextDay(monthEnd);
         } else {
@@ -497,7 +503,7 @@ export class StatsService {
           d = nextDay(d);
         }
       }
-      buckets.push(...(await r.readMonths(units, months)), ...(await r.read(units, days)));
+      buckets.push(...(await r.readYears(units, years)), ...(await r.readMonths(units, months)), ...(await r.read(units, days)));
     }
     const groups = new Map<string, Acc>();
     const total = newAcc('all');

@@ -341,6 +341,13 @@ async function main() {
     }
     const monthBuckets = [...byMonth].map(([id, parts]) => mergeBuckets(id, parts[0]!.orgUnit, parts[0]!.day.slice(0, 7), parts));
     await raw('stats_months').insertMany(monthBuckets.map(packBucket) as any[], { ordered: false });
+    const byYear = new Map<string, typeof monthBuckets>();
+    for (const m of monthBuckets) {
+      const id = bucketId(m.orgUnit, m.day.slice(0, 4));
+      byYear.set(id, [...(byYear.get(id) ?? []), m]);
+    }
+    const yearBuckets = [...byYear].map(([id, parts]) => mergeBuckets(id, parts[0]!.orgUnit, parts[0]!.day.slice(0, 4), parts));
+    await raw('stats_years').insertMany(yearBuckets.map(packBucket) as any[], { ordered: false });
     const insertAll = async (name: string, docs: any[]) => {
       for (let i = 0; i < docs.length; i += 2000) await raw(name).insertMany(docs.slice(i, i + 2000), { ordered: false });
     };
@@ -396,7 +403,7 @@ async function main() {
       `data:     ${counts.cases.toLocaleString('en')} cases, ${counts.clocks.toLocaleString('en')} clocks, ${counts.escalations.toLocaleString('en')} escalations, ${counts.complaints.toLocaleString('en')} complaints, ${counts.ratings.toLocaleString('en')} ratings; 20 org units × 12 windows, ${items.length} items, 2024-01-01…2025-12-31; on disk ${(dirSize(dataDir) / 2 ** 20).toFixed(0)} MiB`,
     );
     console.log(`insert:   ${insertS.toFixed(1)} s — ${(counts.cases / insertS).toFixed(0)} cases/s, ${(docs / insertS).toFixed(0)} documents/s (insertMany, ${BATCH} cases per batch)`);
-    console.log(`rollups:  ${buckets.length.toLocaleString('en')} day and ${monthBuckets.length} month buckets built and stored in ${buildS.toFixed(1)} s; recomputing one from the stored sources (by _id) takes ${recomputeMs.toFixed(0)} ms for ${avgCases.toFixed(0)} cases`);
+    console.log(`rollups:  ${buckets.length.toLocaleString('en')} day, ${monthBuckets.length} month and ${yearBuckets.length} year buckets built and stored in ${buildS.toFixed(1)} s; recomputing one from the stored sources (by _id) takes ${recomputeMs.toFixed(0)} ms for ${avgCases.toFixed(0)} cases`);
     console.log('');
     const pad = (s: string, n: number) => s + ' '.repeat(Math.max(0, n - [...s].length));
     console.log(`${pad('query', 38)} ${pad('ms', 9)} ${pad('rows', 6)} ${pad('cases counted (source)', 26)} ${pad('rss MiB', 8)} check`);
