@@ -72,6 +72,7 @@ const forms: Record<string, object> = {
       { type: 'textfield', id: 'idNumber', key: 'idNumber', label: '证件号码', description: '居民身份证与统一社会信用代码会校验校验码', validate: { required: true, maxLength: 40 } },
       { type: 'textfield', id: 'phone', key: 'phone', label: '联系电话', validate: { validationType: 'phone', maxLength: 20 } },
       { type: 'textfield', id: 'contactName', key: 'contactName', label: '联系人（单位申请时）', conditional: { hide: "=kind = \"person\"" }, validate: { maxLength: 50 } },
+      { type: 'textfield', id: 'address', key: 'address', label: '联系地址', validate: { maxLength: 200 } },
     ],
   },
 };

@@ -146,6 +146,7 @@ export function networkOfficeRoutes(platform: Platform): Router {
   });
   r.post('/intake', requireRole('clerk'), async (req, res) => {
     const body = IntakeBody.parse(req.body ?? {});
+    await platform.forms.checkIntake(body.applicant as Record<string, unknown>);
     const out = await cases.intake(body as any, req.actor!);
     res.status(201).location(`/api/service-cases/${out.case.caseNo}`).json(out);
   });

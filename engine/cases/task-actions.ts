@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
 import type { Actor, Clock, UserTaskMeta } from '../domain/types';
 import type { Models } from '../persistence/models';
-import { taskView, type ProcessService } from '../services/process-service';
+import { canWorkOn, taskView, type ProcessService } from '../services/process-service';
 import type { OrgService } from '../org/org-service';
 import type { AuditLog } from './audit';
 import type { CaseService } from './case-service';
@@ -110,6 +110,8 @@ export class TaskActions {
     if (t.status === 'open') {
       const pending = await this.deps.models.Task.countDocuments({ parentTaskId: t._id, kind: 'cosign', status: 'open' });
       if (pending) throw new ConflictError('COSIGN_PENDING', `${pending} co-sign request(s) of this task are still open; wait for their opinions`);
+      // who may work on it is answered before what the form says (a stranger learns nothing about the form)
+      if (!canWorkOn(actor, t as any)) throw new ForbiddenError('TASK_NOT_YOURS', `task ${taskId} is not assigned to you or your groups`);
       await this.forms?.checkCompletion(t as any, input);
     }
     const variables: Record<string, unknown> = { ...(input.variables ?? {}) };

@@ -20,7 +20,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { BusinessRuleError, ConflictError, NotFoundError, ValidationError } from '../domain/errors';
 import type { UserTaskMeta } from '../domain/types';
 import type { Models } from '../persistence/models';
-import { checkFormSchema, type FormSchema } from './form-schema';
+import { checkFormSchema, inputFields, type FormSchema } from './form-schema';
 import { validateFormData, type FieldProblem } from './validate-form-data';
 
 export const DECISION_LABELS: Record<string, string> = {
@@ -168,6 +168,23 @@ export class FormService {
     const problems: FieldProblem[] = validateFormData(form.schema, data, form.data);
     if (problems.length) {
       throw new BusinessRuleError('FORM_INVALID', problems.map((p) => p.message).join('；'), { issues: problems.map((p) => ({ path: p.path, message: p.message })), form: { id: form.id, version: form.version } });
+    }
+  }
+
+  /**
+   * The applicant part of an intake against the stored `intake` form (what designers made of
+   * it): the fields the form declares are checked; fields it does not declare are the API's
+   * own (checked by its schema), so an older form version does not refuse a newer field.
+   */
+  async checkIntake(applicant: Record<string, unknown>): Promise<void> {
+    const head = await this.Head.findById('intake').lean();
+    if (!head) return;
+    const form = await this.get('intake');
+    const declared = new Set(inputFields(form.schema).map((f) => f.key[0]));
+    const data = Object.fromEntries(Object.entries(applicant).filter(([k, v]) => declared.has(k) && v !== undefined));
+    const problems = validateFormData(form.schema, data, {});
+    if (problems.length) {
+      throw new BusinessRuleError('FORM_INVALID', problems.map((p) => p.message).join('；'), { issues: problems.map((p) => ({ path: `applicant.${p.path}`, message: p.message })), form: { id: 'intake', version: form.version } });
     }
   }
 

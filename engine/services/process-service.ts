@@ -69,7 +69,7 @@ export function checkVariables(vars: Record<string, unknown>): void {
   }
 }
 
-function canWorkOn(actor: Actor, task: { candidateGroups: string[]; candidateUsers: string[]; assignee?: string | null }): boolean {
+export function canWorkOn(actor: Actor, task: { candidateGroups: string[]; candidateUsers: string[]; assignee?: string | null }): boolean {
   if (actor.roles.includes('admin')) return true;
   if (task.assignee) return task.assignee === actor.username;
   if (task.candidateUsers.includes(actor.username)) return true;

@@ -44,29 +44,31 @@ describe('clerks work cases through their inboxes', () => {
     const accept = await openTask(clerk, caseId, 'town-accept');
     expect(accept.candidateGroups).toEqual(['town-window']);
     expect(accept.formKey).toBeTruthy();
-    expect((await clerk.post(`/api/tasks/${accept.id}/complete`, { variables: {} })).status).toBe(200);
+    // a step with a form is completed through it (decision, opinion …), checked on the server
+    expect((await clerk.post(`/api/tasks/${accept.id}/complete`, { variables: {} })).status).toBe(422);
+    expect((await clerk.post(`/api/tasks/${accept.id}/complete`, { decision: 'approve' })).status).toBe(200);
 
     const review = await openTask(clerk, caseId, 'town-review');
     // the city cannot complete the town's step
     expect((await cityClerk.post(`/api/tasks/${review.id}/complete`, { variables: {} })).status).toBe(403);
-    expect((await clerk.post(`/api/tasks/${review.id}/complete`, { variables: { reviewResult: 'approve' } })).status).toBe(200);
+    expect((await clerk.post(`/api/tasks/${review.id}/complete`, { decision: 'approve', opinion: '初审同意', variables: { attachments: [{ name: '现场照片', pages: 2 }] } })).status).toBe(200);
 
     // now in the city centre's inbox, not the town's
     const cityTasks = await cityClerk.get('/api/tasks?filter=groups');
     const approval = cityTasks.body.find((t: any) => t.caseId === caseId);
     expect(approval.elementId).toBe('city-approval');
     expect((await clerk.get(`/api/tasks?caseId=${caseId}`)).body).toEqual([]);
-    expect((await cityClerk.post(`/api/tasks/${approval.id}/complete`, { variables: { cityDecision: 'approve' } })).status).toBe(200);
+    expect((await cityClerk.post(`/api/tasks/${approval.id}/complete`, { decision: 'approve', opinion: '同意' })).status).toBe(200);
 
     const notify = await openTask(clerk, caseId, 'town-notify-result');
-    const done = await clerk.post(`/api/tasks/${notify.id}/complete`, { variables: {} });
+    const done = await clerk.post(`/api/tasks/${notify.id}/complete`, { decision: 'done', variables: { notifyWay: 'phone' } });
     expect(done.status).toBe(200);
     expect(done.body.status).toBe('completed');
 
     const c = (await clerk.get(`/api/cases/${caseId}`)).body;
     expect(c.status).toBe('completed');
     expect(c.endedAt).toBeTruthy();
-    expect(c.variables).toMatchObject({ reviewResult: 'approve', cityDecision: 'approve' });
+    expect(c.variables).toMatchObject({ decision: 'done', notifyWay: 'phone', attachments: [{ name: '现场照片', pages: 2 }] });
     expect(c.openTasks).toEqual([]);
     const steps = c.completedSteps.map((s: any) => s.elementId);
     expect(steps).toEqual(expect.arrayContaining(['town-accept', 'town-review', 'city-approval', 'town-notify-result', 'case-completed']));
@@ -119,9 +121,9 @@ describe('clerks work cases through their inboxes', () => {
   it('completes a task once when it is completed twice, and answers 409 to the second', async () => {
     const c = await clerk.post('/api/cases', { definitionKey: 'immediate-item', variables: {} });
     const t = await openTask(clerk, c.body.id, 'window-handle');
-    const first = await clerk.post(`/api/tasks/${t.id}/complete`, { variables: { handleResult: 'done' } });
+    const first = await clerk.post(`/api/tasks/${t.id}/complete`, { decision: 'done' });
     expect(first.status).toBe(200);
-    const second = await clerk.post(`/api/tasks/${t.id}/complete`, { variables: { handleResult: 'done' } });
+    const second = await clerk.post(`/api/tasks/${t.id}/complete`, { decision: 'done' });
     expect(second.status).toBe(409);
     expect(second.contentType).toContain('application/problem+json');
     expect(second.body.code).toMatch(/TASK_ALREADY_COMPLETED|CASE_ENDED/);

@@ -93,4 +93,21 @@ describe('forms (表单): stored form-js schemas, and completions checked agains
     expect(ok.status).toBe(200);
     await step('city-approval');
   });
+
+  it('checks the applicant of an intake against the intake form as the designers last saved it', async () => {
+    const intake = (await clerk.get('/api/forms/intake')).body;
+    const items = (await clerk.get('/api/items')).body;
+    const it = items.find((i: any) => i.procedure === 'immediate-item');
+    const materials = it.materials.map((m: any) => ({ code: m.code, provided: true }));
+    const { phone: _phone, ...noPhone } = applicant('赵敏');
+    expect((await clerk.post('/api/intake', { itemCode: it.code, applicant: noPhone, materials })).status).toBe(201);
+    // the centre decides a contact phone is required from now on
+    const schema = { ...intake.schema, components: intake.schema.components.map((c: any) => (c.key === 'phone' ? { ...c, validate: { ...c.validate, required: true } } : c)) };
+    expect((await designer.put('/api/forms/intake', { name: intake.name, schema, baseVersion: intake.version })).status).toBe(200);
+    const refused = await clerk.post('/api/intake', { itemCode: it.code, applicant: noPhone, materials });
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('FORM_INVALID');
+    expect(refused.body.details.issues).toEqual([{ path: 'applicant.phone', message: '请填写“联系电话”' }]);
+    expect((await clerk.post('/api/intake', { itemCode: it.code, applicant: applicant('赵敏'), materials })).status).toBe(201);
+  });
 });
