@@ -64,10 +64,12 @@ describe('clerks\' workbench (受理工作台) in the browser', () => {
     await page.getByTestId('item-info').waitFor();
   }
   async function fillApplicant(page: Page, name: string, id: string) {
-    await page.getByTestId('applicant-name').fill(name);
-    await page.getByTestId('applicant-id').fill(id);
-    await page.getByTestId('applicant-phone').fill('13912345678');
-    await page.getByTestId('applicant-address').fill('信宜市丁堡镇中心街 8 号');
+    const form = page.getByTestId('applicant-form');   // the form-js `intake` form
+    await form.locator('.fjs-form').waitFor();
+    await form.getByLabel('申请人姓名 / 单位名称').fill(name);
+    await form.getByLabel('证件号码').fill(id);
+    await form.getByLabel('联系电话').fill('13912345678');
+    await form.getByLabel('联系地址').fill('信宜市丁堡镇中心街 8 号');
   }
   async function openInboxTask(page: Page, caseNo: string, elementId: string) {
     const row = page.locator(`[data-testid="inbox-row"][data-case-no="${caseNo}"][data-element-id="${elementId}"]`);
@@ -114,9 +116,13 @@ describe('clerks\' workbench (受理工作台) in the browser', () => {
     const good = residentId('19800315', 123);
     const bad = good.slice(0, 17) + (good[17] === '1' ? '2' : '1');
     await fillApplicant(page, '陈建国', bad);
-    await page.getByTestId('applicant-phone').click();
-    await page.getByText('校验码错误，请核对证件号码').waitFor();
-    await page.getByTestId('applicant-id').fill(good);
+    await page.getByTestId('applicant-form').getByLabel('联系电话').click();
+    await page.getByTestId('applicant-problem').getByText('校验码错误，请核对证件号码').waitFor();
+    await page.getByTestId('accept-intake').or(page.getByTestId('issue-one-time')).click();
+    await page.getByTestId('intake-page').getByTestId('api-error').waitFor();   // refused in the browser
+    expect(await page.getByTestId('intake-result').count()).toBe(0);
+    await page.getByTestId('applicant-form').getByLabel('证件号码').fill(good);
+    await page.getByTestId('applicant-problem').waitFor({ state: 'detached' });
 
     const mandatory = item.materials.filter((m: any) => m.requirement === 'mandatory');
     const left = mandatory[1];

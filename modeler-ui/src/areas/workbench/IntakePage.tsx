@@ -1,6 +1,6 @@
 import { CheckCircleOutlined, ExclamationCircleOutlined, FileTextOutlined, StopOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Checkbox, Col, Descriptions, Form, Input, InputNumber, List, Modal, Radio, Result, Row, Select, Space, Table, Tag, Typography } from 'antd';
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import { api } from '../../api-client';
@@ -9,10 +9,24 @@ import { CategoryTag, useMe } from './common';
 import { formatDateTime, missingOf } from './format';
 import { idNumberProblem, normalizePhone } from './identity';
 import { NoticeViewer } from './NoticeViewer';
+import { FormView, type FormViewHandle } from '../../shared/FormView';
 import type { HandedMaterial, IntakeResult, Item, Material, NoticeRef } from './types';
 
 interface Row { provided: boolean; asOriginal: boolean; count: number; applicable: boolean; defect: string }
-interface ApplicantForm { kind: 'person' | 'company'; name: string; idType: string; idNumber: string; phone?: string; address?: string; contactName?: string }
+const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+
+/** The browser-side identity checks (check digits, phone) on the intake form's data; an i18n key or null. */
+function identityProblem(d: Record<string, unknown>): string | null {
+  const kind = d.kind === 'company' ? 'company' : 'person';
+  const idNumber = str(d.idNumber);
+  if (idNumber) {
+    const k = idNumberProblem(kind, str(d.idType) || (kind === 'company' ? 'credit-code' : 'resident-id'), idNumber);
+    if (k) return k;
+  }
+  const phone = str(d.phone);
+  if (phone && !normalizePhone(phone)) return 'identity.phone';
+  return null;
+}
 
 /** What the clerk ticked, as the API's materials (count and original/copy shortfalls become defects). */
 function handed(materials: Material[], rows: Record<string, Row>, t: (k: string, o?: any) => string): HandedMaterial[] {
@@ -31,6 +45,8 @@ function handed(materials: Material[], rows: Record<string, Row>, t: (k: string,
   });
 }
 
+const INITIAL = { kind: 'person', idType: 'resident-id' };
+
 /** 收件受理: item, applicant, materials checklist; missing materials at once; accept / one-time notice / refuse. */
 export function IntakePage() {
   const { t } = useTranslation('workbench');
@@ -39,8 +55,10 @@ export function IntakePage() {
   const reasons = useApi(() => api.get<{ code: string; text: string }[]>('/api/reject-reasons'), []);
   const [itemCode, setItemCode] = useState<string>();
   const [rows, setRows] = useState<Record<string, Row>>({});
-  const [form] = Form.useForm<ApplicantForm>();
-  const kind = Form.useWatch('kind', form) ?? 'person';
+  const intakeForm = useApi(() => api.get<{ schema: unknown }>('/api/forms/intake'), []);
+  const formRef = useRef<FormViewHandle>(null);
+  const [formKey, setFormKey] = useState(0);
+  const [idProblem, setIdProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [result, setResult] = useState<IntakeResult | null>(null);
@@ -75,20 +93,23 @@ export function IntakePage() {
 
   const submit = async (reject?: { reasonCode?: string; reason?: string }) => {
     setError(null);
-    let applicant: ApplicantForm;
-    try {
-      applicant = await form.validateFields();
-    } catch {
+    const f = formRef.current;
+    if (!f) return;
+    const { data, errors } = f.submit();
+    const problem = identityProblem(data);
+    setIdProblem(problem);
+    if (problem || Object.keys(errors).length) {
       setError(new Error(t('intake.validate')));
       return;
     }
+    const kind = data.kind === 'company' ? 'company' : 'person';
     setBusy(true);
     try {
       const body = {
         itemCode,
         applicant: {
-          kind: applicant.kind, name: applicant.name.trim(), idType: applicant.idType, idNumber: applicant.idNumber.trim(),
-          phone: applicant.phone?.trim() || undefined, contactName: applicant.contactName?.trim() || undefined, address: applicant.address?.trim() || undefined,
+          kind, name: str(data.name), idType: str(data.idType) || (kind === 'company' ? 'credit-code' : 'resident-id'), idNumber: str(data.idNumber),
+          phone: str(data.phone) || undefined, contactName: (kind === 'company' && str(data.contactName)) || undefined, address: str(data.address) || undefined,
         },
         materials,
         ...(reject ? { reject } : {}),
@@ -109,7 +130,8 @@ export function IntakePage() {
     setResult(null);
     setItemCode(undefined);
     setRows({});
-    form.resetFields();
+    setIdProblem(null);
+    setFormKey((k) => k + 1);
     rejectForm.resetFields();
   };
 
@@ -227,48 +249,12 @@ export function IntakePage() {
             ) : null}
           </Card>
           <Card title={t('intake.applicant')} size="small" style={{ marginTop: 16 }}>
-            <Form form={form} layout="vertical" initialValues={{ kind: 'person', idType: 'resident-id' }} requiredMark data-testid="applicant-form">
-              <Form.Item name="kind" label={t('intake.kind')}>
-                <Radio.Group onChange={(e) => form.setFieldValue('idType', e.target.value === 'company' ? 'credit-code' : 'resident-id')}
-                  options={[{ value: 'person', label: t('intake.person') }, { value: 'company', label: t('intake.company') }]} />
-              </Form.Item>
-              <Form.Item name="name" label={t('intake.name')} rules={[{ required: true, whitespace: true, message: t('identity.name') }, { max: 100 }]}>
-                <Input data-testid="applicant-name" autoComplete="off" />
-              </Form.Item>
-              <Row gutter={8}>
-                <Col span={10}>
-                  <Form.Item name="idType" label={t('intake.idType')}>
-                    <Select aria-label={t('intake.idType')} options={(kind === 'company' ? ['credit-code'] : ['resident-id', 'passport', 'hk-macao-permit', 'other']).map((v) => ({ value: v, label: t(`intake.idTypes.${v}`) }))} />
-                  </Form.Item>
-                </Col>
-                <Col span={14}>
-                  <Form.Item
-                    name="idNumber" label={t('intake.idNumber')} dependencies={['idType', 'kind']} validateFirst
-                    rules={[{ validator: async (_r, v: string) => {
-                      const k = idNumberProblem(form.getFieldValue('kind'), form.getFieldValue('idType'), v ?? '');
-                      if (k) throw new Error(t(k));
-                    } }]}
-                  >
-                    <Input data-testid="applicant-id" autoComplete="off" maxLength={40} />
-                  </Form.Item>
-                </Col>
-              </Row>
-              <Row gutter={8}>
-                <Col span={10}>
-                  <Form.Item name="phone" label={t('intake.phone')} rules={[{ validator: async (_r, v?: string) => { if (v?.trim() && !normalizePhone(v)) throw new Error(t('identity.phone')); } }]}>
-                    <Input data-testid="applicant-phone" autoComplete="off" maxLength={20} />
-                  </Form.Item>
-                </Col>
-                <Col span={14}>
-                  <Form.Item name="contactName" label={t('intake.contactName')} rules={[{ max: 50 }]}>
-                    <Input autoComplete="off" />
-                  </Form.Item>
-                </Col>
-              </Row>
-              <Form.Item name="address" label={t('intake.address')} rules={[{ max: 200 }]}>
-                <Input data-testid="applicant-address" autoComplete="off" />
-              </Form.Item>
-            </Form>
+            <ApiErrorAlert error={intakeForm.error} />
+            {intakeForm.data ? (
+              <FormView key={formKey} ref={formRef} schema={intakeForm.data.schema} data={INITIAL} testId="applicant-form"
+                onChange={(d) => setIdProblem(identityProblem(d))} />
+            ) : null}
+            {idProblem ? <Alert type="error" showIcon title={t(idProblem)} data-testid="applicant-problem" style={{ marginTop: 8 }} /> : null}
           </Card>
         </Col>
         <Col xs={24} xl={14}>
