@@ -98,7 +98,9 @@ export function IntakePage() {
     const { data, errors } = f.submit();
     const problem = identityProblem(data);
     setIdProblem(problem);
-    if (problem || Object.keys(errors).length) {
+    // form-js's `phone` type wants +86…; a local number the identity check accepts is fine
+    const blocking = Object.keys(errors).filter((k) => !(k === 'phone' && normalizePhone(str(data.phone))));
+    if (problem || blocking.length) {
       setError(new Error(t('intake.validate')));
       return;
     }
