@@ -206,15 +206,29 @@ export class StatsRollups {
   /** Recomputes every dirty bucket (at most `limit`); returns how many. */
   async refreshDirty(limit = 10_000): Promise<number> {
     const dirty = await this.col('stats_dirty').find({}).limit(limit).toArray();
+    // each day, then each month and year they touch once (several dirty days of a month need one month recompute)
+    const months = new Set<string>();
     for (const m of dirty) {
-      await this.recompute(m._id);
-      await this.col('stats_dirty').deleteOne({ _id: m._id, token: m.token });
+      await this.recompute(m._id, false);
+      months.add(m._id.slice(0, m._id.length - 3));
     }
+    const years = new Set<string>();
+    for (const id of months) {
+      const [orgUnit, month] = id.split('|') as [string, string];
+      await this.recomputeMonth(orgUnit, month, false);
+      years.add(id.slice(0, id.length - 3));
+    }
+    for (const id of years) {
+      const [orgUnit, year] = id.split('|') as [string, string];
+      await this.recomputeYear(orgUnit, year);
+    }
+    // markers go last: a crash before this leaves the buckets dirty, to be recomputed again
+    for (const m of dirty) await this.col('stats_dirty').deleteOne({ _id: m._id, token: m.token });
     return dirty.length;
   }
 
-  /** Recomputes one bucket from the sources, by `_id` reads only. */
-  async recompute(id: string): Promise<Bucket> {
+  /** Recomputes one bucket from the sources, by `_id` reads only; `cascade` also its month and year. */
+  async recompute(id: string, cascade = true): Promise<Bucket> {
     const [orgUnit, day] = id.split('|') as [string, string];
     const list = (await this.col('stats_bucket_cases').findOne({ _id: id }))?.cases ?? [];
     const cases: Doc[] = [];
@@ -235,17 +249,17 @@ export class StatsRollups {
     const bucket = buildBucket(orgUnit, day, cases, (n) => clocks.get(n) ?? [], (n) => refs.get(n), await this.counter());
     await this.col('stats_buckets').replaceOne({ _id: id }, packBucket(bucket), { upsert: true });
     await this.col('stats_range').updateOne({ _id: 'days' }, { $min: { first: day } }, { upsert: true });
-    await this.recomputeMonth(orgUnit, day.slice(0, 7));
+    if (cascade) await this.recomputeMonth(orgUnit, day.slice(0, 7));
     return bucket;
   }
 
   /** A month bucket (`_id` = `<orgUnit>|YYYY-MM`): the sum of its day buckets, so long periods read ≈ 20 documents a month. */
-  async recomputeMonth(orgUnit: string, month: string): Promise<Bucket> {
+  async recomputeMonth(orgUnit: string, month: string, cascade = true): Promise<Bucket> {
     const days = daysOfMonth(month);
     const parts = await this.byIds('stats_buckets', days.map((d) => bucketId(orgUnit, d)));
     const m = mergeBuckets(bucketId(orgUnit, month), orgUnit, month, parts);
     await this.col('stats_months').replaceOne({ _id: m._id }, packBucket(m), { upsert: true });
-    await this.recomputeYear(orgUnit, month.slice(0, 4));
+    if (cascade) await this.recomputeYear(orgUnit, month.slice(0, 4));
     return m;
   }
 
