@@ -69,6 +69,8 @@ export interface Platform {
   outbox: Outbox;
   /** How the feed is delivered; undefined when it is off. */
   feedDelivery?: DeliveryOptions;
+  /** Days a delivered feed event is kept (PROVINCE_FEED_RETENTION_DAYS). */
+  feedRetentionDays: number;
   embeddedDb?: EmbeddedDb;
   dbUri: string;
   isDatabaseUp(): Promise<boolean>;
@@ -162,6 +164,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     openingHours: new OpeningHours(models, () => supervision.currentCalendar()),
     outbox,
     feedDelivery: config.feed?.delivery,
+    feedRetentionDays: config.feed?.retentionDays ?? 90,
     embeddedDb,
     dbUri: uri.replace(/\/\/[^@/]*@/, '//***@'),
     async isDatabaseUp() {

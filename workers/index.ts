@@ -2,20 +2,26 @@
 import type { Agenda } from 'agenda';
 import type { CaseService, DeliveryOptions, Logger, Outbox, ProcessService, SupervisionService } from '../engine';
 import { defineOutboxDeliveryJob, OUTBOX_DELIVERY_JOB } from './jobs/outbox-delivery.job';
+import { defineOutboxPruneJob, OUTBOX_PRUNE_JOB } from './jobs/outbox-prune.job';
 import { CASE_NUMBER_SWEEP_JOB, defineCaseNumberSweepJob } from './jobs/case-number-sweep.job';
 import { defineBpmnTimerJob } from './jobs/bpmn-timer.job';
 import { defineProjectionRepairJob, PROJECTION_REPAIR_JOB } from './jobs/projection-repair.job';
+import { CASE_REPAIR_JOB, defineCaseRepairJob, REPAIR_EVERY } from './jobs/case-repair.job';
 
-export async function startWorkers(agenda: Agenda, service: ProcessService, logger: Logger, supervision?: SupervisionService, cases?: CaseService, feed?: { outbox: Outbox; delivery?: DeliveryOptions }): Promise<void> {
+export async function startWorkers(agenda: Agenda, service: ProcessService, logger: Logger, supervision?: SupervisionService, cases?: CaseService, feed?: { outbox: Outbox; delivery?: DeliveryOptions; retentionDays?: number }): Promise<void> {
   if (feed?.delivery) defineOutboxDeliveryJob(agenda, feed.outbox, feed.delivery, logger);
+  if (feed) defineOutboxPruneJob(agenda, feed.outbox, feed.retentionDays ?? 90, logger);
   defineBpmnTimerJob(agenda, service, logger);
   supervision?.defineJobs(agenda);
   if (cases) defineCaseNumberSweepJob(agenda, cases, logger);
+  if (cases) defineCaseRepairJob(agenda, cases, logger);
   defineProjectionRepairJob(agenda, service, logger);
   agenda.on('error', (err: Error) => logger.error({ err: err.message }, 'agenda error'));
   await agenda.start();
   await agenda.every('10 seconds', PROJECTION_REPAIR_JOB, {}, { skipImmediate: false } as any);
   if (cases) await agenda.every('1 minute', CASE_NUMBER_SWEEP_JOB, {}, { skipImmediate: false } as any);
+  if (cases) await agenda.every(REPAIR_EVERY, CASE_REPAIR_JOB, {}, { skipImmediate: false } as any);
+  if (feed) await agenda.every('1 day', OUTBOX_PRUNE_JOB, {}, { skipImmediate: true } as any);
   if (feed?.delivery) await agenda.every('2 seconds', OUTBOX_DELIVERY_JOB, {}, { skipImmediate: false } as any);
   // Repair anything a previous process left half-projected before serving.
   await service.projectPending(0);

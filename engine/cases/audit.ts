@@ -8,12 +8,13 @@
  * Appends are claims by insert on `_id = caseNo:seq`: two processes appending at once cannot
  * both take the same position; the loser re-reads the head and appends after it.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { isDuplicateKey, type Models } from '../persistence/models';
 import type { Logger } from '../domain/types';
 import type { Outbox } from '../outbox';
+import { crashPoint } from '../domain/fault';
 
 /**
  * Case events the provincial supervision platform receives (省级电子监察平台): the life cycle and
@@ -40,6 +41,9 @@ export const FEED_EVENTS: Record<string, string[]> = {
   'complaint.received': ['complaintId'],
   'rating.given': ['stage', 'level'],
 };
+
+/** A dedupe claim with no event after this long was left by a killed process (an append takes milliseconds). */
+const CLAIM_TAKEOVER_MS = 60_000;
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -96,19 +100,72 @@ export class AuditLog {
   }
 
   /**
+   * Claims a dedupe key by insert. A claim whose event was written carries its `seq`; one
+   * without, older than `CLAIM_TAKEOVER_MS`, was left by a process killed between the claim and
+   * the event — it is taken over (conditionally, so one taker wins) rather than losing the event.
+   */
+  private async claim(caseNo: string, key: string): Promise<boolean> {
+    const { AuditClaim, AuditEvent } = this.models;
+    try {
+      await AuditClaim.create({ _id: key, at: new Date() });
+      return true;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+    const c = await AuditClaim.findById(key).lean();
+    if (!c || c.seq != null || !c.at || Date.now() - new Date(c.at).getTime() < CLAIM_TAKEOVER_MS) return false;
+    // the event may have been written with the process killed before the claim learnt its seq
+    for (let seq = 1; ; seq++) {
+      const e = await AuditEvent.findById(seqId(caseNo, seq), { dedupeKey: 1 }).lean();
+      if (!e) break;
+      if (e.dedupeKey === key) {
+        await AuditClaim.updateOne({ _id: key }, { $set: { seq } });
+        return false;
+      }
+    }
+    const took = await AuditClaim.updateOne({ _id: key, at: c.at, seq: { $exists: false } }, { $set: { at: new Date() } });
+    return took.modifiedCount === 1;
+  }
+
+  /** The follow-ups of an appended event: the provincial feed and the listeners. Each is idempotent per (caseNo, seq). */
+  private async dispatch(caseNo: string, seq: number, type: string, at: string, data: Record<string, unknown>) {
+    await this.publish(caseNo, seq, type, at, data);
+    for (const l of this.listeners) {
+      try {
+        await l(caseNo, seq, type, data);
+      } catch (err) {
+        this.feed?.logger.warn({ caseNo, type, err: (err as Error).message }, 'audit listener failed');
+      }
+    }
+  }
+
+  /**
+   * Runs the follow-ups again for appends whose process died before finishing them (markers
+   * older than `olderThanMs`, so appends in flight are left alone): every event of the case from
+   * the marker's `fromSeq` on is dispatched again — the feed is keyed by position and the
+   * rollups by case, so what already went out is not doubled. Returns the cases repaired.
+   */
+  async redispatchPending(now = new Date(), olderThanMs = 30_000): Promise<number> {
+    const { AuditEvent, AuditPending } = this.models;
+    const stale = await AuditPending.find({ at: { $lt: new Date(now.getTime() - olderThanMs) } }).limit(500).lean();
+    for (const m of stale) {
+      for (let seq = m.fromSeq as number; ; seq++) {
+        const e = await AuditEvent.findById(seqId(m._id as string, seq)).lean();
+        if (!e) break;
+        await this.dispatch(e.caseNo, e.seq, e.type, e.at, JSON.parse(e.data));
+      }
+      await AuditPending.deleteOne({ _id: m._id, token: m.token });
+    }
+    return stale.length;
+  }
+
+  /**
    * Appends one event. With `dedupeKey`, an append replayed from the same source (a projection
    * run twice, a retried job) is written once.
    */
   async append(caseNo: string, type: string, actor: string, data: Record<string, unknown>, opts: { at?: Date; dedupeKey?: string } = {}): Promise<void> {
-    const { AuditEvent, AuditClaim } = this.models;
-    if (opts.dedupeKey) {
-      try {
-        await AuditClaim.create({ _id: opts.dedupeKey, at: new Date() });
-      } catch (err) {
-        if (isDuplicateKey(err)) return;
-        throw err;
-      }
-    }
+    const { AuditEvent, AuditClaim, AuditPending } = this.models;
+    if (opts.dedupeKey && !(await this.claim(caseNo, opts.dedupeKey))) return;
     const dataText = canonicalize(data ?? {})!;
     const at = (opts.at ?? new Date()).toISOString();
     for (let attempt = 0; attempt < 20; attempt++) {
@@ -116,17 +173,16 @@ export class AuditLog {
       const seq = (head?.seq ?? 0) + 1;
       const prevHash = head?.hash ?? GENESIS_HASH;
       const doc = { caseNo, seq, type, actor, at, data: dataText, prevHash };
+      // the follow-ups below are owed from here on: a kill before they finish leaves this marker
+      const token = randomUUID();
+      await AuditPending.updateOne({ _id: caseNo }, { $min: { fromSeq: seq }, $set: { token, at: new Date() } }, { upsert: true });
       try {
-        await AuditEvent.create({ _id: seqId(caseNo, seq), ...doc, hash: hashEvent(doc) });
-        await this.publish(caseNo, seq, type, at, data ?? {});
-        for (const l of this.listeners) {
-          try {
-            await l(caseNo, seq, type, data ?? {});
-          } catch (err) {
-            this.feed?.logger.warn({ caseNo, type, err: (err as Error).message }, 'audit listener failed');
-          }
-        }
+        await AuditEvent.create({ _id: seqId(caseNo, seq), ...doc, hash: hashEvent(doc), dedupeKey: opts.dedupeKey });
+        crashPoint(`audit.after-event:${type}`);
+        if (opts.dedupeKey) await AuditClaim.updateOne({ _id: opts.dedupeKey }, { $set: { seq } });
+        await this.dispatch(caseNo, seq, type, at, data ?? {});
         await this.models.AuditHead.updateOne({ _id: caseNo }, { $max: { seq } }, { upsert: true }).catch(() => undefined);
+        await AuditPending.deleteOne({ _id: caseNo, token });
         return;
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;

@@ -32,6 +32,9 @@ import { renderNotice, type NoticeInput, type NoticeKind } from './notices';
 import type { SupervisionService } from '../supervision/supervision-service';
 import type { FeedbackService } from '../supervision/feedback-service';
 import { parseBudget, type Budget } from '../supervision/clock-ledger';
+import { crashPoint } from '../domain/fault';
+
+const SYSTEM_ACTOR: Actor = { username: 'system', groups: [], roles: ['system'] };
 
 export interface HandedMaterial {
   code: string;
@@ -186,6 +189,7 @@ export class CaseService implements ProjectionListener {
     const queryCode = newQueryCode();
     let created = false;
     try {
+      await this.intend(caseNo, 'intake', input.examine && !input.reject ? 'examine' : input.reject ? 'reject' : missing.length ? 'supplement' : 'accept', actor.username);
       await models.ServiceCase.create({
         _id: caseNo,
         itemCode: item.code,
@@ -236,12 +240,14 @@ export class CaseService implements ProjectionListener {
         await this.accept(caseNo, actor, input.limitOverrides, queryCode);
       }
       await this.numbers.markUsed(caseNo);
+      await this.settled(caseNo, 'intake');
     } catch (err) {
       await this.numbers.markVoid(caseNo, `intake failed: ${(err as Error).message}`);
       if (created) {
         await models.ServiceCase.updateOne({ _id: caseNo, status: 'accepting' }, { $set: { status: 'void', updatedAt: clock.now() } });
         await this.deps.audit.append(caseNo, 'case.voided', actor.username, { reason: (err as Error).message });
       }
+      await this.settled(caseNo, 'intake');
       throw err;
     }
     return { case: await this.getCase(caseNo, actor), queryCode };
@@ -266,11 +272,15 @@ export class CaseService implements ProjectionListener {
     for (const h of input.materials ?? []) merged.set(h.code, { ...merged.get(h.code), ...h });
     const all = [...merged.values()];
     const now = clock.now();
+    const missing = input.reject ? [] : missingMaterials(item, all);
+    await this.intend(caseNo, 'examine', input.reject ? 'reject' : missing.length ? 'supplement' : 'accept', actor.username);
     // claim the decision: one of two clerks (or the clock's deemed acceptance) wins
     const claimed = await models.ServiceCase.updateOne({ _id: caseNo, status: 'under-examination' }, { $set: { status: 'accepting', materials: all, updatedAt: now } });
-    if (!claimed.modifiedCount) throw new ConflictError('NOT_UNDER_EXAMINATION', `case ${caseNo} was decided meanwhile`);
-    await this.supervision?.stopClock(`${caseNo}:examination`, now);
-    const missing = input.reject ? [] : missingMaterials(item, all);
+    if (!claimed.modifiedCount) {
+      await this.settled(caseNo, 'examine');
+      throw new ConflictError('NOT_UNDER_EXAMINATION', `case ${caseNo} was decided meanwhile`);
+    }
+    crashPoint('examine.after-claim');
     await this.deps.audit.append(caseNo, 'case.examined', actor.username, { decision: input.reject ? 'reject' : missing.length ? 'supplement' : 'accept', materials: input.materials ?? [] });
     if (input.reject) {
       const reason = [input.reject.reasonCode ? REJECT_REASONS[input.reject.reasonCode] : undefined, input.reject.reason?.trim()].filter(Boolean).join('；');
@@ -287,6 +297,9 @@ export class CaseService implements ProjectionListener {
     } else {
       await this.accept(caseNo, actor, (kase as any).limitOverrides ?? undefined);
     }
+    // the examination clock stops once the decision is in place (a kill before leaves it running, and the case repairable)
+    await this.supervision?.stopClock(`${caseNo}:examination`, now);
+    await this.settled(caseNo, 'examine');
     return this.getCase(caseNo, actor);
   }
 
@@ -299,17 +312,29 @@ export class CaseService implements ProjectionListener {
   async deemAccepted(caseNo: string): Promise<boolean> {
     const { models, clock } = this.deps;
     const now = clock.now();
+    const receivedAt = (await models.ServiceCase.findById(caseNo, { receivedAt: 1 }).lean())?.receivedAt as Date | undefined;
+    await this.intend(caseNo, 'deem', 'accept', 'system', receivedAt);
     const claimed = await models.ServiceCase.updateOne({ _id: caseNo, status: 'under-examination' }, { $set: { status: 'accepting', deemedAccepted: true, updatedAt: now } });
-    if (!claimed.modifiedCount) return false;
+    if (!claimed.modifiedCount) {
+      await this.settled(caseNo, 'deem');
+      return false;
+    }
+    crashPoint('deem.after-claim');
+    await this.finishDeemed(caseNo, now);
+    return true;
+  }
+
+  /** The steps of a deemed acceptance after its claim; each is idempotent, so the repair sweep runs them again after a kill. */
+  private async finishDeemed(caseNo: string, now: Date) {
+    const { models } = this.deps;
     await this.supervision?.stopClock(`${caseNo}:examination`, now);
     const kase = await this.load(caseNo);
     await models.Violation.create({ _id: `art32:${caseNo}`, kind: 'examination-overdue', windowId: kase.receivingWindow, orgUnit: kase.orgUnit, caseNo, actor: kase.responsible, at: now, detail: { receivedAt: kase.receivedAt } }).catch((e: unknown) => {
       if (!isDuplicateKey(e)) throw e;
     });
-    await this.deps.audit.append(caseNo, 'case.deemed-accepted', 'system', { law: ART32_TEXT, receivedAt: (kase.receivedAt as Date).toISOString() });
-    const system: Actor = { username: 'system', groups: [], roles: ['system'] };
-    await this.accept(caseNo, system, (kase as any).limitOverrides ?? undefined, undefined, kase.receivedAt as Date);
-    return true;
+    await this.deps.audit.append(caseNo, 'case.deemed-accepted', 'system', { law: ART32_TEXT, receivedAt: (kase.receivedAt as Date).toISOString() }, { dedupeKey: `case:deemed:${caseNo}` });
+    await this.accept(caseNo, SYSTEM_ACTOR, (kase as any).limitOverrides ?? undefined, undefined, kase.receivedAt as Date);
+    await this.settled(caseNo, 'deem');
   }
 
   /** 受理: starts the item's path and issues the acceptance notice. `acceptedAt` for deemed acceptance (from receipt). */
@@ -332,11 +357,20 @@ export class CaseService implements ProjectionListener {
       ...(limitOverrides ?? {}),
     };
     // The engine instance first: it is the step that can fail (no such diagram, bad variables);
-    // everything after it is a plain write.
-    const started = await this.deps.processService.startCase(item.procedure, variables, actor, caseNo);
-    await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { status: 'in-progress', acceptedAt: now, definitionKey: item.procedure, instanceId: started.id, updatedAt: now } });
-    await this.deps.audit.append(caseNo, 'case.accepted', actor.username, { procedure: item.procedure, promisedLimitDays: item.promisedLimitDays, statutoryLimitDays: item.statutoryLimitDays });
-    await this.issueNotice(caseNo, 'acceptance', actor.username, { queryCode });
+    // everything after it is a plain write. Its id is chosen and kept on the case before it
+    // starts, so an acceptance repeated after a kill (repairInterrupted) finds it instead of
+    // starting a second one; every later step is keyed too.
+    let instanceId = kase.instanceId as string | undefined;
+    if (!instanceId) {
+      instanceId = randomUUID();
+      await models.ServiceCase.updateOne({ _id: caseNo, instanceId: { $exists: false } }, { $set: { instanceId } });
+      instanceId = ((await models.ServiceCase.findById(caseNo, { instanceId: 1 }).lean())?.instanceId as string | undefined) ?? instanceId;
+    }
+    await this.deps.processService.startCase(item.procedure, variables, actor, caseNo, instanceId);
+    crashPoint('accept.after-instance');
+    await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { status: 'in-progress', acceptedAt: now, definitionKey: item.procedure, instanceId, updatedAt: now } });
+    await this.deps.audit.append(caseNo, 'case.accepted', actor.username, { procedure: item.procedure, promisedLimitDays: item.promisedLimitDays, statutoryLimitDays: item.statutoryLimitDays }, { dedupeKey: `case:accepted:${caseNo}` });
+    await this.issueNotice(caseNo, 'acceptance', actor.username, { queryCode }, `${caseNo}:acceptance:1`);
     // The case's clocks: statutory (法定) and promised (承诺), from the day after acceptance.
     if (this.supervision) {
       const budgetOf = (override: string | undefined, days: number): Budget => (override ? parseBudget(override) : { unit: 'working-days', days });
@@ -370,7 +404,11 @@ export class CaseService implements ProjectionListener {
     rounds[rounds.length - 1] = { ...rounds[rounds.length - 1], receivedAt: now, receivedBy: actor.username, handedIn: materials.map((m) => m.code) };
     await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { materials: all, supplementRounds: rounds, updatedAt: now } });
     await this.deps.audit.append(caseNo, 'supplement.received', actor.username, { materials, stillMissing: missing.map((m) => m.code) });
-    if (missing.length === 0) await this.accept(caseNo, actor, undefined);
+    if (missing.length === 0) {
+      await this.intend(caseNo, 'supplement', 'accept', actor.username);
+      await this.accept(caseNo, actor, undefined);
+      await this.settled(caseNo, 'supplement');
+    }
     return this.getCase(caseNo, actor);
   }
 
@@ -719,6 +757,74 @@ export class CaseService implements ProjectionListener {
     }
     if (!budget) return;
     await this.supervision.startClock({ id: `step:${t._id}`, kind: 'step', caseNo, taskId: t._id, label: t.name, orgUnit: t.orgUnit, windowId: t.windowId, holder: t.assignee, budget, startedAt: new Date(t.createdAt) });
+  }
+
+  /** Records a decision under way (see `case_intents`), before its first write. */
+  private async intend(caseNo: string, op: 'intake' | 'examine' | 'deem' | 'supplement', decision: 'accept' | 'reject' | 'supplement' | 'examine', by: string, acceptedAt?: Date) {
+    await this.deps.models.CaseIntent.updateOne({ _id: `${caseNo}:${op}` }, { $set: { op, decision, by, acceptedAt, at: this.deps.clock.now() } }, { upsert: true });
+  }
+
+  private async settled(caseNo: string, op: string) {
+    await this.deps.models.CaseIntent.deleteOne({ _id: `${caseNo}:${op}` });
+  }
+
+  /**
+   * 中断修复: finishes what a killed process left half-done (decisions older than `olderThanMs`,
+   * so work in flight is left alone). An acceptance is finished — its instance (by the id kept on
+   * the case), status, audit event, notice and clocks are each idempotent. A refusal or a
+   * one-time notification that did not get past the claim is undone: an examined case waits for
+   * its decision again (its clock never stopped); a new intake is voided, as a failed intake is,
+   * and the window takes it in again. Also re-runs the audit follow-ups (feed, statistics) of
+   * appends cut short. Returns the decisions repaired.
+   */
+  async repairInterrupted(now = this.deps.clock.now(), olderThanMs = 30_000): Promise<number> {
+    const { models } = this.deps;
+    await this.deps.audit.redispatchPending(now, olderThanMs);
+    const stale = await models.CaseIntent.find({ at: { $lt: new Date(now.getTime() - olderThanMs) } }).limit(200).lean();
+    for (const it of stale) {
+      const id = it._id as string;
+      const caseNo = id.slice(0, id.lastIndexOf(':'));
+      const kase = await models.ServiceCase.findById(caseNo).lean();
+      try {
+        const status = kase?.status as string | undefined;
+        if (!kase) {
+          // killed before the case was written: the number sweep voids the claimed number
+        } else if (it.op === 'deem') {
+          // automatic, and its breach signal fired once already: it must happen, claim included
+          if (status === 'under-examination') await this.deemAccepted(caseNo);
+          else if (status === 'accepting' || (status === 'in-progress' && kase.deemedAccepted)) await this.finishDeemed(caseNo, now);
+        } else if (it.decision === 'accept') {
+          // an examination decision counts once claimed; an intake or a completed supplement once asked for
+          const claimed = it.op !== 'examine' || status !== 'under-examination';
+          if (claimed && ['accepting', 'awaiting-supplement', 'in-progress'].includes(status!)) {
+            const actor: Actor = it.by === 'system' ? SYSTEM_ACTOR : { username: it.by as string, groups: [], roles: [] };
+            await this.accept(caseNo, actor, (kase as any).limitOverrides ?? undefined, undefined, (kase.acceptedAt as Date | undefined) ?? it.acceptedAt ?? it.at);
+            if (it.op === 'examine') await this.supervision?.stopClock(`${caseNo}:examination`, now);
+            if (it.op === 'intake') await this.numbers.markUsed(caseNo);
+            this.deps.logger?.warn({ caseNo, op: it.op }, 'finished an acceptance cut short');
+          }
+        } else if (status === 'accepting' && it.op === 'examine') {
+          await models.ServiceCase.updateOne({ _id: caseNo, status: 'accepting' }, { $set: { status: 'under-examination', updatedAt: now } });
+          await this.deps.audit.append(caseNo, 'case.decision-undone', 'system', { reason: 'interrupted', decision: it.decision });
+        } else if (status === 'accepting' && it.op === 'intake') {
+          await models.ServiceCase.updateOne({ _id: caseNo, status: 'accepting' }, { $set: { status: 'void', updatedAt: now } });
+          await this.numbers.markVoid(caseNo, 'intake interrupted');
+          await this.deps.audit.append(caseNo, 'case.voided', 'system', { reason: 'intake interrupted' });
+        } else if (status === 'under-examination' && it.op === 'intake') {
+          // taken in for examination: its five-day clock must run (startClock is idempotent)
+          const overrides = (kase as any).limitOverrides as Record<string, string> | null;
+          await this.supervision?.startClock({
+            id: `${caseNo}:examination`, kind: 'examination', caseNo, label: kase.itemName as string, orgUnit: kase.orgUnit as string, windowId: kase.receivingWindow as string, holder: kase.responsible as string,
+            budget: overrides?.examinationLimit ? parseBudget(overrides.examinationLimit) : { unit: 'working-days', days: EXAMINATION_DAYS }, startedAt: kase.receivedAt as Date,
+          });
+          await this.numbers.markUsed(caseNo);
+        }
+        await models.CaseIntent.deleteOne({ _id: id, at: it.at });
+      } catch (err) {
+        this.deps.logger?.error({ caseNo, op: it.op, err: (err as Error).message }, 'repair of an interrupted decision failed; retried next run');
+      }
+    }
+    return stale.length;
   }
 
   private async claimOnce(key: string): Promise<boolean> {

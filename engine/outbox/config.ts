@@ -10,6 +10,8 @@
  *   PROVINCE_FEED_BATCH          events per run, default 50
  *   PROVINCE_FEED_MAX_ATTEMPTS   attempts before dead-lettering, default 10
  *   PROVINCE_FEED_BACKOFF_MS     first retry delay (doubles, capped at 10 min), default 1 000
+ *   PROVINCE_FEED_RETENTION_DAYS delivered events are deleted this many days after delivery, default 90
+ *                                (failed and pending ones never: an operator acts on them)
  */
 import { z } from 'zod';
 import { checkEndpoint } from './endpoint';
@@ -26,11 +28,14 @@ const Env = z.object({
   PROVINCE_FEED_BATCH: z.coerce.number().int().min(1).max(1000).default(50),
   PROVINCE_FEED_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
   PROVINCE_FEED_BACKOFF_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
+  PROVINCE_FEED_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 });
 
 export interface FeedConfig {
   /** Options for `new Outbox(conn, …)`: always usable (appending works with the feed off). */
   outbox: Pick<OutboxOptions, 'allowedHosts' | 'maxAttempts' | 'baseBackoffMs'>;
+  /** Days a delivered event is kept (then `pruneDelivered` removes it). */
+  retentionDays: number;
   /** Options for `deliverDue`; undefined when the feed is off (no URL). */
   delivery?: DeliveryOptions;
 }
@@ -45,11 +50,11 @@ export function loadFeedConfig(env: NodeJS.ProcessEnv): FeedConfig {
     .filter(Boolean);
   const outbox = { allowedHosts, maxAttempts: e.PROVINCE_FEED_MAX_ATTEMPTS, baseBackoffMs: e.PROVINCE_FEED_BACKOFF_MS };
   const url = e.PROVINCE_FEED_URL?.trim();
-  if (!url) return { outbox };
+  if (!url) return { outbox, retentionDays: e.PROVINCE_FEED_RETENTION_DAYS };
   try {
     checkEndpoint(url, allowedHosts, { token: e.PROVINCE_FEED_TOKEN });
   } catch (err) {
     throw new Error(`invalid configuration: PROVINCE_FEED_URL: ${(err as Error).message}`);
   }
-  return { outbox, delivery: { endpoint: url, timeoutMs: e.PROVINCE_FEED_TIMEOUT_MS, batch: e.PROVINCE_FEED_BATCH, token: e.PROVINCE_FEED_TOKEN } };
+  return { outbox, retentionDays: e.PROVINCE_FEED_RETENTION_DAYS, delivery: { endpoint: url, timeoutMs: e.PROVINCE_FEED_TIMEOUT_MS, batch: e.PROVINCE_FEED_BATCH, token: e.PROVINCE_FEED_TOKEN } };
 }

@@ -25,7 +25,8 @@
  *
  * Retention: the dedupe key protects against double appends only while the event document
  * exists; never delete events younger than the longest time a producer might repeat an append.
- * `pruneLeases` removes settled lease documents.
+ * `pruneDelivered` (daily job `outbox.prune`, PROVINCE_FEED_RETENTION_DAYS) removes delivered
+ * events and then `pruneLeases` their settled lease documents.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -561,6 +562,25 @@ export class Outbox {
       this.events.find({ status: 'pending' }).sort({ occurredAt: 1 }).limit(1).lean<OutboxEventDoc[]>(),
     ]);
     return { pending, delivered, failed, total: pending + delivered + failed, due, ...(oldest[0] ? { oldestPendingOccurredAt: oldest[0].occurredAt } : {}) };
+  }
+
+  /**
+   * Retention: deletes events delivered before `before` (and then the settled leases), a batch of
+   * ids at a time. Pending and failed events stay whatever their age. Safe because the
+   * Idempotency-Key is derived from the dedupe key: an append repeated after its event was pruned
+   * (a producer replaying a months-old source) carries the same key, so the receiver drops it.
+   * Returns the events deleted.
+   */
+  async pruneDelivered(before: Date): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const ids = (await this.events.find({ status: 'delivered', deliveredAt: { $lt: before } }, { _id: 1 }).limit(1000).lean<{ _id: string }[]>()).map((d) => d._id);
+      if (ids.length === 0) break;
+      removed += (await this.events.deleteMany({ _id: { $in: ids }, status: 'delivered' })).deletedCount ?? 0;
+      if (ids.length < 1000) break;
+    }
+    await this.pruneLeases(before);
+    return removed;
   }
 
   /**

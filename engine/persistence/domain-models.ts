@@ -108,6 +108,25 @@ const infoPostSchema = new Schema(
 );
 infoPostSchema.index({ orgUnit: 1, publishAt: -1 });
 
+/**
+ * An acceptance decision under way (受理中): written before a case is claimed into `accepting`
+ * (intake, examination decision, deemed acceptance, supplement complete) and removed when every
+ * step of the decision is done. A process killed in between leaves it; the repair sweep
+ * (`CaseService.repairInterrupted`) finishes an acceptance (each step idempotent) or undoes a
+ * decision it cannot finish. Only decisions in flight are here, so the sweep reads a handful.
+ */
+const caseIntentSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    op: { type: String, required: true, enum: ['intake', 'examine', 'deem', 'supplement'] },
+    decision: { type: String, required: true, enum: ['accept', 'reject', 'supplement', 'examine'] },
+    acceptedAt: Date,
+    by: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { ...opts, collection: 'case_intents' },
+);
+
 /** 办件编号: a claimed case number. The insert is the claim; a failed intake marks it void. */
 const caseNumberSchema = new Schema(
   {
@@ -204,6 +223,8 @@ const auditEventSchema = new Schema(
     data: { type: String, required: true },
     prevHash: { type: String, required: true },
     hash: { type: String, required: true },
+    /** The dedupe key the event was appended under (outside the hash: bookkeeping, not content). */
+    dedupeKey: String,
   },
   { ...opts, collection: 'audit_events' },
 );
@@ -213,7 +234,19 @@ auditEventSchema.index({ caseNo: 1, seq: 1 });
 const auditHeadSchema = new Schema({ _id: { type: String, required: true }, seq: { type: Number, required: true } }, { ...opts, collection: 'audit_heads' });
 
 /** Makes an audit append from a replayed source (a projection run twice) happen once. */
-const auditClaimSchema = new Schema({ _id: { type: String, required: true }, at: Date }, { ...opts, collection: 'audit_claims' });
+/**
+ * An audit append whose follow-ups (the provincial feed, the statistics rollups) may not have run:
+ * written before the event, removed after them. A process killed in between leaves it, and
+ * `AuditLog.redispatchPending` runs the follow-ups again from `fromSeq` (they are idempotent).
+ * Only in-flight appends are here, so the sweep reads a handful of documents, never the chain.
+ */
+const auditPendingSchema = new Schema(
+  { _id: { type: String, required: true }, fromSeq: { type: Number, required: true }, token: { type: String, required: true }, at: { type: Date, required: true } },
+  { ...opts, collection: 'audit_pending' },
+);
+
+/** `seq` is set once the claimed event is written; a claim without it and older than a minute was left by a killed process and is taken over. */
+const auditClaimSchema = new Schema({ _id: { type: String, required: true }, at: Date, seq: Number }, { ...opts, collection: 'audit_claims' });
 
 /** In-app notifications (站内消息); an SMS channel can later deliver the same records. */
 const notificationSchema = new Schema(
@@ -359,10 +392,12 @@ export function createDomainModels(conn: Connection) {
     ServiceItem: conn.model('ServiceItem', serviceItemSchema),
     InfoPost: conn.model('InfoPost', infoPostSchema),
     CaseNumber: conn.model('CaseNumber', caseNumberSchema),
+    CaseIntent: conn.model('CaseIntent', caseIntentSchema),
     ServiceCase: conn.model('ServiceCase', serviceCaseSchema),
     Notice: conn.model('Notice', noticeSchema),
     AuditEvent: conn.model('AuditEvent', auditEventSchema),
     AuditClaim: conn.model('AuditClaim', auditClaimSchema),
+    AuditPending: conn.model('AuditPending', auditPendingSchema),
     AuditHead: conn.model('AuditHead', auditHeadSchema),
     Notification: conn.model('Notification', notificationSchema),
     Violation: conn.model('Violation', violationSchema),

@@ -216,12 +216,18 @@ export class ProcessService {
    * Starts a case on the latest version of `key` with `variables`.
    * @throws NotFoundError when the key has no version; ValidationError for bad variables
    */
-  async startCase(key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string) {
+  async startCase(key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string, givenId?: string) {
     checkVariables(variables);
+    if (givenId) {
+      // a start with a chosen id is idempotent: a second call (a repair after a kill) returns the
+      // instance if its first revision was written, else clears the orphan and starts it again
+      if (await this.deps.models.Revision.exists({ _id: `${givenId}:1` })) return this.getCase(givenId);
+      await this.deps.models.Instance.deleteOne({ _id: givenId, headRevision: 0 });
+    }
     const def = await this.deps.models.Definition.findOne({ key }).sort({ version: -1 }).lean();
     if (!def) throw new NotFoundError('DEFINITION_NOT_FOUND', `definition ${key} does not exist`);
     this.definitionCache.set(def._id as string, def);
-    const instanceId = randomUUID();
+    const instanceId = givenId ?? randomUUID();
     const now = this.deps.clock.now();
     const run = await runEngine({ name: instanceId, source: def.xml, variables, previous: null, now: () => this.deps.clock.now() });
     const startEvent: HistoryEvent = { type: 'case.started', elementId: def.processId, name: def.name, at: now.toISOString(), actor: actor.username };
@@ -480,24 +486,32 @@ export class ProcessService {
     }
 
     // Escalations of every revision not yet projected (inserts keyed by execution: idempotent).
+    // A boundary timer on a step that also has its own deadline clock (环节时限) is the same
+    // lateness told twice: it joins the clock's escalation (`clock:step:<task>`, whichever comes
+    // first creates it) instead of opening a second one for the same supervisors.
     for (const r of unprojected) {
       for (const e of JSON.parse(r.escalations) as any[]) {
+        const task = e.attachedToId ? open.find((t) => t.elementId === e.attachedToId) : undefined;
+        const stepClockId = task ? `step:${instanceId}:${task.executionId}` : undefined;
+        const joined = stepClockId ? Boolean(await this.deps.models.Clock.exists({ _id: stepClockId })) : false;
+        const id = joined ? `clock:${stepClockId}` : `${instanceId}:${e.executionId}`;
+        const fields = { instanceId, definitionKey: def.key, elementId: e.elementId, taskElementId: e.attachedToId, taskName: e.taskName };
+        const note = { status: 'bpmn-timer', at: new Date(e.at), by: 'system', reason: `流程图边界定时器到期（${e.escalationName ?? e.escalationCode ?? '超时'}）` };
         try {
           await Escalation.create({
-            _id: `${instanceId}:${e.executionId}`,
-            instanceId,
-            definitionKey: def.key,
+            _id: id,
+            ...fields,
             escalationCode: e.escalationCode,
             escalationName: e.escalationName,
-            elementId: e.elementId,
-            taskElementId: e.attachedToId,
-            taskName: e.taskName,
             raisedAt: new Date(e.at),
             status: 'open',
             revision: r.revision,
+            ...(joined ? { source: 'clock', clockId: stepClockId, limitKind: 'step', history: [note] } : {}),
           });
         } catch (err) {
           if (!isDuplicateKey(err)) throw err;
+          // the clock's breach opened it first: add what the diagram knows, once
+          if (joined) await Escalation.updateOne({ _id: id, elementId: { $exists: false } }, { $set: fields, $push: { history: note } });
         }
       }
     }

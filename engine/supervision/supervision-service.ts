@@ -90,8 +90,9 @@ export class SupervisionService {
     try {
       await Clock.create({ _id: input.id, ...input, closeTime, pauses: [], extension: null, status: 'running', version: 1, updatedAt: this.deps.clock.now() });
     } catch (err) {
-      if (isDuplicateKey(err)) return;
-      throw err;
+      if (!isDuplicateKey(err)) throw err;
+      // started before: by a process that may have died before scheduling it, so schedule again
+      // (jobs are keyed by clock, rung and version; the start event is deduplicated)
     }
     await this.reschedule(input.id);
     if (input.caseNo) await this.deps.audit.append(input.caseNo, 'clock.started', 'system', { clockId: input.id, kind: input.kind, budget: input.budget, label: input.label ?? null }, { dedupeKey: `clock:start:${input.id}` });
@@ -296,6 +297,14 @@ export class SupervisionService {
         });
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
+        // a step's boundary timer opened it first (process-service joins the two): add the clock's facts, once
+        await Escalation.updateOne(
+          { _id: id, dueAt: { $exists: false } },
+          {
+            $set: { source: 'clock', clockId: c._id, caseNo: c.caseNo, limitKind: c.kind, orgUnit: c.orgUnit, windowId: c.windowId, responsible: c.holder, dueAt: c.dueAt, severity: 'breach', level: 1 },
+            $push: { history: { status: 'open', at: now, by: 'system', reason: `${KIND_LABEL[c.kind] ?? c.kind}已到期未办结`, lateMs } },
+          },
+        );
       }
     } else {
       await Escalation.updateOne({ _id: id }, { $set: { severity: 'serious' }, $push: { history: { status: 'serious', at: now, by: 'system', reason: '超期5个工作日以上（严重超期）', lateMs } } });

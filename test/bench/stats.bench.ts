@@ -325,6 +325,8 @@ async function main() {
     const docs = counts.cases + counts.clocks + counts.escalations + counts.complaints + counts.ratings;
 
     // the day rollups: built with the product's buildBucket, then a few recomputed from the stored sources
+    const phase = (what: string) => console.log(`  ${what} (${((performance.now() - t0) / 1000).toFixed(0)} s since the first insert)`);
+    phase('inserted; building the rollups');
     const counter = new WorkingDayCounter(cal);
     const rollups = new StatsRollups(() => conn.db as any, async () => counter);
     const tb = performance.now();
@@ -333,6 +335,7 @@ async function main() {
       return buildBucket(org, day, cases, (n) => clocksByCase.get(n) ?? [], (n) => refsByCase.get(n) as any, counter);
     });
     for (let i = 0; i < buckets.length; i += 500) await raw('stats_buckets').insertMany(buckets.slice(i, i + 500).map(packBucket) as any[], { ordered: false });
+    phase(`${buckets.length} day buckets stored`);
     await raw('stats_range').insertOne({ _id: 'days' as any, first: buckets.map((b) => b.day).sort()[0] });
     const byMonth = new Map<string, typeof buckets>();
     for (const b of buckets) {
@@ -351,9 +354,12 @@ async function main() {
     const insertAll = async (name: string, docs: any[]) => {
       for (let i = 0; i < docs.length; i += 2000) await raw(name).insertMany(docs.slice(i, i + 2000), { ordered: false });
     };
+    phase('month and year buckets stored; storing the case lists of the buckets');
     await insertAll('stats_bucket_cases', [...bucketCases].map(([id, cases]) => ({ _id: id, cases: cases.map((c) => c._id) })));
+    phase(`storing the escalation, complaint and rating references of ${refsByCase.size.toLocaleString('en')} cases`);
     await insertAll('stats_case_refs', [...refsByCase].map(([caseNo, r]) => ({ _id: caseNo, ...r })));
     const buildS = (performance.now() - tb) / 1000;
+    phase('rollups stored; recomputing a sample');
     const sample = buckets.filter((_, i) => i % Math.max(1, Math.floor(buckets.length / 10)) === 0).slice(0, 10);
     const tr = performance.now();
     for (const b of sample) await rollups.recompute(b._id);

@@ -344,6 +344,17 @@ describe('network office system: org model, catalogue, intake and the five categ
       const supervisor = await as('supervisor');
       const esc = await waitFor(async () => (await supervisor.get('/api/escalations')).body.find((e: any) => e.caseId === parallel[0].taskId.split(':')[0]), 'the land escalation', 20_000);
       expect(esc.taskElementId).toBe('land-approval');
+      // the diagram's boundary timer and the step's own clock (环节时限) are one lateness: one escalation with the facts of both
+      const instanceId = parallel[0].taskId.split(':')[0];
+      const ofStep = async () => (await supervisor.get('/api/escalations')).body.filter((e: any) => (e.caseId === instanceId && e.taskElementId === 'land-approval') || (e.caseNo === c.caseNo && e.limitKind === 'step'));
+      const joined = await waitFor(async () => {
+        const all = await ofStep();
+        return all.length === 1 && all[0].dueAt && all[0].history.some((h: any) => h.status === 'bpmn-timer') && all[0].history.some((h: any) => h.status === 'open') ? all[0] : undefined;
+      }, 'the boundary timer and the step clock joined in one escalation', 20_000);
+      expect(joined).toMatchObject({ source: 'clock', limitKind: 'step', taskElementId: 'land-approval', caseNo: c.caseNo });
+      expect(joined.responsible).toBeTruthy();
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await ofStep()).toHaveLength(1);
       for (const s of parallel) {
         const who = await as(s.assignee);
         expect((await who.post(`/api/tasks/${s.taskId}/complete`, { decision: 'approve', opinion: '同意' })).status).toBe(200);

@@ -326,6 +326,27 @@ describe('two workers at once', () => {
     // Settled leases can be pruned; the abandoned-claim marker and both attempts are settled.
     expect(await outbox.pruneLeases(new Date(later.getTime() + 1))).toBe(3);
   });
+
+  it('prunes delivered events past retention, never pending or failed ones', async () => {
+    const now = new Date();
+    const ok = await outbox.append({ ...event(1), dedupeKey: 'prune:ok' });
+    const bad = await outbox.append({ ...event(2), dedupeKey: 'prune:bad' });
+    await outbox.deliverDue(now, delivery('/ok'));
+    expect((await outbox.get(ok.id)).status).toBe('delivered');
+    await conn1.db!.collection<any>('outbox').updateOne({ _id: bad.id }, { $set: { status: 'failed' } });
+    const pending = await outbox.append({ ...event(3), dedupeKey: 'prune:pending' }, new Date(now.getTime() + 3_600_000));
+    await conn1.db!.collection<any>('outbox').updateOne({ _id: pending.id }, { $set: { nextAttemptAt: new Date(now.getTime() + 3_600_000) } });
+    // not yet past retention
+    expect(await outbox.pruneDelivered(new Date(now.getTime() - 1000))).toBe(0);
+    const later = new Date(Date.now() + 1000);
+    expect(await outbox.pruneDelivered(later)).toBe(1);
+    await expect(outbox.get(ok.id)).rejects.toThrow();
+    expect((await outbox.get(bad.id)).status).toBe('failed');
+    expect((await outbox.get(pending.id)).status).toBe('pending');
+    expect(await conn1.db!.collection('outbox_leases').countDocuments({ eventId: ok.id })).toBe(0);
+    // appended again after the prune: the same Idempotency-Key, so the receiver drops the repeat
+    expect((await outbox.append({ ...event(1), dedupeKey: 'prune:ok' })).idempotencyKey).toBe(ok.idempotencyKey);
+  });
 });
 
 describe('endpoint rules', () => {

@@ -1,0 +1,154 @@
+/**
+ * Nothing is lost when a process dies in the middle of a decision (中断修复). A real server is
+ * SIGKILLed at a named point between two writes (PLATFORM_KILL_AT, engine/domain/fault.ts); a
+ * second server's repair sweep (cases.repair) finishes the work. Each test checks that nothing
+ * is missing AND nothing is doubled: one process instance, one acceptance event and notice, the
+ * clocks, the provincial feed and the statistics. Real servers, engine, FerretDB, HTTP.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MongoClient } from 'mongodb';
+import { ApiClient, waitFor } from '../helpers/api';
+import { applicant } from '../helpers/people';
+import { dbUri, startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
+
+const REPAIR = { CASE_REPAIR_AFTER_MS: '1000', CASE_REPAIR_EVERY: '2 seconds', ALLOW_LIMIT_OVERRIDES: 'true' };
+
+/** Starts a server that SIGKILLs itself at `point`, runs `act` against it, and waits for the kill. */
+async function killedAt(dbName: string, point: string, env: Record<string, string>, act: (clerk: ApiClient) => Promise<unknown>) {
+  const doomed = await startServer(dbName, { ...REPAIR, ...env, PLATFORM_FAULT_INJECTION: '1', PLATFORM_KILL_AT: point });
+  const clerk = await ApiClient.login(doomed.url, 'clerk');
+  await act(clerk).catch(() => undefined); // the request dies with the process
+  await Promise.race([doomed.exited, new Promise((_, reject) => setTimeout(() => reject(new Error(`the server did not reach ${point}`)), 30_000))]);
+  expect(doomed.child.signalCode).toBe('SIGKILL');
+}
+
+describe('a process killed in the middle of a decision (中断修复)', () => {
+  let mongo: MongoClient;
+  let province: Server;
+  let provincePort = 0;
+  const received: { key: string; body: any }[] = [];
+  const servers: RunningProcess[] = [];
+
+  beforeAll(async () => {
+    province = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c) => (raw += c));
+      req.on('end', () => {
+        received.push({ key: String(req.headers['idempotency-key']), body: JSON.parse(raw) });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      });
+    });
+    await new Promise<void>((r) => province.listen(0, '127.0.0.1', r));
+    provincePort = (province.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    for (const s of servers) await s.kill();
+    await mongo?.close();
+    await new Promise((r) => province.close(r));
+  });
+
+  const db = async (dbName: string) => {
+    mongo ??= await MongoClient.connect(dbUri(dbName));
+    return mongo.db(dbName);
+  };
+
+  it('killed after the process instance started, before the case knew: the acceptance is finished once', async () => {
+    const dbName = uniqueDbName('kill-accept');
+    let item: any;
+    await killedAt(dbName, 'accept.after-instance', {}, async (clerk) => {
+      item = (await clerk.get('/api/items')).body.find((i: any) => i.procedure === 'joint-approval-item') ?? (await clerk.get('/api/items')).body.find((i: any) => i.procedure !== 'immediate-item');
+      await clerk.post('/api/intake', { itemCode: item.code, applicant: applicant('郑晓东'), materials: item.materials.map((m: any) => ({ code: m.code, provided: true })) });
+    });
+    const d = await db(dbName);
+    const stuck = await d.collection('service_cases').findOne({});
+    expect(stuck?.status).toBe('accepting');
+    const caseNo = stuck!._id as unknown as string;
+
+    const second = await startServer(dbName, REPAIR);
+    servers.push(second);
+    const clerk = await ApiClient.login(second.url, 'clerk');
+    await waitFor(async () => (await d.collection('case_intents').countDocuments({})) === 0, 'the repair to finish the acceptance', 30_000);
+    const c = (await clerk.get(`/api/service-cases/${caseNo}`)).body;
+    expect(c.status).toBe('in-progress');
+    expect(c.acceptedAt).toBeTruthy();
+    expect(await d.collection('instances').countDocuments({ businessKey: caseNo })).toBe(1);
+    expect(c.notices.filter((n: any) => n.kind === 'acceptance')).toHaveLength(1);
+    const audit = (await clerk.get(`/api/service-cases/${caseNo}/audit`)).body;
+    const events = audit.events ?? audit;
+    expect(events.filter((e: any) => e.type === 'case.accepted')).toHaveLength(1);
+    const chain = (await clerk.get(`/api/service-cases/${caseNo}/audit/verify`)).body;
+    if (chain && typeof chain.valid === 'boolean') expect(chain.valid).toBe(true);
+    const clocks = (await clerk.get(`/api/service-cases/${caseNo}/clocks`)).body;
+    expect(clocks.map((k: any) => k.kind).filter((k: string) => k === 'statutory' || k === 'promised').sort()).toEqual(['promised', 'statutory']);
+    // the first step's task is in an inbox once
+    const tasks = await d.collection('tasks').find({ caseNo, status: 'open' }).toArray();
+    expect(tasks.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(tasks.map((t) => t.elementId)).size).toBe(tasks.length);
+    expect((await d.collection('case_numbers').findOne({ _id: caseNo as any }))?.status).toBe('used');
+  });
+
+  it('killed right after an audit event was written: the provincial feed and the statistics still get it, once', async () => {
+    const dbName = uniqueDbName('kill-audit');
+    const feed = { PROVINCE_FEED_URL: `http://127.0.0.1:${provincePort}/feed`, PROVINCE_FEED_BACKOFF_MS: '100' };
+    await killedAt(dbName, 'audit.after-event:case.accepted', feed, async (clerk) => {
+      const item = (await clerk.get('/api/items')).body.find((i: any) => i.procedure === 'immediate-item');
+      await clerk.post('/api/intake', { itemCode: item.code, applicant: applicant('钱文静'), materials: item.materials.map((m: any) => ({ code: m.code, provided: true })) });
+    });
+    const d = await db(dbName);
+    const kase = await d.collection('service_cases').findOne({});
+    const caseNo = kase!._id as unknown as string;
+    expect(await d.collection('audit_pending').countDocuments({ _id: caseNo as any })).toBe(1);
+
+    const second = await startServer(dbName, { ...REPAIR, ...feed });
+    servers.push(second);
+    const accepted = await waitFor(async () => received.find((e) => e.body.type === 'case.accepted' && e.body.caseNo === caseNo), 'case.accepted at the province', 30_000);
+    expect(accepted.body.data.procedure).toBe('immediate-item');
+    await waitFor(async () => (await d.collection('audit_pending').countDocuments({})) === 0, 'the pending marker to clear', 20_000);
+    // delivered once (the idempotency key is the outbox event; the province saw one case.accepted)
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(received.filter((e) => e.body.type === 'case.accepted' && e.body.caseNo === caseNo)).toHaveLength(1);
+    expect(received.filter((e) => e.body.type === 'case.received' && e.body.caseNo === caseNo).length).toBeLessThanOrEqual(1);
+    // the statistics (day rollups) count the case
+    const supervisor = await ApiClient.login(second.url, 'supervisor');
+    const day = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const report = (await supervisor.get(`/api/stats/town?from=${day}&to=${day}`)).body;
+    expect(report.meta?.source).toBe('rollup');
+    expect(report.total.received).toBe(1);
+    const audit = (await supervisor.get(`/api/service-cases/${caseNo}/audit`)).body;
+    expect((audit.events ?? audit).filter((e: any) => e.type === 'case.accepted')).toHaveLength(1);
+  });
+
+  it('killed after claiming a deemed acceptance (行政许可法第三十二条): accepted from receipt, once', async () => {
+    const dbName = uniqueDbName('kill-deem');
+    let caseNo = '';
+    const doomed = await startServer(dbName, { ...REPAIR, PLATFORM_FAULT_INJECTION: '1', PLATFORM_KILL_AT: 'deem.after-claim' });
+    const clerk1 = await ApiClient.login(doomed.url, 'clerk');
+    const item = (await clerk1.get('/api/items')).body.find((i: any) => i.procedure === 'immediate-item' && i.materials.length >= 2);
+    const r = await clerk1.post('/api/intake', { itemCode: item.code, applicant: applicant('冯建国'), examine: true, materials: [{ code: item.materials[0].code, provided: true }], limitOverrides: { examinationLimit: 'PT2S' } });
+    expect(r.status).toBe(201);
+    caseNo = r.body.case.caseNo;
+    await Promise.race([doomed.exited, new Promise((_, reject) => setTimeout(() => reject(new Error('the breach did not come')), 30_000))]);
+    expect(doomed.child.signalCode).toBe('SIGKILL');
+    const d = await db(dbName);
+    expect((await d.collection('service_cases').findOne({ _id: caseNo as any }))?.status).toBe('accepting');
+
+    const second = await startServer(dbName, REPAIR);
+    servers.push(second);
+    const clerk = await ApiClient.login(second.url, 'clerk');
+    await waitFor(async () => (await d.collection('case_intents').countDocuments({})) === 0, 'the repair to finish the deemed acceptance', 30_000);
+    const c = (await clerk.get(`/api/service-cases/${caseNo}`)).body;
+    expect(c.status).toBe('in-progress');
+    expect(c.deemedAccepted).toBe(true);
+    expect(c.acceptedAt).toBe(c.receivedAt);
+    expect(await d.collection('instances').countDocuments({ businessKey: caseNo })).toBe(1);
+    expect(await d.collection('violations').countDocuments({ caseNo, kind: 'examination-overdue' })).toBe(1);
+    const body = (await clerk.get(`/api/service-cases/${caseNo}/audit`)).body;
+    const events = (body.events ?? body) as any[];
+    expect(events.filter((e) => e.type === 'case.deemed-accepted')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'case.accepted')).toHaveLength(1);
+    const clocks = (await clerk.get(`/api/service-cases/${caseNo}/clocks`)).body;
+    expect(clocks.find((k: any) => k.kind === 'examination').status).toBe('stopped');
+    expect(clocks.find((k: any) => k.kind === 'statutory').startedAt).toBe(c.receivedAt);
+  });
+});
