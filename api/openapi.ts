@@ -7,6 +7,8 @@ const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentabl
 const problem = { $ref: '#/components/responses/Problem' };
 const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
 const std = { 400: problem, 401: problem, 403: problem, 404: problem };
+/** Idempotency-Key (api/http/idempotency.ts): a retried request with the same key gets the first answer (Idempotent-Replayed: true). */
+const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 8, maxLength: 200 }, description: 'optional; the same key and body answer once (replayed answers carry Idempotent-Replayed: true); the same key with another body is 422 IDEMPOTENCY_KEY_REUSED; while the first is still running 409 IDEMPOTENCY_IN_FLIGHT' };
 
 let cached: object | undefined;
 
@@ -85,7 +87,7 @@ export function openApiDocument(): object {
       },
       '/api/tasks/{id}/complete': { post: { summary: '办理: complete an open task with decision (approve/reject/return/supplement/done; agree/disagree for co-sign), opinion and variables', requestBody: json('CompleteTaskBody'), responses: { 200: { description: 'the case after' }, ...std, 409: problem } } },
       ...actions(),
-      '/api/service-cases/{no}/examination': { post: { summary: '审查决定 on a case taken in with `examine: true` (行政许可法第三十二条): { materials?, reject? } → refused, one-time notification of everything missing, or accepted; within five working days, else the case is deemed accepted from receipt (视为受理) with a violation and an escalation', responses: { 200: { description: 'the case' }, ...std, 409: problem } } },
+      '/api/service-cases/{no}/examination': { post: { parameters: [idempotencyKey], summary: '审查决定 on a case taken in with `examine: true` (行政许可法第三十二条): { materials?, reject? } → refused, one-time notification of everything missing, or accepted; within five working days, else the case is deemed accepted from receipt (视为受理) with a violation and an escalation', responses: { 200: { description: 'the case' }, ...std, 409: problem } } },
       '/api/org/units/{id}/opening': {
         get: { summary: '开放时间 of a centre: working-day sessions, 5+X openings, one-off openings/closures, close of business, the next 14 days, change history', responses: { 200: { description: 'opening hours' }, ...std } },
         put: { summary: 'Admin or the centre head: replace the opening hours { workingDaySessions, extraOpenings, extraDays, closedDays, reason } (400 INVALID_OPENING_HOURS for overlaps; the counting calendar is not changed)', responses: { 200: { description: 'opening hours' }, ...std, 409: problem } },
@@ -118,11 +120,11 @@ export function openApiDocument(): object {
       '/api/items/{code}': { get: { summary: 'One item', responses: { 200: { description: 'item' }, ...std } }, put: { summary: 'Create or replace an item (admin, designer)', requestBody: json('ItemBody'), responses: { 200: { description: 'item' }, ...std } } },
       '/api/info-posts': { post: { summary: 'A window publishes to its town (prices, weather, pest alerts) with expiry', responses: { 201: { description: 'post' }, ...std } } },
       '/api/reject-reasons': { get: { summary: 'The kept list of return reasons', responses: { 200: { description: 'reasons' } } } },
-      '/api/intake': { post: { summary: '收件: take in an application at the clerk\'s window (accept, one-time notification, or refusal)', requestBody: json('IntakeBody'), responses: { 201: { description: 'the case and its query code (shown once)' }, ...std, 422: problem } } },
+      '/api/intake': { post: { parameters: [idempotencyKey], summary: '收件: take in an application at the clerk\'s window (accept, one-time notification, or refusal)', requestBody: json('IntakeBody'), responses: { 201: { description: 'the case and its query code (shown once)' }, ...std, 422: problem } } },
       '/api/service-cases': { get: { summary: 'Service cases the user may see (personal data masked)', responses: { 200: { description: 'cases' }, ...std } } },
       '/api/service-cases/{no}': { get: { summary: 'One case: steps, materials, notices, proxy record', responses: { 200: { description: 'case' }, ...std } } },
-      '/api/service-cases/{no}/supplements': { post: { summary: 'Materials the applicant brought after a one-time notification', responses: { 200: { description: 'case' }, ...std, 409: problem } } },
-      '/api/service-cases/{no}/supplement-notices': { post: { summary: 'A further notification — only for problems in materials handed in with the last supplement', responses: { 201: { description: 'case' }, ...std, 409: problem, 422: problem } } },
+      '/api/service-cases/{no}/supplements': { post: { parameters: [idempotencyKey], summary: 'Materials the applicant brought after a one-time notification', responses: { 200: { description: 'case' }, ...std, 409: problem } } },
+      '/api/service-cases/{no}/supplement-notices': { post: { parameters: [idempotencyKey], summary: 'A further notification — only for problems in materials handed in with the last supplement', responses: { 201: { description: 'case' }, ...std, 409: problem, 422: problem } } },
       '/api/service-cases/{no}/fee': { post: { summary: 'Record the fee once (一次收费), only as the catalogue lists it', responses: { 201: { description: 'fee' }, ...std, 409: problem, 422: problem } } },
       '/api/service-cases/{no}/notices': { get: { summary: 'Notices issued to the applicant', responses: { 200: { description: 'notices' }, ...std } } },
       '/api/service-cases/{no}/notices/{noticeId}': { get: { summary: 'One notice; Accept: text/html gives the printable document', responses: { 200: { description: 'notice' }, ...std } } },
@@ -144,9 +146,9 @@ export function openApiDocument(): object {
       '/api/escalations/{id}/reescalate': { post: { summary: 'Supervisor re-escalates one level up', responses: { 200: { description: 'escalation' }, ...std, 409: problem } } },
       '/api/complaints': { get: { summary: 'Complaints of the discipline commission’s town (all for supervisors)', responses: { 200: { description: 'complaints' }, ...std } } },
       '/api/complaints/{id}/reply': { post: { summary: 'The discipline commission replies (stops the complaint clock)', responses: { 200: { description: 'complaint' }, ...std, 409: problem } } },
-      '/api/public/complaints': { post: { summary: 'Public: complain about a case, window or person; returns reference and query code; rate-limited', security: [], responses: { 201: { description: 'reference' }, 400: problem, 429: problem } } },
+      '/api/public/complaints': { post: { parameters: [idempotencyKey], summary: 'Public: complain about a case, window or person; returns reference and query code; rate-limited', security: [], responses: { 201: { description: 'reference' }, 400: problem, 429: problem } } },
       '/api/public/complaint-lookup': { post: { summary: 'Public: read the reply with reference and query code', security: [], responses: { 200: { description: 'status and reply' }, 404: problem, 429: problem } } },
-      '/api/public/ratings': { post: { summary: 'Public: rate a case (acceptance, completion, re-rating) with its query code; a poor rating opens a rectification', security: [], responses: { 201: { description: 'rating' }, 404: problem, 409: problem, 422: problem, 429: problem } } },
+      '/api/public/ratings': { post: { parameters: [idempotencyKey], summary: 'Public: rate a case (acceptance, completion, re-rating) with its query code; a poor rating opens a rectification', security: [], responses: { 201: { description: 'rating' }, 404: problem, 409: problem, 422: problem, 429: problem } } },
       '/api/calendar/deadline': { get: { summary: 'Working-day deadline (行政许可法 第八十二条) for an acceptance time and a limit', responses: { 200: { description: 'deadline' }, 400: problem } } },
       '/api/calendar/days': { get: { summary: 'Kinds of days (workday, rest day, holiday, make-up workday) in a range', responses: { 200: { description: 'days' }, 400: problem } } },
       '/api/calendar/years': { get: { summary: 'Years with a holiday table, their source and version, and the city office overrides', responses: { 200: { description: 'years' } } } },

@@ -8,6 +8,7 @@ import bcrypt from 'bcryptjs';
 import { z } from 'zod';
 import { REJECT_REASONS, type Platform } from '../../engine';
 import { requireRole } from '../http/auth';
+import { idempotent, type IdempotencyLocals } from '../http/idempotency';
 import { idSchema, pathParam } from '../http/params';
 
 const id = idSchema;
@@ -92,6 +93,8 @@ export const ItemBody = z.object({
 export function networkOfficeRoutes(platform: Platform): Router {
   const r = Router();
   const { org, catalogue, cases, taskActions, audit } = platform;
+  /** Idempotency-Key on the window's creating and deciding POSTs (a retried request answers once). */
+  const once = idempotent(platform.models);
 
   // ---- org model (组织机构)
   r.get('/org/units', async (_req, res) => void res.json(await org.listOrgUnits()));
@@ -144,10 +147,20 @@ export function networkOfficeRoutes(platform: Platform): Router {
   r.get('/reject-reasons', async (_req, res) => {
     res.json(Object.entries(REJECT_REASONS).map(([code, text]) => ({ code, text })));
   });
-  r.post('/intake', requireRole('clerk'), async (req, res) => {
+  r.post('/intake', requireRole('clerk'), once, async (req, res) => {
     const body = IntakeBody.parse(req.body ?? {});
     await platform.forms.checkIntake(body.applicant as Record<string, unknown>);
-    const out = await cases.intake(body as any, req.actor!);
+    const idem = res.locals.idempotency as IdempotencyLocals | undefined;
+    if (idem?.previous) {
+      // an earlier attempt of this very request died after taking a number: answer with its case
+      // (finished or voided by the repair sweep) rather than take the applicant in twice
+      const prev = await cases.getCase(idem.previous, req.actor!).catch(() => undefined);
+      if (prev && prev.status !== 'void' && prev.status !== 'accepting') {
+        res.status(201).location(`/api/service-cases/${prev.caseNo}`).json({ case: prev, queryCode: null, recovered: true });
+        return;
+      }
+    }
+    const out = await cases.intake(body as any, req.actor!, { onNumber: idem?.attach });
     res.status(201).location(`/api/service-cases/${out.case.caseNo}`).json(out);
   });
   r.get('/service-cases', async (req, res) => {
@@ -161,15 +174,15 @@ export function networkOfficeRoutes(platform: Platform): Router {
     res.json(await cases.listCases(req.actor!, { ...q, mine: q.mine === 'true' }));
   });
   r.get('/service-cases/:no', async (req, res) => void res.json(await cases.getCase(p(req, 'no', caseNoParam), req.actor!)));
-  r.post('/service-cases/:no/examination', requireRole('clerk'), async (req, res) => {
+  r.post('/service-cases/:no/examination', requireRole('clerk'), once, async (req, res) => {
     const body = z.object({ materials: z.array(Material).max(100).optional(), reject: IntakeBody.shape.reject }).parse(req.body ?? {});
     res.json(await cases.examine(p(req, 'no', caseNoParam), body, req.actor!));
   });
-  r.post('/service-cases/:no/supplements', requireRole('clerk'), async (req, res) => {
+  r.post('/service-cases/:no/supplements', requireRole('clerk'), once, async (req, res) => {
     const body = z.object({ materials: z.array(Material).min(1).max(100) }).parse(req.body ?? {});
     res.json(await cases.receiveSupplement(p(req, 'no', caseNoParam), body.materials, req.actor!));
   });
-  r.post('/service-cases/:no/supplement-notices', requireRole('clerk'), async (req, res) => {
+  r.post('/service-cases/:no/supplement-notices', requireRole('clerk'), once, async (req, res) => {
     const body = z.object({ materials: z.array(z.object({ code: text(20), reason: text(300) })).min(1).max(100) }).parse(req.body ?? {});
     res.status(201).json(await cases.furtherNotice(p(req, 'no', caseNoParam), body.materials, req.actor!));
   });

@@ -8,6 +8,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { NotFoundError, ValidationError, type Platform } from '../../engine';
 import { rateLimit } from '../http/rate-limit';
+import { idempotent } from '../http/idempotency';
 import { caseNoParam } from './network-office';
 
 const id = z.string().min(1).max(60).regex(/^[A-Za-z0-9_-]+$/, 'contains characters that no id has');
@@ -70,7 +71,7 @@ export function publicRoutes(platform: Platform, opts: { lookupPerMinute?: numbe
     await org.getOrgUnit(town);
     res.json(await catalogue.board(town));
   });
-  r.post('/complaints', limited(), async (req, res) => {
+  r.post('/complaints', limited(), idempotent(platform.models), async (req, res) => {
     const body = z
       .object({
         orgUnit: id,
@@ -86,7 +87,7 @@ export function publicRoutes(platform: Platform, opts: { lookupPerMinute?: numbe
     const body = z.object({ reference: z.string().regex(/^TS-[A-Z]{2}-\d{8}-\d{4,6}$/, 'a reference looks like TS-DB-20261128-0001'), queryCode: z.string().trim().min(1).max(20) }).parse(req.body ?? {});
     res.json(await feedback.lookupComplaint(body.reference, body.queryCode));
   });
-  r.post('/ratings', limited(), async (req, res) => {
+  r.post('/ratings', limited(), idempotent(platform.models), async (req, res) => {
     const body = z
       .object({
         caseNo: caseNoParam,

@@ -150,7 +150,7 @@ export class CaseService implements ProjectionListener {
    * the missing materials once, or accepts and starts the item's path.
    * @returns the case and, this once, its query code
    */
-  async intake(input: IntakeInput, actor: Actor) {
+  async intake(input: IntakeInput, actor: Actor, hooks: { onNumber?: (caseNo: string) => Promise<void> } = {}) {
     const { models, clock } = this.deps;
     const item = await this.deps.catalogue.getItem(input.itemCode);
     if (!actor.windowId) throw new ForbiddenError('NOT_A_WINDOW_CLERK', 'only a clerk on a window post takes in applications');
@@ -186,6 +186,7 @@ export class CaseService implements ProjectionListener {
     const missing = input.reject ? [] : missingMaterials(item, input.materials);
 
     const caseNo = await this.numbers.claim(orgUnit._id as string, orgUnit.code, now, actor.username);
+    await hooks.onNumber?.(caseNo);
     const queryCode = newQueryCode();
     let created = false;
     try {

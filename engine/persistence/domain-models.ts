@@ -127,6 +127,22 @@ const caseIntentSchema = new Schema(
   { ...opts, collection: 'case_intents' },
 );
 
+/** A request answered under an Idempotency-Key (api/http/idempotency.ts): its body hash, state and stored answer. */
+const idempotencyRecordSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    requestHash: { type: String, required: true },
+    state: { type: String, required: true, enum: ['in-flight', 'done'] },
+    at: { type: Date, required: true },
+    subject: String,
+    statusCode: Number,
+    contentType: String,
+    body: String,
+    doneAt: Date,
+  },
+  { ...opts, collection: 'idempotency_records' },
+);
+
 /** 办件编号: a claimed case number. The insert is the claim; a failed intake marks it void. */
 const caseNumberSchema = new Schema(
   {
@@ -393,6 +409,7 @@ export function createDomainModels(conn: Connection) {
     InfoPost: conn.model('InfoPost', infoPostSchema),
     CaseNumber: conn.model('CaseNumber', caseNumberSchema),
     CaseIntent: conn.model('CaseIntent', caseIntentSchema),
+    IdempotencyRecord: conn.model('IdempotencyRecord', idempotencyRecordSchema),
     ServiceCase: conn.model('ServiceCase', serviceCaseSchema),
     Notice: conn.model('Notice', noticeSchema),
     AuditEvent: conn.model('AuditEvent', auditEventSchema),

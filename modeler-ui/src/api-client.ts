@@ -127,10 +127,12 @@ interface RequestOptions {
   accept?: string;
   /** Login itself must not trigger the "session expired" redirect. */
   skipUnauthorizedHandler?: boolean;
+  /** Extra request headers (e.g. Idempotency-Key). */
+  headers?: Record<string, string>;
 }
 
 async function request(path: string, options: RequestOptions = {}): Promise<Response> {
-  const headers = new Headers();
+  const headers = new Headers(options.headers);
   headers.set('Accept', options.accept ?? 'application/json');
   let body: BodyInit | undefined;
   if (options.json !== undefined) {
@@ -226,8 +228,8 @@ export async function deployDefinition(xml: string): Promise<DeployResult> {
  * Non-2xx answers throw `ApiProblem` (show them with `<ApiErrorAlert>` / `toUserMessage`).
  * `headers` adds request headers (e.g. `Idempotency-Key`).
  */
-async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, json?: unknown): Promise<T> {
-  const response = await request(path, { method, json });
+async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, json?: unknown, headers?: Record<string, string>): Promise<T> {
+  const response = await request(path, { method, json, headers });
   if (response.status === 204) return undefined as T;
   const type = response.headers.get('Content-Type') ?? '';
   return (type.includes('json') ? await response.json() : await response.text()) as T;
@@ -235,7 +237,7 @@ async function call<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path
 
 export const api = {
   get: <T = unknown>(path: string) => call<T>('GET', path),
-  post: <T = unknown>(path: string, json?: unknown) => call<T>('POST', path, json ?? {}),
+  post: <T = unknown>(path: string, json?: unknown, headers?: Record<string, string>) => call<T>('POST', path, json ?? {}, headers),
   put: <T = unknown>(path: string, json?: unknown) => call<T>('PUT', path, json ?? {}),
   patch: <T = unknown>(path: string, json?: unknown) => call<T>('PATCH', path, json ?? {}),
   delete: <T = unknown>(path: string) => call<T>('DELETE', path),

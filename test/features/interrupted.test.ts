@@ -5,6 +5,7 @@
  * is missing AND nothing is doubled: one process instance, one acceptance event and notice, the
  * clocks, the provincial feed and the statistics. Real servers, engine, FerretDB, HTTP.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
@@ -86,6 +87,32 @@ describe('a process killed in the middle of a decision (中断修复)', () => {
     expect(tasks.length).toBeGreaterThanOrEqual(1);
     expect(new Set(tasks.map((t) => t.elementId)).size).toBe(tasks.length);
     expect((await d.collection('case_numbers').findOne({ _id: caseNo as any }))?.status).toBe('used');
+  });
+
+  it('a clerk who resends the intake that died with its server gets the case the repair finished, not a second one', async () => {
+    const dbName = uniqueDbName('kill-idem');
+    const key = randomUUID();
+    let body: any;
+    await killedAt(dbName, 'accept.after-instance', { IDEMPOTENCY_STALE_MS: '2000' }, async (clerk) => {
+      const item = (await clerk.get('/api/items')).body.find((i: any) => i.procedure === 'immediate-item');
+      body = { itemCode: item.code, applicant: applicant('贺振华'), materials: item.materials.map((m: any) => ({ code: m.code, provided: true })) };
+      await clerk.post('/api/intake', body, { 'Idempotency-Key': key });
+    });
+    const second = await startServer(dbName, { ...REPAIR, IDEMPOTENCY_STALE_MS: '2000' });
+    servers.push(second);
+    const d = await db(dbName);
+    await waitFor(async () => (await d.collection('case_intents').countDocuments({})) === 0, 'the repair to finish the acceptance', 30_000);
+    const clerk = await ApiClient.login(second.url, 'clerk');
+    const again = await clerk.post('/api/intake', body, { 'Idempotency-Key': key });
+    expect(again.status).toBe(201);
+    expect(again.body.recovered).toBe(true);
+    expect(again.body.queryCode).toBeNull();
+    expect(again.body.case.status).toBe('in-progress');
+    expect(await d.collection('service_cases').countDocuments({})).toBe(1);
+    // and from now on the same resend is a plain replay
+    const third = await clerk.post('/api/intake', body, { 'Idempotency-Key': key });
+    expect(third.headers['idempotent-replayed']).toBe('true');
+    expect(third.body.case.caseNo).toBe(again.body.case.caseNo);
   });
 
   it('killed right after an audit event was written: the provincial feed and the statistics still get it, once', async () => {

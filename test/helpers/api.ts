@@ -9,6 +9,7 @@ export interface ApiResponse<T = any> {
   status: number;
   contentType: string;
   body: T;
+  headers: Record<string, string>;
 }
 
 export class ApiClient {
@@ -39,7 +40,7 @@ export class ApiClient {
     const text = await res.text();
     let parsed: any = text;
     if (contentType.includes('json') && text) parsed = JSON.parse(text);
-    return { status: res.status, contentType, body: parsed };
+    return { status: res.status, contentType, body: parsed, headers: Object.fromEntries(res.headers) };
   }
 
   get<T = any>(url: string) {

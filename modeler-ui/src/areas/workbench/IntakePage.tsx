@@ -60,6 +60,8 @@ export function IntakePage() {
   const [formKey, setFormKey] = useState(0);
   const [idProblem, setIdProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** The last intake sent and its Idempotency-Key, kept until it is answered. */
+  const attempt = useRef<{ body: string; key: string } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [result, setResult] = useState<IntakeResult | null>(null);
   const [notice, setNotice] = useState<NoticeRef | null>(null);
@@ -116,7 +118,12 @@ export function IntakePage() {
         materials,
         ...(reject ? { reject } : {}),
       };
-      const r = await api.post<IntakeResult>('/api/intake', body);
+      // one Idempotency-Key per application: resending the same form after a timeout answers
+      // with the case already taken in instead of taking the applicant in twice
+      const text = JSON.stringify(body);
+      if (attempt.current?.body !== text) attempt.current = { body: text, key: crypto.randomUUID() };
+      const r = await api.post<IntakeResult>('/api/intake', body, { 'Idempotency-Key': attempt.current.key });
+      attempt.current = null;
       setResult(r);
       setRejectOpen(false);
       const first = r.case.notices[r.case.notices.length - 1];
@@ -153,8 +160,14 @@ export function IntakePage() {
         >
           <Descriptions column={1} bordered size="small">
             <Descriptions.Item label={t('intake.queryCode')}>
-              <Typography.Text strong data-testid="query-code">{result.queryCode}</Typography.Text>
-              <Typography.Text type="secondary" style={{ marginLeft: 8 }}>{t('intake.queryCodeHelp')}</Typography.Text>
+              {result.queryCode ? (
+                <>
+                  <Typography.Text strong data-testid="query-code">{result.queryCode}</Typography.Text>
+                  <Typography.Text type="secondary" style={{ marginLeft: 8 }}>{t('intake.queryCodeHelp')}</Typography.Text>
+                </>
+              ) : (
+                <Typography.Text type="secondary">{t('intake.queryCodeRecovered')}</Typography.Text>
+              )}
             </Descriptions.Item>
             {c.supplementRounds?.[0] ? (
               <Descriptions.Item label={t('intake.missingTitle', { n: c.supplementRounds[0].materials.length })}>

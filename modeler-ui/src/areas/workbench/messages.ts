@@ -28,7 +28,7 @@ export const zh = {
     missingTitle: '尚缺 {{n}} 项材料（须一次性告知）', complete: '材料齐全，可以受理', missingAll: '全部缺件',
     issueOneTime: '出具一次性告知书', accept: '受理', reject: '不予受理', rejectTitle: '不予受理（退回件）', rejectReason: '退回理由', rejectText: '补充说明',
     pickItem: '请先选择申请事项', resultAccepted: '已受理', resultSupplement: '已出具一次性告知书，待申请人补正', resultRejected: '已不予受理并出具退回通知书',
-    caseNo: '办件编号', queryCode: '查询码', queryCodeHelp: '查询码只显示这一次，请告知申请人（回执上已打印）', notices: '文书', openCase: '查看办件', another: '继续收件',
+    caseNo: '办件编号', queryCode: '查询码', queryCodeHelp: '查询码只显示这一次，请告知申请人（回执上已打印）', queryCodeRecovered: '本次为重发请求，系统已按首次请求办结，查询码见受理通知书', notices: '文书', openCase: '查看办件', another: '继续收件',
     validate: '请检查标红的申请人信息',
   },
   identity: {
@@ -101,7 +101,7 @@ export const en: typeof zh = {
     missingTitle: '{{n}} material(s) missing (one-time notification)', complete: 'Complete — ready to accept', missingAll: 'All missing',
     issueOneTime: 'Issue one-time notification', accept: 'Accept', reject: 'Refuse', rejectTitle: 'Refuse (return)', rejectReason: 'Reason', rejectText: 'Details',
     pickItem: 'Choose the service item first', resultAccepted: 'Accepted', resultSupplement: 'One-time notification issued; awaiting materials', resultRejected: 'Refused; return notice issued',
-    caseNo: 'Case no.', queryCode: 'Query code', queryCodeHelp: 'Shown only this once — tell the applicant (it is on the notice)', notices: 'Notices', openCase: 'Open case', another: 'Next applicant',
+    caseNo: 'Case no.', queryCode: 'Query code', queryCodeHelp: 'Shown only this once — tell the applicant (it is on the notice)', queryCodeRecovered: 'This was a resent request answered from the first one; the query code is on the acceptance notice', notices: 'Notices', openCase: 'Open case', another: 'Next applicant',
     validate: 'Check the applicant fields marked red',
   },
   identity: {

@@ -212,7 +212,8 @@ export interface AuditEvent {
 
 export interface IntakeResult {
   case: CaseDetail;
-  queryCode: string;
+  /** null when the answer was recovered from an earlier attempt of the same request (then it is on the acceptance notice) */
+  queryCode: string | null;
 }
 
 export interface TaskForm {

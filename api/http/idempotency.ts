@@ -1,0 +1,101 @@
+/**
+ * Idempotency-Key for POSTs that create or decide (IETF draft-ietf-httpapi-idempotency-key-header,
+ * as Stripe and the payment APIs use it). A clerk's browser that times out and sends the intake
+ * again with the same key gets the first answer back (`Idempotent-Replayed: true`), not a second
+ * case. Without the header a request runs as before.
+ *
+ * - The key is scoped by caller, method and path (one clerk's key never answers another's request)
+ *   and bound to the request body: the same key with a different body is 422
+ *   IDEMPOTENCY_KEY_REUSED. A key must be 8–200 printable ASCII characters (a UUID is typical).
+ * - The record is claimed by insert before the handler runs, so two identical requests at once run
+ *   once: the second gets 409 IDEMPOTENCY_IN_FLIGHT with Retry-After.
+ * - The answer is stored before it is sent (2xx and 4xx; a 5xx removes the record so a retry runs
+ *   again). Records are kept 24 hours: about one new record in 200 also deletes the expired ones
+ *   (`pruneIdempotency`; the collection holds a day of requests, so the delete stays small).
+ * - A record left in flight by a killed process is taken over after a minute. A handler can name
+ *   what it created (`res.locals.idempotency.attach(caseNo)`) so the taker can answer with that
+ *   instead of creating it again (`res.locals.idempotency.previous`).
+ */
+import { createHash } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import canonicalize from 'canonicalize';
+import { BusinessRuleError, ConflictError, ValidationError, isDuplicateKey, type Models } from '../../engine';
+
+const KEY = /^[\x21-\x7e]{8,200}$/;
+/** An in-flight record older than this was left by a process that died (a request takes seconds at most); IDEMPOTENCY_STALE_MS. */
+export const IDEMPOTENCY_STALE_MS = Number(process.env.IDEMPOTENCY_STALE_MS ?? 60_000);
+/** How long answers are kept for replay. */
+export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+
+export interface IdempotencyLocals {
+  /** Names what this request created, as soon as it exists (e.g. the claimed case number). */
+  attach(subject: string): Promise<void>;
+  /** What an earlier attempt of this request, whose process died, had created. */
+  previous?: string;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export function idempotent(models: Models): RequestHandler {
+  const { IdempotencyRecord } = models;
+  return async (req, res, next) => {
+    const key = req.get('idempotency-key');
+    if (key === undefined) return next();
+    if (!KEY.test(key)) throw new ValidationError('IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 8 to 200 printable ASCII characters without spaces (a UUID is typical)');
+    const caller = req.actor?.username ?? `ip:${req.ip}`;
+    const id = sha256(`${caller}\n${req.method} ${req.baseUrl}${req.path}\n${key}`);
+    const requestHash = sha256(canonicalize(req.body ?? {}) ?? '');
+    const now = new Date();
+    let previous: string | undefined;
+    try {
+      await IdempotencyRecord.create({ _id: id, requestHash, state: 'in-flight', at: now });
+      if (Math.random() < 1 / 200) void pruneIdempotency(models, now).catch(() => undefined);
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      const rec = await IdempotencyRecord.findById(id).lean();
+      if (!rec) throw new ConflictError('IDEMPOTENCY_IN_FLIGHT', 'a request with this Idempotency-Key is being answered; retry in a moment');
+      if (rec.requestHash !== requestHash) throw new BusinessRuleError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different request body; use a new key for a new request');
+      if (rec.state === 'done') {
+        res.set('Idempotent-Replayed', 'true').status(rec.statusCode as number).type((rec.contentType as string) ?? 'application/json').send(rec.body);
+        return;
+      }
+      if (now.getTime() - new Date(rec.at as Date).getTime() < IDEMPOTENCY_STALE_MS) {
+        res.set('Retry-After', '2');
+        throw new ConflictError('IDEMPOTENCY_IN_FLIGHT', 'a request with this Idempotency-Key is being answered; retry in a moment');
+      }
+      // its process died: one taker goes on, with what the dead attempt had created
+      const took = await IdempotencyRecord.updateOne({ _id: id, state: 'in-flight', at: rec.at }, { $set: { at: now } });
+      if (!took.modifiedCount) throw new ConflictError('IDEMPOTENCY_IN_FLIGHT', 'a request with this Idempotency-Key is being answered; retry in a moment');
+      previous = (rec.subject as string | undefined) ?? undefined;
+    }
+    const locals: IdempotencyLocals = {
+      attach: async (subject) => void (await IdempotencyRecord.updateOne({ _id: id }, { $set: { subject } })),
+      previous,
+    };
+    res.locals.idempotency = locals;
+    // store the answer before it leaves (res.json ends in res.send)
+    const send = res.send.bind(res);
+    let stored = false;
+    res.send = ((body: unknown) => {
+      if (stored) return send(body as any);
+      stored = true;
+      const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body ?? null);
+      const status = res.statusCode;
+      const write =
+        status >= 500
+          ? IdempotencyRecord.deleteOne({ _id: id })
+          : IdempotencyRecord.updateOne({ _id: id }, { $set: { state: 'done', statusCode: status, contentType: String(res.get('Content-Type') ?? 'application/json'), body: text, doneAt: new Date() } });
+      write.then(
+        () => send(body as any),
+        () => send(body as any),
+      );
+      return res;
+    }) as typeof res.send;
+    next();
+  };
+}
+
+/** Deletes answers older than the replay window. */
+export async function pruneIdempotency(models: Models, now = new Date()): Promise<number> {
+  return (await models.IdempotencyRecord.deleteMany({ at: { $lt: new Date(now.getTime() - IDEMPOTENCY_TTL_MS) } })).deletedCount ?? 0;
+}
