@@ -144,6 +144,9 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
   const stats = new StatsService({ models, clock, currentCalendar: () => supervision.currentCalendar(), rollups: process.env.STATS_SOURCE === 'scan' ? undefined : rollups });
   const feedback = new FeedbackService({ models, audit, clock, cases, supervision, lookupSalt, config: config.feedback });
   cases.setFeedback(feedback);
+  // complaints and escalations that name no case join the rollup of their centre and day
+  feedback.onLooseEvent((kind, id, orgUnit, at) => rollups.onLoose(kind, id, orgUnit, at));
+  supervision.onLooseEvent((kind, id, orgUnit, at) => rollups.onLoose(kind, id, orgUnit, at));
   taskActions.setFeedback(feedback);
   const forms = new FormService(conn, models);
   taskActions.setForms(forms);

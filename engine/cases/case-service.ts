@@ -715,7 +715,7 @@ export class CaseService implements ProjectionListener {
       }
       for (const [i, esc] of r.escalations.entries()) {
         if (!(await this.claimOnce(`esc:${p.instanceId}:${r.revision}:${i}`))) continue;
-        await audit.append(caseNo, 'deadline.breached', 'system', { step: esc.attachedToId ?? null, stepName: esc.taskName ?? null, code: esc.escalationCode ?? null }, { at: r.createdAt });
+        await audit.append(caseNo, 'deadline.breached', 'system', { step: esc.attachedToId ?? null, stepName: esc.taskName ?? null, code: esc.escalationCode ?? null, escalationId: esc.escalationId ?? null }, { at: r.createdAt });
       }
     }
     // Waiting on the applicant (等待补正) stops the case's clocks; they run again when the step ends.

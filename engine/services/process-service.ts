@@ -489,13 +489,16 @@ export class ProcessService {
     // A boundary timer on a step that also has its own deadline clock (环节时限) is the same
     // lateness told twice: it joins the clock's escalation (`clock:step:<task>`, whichever comes
     // first creates it) instead of opening a second one for the same supervisors.
+    const escalationIds = new Map<string, string>();
     for (const r of unprojected) {
       for (const e of JSON.parse(r.escalations) as any[]) {
         const task = e.attachedToId ? open.find((t) => t.elementId === e.attachedToId) : undefined;
         const stepClockId = task ? `step:${instanceId}:${task.executionId}` : undefined;
         const joined = stepClockId ? Boolean(await this.deps.models.Clock.exists({ _id: stepClockId })) : false;
         const id = joined ? `clock:${stepClockId}` : `${instanceId}:${e.executionId}`;
-        const fields = { instanceId, definitionKey: def.key, elementId: e.elementId, taskElementId: e.attachedToId, taskName: e.taskName };
+        escalationIds.set(`${r.revision}:${e.executionId}`, id);
+        // the business key of a service case's instance is its case number: the escalation joins the case in the statistics
+        const fields = { instanceId, definitionKey: def.key, elementId: e.elementId, taskElementId: e.attachedToId, taskName: e.taskName, ...(inst.businessKey ? { caseNo: inst.businessKey } : {}) };
         const note = { status: 'bpmn-timer', at: new Date(e.at), by: 'system', reason: `流程图边界定时器到期（${e.escalationName ?? e.escalationCode ?? '超时'}）` };
         try {
           await Escalation.create({
@@ -594,7 +597,7 @@ export class ProcessService {
         actor: r.actor,
         createdAt: r.createdAt,
         events: JSON.parse(r.events),
-        escalations: JSON.parse(r.escalations),
+        escalations: (JSON.parse(r.escalations) as any[]).map((e) => ({ ...e, escalationId: escalationIds.get(`${r.revision}:${e.executionId}`) ?? `${instanceId}:${e.executionId}` })),
         status: (r as any).status,
       }));
       for (const l of this.listeners) await l.onProjected({ instanceId, status: latest.status, variables, revisions });

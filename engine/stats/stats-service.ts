@@ -527,6 +527,18 @@ export class StatsService {
       const k = rowKey(b);
       if (k !== undefined) mergeAcc(row(k, b.orgUnit), b.all);
       else for (const a of b.rows[dimension as RowDimension] ?? []) mergeAcc(row(a.key, b.orgUnit), a);
+      // events that name no case, counted where the scan counts them (see looseRow): total only
+      // for 'all', by the event's centre or day for town and periods, by its window or person
+      if (dimension === 'all') mergeAcc(total, b.loose.all);
+      else if (k !== undefined) {
+        mergeAcc(total, b.loose.all);
+        mergeAcc(row(k, b.orgUnit), b.loose.all);
+      } else if (dimension === 'window' || dimension === 'person') {
+        for (const a of b.loose[dimension]) {
+          mergeAcc(total, a);
+          mergeAcc(row(a.key, b.orgUnit), a);
+        }
+      }
       for (const e of b.due) {
         if (e.at >= nowMs) continue;
         total[e.kind].overdueNow++;

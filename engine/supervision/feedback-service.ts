@@ -54,6 +54,12 @@ export class FeedbackService {
   // ---------------------------------------------------------------- complaints
 
   /** A complaint from the public (no login). Returns its reference and a query code, shown once. */
+  private looseListener?: (kind: 'esc' | 'cmp', id: string, orgUnit: string, at: Date) => Promise<void>;
+  /** Told of each complaint that names no case, before it is written (the statistics rollups count it by centre and day). */
+  onLooseEvent(listener: (kind: 'esc' | 'cmp', id: string, orgUnit: string, at: Date) => Promise<void>): void {
+    this.looseListener = listener;
+  }
+
   async complain(input: { orgUnit: string; target: { kind: 'case' | 'window' | 'person'; caseNo?: string; windowId?: string; person?: string }; content: string; contactName?: string; phone?: string }) {
     const { models, clock } = this.deps;
     const org = await models.OrgUnit.findById(input.orgUnit).lean();
@@ -72,6 +78,9 @@ export class FeedbackService {
     let id = '';
     for (let attempt = 0; attempt < 50; attempt++, seq++) {
       id = `TS-${org.code}-${day}-${String(seq).padStart(4, '0')}`;
+      // a complaint naming no case is counted by its centre and day: marked before it exists (a
+      // kill in between leaves a mark the recompute skips, never a complaint left uncounted)
+      if (!t.caseNo) await this.looseListener?.('cmp', id, input.orgUnit, now);
       try {
         await models.Complaint.create({
           _id: id,

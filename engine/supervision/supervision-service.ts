@@ -268,12 +268,20 @@ export class SupervisionService {
     this.breachHandlers.set(kind, [...(this.breachHandlers.get(kind) ?? []), handler]);
   }
 
+  private looseListener?: (kind: 'esc' | 'cmp', id: string, orgUnit: string, at: Date) => Promise<void>;
+  /** Told of each escalation that names no case, before it is written (the statistics rollups count it by centre and day). */
+  onLooseEvent(listener: (kind: 'esc' | 'cmp', id: string, orgUnit: string, at: Date) => Promise<void>): void {
+    this.looseListener = listener;
+  }
+
   private async openEscalation(c: any, rung: Rung) {
     const { Escalation, User } = this.deps.models;
     const now = this.deps.clock.now();
     const id = `clock:${c._id}`;
     const lateMs = c.dueAt ? now.getTime() - new Date(c.dueAt).getTime() : 0;
     if (rung === 'breach') {
+      // an escalation naming no case (a complaint's clock) is counted by centre and day: marked before it exists
+      if (!c.caseNo && c.orgUnit) await this.looseListener?.('esc', id, c.orgUnit, now);
       try {
         await Escalation.create({
           _id: id,

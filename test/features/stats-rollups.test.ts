@@ -15,7 +15,7 @@ describe('statistics day rollups give the same answers as the scan', () => {
   let supervisor: ApiClient;
 
   beforeAll(async () => {
-    server = await startServer(uniqueDbName('rollups'), { ALLOW_LIMIT_OVERRIDES: 'true' });
+    server = await startServer(uniqueDbName('rollups'), { ALLOW_LIMIT_OVERRIDES: 'true', COMPLAINT_LIMIT: 'PT2S', LOOKUP_PER_MINUTE: '200' });
     clerk = await ApiClient.login(server.url, 'clerk');
     supervisor = await ApiClient.login(server.url, 'supervisor');
     const items = (await clerk.get('/api/items')).body;
@@ -43,8 +43,16 @@ describe('statistics day rollups give the same answers as the scan', () => {
     // one waiting for materials, one refused, one breaching its promised limit (escalation)
     await take({ itemCode: immediate.code, materials: [] });
     await take({ itemCode: immediate.code, materials: all(immediate), reject: { reason: '不属于本机关职权范围' } });
-    const late = await take({ itemCode: immediate.code, materials: all(immediate), limitOverrides: { promisedLimit: 'PT2S' } });
-    await waitFor(async () => (await supervisor.get('/api/escalations')).body.find((e: any) => e.caseNo === late.case.caseNo), 'breach', 20_000);
+    // (its window step also outruns the diagram's boundary timer and its step clock: one escalation for both)
+    const late = await take({ itemCode: immediate.code, materials: all(immediate), limitOverrides: { promisedLimit: 'PT2S', windowHandleLimit: 'PT2S' } });
+    await waitFor(async () => (await supervisor.get('/api/escalations')).body.filter((e: any) => e.caseNo === late.case.caseNo).length >= 2, 'breaches', 20_000);
+    // complaints that name no case — about a window, about a person — and the escalation of one left unanswered
+    const anon = new ApiClient(server.url);
+    const loose = await anon.post('/api/public/complaints', { orgUnit: 'dingbao', target: { kind: 'window', windowId: 'dingbao-w03' }, content: '窗口人员上班时间离岗' });
+    expect(loose.status).toBe(201);
+    expect((await anon.post('/api/public/complaints', { orgUnit: 'dingbao', target: { kind: 'person', person: 'dingbao-w03-a' }, content: '答复不耐烦' })).status).toBe(201);
+    // every complaint's clock (PT2S here) breaches: three escalations that name no case
+    await waitFor(async () => (await supervisor.get('/api/escalations')).body.filter((e: any) => e.limitKind === 'complaint').length >= 3 && loose.body.reference, 'the complaint escalations', 20_000);
     // the escalation reaches the case's audit trail (and so the rollups) just after it opens
     await waitFor(async () => {
       const a = (await supervisor.get(`/api/service-cases/${late.case.caseNo}/audit`)).body;
@@ -64,7 +72,8 @@ describe('statistics day rollups give the same answers as the scan', () => {
     expect(strip(fast)).toEqual(strip(scan));
     if (dim === 'town') {
       const dingbao = fast.rows.find((r: any) => r.key === 'dingbao');
-      expect(dingbao).toMatchObject({ received: 5, completed: 2, rejected: 1, open: 2, escalations: 1 });
+      // escalations: the promised breach, the window step (timer and clock joined), and the three complaints' (they name no case); complaints: one about a case, two loose
+      expect(dingbao).toMatchObject({ received: 5, completed: 2, rejected: 1, open: 2, escalations: 5, complaints: 3 });
       expect(dingbao.promised.overdueNow).toBe(1);
       expect(dingbao.ratings.levels[4]).toBe(1);
     }
