@@ -63,6 +63,8 @@ export interface Platform {
   stats: StatsService;
   /** 开放时间 of each centre (5+X), editable through the API. */
   openingHours: OpeningHours;
+  /** The statistics day rollups (kept fresh by the worker job stats.rollups.refresh). */
+  rollups: StatsRollups;
   /** Task and intake forms (form-js schemas with versions). */
   forms: FormService;
   /** Outbound feed to the provincial supervision platform. */
@@ -163,6 +165,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     feedback,
     yearTables,
     stats,
+    rollups,
     forms,
     openingHours: new OpeningHours(models, () => supervision.currentCalendar()),
     outbox,

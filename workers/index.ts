@@ -7,11 +7,14 @@ import { CASE_NUMBER_SWEEP_JOB, defineCaseNumberSweepJob } from './jobs/case-num
 import { defineBpmnTimerJob } from './jobs/bpmn-timer.job';
 import { defineProjectionRepairJob, PROJECTION_REPAIR_JOB } from './jobs/projection-repair.job';
 import { CASE_REPAIR_JOB, defineCaseRepairJob, REPAIR_EVERY } from './jobs/case-repair.job';
+import { defineStatsRefreshJob, STATS_REFRESH_EVERY, STATS_REFRESH_JOB } from './jobs/stats-refresh.job';
+import type { StatsRollups } from '../engine/stats/rollups';
 
-export async function startWorkers(agenda: Agenda, service: ProcessService, logger: Logger, supervision?: SupervisionService, cases?: CaseService, feed?: { outbox: Outbox; delivery?: DeliveryOptions; retentionDays?: number }): Promise<void> {
+export async function startWorkers(agenda: Agenda, service: ProcessService, logger: Logger, supervision?: SupervisionService, cases?: CaseService, feed?: { outbox: Outbox; delivery?: DeliveryOptions; retentionDays?: number }, rollups?: StatsRollups): Promise<void> {
   if (feed?.delivery) defineOutboxDeliveryJob(agenda, feed.outbox, feed.delivery, logger);
   if (feed) defineOutboxPruneJob(agenda, feed.outbox, feed.retentionDays ?? 90, logger);
   defineBpmnTimerJob(agenda, service, logger);
+  if (rollups) defineStatsRefreshJob(agenda, rollups, logger);
   supervision?.defineJobs(agenda);
   if (cases) defineCaseNumberSweepJob(agenda, cases, logger);
   if (cases) defineCaseRepairJob(agenda, cases, logger);
@@ -20,6 +23,7 @@ export async function startWorkers(agenda: Agenda, service: ProcessService, logg
   await agenda.start();
   await agenda.every('10 seconds', PROJECTION_REPAIR_JOB, {}, { skipImmediate: false } as any);
   if (cases) await agenda.every('1 minute', CASE_NUMBER_SWEEP_JOB, {}, { skipImmediate: false } as any);
+  if (rollups) await agenda.every(STATS_REFRESH_EVERY, STATS_REFRESH_JOB, {}, { skipImmediate: true } as any);
   if (cases) await agenda.every(REPAIR_EVERY, CASE_REPAIR_JOB, {}, { skipImmediate: false } as any);
   if (feed) await agenda.every('1 day', OUTBOX_PRUNE_JOB, {}, { skipImmediate: true } as any);
   if (feed?.delivery) await agenda.every('2 seconds', OUTBOX_DELIVERY_JOB, {}, { skipImmediate: false } as any);

@@ -36,7 +36,7 @@ async function main() {
     },
     logger,
   );
-  await startWorkers(platform.agenda, platform.processService, logger, platform.supervision, platform.cases, { outbox: platform.outbox, delivery: platform.feedDelivery, retentionDays: platform.feedRetentionDays });
+  await startWorkers(platform.agenda, platform.processService, logger, platform.supervision, platform.cases, { outbox: platform.outbox, delivery: platform.feedDelivery, retentionDays: platform.feedRetentionDays }, platform.rollups);
   logger.info({}, 'worker started');
   const stop = async () => {
     await platform.close();

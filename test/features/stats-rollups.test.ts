@@ -5,7 +5,8 @@
  */
 import { ApiClient, waitFor } from '../helpers/api';
 import { applicant } from '../helpers/people';
-import { startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
+import { MongoClient } from 'mongodb';
+import { dbUri, startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
 
 const strip = (report: any) => ({ rows: report.rows, total: report.total });
 
@@ -100,5 +101,31 @@ describe('statistics day rollups give the same answers as the scan', () => {
     // the ranking reads the rollups too, and agrees
     const ranking = (await supervisor.get('/api/stats/rankings/towns')).body;
     expect(ranking.rows.find((r: any) => r.key === 'dingbao' || r.orgUnit === 'dingbao')).toBeDefined();
+  });
+});
+
+describe('the worker keeps the rollups fresh without a report asking (stats.rollups.refresh)', () => {
+  it('recomputes a changed bucket in the background', async () => {
+    const dbName = uniqueDbName('rollrefresh');
+    const server = await startServer(dbName, { STATS_REFRESH_EVERY: '1 second' });
+    const mongo = await MongoClient.connect(dbUri(dbName));
+    try {
+      const clerk = await ApiClient.login(server.url, 'clerk');
+      const item = (await clerk.get('/api/items')).body.find((i: any) => i.procedure === 'immediate-item');
+      const r = await clerk.post('/api/intake', { itemCode: item.code, applicant: applicant(), materials: item.materials.map((m: any) => ({ code: m.code, provided: true })) });
+      expect(r.status).toBe(201);
+      const db = mongo.db(dbName);
+      const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+      const id = `dingbao|${today}`;
+      await waitFor(async () => (await db.collection('stats_dirty').countDocuments({})) === 0 && (await db.collection('stats_buckets').findOne({ _id: id as any })), 'the background refresh', 20_000);
+      const bucket = await db.collection<any>('stats_buckets').findOne({ _id: id });
+      expect(Number(String(bucket.all).split('\t')[1])).toBe(1); // received
+      const facts = await db.collection<any>('stats_bucket_facts').findOne({ _id: id });
+      expect(facts.facts).toHaveLength(1);
+      expect(facts.facts[0].startsWith(`${r.body.case.caseNo}\t`)).toBe(true);
+    } finally {
+      await mongo.close();
+      await server.kill();
+    }
   });
 });
