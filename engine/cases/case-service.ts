@@ -700,22 +700,19 @@ export class CaseService implements ProjectionListener {
         if (e.type === 'activity.wait' && e.executionId) {
           const t = await models.Task.findById(`${p.instanceId}:${e.executionId}`).lean();
           if (!t) continue;
-          const fresh = await this.claimOnce(`open:${key}`);
-          if (!fresh) continue;
-          await audit.append(caseNo, 'task.opened', 'system', { taskId: t._id, elementId: t.elementId, name: t.name, orgUnit: t.orgUnit ?? null, windowId: t.windowId ?? null, assignee: t.assignee ?? null, post: t.post ?? null }, { at: r.createdAt });
+          // each step below is idempotent (the audit append by its key, the hand-over by task, the
+          // clock by id): a projection replayed after a kill redoes what is missing, doubles nothing
+          await audit.append(caseNo, 'task.opened', 'system', { taskId: t._id, elementId: t.elementId, name: t.name, orgUnit: t.orgUnit ?? null, windowId: t.windowId ?? null, assignee: t.assignee ?? null, post: t.post ?? null }, { at: r.createdAt, dedupeKey: `task:open:${key}` });
           await this.recordHandOver(kase, t, r.createdAt);
           await this.startStepClock(caseNo, t, p.variables);
         } else if (e.type === 'task.completed') {
-          if (!(await this.claimOnce(`done:${key}`))) continue;
-          await audit.append(caseNo, 'task.completed', e.actor ?? r.actor, { taskId: `${p.instanceId}:${e.executionId}`, elementId: e.elementId, outcome: r.command?.output ?? {} }, { at: r.createdAt });
+          await audit.append(caseNo, 'task.completed', e.actor ?? r.actor, { taskId: `${p.instanceId}:${e.executionId}`, elementId: e.elementId, outcome: r.command?.output ?? {} }, { at: r.createdAt, dedupeKey: `task:done:${key}` });
         } else if (e.type === 'task.withdrawn') {
-          if (!(await this.claimOnce(`withdrawn:${key}`))) continue;
-          await audit.append(caseNo, 'task.withdrawn', e.actor ?? r.actor, { taskId: `${p.instanceId}:${e.executionId}`, elementId: e.elementId, reason: r.command?.reason ?? null }, { at: r.createdAt });
+          await audit.append(caseNo, 'task.withdrawn', e.actor ?? r.actor, { taskId: `${p.instanceId}:${e.executionId}`, elementId: e.elementId, reason: r.command?.reason ?? null }, { at: r.createdAt, dedupeKey: `task:withdrawn:${key}` });
         }
       }
       for (const [i, esc] of r.escalations.entries()) {
-        if (!(await this.claimOnce(`esc:${p.instanceId}:${r.revision}:${i}`))) continue;
-        await audit.append(caseNo, 'deadline.breached', 'system', { step: esc.attachedToId ?? null, stepName: esc.taskName ?? null, code: esc.escalationCode ?? null, escalationId: esc.escalationId ?? null }, { at: r.createdAt });
+        await audit.append(caseNo, 'deadline.breached', 'system', { step: esc.attachedToId ?? null, stepName: esc.taskName ?? null, code: esc.escalationCode ?? null, escalationId: esc.escalationId ?? null }, { at: r.createdAt, dedupeKey: `task:esc:${p.instanceId}:${r.revision}:${i}` });
       }
     }
     // Waiting on the applicant (等待补正) stops the case's clocks; they run again when the step ends.
@@ -843,6 +840,7 @@ export class CaseService implements ProjectionListener {
     const { models } = this.deps;
     const current = await models.ServiceCase.findById(kase._id, { proxyRecord: 1, involvedOrgUnits: 1, orgUnit: 1, receivingWindow: 1 }).lean();
     const record = (current?.proxyRecord ?? []) as any[];
+    if (record.some((x) => x.taskId === task._id)) return; // recorded already (a replayed projection)
     const last = record[record.length - 1];
     const fromOrg = last?.toOrgUnit ?? kase.orgUnit;
     const fromWindow = last?.toWindow ?? kase.receivingWindow;

@@ -43,7 +43,8 @@ describe('examination within five working days (行政许可法第三十二条)'
     expect(esc.limitKind).toBe('examination');
     const c = await waitFor(async () => {
       const k = (await clerk.get(`/api/service-cases/${caseNo}`)).body;
-      return k.status === 'in-progress' ? k : undefined;
+      // accepted, with its acceptance notice issued (the notice follows the status by a moment)
+      return k.status === 'in-progress' && k.notices?.some((n: any) => n.kind === 'acceptance') ? k : undefined;
     }, 'deemed acceptance');
     expect(c.deemedAccepted).toBe(true);
     expect(c.acceptedAt).toBe(c.receivedAt); // accepted from the day of receipt, not from the breach
