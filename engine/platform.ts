@@ -149,6 +149,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
   // complaints and escalations that name no case join the rollup of their centre and day
   feedback.onLooseEvent((kind, id, orgUnit, at) => rollups.onLoose(kind, id, orgUnit, at));
   supervision.onLooseEvent((kind, id, orgUnit, at) => rollups.onLoose(kind, id, orgUnit, at));
+  cases.onViolation((kind, id, orgUnit, at) => rollups.onLoose(kind, id, orgUnit, at));
   taskActions.setFeedback(feedback);
   const forms = new FormService(conn, models);
   taskActions.setForms(forms);

@@ -330,6 +330,7 @@ export class CaseService implements ProjectionListener {
     const { models } = this.deps;
     await this.supervision?.stopClock(`${caseNo}:examination`, now);
     const kase = await this.load(caseNo);
+    await this.looseListener?.('vio', `art32:${caseNo}`, kase.orgUnit as string, now);
     await models.Violation.create({ _id: `art32:${caseNo}`, kind: 'examination-overdue', windowId: kase.receivingWindow, orgUnit: kase.orgUnit, caseNo, actor: kase.responsible, at: now, detail: { receivedAt: kase.receivedAt } }).catch((e: unknown) => {
       if (!isDuplicateKey(e)) throw e;
     });
@@ -430,8 +431,10 @@ export class CaseService implements ProjectionListener {
     const couldHaveBeenNamed = materials.filter((m) => !handedIn.has(m.code));
     const now = clock.now();
     if (couldHaveBeenNamed.length) {
+      const violationId = randomUUID();
+      await this.looseListener?.('vio', violationId, kase.orgUnit as string, now);
       await models.Violation.create({
-        _id: randomUUID(),
+        _id: violationId,
         kind: 'one-time-notice',
         windowId: kase.receivingWindow,
         orgUnit: kase.orgUnit,
@@ -755,6 +758,12 @@ export class CaseService implements ProjectionListener {
     }
     if (!budget) return;
     await this.supervision.startClock({ id: `step:${t._id}`, kind: 'step', caseNo, taskId: t._id, label: t.name, orgUnit: t.orgUnit, windowId: t.windowId, holder: t.assignee, budget, startedAt: new Date(t.createdAt) });
+  }
+
+  private looseListener?: (kind: 'vio', id: string, orgUnit: string, at: Date) => Promise<void>;
+  /** Told of each violation (违规) before it is written (the statistics rollups count it by centre and day). */
+  onViolation(listener: (kind: 'vio', id: string, orgUnit: string, at: Date) => Promise<void>): void {
+    this.looseListener = listener;
   }
 
   /** Records a decision under way (see `case_intents`), before its first write. */

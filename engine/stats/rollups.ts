@@ -24,9 +24,10 @@
  * Scope: reports by town / window / department / item / person / year / month / day / all over
  * whole CST days, optionally for one centre. Reports filtered by window, department, item or
  * person, or over part of a day, use the scan (`StatsReport.meta.source` says which). Events not
- * tied to a case (a complaint about a window or person, the escalation of its clock) are kept in
- * the bucket of their centre and CST day (`stats_bucket_loose`, `onLoose`) and counted as the scan
- * counts them: in the total and by town, window, person and period, not by department or item.
+ * tied to a case (a complaint about a window or person, the escalation of its clock) and every
+ * violation (违规) are kept in the bucket of their centre and CST day (`stats_bucket_loose`,
+ * `onLoose`) and counted as the scan counts them: in the total and by town, window, person and
+ * period, not by department or item.
  */
 import type { Db } from 'mongodb';
 import { randomUUID } from 'node:crypto';
@@ -60,7 +61,7 @@ export interface Bucket {
 
 /** An escalation or complaint that names no case, as the rollups count it. */
 export interface LooseEvent {
-  kind: 'esc' | 'cmp';
+  kind: 'esc' | 'cmp' | 'vio';
   windowId?: string;
   person?: string;
 }
@@ -74,8 +75,10 @@ const LIMIT_FIELDS = ['early', 'onTime', 'late', 'running', 'paused', 'overdueNo
 const ACC_FIELDS = ['received', 'completed', 'rejected', 'open', 'supplement', 'handled', 'daysSum', 'promisedUseN', 'promisedUseSum', 'escalations', 'complaints'] as const;
 const SEP = '\t';
 const clean = (v: string) => v.replace(/[\t]/g, ' ');
+// fields added later go after the levels, so lines stored before them still read (as 0)
+const LATER_FIELDS = ['violations'] as const;
 function packAcc(a: Acc): string {
-  return [clean(a.key), ...ACC_FIELDS.map((f) => a[f]), ...LIMIT_FIELDS.map((f) => a.statutory[f]), ...LIMIT_FIELDS.map((f) => a.promised[f]), ...a.levels.slice(1)].join(SEP);
+  return [clean(a.key), ...ACC_FIELDS.map((f) => a[f]), ...LIMIT_FIELDS.map((f) => a.statutory[f]), ...LIMIT_FIELDS.map((f) => a.promised[f]), ...a.levels.slice(1), ...LATER_FIELDS.map((f) => a[f])].join(SEP);
 }
 function unpackAcc(text: string): Acc {
   const p = text.split(SEP);
@@ -85,6 +88,7 @@ function unpackAcc(text: string): Acc {
   for (const f of LIMIT_FIELDS) a.statutory[f] = Number(p[i++]);
   for (const f of LIMIT_FIELDS) a.promised[f] = Number(p[i++]);
   for (let l = 1; l <= 5; l++) a.levels[l] = Number(p[i++]);
+  for (const f of LATER_FIELDS) a[f] = Number(p[i++] ?? 0);
   return a;
 }
 /** A bucket as stored. */
@@ -151,7 +155,8 @@ function looseOf(events: LooseEvent[]): Bucket['loose'] {
     }
     for (const a of accs) {
       if (e.kind === 'esc') a.escalations++;
-      else a.complaints++;
+      else if (e.kind === 'cmp') a.complaints++;
+      else a.violations++;
     }
   }
   l.window = [...rows.window.values()];
@@ -259,7 +264,7 @@ export class StatsRollups {
    * An escalation or complaint that names no case was created (FeedbackService, SupervisionService):
    * it joins the bucket of its centre and CST day, which is dirty now. Keyed by id, so a repeat counts once.
    */
-  async onLoose(kind: 'esc' | 'cmp', id: string, orgUnit: string | undefined, at: Date): Promise<void> {
+  async onLoose(kind: 'esc' | 'cmp' | 'vio', id: string, orgUnit: string | undefined, at: Date): Promise<void> {
     if (!orgUnit) return;
     const day = cstDay(at);
     const bid = bucketId(orgUnit, day);
@@ -337,12 +342,13 @@ export class StatsRollups {
       if (f.r) refs.set(caseNo, f.r);
     }
     await this.col('stats_bucket_facts').replaceOne({ _id: id }, { _id: id, facts: list.filter((n) => facts.has(n)).map((n) => `${n}${SEP}${facts.get(n)}`) }, { upsert: true });
-    const looseIds = (await this.col('stats_bucket_loose').findOne({ _id: id })) as { esc?: string[]; cmp?: string[] } | null;
+    const looseIds = (await this.col('stats_bucket_loose').findOne({ _id: id })) as { esc?: string[]; cmp?: string[]; vio?: string[] } | null;
     const loose: LooseEvent[] = [];
-    for (const [kind, name, person] of [['esc', 'escalations', 'responsible'], ['cmp', 'complaints', 'person']] as const) {
+    for (const [kind, name, person] of [['esc', 'escalations', 'responsible'], ['cmp', 'complaints', 'person'], ['vio', 'violations', 'actor']] as const) {
       for (const eid of looseIds?.[kind] ?? []) {
         const e = await this.db().collection<any>(name).findOne({ _id: eid }, { projection: { caseNo: 1, windowId: 1, [person]: 1 } });
-        if (e && !e.caseNo) loose.push({ kind, windowId: e.windowId ?? undefined, person: e[person] ?? undefined });
+        // a violation counts whether or not it names a case; escalations and complaints naming one count with their case
+        if (e && (kind === 'vio' || !e.caseNo)) loose.push({ kind, windowId: e.windowId ?? undefined, person: e[person] ?? undefined });
       }
     }
     const bucket = buildBucket(orgUnit, day, cases, (n) => clocks.get(n) ?? [], (n) => refs.get(n), await this.counter(), loose);

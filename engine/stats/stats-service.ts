@@ -137,6 +137,8 @@ export interface StatsRow {
   avgPromisedUse: number | null;
   escalations: number;
   complaints: number;
+  /** 违规: recorded breaches of the window rules (one-time notification 一次性告知, art. 32 examination), by when they happened. */
+  violations: number;
   ratings: RatingStats;
 }
 
@@ -325,6 +327,7 @@ export interface Acc {
   promisedUseSum: number;
   escalations: number;
   complaints: number;
+  violations: number;
   levels: [number, number, number, number, number, number];
 }
 
@@ -344,6 +347,7 @@ export const newAcc = (key: string): Acc => ({
   promisedUseSum: 0,
   escalations: 0,
   complaints: 0,
+  violations: 0,
   levels: [0, 0, 0, 0, 0, 0],
 });
 
@@ -394,7 +398,7 @@ export function addClock(accs: Acc[], k: Doc, counter: WorkingDayCounter, nowMs:
 
 /** Adds `b` into `a` (every count and sum; key and labels stay `a`'s). */
 export function mergeAcc(a: Acc, b: Acc): void {
-  for (const f of ['received', 'completed', 'rejected', 'open', 'supplement', 'handled', 'daysSum', 'promisedUseN', 'promisedUseSum', 'escalations', 'complaints'] as const) a[f] += b[f] ?? 0;
+  for (const f of ['received', 'completed', 'rejected', 'open', 'supplement', 'handled', 'daysSum', 'promisedUseN', 'promisedUseSum', 'escalations', 'complaints', 'violations'] as const) a[f] += b[f] ?? 0;
   for (const kind of ['statutory', 'promised'] as const) for (const f of ['early', 'onTime', 'late', 'running', 'paused', 'overdueNow'] as const) a[kind][f] += b[kind]?.[f] ?? 0;
   for (let i = 1; i <= 5; i++) a.levels[i] += b.levels?.[i] ?? 0;
 }
@@ -805,6 +809,18 @@ export class StatsService {
       }
     };
 
+    // 违规 (violations) name a window and person and mostly a case, but belong to the window's
+    // conduct on the day they happened: counted like the events that name no case (looseRow)
+    const violationPass = async () => {
+      const cur = db.collection<Doc>('violations').find(sinceFrom('at'), { projection: { _id: 1, orgUnit: 1, windowId: 1, actor: 1, at: 1 }, batchSize: this.batchSize });
+      for await (const v of cur) {
+        const g = looseRow(v, ms(v.at), { orgUnit: 'orgUnit', windowId: 'windowId', person: 'actor' });
+        if (g === undefined) continue;
+        if (g) g.violations++;
+        total.violations++;
+      }
+    };
+
     const ratingPass = async () => {
       const cur = db.collection<Doc>('ratings').find(sinceFrom('createdAt'), { projection: { _id: 1, caseNo: 1, level: 1 }, batchSize: this.batchSize });
       for await (const r of cur) {
@@ -818,7 +834,7 @@ export class StatsService {
       }
     };
 
-    const [lookups] = await Promise.all([this.lookups(dimension === 'person' ? 'all' : dimension, []), casePass(), clockPass(), escalationPass(), complaintPass(), ratingPass()]);
+    const [lookups] = await Promise.all([this.lookups(dimension === 'person' ? 'all' : dimension, []), casePass(), clockPass(), escalationPass(), complaintPass(), violationPass(), ratingPass()]);
     caseRow.clear();
     if (dimension === 'person' && groups.length) lookups.people = (await this.lookups('person', groups.map((g) => g.key))).people;
 
@@ -942,6 +958,7 @@ export class StatsService {
       avgPromisedUse: a.promisedUseN ? r4(a.promisedUseSum / a.promisedUseN) : null,
       escalations: a.escalations,
       complaints: a.complaints,
+      violations: a.violations,
       ratings: ratingStats(a.levels),
     };
   }
@@ -1105,6 +1122,7 @@ export const STATS_CSV_COLUMNS: readonly CsvColumn<StatsRow>[] = [
   { header: '承诺时限用时比', value: (r) => r.avgPromisedUse },
   { header: '督办数', value: (r) => r.escalations },
   { header: '投诉数', value: (r) => r.complaints },
+  { header: '违规数', value: (r) => r.violations },
   { header: '评价数', value: (r) => r.ratings.count },
   { header: '非常满意', value: (r) => r.ratings.levels[5] },
   { header: '满意', value: (r) => r.ratings.levels[4] },

@@ -42,7 +42,11 @@ describe('statistics day rollups give the same answers as the scan', () => {
       }
     }
     // one waiting for materials, one refused, one breaching its promised limit (escalation)
-    await take({ itemCode: immediate.code, materials: [] });
+    const waiting = await take({ itemCode: immediate.code, materials: [] });
+    // a second notification asking for what the first could have named: refused, and a violation (违规) of the window
+    const again = await clerk.post(`/api/service-cases/${waiting.case.caseNo}/supplement-notices`, { materials: [{ code: immediate.materials[0].code, reason: '复印件不清晰' }] });
+    expect(again.status).toBe(422);
+    expect(again.body.code).toBe('ONE_TIME_NOTICE_VIOLATION');
     await take({ itemCode: immediate.code, materials: all(immediate), reject: { reason: '不属于本机关职权范围' } });
     // (its window step also outruns the diagram's boundary timer and its step clock: one escalation for both)
     const late = await take({ itemCode: immediate.code, materials: all(immediate), limitOverrides: { promisedLimit: 'PT2S', windowHandleLimit: 'PT2S' } });
@@ -74,7 +78,7 @@ describe('statistics day rollups give the same answers as the scan', () => {
     if (dim === 'town') {
       const dingbao = fast.rows.find((r: any) => r.key === 'dingbao');
       // escalations: the promised breach, the window step (timer and clock joined), and the three complaints' (they name no case); complaints: one about a case, two loose
-      expect(dingbao).toMatchObject({ received: 5, completed: 2, rejected: 1, open: 2, escalations: 5, complaints: 3 });
+      expect(dingbao).toMatchObject({ received: 5, completed: 2, rejected: 1, open: 2, escalations: 5, complaints: 3, violations: 1 });
       expect(dingbao.promised.overdueNow).toBe(1);
       expect(dingbao.ratings.levels[4]).toBe(1);
     }

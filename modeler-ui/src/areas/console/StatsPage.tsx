@@ -11,7 +11,7 @@ import { Chart } from './Chart';
 interface LimitStats { onTimeRate: number | null; overdueNow: number }
 interface StatsRow {
   key: string; label: string; orgUnitName?: string; received: number; completed: number; rejected: number; open: number;
-  statutory: LimitStats; promised: LimitStats; avgWorkingDays: number | null; escalations: number; complaints: number;
+  statutory: LimitStats; promised: LimitStats; avgWorkingDays: number | null; escalations: number; complaints: number; violations: number;
   ratings: { count: number; satisfiedRate: number | null };
 }
 interface StatsReport { rows: StatsRow[]; total: StatsRow }
@@ -72,6 +72,7 @@ function ReportTab({ dim, query }: { dim: (typeof DIMS)[number]; query: string }
     { title: t('stats.avgDays'), dataIndex: 'avgWorkingDays', key: 'avg', align: 'right', render: (v: number | null) => v ?? '—' },
     { title: t('stats.escalations'), dataIndex: 'escalations', key: 'esc', align: 'right' },
     { title: t('stats.complaints'), dataIndex: 'complaints', key: 'cmp', align: 'right' },
+    { title: t('stats.violations'), dataIndex: 'violations', key: 'vio', align: 'right' },
     { title: t('stats.satisfied'), key: 'sat', align: 'right', render: (_: unknown, r) => pct(r.ratings.satisfiedRate) },
   ];
   return (
@@ -94,7 +95,8 @@ function ReportTab({ dim, query }: { dim: (typeof DIMS)[number]; query: string }
             <Table.Summary.Cell index={8} align="right">{data.total.avgWorkingDays ?? '—'}</Table.Summary.Cell>
             <Table.Summary.Cell index={9} align="right">{data.total.escalations}</Table.Summary.Cell>
             <Table.Summary.Cell index={10} align="right">{data.total.complaints}</Table.Summary.Cell>
-            <Table.Summary.Cell index={11} align="right">{pct(data.total.ratings.satisfiedRate)}</Table.Summary.Cell>
+            <Table.Summary.Cell index={11} align="right">{data.total.violations}</Table.Summary.Cell>
+            <Table.Summary.Cell index={12} align="right">{pct(data.total.ratings.satisfiedRate)}</Table.Summary.Cell>
           </Table.Summary.Row>
         ) : null)}
       />
