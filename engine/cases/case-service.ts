@@ -20,7 +20,7 @@
  */
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
-import type { Actor, Clock, Logger } from '../domain/types';
+import type { Actor, Clock, Logger, LooseEventListener } from '../domain/types';
 import { isDuplicateKey, type Models } from '../persistence/models';
 import type { ProcessService, ProjectionListener, ProjectedRevision } from '../services/process-service';
 import { toItem, type CatalogueService, type Material, type ServiceItem } from '../catalogue/catalogue-service';
@@ -221,10 +221,7 @@ export class CaseService implements ProjectionListener {
         // 收件待审: no decision yet; the five-day examination clock runs from receipt
         await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { status: 'under-examination', limitOverrides: input.limitOverrides ?? null, updatedAt: now } });
         await this.deps.audit.append(caseNo, 'case.examination.started', actor.username, { days: EXAMINATION_DAYS, law: ART32_TEXT });
-        await this.supervision?.startClock({
-          id: `${caseNo}:examination`, kind: 'examination', caseNo, label: item.name, orgUnit: orgUnit._id as string, windowId: window._id as string, holder: actor.username,
-          budget: input.limitOverrides?.examinationLimit ? parseBudget(input.limitOverrides.examinationLimit) : { unit: 'working-days', days: EXAMINATION_DAYS }, startedAt: now,
-        });
+        await this.startExaminationClock({ _id: caseNo, itemName: item.name, orgUnit: orgUnit._id as string, receivingWindow: window._id as string, responsible: actor.username, receivedAt: now, limitOverrides: input.limitOverrides });
       } else if (input.reject) {
         const reason = [input.reject.reasonCode ? REJECT_REASONS[input.reject.reasonCode] : undefined, input.reject.reason?.trim()].filter(Boolean).join('；');
         await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { status: 'rejected', outcome: 'rejected', rejectReason: reason, endedAt: now, updatedAt: now } });
@@ -274,7 +271,8 @@ export class CaseService implements ProjectionListener {
     const all = [...merged.values()];
     const now = clock.now();
     const missing = input.reject ? [] : missingMaterials(item, all);
-    await this.intend(caseNo, 'examine', input.reject ? 'reject' : missing.length ? 'supplement' : 'accept', actor.username);
+    const decision = input.reject ? 'reject' : missing.length ? 'supplement' : 'accept';
+    await this.intend(caseNo, 'examine', decision, actor.username);
     // claim the decision: one of two clerks (or the clock's deemed acceptance) wins
     const claimed = await models.ServiceCase.updateOne({ _id: caseNo, status: 'under-examination' }, { $set: { status: 'accepting', materials: all, updatedAt: now } });
     if (!claimed.modifiedCount) {
@@ -282,7 +280,7 @@ export class CaseService implements ProjectionListener {
       throw new ConflictError('NOT_UNDER_EXAMINATION', `case ${caseNo} was decided meanwhile`);
     }
     crashPoint('examine.after-claim');
-    await this.deps.audit.append(caseNo, 'case.examined', actor.username, { decision: input.reject ? 'reject' : missing.length ? 'supplement' : 'accept', materials: input.materials ?? [] });
+    await this.deps.audit.append(caseNo, 'case.examined', actor.username, { decision, materials: input.materials ?? [] });
     if (input.reject) {
       const reason = [input.reject.reasonCode ? REJECT_REASONS[input.reject.reasonCode] : undefined, input.reject.reason?.trim()].filter(Boolean).join('；');
       await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { category: 'rejected', status: 'rejected', outcome: 'rejected', rejectReason: reason, endedAt: now, updatedAt: now } });
@@ -760,10 +758,19 @@ export class CaseService implements ProjectionListener {
     await this.supervision.startClock({ id: `step:${t._id}`, kind: 'step', caseNo, taskId: t._id, label: t.name, orgUnit: t.orgUnit, windowId: t.windowId, holder: t.assignee, budget, startedAt: new Date(t.createdAt) });
   }
 
-  private looseListener?: (kind: 'vio', id: string, orgUnit: string, at: Date) => Promise<void>;
+  private looseListener?: LooseEventListener;
   /** Told of each violation (违规) before it is written (the statistics rollups count it by centre and day). */
-  onViolation(listener: (kind: 'vio', id: string, orgUnit: string, at: Date) => Promise<void>): void {
+  onViolation(listener: LooseEventListener): void {
     this.looseListener = listener;
+  }
+
+  /** The five-working-day examination clock (行政许可法第三十二条) of a case taken in for examination, from its receipt. */
+  private async startExaminationClock(kase: { _id: string; itemName: string; orgUnit: string; receivingWindow: string; responsible: string; receivedAt: Date; limitOverrides?: Record<string, string> | null }) {
+    const override = kase.limitOverrides?.examinationLimit;
+    await this.supervision?.startClock({
+      id: `${kase._id}:examination`, kind: 'examination', caseNo: kase._id, label: kase.itemName, orgUnit: kase.orgUnit, windowId: kase.receivingWindow, holder: kase.responsible,
+      budget: override ? parseBudget(override) : { unit: 'working-days', days: EXAMINATION_DAYS }, startedAt: kase.receivedAt,
+    });
   }
 
   /** Records a decision under way (see `case_intents`), before its first write. */
@@ -819,11 +826,7 @@ export class CaseService implements ProjectionListener {
           await this.deps.audit.append(caseNo, 'case.voided', 'system', { reason: 'intake interrupted' });
         } else if (status === 'under-examination' && it.op === 'intake') {
           // taken in for examination: its five-day clock must run (startClock is idempotent)
-          const overrides = (kase as any).limitOverrides as Record<string, string> | null;
-          await this.supervision?.startClock({
-            id: `${caseNo}:examination`, kind: 'examination', caseNo, label: kase.itemName as string, orgUnit: kase.orgUnit as string, windowId: kase.receivingWindow as string, holder: kase.responsible as string,
-            budget: overrides?.examinationLimit ? parseBudget(overrides.examinationLimit) : { unit: 'working-days', days: EXAMINATION_DAYS }, startedAt: kase.receivedAt as Date,
-          });
+          await this.startExaminationClock(kase as any);
           await this.numbers.markUsed(caseNo);
         }
         await models.CaseIntent.deleteOne({ _id: id, at: it.at });

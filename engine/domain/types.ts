@@ -78,6 +78,12 @@ export interface Clock {
 }
 
 /** A logger port; the host injects pino. Never pass personal data (ID or phone numbers). */
+/**
+ * Told, before it is written, of an event the statistics count by centre and CST day rather than
+ * with a case: an escalation (`esc`) or complaint (`cmp`) that names no case, or a violation (`vio`).
+ */
+export type LooseEventListener = (kind: 'esc' | 'cmp' | 'vio', id: string, orgUnit: string, at: Date) => Promise<void>;
+
 export interface Logger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;

@@ -7,7 +7,7 @@
  */
 import { createHash, randomInt } from 'node:crypto';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
-import type { Actor, Clock as TimeSource } from '../domain/types';
+import type { Actor, Clock as TimeSource, LooseEventListener } from '../domain/types';
 import { isDuplicateKey, type Models } from '../persistence/models';
 import type { AuditLog } from '../cases/audit';
 import { cstDay } from '../cases/case-numbers';
@@ -54,9 +54,9 @@ export class FeedbackService {
   // ---------------------------------------------------------------- complaints
 
   /** A complaint from the public (no login). Returns its reference and a query code, shown once. */
-  private looseListener?: (kind: 'esc' | 'cmp', id: string, orgUnit: string, at: Date) => Promise<void>;
+  private looseListener?: LooseEventListener;
   /** Told of each complaint that names no case, before it is written (the statistics rollups count it by centre and day). */
-  onLooseEvent(listener: (kind: 'esc' | 'cmp', id: string, orgUnit: string, at: Date) => Promise<void>): void {
+  onLooseEvent(listener: LooseEventListener): void {
     this.looseListener = listener;
   }
 

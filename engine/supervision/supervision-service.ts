@@ -11,7 +11,7 @@
  */
 import type { Agenda } from 'agenda';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
-import type { Actor, Clock as TimeSource, Logger } from '../domain/types';
+import type { Actor, Clock as TimeSource, LooseEventListener, Logger } from '../domain/types';
 import { isDuplicateKey, type Models } from '../persistence/models';
 import type { AuditLog } from '../cases/audit';
 import { loadWorkingCalendar, WorkingCalendar } from '../calendar/working-calendar';
@@ -268,9 +268,9 @@ export class SupervisionService {
     this.breachHandlers.set(kind, [...(this.breachHandlers.get(kind) ?? []), handler]);
   }
 
-  private looseListener?: (kind: 'esc' | 'cmp', id: string, orgUnit: string, at: Date) => Promise<void>;
+  private looseListener?: LooseEventListener;
   /** Told of each escalation that names no case, before it is written (the statistics rollups count it by centre and day). */
-  onLooseEvent(listener: (kind: 'esc' | 'cmp', id: string, orgUnit: string, at: Date) => Promise<void>): void {
+  onLooseEvent(listener: LooseEventListener): void {
     this.looseListener = listener;
   }
 
