@@ -7,6 +7,7 @@ module.exports = {
   modulePathIgnorePatterns: ['<rootDir>/.tools/', '<rootDir>/.data/', '<rootDir>/.test-data/', '<rootDir>/scratch/'],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+  setupFilesAfterEnv: ['<rootDir>/test/setup/drop-databases.ts'],
   testTimeout: 120_000,
   reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
 };

@@ -45,8 +45,8 @@ export function createApp(deps: AppDeps) {
   app.use('/api/definitions', express.text({ limit: MAX_DIAGRAM_BYTES, type: ['application/xml', 'text/xml', 'application/bpmn+xml'] }));
 
   app.get('/api/health', async (_req, res) => {
-    const up = await platform.isDatabaseUp();
-    res.status(up ? 200 : 503).json({ status: up ? 'ok' : 'degraded', database: up ? 'up' : 'down' });
+    const database = await platform.databaseInfo();
+    res.status(database.up ? 200 : 503).json({ status: database.up ? 'ok' : 'degraded', database });
   });
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApiDocument());

@@ -1,7 +1,7 @@
 /** The only import path for api/ and workers/. */
 export * from './domain/errors';
 export * from './domain/types';
-export { startPlatform, defaultEmbeddedDataDir, type Platform, type PlatformConfig } from './platform';
+export { startPlatform, defaultEmbeddedDataDir, type DatabaseInfo, type Platform, type PlatformConfig } from './platform';
 export { ProcessService, checkVariables, MAX_VARIABLES_BYTES } from './services/process-service';
 export { BPMN_TIMER_JOB } from './timers/timer-port';
 export { isDuplicateKey, type Models } from './persistence/models';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import mongoose from 'mongoose';
 import type { Agenda } from 'agenda';
 import type { Logger } from './domain/types';
-import { ferretdbBinary, startEmbeddedDb, type EmbeddedDb } from './persistence/embedded-db';
+import { startEmbeddedDb, type EmbeddedDb } from './persistence/embedded-db';
 import { createModels, ensureIndexes, type Models } from './persistence/models';
 import { PROJECT_ROOT } from './runtime/moddle';
 import { AgendaTimerScheduler, createAgenda } from './timers/agenda-timers';
@@ -34,7 +34,7 @@ export interface PlatformConfig {
   mongodbUri?: string;
   /** Database name used with the embedded FerretDB. Default `service_centre`. */
   dbName: string;
-  /** Data folder of the embedded FerretDB. Default `<project>/.data/ferretdb`. */
+  /** Data folder of the embedded database (PostgreSQL cluster, FerretDB state, credential). Default `<project>/.data`. */
   embeddedDataDir: string;
   /** Agenda poll interval in ms. */
   agendaProcessEveryMs: number;
@@ -75,21 +75,30 @@ export interface Platform {
   feedRetentionDays: number;
   embeddedDb?: EmbeddedDb;
   dbUri: string;
-  isDatabaseUp(): Promise<boolean>;
+  /** Reachability of the database and what it is (FerretDB or MongoDB, with its version). */
+  databaseInfo(): Promise<DatabaseInfo>;
   close(): Promise<void>;
 }
 
+export interface DatabaseInfo {
+  up: boolean;
+  kind?: 'ferretdb' | 'mongodb';
+  version?: string;
+  /** true when the platform runs its own embedded FerretDB + PostgreSQL */
+  embedded: boolean;
+}
+
 export function defaultEmbeddedDataDir(): string {
-  return path.join(PROJECT_ROOT, '.data', 'ferretdb');
+  return path.join(PROJECT_ROOT, '.data');
 }
 
 export async function startPlatform(config: PlatformConfig, logger: Logger): Promise<Platform> {
   let embeddedDb: EmbeddedDb | undefined;
   let uri = config.mongodbUri;
   if (!uri) {
-    embeddedDb = await startEmbeddedDb({ binary: ferretdbBinary(PROJECT_ROOT), dataDir: config.embeddedDataDir });
-    uri = `${embeddedDb.uri}${config.dbName}`;
-    logger.info({ port: embeddedDb.port, dataDir: config.embeddedDataDir }, 'embedded FerretDB started');
+    embeddedDb = await startEmbeddedDb({ dataDir: config.embeddedDataDir, log: (msg) => (msg.startsWith('warning: ') ? logger.warn({}, msg.slice(9)) : logger.info({}, msg)) });
+    uri = embeddedDb.uriFor(config.dbName);
+    logger.info({ port: embeddedDb.port, pgPort: embeddedDb.pgPort, dataDir: config.embeddedDataDir }, 'embedded database started (FerretDB 2 on PostgreSQL + DocumentDB)');
   }
   const conn = mongoose.createConnection(uri, { autoIndex: false, autoCreate: true, serverSelectionTimeoutMS: 10_000 });
   await conn.asPromise();
@@ -174,12 +183,14 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     feedRetentionDays: config.feed?.retentionDays ?? 90,
     embeddedDb,
     dbUri: uri.replace(/\/\/[^@/]*@/, '//***@'),
-    async isDatabaseUp() {
+    async databaseInfo() {
       try {
-        await conn.db!.admin().command({ ping: 1 });
-        return true;
+        // buildInfo answers on both servers; FerretDB adds its own section
+        const info = await conn.db!.admin().command({ buildInfo: 1 });
+        const ferret = info.ferretdb as { version?: string } | undefined;
+        return { up: true, kind: ferret ? 'ferretdb' : 'mongodb', version: String(ferret?.version ?? info.version), embedded: !!embeddedDb };
       } catch {
-        return false;
+        return { up: false, embedded: !!embeddedDb };
       }
     },
     async close() {

@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import { ferretdbBinary, startEmbeddedDb } from '../../engine/persistence/embedded-db';
+import { startEmbeddedDb } from '../../engine/persistence/embedded-db';
 import { createModels, ensureIndexes } from '../../engine/persistence/models';
 import { PROJECT_ROOT } from '../../engine/runtime/moddle';
 import { WorkingCalendar } from '../../engine/calendar/working-calendar';
@@ -256,8 +256,8 @@ function dirSize(dir: string): number {
 
 async function main() {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bench-stats-ferret-'));
-  const db = await startEmbeddedDb({ binary: ferretdbBinary(PROJECT_ROOT), dataDir });
-  const conn = mongoose.createConnection(`${db.uri}bench_stats`, { autoIndex: false });
+  const db = await startEmbeddedDb({ dataDir });
+  const conn = mongoose.createConnection(db.uriFor('bench_stats'), { autoIndex: false });
   try {
     await conn.asPromise();
     const models = createModels(conn);

@@ -101,7 +101,9 @@ describe('a designer deploys service-item diagrams', () => {
     expect(emptyLogin.body.detail).toMatch(/username/);
 
     const health = await noAuth.get('/api/health');
-    expect(health.body).toEqual({ status: 'ok', database: 'up' });
+    // operators see which database serves the platform (the test run's embedded FerretDB 2 unless TEST_MONGODB_URI)
+    expect(health.body).toEqual({ status: 'ok', database: { up: true, kind: expect.stringMatching(/^(ferretdb|mongodb)$/), version: expect.any(String), embedded: false } });
+    if (!process.env.TEST_MONGODB_URI) expect(health.body.database).toMatchObject({ kind: 'ferretdb', version: expect.stringMatching(/^v2\.7\./) });
   });
 
   it('serves its OpenAPI description', async () => {

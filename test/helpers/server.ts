@@ -8,15 +8,21 @@ import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
+/** Databases made by this test file; dropped after it (test/setup/drop-databases.ts). */
+export const createdDatabases: string[] = [];
+
 /** A database name unique to one test file (and run), so files never share data. */
 export function uniqueDbName(prefix: string): string {
-  return `t_${prefix.replace(/[^A-Za-z0-9]/g, '_').slice(0, 30)}_${randomBytes(4).toString('hex')}`;
+  const name = `t_${prefix.replace(/[^A-Za-z0-9]/g, '_').slice(0, 30)}_${randomBytes(4).toString('hex')}`;
+  createdDatabases.push(name);
+  return name;
 }
 
+/** The test server's URI for one database (credentials included). */
 export function dbUri(dbName: string): string {
-  const base = process.env.TEST_DB_BASE_URI;
-  if (!base) throw new Error('TEST_DB_BASE_URI is not set: the jest global setup did not run');
-  return `${base}${dbName}`;
+  const template = process.env.TEST_DB_URI_TEMPLATE;
+  if (!template) throw new Error('TEST_DB_URI_TEMPLATE is not set: the jest global setup did not run');
+  return template.replace('{db}', dbName);
 }
 
 export interface RunningProcess {
