@@ -169,9 +169,12 @@ function ensureTraversable(user: ServerUser | undefined, dir: string) {
   }
 }
 
-const SETTINGS = (port: number) => `# Written by the service-centre platform at every start (engine/persistence/embedded-db.ts).
+const SETTINGS = (port: number, creds: Credentials) => `# Written by the service-centre platform at every start (engine/persistence/embedded-db.ts).
 listen_addresses = '127.0.0.1'
 port = ${port}
+# DocumentDB runs some commands (drop, index builds, its background jobs) over a libpq connection
+# to itself; with password authentication on, that connection needs the credential too.
+documentdb.localhost_connection_string = 'host=127.0.0.1 user=${creds.user} password=${creds.password}'
 unix_socket_directories = ''
 shared_preload_libraries = 'pg_cron,pg_documentdb_core,pg_documentdb'
 cron.database_name = 'postgres'
@@ -302,7 +305,8 @@ export async function startEmbeddedDb(opts: EmbeddedDbOptions): Promise<Embedded
 
   const pgPort = await freePort();
   const pgConf = path.join(pgData, 'service-centre.conf');
-  writeFileSync(pgConf, SETTINGS(pgPort));
+  writeFileSync(pgConf, SETTINGS(pgPort, creds), { mode: 0o600 });
+  chmodSync(pgConf, 0o600);
   chownTo(user, pgConf);
   const pgLog = path.join(logs, 'postgresql.log');
   if (!existsSync(pgLog)) {
