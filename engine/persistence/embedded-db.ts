@@ -25,7 +25,7 @@ import path from 'node:path';
 import versions from '../../scripts/embedded-db.json';
 
 export const FERRETDB_VERSION = versions.ferretdb.version;
-const PG_BIN = `/usr/lib/postgresql/${versions.postgresql.major}/bin`;
+export const PG_BIN = `/usr/lib/postgresql/${versions.postgresql.major}/bin`;
 
 export interface EmbeddedDb {
   /** mongodb:// URI with credentials and no database name, e.g. `mongodb://postgres:…@127.0.0.1:40123/` */
