@@ -348,14 +348,14 @@ export async function startEmbeddedDb(opts: EmbeddedDbOptions): Promise<Embedded
   const child = spawn(
     binary,
     [
-      `--postgresql-url=${pgUrl}`,
       `--listen-addr=127.0.0.1:${port}`,
       `--state-dir=${stateDir}`,
       '--debug-addr=-',
       '--telemetry=disable',
       `--log-level=${opts.logLevel ?? 'warn'}`,
     ],
-    { env: { ...process.env, DO_NOT_TRACK: '1', FERRETDB_TELEMETRY: 'disable' }, stdio: ['ignore', ferretLog, ferretLog] },
+    // the PostgreSQL URL (with the password) goes by environment, not argv, which every local user can read in ps
+    { env: { ...process.env, FERRETDB_POSTGRESQL_URL: pgUrl, DO_NOT_TRACK: '1', FERRETDB_TELEMETRY: 'disable' }, stdio: ['ignore', ferretLog, ferretLog] },
   );
   closeSync(ferretLog);
   if (child.pid) writeFileSync(ferretPidFile, `${child.pid}\n`);

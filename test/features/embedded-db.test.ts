@@ -73,6 +73,10 @@ describe('the embedded database (FerretDB 2 on PostgreSQL 15 + DocumentDB)', () 
       const psql = spawnSync('/usr/lib/postgresql/15/bin/psql', ['-h', '127.0.0.1', '-p', String(db.pgPort), '-U', 'postgres', '-w', '-c', 'select 1'], { encoding: 'utf8', env: { ...process.env, PGPASSWORD: '' } });
       expect(psql.status).not.toBe(0);
       expect(psql.stderr).toMatch(/password/);
+      // the password is in no process's command line (ps shows those to every local user)
+      const { password } = JSON.parse(readFileSync(cred, 'utf8'));
+      const ferretPid = readFileSync(path.join(dir, 'ferretdb.pid'), 'utf8').trim();
+      expect(readFileSync(`/proc/${ferretPid}/cmdline`, 'utf8')).not.toContain(password);
     } finally {
       await db.stop();
     }
