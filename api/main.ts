@@ -1,6 +1,6 @@
 /**
  * Composition root of `npm start`: one process serving the API, the browser app and (unless
- * RUN_WORKERS=false) the Agenda workers, on the embedded FerretDB when MONGODB_URI is unset.
+ * RUN_WORKERS=false) the Agenda workers, on the embedded database (FerretDB 2 on PostgreSQL) when MONGODB_URI is unset.
  * As the composition root it is the one place that wires api/ and workers/ together.
  */
 import path from 'node:path';
@@ -33,7 +33,7 @@ async function main() {
   });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
-  logger.info({ port, url: `http://${config.host}:${port}/`, database: platform.embeddedDb ? 'embedded FerretDB' : 'MONGODB_URI' }, 'listening');
+  logger.info({ port, url: `http://${config.host}:${port}/`, database: platform.embeddedDb ? 'embedded FerretDB 2 on PostgreSQL' : 'MONGODB_URI', dbUri: platform.dbUri }, 'listening');
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,5 +1,5 @@
 /**
- * Bootstraps the engine side of a process: database (the embedded FerretDB when no URI is
+ * Bootstraps the engine side of a process: database (the embedded FerretDB 2 + PostgreSQL when no URI is
  * given), mongoose models and indexes, Agenda, and the services. Both `api/main.ts` and
  * `workers/main.ts` start through here; the config is loaded by them and passed in.
  */
@@ -185,6 +185,8 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     dbUri: uri.replace(/\/\/[^@/]*@/, '//***@'),
     async databaseInfo() {
       try {
+        // ping reaches the storage (FerretDB answers buildInfo even while PostgreSQL is down)
+        await conn.db!.admin().command({ ping: 1 });
         // buildInfo answers on both servers; FerretDB adds its own section
         const info = await conn.db!.admin().command({ buildInfo: 1 });
         const ferret = info.ferretdb as { version?: string } | undefined;
