@@ -14,6 +14,7 @@ import {
   UnauthenticatedError,
   UnavailableError,
   ValidationError,
+  isDatabaseUnavailable,
   isDuplicateKey,
   type Logger,
 } from '../../engine';
@@ -40,6 +41,11 @@ export function sendProblem(res: Response, status: number, code: string, detail:
     .send(JSON.stringify({ type: `urn:service-centre:problem:${code.toLowerCase().replace(/_/g, '-')}`, title: TITLES[status] ?? 'Error', status, detail, code, ...extra }));
 }
 
+/** Seconds a client is asked to wait after a 503 DATABASE_UNAVAILABLE. */
+const RETRY_AFTER_SECONDS = 5;
+
+const firstLine = (err: unknown) => String((err as Error)?.message ?? err).split('\n')[0].slice(0, 300);
+
 function statusOf(err: DomainError): number {
   if (err instanceof ValidationError) return 400;
   if (err instanceof UnauthenticatedError) return 401;
@@ -54,6 +60,7 @@ function statusOf(err: DomainError): number {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     if (res.headersSent) return;
+    if (err instanceof UnavailableError) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
     if (err instanceof DomainError) return sendProblem(res, statusOf(err), err.code, err.message, err.details ? { details: err.details } : undefined);
     if (err instanceof z.ZodError) {
       const issues = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
@@ -67,8 +74,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return sendProblem(res, e.status, 'BAD_REQUEST', e.message ?? 'bad request');
     if (isDuplicateKey(err)) return sendProblem(res, 409, 'DUPLICATE', 'the record already exists');
     if (err instanceof mongoose.Error.VersionError) return sendProblem(res, 409, 'STALE', 'the record changed meanwhile; reload and try again');
-    if (err instanceof mongoose.mongo.MongoServerSelectionError || err instanceof mongoose.mongo.MongoNetworkError) {
-      return sendProblem(res, 503, 'DATABASE_UNAVAILABLE', 'the database is not reachable; try again shortly');
+    if (isDatabaseUnavailable(err)) {
+      // the database is down or restarting: the client may retry; the platform reconnects by itself
+      logger.warn({ err: firstLine(err), method: req.method, path: req.path }, 'database unavailable');
+      res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+      return sendProblem(res, 503, 'DATABASE_UNAVAILABLE', 'the database is not reachable or restarting; try again shortly');
     }
     logger.error({ err: (err as Error)?.message, stack: (err as Error)?.stack, method: req.method, path: req.path }, 'unexpected error');
     return sendProblem(res, 500, 'INTERNAL', 'an unexpected error occurred; it has been logged');

@@ -1,0 +1,140 @@
+/**
+ * Issue 11, bad input and failure: a database that is down or restarting. The test runs its own
+ * embedded database (PostgreSQL 15 + DocumentDB under FerretDB 2, the product's default) because
+ * it stops PostgreSQL under a running platform:
+ * - while PostgreSQL is down, requests that need the database answer 503 problem+json with code
+ *   DATABASE_UNAVAILABLE within a bound (no 500, no hanging), /api/health answers 503, and the
+ *   server process stays up;
+ * - a BPMN timer falls due during the outage and waits;
+ * - PostgreSQL comes back: without any restart of the platform, requests succeed again within a
+ *   bounded wait and the timer that fell due fires (Agenda resumes processing).
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { startEmbeddedDb, type EmbeddedDb } from '../../engine/persistence/embedded-db';
+import { ApiClient, fixture, waitFor, type ApiResponse } from '../helpers/api';
+import { ROOT, startServer, type RunningProcess } from '../helpers/server';
+
+/** A request during the outage must be answered within this bound. */
+const ANSWER_BOUND_MS = 15_000;
+/** The timer's limit: it falls due while PostgreSQL is down. */
+const TIMER_SECONDS = 6;
+
+const log = (msg: string) => process.stdout.write(`[outage] ${msg}\n`);
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const t0 = Date.now();
+  const value = await fn();
+  return { value, ms: Date.now() - t0 };
+}
+
+function expectUnavailable(r: ApiResponse, what: string) {
+  if (r.status !== 503) throw new Error(`${what}: expected 503, got ${r.status} ${JSON.stringify(r.body)}`);
+  expect(r.contentType).toMatch(/^application\/problem\+json/);
+  expect(r.body).toMatchObject({ status: 503, code: 'DATABASE_UNAVAILABLE' });
+  expect(r.headers['retry-after']).toBeDefined();
+}
+
+describe('the platform survives a database outage and recovers by itself', () => {
+  let dataDir: string;
+  let db: EmbeddedDb;
+  let server: RunningProcess;
+
+  beforeAll(async () => {
+    mkdirSync(path.join(ROOT, '.test-data'), { recursive: true });
+    dataDir = mkdtempSync(path.join(ROOT, '.test-data', 'outage-'));
+    db = await startEmbeddedDb({ dataDir });
+    // this file's own database, on its own server (not the run's shared one: this test stops it)
+    server = await startServer('outage', { MONGODB_URI: db.uriFor('outage'), ALLOW_LIMIT_OVERRIDES: 'true' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.kill();
+    try {
+      db?.startPostgres();
+    } catch {
+      /* already running */
+    }
+    await db?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers 503 while PostgreSQL is down, and serves and fires the overdue timer once it is back', async () => {
+    const designer = await ApiClient.login(server.url, 'designer');
+    const clerk = await ApiClient.login(server.url, 'clerk');
+    expect((await designer.deployXml(fixture('timers.bpmn'))).status).toBe(201);
+    expect((await clerk.get('/api/health')).status).toBe(200);
+
+    // a case whose step deadline (interrupting boundary timer) falls due during the outage
+    const c = (await clerk.post('/api/cases', { definitionKey: 'timers', variables: { slowLimit: `PT${TIMER_SECONDS}S` } })).body;
+    expect(c.openTasks.map((t: any) => t.elementId)).toEqual(['slow-step']);
+    const dueAt = Date.now() + TIMER_SECONDS * 1000;
+
+    const down = await timed(async () => db.stopPostgres());
+    log(`PostgreSQL stopped (${down.ms} ms)`);
+    const outageStart = Date.now();
+
+    // requests that need the database: 503 problem+json, each answered within the bound
+    const probes: [string, () => Promise<ApiResponse>][] = [
+      ['GET /api/cases/:id', () => clerk.get(`/api/cases/${c.id}`)],
+      ['GET /api/tasks', () => clerk.get('/api/tasks')],
+      ['POST /api/cases', () => clerk.post('/api/cases', { definitionKey: 'timers', variables: {} })],
+      ['POST /api/tasks/:id/complete', () => clerk.post(`/api/tasks/${c.openTasks[0].id}/complete`, { variables: {} })],
+      ['POST /api/auth/login', () => new ApiClient(server.url).post('/api/auth/login', { username: 'clerk', password: 'demo123' })],
+      ['GET /api/definitions', () => clerk.get('/api/definitions')],
+    ];
+    for (const [what, probe] of probes) {
+      const { value, ms } = await timed(probe);
+      log(`${what} during the outage: ${value.status} ${value.body?.code ?? ''} in ${ms} ms`);
+      expectUnavailable(value, what);
+      expect(ms).toBeLessThan(ANSWER_BOUND_MS);
+    }
+    const health = await timed(() => clerk.get('/api/health'));
+    log(`GET /api/health during the outage: ${health.value.status} in ${health.ms} ms`);
+    expect(health.value.status).toBe(503);
+    expect(health.value.body.database.up).toBe(false);
+    expect(health.ms).toBeLessThan(ANSWER_BOUND_MS);
+
+    // stay down until the timer has been due for a while (Agenda polls and fails meanwhile)
+    while (Date.now() < dueAt + 3000) {
+      const r = await clerk.get(`/api/cases/${c.id}`);
+      expectUnavailable(r, 'GET /api/cases/:id while waiting');
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+    expect(server.child.exitCode).toBeNull();
+    expect(server.child.signalCode).toBeNull();
+
+    const up = await timed(async () => db.startPostgres());
+    const upAt = Date.now();
+    log(`outage lasted ${upAt - outageStart} ms; the timer was due ${upAt - dueAt} ms before PostgreSQL was back (start took ${up.ms} ms)`);
+
+    // requests succeed again, without restarting anything
+    await waitFor(async () => (await clerk.get('/api/health')).status === 200, 'health 200 after the restart', 30_000, 100);
+    log(`health 200 ${Date.now() - upAt} ms after PostgreSQL was back`);
+    const again = await waitFor(async () => {
+      const r = await clerk.get(`/api/cases/${c.id}`);
+      return r.status === 200 ? r.body : undefined;
+    }, 'the case page after the restart', 30_000, 100);
+    log(`GET /api/cases/:id 200 ${Date.now() - upAt} ms after PostgreSQL was back`);
+    expect(again.id).toBe(c.id);
+    const created = await clerk.post('/api/cases', { definitionKey: 'timers', variables: { slowLimit: 'PT1H' } });
+    expect(created.status).toBe(201);
+    // the session made before the outage still works; a new login works too
+    await ApiClient.login(server.url, 'supervisor');
+
+    // the timer that fell due during the outage fires: Agenda resumed
+    const ended = await waitFor(async () => {
+      const x = (await clerk.get(`/api/cases/${c.id}`)).body;
+      return x.status === 'completed' ? x : undefined;
+    }, 'the overdue timer to fire after the restart', 90_000, 200);
+    log(`the overdue timer fired: the case ended on the timeout path ${Date.now() - upAt} ms after PostgreSQL was back`);
+    expect(ended.completedSteps.map((s: any) => s.elementId)).toContain('timed-out');
+
+    // and Agenda keeps working for timers made after the outage
+    const fresh = (await clerk.post('/api/cases', { definitionKey: 'timers', variables: { slowLimit: 'PT2S' } })).body;
+    const t0 = Date.now();
+    await waitFor(async () => (await clerk.get(`/api/cases/${fresh.id}`)).body.status === 'completed', 'a timer made after the outage', 30_000, 200);
+    log(`a 2 s timer made after the outage fired after ${Date.now() - t0} ms`);
+    expect(server.child.exitCode).toBeNull();
+  }, 240_000);
+});
