@@ -37,7 +37,7 @@ export function supervisionRoutes(platform: Platform): Router {
   const { supervision, cases } = platform;
 
   // ---- live board (实时看板): one computation per scope at most every tick, shared by all streams
-  const boardSource = new BoardSource(platform.models, { escalationTtlMs: Number(process.env.BOARD_ESCALATION_TTL_MS ?? 15_000), reconcileEveryMs: Number(process.env.BOARD_RECONCILE_MS ?? 3_600_000) });
+  const boardSource = new BoardSource(platform.models);
   // one computation per scope at a time; a result is reused for a tick after it settled
   const boardCache = new Map<string, { settledAt?: number; board: Promise<Board> }>();
   const boardOf = (orgUnit: string | undefined): Promise<Board> => {
@@ -153,9 +153,7 @@ export function supervisionRoutes(platform: Platform): Router {
   });
   r.post('/escalations/:id/close', async (req, res) => {
     const b = z.object({ reason: text(500) }).parse(req.body ?? {});
-    const closed = await supervision.close(p(req, 'id'), b.reason, req.actor!);
-    boardSource.invalidateEscalations();
-    res.json(closed);
+    res.json(await supervision.close(p(req, 'id'), b.reason, req.actor!));
   });
   r.post('/escalations/:id/reescalate', async (req, res) => {
     const b = z.object({ reason: text(500) }).parse(req.body ?? {});

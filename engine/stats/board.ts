@@ -16,18 +16,13 @@
  *   serious = the serious rung fired; warned = the warning rung fired and the case is not breached.
  * - openEscalations 未办结督办: escalations not closed, by their org unit and window.
  *
- * ## Queries (FerretDB 1.24 subset) and cost
- * FerretDB/SQLite decodes every document of a collection for any filter but `_id` equality, so
- * the board never filters the growing collections on each push: the clock figures come from
- * the `open_clocks` mirror (supervision/open-clocks.ts: only the open clocks, kept by `_id`
- * writes), read whole; open escalations are a plain `find` cached for `escalationTtlMs`
- * (default 15 s); org units and windows are cached for a minute. No `$lookup`, `$facet` or
- * `$group`. Measured on the project's machine (FerretDB 1.24/SQLite, 20 000 clocks of which 1 000
- * open, 10 000 cases): before the mirror 14 s per board; with it ~0.2 s (the 1 000 open clocks
- * read); the background reconcile of the 20 000 clocks ~21 s.
+ * ## Queries
+ * Two indexed reads per computation: the clocks that have not stopped (`clocks` by
+ * `{ status, dueAt }`: the open work, not the history) and the escalations not closed
+ * (`escalations` by `{ status, raisedAt }`); org units and windows (small) are cached for a
+ * minute. Both are covered by engine/persistence/__tests__/indexes.test.ts.
  */
 import type { Models } from '../persistence/models';
-import { readOpenClocks, reconcileOpenClocks, type OpenClock } from '../supervision/open-clocks';
 
 export interface BoardCounts {
   openCases: number;
@@ -59,78 +54,65 @@ export interface Board {
   orgUnit?: string;
   total: BoardCounts;
   units: BoardUnit[];
-  meta: { elapsedMs: number; openClocks: number; reconciling: boolean };
+  meta: { elapsedMs: number; openClocks: number };
 }
 
 const CASE_KINDS = new Set(['statutory', 'promised', 'examination']);
+/** The clocks the board counts (reply clocks of supervision notices are not work on a case). */
+const BOARD_KINDS = ['statutory', 'promised', 'examination', 'step'];
+/** Escalation states before `closed`. */
+export const OPEN_ESCALATION_STATES = ['open', 'acknowledged', 'notified', 'replied'];
+
+/** What the board reads of a clock that has not stopped. */
+export interface OpenClock {
+  _id: string;
+  caseNo?: string;
+  kind: string;
+  orgUnit?: string;
+  windowId?: string;
+  status: 'running' | 'paused';
+  dueAt?: Date | null;
+  fired?: string[];
+}
 const zero = (): BoardCounts => ({ openCases: 0, openSteps: 0, warned: 0, breached: 0, serious: 0, openEscalations: 0 });
 type CaseSetKey = 'openCases' | 'warned' | 'breached' | 'serious';
 
 interface Lookups { orgs: any[]; windows: any[] }
 interface EscalationDoc { orgUnit?: string; windowId?: string }
 
-/**
- * Source of the board for one process: caches the slow-changing parts and keeps the open-clock
- * mirror repaired (a full reconcile in the background when first used, then every hour by default).
- */
+/** Source of the board for one process: caches the org units and windows (they change rarely). */
 export class BoardSource {
   private lookups?: { at: number; value: Promise<Lookups> };
-  private escalations?: { at: number; value: Promise<EscalationDoc[]> };
-  private reconciledAt = 0;
-  private reconciling?: Promise<unknown>;
 
-  constructor(
-    private readonly models: Models,
-    private readonly opts: { escalationTtlMs?: number; reconcileEveryMs?: number; onReconciled?: (r: { mirrored: number; dropped: number; elapsedMs: number }) => void; onError?: (err: unknown) => void } = {},
-  ) {}
+  constructor(private readonly models: Models) {}
 
-  private cached<T>(slot: 'lookups' | 'escalations', ttl: number, load: () => Promise<T>): Promise<T> {
-    const hit = this[slot] as { at: number; value: Promise<T> } | undefined;
-    if (hit && Date.now() - hit.at < ttl) return hit.value;
-    const value = load();
-    (this as any)[slot] = { at: Date.now(), value };
-    value.catch(() => ((this as any)[slot] = undefined));
+  private cachedLookups(): Promise<Lookups> {
+    if (this.lookups && Date.now() - this.lookups.at < 60_000) return this.lookups.value;
+    const { models } = this;
+    const value = (async () => {
+      const [orgs, windows] = await Promise.all([
+        models.OrgUnit.find({}, { _id: 1, shortName: 1, seq: 1, level: 1 }).lean(),
+        models.Window.find({}, { _id: 1, orgUnit: 1, no: 1, name: 1, status: 1 }).lean(),
+      ]);
+      return { orgs, windows };
+    })();
+    this.lookups = { at: Date.now(), value };
+    value.catch(() => (this.lookups = undefined));
     return value;
-  }
-
-  private maybeReconcile() {
-    if (this.reconciling || Date.now() - this.reconciledAt < (this.opts.reconcileEveryMs ?? 3_600_000)) return;
-    this.reconciling = reconcileOpenClocks(this.models)
-      .then((r) => {
-        this.reconciledAt = Date.now();
-        this.opts.onReconciled?.(r);
-      }, (err) => {
-        this.reconciledAt = Date.now() - (this.opts.reconcileEveryMs ?? 3_600_000) + 60_000; // retry in a minute
-        this.opts.onError?.(err);
-      })
-      .finally(() => (this.reconciling = undefined));
   }
 
   async board(opts: { orgUnit?: string; now?: Date } = {}): Promise<Board> {
     const started = Date.now();
-    this.maybeReconcile();
     const { models } = this;
+    const scope = opts.orgUnit ? { orgUnit: opts.orgUnit } : {};
     const [lookups, escalations, clocks] = await Promise.all([
-      this.cached('lookups', 60_000, async () => {
-        const [orgs, windows] = await Promise.all([
-          models.OrgUnit.find({}, { _id: 1, shortName: 1, seq: 1, level: 1 }).lean(),
-          models.Window.find({}, { _id: 1, orgUnit: 1, no: 1, name: 1, status: 1 }).lean(),
-        ]);
-        return { orgs, windows };
-      }),
-      this.cached('escalations', this.opts.escalationTtlMs ?? 15_000, async () =>
-        (await models.Escalation.find({ status: { $ne: 'closed' } }, { _id: 1, orgUnit: 1, windowId: 1 }).lean()) as EscalationDoc[],
-      ),
-      readOpenClocks(models),
+      this.cachedLookups(),
+      models.Escalation.find({ status: { $in: OPEN_ESCALATION_STATES }, ...scope }, { _id: 1, orgUnit: 1, windowId: 1 }).lean() as Promise<EscalationDoc[]>,
+      models.Clock.find({ status: { $in: ['running', 'paused'] }, kind: { $in: BOARD_KINDS }, ...scope }, { _id: 1, caseNo: 1, kind: 1, orgUnit: 1, windowId: 1, status: 1, dueAt: 1, fired: 1 }).lean() as Promise<OpenClock[]>,
     ]);
     const b = tally(lookups, escalations, clocks, opts.orgUnit, opts.now ?? new Date());
-    b.meta = { elapsedMs: Date.now() - started, openClocks: clocks.length, reconciling: !!this.reconciling };
+    b.meta = { elapsedMs: Date.now() - started, openClocks: clocks.length };
     return b;
-  }
-
-  /** Forgets the cached escalations (after a life-cycle action in this process). */
-  invalidateEscalations() {
-    this.escalations = undefined;
   }
 }
 
@@ -231,5 +213,5 @@ function tally(lookups: Lookups, escalations: EscalationDoc[], clocks: OpenClock
   }
   const list = [...units.values()].sort((a, b) => a.seq - b.seq || (a.key < b.key ? -1 : 1));
   for (const u of list) u.windows.sort((a, b) => (a.no ?? 999) - (b.no ?? 999) || (a.key < b.key ? -1 : 1));
-  return { at: now, orgUnit: scope, total, units: list, meta: { elapsedMs: 0, openClocks: 0, reconciling: false } };
+  return { at: now, orgUnit: scope, total, units: list, meta: { elapsedMs: 0, openClocks: 0 } };
 }

@@ -17,7 +17,6 @@ import type { AuditLog } from '../cases/audit';
 import { loadWorkingCalendar, WorkingCalendar } from '../calendar/working-calendar';
 import type { YearTableStore } from '../calendar/holiday-table';
 import { completionResult, derive, parseBudget, RUNGS, type Budget, type Ledger, type Pause, type Rung } from './clock-ledger';
-import { syncOpenClock } from './open-clocks';
 
 import { closeTimeOfSpec, openingSpecOf } from '../org/opening-hours';
 
@@ -74,15 +73,6 @@ export class SupervisionService {
 
   // ---------------------------------------------------------------- clocks
 
-  /** Keeps the open-clock mirror of the live board in step (open-clocks.ts); never fails the caller. */
-  private async mirror(clockId: string): Promise<void> {
-    try {
-      await syncOpenClock(this.deps.models, clockId);
-    } catch (err) {
-      this.deps.logger.warn({ err, data: { clockId } }, 'open-clock mirror not updated (the board repairs it)');
-    }
-  }
-
   /** Starts (idempotently) a clock; schedules its signals. */
   async startClock(input: { id: string; kind: string; caseNo?: string; taskId?: string; escalationId?: string; label?: string; orgUnit?: string; windowId?: string; holder?: string; budget: Budget; startedAt: Date }) {
     const { Clock } = this.deps.models;
@@ -116,7 +106,6 @@ export class SupervisionService {
       { _id: clockId },
       { $set: { version, dueAt: d.dueAt ?? null, estimated: d.estimated, signalsAt: d.signals, status: c.status === 'stopped' ? 'stopped' : d.paused ? 'paused' : 'running', updatedAt: this.deps.clock.now() } },
     );
-    await this.mirror(clockId);
     if (c.status === 'stopped' || d.paused) {
       await this.deps.agenda.cancel({ name: SIGNAL_JOB, data: { clockId } } as any);
       return;
@@ -141,7 +130,6 @@ export class SupervisionService {
     if (!c || c.status === 'stopped') return;
     const result = completionResult(at, c.dueAt ?? undefined);
     await Clock.updateOne({ _id: clockId, status: { $ne: 'stopped' } }, { $set: { status: 'stopped', stoppedAt: at, result, updatedAt: this.deps.clock.now() } });
-    await this.mirror(clockId);
     await this.deps.agenda.cancel({ name: SIGNAL_JOB, data: { clockId } } as any);
     if (c.caseNo) await this.deps.audit.append(c.caseNo, 'clock.stopped', 'system', { clockId, result, dueAt: c.dueAt?.toISOString() ?? null }, { dedupeKey: `clock:stop:${clockId}` });
   }
@@ -229,7 +217,6 @@ export class SupervisionService {
       throw err;
     }
     await Clock.updateOne({ _id: clockId }, { $addToSet: { fired: rung } });
-    await this.mirror(clockId);
     const label = `${KIND_LABEL[c.kind] ?? c.kind}${c.label ? `「${c.label}」` : ''}`;
     // A step's clock answers to whoever holds the step now (transfers and A/B moves included).
     if (c.taskId) {
