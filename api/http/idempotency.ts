@@ -87,12 +87,28 @@ export function idempotent(models: Models): RequestHandler {
           : IdempotencyRecord.updateOne({ _id: id }, { $set: { state: 'done', statusCode: status, contentType: String(res.get('Content-Type') ?? 'application/json'), body: text, doneAt: new Date() } });
       write.then(
         () => send(body as any),
-        () => send(body as any),
+        () => {
+          send(body as any);
+          // the database is down (the answer is then a 503): forget the attempt once it is back,
+          // so the client's retry with the same key is served rather than told "in flight"
+          if (status >= 500) forgetLater(IdempotencyRecord, id);
+        },
       );
       return res;
     }) as typeof res.send;
     next();
   };
+}
+
+/** Retries deleting a failed attempt's record every 2 s within the stale window (after that a retry takes it over anyway). */
+function forgetLater(IdempotencyRecord: Models['IdempotencyRecord'], id: string, until = Date.now() + IDEMPOTENCY_STALE_MS) {
+  const t = setTimeout(() => {
+    IdempotencyRecord.deleteOne({ _id: id, state: 'in-flight' }).then(
+      () => undefined,
+      () => Date.now() < until && forgetLater(IdempotencyRecord, id, until),
+    );
+  }, 2000);
+  t.unref();
 }
 
 /** Deletes answers older than the replay window. */

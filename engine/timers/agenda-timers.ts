@@ -6,6 +6,7 @@
 import { Agenda } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import type { Db } from 'mongodb';
+import { agendaInstanceName } from './agenda-watchdog';
 import { BPMN_TIMER_JOB, timerJobKey, type TimerRequest, type TimerScheduler } from './timer-port';
 
 export interface AgendaOptions {
@@ -19,6 +20,8 @@ export interface AgendaOptions {
 
 export function createAgenda(db: Db, options: AgendaOptions = {}): Agenda {
   return new Agenda({
+    // recorded as lastModifiedBy on the jobs this process locks (agenda-watchdog.ts)
+    name: agendaInstanceName(),
     backend: new MongoBackend({ mongo: db as any }),
     processEvery: options.processEveryMs ?? 500,
     defaultLockLifetime: options.lockLifetimeMs ?? 60_000,

@@ -7,7 +7,9 @@
  *   server process stays up;
  * - a BPMN timer falls due during the outage and waits;
  * - PostgreSQL comes back: without any restart of the platform, requests succeed again within a
- *   bounded wait and the timer that fell due fires (Agenda resumes processing).
+ *   bounded wait and the timer that fell due fires (Agenda resumes processing);
+ * - timers that were being fired when PostgreSQL stopped (their unlock lost) fire soon after it is
+ *   back, not a lock lifetime later (engine/timers/agenda-watchdog.ts).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -19,6 +21,8 @@ import { ROOT, startServer, type RunningProcess } from '../helpers/server';
 const ANSWER_BOUND_MS = 15_000;
 /** The timer's limit: it falls due while PostgreSQL is down. */
 const TIMER_SECONDS = 6;
+/** Agenda's lock lifetime (the default): a lock lost in the outage would otherwise hold a job this long. */
+const LOCK_LIFETIME_MS = 60_000;
 
 const log = (msg: string) => process.stdout.write(`[outage] ${msg}\n`);
 
@@ -45,7 +49,7 @@ describe('the platform survives a database outage and recovers by itself', () =>
     dataDir = mkdtempSync(path.join(ROOT, '.test-data', 'outage-'));
     db = await startEmbeddedDb({ dataDir });
     // this file's own database, on its own server (not the run's shared one: this test stops it)
-    server = await startServer('outage', { MONGODB_URI: db.uriFor('outage'), ALLOW_LIMIT_OVERRIDES: 'true' });
+    server = await startServer('outage', { MONGODB_URI: db.uriFor('outage'), ALLOW_LIMIT_OVERRIDES: 'true', AGENDA_LOCK_LIFETIME_MS: String(LOCK_LIFETIME_MS) });
   }, 120_000);
 
   afterAll(async () => {
@@ -136,5 +140,49 @@ describe('the platform survives a database outage and recovers by itself', () =>
     await waitFor(async () => (await clerk.get(`/api/cases/${fresh.id}`)).body.status === 'completed', 'a timer made after the outage', 30_000, 200);
     log(`a 2 s timer made after the outage fired after ${Date.now() - t0} ms`);
     expect(server.child.exitCode).toBeNull();
+  }, 240_000);
+
+  it('timers that are firing when PostgreSQL stops fire once it is back', async () => {
+    const clerk = await ApiClient.login(server.url, 'clerk');
+    // many timers due at the same instant, so that some are locked or running when PostgreSQL stops
+    const N = 20;
+    const target = Date.now() + N * 250 + 3000;
+    const ids: string[] = [];
+    for (let i = 0; i < N; i++) {
+      const seconds = Math.max(0.5, (target - Date.now()) / 1000).toFixed(1);
+      const r = await clerk.post('/api/cases', { definitionKey: 'timers', variables: { slowLimit: `PT${seconds}S` } });
+      expect(r.status).toBe(201);
+      ids.push(r.body.id);
+    }
+    while (Date.now() < target + 150) await new Promise((res) => setTimeout(res, 10));
+    db.stopPostgres();
+    log(`PostgreSQL stopped ${Date.now() - target} ms after ${N} timers fell due`);
+    await new Promise((res) => setTimeout(res, 4000));
+    expect(server.child.exitCode).toBeNull();
+    db.startPostgres();
+    const upAt = Date.now();
+    const pending = new Set(ids);
+    await waitFor(
+      async () => {
+        for (const id of [...pending]) {
+          const r = await clerk.get(`/api/cases/${id}`);
+          if (r.status === 200 && r.body.status === 'completed') pending.delete(id);
+        }
+        return pending.size === 0;
+      },
+      'every timer to fire after the restart',
+      120_000,
+      250,
+    );
+    const firedAfter = Date.now() - upAt;
+    const released = server.logs.filter((l) => l.includes('released a lock whose unlock was lost')).length;
+    log(`all ${N} timers had fired ${firedAfter} ms after PostgreSQL was back (${released} locks left by the outage released by the watchdog)`);
+    // well before Agenda's lock lifetime (60 s), after which it would retake a lost lock by itself
+    expect(firedAfter).toBeLessThan(LOCK_LIFETIME_MS / 2);
+    expect(server.logs.some((l) => l.includes('agenda: database answers again'))).toBe(true);
+    // each fired once: one escalation per case
+    const supervisor = await ApiClient.login(server.url, 'supervisor');
+    const esc = (await supervisor.get('/api/escalations')).body.filter((e: any) => ids.includes(e.caseId));
+    expect(esc.length).toBe(N);
   }, 240_000);
 });

@@ -4,11 +4,13 @@
  * Idempotency: the job resumes the instance; the engine fires only timers that are due and still
  * waiting, and the revision insert lets one process win. A second run, or a run after the task
  * ended, writes nothing.
- * Retries: on a technical error (database down) Agenda retries with exponential backoff.
+ * Retries: while the database is unavailable, every 5 s without limit (a timer is never dropped
+ * for an outage); on another error with exponential backoff, 8 times.
  */
 import { z } from 'zod';
 import { exponential, type Agenda } from 'agenda';
 import { BPMN_TIMER_JOB, type Logger, type ProcessService } from '../../engine';
+import { retryWhileDatabaseDown } from '../../engine/timers/agenda-watchdog';
 
 export const TimerJobData = z.object({
   key: z.string().min(1),
@@ -35,6 +37,6 @@ export function defineBpmnTimerJob(agenda: Agenda, service: ProcessService, logg
       logger.info({ jobName: BPMN_TIMER_JOB, instanceId: data.instanceId, activityId: data.elementId, moved }, 'timer job ran');
     },
     // Agenda 6 takes a backoff strategy function; an options object here made every failure throw "definition.backoff is not a function"
-    { concurrency: 10, backoff: exponential({ delay: 1000, maxDelay: 60_000, maxRetries: 8 }) },
+    { concurrency: 10, backoff: retryWhileDatabaseDown(exponential({ delay: 1000, maxDelay: 60_000, maxRetries: 8 }), 5000) },
   );
 }
