@@ -35,6 +35,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors';
 import type { Logger } from '../domain/types';
 import { isDuplicateKey } from '../persistence/models';
+import { newestFirst } from '../persistence/newest';
 import { checkEndpoint } from './endpoint';
 import { normaliseEventData } from './event-data';
 
@@ -208,6 +209,8 @@ const eventSchema = new Schema<OutboxEventDoc>(
 eventSchema.index({ status: 1, nextAttemptAt: 1 });
 eventSchema.index({ status: 1, occurredAt: 1 });
 eventSchema.index({ caseNo: 1 });
+eventSchema.index({ occurredAt: 1, _id: 1 });
+eventSchema.index({ status: 1, deliveredAt: 1 });
 
 const leaseSchema = new Schema<OutboxLeaseDoc>(
   {
@@ -544,6 +547,8 @@ export class Outbox {
     if (q.status !== undefined && !OUTBOX_STATUSES.includes(q.status)) throw new ValidationError('OUTBOX_STATUS_INVALID', `status must be one of ${OUTBOX_STATUSES.join(', ')}`);
     const limit = positiveInt('limit', q.limit ?? 50, 1000);
     const dir = q.order === 'newest' ? -1 : 1;
+    // the newest of every status: windows of occurredAt, served by its index (persistence/newest.ts)
+    if (!q.status && dir === -1) return (await newestFirst<OutboxEventDoc>(this.events, {}, 'occurredAt', limit, new Date())).map(view);
     const docs = await this.events
       .find(q.status ? { status: q.status } : {})
       .sort({ occurredAt: dir, _id: dir })

@@ -126,6 +126,7 @@ const caseIntentSchema = new Schema(
   },
   { ...opts, collection: 'case_intents' },
 );
+caseIntentSchema.index({ at: 1 });
 
 /** A request answered under an Idempotency-Key (api/http/idempotency.ts): its body hash, state and stored answer. */
 const idempotencyRecordSchema = new Schema(
@@ -142,6 +143,7 @@ const idempotencyRecordSchema = new Schema(
   },
   { ...opts, collection: 'idempotency_records' },
 );
+idempotencyRecordSchema.index({ at: 1 });
 
 /** 办件编号: a claimed case number. The insert is the claim; a failed intake marks it void. */
 const caseNumberSchema = new Schema(
@@ -205,6 +207,11 @@ serviceCaseSchema.index({ orgUnit: 1, receivedAt: -1 });
 serviceCaseSchema.index({ instanceId: 1 });
 serviceCaseSchema.index({ involvedOrgUnits: 1 });
 serviceCaseSchema.index({ status: 1, receivedAt: -1 });
+// statistics over a period (stats-service.ts) by centre, window, person and item; the supervisors' list
+serviceCaseSchema.index({ receivedAt: -1 });
+serviceCaseSchema.index({ receivingWindow: 1, receivedAt: -1 });
+serviceCaseSchema.index({ responsible: 1, receivedAt: -1 });
+serviceCaseSchema.index({ itemCode: 1, receivedAt: -1 });
 
 /** 文书: a notice issued to the applicant, immutable once issued. */
 const noticeSchema = new Schema(
@@ -260,6 +267,7 @@ const auditPendingSchema = new Schema(
   { _id: { type: String, required: true }, fromSeq: { type: Number, required: true }, token: { type: String, required: true }, at: { type: Date, required: true } },
   { ...opts, collection: 'audit_pending' },
 );
+auditPendingSchema.index({ at: 1 });
 
 /** `seq` is set once the claimed event is written; a claim without it and older than a minute was left by a killed process and is taken over. */
 const auditClaimSchema = new Schema({ _id: { type: String, required: true }, at: Date, seq: Number }, { ...opts, collection: 'audit_claims' });
@@ -296,6 +304,7 @@ const violationSchema = new Schema(
   { ...opts, collection: 'violations' },
 );
 violationSchema.index({ windowId: 1, at: -1 });
+violationSchema.index({ at: -1 });
 
 /**
  * 时限: a deadline clock as a ledger (see `supervision/clock-ledger.ts`). `_id` =
@@ -336,6 +345,9 @@ const clockSchema = new Schema(
 clockSchema.index({ caseNo: 1 });
 clockSchema.index({ status: 1, dueAt: 1 });
 clockSchema.index({ orgUnit: 1, status: 1 });
+// statistics: the case clocks started in a period, of every centre or one
+clockSchema.index({ kind: 1, startedAt: 1 });
+clockSchema.index({ orgUnit: 1, kind: 1, startedAt: 1 });
 
 /** One fired signal of a clock; the insert on `${clockId}:${rung}` makes each fire exactly once. */
 const signalSchema = new Schema(
@@ -352,6 +364,7 @@ const signalSchema = new Schema(
 );
 signalSchema.index({ orgUnit: 1, at: -1 });
 signalSchema.index({ caseNo: 1 });
+signalSchema.index({ rung: 1 });
 
 /** 投诉举报: a report or complaint from the public, handled by the town discipline commission (镇纪委). */
 const complaintSchema = new Schema(
@@ -380,6 +393,8 @@ const complaintSchema = new Schema(
 );
 complaintSchema.index({ orgUnit: 1, day: 1, seq: -1 });
 complaintSchema.index({ orgUnit: 1, status: 1, createdAt: -1 });
+complaintSchema.index({ createdAt: -1 });
+complaintSchema.index({ status: 1, createdAt: -1 });
 
 /** 好差评: one rating of a case at a stage (acceptance / completion / re-rating after follow-up). */
 const ratingSchema = new Schema(
@@ -399,6 +414,7 @@ const ratingSchema = new Schema(
 );
 ratingSchema.index({ orgUnit: 1, createdAt: -1 });
 ratingSchema.index({ caseNo: 1 });
+ratingSchema.index({ createdAt: -1 });
 
 export function createDomainModels(conn: Connection) {
   return {

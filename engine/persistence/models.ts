@@ -143,6 +143,9 @@ taskSchema.index({ status: 1, assignee: 1 });
 taskSchema.index({ instanceId: 1 });
 taskSchema.index({ status: 1, windowId: 1 });
 taskSchema.index({ ccTo: 1 });
+taskSchema.index({ parentTaskId: 1 });
+taskSchema.index({ caseNo: 1 });
+taskSchema.index({ definitionKey: 1 });
 
 /** A deadline breach raised for supervision (督办). `_id` = `${instanceId}:${executionId}`. */
 const escalationSchema = new Schema(
@@ -182,6 +185,7 @@ escalationSchema.index({ status: 1, raisedAt: -1 });
 escalationSchema.index({ instanceId: 1 });
 escalationSchema.index({ orgUnit: 1, status: 1 });
 escalationSchema.index({ caseNo: 1 });
+escalationSchema.index({ raisedAt: -1 });
 
 /**
  * A marker per revision written and not yet projected (`_id` = `instanceId:revision`), inserted
@@ -191,6 +195,7 @@ const projectionQueueSchema = new Schema(
   { _id: { type: String, required: true }, instanceId: { type: String, required: true }, at: { type: Date, required: true } },
   { ...opts, collection: 'projection_queue' },
 );
+projectionQueueSchema.index({ at: 1 });
 
 const userSchema = new Schema(
   {
@@ -235,9 +240,21 @@ export function createModels(conn: Connection = mongoose.connection) {
 }
 export type Models = ReturnType<typeof createModels>;
 
-/** Creates every index explicitly and waits for it (autoIndex is off: FerretDB fails silently under it). */
+/**
+ * Indexes on Agenda's collection beside the one Agenda creates itself (`findAndLockNextJobIndex`:
+ * name, nextRunAt, priority, lockedAt, disabled): jobs are saved unique by `data.key` and
+ * cancelled by `data.clockId` (supervision-service.ts, timers/agenda-timers.ts).
+ */
+export const AGENDA_JOB_INDEXES: ReadonlyArray<Record<string, 1 | -1>> = [{ 'data.key': 1 }, { 'data.clockId': 1 }];
+
+/**
+ * Creates every index explicitly and waits for it (the platform connects with `autoIndex: false`).
+ * Every query the platform makes is served by one of them: engine/persistence/__tests__/indexes.test.ts.
+ */
 export async function ensureIndexes(models: Models): Promise<void> {
   for (const model of Object.values(models)) await model.createIndexes();
+  const jobs = models.Task.db.db!.collection('agendaJobs');
+  for (const key of AGENDA_JOB_INDEXES) await jobs.createIndex(key);
 }
 
 /** True for a duplicate-key error (E11000) from MongoDB or FerretDB. */

@@ -29,8 +29,8 @@
  * complaints and ratings are read concurrently (FerretDB decodes every stored document of a
  * scan, ~0.2–0.4 ms each on this project's machines, so the scans are the cost and two cores
  * halve it) and joined by case number through a case → row index (~80 MB for a million cases);
- * an event read before its case waits in a bounded buffer. The same code runs unchanged
- * against MongoDB, where the indexes in `STATS_INDEXES` serve the filters.
+ * an event read before its case waits in a bounded buffer. The period filters are served by
+ * the indexes declared with the models (engine/persistence/__tests__/indexes.test.ts).
  *
  * ## Definitions
  * - received 收件: cases received in the period (not void). open 在办: status accepting,
@@ -248,18 +248,6 @@ export interface StatsServiceDeps {
   rollups?: StatsRollups;
 }
 
-/** Indexes the statistics queries use on MongoDB (FerretDB 1.24/SQLite scans regardless). */
-export const STATS_INDEXES: ReadonlyArray<{ collection: string; schema: string; index: Record<string, 1 | -1> }> = [
-  { collection: 'service_cases', schema: 'serviceCaseSchema', index: { receivedAt: -1 } },
-  { collection: 'service_cases', schema: 'serviceCaseSchema', index: { receivingWindow: 1, receivedAt: -1 } },
-  { collection: 'service_cases', schema: 'serviceCaseSchema', index: { responsible: 1, receivedAt: -1 } },
-  { collection: 'service_cases', schema: 'serviceCaseSchema', index: { itemCode: 1, receivedAt: -1 } },
-  { collection: 'clocks', schema: 'clockSchema', index: { kind: 1, startedAt: 1 } },
-  { collection: 'clocks', schema: 'clockSchema', index: { orgUnit: 1, kind: 1, startedAt: 1 } },
-  { collection: 'escalations', schema: 'escalationSchema', index: { raisedAt: -1 } },
-  { collection: 'complaints', schema: 'complaintSchema', index: { createdAt: -1 } },
-  { collection: 'ratings', schema: 'ratingSchema', index: { createdAt: -1 } },
-];
 
 // ------------------------------------------------------------------ helpers
 

@@ -9,6 +9,7 @@ import { createHash, randomInt } from 'node:crypto';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
 import type { Actor, Clock as TimeSource, LooseEventListener } from '../domain/types';
 import { isDuplicateKey, type Models } from '../persistence/models';
+import { newestFirst } from '../persistence/newest';
 import type { AuditLog } from '../cases/audit';
 import { cstDay } from '../cases/case-numbers';
 import { hashPersonal, maskPhone, validateMobile } from '../cases/identity';
@@ -135,7 +136,8 @@ export class FeedbackService {
       q.orgUnit = actor.orgUnit;
     }
     if (filter.status) q.status = filter.status;
-    const docs = await this.deps.models.Complaint.find(q).sort({ createdAt: -1 }).limit(500).lean();
+    // a town (and status) is served by its index; "all" by windows of createdAt (persistence/newest.ts)
+    const docs = Object.keys(q).length ? await this.deps.models.Complaint.find(q).sort({ createdAt: -1 }).limit(500).lean() : await newestFirst(this.deps.models.Complaint, q, 'createdAt', 500, this.deps.clock.now());
     return docs.map((c) => ({
       reference: c._id,
       orgUnit: c.orgUnit,

@@ -13,6 +13,7 @@ import type { Agenda } from 'agenda';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
 import type { Actor, Clock as TimeSource, LooseEventListener, Logger } from '../domain/types';
 import { isDuplicateKey, type Models } from '../persistence/models';
+import { newestFirst } from '../persistence/newest';
 import type { AuditLog } from '../cases/audit';
 import { loadWorkingCalendar, WorkingCalendar } from '../calendar/working-calendar';
 import type { YearTableStore } from '../calendar/holiday-table';
@@ -380,7 +381,8 @@ export class SupervisionService {
     if (filter.status) q.status = filter.status;
     if (!actor.roles.some((r) => r === 'admin' || r === 'supervisor' || r === 'designer')) q.orgUnit = actor.orgUnit ?? '-';
     else if (filter.orgUnit) q.orgUnit = filter.orgUnit;
-    const docs = await this.deps.models.Escalation.find(q).sort({ raisedAt: -1 }).limit(500).lean();
+    // status and org unit are served by their indexes; "all" by windows of raisedAt (persistence/newest.ts)
+    const docs = Object.keys(q).length ? await this.deps.models.Escalation.find(q).sort({ raisedAt: -1 }).limit(500).lean() : await newestFirst(this.deps.models.Escalation, q, 'raisedAt', 500, this.deps.clock.now());
     return docs.map(escalationView);
   }
 
