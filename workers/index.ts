@@ -9,7 +9,7 @@ import { defineProjectionRepairJob, PROJECTION_REPAIR_JOB } from './jobs/project
 import { CASE_REPAIR_JOB, defineCaseRepairJob, REPAIR_EVERY } from './jobs/case-repair.job';
 import { defineStatsRefreshJob, STATS_REFRESH_EVERY, STATS_REFRESH_JOB } from './jobs/stats-refresh.job';
 import type { StatsRollups } from '../engine/stats/rollups';
-import { watchAgenda } from '../engine/timers/agenda-watchdog';
+import { retryAllWhileDatabaseDown, watchAgenda } from '../engine/timers/agenda-watchdog';
 
 export async function startWorkers(agenda: Agenda, service: ProcessService, logger: Logger, supervision?: SupervisionService, cases?: CaseService, feed?: { outbox: Outbox; delivery?: DeliveryOptions; retentionDays?: number }, rollups?: StatsRollups): Promise<void> {
   if (feed?.delivery) defineOutboxDeliveryJob(agenda, feed.outbox, feed.delivery, logger);
@@ -20,6 +20,8 @@ export async function startWorkers(agenda: Agenda, service: ProcessService, logg
   if (cases) defineCaseNumberSweepJob(agenda, cases, logger);
   if (cases) defineCaseRepairJob(agenda, cases, logger);
   defineProjectionRepairJob(agenda, service, logger);
+  // no job is lost to an outage: a handler that met one is retried until the database answers
+  retryAllWhileDatabaseDown(agenda);
   // logs Agenda's errors (an outage once every 10 s) and releases locks an outage left behind
   watchAgenda(agenda, logger);
   await agenda.start();

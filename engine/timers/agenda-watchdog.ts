@@ -17,8 +17,9 @@
  * 3. If Agenda's processor ever stops without being asked to (not seen in 6.2.6, cheap to
  *    check), it starts it again.
  *
- * A failed BPMN timer job is retried by its backoff strategy: `retryWhileDatabaseDown` never
- * gives up on an error that means the database is unavailable (see workers/jobs).
+ * A job whose handler fails because the database is unavailable is retried every few seconds
+ * for as long as that lasts (`retryWhileDatabaseDown`, given to every job by workers/index.ts);
+ * other failures keep each job's own strategy.
  */
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -207,5 +208,20 @@ export function watchAgenda(agenda: Agenda, logger: Logger, options: AgendaWatch
  * A timer must not be dropped because its retries ran out during an outage.
  */
 export function retryWhileDatabaseDown(strategy: BackoffStrategy, delayMs = 5000): BackoffStrategy {
-  return (context) => (isDatabaseUnavailable(context.error) ? delayMs : strategy(context));
+  const wrapped: BackoffStrategy & { whileDatabaseDown?: true } = (context) => (isDatabaseUnavailable(context.error) ? delayMs : strategy(context));
+  wrapped.whileDatabaseDown = true;
+  return wrapped;
+}
+
+/**
+ * Gives every job defined so far `retryWhileDatabaseDown` around its own strategy (none: no retry,
+ * Agenda's default). Without it a one-off job (a supervision clock's signal, say) whose handler
+ * met an outage would be marked failed and never run again. Call after the last `define`.
+ */
+export function retryAllWhileDatabaseDown(agenda: Agenda, delayMs = 5000): void {
+  const definitions = (agenda as any).definitions as Record<string, { backoff?: BackoffStrategy & { whileDatabaseDown?: true } }>;
+  for (const def of Object.values(definitions)) {
+    if (def.backoff?.whileDatabaseDown) continue;
+    def.backoff = retryWhileDatabaseDown(def.backoff ?? (() => null), delayMs);
+  }
 }
