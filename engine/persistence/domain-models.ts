@@ -2,7 +2,8 @@
  * Mongoose models of the network office system (网络办公系统): org units, windows and staff
  * duty, the service catalogue, service cases (办件) with their numbers, notices, fees, the
  * per-case audit chain, notifications and one-time-notice violations. Same rules as
- * `models.ts`: the FerretDB 1.24 subset, claims by insert on a unique `_id`.
+ * `models.ts`: what MongoDB and FerretDB 2 both serve, claims by insert on a unique `_id`,
+ * every query served by an index declared here.
  */
 import { Schema, type Connection } from 'mongoose';
 

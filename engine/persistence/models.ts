@@ -1,7 +1,9 @@
 /**
- * Mongoose models. Written to the subset MongoDB and FerretDB 1.24 share (DESIGN.md §2):
- * no transactions, no TTL/partial/sparse indexes, no keys with `.` or `$`, engine state kept
- * as a JSON string. Whatever must happen once is claimed by an insert on a unique `_id`.
+ * Mongoose models. Written to what MongoDB 6+ and FerretDB 2 on DocumentDB both serve
+ * (DESIGN.md §2): no multi-document transactions, no change streams, no keys with `.` or `$`,
+ * engine state kept as a JSON string. Claims by insert on a unique `_id` where they are the
+ * natural model. Every query is served by an index declared here (or in domain-models.ts,
+ * outbox.ts, `AGENDA_JOB_INDEXES`): engine/persistence/__tests__/indexes.test.ts explains them.
  */
 import mongoose, { Schema, type Connection } from 'mongoose';
 import { createDomainModels } from './domain-models';

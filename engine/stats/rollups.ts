@@ -345,10 +345,11 @@ export class StatsRollups {
     const looseIds = (await this.col('stats_bucket_loose').findOne({ _id: id })) as { esc?: string[]; cmp?: string[]; vio?: string[] } | null;
     const loose: LooseEvent[] = [];
     for (const [kind, name, person] of [['esc', 'escalations', 'responsible'], ['cmp', 'complaints', 'person'], ['vio', 'violations', 'actor']] as const) {
-      for (const eid of looseIds?.[kind] ?? []) {
-        const e = await this.db().collection<any>(name).findOne({ _id: eid }, { projection: { caseNo: 1, windowId: 1, [person]: 1 } });
+      const ids = looseIds?.[kind] ?? [];
+      if (ids.length === 0) continue;
+      for (const e of await this.db().collection<any>(name).find({ _id: { $in: ids } }, { projection: { caseNo: 1, windowId: 1, [person]: 1 } }).toArray()) {
         // a violation counts whether or not it names a case; escalations and complaints naming one count with their case
-        if (e && (kind === 'vio' || !e.caseNo)) loose.push({ kind, windowId: e.windowId ?? undefined, person: e[person] ?? undefined });
+        if (kind === 'vio' || !e.caseNo) loose.push({ kind, windowId: e.windowId ?? undefined, person: e[person] ?? undefined });
       }
     }
     const bucket = buildBucket(orgUnit, day, cases, (n) => clocks.get(n) ?? [], (n) => refs.get(n), await this.counter(), loose);
@@ -381,17 +382,12 @@ export class StatsRollups {
     return this.byIds('stats_years', orgUnits.flatMap((o) => years.map((y) => bucketId(o, y))));
   }
 
-  /** Documents by `_id` lookups (the only reads FerretDB 1.24 does without decoding the whole collection), 8 at a time. */
+  /** Buckets by `_id`, in one query (`_id` index), in the order of `ids`; missing ones are left out. */
   private async byIds(name: 'stats_buckets' | 'stats_months' | 'stats_years', ids: string[]): Promise<Bucket[]> {
-    const out: Bucket[] = [];
-    let next = 0;
-    await Promise.all(Array.from({ length: Math.min(8, ids.length) }, async () => {
-      while (next < ids.length) {
-        const d = await this.col(name).findOne({ _id: ids[next++] });
-        if (d) out.push(unpackBucket(d));
-      }
-    }));
-    return out;
+    if (ids.length === 0) return [];
+    const found = new Map<string, any>();
+    for (const d of await this.col(name).find({ _id: { $in: ids } }).toArray()) found.set(String(d._id), d);
+    return ids.filter((id) => found.has(id)).map((id) => unpackBucket(found.get(id)));
   }
 
   /** The first day any bucket covers (undefined: no case yet). */

@@ -299,6 +299,8 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'stats: violations since', from: 'stats-service.ts', collection: 'violations', filter: { at: { $gte: s.from } } },
   { name: 'stats: ratings since', from: 'stats-service.ts', collection: 'ratings', filter: { createdAt: { $gte: s.from } } },
   { name: 'rollup bucket', from: 'stats/rollups.ts', collection: 'stats_buckets', filter: { _id: `${s.town}|20260101` }, limit: 1 },
+  { name: 'rollup buckets of a period', from: 'stats/rollups.ts byIds', collection: 'stats_buckets', filter: { _id: { $in: Array.from({ length: 31 }, (_, d) => `${s.town}|2026-01-${pad(d + 1, 2)}`) } } },
+  { name: 'rollup: loose escalations of a bucket', from: 'stats/rollups.ts recompute', collection: 'escalations', filter: { _id: { $in: [`${s.instanceId}:esc`, 'inst-0000011:esc'] } }, projection: { caseNo: 1, windowId: 1, responsible: 1 } },
   // ---- provincial feed (engine/outbox/outbox.ts)
   { name: 'outbox: due', from: 'outbox.ts deliverDue', collection: 'outbox', filter: { status: 'pending', nextAttemptAt: { $lte: NOW } }, sort: { occurredAt: 1, _id: 1 }, limit: 1000 },
   { name: 'outbox: list by status', from: 'outbox.ts list', collection: 'outbox', filter: { status: 'failed' }, sort: { occurredAt: 1, _id: 1 }, limit: 50 },
