@@ -58,9 +58,6 @@ export async function capture(db: Db, before: Snapshot, name: string, caseNo: st
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 const UUID_G = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
-/** ISO timestamps and plain days inside strings (engine state, job keys, bucket ids) */
-const ISO_G = /\b(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z)?/g;
-/** compact days (case numbers are mapped whole; this catches day keys like 20261207) */
 
 export interface CloneTarget {
   /** org unit id and its two-letter code */
@@ -97,9 +94,39 @@ export function cloner(t: Template, fromOrg: string, fromClerk: string) {
   for (const list of [...Object.values(t.docs), ...Object.values(t.shared)]) list.forEach(walk);
   if (t.instanceId) uuids.add(t.instanceId);
   const tokens = [t.caseNo, ...uuids, ...oids, fromOrg].sort((a, b) => b.length - a.length);
-  const tokenRe = new RegExp(tokens.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
   const quotedClerk = JSON.stringify(fromClerk);
   const dayMs = 86_400_000;
+  /**
+   * A template string split once into literal parts, tokens (ids to replace), timestamps and
+   * days (to shift) and the quoted clerk: each copy only joins the parts. `null`: nothing to change.
+   */
+  type Part = string | { k: 't'; v: string } | { k: 'i'; ms: number } | { k: 'd'; ms: number } | { k: 'c' };
+  const compiled = new Map<string, Part[] | null>();
+  const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const partRe = new RegExp(`(${tokens.map(esc).join('|')})|(${esc(quotedClerk)})|\\b(\\d{4}-\\d{2}-\\d{2})(T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{3})?Z)?`, 'g');
+  const compile = (s: string): Part[] | null => {
+    let c = compiled.get(s);
+    if (c !== undefined) return c;
+    const parts: Part[] = [];
+    let last = 0;
+    for (const m of s.matchAll(partRe)) {
+      let part: Part | undefined;
+      if (m[1]) part = { k: 't', v: m[1] };
+      else if (m[2]) part = { k: 'c' };
+      else {
+        const ms = Date.parse(m[4] ? `${m[3]}${m[4]}` : `${m[3]}T00:00:00Z`);
+        if (!Number.isNaN(ms)) part = m[4] ? { k: 'i', ms } : { k: 'd', ms };
+      }
+      if (!part) continue;
+      if (m.index! > last) parts.push(s.slice(last, m.index));
+      parts.push(part);
+      last = m.index! + m[0].length;
+    }
+    if (last < s.length && parts.length) parts.push(s.slice(last));
+    c = parts.length ? parts : null;
+    if (s.length < 100_000) compiled.set(s, c);
+    return c;
+  };
 
   return (to: CloneTarget) => {
     const delta = to.receivedAt.getTime() - t.receivedAt.getTime();
@@ -110,20 +137,21 @@ export function cloner(t: Template, fromOrg: string, fromClerk: string) {
     map.set(fromOrg, to.orgUnit);
     for (const u of uuids) map.set(u, randomUUID());
     for (const o of oids) map.set(o, new ObjectId().toHexString());
-    const shiftIso = (s: string) =>
-      s.replace(ISO_G, (_m, y, mo, d, time) => {
-        if (time) {
-          const ms = Date.parse(`${y}-${mo}-${d}${time}`);
-          return Number.isNaN(ms) ? _m : new Date(ms + delta).toISOString();
-        }
-        const ms = Date.parse(`${y}-${mo}-${d}T00:00:00Z`);
-        return Number.isNaN(ms) ? _m : new Date(ms + dayDelta * dayMs).toISOString().slice(0, 10);
-      });
+    const iso = (ms: number) => new Date(ms + delta).toISOString();
+    const day = (ms: number) => new Date(ms + dayDelta * dayMs).toISOString().slice(0, 10);
+    const clerkQuoted = JSON.stringify(to.clerk);
     const str = (s: string): string => {
       if (s === fromClerk) return to.clerk;
-      let out = s.replace(tokenRe, (m) => map.get(m) ?? m);
-      if (out.length > 30 && out.includes(quotedClerk)) out = out.split(quotedClerk).join(JSON.stringify(to.clerk));
-      if (/\d{4}-\d{2}-\d{2}/.test(out)) out = shiftIso(out);
+      const parts = compile(s);
+      if (!parts) return s;
+      let out = '';
+      for (const p of parts) {
+        if (typeof p === 'string') out += p;
+        else if (p.k === 't') out += map.get(p.v) ?? p.v;
+        else if (p.k === 'i') out += iso(p.ms);
+        else if (p.k === 'd') out += day(p.ms);
+        else out += clerkQuoted;
+      }
       return out;
     };
     const copy = (v: any): any => {

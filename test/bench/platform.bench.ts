@@ -9,13 +9,15 @@
  *                   (N > 100000 → 1000, 100000, N; e.g. BENCH_CASES=1000000 for a million)
  *   BENCH_ONLY      comma list of parts: roundtrips, commands, inbox, reports, http, board,
  *                   ceiling, timers (default: all)
- *   BENCH_HTTP_SECONDS   length of the HTTP load per stored-case count (default 40)
- *   BENCH_COMMANDS  rounds of the sequential in-process commands per count (default 20; a round
+ *   BENCH_HTTP_SECONDS   length of the HTTP load per stored-case count (default 30)
+ *   BENCH_COMMANDS  rounds of the sequential in-process commands per count (default 12; a round
  *                   is 2 intakes + 2 completions)
  *   BENCH_TIMERS    timers in the timer test (default 10000; a tenth due in the same second)
  *   BENCH_SEED      core (default: each case's documents without its audit trail, notices and
  *                   notifications) or full
- *   BENCH_REPORT_TIMEOUT_S  a statistics report still running after this is recorded as missed (default 60)
+ *   BENCH_REPORT_TIMEOUT_S  a statistics report still running after this is recorded as missed (default 30)
+ *   BENCH_TIMER_WAIT_S  how long to wait for the timers due together (default 120)
+ *   BENCH_REFRESH_S     budget of the rollup refresh after a bulk load (default 60)
  *   BENCH_DATA_DIR  data folder to use (default a temp folder, removed after); BENCH_KEEP=1 keeps it
  *
  * Stored data: cases taken in and worked through the product's own write path are captured
@@ -57,14 +59,16 @@ function storedCounts(): number[] {
   return [...new Set(list)].sort((a, b) => a - b);
 }
 const COUNTS = storedCounts();
-const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 40);
-const ROUNDS = Number(process.env.BENCH_COMMANDS ?? 20);
+const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 30);
+const ROUNDS = Number(process.env.BENCH_COMMANDS ?? 12);
 const TIMERS = Number(process.env.BENCH_TIMERS ?? 10_000);
 const CLERKS = 16;
-const REPORT_TIMEOUT_S = Number(process.env.BENCH_REPORT_TIMEOUT_S ?? 60);
+const REPORT_TIMEOUT_S = Number(process.env.BENCH_REPORT_TIMEOUT_S ?? 30);
 /** seconds the rollup refresh after a bulk load may take before the reports run (BENCH_REFRESH_S) */
-const REFRESH_BUDGET_S = Number(process.env.BENCH_REFRESH_S ?? 120);
+const REFRESH_BUDGET_S = Number(process.env.BENCH_REFRESH_S ?? 60);
 const slowReports: string[] = [];
+/** how long the timer test waits for the timers due together (BENCH_TIMER_WAIT_S); the rest count as this late */
+const TIMER_WAIT_S = Number(process.env.BENCH_TIMER_WAIT_S ?? 120);
 /**
  * BENCH_SEED=full copies every document of a template case; the default `core` leaves out the
  * audit trail (audit_events, audit_claims), notices and notifications — per case, read only by
@@ -446,7 +450,7 @@ async function timerLateness(db: Db, seeder: Seeder, total: number) {
   log(`  ${total.toLocaleString('en')} timers stored (${dueNow.toLocaleString('en')} due at ${new Date(dueAt).toISOString()}, stored in ${((Date.now() - writeStart) / 1000).toFixed(1)} s); waiting for them`);
   if (Date.now() > dueAt) log('  (storing took longer than the lead time: the timers were already due when stored)');
   const ids = now.ids.map((x) => x.instanceId);
-  const deadline = dueAt + 180_000;
+  const deadline = dueAt + TIMER_WAIT_S * 1000;
   let fired: any[] = [];
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 2000));
@@ -460,7 +464,8 @@ async function timerLateness(db: Db, seeder: Seeder, total: number) {
     timers: total,
     dueInOneSecond: dueNow,
     fired: fired.length,
-    notFiredWithin180s: missing,
+    waitedSeconds: TIMER_WAIT_S,
+    notFiredInTime: missing,
     latenessP50Ms: r1(median(late)),
     latenessP99Ms: r1(pct(late, 99)),
     latenessMaxMs: r1(Math.max(...late)),
@@ -486,6 +491,16 @@ async function main() {
   const logger = pino({ level: 'error' });
   const platform = await startPlatform({ mongodbUri: monitored, dbName, embeddedDataDir: dataDir, agendaProcessEveryMs: 500, agendaLockLifetimeMs: 60_000, allowLimitOverrides: true }, logger);
   let server: RunningProcess | undefined;
+  // Ctrl-C: stop the server, the platform and the database before leaving
+  const stopAll = async (signal: string) => {
+    log(`${signal}: stopping`);
+    await server?.kill().catch(() => undefined);
+    await platform.close().catch(() => undefined);
+    await db.stop().catch(() => undefined);
+    process.exit(130);
+  };
+  process.once('SIGINT', () => void stopAll('SIGINT'));
+  process.once('SIGTERM', () => void stopAll('SIGTERM'));
   try {
     results.database = await databaseInfo(platform, db);
     const d = results.database;
@@ -596,7 +611,9 @@ async function main() {
       // ---- a real server process: HTTP load and the board
       if (want('http') || want('board') || (want('timers') && S === COUNTS[COUNTS.length - 1])) {
         process.env.TEST_DB_URI_TEMPLATE = db.uriFor('__DB__').replace('__DB__', '{db}');
-        server = await startServer(dbName, { LOG_LEVEL: 'info', BOARD_TICK_MS: '1' });
+        // the bulk load left every copied day's statistics bucket marked dirty (a live platform has a
+        // few): the server's rollup refresh job is put off so it does not recompute them under the load
+        server = await startServer(dbName, { LOG_LEVEL: 'info', BOARD_TICK_MS: '1', STATS_REFRESH_EVERY: '1 day' });
         log(`  server api/main.ts started at ${server.url}`);
         if (want('http')) {
           log(`  HTTP: ${CLERKS} clerks, intake + completion, ${HTTP_SECONDS} s`);
@@ -672,6 +689,7 @@ async function main() {
         await time('town, last 30 days', () => platform.stats.report('town', { from: monthAgo }));
         await time('item, one window', () => platform.stats.report('item', { orgUnit: 'dingbao', windowId: 'dingbao-w10' }));
         await time('person, one town', () => platform.stats.report('person', { orgUnit: 'dingbao' }));
+        await time('town (source: scan, no rollups)', () => platform.stats.report('town', {}, { source: 'scan' }));
         results.reportMs[S] = rep;
         log(`  reports (ms): ${Object.entries(rep).map(([k, v]) => `${k} ${v}`).join(' · ')}`);
       }
