@@ -25,7 +25,7 @@
  * clone.ts. The commands, inbox, reports, board and HTTP figures then run through the product.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -131,7 +131,7 @@ function machine() {
     memoryGiB: r1(os.totalmem() / 2 ** 30),
     node: process.version,
     os: `${os.type()} ${os.release()} (${os.platform()}/${os.arch()})`,
-  };
+  } as Record<string, any>;
 }
 
 function psql(db: EmbeddedDb, sql: string): string {
@@ -158,6 +158,42 @@ async function databaseInfo(platform: Platform, db: EmbeddedDb) {
   const ferret = info.ferretdb?.version ?? (await platform.databaseInfo()).version;
   return { kind: info.ferretdb ? 'ferretdb' : 'mongodb', version: String(ferret ?? info.version), wireVersion: info.version, postgresql: postgres, documentdb, embedded: true };
 }
+
+// ---------------------------------------------------------------- where the CPU goes
+
+/** CPU seconds (user + system) of the benchmark, the server process, FerretDB and PostgreSQL (its postmaster's children). */
+function cpuSeconds(db: EmbeddedDb, serverPid?: number): Record<string, number> {
+  const TICK = 100;
+  const stat = (pid: number) => {
+    try {
+      const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+      return { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / TICK, comm: raw.slice(raw.indexOf('(') + 1, raw.lastIndexOf(')')) };
+    } catch {
+      return undefined;
+    }
+  };
+  let postmaster = 0;
+  try {
+    postmaster = Number(readFileSync(path.join(db.dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    /* unknown */
+  }
+  const out: Record<string, number> = { benchmark: 0, server: 0, ferretdb: 0, postgresql: 0 };
+  for (const d of readdirSync('/proc')) {
+    const pid = Number(d);
+    if (!pid) continue;
+    const st = stat(pid);
+    if (!st) continue;
+    if (pid === process.pid) out.benchmark += st.cpu;
+    else if (serverPid && pid === serverPid) out.server += st.cpu;
+    else if (st.comm === 'ferretdb' && st.ppid === process.pid) out.ferretdb += st.cpu;
+    else if (pid === postmaster || (postmaster && st.ppid === postmaster)) out.postgresql += st.cpu;
+  }
+  return out;
+}
+const cpuDelta = (a: Record<string, number>, b: Record<string, number>) => Object.fromEntries(Object.keys(b).map((k) => [k, r1(b[k] - (a[k] ?? 0))]));
+const load = () => os.loadavg().map((x) => r1(x));
 
 // ---------------------------------------------------------------- round-trip counting
 
@@ -481,8 +517,9 @@ async function main() {
   const keep = process.env.BENCH_KEEP === '1';
   const dataDir = process.env.BENCH_DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'bench-platform-'));
   results.machine = machine();
+  results.machine.loadAverageAtStart = load();
   const m = results.machine;
-  console.log(`machine:  ${m.cpus.count} × ${m.cpus.model}, ${m.memoryGiB} GiB, ${m.os}, node ${m.node}`);
+  console.log(`machine:  ${m.cpus.count} × ${m.cpus.model}, ${m.memoryGiB} GiB, ${m.os}, node ${m.node}; load average ${m.loadAverageAtStart.join(' ')}`);
   log(`starting the embedded database in ${dataDir}`);
   const db = await startEmbeddedDb({ dataDir });
   const dbName = 'bench';
@@ -548,6 +585,7 @@ async function main() {
 
       // ---- commands, sequential, in-process, counted
       if (want('commands') || want('roundtrips')) {
+        const cpu0 = cpuSeconds(db);
         const lat: Record<string, number[]> = { start: [], complete: [], timer: [] };
         const rounds = want('commands') ? ROUNDS : 3;
         for (let r = 0; r < rounds; r++) {
@@ -583,6 +621,9 @@ async function main() {
         results.commandP50Ms[S] = r1(median(both));
         results.commandP99Ms[S] = r1(pct(both, 99));
         results.commandMsByKind[S] = Object.fromEntries(Object.entries(lat).map(([k, v]) => [k, { p50: r1(median(v)), p99: r1(pct(v, 99)), n: v.length }]));
+        results.commandCpuSeconds ??= {};
+        results.commandCpuSeconds[S] = { ...cpuDelta(cpu0, cpuSeconds(db)), commands: both.length + lat.timer.length, loadAverage: load() };
+        log(`  commands: CPU seconds ${JSON.stringify(results.commandCpuSeconds[S])}`);
         log(`  commands (sequential, in-process): p50 ${results.commandP50Ms[S]} ms, p99 ${results.commandP99Ms[S]} ms — intake p50 ${r1(median(lat.start))}, complete p50 ${r1(median(lat.complete))}, timer p50 ${r1(median(lat.timer))} ms`);
       }
 
@@ -617,7 +658,11 @@ async function main() {
         log(`  server api/main.ts started at ${server.url}`);
         if (want('http')) {
           log(`  HTTP: ${CLERKS} clerks, intake + completion, ${HTTP_SECONDS} s`);
-          const h = await httpLoad(server, items, HTTP_SECONDS);
+          const cpu0 = cpuSeconds(db, server.child.pid);
+          const h: any = await httpLoad(server, items, HTTP_SECONDS);
+          h.cpuSeconds = cpuDelta(cpu0, cpuSeconds(db, server.child.pid));
+          h.loadAverage = load();
+          log(`  HTTP: CPU seconds during the load ${JSON.stringify(h.cpuSeconds)} (of ${r1(h.seconds * os.cpus().length)} available); load average ${h.loadAverage.join(' ')}`);
           results.httpCommandsPerSecond[S] = h.commandsPerSecond;
           results.httpP99Ms[S] = h.p99Ms;
           results.http ??= {};
@@ -641,7 +686,10 @@ async function main() {
         }
         if (want('timers') && S === COUNTS[COUNTS.length - 1]) {
           log(`  timers: ${TIMERS.toLocaleString('en')} BPMN timer jobs, a tenth due in the same second, fired by the server's workers`);
-          const tl = await timerLateness(rawDb, seeder, TIMERS);
+          const cpu0 = cpuSeconds(db, server.child.pid);
+          const tl: any = await timerLateness(rawDb, seeder, TIMERS);
+          tl.cpuSeconds = cpuDelta(cpu0, cpuSeconds(db, server.child.pid));
+          tl.loadAverage = load();
           results.timers = tl;
           results.timerLatenessP99Ms = (tl as any).latenessP99Ms;
           log(`  timers: ${JSON.stringify(tl)}`);
