@@ -11,7 +11,8 @@
  * - timers that were being fired when PostgreSQL stopped (their unlock lost) fire soon after it is
  *   back, not a lock lifetime later (engine/timers/agenda-watchdog.ts).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startEmbeddedDb, type EmbeddedDb } from '../../engine/persistence/embedded-db';
 import { ApiClient, fixture, waitFor, type ApiResponse } from '../helpers/api';
@@ -43,6 +44,8 @@ describe('the platform survives a database outage and recovers by itself', () =>
   let dataDir: string;
   let db: EmbeddedDb;
   let server: RunningProcess;
+  /** a FerretDB the test started again itself (the third case) */
+  let ferret: ChildProcess | undefined;
 
   beforeAll(async () => {
     mkdirSync(path.join(ROOT, '.test-data'), { recursive: true });
@@ -50,10 +53,18 @@ describe('the platform survives a database outage and recovers by itself', () =>
     db = await startEmbeddedDb({ dataDir });
     // this file's own database, on its own server (not the run's shared one: this test stops it)
     server = await startServer('outage', { MONGODB_URI: db.uriFor('outage'), ALLOW_LIMIT_OVERRIDES: 'true', AGENDA_LOCK_LIFETIME_MS: String(LOCK_LIFETIME_MS) });
+    const designer = await ApiClient.login(server.url, 'designer');
+    expect((await designer.deployXml(fixture('timers.bpmn'))).status).toBe(201);
   }, 120_000);
 
   afterAll(async () => {
+    // OUTAGE_LOG=<file>: keep the server's log for a look after the run
+    if (process.env.OUTAGE_LOG) writeFileSync(process.env.OUTAGE_LOG, server?.logs.join('\n') ?? '');
     await server?.kill();
+    if (ferret && ferret.exitCode === null) {
+      ferret.kill('SIGTERM');
+      await new Promise((res) => ferret!.once('exit', res));
+    }
     try {
       db?.startPostgres();
     } catch {
@@ -64,9 +75,7 @@ describe('the platform survives a database outage and recovers by itself', () =>
   });
 
   it('answers 503 while PostgreSQL is down, and serves and fires the overdue timer once it is back', async () => {
-    const designer = await ApiClient.login(server.url, 'designer');
     const clerk = await ApiClient.login(server.url, 'clerk');
-    expect((await designer.deployXml(fixture('timers.bpmn'))).status).toBe(201);
     expect((await clerk.get('/api/health')).status).toBe(200);
 
     // a case whose step deadline (interrupting boundary timer) falls due during the outage
@@ -144,6 +153,7 @@ describe('the platform survives a database outage and recovers by itself', () =>
 
   it('timers that are firing when PostgreSQL stops fire once it is back', async () => {
     const clerk = await ApiClient.login(server.url, 'clerk');
+    const logsBefore = server.logs.length;
     // many timers due at the same instant, so that some are locked or running when PostgreSQL stops
     const N = 20;
     const target = Date.now() + N * 250 + 3000;
@@ -175,7 +185,7 @@ describe('the platform survives a database outage and recovers by itself', () =>
       250,
     );
     const firedAfter = Date.now() - upAt;
-    const released = server.logs.filter((l) => l.includes('released a lock whose unlock was lost')).length;
+    const released = server.logs.slice(logsBefore).filter((l) => l.includes('released a lock whose unlock was lost')).length;
     log(`all ${N} timers had fired ${firedAfter} ms after PostgreSQL was back (${released} locks left by the outage released by the watchdog)`);
     // well before Agenda's lock lifetime (60 s), after which it would retake a lost lock by itself
     expect(firedAfter).toBeLessThan(LOCK_LIFETIME_MS / 2);
@@ -184,5 +194,59 @@ describe('the platform survives a database outage and recovers by itself', () =>
     const supervisor = await ApiClient.login(server.url, 'supervisor');
     const esc = (await supervisor.get('/api/escalations')).body.filter((e: any) => ids.includes(e.caseId));
     expect(esc.length).toBe(N);
+  }, 240_000);
+
+  it('FerretDB itself restarting (the driver loses its connections): 503 within the bound, then recovery and timers', async () => {
+    const clerk = await ApiClient.login(server.url, 'clerk');
+    const c = (await clerk.post('/api/cases', { definitionKey: 'timers', variables: { slowLimit: 'PT4S' } })).body;
+    const dueAt = Date.now() + 4000;
+    // the FerretDB this test's embedded database runs: stopped, and later started with the same command line
+    const pid = Number(readFileSync(path.join(dataDir, 'ferretdb.pid'), 'utf8').trim());
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    // its PostgreSQL URL (with the credential) comes by environment
+    const env = Object.fromEntries(
+      readFileSync(`/proc/${pid}/environ`, 'utf8')
+        .split('\0')
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
+    process.kill(pid, 'SIGKILL');
+    await waitFor(async () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 'FerretDB to exit', 10_000, 50);
+    const downAt = Date.now();
+    log('FerretDB killed');
+    for (const [what, probe] of [
+      ['GET /api/cases/:id', () => clerk.get(`/api/cases/${c.id}`)],
+      ['POST /api/cases', () => clerk.post('/api/cases', { definitionKey: 'timers', variables: {} })],
+    ] as [string, () => Promise<ApiResponse>][]) {
+      const { value, ms } = await timed(probe);
+      log(`${what} with FerretDB down: ${value.status} ${value.body?.code ?? ''} in ${ms} ms`);
+      expectUnavailable(value, what);
+      expect(ms).toBeLessThan(ANSWER_BOUND_MS);
+    }
+    const health = await timed(() => clerk.get('/api/health'));
+    log(`GET /api/health with FerretDB down: ${health.value.status} in ${health.ms} ms`);
+    expect(health.value.status).toBe(503);
+    expect(health.ms).toBeLessThan(ANSWER_BOUND_MS);
+    while (Date.now() < dueAt + 2000) await new Promise((res) => setTimeout(res, 200));
+    expect(server.child.exitCode).toBeNull();
+
+    ferret = spawn(argv[0], argv.slice(1), { stdio: 'ignore', env });
+    const upAt = Date.now();
+    log(`FerretDB started again after ${upAt - downAt} ms down`);
+    await waitFor(async () => (await clerk.get('/api/health')).status === 200, 'health 200 after FerretDB is back', 60_000, 100);
+    log(`health 200 ${Date.now() - upAt} ms after FerretDB was back`);
+    const ended = await waitFor(async () => {
+      const r = await clerk.get(`/api/cases/${c.id}`);
+      return r.status === 200 && r.body.status === 'completed' ? r.body : undefined;
+    }, 'the timer due while FerretDB was down to fire', 60_000, 200);
+    log(`the timer due while FerretDB was down fired ${Date.now() - upAt} ms after it was back`);
+    expect(ended.completedSteps.map((s: any) => s.elementId)).toContain('timed-out');
   }, 240_000);
 });
