@@ -343,9 +343,10 @@ const clockSchema = new Schema(
   },
   { ...opts, collection: 'clocks' },
 );
-clockSchema.index({ caseNo: 1 });
+// the case first, with the broad fields its queries add (indexes.test.ts)
+clockSchema.index({ caseNo: 1, kind: 1, status: 1 });
 clockSchema.index({ status: 1, dueAt: 1 });
-clockSchema.index({ orgUnit: 1, status: 1 });
+clockSchema.index({ orgUnit: 1, status: 1, kind: 1 });
 // statistics: the case clocks started in a period, of every centre or one
 clockSchema.index({ kind: 1, startedAt: 1 });
 clockSchema.index({ orgUnit: 1, kind: 1, startedAt: 1 });

@@ -142,10 +142,13 @@ const taskSchema = new Schema(
 );
 taskSchema.index({ status: 1, candidateGroups: 1 });
 taskSchema.index({ status: 1, assignee: 1 });
-taskSchema.index({ instanceId: 1 });
+// the selective field first, with the broad ones the queries add: DocumentDB's planner cannot tell a
+// status from a case number and otherwise joins the whole `status` index in (indexes.test.ts)
+taskSchema.index({ instanceId: 1, status: 1 });
 taskSchema.index({ status: 1, windowId: 1 });
 taskSchema.index({ ccTo: 1 });
-taskSchema.index({ parentTaskId: 1 });
+taskSchema.index({ parentTaskId: 1, status: 1 });
+taskSchema.index({ movedFrom: 1, status: 1 });
 taskSchema.index({ caseNo: 1 });
 taskSchema.index({ definitionKey: 1 });
 
@@ -247,7 +250,7 @@ export type Models = ReturnType<typeof createModels>;
  * name, nextRunAt, priority, lockedAt, disabled): jobs are saved unique by `data.key` and
  * cancelled by `data.clockId` (supervision-service.ts, timers/agenda-timers.ts).
  */
-export const AGENDA_JOB_INDEXES: ReadonlyArray<Record<string, 1 | -1>> = [{ 'data.key': 1 }, { 'data.clockId': 1 }];
+export const AGENDA_JOB_INDEXES: ReadonlyArray<Record<string, 1 | -1>> = [{ name: 1, 'data.key': 1 }, { name: 1, 'data.clockId': 1 }];
 
 /**
  * Creates every index explicitly and waits for it (the platform connects with `autoIndex: false`).

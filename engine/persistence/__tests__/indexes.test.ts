@@ -21,7 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import mongoose, { type Connection } from 'mongoose';
-import type { Db, Document } from 'mongodb';
+import { BSON, type Db, type Document } from 'mongodb';
 import { createModels, ensureIndexes, type Models } from '../models';
 import { Outbox } from '../../outbox/outbox';
 import { PG_BIN } from '../embedded-db';
@@ -75,6 +75,42 @@ function notIndexed(plan: any, limited: boolean): string | undefined {
       continue;
     }
     if (!n.cond && !limited) return `whole index ${n.index} read without a condition`;
+  }
+  return undefined;
+}
+
+/**
+ * Fields whose values each match a large share of a collection (a status, a kind, a job name).
+ * An index read on them alone while the query names something selective (a case, an instance,
+ * a job key) reads every open task or every statutory clock to find a few: the planner joins
+ * such an index to the selective one (BitmapAnd) or uses it alone, because DocumentDB cannot
+ * tell it how selective a value is. A compound index that starts with the selective field fixes it.
+ */
+const BROAD = new Set(['status', 'kind', 'name', 'stepKind', 'rung', 'type', 'category', 'disabled', 'lockedAt', 'claimedAt', 'revision', 'outcome.afterPoorRating']);
+
+/** The document fields an Index Cond tests (DocumentDB writes them as BSON in hex). */
+function condFields(cond: string | undefined): string[] {
+  if (!cond) return [];
+  const out: string[] = [];
+  for (const m of cond.matchAll(/BSONHEX([0-9a-f]+)/g)) {
+    try {
+      out.push(...Object.keys(BSON.deserialize(Buffer.from(m[1]!, 'hex'))));
+    } catch {
+      out.push('?');
+    }
+  }
+  if (/object_id/.test(cond)) out.push('_id');
+  return out;
+}
+
+/** A scan of a broad index while the filter names a selective field, or undefined. */
+function broadRead(plan: any, filter: Document | undefined): string | undefined {
+  const selective = Object.entries(filter ?? {}).filter(([k, v]) => !k.startsWith('$') && !BROAD.has(k) && v !== null && !(typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date) && Object.keys(v).some((op) => op !== '$in' && op !== '$eq')));
+  if (selective.length === 0) return undefined;
+  for (const n of scans(plan)) {
+    if (!n.index || n.index === '_id_') continue;
+    const fields = condFields(n.cond);
+    if (fields.length && fields.every((f) => BROAD.has(f))) return `index ${n.index} read on ${[...new Set(fields)].join(', ')} alone though the query names ${selective.map(([k]) => k).join(', ')}`;
   }
   return undefined;
 }
@@ -362,8 +398,8 @@ describe('every query the platform makes is served by an index', () => {
 
   it('declares the indexes in the models and creates them at start (ensureIndexes)', async () => {
     const names = async (c: string) => (await db.collection(c).indexes()).map((i) => JSON.stringify(i.key));
-    expect(await names('tasks')).toEqual(expect.arrayContaining([JSON.stringify({ status: 1, assignee: 1 }), JSON.stringify({ instanceId: 1 })]));
-    expect(await names('agendaJobs')).toEqual(expect.arrayContaining([JSON.stringify({ 'data.key': 1 })]));
+    expect(await names('tasks')).toEqual(expect.arrayContaining([JSON.stringify({ status: 1, assignee: 1 }), JSON.stringify({ instanceId: 1, status: 1 })]));
+    expect(await names('agendaJobs')).toEqual(expect.arrayContaining([JSON.stringify({ name: 1, 'data.key': 1 })]));
   });
 
   it('explains the inbox, board, case page, task lists, timers, statistics, audit, outbox, escalations, idempotency and case lookups: no collection that grows with cases is scanned', async () => {
@@ -388,7 +424,7 @@ describe('every query the platform makes is served by an index', () => {
         explained = await cur.explain();
       }
       const plan = planOf(explained);
-      const why = notIndexed(plan, q.limit !== undefined);
+      const why = notIndexed(plan, q.limit !== undefined) ?? broadRead(plan, q.filter ?? q.pipeline?.[0]?.$match);
       const bad = !!why && !SMALL.has(q.collection);
       rows.push(`${bad ? (q.known ? '!' : '✘') : '✔'} ${q.collection.padEnd(20)} ${q.name.padEnd(48)} ${summary(plan)}${why ? `  [${why}]` : ''}`);
       if (bad && q.known) known.push(`${q.collection}: ${q.name} (${q.from}): ${q.known}`);
@@ -397,6 +433,6 @@ describe('every query the platform makes is served by an index', () => {
       if (!bad && q.known) failures.push(`${q.collection}: ${q.name} is served by an index now: remove its "known" note`);
     }
     console.info(`query plans (${CASES} cases, ${analysed}):\n${rows.join('\n')}${known.length ? `\nknown scans (reported, not failed):\n${known.join('\n')}` : ''}`);
-    expect(failures).toEqual([]);
+    expect(failures.map((f) => f.split('\n')[0])).toEqual([]);
   });
 });
