@@ -289,6 +289,21 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'case list: by status (supervisor)', from: 'case-service.ts listCases', collection: 'service_cases', filter: { status: 'in-progress' }, sort: { receivedAt: -1 }, limit: 100 },
   { name: 'heat map: cases of an item', from: 'stats/heatmap.ts', collection: 'service_cases', filter: { itemCode: 'IT-007' }, projection: { _id: 1 } },
   { name: 'instance head', from: 'process-service.ts', collection: 'instances', filter: { _id: s.instanceId }, limit: 1 },
+  {
+    name: 'instance head with its revision ($lookup)', from: 'process-service.ts loadHead', collection: 'instances',
+    pipeline: [{ $match: { _id: s.instanceId } }, { $addFields: { _headId: { $concat: ['$_id', ':', { $toString: '$headRevision' }] } } }, { $lookup: { from: 'revisions', localField: '_headId', foreignField: '_id', as: '_head' } }],
+  },
+  {
+    name: 'task with instance head and revision ($lookup)', from: 'process-service.ts loadTaskWithHead', collection: 'tasks',
+    pipeline: [
+      { $match: { _id: s.taskId } },
+      { $lookup: { from: 'instances', localField: 'instanceId', foreignField: '_id', as: '_inst' } },
+      { $addFields: { _headId: { $concat: ['$instanceId', ':', { $toString: { $arrayElemAt: ['$_inst.headRevision', 0] } }] } } },
+      { $lookup: { from: 'revisions', localField: '_headId', foreignField: '_id', as: '_head' } },
+    ],
+  },
+  { name: 'revisions after the head', from: 'process-service.ts project', collection: 'revisions', filter: { instanceId: s.instanceId, revision: { $gt: 2 } }, sort: { revision: 1 } },
+  { name: 'revisions not projected (repair)', from: 'process-service.ts repair', collection: 'revisions', filter: { projected: false, createdAt: { $lt: NOW } }, limit: 2000, projection: { instanceId: 1, revision: 1 } },
   { name: 'latest revision of an instance', from: 'process-service.ts loadLatest', collection: 'revisions', filter: { instanceId: s.instanceId }, sort: { revision: -1 }, limit: 1 },
   { name: 'revision by id', from: 'process-service.ts', collection: 'revisions', filter: { _id: `${s.instanceId}:2` }, limit: 1 },
   { name: 'notices of a case', from: 'case-service.ts notices', collection: 'notices', filter: { caseNo: s.caseNo }, sort: { issuedAt: 1 }, projection: { html: 0, text: 0 } },
@@ -299,6 +314,9 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'notifications of a person', from: 'api/routes/network-office.ts', collection: 'notifications', filter: { to: s.clerk }, sort: { createdAt: -1 }, limit: 200 },
   // ---- audit chain
   { name: 'audit chain of a case', from: 'cases/audit.ts chain/verify', collection: 'audit_events', filter: { caseNo: s.caseNo }, sort: { seq: 1 } },
+  { name: 'audit event by dedupe key', from: 'cases/audit.ts append', collection: 'audit_events', filter: { caseNo: s.caseNo, dedupeKey: `k:${s.caseNo}:3` }, limit: 1, projection: { seq: 1 } },
+  { name: 'audit chain end', from: 'cases/audit.ts append', collection: 'audit_events', filter: { caseNo: s.caseNo }, sort: { seq: -1 }, limit: 1, projection: { seq: 1, hash: 1 } },
+  { name: 'audit events from a position', from: 'cases/audit.ts redispatchPending', collection: 'audit_events', filter: { caseNo: s.caseNo, seq: { $gte: 3 } }, sort: { seq: 1 } },
   { name: 'audit event by position', from: 'cases/audit.ts append', collection: 'audit_events', filter: { _id: `${s.caseNo}:000003` }, limit: 1 },
   { name: 'audit head', from: 'cases/audit.ts append', collection: 'audit_heads', filter: { _id: s.caseNo }, limit: 1 },
   // ---- clocks, escalations, board (supervision)
