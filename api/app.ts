@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { MAX_DIAGRAM_BYTES, ValidationError, type Logger, type Platform } from '../engine';
 import { authenticate, bearerToken, login, logout, requireRole } from './http/auth';
 import { errorHandler, sendProblem } from './http/error-handler';
+import { requestDeadline, requestTimeoutMs } from './http/deadline';
 import { pathParam } from './http/params';
 import { openApiDocument } from './openapi';
 import { rateLimit } from './http/rate-limit';
@@ -29,7 +30,12 @@ export interface AppDeps {
   uiDir?: string;
   /** Public case lookups per client address and minute. Default 10. */
   lookupPerMinute?: number;
+  /** A request without an answer after this long gets 503 REQUEST_TIMEOUT. Default REQUEST_TIMEOUT_MS or 30 000. */
+  requestTimeoutMs?: number;
 }
+
+/** /api/health answers within this bound even when the database hangs. */
+const HEALTH_BOUND_MS = 3000;
 
 const param = (req: Request, name: string) => pathParam(req, name);
 
@@ -41,11 +47,18 @@ export function createApp(deps: AppDeps) {
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
 
+  app.use('/api', requestDeadline(deps.requestTimeoutMs ?? requestTimeoutMs()));
   app.use('/api', express.json({ limit: '512kb', type: ['application/json', 'application/*+json'] }));
   app.use('/api/definitions', express.text({ limit: MAX_DIAGRAM_BYTES, type: ['application/xml', 'text/xml', 'application/bpmn+xml'] }));
 
   app.get('/api/health', async (_req, res) => {
-    const database = await platform.databaseInfo();
+    let bound: NodeJS.Timeout | undefined;
+    const database = await Promise.race([
+      platform.databaseInfo(),
+      new Promise<{ up: false; embedded: boolean; detail: string }>((resolve) => {
+        bound = setTimeout(() => resolve({ up: false, embedded: !!platform.embeddedDb, detail: `no answer within ${HEALTH_BOUND_MS} ms` }), HEALTH_BOUND_MS);
+      }),
+    ]).finally(() => clearTimeout(bound));
     res.status(database.up ? 200 : 503).json({ status: database.up ? 'ok' : 'degraded', database });
   });
   app.get('/api/openapi.json', (_req, res) => {

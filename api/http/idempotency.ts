@@ -79,6 +79,8 @@ export function idempotent(models: Models): RequestHandler {
     res.send = ((body: unknown) => {
       if (stored) return send(body as any);
       stored = true;
+      // answered by the request deadline while the work goes on: the record stays "in flight"
+      if (res.locals.deadlinePassed) return send(body as any);
       const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body ?? null);
       const status = res.statusCode;
       const write =

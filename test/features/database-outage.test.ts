@@ -11,7 +11,7 @@
  * - timers that were being fired when PostgreSQL stopped (their unlock lost) fire soon after it is
  *   back, not a lock lifetime later (engine/timers/agenda-watchdog.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startEmbeddedDb, type EmbeddedDb } from '../../engine/persistence/embedded-db';
@@ -20,6 +20,8 @@ import { ROOT, startServer, type RunningProcess } from '../helpers/server';
 
 /** A request during the outage must be answered within this bound. */
 const ANSWER_BOUND_MS = 15_000;
+/** The request deadline of this file's server (api/http/deadline.ts; default 30 s). */
+const REQUEST_TIMEOUT_MS = 12_000;
 /** The timer's limit: it falls due while PostgreSQL is down. */
 const TIMER_SECONDS = 6;
 /** Agenda's lock lifetime (the default): a lock lost in the outage would otherwise hold a job this long. */
@@ -46,19 +48,31 @@ describe('the platform survives a database outage and recovers by itself', () =>
   let server: RunningProcess;
   /** a FerretDB the test started again itself (the third case) */
   let ferret: ChildProcess | undefined;
+  /** PostgreSQL processes frozen by the fourth case (resumed in afterAll whatever happens) */
+  let frozen: number[] = [];
+  const thaw = () => {
+    for (const pid of frozen.splice(0)) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        /* gone */
+      }
+    }
+  };
 
   beforeAll(async () => {
     mkdirSync(path.join(ROOT, '.test-data'), { recursive: true });
     dataDir = mkdtempSync(path.join(ROOT, '.test-data', 'outage-'));
     db = await startEmbeddedDb({ dataDir });
     // this file's own database, on its own server (not the run's shared one: this test stops it)
-    server = await startServer('outage', { MONGODB_URI: db.uriFor('outage'), ALLOW_LIMIT_OVERRIDES: 'true', AGENDA_LOCK_LIFETIME_MS: String(LOCK_LIFETIME_MS) });
+    server = await startServer('outage', { MONGODB_URI: db.uriFor('outage'), ALLOW_LIMIT_OVERRIDES: 'true', AGENDA_LOCK_LIFETIME_MS: String(LOCK_LIFETIME_MS), REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) });
     const designer = await ApiClient.login(server.url, 'designer');
     expect((await designer.deployXml(fixture('timers.bpmn'))).status).toBe(201);
   }, 120_000);
 
   afterAll(async () => {
     // OUTAGE_LOG=<file>: keep the server's log for a look after the run
+    thaw();
     if (process.env.OUTAGE_LOG) writeFileSync(process.env.OUTAGE_LOG, server?.logs.join('\n') ?? '');
     await server?.kill();
     if (ferret && ferret.exitCode === null) {
@@ -247,6 +261,39 @@ describe('the platform survives a database outage and recovers by itself', () =>
       return r.status === 200 && r.body.status === 'completed' ? r.body : undefined;
     }, 'the timer due while FerretDB was down to fire', 60_000, 200);
     log(`the timer due while FerretDB was down fired ${Date.now() - upAt} ms after it was back`);
+    expect(ended.completedSteps.map((s: any) => s.elementId)).toContain('timed-out');
+  }, 240_000);
+
+  it('PostgreSQL frozen (accepts nothing, answers nothing): requests end at the deadline with 503, health within 3 s, then recovery', async () => {
+    const clerk = await ApiClient.login(server.url, 'clerk');
+    const c = (await clerk.post('/api/cases', { definitionKey: 'timers', variables: { slowLimit: 'PT3S' } })).body;
+    expect(c.id).toBeTruthy();
+    // every PostgreSQL process stopped with SIGSTOP: connections stay open, queries never return
+    const pm = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const children = execFileSync('pgrep', ['-P', String(pm)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    frozen = [pm, ...children];
+    for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+    const frozenAt = Date.now();
+    log(`PostgreSQL frozen (${frozen.length} processes)`);
+    const [page, health] = await Promise.all([timed(() => clerk.get(`/api/cases/${c.id}`)), timed(() => new ApiClient(server.url).get('/api/health'))]);
+    log(`GET /api/cases/:id with PostgreSQL frozen: ${page.value.status} ${page.value.body?.code ?? ''} after ${page.ms} ms`);
+    log(`GET /api/health with PostgreSQL frozen: ${health.value.status} after ${health.ms} ms`);
+    expect(page.value.status).toBe(503);
+    expect(page.value.contentType).toMatch(/^application\/problem\+json/);
+    expect(page.value.body.code).toBe('REQUEST_TIMEOUT');
+    expect(page.ms).toBeLessThan(REQUEST_TIMEOUT_MS + 3000);
+    expect(health.value.status).toBe(503);
+    expect(health.ms).toBeLessThan(5000);
+    expect(server.child.exitCode).toBeNull();
+    thaw();
+    const thawedAt = Date.now();
+    log(`PostgreSQL resumed after ${thawedAt - frozenAt} ms frozen`);
+    await waitFor(async () => (await clerk.get('/api/health')).status === 200, 'health 200 after the thaw', 30_000, 100);
+    const ended = await waitFor(async () => {
+      const r = await clerk.get(`/api/cases/${c.id}`);
+      return r.status === 200 && r.body.status === 'completed' ? r.body : undefined;
+    }, 'the timer due while PostgreSQL was frozen to fire', 60_000, 200);
+    log(`the timer due while PostgreSQL was frozen fired ${Date.now() - thawedAt} ms after the thaw`);
     expect(ended.completedSteps.map((s: any) => s.elementId)).toContain('timed-out');
   }, 240_000);
 });
