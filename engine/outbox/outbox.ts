@@ -547,8 +547,8 @@ export class Outbox {
     if (q.status !== undefined && !OUTBOX_STATUSES.includes(q.status)) throw new ValidationError('OUTBOX_STATUS_INVALID', `status must be one of ${OUTBOX_STATUSES.join(', ')}`);
     const limit = positiveInt('limit', q.limit ?? 50, 1000);
     const dir = q.order === 'newest' ? -1 : 1;
-    // the newest of every status: windows of occurredAt, served by its index (persistence/newest.ts)
-    if (!q.status && dir === -1) return (await newestFirst<OutboxEventDoc>(this.events, {}, 'occurredAt', limit, new Date())).map(view);
+    // newest first: windows of occurredAt (persistence/newest.ts: DocumentDB reads no sort from an index)
+    if (dir === -1) return (await newestFirst<OutboxEventDoc>(this.events, q.status ? { status: q.status } : {}, 'occurredAt', limit, new Date())).map(view);
     const docs = await this.events
       .find(q.status ? { status: q.status } : {})
       .sort({ occurredAt: dir, _id: dir })

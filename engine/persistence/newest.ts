@@ -6,8 +6,9 @@
  * reads and sorts the whole collection. A range on the sort field is served by the field's index:
  * this asks for the last month, then the last year, and only then for everything (when fewer than
  * `limit` documents are that recent, the collection's history is small, and so is the read).
- * Use it where the filter itself narrows nothing (a supervisor's "all"); a filter an index
- * narrows (status, org unit, case) is served by that index and needs no window.
+ * Use it for newest-first lists of history: without a window a filter on a status that history
+ * accumulates (closed, delivered) reads and sorts all of it; a narrow filter (a town's open
+ * escalations) costs up to three small indexed reads instead of one.
  */
 import type { Model } from 'mongoose';
 

@@ -136,8 +136,8 @@ export class FeedbackService {
       q.orgUnit = actor.orgUnit;
     }
     if (filter.status) q.status = filter.status;
-    // a town (and status) is served by its index; "all" by windows of createdAt (persistence/newest.ts)
-    const docs = Object.keys(q).length ? await this.deps.models.Complaint.find(q).sort({ createdAt: -1 }).limit(500).lean() : await newestFirst(this.deps.models.Complaint, q, 'createdAt', 500, this.deps.clock.now());
+    // newest first by windows of createdAt (persistence/newest.ts: DocumentDB reads no sort from an index)
+    const docs = await newestFirst(this.deps.models.Complaint, q, 'createdAt', 500, this.deps.clock.now());
     return docs.map((c) => ({
       reference: c._id,
       orgUnit: c.orgUnit,

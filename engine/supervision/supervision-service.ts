@@ -381,8 +381,8 @@ export class SupervisionService {
     if (filter.status) q.status = filter.status;
     if (!actor.roles.some((r) => r === 'admin' || r === 'supervisor' || r === 'designer')) q.orgUnit = actor.orgUnit ?? '-';
     else if (filter.orgUnit) q.orgUnit = filter.orgUnit;
-    // status and org unit are served by their indexes; "all" by windows of raisedAt (persistence/newest.ts)
-    const docs = Object.keys(q).length ? await this.deps.models.Escalation.find(q).sort({ raisedAt: -1 }).limit(500).lean() : await newestFirst(this.deps.models.Escalation, q, 'raisedAt', 500, this.deps.clock.now());
+    // newest first by windows of raisedAt (persistence/newest.ts: DocumentDB reads no sort from an index)
+    const docs = await newestFirst(this.deps.models.Escalation, q, 'raisedAt', 500, this.deps.clock.now());
     return docs.map(escalationView);
   }
 

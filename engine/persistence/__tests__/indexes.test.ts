@@ -103,6 +103,25 @@ function condFields(cond: string | undefined): string[] {
   return out;
 }
 
+/** Values of a broad field that history accumulates (the rest — open, pending, running — are work in progress). */
+const HISTORY = new Set(['completed', 'rejected', 'closed', 'delivered', 'stopped', 'cancelled', 'used', 'done', 'void']);
+
+/**
+ * A newest/oldest-N list whose filter matches history: DocumentDB reads no sort from an index, so
+ * every matching document is read and sorted for the first N. Lists ask for windows of their
+ * sort field instead (persistence/newest.ts).
+ */
+function historySort(q: Shape): string | undefined {
+  if (!q.sort || q.limit === undefined || q.pipeline) return undefined;
+  const sortField = Object.keys(q.sort)[0]!;
+  const filter = q.filter ?? {};
+  if (sortField === '_id' || filter[sortField] !== undefined) return undefined;
+  const fields = Object.keys(filter);
+  if (fields.some((k) => k.startsWith('$') || !BROAD.has(k))) return undefined;
+  const history = fields.length === 0 || fields.some((k) => HISTORY.has(filter[k]));
+  return history ? `every ${fields.length ? fields.map((k) => `${k}=${filter[k]}`).join(', ') : ''} document read and sorted for the first ${q.limit}`.replace('every  document', 'every document') : undefined;
+}
+
 /** A scan of a broad index while the filter names a selective field, or undefined. */
 function broadRead(plan: any, filter: Document | undefined): string | undefined {
   const selective = Object.entries(filter ?? {}).filter(([k, v]) => !k.startsWith('$') && !BROAD.has(k) && v !== null && !(typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date) && Object.keys(v).some((op) => op !== '$in' && op !== '$eq')));
@@ -287,6 +306,7 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'case list: mine', from: 'case-service.ts listCases', collection: 'service_cases', filter: { $or: [{ orgUnit: s.town }, { involvedOrgUnits: s.town }], responsible: s.clerk }, sort: { receivedAt: -1 }, limit: 100 },
   { name: 'case list: all (supervisor)', from: 'case-service.ts listCases', collection: 'service_cases', filter: {}, sort: { receivedAt: -1 }, limit: 100, known: 'a sort DocumentDB does not read from an index: the whole collection is read; needs the windows of persistence/newest.ts (case-service.ts, the command-path helper\'s file)' },
   { name: 'case list: by status (supervisor)', from: 'case-service.ts listCases', collection: 'service_cases', filter: { status: 'in-progress' }, sort: { receivedAt: -1 }, limit: 100 },
+  { name: 'case list: completed (supervisor)', from: 'case-service.ts listCases', collection: 'service_cases', filter: { status: 'completed' }, sort: { receivedAt: -1 }, limit: 100, known: 'every completed case read and sorted (DocumentDB reads no sort from an index); needs the windows of persistence/newest.ts (case-service.ts, the command-path helper\'s file)' },
   { name: 'heat map: cases of an item', from: 'stats/heatmap.ts', collection: 'service_cases', filter: { itemCode: 'IT-007' }, projection: { _id: 1 } },
   { name: 'instance head', from: 'process-service.ts', collection: 'instances', filter: { _id: s.instanceId }, limit: 1 },
   {
@@ -331,14 +351,16 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'board: open escalations, one town', from: 'stats/board.ts', collection: 'escalations', filter: { status: { $in: ['open', 'acknowledged', 'notified', 'replied'] }, orgUnit: s.town } },
   { name: 'escalation list (supervisor): last month', from: 'supervision-service.ts list → persistence/newest.ts', collection: 'escalations', filter: { raisedAt: { $gte: s.monthAgo } }, sort: { raisedAt: -1, _id: -1 }, limit: 500 },
   { name: 'escalation list (supervisor): last year', from: 'supervision-service.ts list → persistence/newest.ts', collection: 'escalations', filter: { raisedAt: { $gte: s.yearAgo } }, sort: { raisedAt: -1, _id: -1 }, limit: 500 },
-  { name: 'escalation list by status', from: 'supervision-service.ts list', collection: 'escalations', filter: { status: 'open' }, sort: { raisedAt: -1 }, limit: 500 },
-  { name: 'escalation list of a town', from: 'supervision-service.ts list', collection: 'escalations', filter: { orgUnit: s.town }, sort: { raisedAt: -1 }, limit: 500 },
-  { name: 'escalation list of a town by status', from: 'supervision-service.ts list', collection: 'escalations', filter: { status: 'open', orgUnit: s.town }, sort: { raisedAt: -1 }, limit: 500 },
+  { name: 'escalation list by status (closed): last year', from: 'supervision-service.ts list → persistence/newest.ts', collection: 'escalations', filter: { status: 'closed', raisedAt: { $gte: s.yearAgo } }, sort: { raisedAt: -1, _id: -1 }, limit: 500 },
+  { name: 'escalation list of a town: last month', from: 'supervision-service.ts list → persistence/newest.ts', collection: 'escalations', filter: { orgUnit: s.town, raisedAt: { $gte: s.monthAgo } }, sort: { raisedAt: -1, _id: -1 }, limit: 500 },
+  { name: 'escalation list of a town: everything', from: 'supervision-service.ts list → persistence/newest.ts (fewer than 500 in a year)', collection: 'escalations', filter: { orgUnit: s.town }, sort: { raisedAt: -1, _id: -1 }, limit: 500 },
+  { name: 'escalation list of a town by status', from: 'supervision-service.ts list → persistence/newest.ts', collection: 'escalations', filter: { status: 'open', orgUnit: s.town, raisedAt: { $gte: s.yearAgo } }, sort: { raisedAt: -1, _id: -1 }, limit: 500 },
   { name: 'heat map: breaches', from: 'stats/heatmap.ts', collection: 'signals', filter: { rung: 'breach' }, projection: { _id: 1, clockId: 1 } },
   { name: 'complaints (supervisor): last month', from: 'feedback-service.ts listComplaints → persistence/newest.ts', collection: 'complaints', filter: { createdAt: { $gte: s.monthAgo } }, sort: { createdAt: -1, _id: -1 }, limit: 500 },
   { name: 'complaints (supervisor): last year', from: 'feedback-service.ts listComplaints → persistence/newest.ts', collection: 'complaints', filter: { createdAt: { $gte: s.yearAgo } }, sort: { createdAt: -1, _id: -1 }, limit: 500 },
-  { name: 'complaints (supervisor) by status', from: 'feedback-service.ts listComplaints', collection: 'complaints', filter: { status: 'received' }, sort: { createdAt: -1 }, limit: 500 },
-  { name: 'complaints of a town by status', from: 'feedback-service.ts listComplaints', collection: 'complaints', filter: { orgUnit: s.town, status: 'received' }, sort: { createdAt: -1 }, limit: 500 },
+  { name: 'complaints (supervisor) by status: last year', from: 'feedback-service.ts listComplaints → persistence/newest.ts', collection: 'complaints', filter: { status: 'closed', createdAt: { $gte: s.yearAgo } }, sort: { createdAt: -1, _id: -1 }, limit: 500 },
+  { name: 'complaints of a town by status', from: 'feedback-service.ts listComplaints → persistence/newest.ts', collection: 'complaints', filter: { orgUnit: s.town, status: 'received', createdAt: { $gte: s.monthAgo } }, sort: { createdAt: -1, _id: -1 }, limit: 500 },
+  { name: 'complaints of a town: everything', from: 'feedback-service.ts listComplaints → persistence/newest.ts (fewer than 500 in a year)', collection: 'complaints', filter: { orgUnit: s.town }, sort: { createdAt: -1, _id: -1 }, limit: 500 },
   { name: 'next complaint number of a day', from: 'feedback-service.ts', collection: 'complaints', filter: { orgUnit: s.town, day: '20260101' }, sort: { seq: -1 }, limit: 1, projection: { seq: 1 } },
   // ---- statistics (engine/stats/stats-service.ts report: one month)
   { name: 'stats: cases received in a period', from: 'stats-service.ts casePass', collection: 'service_cases', filter: { status: { $ne: 'void' }, receivedAt: { $gte: s.from, $lt: s.to } } },
@@ -357,7 +379,9 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'rollup: loose escalations of a bucket', from: 'stats/rollups.ts recompute', collection: 'escalations', filter: { _id: { $in: [`${s.instanceId}:esc`, 'inst-0000011:esc'] } }, projection: { caseNo: 1, windowId: 1, responsible: 1 } },
   // ---- provincial feed (engine/outbox/outbox.ts)
   { name: 'outbox: due', from: 'outbox.ts deliverDue', collection: 'outbox', filter: { status: 'pending', nextAttemptAt: { $lte: NOW } }, sort: { occurredAt: 1, _id: 1 }, limit: 1000 },
-  { name: 'outbox: list by status', from: 'outbox.ts list', collection: 'outbox', filter: { status: 'failed' }, sort: { occurredAt: 1, _id: 1 }, limit: 50 },
+  { name: 'outbox: list by status, oldest (failed)', from: 'outbox.ts list', collection: 'outbox', filter: { status: 'failed' }, sort: { occurredAt: 1, _id: 1 }, limit: 50 },
+  { name: 'outbox: list by status, newest (delivered)', from: 'outbox.ts list → persistence/newest.ts', collection: 'outbox', filter: { status: 'delivered', occurredAt: { $gte: s.monthAgo } }, sort: { occurredAt: -1, _id: -1 }, limit: 50 },
+  { name: 'outbox: list by status, oldest (delivered)', from: 'outbox.ts list (GET /api/outbox?status=delivered, admin)', collection: 'outbox', filter: { status: 'delivered' }, sort: { occurredAt: 1, _id: 1 }, limit: 50, known: 'every delivered event read and sorted (DocumentDB reads no sort from an index; oldest first has no window to ask for)' },
   { name: 'outbox: list all, newest (last month)', from: 'outbox.ts list → persistence/newest.ts', collection: 'outbox', filter: { occurredAt: { $gte: s.monthAgo } }, sort: { occurredAt: -1, _id: -1 }, limit: 50 },
   { name: 'outbox: list all, oldest', from: 'outbox.ts list (GET /api/outbox, admin)', collection: 'outbox', filter: {}, sort: { occurredAt: 1, _id: 1 }, limit: 50, known: 'a sort DocumentDB does not read from an index: the whole feed is read (an administrator\'s view; oldest first has no window to ask for)' },
   { name: 'outbox: oldest pending', from: 'outbox.ts stats', collection: 'outbox', filter: { status: 'pending' }, sort: { occurredAt: 1 }, limit: 1 },
@@ -442,7 +466,7 @@ describe('every query the platform makes is served by an index', () => {
         explained = await cur.explain();
       }
       const plan = planOf(explained);
-      const why = notIndexed(plan, q.limit !== undefined) ?? broadRead(plan, q.filter ?? q.pipeline?.[0]?.$match);
+      const why = notIndexed(plan, q.limit !== undefined) ?? broadRead(plan, q.filter ?? q.pipeline?.[0]?.$match) ?? historySort(q);
       const bad = !!why && !SMALL.has(q.collection);
       rows.push(`${bad ? (q.known ? '!' : '✘') : '✔'} ${q.collection.padEnd(20)} ${q.name.padEnd(48)} ${summary(plan)}${why ? `  [${why}]` : ''}`);
       if (bad && q.known) known.push(`${q.collection}: ${q.name} (${q.from}): ${q.known}`);
