@@ -258,9 +258,27 @@ export const AGENDA_JOB_INDEXES: ReadonlyArray<Record<string, 1 | -1>> = [{ name
  */
 export async function ensureIndexes(models: Models): Promise<void> {
   for (const model of Object.values(models)) await model.createIndexes();
-  const jobs = models.Task.db.db!.collection('agendaJobs');
+  const db = models.Task.db.db!;
+  const jobs = db.collection('agendaJobs');
   for (const key of AGENDA_JOB_INDEXES) await jobs.createIndex(key);
+  // Indexes an older version declared and a compound one replaced: left in place, the planner
+  // would still join them in (a database copied from FerretDB 1.24 brings them along).
+  for (const [collection, name] of OBSOLETE_INDEXES) {
+    await db.collection(collection).dropIndex(name).catch((err: { codeName?: string; code?: number }) => {
+      if (err?.codeName !== 'IndexNotFound' && err?.codeName !== 'NamespaceNotFound' && err?.code !== 27 && err?.code !== 26) throw err;
+    });
+  }
 }
+
+/** [collection, index name] of indexes replaced by compound ones (see the schemas). */
+const OBSOLETE_INDEXES: ReadonlyArray<readonly [string, string]> = [
+  ['tasks', 'instanceId_1'],
+  ['tasks', 'parentTaskId_1'],
+  ['clocks', 'caseNo_1'],
+  ['clocks', 'orgUnit_1_status_1'],
+  ['agendaJobs', 'data.key_1'],
+  ['agendaJobs', 'data.clockId_1'],
+];
 
 /** True for a duplicate-key error (E11000) from MongoDB or FerretDB. */
 export function isDuplicateKey(err: unknown): boolean {
