@@ -80,6 +80,12 @@ export class AuditLog {
   ) {}
 
   private readonly listeners: ((caseNo: string, seq: number, type: string, data: Record<string, unknown>) => Promise<void>)[] = [];
+  /**
+   * The last event this process appended per case (a bounded cache): the case layer appends
+   * several events to one case in a row, and the next append need not read the head again. A
+   * stale entry costs nothing but a retry — the insert of `seq` is the claim.
+   */
+  private readonly heads = new Map<string, { seq: number; hash: string }>();
   /** Called after each appended event (e.g. the statistics rollups mark the case's day dirty); a failing listener is logged, never fails the append. */
   onAppended(listener: (caseNo: string, seq: number, type: string, data: Record<string, unknown>) => Promise<void>): void {
     this.listeners.push(listener);
@@ -100,9 +106,9 @@ export class AuditLog {
   }
 
   /**
-   * Claims a dedupe key by insert. A claim whose event was written carries its `seq`; one
-   * without, older than `CLAIM_TAKEOVER_MS`, was left by a process killed between the claim and
-   * the event — it is taken over (conditionally, so one taker wins) rather than losing the event.
+   * Claims a dedupe key by insert. A claim older than `CLAIM_TAKEOVER_MS` whose event is not in
+   * the chain (the event carries its `dedupeKey`) was left by a process killed between the claim
+   * and the event — it is taken over (conditionally, so one taker wins) rather than losing the event.
    */
   private async claim(caseNo: string, key: string): Promise<boolean> {
     const { AuditClaim, AuditEvent } = this.models;
@@ -115,13 +121,10 @@ export class AuditLog {
     const c = await AuditClaim.findById(key).lean();
     if (!c || c.seq != null || !c.at || Date.now() - new Date(c.at).getTime() < CLAIM_TAKEOVER_MS) return false;
     // the event may have been written with the process killed before the claim learnt its seq
-    for (let seq = 1; ; seq++) {
-      const e = await AuditEvent.findById(seqId(caseNo, seq), { dedupeKey: 1 }).lean();
-      if (!e) break;
-      if (e.dedupeKey === key) {
-        await AuditClaim.updateOne({ _id: key }, { $set: { seq } });
-        return false;
-      }
+    const e = await AuditEvent.findOne({ caseNo, dedupeKey: key }, { seq: 1 }).lean();
+    if (e) {
+      await AuditClaim.updateOne({ _id: key }, { $set: { seq: e.seq } });
+      return false;
     }
     const took = await AuditClaim.updateOne({ _id: key, at: c.at, seq: { $exists: false } }, { $set: { at: new Date() } });
     return took.modifiedCount === 1;
@@ -149,11 +152,8 @@ export class AuditLog {
     const { AuditEvent, AuditPending } = this.models;
     const stale = await AuditPending.find({ at: { $lt: new Date(now.getTime() - olderThanMs) } }).limit(500).lean();
     for (const m of stale) {
-      for (let seq = m.fromSeq as number; ; seq++) {
-        const e = await AuditEvent.findById(seqId(m._id as string, seq)).lean();
-        if (!e) break;
-        await this.dispatch(e.caseNo, e.seq, e.type, e.at, JSON.parse(e.data));
-      }
+      const events = await AuditEvent.find({ caseNo: m._id, seq: { $gte: m.fromSeq } }).sort({ seq: 1 }).lean();
+      for (const e of events) await this.dispatch(e.caseNo, e.seq, e.type, e.at, JSON.parse(e.data));
       await AuditPending.deleteOne({ _id: m._id, token: m.token });
     }
     return stale.length;
@@ -164,12 +164,13 @@ export class AuditLog {
    * run twice, a retried job) is written once.
    */
   async append(caseNo: string, type: string, actor: string, data: Record<string, unknown>, opts: { at?: Date; dedupeKey?: string } = {}): Promise<void> {
-    const { AuditEvent, AuditClaim, AuditPending } = this.models;
+    const { AuditEvent, AuditPending } = this.models;
     if (opts.dedupeKey && !(await this.claim(caseNo, opts.dedupeKey))) return;
     const dataText = canonicalize(data ?? {})!;
     const at = (opts.at ?? new Date()).toISOString();
     for (let attempt = 0; attempt < 20; attempt++) {
-      const head = await this.head(caseNo);
+      const cached = attempt === 0 ? this.heads.get(caseNo) : undefined;
+      const head = cached ?? (await this.head(caseNo));
       const seq = (head?.seq ?? 0) + 1;
       const prevHash = head?.hash ?? GENESIS_HASH;
       const doc = { caseNo, seq, type, actor, at, data: dataText, prevHash };
@@ -177,36 +178,30 @@ export class AuditLog {
       const token = randomUUID();
       await AuditPending.updateOne({ _id: caseNo }, { $min: { fromSeq: seq }, $set: { token, at: new Date() } }, { upsert: true });
       try {
-        await AuditEvent.create({ _id: seqId(caseNo, seq), ...doc, hash: hashEvent(doc), dedupeKey: opts.dedupeKey });
+        const hash = hashEvent(doc);
+        await AuditEvent.create({ _id: seqId(caseNo, seq), ...doc, hash, dedupeKey: opts.dedupeKey });
+        this.remember(caseNo, { seq, hash });
         crashPoint(`audit.after-event:${type}`);
-        if (opts.dedupeKey) await AuditClaim.updateOne({ _id: opts.dedupeKey }, { $set: { seq } });
         await this.dispatch(caseNo, seq, type, at, data ?? {});
-        await this.models.AuditHead.updateOne({ _id: caseNo }, { $max: { seq } }, { upsert: true }).catch(() => undefined);
         await AuditPending.deleteOne({ _id: caseNo, token });
         return;
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
+        this.heads.delete(caseNo);
       }
     }
     throw new ConflictError('AUDIT_CONTENDED', `could not append to the audit chain of case ${caseNo}`);
   }
 
-  /**
-   * The last event of a case by `_id` lookups only (FerretDB 1.24 decodes every document for any
-   * other filter): from the head hint `audit_heads` (which may lag; the insert claim keeps the
-   * chain right whatever it says), probe `caseNo:seq+1` upwards.
-   */
+  private remember(caseNo: string, head: { seq: number; hash: string }) {
+    this.heads.delete(caseNo);
+    this.heads.set(caseNo, head);
+    if (this.heads.size > 2000) this.heads.delete(this.heads.keys().next().value!);
+  }
+
+  /** The last event of a case: one read by the (caseNo, seq) index. The insert claim keeps the chain right whatever it says. */
   private async head(caseNo: string): Promise<{ seq: number; hash: string } | null> {
-    const { AuditEvent, AuditHead } = this.models;
-    let n = (await AuditHead.findById(caseNo).lean())?.seq ?? 0;
-    let head: { seq: number; hash: string } | null = n > 0 ? await AuditEvent.findById(seqId(caseNo, n), { seq: 1, hash: 1 }).lean() : null;
-    if (n > 0 && !head) n = 0; // a hint ahead of the chain (it was tampered with): walk from the start
-    for (;;) {
-      const next = await AuditEvent.findById(seqId(caseNo, n + 1), { seq: 1, hash: 1 }).lean();
-      if (!next) return head;
-      head = next;
-      n++;
-    }
+    return this.models.AuditEvent.findOne({ caseNo }, { seq: 1, hash: 1 }).sort({ seq: -1 }).lean() as Promise<{ seq: number; hash: string } | null>;
   }
 
   async list(caseNo: string): Promise<AuditEventView[]> {

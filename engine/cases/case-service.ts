@@ -22,7 +22,7 @@ import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
 import type { Actor, Clock, Logger, LooseEventListener } from '../domain/types';
 import { isDuplicateKey, type Models } from '../persistence/models';
-import type { ProcessService, ProjectionListener, ProjectedRevision } from '../services/process-service';
+import type { OpenStep, ProcessService, ProjectionListener, ProjectedRevision } from '../services/process-service';
 import { toItem, type CatalogueService, type Material, type ServiceItem } from '../catalogue/catalogue-service';
 import type { OrgService } from '../org/org-service';
 import { AuditLog } from './audit';
@@ -35,6 +35,14 @@ import { parseBudget, type Budget } from '../supervision/clock-ledger';
 import { crashPoint } from '../domain/fault';
 
 const SYSTEM_ACTOR: Actor = { username: 'system', groups: [], roles: ['system'] };
+
+/** Documents a caller read or wrote already and hands on, so the callee does not read them again. */
+interface Known {
+  kase?: any;
+  item?: ServiceItem | any;
+  window?: any;
+  org?: any;
+}
 
 export interface HandedMaterial {
   code: string;
@@ -191,7 +199,7 @@ export class CaseService implements ProjectionListener {
     let created = false;
     try {
       await this.intend(caseNo, 'intake', input.examine && !input.reject ? 'examine' : input.reject ? 'reject' : missing.length ? 'supplement' : 'accept', actor.username);
-      await models.ServiceCase.create({
+      const createdCase = {
         _id: caseNo,
         itemCode: item.code,
         itemName: item.name,
@@ -208,7 +216,8 @@ export class CaseService implements ProjectionListener {
         receivedAt: now,
         involvedOrgUnits: [orgUnit._id],
         updatedAt: now,
-      } as any);
+      };
+      await models.ServiceCase.create(createdCase as any);
       created = true;
       await this.deps.audit.append(caseNo, 'case.received', actor.username, {
         itemCode: item.code,
@@ -235,7 +244,8 @@ export class CaseService implements ProjectionListener {
         await this.deps.audit.append(caseNo, 'supplement.requested', actor.username, { round: 1, materials: missing });
         await this.issueNotice(caseNo, 'one-time', actor.username, { missing });
       } else {
-        await this.accept(caseNo, actor, input.limitOverrides, queryCode);
+        // what intake read and wrote already is handed on (accept and its notice need not read it again)
+        await this.accept(caseNo, actor, input.limitOverrides, queryCode, undefined, { kase: createdCase, item, window, org: orgUnit });
       }
       await this.numbers.markUsed(caseNo);
       await this.settled(caseNo, 'intake');
@@ -338,11 +348,11 @@ export class CaseService implements ProjectionListener {
   }
 
   /** 受理: starts the item's path and issues the acceptance notice. `acceptedAt` for deemed acceptance (from receipt). */
-  private async accept(caseNo: string, actor: Actor, limitOverrides: Record<string, string> | undefined, queryCode?: string, acceptedAt?: Date) {
+  private async accept(caseNo: string, actor: Actor, limitOverrides: Record<string, string> | undefined, queryCode?: string, acceptedAt?: Date, known?: Known & { kase: any; item: ServiceItem }) {
     const { models, clock } = this.deps;
-    const kase = await models.ServiceCase.findById(caseNo).lean();
+    const kase: any = known?.kase ?? (await models.ServiceCase.findById(caseNo).lean());
     if (!kase) throw new NotFoundError('CASE_NOT_FOUND', `case ${caseNo} does not exist`);
-    const item = toItem(await models.ServiceItem.findById(kase.itemCode).lean());
+    const item = known?.item ?? toItem(await models.ServiceItem.findById(kase.itemCode).lean());
     const now = acceptedAt ?? clock.now();
     const variables: Record<string, unknown> = {
       caseNo,
@@ -362,15 +372,16 @@ export class CaseService implements ProjectionListener {
     // starting a second one; every later step is keyed too.
     let instanceId = kase.instanceId as string | undefined;
     if (!instanceId) {
-      instanceId = randomUUID();
-      await models.ServiceCase.updateOne({ _id: caseNo, instanceId: { $exists: false } }, { $set: { instanceId } });
-      instanceId = ((await models.ServiceCase.findById(caseNo, { instanceId: 1 }).lean())?.instanceId as string | undefined) ?? instanceId;
+      // the first to set it wins; a loser (a racing repair) reads the winner's
+      const chosen = randomUUID();
+      const set = await models.ServiceCase.findOneAndUpdate({ _id: caseNo, instanceId: { $exists: false } }, { $set: { instanceId: chosen } }, { returnDocument: 'after', projection: { instanceId: 1 } }).lean();
+      instanceId = (set?.instanceId as string | undefined) ?? ((await models.ServiceCase.findById(caseNo, { instanceId: 1 }).lean())?.instanceId as string | undefined) ?? chosen;
     }
-    await this.deps.processService.startCase(item.procedure, variables, actor, caseNo, instanceId);
+    await this.deps.processService.startInstance(item.procedure, variables, actor, caseNo, instanceId);
     crashPoint('accept.after-instance');
     await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { status: 'in-progress', acceptedAt: now, definitionKey: item.procedure, instanceId, updatedAt: now } });
     await this.deps.audit.append(caseNo, 'case.accepted', actor.username, { procedure: item.procedure, promisedLimitDays: item.promisedLimitDays, statutoryLimitDays: item.statutoryLimitDays }, { dedupeKey: `case:accepted:${caseNo}` });
-    await this.issueNotice(caseNo, 'acceptance', actor.username, { queryCode }, `${caseNo}:acceptance:1`);
+    await this.issueNotice(caseNo, 'acceptance', actor.username, { queryCode }, `${caseNo}:acceptance:1`, known ? { ...known, kase: { ...kase, status: 'in-progress', acceptedAt: now, definitionKey: item.procedure, instanceId } } : undefined);
     // The case's clocks: statutory (法定) and promised (承诺), from the day after acceptance.
     if (this.supervision) {
       const budgetOf = (override: string | undefined, days: number): Budget => (override ? parseBudget(override) : { unit: 'working-days', days });
@@ -489,19 +500,20 @@ export class CaseService implements ProjectionListener {
 
   // ---------------------------------------------------------------- notices
 
-  private async issueNotice(caseNo: string, kind: NoticeKind, actor: string, extra: Partial<NoticeInput> & { missing?: any[] }, id?: string) {
+  /** `known`: the case as it is now (and its item, window, centre) when the caller holds them, so they are not read again. */
+  private async issueNotice(caseNo: string, kind: NoticeKind, actor: string, extra: Partial<NoticeInput> & { missing?: any[] }, id?: string, known?: Known) {
     const { models, clock } = this.deps;
-    const kase = await models.ServiceCase.findById(caseNo).lean();
+    const kase: any = known?.kase ?? (await models.ServiceCase.findById(caseNo).lean());
     if (!kase) return;
     const [item, window, org, clerk] = await Promise.all([
-      models.ServiceItem.findById(kase.itemCode).lean(),
-      models.Window.findById(kase.receivingWindow).lean(),
-      models.OrgUnit.findById(kase.orgUnit).lean(),
+      known?.item ?? models.ServiceItem.findById(kase.itemCode).lean(),
+      known?.window ?? models.Window.findById(kase.receivingWindow).lean(),
+      known?.org ?? models.OrgUnit.findById(kase.orgUnit).lean(),
       models.User.findById(kase.responsible, { displayName: 1 }).lean(),
     ]);
     const a = kase.applicant as any;
-    const n = await models.Notice.countDocuments({ caseNo, kind });
-    const _id = id ?? `${caseNo}:${kind}:${n + 1}`;
+    // a fixed id (a notice issued once) needs no count of the earlier ones
+    const _id = id ?? `${caseNo}:${kind}:${(await models.Notice.countDocuments({ caseNo, kind })) + 1}`;
     const now = clock.now();
     const rendered = renderNotice({
       kind,
@@ -688,18 +700,20 @@ export class CaseService implements ProjectionListener {
    * windows, and the end of the case with its completion or return notice. Idempotent: every
    * write is keyed by instance, revision and event index.
    */
-  async onProjected(p: { instanceId: string; status: string; variables: Record<string, unknown>; revisions: ProjectedRevision[] }): Promise<void> {
+  async onProjected(p: { instanceId: string; status: string; variables: Record<string, unknown>; revisions: ProjectedRevision[]; opened?: ReadonlyMap<string, any>; openSteps?: OpenStep[] }): Promise<void> {
     const caseNo = typeof p.variables.caseNo === 'string' ? p.variables.caseNo : undefined;
     if (!caseNo) return;
     const { models, audit } = this.deps;
-    const kase = await models.ServiceCase.findById(caseNo).lean();
+    const kase: any = await models.ServiceCase.findById(caseNo).lean();
     // While the case is being accepted its instanceId is not yet recorded: the first revision belongs to it too.
     if (!kase || (kase.instanceId && kase.instanceId !== p.instanceId) || kase.status === 'void') return;
     for (const r of p.revisions) {
       for (const [i, e] of r.events.entries()) {
         const key = `${p.instanceId}:${r.revision}:${i}`;
         if (e.type === 'activity.wait' && e.executionId) {
-          const t = await models.Task.findById(`${p.instanceId}:${e.executionId}`).lean();
+          // the task as the projection just wrote it, else (a repair) as stored
+          const id = `${p.instanceId}:${e.executionId}`;
+          const t = p.opened?.get(id) ?? (await models.Task.findById(id).lean());
           if (!t) continue;
           // each step below is idempotent (the audit append by its key, the hand-over by task, the
           // clock by id): a projection replayed after a kill redoes what is missing, doubles nothing
@@ -716,22 +730,25 @@ export class CaseService implements ProjectionListener {
         await audit.append(caseNo, 'deadline.breached', 'system', { step: esc.attachedToId ?? null, stepName: esc.taskName ?? null, code: esc.escalationCode ?? null, escalationId: esc.escalationId ?? null }, { at: r.createdAt, dedupeKey: `task:esc:${p.instanceId}:${r.revision}:${i}` });
       }
     }
-    // Waiting on the applicant (等待补正) stops the case's clocks; they run again when the step ends.
-    if (this.supervision && p.status === 'running') {
-      const waiting = await models.Task.exists({ instanceId: p.instanceId, status: 'open', stepKind: 'await-applicant' });
-      const paused = await models.Clock.exists({ caseNo, kind: { $in: ['statutory', 'promised'] }, status: 'paused' });
-      const system = { username: 'system', groups: [], roles: ['system'] };
-      if (waiting && !paused) await this.supervision.pause(caseNo, { kind: 'supplement', reason: '等待申请人补正材料（补正期间不计入办理时限）' }, system).catch(() => undefined);
-      if (!waiting && paused) {
-        const c = await models.Clock.findOne({ caseNo, kind: 'promised' }, { pauses: 1 }).lean();
-        const open = ((c?.pauses ?? []) as any[]).find((x) => !x.to);
-        if (open?.kind === 'supplement') await this.supervision.resume(caseNo, system);
-      }
-    }
-    // Step clocks of steps no longer open stop (completed, cancelled by a timer, withdrawn).
     if (this.supervision) {
-      const running = await models.Clock.find({ caseNo, kind: 'step', status: { $ne: 'stopped' } }, { taskId: 1 }).lean();
-      for (const c of running) {
+      // the case's clocks that still run or wait, in one read: the statutory and promised ones, the steps'
+      const clocks = await models.Clock.find({ caseNo, kind: { $in: ['statutory', 'promised', 'step'] }, status: { $ne: 'stopped' } }, { kind: 1, status: 1, taskId: 1, pauses: 1 }).lean();
+      // Waiting on the applicant (等待补正) stops the case's clocks; they run again when the step ends.
+      if (p.status === 'running') {
+        const waiting = p.openSteps ? p.openSteps.some((t) => t.stepKind === 'await-applicant') : await models.Task.exists({ instanceId: p.instanceId, status: 'open', stepKind: 'await-applicant' });
+        const paused = clocks.some((c) => (c.kind === 'statutory' || c.kind === 'promised') && c.status === 'paused');
+        const system = { username: 'system', groups: [], roles: ['system'] };
+        if (waiting && !paused) await this.supervision.pause(caseNo, { kind: 'supplement', reason: '等待申请人补正材料（补正期间不计入办理时限）' }, system).catch(() => undefined);
+        if (!waiting && paused) {
+          const c = clocks.find((x) => x.kind === 'promised');
+          const open = ((c?.pauses ?? []) as any[]).find((x) => !x.to);
+          if (open?.kind === 'supplement') await this.supervision.resume(caseNo, system);
+        }
+      }
+      // Step clocks of steps no longer open stop (completed, cancelled by a timer, withdrawn).
+      const stillOpen = new Set(p.openSteps?.map((t) => t.id) ?? []);
+      for (const c of clocks) {
+        if (c.kind !== 'step' || stillOpen.has(c.taskId as string)) continue;
         const t = await models.Task.findById(c.taskId, { status: 1, completedAt: 1 }).lean();
         if (!t || t.status !== 'open') await this.supervision.stopClock(c._id as string, t?.completedAt ?? this.deps.clock.now());
       }
@@ -847,11 +864,14 @@ export class CaseService implements ProjectionListener {
     }
   }
 
-  /** 代办记录: a step opened in another org unit or window than the previous one is a hand-over. */
+  /**
+   * 代办记录: a step opened in another org unit or window than the previous one is a hand-over.
+   * Works on the case as read by the projection (`kase`, kept up to date here); the push is
+   * conditional on the task not being recorded yet, so a replayed projection records nothing twice.
+   */
   private async recordHandOver(kase: any, task: any, at: Date) {
     const { models } = this.deps;
-    const current = await models.ServiceCase.findById(kase._id, { proxyRecord: 1, involvedOrgUnits: 1, orgUnit: 1, receivingWindow: 1 }).lean();
-    const record = (current?.proxyRecord ?? []) as any[];
+    const record = (kase.proxyRecord ?? []) as any[];
     if (record.some((x) => x.taskId === task._id)) return; // recorded already (a replayed projection)
     const last = record[record.length - 1];
     const fromOrg = last?.toOrgUnit ?? kase.orgUnit;
@@ -869,8 +889,11 @@ export class CaseService implements ProjectionListener {
       taskId: task._id,
     };
     const update: any = { $push: { proxyRecord: entry }, $set: { updatedAt: at } };
-    if (task.orgUnit && !((current?.involvedOrgUnits ?? []) as string[]).includes(task.orgUnit)) update.$addToSet = { involvedOrgUnits: task.orgUnit };
-    await models.ServiceCase.updateOne({ _id: kase._id }, update);
+    if (task.orgUnit && !((kase.involvedOrgUnits ?? []) as string[]).includes(task.orgUnit)) update.$addToSet = { involvedOrgUnits: task.orgUnit };
+    const pushed = await models.ServiceCase.updateOne({ _id: kase._id, 'proxyRecord.taskId': { $ne: task._id } }, update);
+    kase.proxyRecord = [...record, entry];
+    if (task.orgUnit) kase.involvedOrgUnits = [...new Set([...((kase.involvedOrgUnits ?? []) as string[]), task.orgUnit])];
+    if (!pushed.modifiedCount) return;
     await this.deps.audit.append(kase._id, 'case.handed-over', 'system', entry as any, { at });
     if (task.assignee) await this.notify(task.assignee, 'task.assigned', `新办件：${kase.itemName}`, `${kase._id} ${task.name}`, kase._id, task._id);
   }

@@ -93,9 +93,10 @@ export class FormService {
       .sort((a, b) => a.id.localeCompare(b.id));
   }
 
-  async get(id: string, version?: number) {
+  /** A form version (the latest when `version` is omitted). `known` is its head, when the caller read it already. */
+  async get(id: string, version?: number, known?: { latest: number } | null) {
     if (!FORM_ID.test(id)) throw new NotFoundError('FORM_NOT_FOUND', `no form "${id}"`);
-    const head = await this.Head.findById(id).lean();
+    const head = known ?? (await this.Head.findById(id).lean());
     if (!head) throw new NotFoundError('FORM_NOT_FOUND', `no form "${id}"`);
     const v = version ?? head.latest;
     const doc = await this.Version.findById(`${id}@${v}`).lean();
@@ -154,7 +155,7 @@ export class FormService {
     const id = task.formKey.startsWith('form:') ? task.formKey.slice(5) : task.formKey;
     const stored = FORM_ID.test(id) ? await this.Head.findById(id).lean() : null;
     if (!stored) return { id: 'default-task', version: 0, name: '办理', schema: DEFAULT_TASK_FORM, data: { decisionOptions } };
-    const f = await this.get(id);
+    const f = await this.get(id, undefined, stored as { latest: number });
     return { id, version: f.version, name: f.name, schema: f.schema, data: { decisionOptions } };
   }
 
@@ -179,7 +180,7 @@ export class FormService {
   async checkIntake(applicant: Record<string, unknown>): Promise<void> {
     const head = await this.Head.findById('intake').lean();
     if (!head) return;
-    const form = await this.get('intake');
+    const form = await this.get('intake', undefined, head as { latest: number });
     const declared = new Set(inputFields(form.schema).map((f) => f.key[0]));
     const data = Object.fromEntries(Object.entries(applicant).filter(([k, v]) => declared.has(k) && v !== undefined));
     const problems = validateFormData(form.schema, data, {});
@@ -189,9 +190,13 @@ export class FormService {
   }
 
   private async decisionsOf(task: { instanceId: string; elementId: string }): Promise<string[]> {
-    const inst = await this.models.Instance.findById(task.instanceId, { definitionId: 1 }).lean();
-    const def = inst ? await this.models.Definition.findById((inst as any).definitionId, { userTasks: 1 }).lean() : null;
-    const meta = (((def as any)?.userTasks ?? []) as UserTaskMeta[]).find((m) => m.elementId === task.elementId);
+    // the instance's definition version with its task metadata, in one read
+    const [inst] = await this.models.Instance.aggregate([
+      { $match: { _id: task.instanceId } },
+      { $lookup: { from: this.models.Definition.collection.collectionName, localField: 'definitionId', foreignField: '_id', as: 'def' } },
+      { $project: { 'def.userTasks': 1 } },
+    ]);
+    const meta = (((inst?.def?.[0]?.userTasks ?? []) as UserTaskMeta[])).find((m) => m.elementId === task.elementId);
     if (meta?.decisions?.length) return meta.decisions;
     return meta?.returnTo ? ['approve', 'return'] : ['approve', 'done'];
   }

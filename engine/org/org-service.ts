@@ -72,6 +72,16 @@ export function loadOrgCatalogue(file = path.join(PROJECT_ROOT, 'processes', 'ca
 
 const isPresent = (u: { duty?: DutyStatus } | null | undefined) => !!u && (u.duty?.status ?? 'present') === 'present';
 
+/** The receiver of a window read with its posts (`windowsWithPosts`): A, else B, else the stand-in A named. */
+function receiverAt(w: { postA?: string; postB?: string; _postA?: { duty?: DutyStatus }[]; _postB?: { duty?: DutyStatus }[] }): { username?: string; post?: Post | 'stand-in' } {
+  const a = w._postA?.[0];
+  const b = w._postB?.[0];
+  if (isPresent(a)) return { username: w.postA!, post: 'A' };
+  if (isPresent(b)) return { username: w.postB!, post: 'B' };
+  const standIn = a?.duty?.standIn ?? b?.duty?.standIn;
+  return standIn ? { username: standIn, post: 'stand-in' } : {};
+}
+
 export class OrgService {
   constructor(
     private readonly models: Models,
@@ -321,15 +331,24 @@ export class OrgService {
     return this.models.Window.findOne({ orgUnit, kind: 'comprehensive' }).sort({ no: 1 }).lean();
   }
 
-  /** Who receives a new task at `windowId` now: A, else B, else the stand-in A named. */
+  /** Who receives a new task at `windowId` now: A, else B, else the stand-in A named. One read (the window with its two posts). */
   async receiverOf(windowId: string): Promise<{ username?: string; post?: Post | 'stand-in' }> {
-    const w = await this.models.Window.findById(windowId).lean();
-    if (!w) return {};
-    const [a, b] = await Promise.all([this.models.User.findById(w.postA).lean(), this.models.User.findById(w.postB).lean()]);
-    if (isPresent(a)) return { username: w.postA!, post: 'A' };
-    if (isPresent(b)) return { username: w.postB!, post: 'B' };
-    const standIn = (a?.duty as DutyStatus | undefined)?.standIn ?? (b?.duty as DutyStatus | undefined)?.standIn;
-    return standIn ? { username: standIn, post: 'stand-in' } : {};
+    const [w] = await this.windowsWithPosts({ _id: windowId });
+    return w ? receiverAt(w) : {};
+  }
+
+  /**
+   * Windows matching `match` with the people on their A and B posts (`_postA`, `_postB`), in one
+   * round trip: the router's read for every step it routes.
+   */
+  private windowsWithPosts(match: Record<string, unknown>): Promise<any[]> {
+    const users = this.models.User.collection.collectionName;
+    return this.models.Window.aggregate([
+      { $match: match },
+      { $lookup: { from: users, localField: 'postA', foreignField: '_id', as: '_postA' } },
+      { $lookup: { from: users, localField: 'postB', foreignField: '_id', as: '_postB' } },
+      { $project: { 'no': 1, 'department': 1, 'status': 1, 'kind': 1, 'accepts': 1, 'postA': 1, 'postB': 1, '_postA.duty': 1, '_postB.duty': 1 } },
+    ]);
   }
 
   /** The routing the engine uses for cases taken in through intake (they carry `orgUnit`). */
@@ -350,9 +369,15 @@ export class OrgService {
           return { orgUnit: caseOrg, windowId, assignee: r.username, post: r.post };
         }
         const department = step.window === 'item-department' ? String(vars.department ?? '') : step.window;
-        const w = await this.windowFor(orgUnit, department);
+        // windowFor's choice (own window, else a comprehensive one accepting it, else any
+        // comprehensive one) made from one read of the candidates with their posts
+        const candidates = (await this.windowsWithPosts({ orgUnit, $or: [{ department, status: 'active' }, { kind: 'comprehensive' }] })).sort((x, y) => (x.no ?? 0) - (y.no ?? 0));
+        const w =
+          candidates.find((x) => x.department === department && x.status === 'active') ??
+          candidates.find((x) => x.kind === 'comprehensive' && ((x.accepts ?? []) as string[]).includes(department)) ??
+          candidates.find((x) => x.kind === 'comprehensive');
         if (!w) return { orgUnit };
-        const r = await this.receiverOf(w._id as string);
+        const r = receiverAt(w);
         return { orgUnit, windowId: w._id as string, assignee: r.username, post: r.post };
       },
     };

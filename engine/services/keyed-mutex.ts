@@ -16,4 +16,9 @@ export class KeyedMutex {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     }
   }
+
+  /** True while work for `key` runs or waits in this process (what was read before may be stale). */
+  busy(key: string): boolean {
+    return this.tails.has(key);
+  }
 }

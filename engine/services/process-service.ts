@@ -5,6 +5,13 @@
  * unique `_id` is the concurrency claim on FerretDB and MongoDB alike: a duplicate key means
  * another process moved the instance first, so the command reloads and retries, or answers a
  * conflict when it no longer applies.
+ *
+ * A command costs a few round trips, each served by an index (issue 11): one aggregate reads
+ * the instance head with the revision it names (and the task, for a completion); the new timer
+ * jobs; the insert of revision n+1; the tasks it opens and closes in one bulk write; the head.
+ * The projection works from what is in hand. The head may lag the series after a crash: the
+ * next insert then fails, `project` catches the head up from the database, and the command
+ * runs again; the repair sweep does the same for instances nobody touches.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
@@ -17,6 +24,7 @@ import { validateDefinition } from '../runtime/validate-definition';
 import type { TimerScheduler } from '../timers/timer-port';
 import type { TaskRouter } from '../org/org-service';
 import { KeyedMutex } from './keyed-mutex';
+import { crashPoint } from '../domain/fault';
 
 /** How many times a command reloads and retries after losing a revision race. */
 const MAX_COMMAND_ATTEMPTS = 5;
@@ -48,7 +56,25 @@ export interface ProjectedRevision {
  * a crash the repair sweep hands the same revision again (use the revision as a dedupe key).
  */
 export interface ProjectionListener {
-  onProjected(p: { instanceId: string; status: string; variables: Record<string, unknown>; revisions: ProjectedRevision[] }): Promise<void>;
+  /**
+   * `opened`: the task documents the projection inserted, by id, when it projected a command
+   * just run (absent when the repair sweep projects: read the tasks then).
+   */
+  onProjected(p: { instanceId: string; status: string; variables: Record<string, unknown>; revisions: ProjectedRevision[]; opened?: ReadonlyMap<string, any>; openSteps?: OpenStep[] }): Promise<void>;
+}
+
+/** A user task the engine waits on after the projected revisions (`openSteps` of a projection). */
+export interface OpenStep {
+  /** The task id (`instanceId:executionId`). */
+  id: string;
+  elementId: string;
+  stepKind?: string;
+}
+
+/** What a command reads first: the instance head and the revision it names. */
+interface Head {
+  inst: any;
+  rev: any | null;
 }
 
 interface EscalationSource {
@@ -91,27 +117,6 @@ export class ProcessService {
 
   setRouter(router: TaskRouter): void {
     this.deps.router = router;
-  }
-
-  /**
-   * The latest revision of an instance by `_id` lookups only: FerretDB 1.24 decodes every
-   * document of a collection for any filter but `_id`, and revisions are large. Starts at the
-   * projected head (`Instance.headRevision`, which may lag) and probes `id:n+1` upwards.
-   */
-  private async latestRevision(instanceId: string, hint?: number): Promise<any | null> {
-    const { Revision, Instance } = this.deps.models;
-    let n = hint ?? (await Instance.findById(instanceId, { headRevision: 1 }).lean())?.headRevision ?? 0;
-    let latest: any = null;
-    if (n > 0) {
-      latest = await Revision.findById(`${instanceId}:${n}`).lean();
-      if (!latest) return Revision.findOne({ instanceId }).sort({ revision: -1 }).lean(); // inconsistent hint: the slow, sure way
-    }
-    for (;;) {
-      const next = await Revision.findById(`${instanceId}:${n + 1}`).lean();
-      if (!next) return latest;
-      latest = next;
-      n++;
-    }
   }
 
   // ---------------------------------------------------------------- definitions
@@ -213,65 +218,88 @@ export class ProcessService {
   // ---------------------------------------------------------------- cases
 
   /**
-   * Starts a case on the latest version of `key` with `variables`.
+   * Starts a case on the latest version of `key` with `variables` and returns its view.
    * @throws NotFoundError when the key has no version; ValidationError for bad variables
    */
   async startCase(key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string, givenId?: string) {
-    checkVariables(variables);
-    if (givenId) {
-      // a start with a chosen id is idempotent: a second call (a repair after a kill) returns the
-      // instance if its first revision was written, else clears the orphan and starts it again
-      if (await this.deps.models.Revision.exists({ _id: `${givenId}:1` })) return this.getCase(givenId);
-      await this.deps.models.Instance.deleteOne({ _id: givenId, headRevision: 0 });
-    }
-    const def = await this.deps.models.Definition.findOne({ key }).sort({ version: -1 }).lean();
-    if (!def) throw new NotFoundError('DEFINITION_NOT_FOUND', `definition ${key} does not exist`);
-    this.definitionCache.set(def._id as string, def);
-    const instanceId = givenId ?? randomUUID();
-    const now = this.deps.clock.now();
-    const run = await runEngine({ name: instanceId, source: def.xml, variables, previous: null, now: () => this.deps.clock.now() });
-    const startEvent: HistoryEvent = { type: 'case.started', elementId: def.processId, name: def.name, at: now.toISOString(), actor: actor.username };
-    run.events.unshift(startEvent);
-    // Instance document first (a harmless orphan if we crash before the revision), then timers, then revision 1.
-    await this.deps.models.Instance.create({
-      _id: instanceId,
-      definitionId: def._id,
-      definitionKey: def.key,
-      definitionVersion: def.version,
-      name: def.name,
-      businessKey,
-      status: 'starting',
-      headRevision: 0,
-      variables: {},
-      startedAt: now,
-      startedBy: actor.username,
-    });
-    await this.persist(instanceId, 1, def, run, { type: 'start', definitionId: def._id }, actor);
-    return this.getCase(instanceId);
+    const { instanceId, head } = await this.start(key, variables, actor, businessKey, givenId);
+    return this.getCase(instanceId, head);
   }
 
   /**
-   * Completes an open user task with `variables`, as `actor`.
+   * Starts a case like `startCase` and returns only its id: the command without the view (what
+   * the case layer's acceptance needs). Round trips: the latest version's id, the timer jobs
+   * the first steps need, revision 1, the tasks, the instance head.
+   */
+  async startInstance(key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string, givenId?: string): Promise<string> {
+    return (await this.start(key, variables, actor, businessKey, givenId)).instanceId;
+  }
+
+  private async start(key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string, givenId?: string): Promise<{ instanceId: string; head?: any }> {
+    checkVariables(variables);
+    const latest = await this.deps.models.Definition.findOne({ key }, { _id: 1 }).sort({ version: -1 }).lean();
+    if (!latest) throw new NotFoundError('DEFINITION_NOT_FOUND', `definition ${key} does not exist`);
+    const def = await this.loadDefinitionById(latest._id as string);
+    const instanceId = givenId ?? randomUUID();
+    const now = this.deps.clock.now();
+    const run = await runEngine({ name: instanceId, source: def.xml, variables, previous: null, now: () => this.deps.clock.now() });
+    run.events.unshift({ type: 'case.started', elementId: def.processId, name: def.name, at: now.toISOString(), actor: actor.username });
+    // No instance document before revision 1: the insert of revision 1 is the claim, and the head
+    // is written by its projection (from the revision alone, so the repair sweep can write it too).
+    const command = { type: 'start', definitionId: def._id, ...(businessKey ? { businessKey } : {}) };
+    const head = await this.mutex.run(instanceId, () => this.persist(instanceId, 1, def, run, command, actor, null));
+    if (head) return { instanceId, head };
+    // A start with a chosen id is idempotent: a second call (a repair after a kill) finds
+    // revision 1 written and only brings the read models up to it.
+    if (!givenId) throw new ConflictError('CASE_CONTENDED', `instance id ${instanceId} is taken`);
+    await this.mutex.run(instanceId, () => this.project(instanceId));
+    return { instanceId };
+  }
+
+  /**
+   * Completes an open user task with `variables`, as `actor`, and returns the case view.
    * @throws NotFoundError (no such task), ForbiddenError (not the actor's), ConflictError (already done)
    */
   async completeTask(taskId: string, variables: Record<string, unknown>, actor: Actor, output?: Record<string, unknown>) {
+    const { instanceId, head } = await this.complete(taskId, variables, actor, output);
+    return this.getCase(instanceId, head);
+  }
+
+  /**
+   * Completes a task like `completeTask` and returns the instance id: the command without the
+   * view. Round trips: the task with its instance head and latest revision (one aggregate), the
+   * timer jobs of the steps it opens, revision n+1, the tasks (one bulk write), the head.
+   */
+  async completeStep(taskId: string, variables: Record<string, unknown>, actor: Actor, output?: Record<string, unknown>): Promise<string> {
+    return (await this.complete(taskId, variables, actor, output)).instanceId;
+  }
+
+  private async complete(taskId: string, variables: Record<string, unknown>, actor: Actor, output?: Record<string, unknown>) {
     checkVariables(variables);
-    const task = await this.deps.models.Task.findById(taskId).lean();
+    const found = await this.loadTaskWithHead(taskId);
+    const task = found?.task;
     if (!task) throw new NotFoundError('TASK_NOT_FOUND', `task ${taskId} does not exist`);
     if (task.kind && task.kind !== 'engine') throw new ValidationError('NOT_AN_ENGINE_TASK', `task ${taskId} is a ${task.kind} request; answer it through its own action`);
     if (!canWorkOn(actor, task as any)) throw new ForbiddenError('TASK_NOT_YOURS', `task ${taskId} is not assigned to you or your groups`);
-    const instanceId = task.instanceId;
+    const instanceId = task.instanceId as string;
     const recorded = output ?? pickOutput(variables);
-    await this.command(instanceId, { type: 'complete-task', taskId, elementId: task.elementId, executionId: task.executionId, output: recorded }, actor, (prev) => {
-      if (!prev.openTasks.some((t) => t.executionId === task.executionId)) {
-        throw new ConflictError('TASK_ALREADY_COMPLETED', `task ${taskId} is no longer open (already completed or cancelled)`);
-      }
-      return (ctx) => {
-        if (!ctx.isWaiting(task.executionId)) throw new ConflictError('TASK_ALREADY_COMPLETED', `task ${taskId} is no longer open`);
-        ctx.signalTask(task.executionId, variables);
-      };
-    });
-    return this.getCase(instanceId);
+    const head = await this.command(
+      instanceId,
+      { type: 'complete-task', taskId, elementId: task.elementId, executionId: task.executionId, output: recorded },
+      actor,
+      (prev) => {
+        if (!prev.openTasks.some((t) => t.executionId === task.executionId)) {
+          throw new ConflictError('TASK_ALREADY_COMPLETED', `task ${taskId} is no longer open (already completed or cancelled)`);
+        }
+        return (ctx) => {
+          if (!ctx.isWaiting(task.executionId)) throw new ConflictError('TASK_ALREADY_COMPLETED', `task ${taskId} is no longer open`);
+          ctx.signalTask(task.executionId, variables);
+        };
+      },
+      undefined,
+      found.head,
+    );
+    return { instanceId, head: head ?? undefined };
   }
 
   /**
@@ -303,7 +331,6 @@ export class ProcessService {
       if (timers.length) {
         await this.deps.timers.schedule(timers.map((t) => ({ instanceId, elementId: t.elementId, expireAt: new Date(t.expireAt), keySuffix: `r${revision}` })));
       }
-      await this.mark(instanceId, revision);
       try {
         await Revision.create({
           _id: `${instanceId}:${revision}`,
@@ -327,6 +354,7 @@ export class ProcessService {
         if (isDuplicateKey(err)) throw new ConflictError('CASE_CONTENDED', 'the case changed while withdrawing; reload and try again');
         throw err;
       }
+      // a reopened task is the one thing the incremental projection does not do: the full one does
       await this.project(instanceId);
     });
     return this.getCase(instanceId);
@@ -335,59 +363,147 @@ export class ProcessService {
   /**
    * The "timer fired" command: resumes the instance so every timer that is due fires.
    * Does nothing (writes nothing) when no timer is due any more — a job that runs twice, or
-   * after its task was completed, changes nothing twice.
+   * after its task was completed, or after the case ended, changes nothing twice.
+   * Round trips: the instance head with its latest revision (one aggregate), revision n+1, the
+   * escalations it raises (a step-clock check and an insert), the tasks it opens or closes, the head.
    * @returns true when the instance moved
    */
   async fireTimers(instanceId: string, job: { elementId: string; expireAt: string }): Promise<boolean> {
-    const inst = await this.deps.models.Instance.findById(instanceId).lean();
-    if (!inst || inst.status === 'completed' || inst.status === 'failed') return false;
+    const head = await this.loadHead(instanceId);
+    if (!head || head.inst.status === 'completed' || head.inst.status === 'failed') return false;
     let moved = false;
-    await this.command(instanceId, { type: 'timer', elementId: job.elementId, expireAt: job.expireAt }, { username: 'system', groups: [], roles: ['system'] }, () => undefined, (run) => {
-      moved = run.changed;
-      return run.changed;
-    });
+    try {
+      await this.command(instanceId, { type: 'timer', elementId: job.elementId, expireAt: job.expireAt }, { username: 'system', groups: [], roles: ['system'] }, () => undefined, (run) => {
+        moved = run.changed;
+        return run.changed;
+      }, head);
+    } catch (err) {
+      // the head lagged: the case had ended meanwhile
+      if (err instanceof ConflictError && err.code === 'CASE_ENDED') return false;
+      throw err;
+    }
     return moved;
   }
 
-  /** Runs one command with reload-and-retry on a lost revision race. */
+  /**
+   * The instance head and the revision it names, in one round trip (a `$lookup` by `_id`).
+   * The head may lag the series (a process died before projecting): the insert of the next
+   * revision then fails, and the command catches the head up and runs again.
+   */
+  private async loadHead(instanceId: string): Promise<Head | null> {
+    const { Instance, Revision } = this.deps.models;
+    const [doc] = await Instance.aggregate([
+      { $match: { _id: instanceId } },
+      { $addFields: { _headId: { $concat: ['$_id', ':', { $toString: '$headRevision' }] } } },
+      { $lookup: { from: Revision.collection.collectionName, localField: '_headId', foreignField: '_id', as: '_head' } },
+    ]);
+    if (!doc) return null;
+    const rev = doc._head?.[0] ?? null;
+    delete doc._head;
+    delete doc._headId;
+    return { inst: doc, rev };
+  }
+
+  /** A task with its instance head and the head's revision, in one round trip (two `$lookup`s by `_id`). */
+  private async loadTaskWithHead(taskId: string): Promise<{ task: any; head: Head | null } | null> {
+    const { Task, Instance, Revision } = this.deps.models;
+    const [doc] = await Task.aggregate([
+      { $match: { _id: taskId } },
+      { $lookup: { from: Instance.collection.collectionName, localField: 'instanceId', foreignField: '_id', as: '_inst' } },
+      { $addFields: { _headId: { $concat: ['$instanceId', ':', { $toString: { $arrayElemAt: ['$_inst.headRevision', 0] } }] } } },
+      { $lookup: { from: Revision.collection.collectionName, localField: '_headId', foreignField: '_id', as: '_head' } },
+    ]);
+    if (!doc) return null;
+    const inst = doc._inst?.[0];
+    const rev = doc._head?.[0] ?? null;
+    delete doc._inst;
+    delete doc._head;
+    delete doc._headId;
+    return { task: doc, head: inst ? { inst, rev } : null };
+  }
+
+  /**
+   * Whether revision `revision + 1` exists — the head the command ran on lags the series (a
+   * projection still running in another process, or cut short). Then the head is brought up
+   * (`project`) and the caller runs the command again. One read by `_id`; only on the paths
+   * that decide without writing (a conflict, nothing due), where no insert claim would tell.
+   */
+  private async behind(instanceId: string, revision: number): Promise<boolean> {
+    if (!(await this.deps.models.Revision.exists({ _id: `${instanceId}:${revision + 1}` }))) return false;
+    await this.project(instanceId);
+    return true;
+  }
+
+  /** The latest revision, by the index on (instanceId, revision). */
+  private latestRevision(instanceId: string) {
+    return this.deps.models.Revision.findOne({ instanceId }).sort({ revision: -1 }).lean();
+  }
+
+  /**
+   * Runs one command with reload-and-retry on a lost revision race. `preloaded` is the head
+   * the caller read already (the first attempt uses it instead of reading again).
+   * @returns the instance head as written, or null when nothing was written
+   */
   private async command(
     instanceId: string,
     command: Record<string, unknown>,
     actor: Actor,
     prepare: (prev: { openTasks: WaitingTask[]; timers: PendingTimer[] }) => ((ctx: any) => void) | undefined,
     shouldWrite: (run: RunResult) => boolean = () => true,
-  ): Promise<void> {
+    preloaded?: Head | null,
+  ): Promise<any | null> {
+    // a head read while another command of this process was moving the instance may be stale: read it again inside
+    let head = preloaded && !this.mutex.busy(instanceId) ? preloaded : null;
     return this.mutex.run(instanceId, async () => {
       for (let attempt = 1; attempt <= MAX_COMMAND_ATTEMPTS; attempt++) {
-        const latest = await this.latestRevision(instanceId);
-        if (!latest) throw new NotFoundError('CASE_NOT_FOUND', `case ${instanceId} does not exist`);
-        if (latest.status !== 'running') {
-          if (!latest.projected) await this.project(instanceId);
-          throw new ConflictError('CASE_ENDED', `case ${instanceId} has already ended (${latest.status})`);
+        head ??= await this.loadHead(instanceId);
+        if (!head?.rev) {
+          // no head yet (a start cut short before its projection) or a head without its revision: catch up
+          await this.project(instanceId);
+          head = await this.loadHead(instanceId);
+          if (!head?.rev) throw new NotFoundError('CASE_NOT_FOUND', `case ${instanceId} does not exist`);
         }
+        const { inst, rev: latest } = head;
+        head = null; // a retry reads again
+        if (latest.status !== 'running') throw new ConflictError('CASE_ENDED', `case ${instanceId} has already ended (${latest.status})`);
         const previous = { openTasks: JSON.parse(latest.openTasks) as WaitingTask[], timers: JSON.parse((latest as any).timers ?? '[]') as PendingTimer[] };
-        const apply = prepare(previous);
-        const inst = await this.deps.models.Instance.findById(instanceId).lean();
-        const def = await this.loadDefinitionById(inst!.definitionId);
-        let def2 = def;
+        let apply: ((ctx: any) => void) | undefined;
+        try {
+          apply = prepare(previous);
+        } catch (err) {
+          // "no longer open" may only mean the head lags a revision that opened it
+          if (err instanceof ConflictError && (await this.behind(instanceId, latest.revision))) continue;
+          throw err;
+        }
+        let def = await this.loadDefinitionById(inst.definitionId);
         if (!def.sourceContext) {
           // another process stored the shared context after this one cached the definition
-          def2 = await this.deps.models.Definition.findById(def._id).lean();
-          if (def2) this.definitionCache.set(def._id, def2);
-          else def2 = def;
+          const fresh = await this.deps.models.Definition.findById(def._id).lean();
+          if (fresh) {
+            this.definitionCache.set(def._id, fresh);
+            def = fresh;
+          }
         }
-        const run = await runEngine({ name: instanceId, state: withSource(latest.state, def2), previous, now: () => this.deps.clock.now(), apply });
+        let run: RunResult;
+        try {
+          run = await runEngine({ name: instanceId, state: withSource(latest.state, def), previous, now: () => this.deps.clock.now(), apply });
+        } catch (err) {
+          if (err instanceof ConflictError && (await this.behind(instanceId, latest.revision))) continue;
+          throw err;
+        }
         if (command.type === 'complete-task') {
           run.events.push({ type: 'task.completed', elementId: String(command.elementId), executionId: String(command.executionId), at: this.deps.clock.now().toISOString(), actor: actor.username });
         }
-        if (!shouldWrite(run)) return;
-        try {
-          await this.persist(instanceId, latest.revision + 1, def, run, command, actor);
-          return;
-        } catch (err) {
-          if (!isDuplicateKey(err)) throw err;
-          this.deps.logger.info({ instanceId, revision: latest.revision + 1, attempt }, 'revision race lost; reloading');
+        if (!shouldWrite(run)) {
+          // nothing to write (no timer due) — unless the head lags: a newer revision may wait on it
+          if (await this.behind(instanceId, latest.revision)) continue;
+          return null;
         }
+        const written = await this.persist(instanceId, latest.revision + 1, def, run, command, actor, { inst, rev: latest });
+        if (written) return written;
+        this.deps.logger.info({ instanceId, revision: latest.revision + 1, attempt }, 'revision race lost; reloading');
+        // the winner may have died before projecting: bring the head up to the series first
+        await this.project(instanceId);
       }
       throw new ConflictError('CASE_CONTENDED', `case ${instanceId} is being changed by others; try again`);
     });
@@ -397,7 +513,7 @@ export class ProcessService {
    * Engine state without the definition's serialized moddle context (`definitions[].source`,
    * ~27 KB of a ~41 KB state), which is the same for every instance of a version: it is kept
    * once on the definition and put back before `recover` (see `withSource`). Revisions shrink
-   * to a third, and FerretDB decodes a third as much on every load.
+   * to a third.
    */
   private async stripSource(state: string, def: any): Promise<string> {
     const parsed = JSON.parse(state);
@@ -413,19 +529,18 @@ export class ProcessService {
     return JSON.stringify(parsed);
   }
 
-  /** Queues a revision for projection BEFORE it is written, so a crash after the write is repaired. */
-  private async mark(instanceId: string, revision: number) {
-    try {
-      await this.deps.models.ProjectionQueue.create({ _id: `${instanceId}:${revision}`, instanceId, at: this.deps.clock.now() });
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-    }
-  }
-
-  /** Schedules timers, inserts the revision (the claim), then projects read models. */
-  private async persist(instanceId: string, revision: number, def: any, run: RunResult, command: Record<string, unknown>, actor: Actor) {
+  /**
+   * Schedules the new timers, inserts revision n+1 (the claim), then projects it from what is
+   * in hand: `prev` is the head the command ran on (null for a start), projected up to
+   * `prev.rev`, so the tasks to open and close are the difference of the two open-task lists.
+   * The revision is inserted `projected: false`; the repair sweep marks it (in batches) once
+   * the head has passed it, and projects it itself when a crash left the head behind.
+   * @returns the instance head as written, or null when another process inserted revision n+1 first
+   */
+  private async persist(instanceId: string, revision: number, def: any, run: RunResult, command: Record<string, unknown>, actor: Actor, prev: Head | null): Promise<any | null> {
     const now = this.deps.clock.now();
     if (run.newTimers.length) {
+      // before the revision: a crash in between leaves at most a job whose firing finds nothing due
       await this.deps.timers.schedule(run.newTimers.map((t) => ({ instanceId, elementId: t.elementId, expireAt: new Date(t.expireAt) })));
     }
     const sources = this.escalationSources(def);
@@ -441,8 +556,7 @@ export class ProcessService {
         taskName: src?.taskName,
       };
     });
-    await this.mark(instanceId, revision);
-    await this.deps.models.Revision.create({
+    const doc = {
       _id: `${instanceId}:${revision}`,
       instanceId,
       revision,
@@ -458,206 +572,347 @@ export class ProcessService {
       escalations: JSON.stringify(escalations),
       variables: JSON.stringify(run.variables),
       activeElements: JSON.stringify(run.activeElements),
-      error: run.error,
+      ...(run.error ? { error: run.error } : {}),
       projected: false,
-    } as any);
-    await this.project(instanceId);
+    };
+    try {
+      await this.deps.models.Revision.create(doc as any);
+    } catch (err) {
+      if (isDuplicateKey(err)) return null;
+      throw err;
+    }
+    crashPoint('engine.after-revision');
+    return this.projectNext(instanceId, def, prev, doc, run, escalations);
   }
 
   /**
-   * Brings the read models (instance summary, tasks, escalations) up to the latest revision.
-   * Idempotent; safe to run from any process at any time (the repair sweep calls it).
+   * The projection of the revision just inserted, from what is in hand (no reads but the step
+   * clocks an escalation may join and the router's): escalations, the tasks it opened and
+   * closed in one bulk write, the listeners, then the head. Idempotent like `project`.
    */
-  async project(instanceId: string): Promise<void> {
-    const { Revision, Instance, Task, Escalation } = this.deps.models;
-    const inst = await Instance.findById(instanceId).lean();
-    if (!inst) return;
-    const latest = await this.latestRevision(instanceId, inst.headRevision ?? 0);
-    if (!latest) return;
-    const def = await this.loadDefinitionById(inst.definitionId);
+  private async projectNext(instanceId: string, def: any, prev: Head | null, rev: any, run: RunResult, escalations: any[]): Promise<any> {
+    const businessKey: string | undefined = prev ? (prev.inst.businessKey ?? undefined) : (rev.command.businessKey ?? undefined);
+    const escalationIds = await this.projectEscalations(instanceId, def, businessKey, [{ revision: rev.revision, escalations }], run.openTasks);
+    const prevOpen = prev ? (JSON.parse(prev.rev.openTasks) as WaitingTask[]) : [];
+    const before = new Set(prevOpen.map((t) => t.executionId));
+    const after = new Set(run.openTasks.map((t) => t.executionId));
+    const ops: any[] = [];
+    const opened = new Map<string, any>();
     const metas = this.taskMetas(def);
-    const variables = JSON.parse(latest.variables) as Record<string, unknown>;
-    const open = JSON.parse(latest.openTasks) as WaitingTask[];
-    // Revisions after the projected head, by _id (the head only moves once their listeners ran).
-    const unprojected: any[] = [];
-    for (let r = (inst.headRevision ?? 0) + 1; r <= latest.revision; r++) {
-      const doc = r === latest.revision ? latest : await Revision.findById(`${instanceId}:${r}`, { events: 1, escalations: 1, revision: 1, actor: 1, command: 1, createdAt: 1, status: 1 }).lean();
-      if (doc) unprojected.push(doc);
+    for (const t of run.openTasks) {
+      if (before.has(t.executionId)) continue;
+      const { _id, ...fields } = await this.newTask(instanceId, def, metas, t, run.variables, rev.revision);
+      opened.set(_id, { _id, ...fields });
+      // an insert that a replay (or a racing repair) finds done already changes nothing
+      ops.push({ updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true } });
     }
-
-    // Escalations of every revision not yet projected (inserts keyed by execution: idempotent).
-    // A boundary timer on a step that also has its own deadline clock (环节时限) is the same
-    // lateness told twice: it joins the clock's escalation (`clock:step:<task>`, whichever comes
-    // first creates it) instead of opening a second one for the same supervisors.
-    const escalationIds = new Map<string, string>();
-    for (const r of unprojected) {
-      for (const e of JSON.parse(r.escalations) as any[]) {
-        const task = e.attachedToId ? open.find((t) => t.elementId === e.attachedToId) : undefined;
-        const stepClockId = task ? `step:${instanceId}:${task.executionId}` : undefined;
-        const joined = stepClockId ? Boolean(await this.deps.models.Clock.exists({ _id: stepClockId })) : false;
-        const id = joined ? `clock:${stepClockId}` : `${instanceId}:${e.executionId}`;
-        escalationIds.set(`${r.revision}:${e.executionId}`, id);
-        // the business key of a service case's instance is its case number: the escalation joins the case in the statistics
-        const fields = { instanceId, definitionKey: def.key, elementId: e.elementId, taskElementId: e.attachedToId, taskName: e.taskName, ...(inst.businessKey ? { caseNo: inst.businessKey } : {}) };
-        const note = { status: 'bpmn-timer', at: new Date(e.at), by: 'system', reason: `流程图边界定时器到期（${e.escalationName ?? e.escalationCode ?? '超时'}）` };
-        try {
-          await Escalation.create({
-            _id: id,
-            ...fields,
-            escalationCode: e.escalationCode,
-            escalationName: e.escalationName,
-            raisedAt: new Date(e.at),
-            status: 'open',
-            revision: r.revision,
-            ...(joined ? { source: 'clock', clockId: stepClockId, limitKind: 'step', history: [note] } : {}),
-          });
-        } catch (err) {
-          if (!isDuplicateKey(err)) throw err;
-          // the clock's breach opened it first: add what the diagram knows, once
-          if (joined) await Escalation.updateOne({ _id: id, elementId: { $exists: false } }, { $set: fields, $push: { history: note } });
-        }
-      }
+    for (const t of prevOpen) {
+      if (after.has(t.executionId)) continue;
+      const _id = `${instanceId}:${t.executionId}`;
+      const completed = rev.command.type === 'complete-task' && rev.command.taskId === _id;
+      ops.push({
+        updateOne: {
+          filter: { _id, status: 'open' },
+          update: completed
+            ? { $set: { status: 'completed', completedAt: rev.createdAt, completedBy: rev.actor, outcome: rev.command.output ?? null, revision: rev.revision } }
+            : { $set: { status: 'cancelled', completedAt: rev.createdAt, revision: rev.revision } },
+        },
+      });
     }
+    await this.writeTasks(ops);
+    await this.tell(instanceId, def, run.openTasks, rev.status, run.variables, [{ ...rev, events: run.events, escalations }], escalationIds, opened);
+    const start = prev ? undefined : { createdAt: rev.createdAt, actor: rev.actor, businessKey };
+    return this.moveHead(instanceId, def, rev, run.variables, run.activeElements, prev?.inst, start);
+  }
 
-    // Tasks: upsert the open ones, close the ones that disappeared.
-    const openIds = new Set(open.map((t) => `${instanceId}:${t.executionId}`));
-    for (const t of open) {
-      const meta = metas.find((m) => m.elementId === t.elementId);
-      const id = `${instanceId}:${t.executionId}`;
-      const existing = await Task.findById(id).lean();
-      if (existing && existing.status === 'open') continue;
-      if (existing) {
-        // Open again in the latest state although closed in the read model: a withdrawal (撤回).
-        await Task.updateOne(
-          { _id: id, status: { $ne: 'open' } },
-          {
-            $set: { status: 'open', revision: latest.revision },
-            $unset: { completedAt: 1, completedBy: 1, outcome: 1 },
-            $push: { actions: { type: 'reopened', at: latest.createdAt, actor: latest.actor, reason: (latest.command as any)?.reason } },
-          },
-        );
-        continue;
-      }
-      const route = this.deps.router && meta ? await this.deps.router.route(variables, { window: meta.window, orgLevel: meta.orgLevel, elementId: t.elementId }) : undefined;
-      const resolve = (v?: string) => (v && hasExpression(v) ? safeEval(v, variables) : v);
-      const groups = (meta?.candidateGroups ?? []).flatMap((g) => String(resolve(g) ?? '').split(',')).map((s) => s.trim()).filter(Boolean);
-      const due = resolve(meta?.dueDate);
+  /** One bulk write of task upserts and closes; a racing repair's duplicate upsert is no error. */
+  private async writeTasks(ops: any[]): Promise<void> {
+    if (!ops.length) return;
+    try {
+      await this.deps.models.Task.bulkWrite(ops, { ordered: false });
+    } catch (err: any) {
+      const errors: any[] = err?.writeErrors ?? err?.result?.getWriteErrors?.() ?? [];
+      if (!errors.length || errors.some((e) => (e.code ?? e.err?.code) !== 11000)) throw err;
+    }
+  }
+
+  /** The task document of a user task the engine now waits on: routed, with its metadata resolved. */
+  private async newTask(instanceId: string, def: any, metas: UserTaskMeta[], t: WaitingTask, variables: Record<string, unknown>, revision: number) {
+    const meta = metas.find((m) => m.elementId === t.elementId);
+    const route = this.deps.router && meta ? await this.deps.router.route(variables, { window: meta.window, orgLevel: meta.orgLevel, elementId: t.elementId }) : undefined;
+    const resolve = (v?: string) => (v && hasExpression(v) ? safeEval(v, variables) : v);
+    const groups = (meta?.candidateGroups ?? []).flatMap((g) => String(resolve(g) ?? '').split(',')).map((s) => s.trim()).filter(Boolean);
+    const due = resolve(meta?.dueDate);
+    const doc: Record<string, unknown> = {
+      _id: `${instanceId}:${t.executionId}`,
+      instanceId,
+      executionId: t.executionId,
+      elementId: t.elementId,
+      name: meta?.name ?? t.name ?? t.elementId,
+      definitionKey: def.key,
+      candidateGroups: groups,
+      candidateUsers: meta?.candidateUsers ?? [],
+      assignee: route?.assignee ?? ((resolve(meta?.assignee) as string | undefined) || undefined),
+      caseNo: typeof variables.caseNo === 'string' ? variables.caseNo : undefined,
+      orgUnit: route?.orgUnit,
+      windowId: route?.windowId,
+      post: route?.post,
+      actions: route?.windowId ? [{ type: 'routed', to: route.assignee, windowId: route.windowId, post: route.post, at: new Date(t.createdAt) }] : [],
+      dueDate: due && !Number.isNaN(Date.parse(String(due))) ? new Date(String(due)) : undefined,
+      formKey: meta?.formKey,
+      timeLimit: meta?.timeLimit,
+      window: meta?.window,
+      orgLevel: meta?.orgLevel,
+      stepKind: meta?.stepKind,
+      status: 'open',
+      createdAt: new Date(t.createdAt),
+      revision,
+      kind: 'engine',
+      ccTo: [],
+    };
+    for (const k of Object.keys(doc)) if (doc[k] === undefined) delete doc[k];
+    return doc as Record<string, any> & { _id: string };
+  }
+
+  /**
+   * Escalations raised by `revisions` (inserts keyed by execution: idempotent). A boundary timer
+   * on a step that also has its own deadline clock (环节时限) is the same lateness told twice:
+   * it joins the clock's escalation (`clock:step:<task>`, whichever comes first creates it)
+   * instead of opening a second one for the same supervisors.
+   * @returns the escalation id of each `revision:executionId`
+   */
+  private async projectEscalations(instanceId: string, def: any, businessKey: string | undefined, revisions: { revision: number; escalations: string | any[] }[], open: WaitingTask[]) {
+    const { Escalation, Clock } = this.deps.models;
+    const ids = new Map<string, string>();
+    const raised = revisions.flatMap((r) => (typeof r.escalations === 'string' ? (JSON.parse(r.escalations) as any[]) : r.escalations).map((e) => ({ revision: r.revision, e })));
+    if (!raised.length) return ids;
+    const stepClockOf = (e: any) => {
+      const task = e.attachedToId ? open.find((t) => t.elementId === e.attachedToId) : undefined;
+      return task ? `step:${instanceId}:${task.executionId}` : undefined;
+    };
+    const clockIds = [...new Set(raised.map(({ e }) => stepClockOf(e)).filter((x): x is string => !!x))];
+    const clocks = new Set(clockIds.length ? (await Clock.find({ _id: { $in: clockIds } }, { _id: 1 }).lean()).map((c) => String(c._id)) : []);
+    for (const { revision, e } of raised) {
+      const stepClockId = stepClockOf(e);
+      const joined = !!stepClockId && clocks.has(stepClockId);
+      const id = joined ? `clock:${stepClockId}` : `${instanceId}:${e.executionId}`;
+      ids.set(`${revision}:${e.executionId}`, id);
+      // the business key of a service case's instance is its case number: the escalation joins the case in the statistics
+      const fields = { instanceId, definitionKey: def.key, elementId: e.elementId, taskElementId: e.attachedToId, taskName: e.taskName, ...(businessKey ? { caseNo: businessKey } : {}) };
+      const note = { status: 'bpmn-timer', at: new Date(e.at), by: 'system', reason: `流程图边界定时器到期（${e.escalationName ?? e.escalationCode ?? '超时'}）` };
       try {
-        await Task.create({
+        await Escalation.create({
           _id: id,
-          instanceId,
-          executionId: t.executionId,
-          elementId: t.elementId,
-          name: meta?.name ?? t.name ?? t.elementId,
-          definitionKey: def.key,
-          candidateGroups: groups,
-          candidateUsers: meta?.candidateUsers ?? [],
-          assignee: route?.assignee ?? ((resolve(meta?.assignee) as string | undefined) || undefined),
-          caseNo: typeof variables.caseNo === 'string' ? variables.caseNo : undefined,
-          orgUnit: route?.orgUnit,
-          windowId: route?.windowId,
-          post: route?.post,
-          actions: route?.windowId ? [{ type: 'routed', to: route.assignee, windowId: route.windowId, post: route.post, at: new Date(t.createdAt) }] : [],
-          dueDate: due && !Number.isNaN(Date.parse(String(due))) ? new Date(String(due)) : undefined,
-          formKey: meta?.formKey,
-          timeLimit: meta?.timeLimit,
-          window: meta?.window,
-          orgLevel: meta?.orgLevel,
-          stepKind: meta?.stepKind,
+          ...fields,
+          escalationCode: e.escalationCode,
+          escalationName: e.escalationName,
+          raisedAt: new Date(e.at),
           status: 'open',
-          createdAt: new Date(t.createdAt),
-          revision: latest.revision,
+          revision,
+          ...(joined ? { source: 'clock', clockId: stepClockId, limitKind: 'step', history: [note] } : {}),
         });
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
+        // the clock's breach opened it first: add what the diagram knows, once
+        if (joined) await Escalation.updateOne({ _id: id, elementId: { $exists: false } }, { $set: fields, $push: { history: note } });
       }
     }
-    const stillOpen = await Task.find({ instanceId, status: 'open' }, { _id: 1 }).lean();
-    for (const t of stillOpen) {
-      if (openIds.has(t._id as string)) continue;
-      // Who completed it: the revision whose command completed this task, if any.
-      const isCompletion = (r: any) => r?.command?.type === 'complete-task' && r.command.taskId === t._id;
-      let rev: any = [...unprojected].reverse().find(isCompletion);
-      for (let r = latest.revision; !rev && r >= Math.max(1, latest.revision - 30); r--) {
-        const doc = await Revision.findById(`${instanceId}:${r}`, { actor: 1, createdAt: 1, command: 1 }).lean();
-        if (isCompletion(doc)) rev = doc;
-      }
-      await Task.updateOne(
-        { _id: t._id, status: 'open' },
-        rev
-          ? { $set: { status: 'completed', completedAt: rev.createdAt, completedBy: rev.actor, outcome: (rev.command as any)?.output ?? null, revision: latest.revision } }
-          : { $set: { status: 'cancelled', completedAt: latest.createdAt, revision: latest.revision } },
-      );
-    }
-
-    if (this.listeners.length && unprojected.length) {
-      const revisions: ProjectedRevision[] = unprojected.map((r) => ({
-        revision: r.revision,
-        command: r.command as Record<string, any>,
-        actor: r.actor,
-        createdAt: r.createdAt,
-        events: JSON.parse(r.events),
-        escalations: (JSON.parse(r.escalations) as any[]).map((e) => ({ ...e, escalationId: escalationIds.get(`${r.revision}:${e.executionId}`) ?? `${instanceId}:${e.executionId}` })),
-        status: (r as any).status,
-      }));
-      for (const l of this.listeners) await l.onProjected({ instanceId, status: latest.status, variables, revisions });
-    }
-    const activeElements = JSON.parse((latest as any).activeElements ?? '[]') as string[];
-    if ((inst.headRevision ?? 0) <= latest.revision) {
-      await Instance.updateOne(
-        { _id: instanceId },
-        {
-          $set: {
-            status: latest.status,
-            headRevision: latest.revision,
-            variables,
-            activeElements,
-            updatedAt: latest.createdAt,
-            ...(latest.status !== 'running' ? { endedAt: latest.createdAt } : {}),
-          },
-        },
-      );
-    }
-    for (const r of unprojected) await Revision.updateOne({ _id: `${instanceId}:${r.revision}` }, { $set: { projected: true } });
-    if (unprojected.length) await this.deps.models.ProjectionQueue.deleteMany({ _id: { $in: unprojected.map((r) => `${instanceId}:${r.revision}`) } });
+    return ids;
   }
 
-  /** Repairs read models behind revisions written by a process that died before projecting. */
+  /** Tells the listeners about revisions now in the read models (before the head passes them). */
+  private async tell(instanceId: string, def: any, open: WaitingTask[], status: string, variables: Record<string, unknown>, revs: any[], escalationIds: Map<string, string>, opened?: Map<string, any>) {
+    if (!this.listeners.length || !revs.length) return;
+    const revisions: ProjectedRevision[] = revs.map((r) => ({
+      revision: r.revision,
+      command: r.command as Record<string, any>,
+      actor: r.actor,
+      createdAt: r.createdAt,
+      events: typeof r.events === 'string' ? JSON.parse(r.events) : r.events,
+      escalations: (typeof r.escalations === 'string' ? (JSON.parse(r.escalations) as any[]) : r.escalations).map((e: any) => ({ ...e, escalationId: escalationIds.get(`${r.revision}:${e.executionId}`) ?? `${instanceId}:${e.executionId}` })),
+      status: r.status,
+    }));
+    const metas = this.taskMetas(def);
+    const openSteps: OpenStep[] = open.map((t) => ({ id: `${instanceId}:${t.executionId}`, elementId: t.elementId, stepKind: metas.find((m) => m.elementId === t.elementId)?.stepKind }));
+    for (const l of this.listeners) await l.onProjected({ instanceId, status, variables, revisions, openSteps, ...(opened ? { opened } : {}) });
+  }
+
+  /**
+   * Moves the instance head to `rev` — only forwards (a slower projection of an older revision
+   * never moves it back). A start's head is created from revision 1 (`start`).
+   * @returns the head as written
+   */
+  private async moveHead(instanceId: string, def: any, rev: any, variables: Record<string, unknown>, activeElements: string[], inst?: any, start?: { createdAt: Date; actor: string; businessKey?: string }) {
+    const set = {
+      status: rev.status,
+      headRevision: rev.revision,
+      variables,
+      activeElements,
+      updatedAt: rev.createdAt,
+      ...(rev.status !== 'running' ? { endedAt: rev.createdAt } : {}),
+    };
+    const { Instance } = this.deps.models;
+    const filter = { _id: instanceId, headRevision: { $lt: rev.revision } };
+    if (!start) {
+      await Instance.updateOne(filter, { $set: set });
+      return { ...inst, ...set };
+    }
+    const created = {
+      definitionId: def._id,
+      definitionKey: def.key,
+      definitionVersion: def.version,
+      name: def.name,
+      ...(start.businessKey ? { businessKey: start.businessKey } : {}),
+      startedAt: start.createdAt,
+      startedBy: start.actor,
+    };
+    try {
+      await Instance.updateOne(filter, { $set: set, $setOnInsert: created }, { upsert: true });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err; // the head is there, and further on already
+    }
+    return inst ? { ...inst, ...set } : { _id: instanceId, ...created, ...set };
+  }
+
+  /**
+   * Brings the read models (instance head, tasks, escalations) up to the latest revision, from
+   * the database: the repair path, for a head left behind by a process that died, a lost
+   * revision race, or a withdrawal. Idempotent; safe to run from any process at any time.
+   */
+  async project(instanceId: string): Promise<void> {
+    const { Revision, Instance, Task } = this.deps.models;
+    const inst: any = await Instance.findById(instanceId).lean();
+    const latest = await this.latestRevision(instanceId);
+    if (!latest) return;
+    const headRevision = inst?.headRevision ?? 0;
+    let start: { createdAt: Date; actor: string; businessKey?: string } | undefined;
+    let definitionId = inst?.definitionId as string | undefined;
+    if (!inst || headRevision === 0) {
+      // a start cut short before its head was written: the head comes from revision 1
+      const first: any = latest.revision === 1 ? latest : await Revision.findById(`${instanceId}:1`, { command: 1, createdAt: 1, actor: 1 }).lean();
+      if (!first) return;
+      definitionId ??= first.command?.definitionId;
+      start = { createdAt: first.createdAt, actor: first.actor, businessKey: first.command?.businessKey ?? inst?.businessKey };
+    }
+    if (!definitionId) return;
+    const def = await this.loadDefinitionById(definitionId);
+    const metas = this.taskMetas(def);
+    const variables = JSON.parse(latest.variables) as Record<string, unknown>;
+    const open = JSON.parse(latest.openTasks) as WaitingTask[];
+    // Revisions after the projected head (the head only moves once their listeners ran), in one indexed read.
+    const unprojected: any[] =
+      latest.revision > headRevision
+        ? await Revision.find({ instanceId, revision: { $gt: headRevision } }, { events: 1, escalations: 1, revision: 1, actor: 1, command: 1, createdAt: 1, status: 1 }).sort({ revision: 1 }).lean()
+        : [];
+    const businessKey: string | undefined = inst?.businessKey ?? start?.businessKey;
+    const escalationIds = await this.projectEscalations(instanceId, def, businessKey, unprojected, open);
+
+    // Tasks: upsert the open ones, reopen withdrawn ones, close the ones that disappeared.
+    const ops: any[] = [];
+    const openIds = new Set(open.map((t) => `${instanceId}:${t.executionId}`));
+    const known = new Map((await Task.find({ instanceId }, { status: 1 }).lean()).map((t) => [String(t._id), t.status as string]));
+    for (const t of open) {
+      const id = `${instanceId}:${t.executionId}`;
+      const status = known.get(id);
+      if (status === 'open') continue;
+      if (status) {
+        // Open again in the latest state although closed in the read model: a withdrawal (撤回).
+        ops.push({
+          updateOne: {
+            filter: { _id: id, status: { $ne: 'open' } },
+            update: {
+              $set: { status: 'open', revision: latest.revision },
+              $unset: { completedAt: 1, completedBy: 1, outcome: 1 },
+              $push: { actions: { type: 'reopened', at: latest.createdAt, actor: latest.actor, reason: (latest.command as any)?.reason } },
+            },
+          },
+        });
+        continue;
+      }
+      const { _id, ...fields } = await this.newTask(instanceId, def, metas, t, variables, latest.revision);
+      ops.push({ updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true } });
+    }
+    const stillOpen = [...known].filter(([id, status]) => status === 'open' && !openIds.has(id)).map(([id]) => id);
+    if (stillOpen.length) {
+      // Who completed it: the revision whose command completed this task, if any (the last 30).
+      const recent = await Revision.find({ instanceId, revision: { $gte: Math.max(1, latest.revision - 30) } }, { actor: 1, createdAt: 1, command: 1, revision: 1 }).sort({ revision: -1 }).lean();
+      for (const id of stillOpen) {
+        const rev: any = recent.find((r: any) => r?.command?.type === 'complete-task' && r.command.taskId === id);
+        ops.push({
+          updateOne: {
+            filter: { _id: id, status: 'open' },
+            update: rev
+              ? { $set: { status: 'completed', completedAt: rev.createdAt, completedBy: rev.actor, outcome: (rev.command as any)?.output ?? null, revision: latest.revision } }
+              : { $set: { status: 'cancelled', completedAt: latest.createdAt, revision: latest.revision } },
+          },
+        });
+      }
+    }
+    await this.writeTasks(ops);
+    await this.tell(instanceId, def, open, latest.status, variables, unprojected, escalationIds);
+    await this.moveHead(instanceId, def, latest, variables, JSON.parse((latest as any).activeElements ?? '[]') as string[], inst ?? undefined, start);
+    await Revision.updateMany({ instanceId, revision: { $lte: latest.revision }, projected: false }, { $set: { projected: true } });
+  }
+
+  /**
+   * The repair sweep: finds revisions still marked unprojected (older than `olderThanMs`), marks
+   * those the head has passed (their projection finished: one update for all), and projects the
+   * instances whose head is behind (a process died between the revision and its projection).
+   * @returns how many instances it had to project
+   */
   async projectPending(olderThanMs = 2000): Promise<number> {
-    const { ProjectionQueue, Revision } = this.deps.models;
+    const { ProjectionQueue, Revision, Instance } = this.deps.models;
     const now = this.deps.clock.now();
     const cutoff = new Date(now.getTime() - olderThanMs);
-    // The queue holds a marker per revision written and not yet projected (small; never the large revisions).
-    const pending = await ProjectionQueue.find({ at: { $lt: cutoff } }).limit(500).lean();
-    const ids = [...new Set(pending.map((p) => p.instanceId))];
-    for (const id of ids) await this.mutex.run(id, () => this.project(id));
-    // Markers of revisions that were never written (the process died between marker and revision).
-    for (const m of pending) {
-      if (now.getTime() - new Date(m.at).getTime() < 60_000) continue;
-      if (!(await Revision.exists({ _id: m._id }))) await ProjectionQueue.deleteOne({ _id: m._id });
+    let repaired = 0;
+    for (let batch = 0; batch < 10; batch++) {
+      const pending = await Revision.find({ projected: false, createdAt: { $lt: cutoff } }, { instanceId: 1, revision: 1 }).limit(2000).lean();
+      // markers written by earlier versions (a marker per revision, before the revision)
+      const legacy = batch === 0 ? await ProjectionQueue.find({ at: { $lt: cutoff } }).limit(500).lean() : [];
+      if (!pending.length && !legacy.length) break;
+      const ids = [...new Set([...pending.map((p) => p.instanceId as string), ...legacy.map((m) => m.instanceId as string)])];
+      const heads = new Map((await Instance.find({ _id: { $in: ids } }, { headRevision: 1 }).lean()).map((h) => [String(h._id), (h.headRevision as number) ?? 0]));
+      const passed: string[] = [];
+      const behind = new Set<string>(legacy.map((m) => m.instanceId as string));
+      for (const p of pending) {
+        if (p.revision <= (heads.get(p.instanceId as string) ?? 0)) passed.push(String(p._id));
+        else behind.add(p.instanceId as string);
+      }
+      if (passed.length) await Revision.updateMany({ _id: { $in: passed } }, { $set: { projected: true } });
+      for (const id of behind) await this.mutex.run(id, () => this.project(id));
+      if (legacy.length) await ProjectionQueue.deleteMany({ _id: { $in: legacy.map((m) => m._id) } });
+      repaired += behind.size;
+      if (pending.length < 2000) break;
     }
-    return ids.length;
+    return repaired;
   }
 
   // ---------------------------------------------------------------- reads
 
-  /** A case with status, variables, open and completed steps and its history. @throws NotFoundError */
-  async getCase(instanceId: string) {
+  /**
+   * A case with status, variables, open and completed steps and its history. `head` is the
+   * instance head a command just wrote (saves reading it). Three indexed reads at most: the
+   * head, the revisions' events, the tasks.
+   * @throws NotFoundError
+   */
+  async getCase(instanceId: string, head?: any) {
     const { Instance, Revision, Task } = this.deps.models;
-    let inst = await Instance.findById(instanceId).lean();
-    if (!inst) throw new NotFoundError('CASE_NOT_FOUND', `case ${instanceId} does not exist`);
-    const head = await this.latestRevision(instanceId, inst.headRevision ?? 0);
-    if (!head) throw new NotFoundError('CASE_NOT_FOUND', `case ${instanceId} did not start`);
-    if (head.revision > (inst.headRevision ?? 0) || inst.status === 'starting') {
+    let inst: any = head ?? (await Instance.findById(instanceId).lean());
+    if (!inst) {
+      // a start cut short before its head was written has its revision 1: project it
+      if (!(await Revision.exists({ _id: `${instanceId}:1` }))) throw new NotFoundError('CASE_NOT_FOUND', `case ${instanceId} does not exist`);
+      await this.mutex.run(instanceId, () => this.project(instanceId));
+      inst = await Instance.findById(instanceId).lean();
+      if (!inst) throw new NotFoundError('CASE_NOT_FOUND', `case ${instanceId} does not exist`);
+    }
+    const revs = await Revision.find({ instanceId }, { events: 1, revision: 1 }).sort({ revision: 1 }).lean();
+    const top = revs.length ? (revs[revs.length - 1].revision as number) : 0;
+    if (!top) throw new NotFoundError('CASE_NOT_FOUND', `case ${instanceId} did not start`);
+    if (top > (inst.headRevision ?? 0) || inst.status === 'starting') {
       await this.mutex.run(instanceId, () => this.project(instanceId));
       inst = (await Instance.findById(instanceId).lean())!;
     }
-    const revs: any[] = [];
-    for (let r = 1; r <= head.revision; r++) {
-      const doc = r === head.revision ? head : await Revision.findById(`${instanceId}:${r}`, { events: 1, revision: 1 }).lean();
-      if (doc) revs.push(doc);
-    }
-    const history = revs.flatMap((r) => (JSON.parse(r.events) as HistoryEvent[]).map((e) => ({ ...e, revision: r.revision })));
+    const history = revs.flatMap((r) => (JSON.parse(r.events as string) as HistoryEvent[]).map((e) => ({ ...e, revision: r.revision })));
     const tasks = await Task.find({ instanceId }).sort({ createdAt: 1 }).lean();
     return {
       id: inst._id,

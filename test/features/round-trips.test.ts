@@ -1,0 +1,65 @@
+/**
+ * The command path in round trips (issue 11, item 3): starting a case, completing a task and a
+ * timer firing each cost at most five database commands in the engine — read the instance head
+ * with its latest state (and the task), write revision n+1 (the claim), write the projection —
+ * counted with the driver's command monitoring on the real test database. The totals per HTTP
+ * request, with the case layer's follow-ups (audit chain, clocks, notices, statistics marks),
+ * are printed for the record; the benchmark reports the same figures.
+ *
+ * The measurement runs in a child process (test/helpers/round-trips.ts): jest cannot load
+ * Agenda's ES modules in-process.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { ROOT, dbUri, uniqueDbName } from '../helpers/server';
+
+type Count = { total: number; byCommand: Record<string, number> };
+interface Summary {
+  engine: { start: Count; complete: Count; timer: Count };
+  routedEngine: { start: Count; complete: Count };
+  caseView: Count;
+  http: { intake: Count; complete: Count; timer: Count };
+}
+
+function measure(uri: string): Promise<{ summary: Summary; table: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/helpers/round-trips.ts'), uri], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.once('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('ROUND_TRIPS_JSON '));
+      if (code !== 0 || !line) return reject(new Error(`round-trip measurement failed (exit ${code}):\n${out}\n${err}`));
+      resolve({ summary: JSON.parse(line.slice('ROUND_TRIPS_JSON '.length)), table: out.split('\n').filter((l) => !l.startsWith('ROUND_TRIPS_JSON')).join('\n') });
+    });
+  });
+}
+
+describe('an engine command costs a few indexed round trips', () => {
+  let r: Summary;
+
+  beforeAll(async () => {
+    const m = await measure(dbUri(uniqueDbName('roundtrips')));
+    console.log(m.table);
+    r = m.summary;
+  });
+
+  it('starts a case in at most five round trips', () => {
+    expect(r.engine.start.total).toBeLessThanOrEqual(5);
+  });
+
+  it('completes a task in at most five round trips, reading no revision twice', () => {
+    expect(r.engine.complete.total).toBeLessThanOrEqual(5);
+    expect(r.engine.complete.byCommand['find revisions'] ?? 0).toBe(0);
+  });
+
+  it('fires a timer in at most five round trips', () => {
+    expect(r.engine.timer.total).toBeLessThanOrEqual(5);
+  });
+
+  it('routes a new step with one more read of the org model at most', () => {
+    expect(r.routedEngine.start.total).toBeLessThanOrEqual(r.engine.start.total + 1);
+    expect(r.routedEngine.complete.total).toBeLessThanOrEqual(r.engine.complete.total + 1);
+  });
+});
