@@ -44,6 +44,26 @@ export function sendProblem(res: Response, status: number, code: string, detail:
 /** Seconds a client is asked to wait after a 503 DATABASE_UNAVAILABLE. */
 const RETRY_AFTER_SECONDS = 5;
 
+/** During an outage every request fails: one log line per 10 s, with how many were answered 503. */
+const unavailableLog = (() => {
+  let last = 0;
+  let count = 0;
+  return {
+    note() {
+      count++;
+      const now = Date.now();
+      if (now - last < 10_000) return false;
+      last = now;
+      return true;
+    },
+    take() {
+      const n = count;
+      count = 0;
+      return n;
+    },
+  };
+})();
+
 const firstLine = (err: unknown) => String((err as Error)?.message ?? err).split('\n')[0].slice(0, 300);
 
 function statusOf(err: DomainError): number {
@@ -76,7 +96,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (err instanceof mongoose.Error.VersionError) return sendProblem(res, 409, 'STALE', 'the record changed meanwhile; reload and try again');
     if (isDatabaseUnavailable(err)) {
       // the database is down or restarting: the client may retry; the platform reconnects by itself
-      logger.warn({ err: firstLine(err), method: req.method, path: req.path }, 'database unavailable');
+      if (unavailableLog.note()) logger.warn({ err: firstLine(err), method: req.method, path: req.path, answered503: unavailableLog.take() }, 'database unavailable');
       res.set('Retry-After', String(RETRY_AFTER_SECONDS));
       return sendProblem(res, 503, 'DATABASE_UNAVAILABLE', 'the database is not reachable or restarting; try again shortly');
     }
