@@ -20,17 +20,17 @@
  *
  * ## Why everything is aggregated here and not in the database
  *
- * The embedded FerretDB 1.24 has, in `$group`, only the `$sum` and `$count` accumulators and
- * no `$cond`, `$avg`, `$lookup`, `$facet` (ENGINE-NOTES.md, DESIGN.md §2); its `$group` also
- * holds every input document of a group in memory, and its SQLite backend pushes no filter but
- * `_id` equality down to SQL. So each report is a few streamed `find`s with a filter and a
- * projection (a cursor with large batches: a million cases never sit in memory as documents),
- * aggregated in Node in one pass over each collection. The cases, clocks, escalations,
- * complaints and ratings are read concurrently (FerretDB decodes every stored document of a
- * scan, ~0.2–0.4 ms each on this project's machines, so the scans are the cost and two cores
- * halve it) and joined by case number through a case → row index (~80 MB for a million cases);
- * an event read before its case waits in a bounded buffer. The period filters are served by
- * the indexes declared with the models (engine/persistence/__tests__/indexes.test.ts).
+ * The report is a few streamed `find`s with a filter and a projection (cursors with large
+ * batches: a million cases never sit in memory as documents), aggregated in Node in one pass
+ * over each collection with the same accumulation the rollups use (`addClock`, `mergeAcc`), so
+ * a report from the rollups and one from the cases agree to the case. The cases, clocks,
+ * escalations, complaints and ratings are read concurrently and joined by case number through a
+ * case → row index (~80 MB for a million cases); an event read before its case waits in a
+ * bounded buffer. (The first embedded database, FerretDB 1.24, had no `$lookup`, `$facet` or
+ * `$cond` and decoded every document of a scan; FerretDB 2 serves them, but moving the
+ * accumulation into a pipeline would give the rollups and the reports two definitions.) The
+ * period filters are served by the indexes declared with the models
+ * (engine/persistence/__tests__/indexes.test.ts).
  *
  * ## Definitions
  * - received 收件: cases received in the period (not void). open 在办: status accepting,
@@ -639,8 +639,8 @@ export class StatsService {
     if (filter.responsible) caseQuery.responsible = filter.responsible;
     let casesScanned = 0;
 
-    // The other collections are read AT THE SAME TIME as the cases (FerretDB decodes every stored
-    // document of a scan on its own cores, so two scans in parallel take about half the time).
+    // The other collections are read AT THE SAME TIME as the cases (the reads overlap on the
+    // server's cores: two in parallel take about half the time).
     // An event whose case has not been read yet waits in `pending` until it is; when more than
     // `pendingLimit` wait, their readers pause until the case scan ends (bounded memory). Once
     // the cases are all read, an event of an unknown case is simply not in the report.
