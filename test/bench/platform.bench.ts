@@ -35,7 +35,7 @@ import { startEmbeddedDb, type EmbeddedDb } from '../../engine/persistence/embed
 import { runEngine } from '../../engine/runtime/run-engine';
 import { applicant } from '../helpers/people';
 import { ApiClient } from '../helpers/api';
-import { startServer, type RunningProcess } from '../helpers/server';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { BulkWriter, capture, cloner, snapshot, type Template } from './clone';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -67,6 +67,12 @@ const REPORT_TIMEOUT_S = Number(process.env.BENCH_REPORT_TIMEOUT_S ?? 30);
 /** seconds the rollup refresh after a bulk load may take before the reports run (BENCH_REFRESH_S) */
 const REFRESH_BUDGET_S = Number(process.env.BENCH_REFRESH_S ?? 60);
 const slowReports: string[] = [];
+/** A part that failed is reported and the run goes on. */
+function failed(part: string, stored: number, err: unknown) {
+  const msg = `${part} at ${stored}: ${String((err as Error)?.message ?? err).slice(0, 500)}`;
+  log(`  FAILED ${msg}`);
+  (results.errors ??= []).push(msg);
+}
 /** how long the timer test waits for the timers due together (BENCH_TIMER_WAIT_S); the rest count as this late */
 const TIMER_WAIT_S = Number(process.env.BENCH_TIMER_WAIT_S ?? 120);
 /**
@@ -157,6 +163,70 @@ async function databaseInfo(platform: Platform, db: EmbeddedDb) {
   }
   const ferret = info.ferretdb?.version ?? (await platform.databaseInfo()).version;
   return { kind: info.ferretdb ? 'ferretdb' : 'mongodb', version: String(ferret ?? info.version), wireVersion: info.version, postgresql: postgres, documentdb, embedded: true };
+}
+
+// ---------------------------------------------------------------- the server process
+
+interface Server { child: ChildProcess; url: string; startMs: number; kill(): Promise<void> }
+
+/** Starts `api/main.ts` (API + workers, as `npm start` runs) on the benchmark's database; waits for "listening". */
+function startApi(mongodbUri: string, env: Record<string, string>, timeoutMs = 600_000): Promise<Server> {
+  const t = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'api/main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', MONGODB_URI: mongodbUri, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((res) => child.once('exit', () => res()));
+  const tail: string[] = [];
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    let done = false;
+    const timer = setTimeout(() => {
+      if (done) return;
+      done = true;
+      child.kill('SIGKILL');
+      reject(new Error(`api/main.ts did not listen within ${timeoutMs / 1000} s; last lines:\n${tail.join('\n')}`));
+    }, timeoutMs);
+    child.stderr!.on('data', (b: Buffer) => tail.push(b.toString().slice(0, 300)));
+    child.stdout!.on('data', (b: Buffer) => {
+      buf += b.toString();
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        tail.push(line.slice(0, 300));
+        if (tail.length > 15) tail.shift();
+        if (done || !line.includes('"listening"')) continue;
+        try {
+          const l = JSON.parse(line);
+          if (l.msg !== 'listening') continue;
+          done = true;
+          clearTimeout(timer);
+          resolve({
+            child,
+            url: `http://127.0.0.1:${l.port}`,
+            startMs: performance.now() - t,
+            async kill() {
+              if (child.exitCode !== null || child.signalCode !== null) return;
+              child.kill('SIGTERM');
+              const t2 = setTimeout(() => child.kill('SIGKILL'), 20_000);
+              await exited;
+              clearTimeout(t2);
+            },
+          });
+        } catch {
+          /* not JSON */
+        }
+      }
+    });
+    child.once('exit', (code) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      reject(new Error(`api/main.ts exited (${code}) before listening:\n${tail.join('\n')}`));
+    });
+  });
 }
 
 // ---------------------------------------------------------------- where the CPU goes
@@ -403,7 +473,7 @@ async function engineCeiling(defs: { immediate: string; reportUp: string }, seco
 
 // ---------------------------------------------------------------- HTTP load
 
-async function httpLoad(server: RunningProcess, items: { immediate: any; reportUp: any }, seconds: number) {
+async function httpLoad(server: Server, items: { immediate: any; reportUp: any }, seconds: number) {
   const clerks = await Promise.all(towns.slice(0, CLERKS).map((c) => ApiClient.login(server.url, c.clerk)));
   const materials = (it: any) => it.materials.map((m: any) => ({ code: m.code, provided: true }));
   const lat: number[] = [];
@@ -527,7 +597,7 @@ async function main() {
   const monitored = uri + (uri.includes('?') ? '&' : '?') + 'monitorCommands=true';
   const logger = pino({ level: 'error' });
   const platform = await startPlatform({ mongodbUri: monitored, dbName, embeddedDataDir: dataDir, agendaProcessEveryMs: 500, agendaLockLifetimeMs: 60_000, allowLimitOverrides: true }, logger);
-  let server: RunningProcess | undefined;
+  let server: Server | undefined;
   // Ctrl-C: stop the server, the platform and the database before leaving
   const stopAll = async (signal: string) => {
     log(`${signal}: stopping`);
@@ -618,6 +688,12 @@ async function main() {
           breakdown.timer ??= f.commands;
         }
         const both = [...lat.start, ...lat.complete];
+        const med0 = (xs: number[]) => (xs.length ? median(xs) : undefined);
+        results.roundTripsPerCommand = { start: med0(roundTrips.start), complete: med0(roundTrips.complete), timer: med0(roundTrips.timer) };
+        results.roundTripsBreakdown = Object.fromEntries(Object.entries(breakdown).map(([k, v]) => [k, tally(v)]));
+        results.roundTripsByStoredCases ??= {};
+        results.roundTripsByStoredCases[S] = { start: med0(roundTrips.start.slice(-lat.start.length)), complete: med0(roundTrips.complete.slice(-lat.complete.length)), timer: med0(roundTrips.timer.slice(-lat.timer.length)) };
+        log(`  round trips per command: ${JSON.stringify(results.roundTripsByStoredCases[S])}`);
         results.commandP50Ms[S] = r1(median(both));
         results.commandP99Ms[S] = r1(pct(both, 99));
         results.commandMsByKind[S] = Object.fromEntries(Object.entries(lat).map(([k, v]) => [k, { p50: r1(median(v)), p99: r1(pct(v, 99)), n: v.length }]));
@@ -651,12 +727,21 @@ async function main() {
 
       // ---- a real server process: HTTP load and the board
       if (want('http') || want('board') || (want('timers') && S === COUNTS[COUNTS.length - 1])) {
-        process.env.TEST_DB_URI_TEMPLATE = db.uriFor('__DB__').replace('__DB__', '{db}');
         // the bulk load left every copied day's statistics bucket marked dirty (a live platform has a
         // few): the server's rollup refresh job is put off so it does not recompute them under the load
-        server = await startServer(dbName, { LOG_LEVEL: 'info', BOARD_TICK_MS: '1', STATS_REFRESH_EVERY: '1 day' });
-        log(`  server api/main.ts started at ${server.url}`);
-        if (want('http')) {
+        try {
+          server = await startApi(uri, { BOARD_TICK_MS: '1', STATS_REFRESH_EVERY: '1 day' });
+        } catch (err) {
+          log(`  the server did not start: ${(err as Error).message}`);
+          results.errors ??= [];
+          results.errors.push(`server at ${S}: ${(err as Error).message.slice(0, 500)}`);
+        }
+      }
+      if (server) {
+        results.serverStartMs ??= {};
+        results.serverStartMs[S] = r1(server.startMs);
+        log(`  server api/main.ts started at ${server.url} in ${(server.startMs / 1000).toFixed(1)} s`);
+        if (want('http')) try {
           log(`  HTTP: ${CLERKS} clerks, intake + completion, ${HTTP_SECONDS} s`);
           const cpu0 = cpuSeconds(db, server.child.pid);
           const h: any = await httpLoad(server, items, HTTP_SECONDS);
@@ -668,8 +753,10 @@ async function main() {
           results.http ??= {};
           results.http[S] = h;
           log(`  HTTP: ${h.commandsPerSecond} commands/s, p50 ${h.p50Ms} ms, p99 ${h.p99Ms} ms (intake p50 ${h.intakeP50Ms}, complete p50 ${h.completeP50Ms})${Object.keys(h.failures).length ? `; failures ${JSON.stringify(h.failures)}` : ''}`);
+        } catch (err) {
+          failed('http', S, err);
         }
-        if (want('board')) {
+        if (want('board')) try {
           const sup = await ApiClient.login(server.url, 'supervisor');
           const lat: number[] = [];
           for (let i = 0; i < 6; i++) {
@@ -683,8 +770,10 @@ async function main() {
           results.boardColdMs ??= {};
           results.boardColdMs[S] = r1(lat[0]);
           log(`  board (GET /api/supervision/board): first ${r1(lat[0])} ms, then p50 ${results.boardMs[S]} ms`);
+        } catch (err) {
+          failed('board', S, err);
         }
-        if (want('timers') && S === COUNTS[COUNTS.length - 1]) {
+        if (want('timers') && S === COUNTS[COUNTS.length - 1]) try {
           log(`  timers: ${TIMERS.toLocaleString('en')} BPMN timer jobs, a tenth due in the same second, fired by the server's workers`);
           const cpu0 = cpuSeconds(db, server.child.pid);
           const tl: any = await timerLateness(rawDb, seeder, TIMERS);
@@ -693,13 +782,15 @@ async function main() {
           results.timers = tl;
           results.timerLatenessP99Ms = (tl as any).latenessP99Ms;
           log(`  timers: ${JSON.stringify(tl)}`);
+        } catch (err) {
+          failed('timers', S, err);
         }
         await server.kill();
         server = undefined;
       }
 
       // ---- statistics reports
-      if (want('reports')) {
+      if (want('reports')) try {
         const rep: Record<string, number> = {};
         const rollups: any = (platform as any).rollups;
         if (rollups && typeof rollups.refreshDirty === 'function') {
@@ -707,7 +798,7 @@ async function main() {
           let n = 0;
           let step = 0;
           while (performance.now() - t < REFRESH_BUDGET_S * 1000) {
-            step = await rollups.refreshDirty(10_000);
+            step = await rollups.refreshDirty(20);
             n += step;
             if (!step) break;
           }
@@ -740,12 +831,11 @@ async function main() {
         await time('town (source: scan, no rollups)', () => platform.stats.report('town', {}, { source: 'scan' }));
         results.reportMs[S] = rep;
         log(`  reports (ms): ${Object.entries(rep).map(([k, v]) => `${k} ${v}`).join(' · ')}`);
+      } catch (err) {
+        failed('reports', S, err);
       }
     }
 
-    const med = (xs: number[]) => (xs.length ? median(xs) : undefined);
-    results.roundTripsPerCommand = { start: med(roundTrips.start), complete: med(roundTrips.complete), timer: med(roundTrips.timer) };
-    results.roundTripsBreakdown = Object.fromEntries(Object.entries(breakdown).map(([k, v]) => [k, tally(v)]));
   } finally {
     await server?.kill().catch(() => undefined);
     await platform.close().catch(() => undefined);
