@@ -17,10 +17,10 @@
  * - openEscalations 未办结督办: escalations not closed, by their org unit and window.
  *
  * ## Queries
- * Two indexed reads per computation: the clocks that have not stopped (`clocks` by
- * `{ status, dueAt }`: the open work, not the history) and the escalations not closed
- * (`escalations` by `{ status, raisedAt }`); org units and windows (small) are cached for a
- * minute. Both are covered by engine/persistence/__tests__/indexes.test.ts.
+ * Two indexed reads per computation (by status, and org unit for a town's board): the clocks
+ * that have not stopped (the open work, not the history) and the escalations not closed; org
+ * units and windows (small) are cached for a minute. Both are explained by
+ * engine/persistence/__tests__/indexes.test.ts.
  */
 import type { Models } from '../persistence/models';
 

@@ -16,6 +16,11 @@
  * document). Either fails the test for a collection that grows with cases; the small
  * configuration collections (org units, windows, users, service items, definitions, forms,
  * calendars, settings) and the in-flight queues (a handful of documents by design) are allowed.
+ * Two more ways an "indexed" plan still reads what grows with cases fail it too: a broad index
+ * (a status, a kind, a job name) read alone while the query names a case or a key (`broadRead`),
+ * and a sorted first-N over history (`historySort`: DocumentDB reads no sort from an index).
+ * Scans the test knows of and cannot fix here are marked `known`: printed, not failed, and the
+ * test fails once one of them is served by an index (so the note goes).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
