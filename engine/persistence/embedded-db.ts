@@ -178,6 +178,10 @@ documentdb.localhost_connection_string = 'host=127.0.0.1 user=${creds.user} pass
 unix_socket_directories = ''
 shared_preload_libraries = 'pg_cron,pg_documentdb_core,pg_documentdb'
 cron.database_name = 'postgres'
+# pg_cron runs DocumentDB's jobs (TTL deletes, index builds) in background workers: a libpq
+# connection back to the server would need the password, and has none
+cron.use_background_workers = on
+max_worker_processes = 32
 documentdb.enableBackgroundWorker = 'true'
 documentdb.enableBackgroundWorkerJobs = 'true'
 # Debian's pg_cron 1.4.2 cannot schedule "2 seconds" (CREATE EXTENSION documentdb fails without this)

@@ -83,6 +83,22 @@ describe('the embedded database (FerretDB 2 on PostgreSQL 15 + DocumentDB)', () 
     expect(existsSync(path.join(dir, 'pg', 'postmaster.pid'))).toBe(false);
   });
 
+  it("runs DocumentDB's scheduled jobs: a TTL index removes expired documents within about a minute", async () => {
+    const db = await startEmbeddedDb({ dataDir: dataDir() });
+    try {
+      const c = await MongoClient.connect(db.uriFor('ttl'));
+      const coll = c.db().collection('idempotency_like');
+      await coll.createIndex({ at: 1 }, { expireAfterSeconds: 1 });
+      await coll.insertMany([{ _id: 'old' as any, at: new Date(Date.now() - 60_000) }, { _id: 'fresh' as any, at: new Date(Date.now() + 3_600_000) }]);
+      const deadline = Date.now() + 90_000; // pg_cron runs the delete once a minute
+      while ((await coll.countDocuments({})) > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+      expect((await coll.find({}).toArray()).map((d) => d._id)).toEqual(['fresh']);
+      await c.close();
+    } finally {
+      await db.stop();
+    }
+  }, 120_000);
+
   it('comes back after the platform was SIGKILLed, with every document, and refuses a second live platform', async () => {
     const dir = dataDir();
     const first = await holdInChild(dir);
