@@ -98,13 +98,7 @@ export function watchAgenda(agenda: Agenda, logger: Logger, options: AgendaWatch
   // --- remember every lock this process takes
   const getNextJobToRun = repo.getNextJobToRun.bind(repo);
   repo.getNextJobToRun = async (...args: any[]) => {
-    let job: any;
-    try {
-      job = await getNextJobToRun(...args);
-    } catch (err) {
-      if (isDatabaseUnavailable(err)) noteDown(err);
-      throw err;
-    }
+    const job = await getNextJobToRun(...args); // a failure reaches the 'error' listener below
     noteUp();
     if (job?._id && job.lockedAt) locks.set(idOf(job._id), new Date(job.lockedAt));
     return job;

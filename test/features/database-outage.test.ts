@@ -12,7 +12,7 @@
  *   back, not a lock lifetime later (engine/timers/agenda-watchdog.ts).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startEmbeddedDb, type EmbeddedDb } from '../../engine/persistence/embedded-db';
 import { ApiClient, fixture, waitFor, type ApiResponse } from '../helpers/api';
@@ -28,6 +28,13 @@ const TIMER_SECONDS = 6;
 const LOCK_LIFETIME_MS = 60_000;
 
 const log = (msg: string) => process.stdout.write(`[outage] ${msg}\n`);
+
+/**
+ * pg_ctl runs synchronously (spawnSync) and blocks this process's event loop for a second or
+ * more: let the sockets the server closed meanwhile (keep-alive timeout) be noticed before the
+ * next request, or fetch reuses one and fails with "other side closed".
+ */
+const settle = () => new Promise((res) => setTimeout(res, 100));
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const t0 = Date.now();
@@ -88,6 +95,12 @@ describe('the platform survives a database outage and recovers by itself', () =>
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
+  afterEach(() => {
+    // a case that failed half-way leaves PostgreSQL running for the next one
+    thaw();
+    if (!existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))) db.startPostgres();
+  });
+
   it('answers 503 while PostgreSQL is down, and serves and fires the overdue timer once it is back', async () => {
     const clerk = await ApiClient.login(server.url, 'clerk');
     expect((await clerk.get('/api/health')).status).toBe(200);
@@ -98,6 +111,7 @@ describe('the platform survives a database outage and recovers by itself', () =>
     const dueAt = Date.now() + TIMER_SECONDS * 1000;
 
     const down = await timed(async () => db.stopPostgres());
+    await settle();
     log(`PostgreSQL stopped (${down.ms} ms)`);
     const outageStart = Date.now();
 
@@ -145,6 +159,7 @@ describe('the platform survives a database outage and recovers by itself', () =>
     expect(server.child.signalCode).toBeNull();
 
     const up = await timed(async () => db.startPostgres());
+    await settle();
     const upAt = Date.now();
     log(`outage lasted ${upAt - outageStart} ms; the timer was due ${upAt - dueAt} ms before PostgreSQL was back (start took ${up.ms} ms)`);
 
@@ -198,6 +213,7 @@ describe('the platform survives a database outage and recovers by itself', () =>
     db.stopPostgres();
     await new Promise((res) => setTimeout(res, 2000));
     db.startPostgres();
+    await settle();
     await new Promise((res) => setTimeout(res, 3000));
     stop = true;
     await Promise.all(loops);
@@ -226,11 +242,13 @@ describe('the platform survives a database outage and recovers by itself', () =>
     }
     while (Date.now() < target + 150) await new Promise((res) => setTimeout(res, 10));
     db.stopPostgres();
+    await settle();
     log(`PostgreSQL stopped ${Date.now() - target} ms after ${N} timers fell due`);
     await new Promise((res) => setTimeout(res, 4000));
     expect(server.child.exitCode).toBeNull();
     db.startPostgres();
     const upAt = Date.now();
+    await settle();
     const pending = new Set(ids);
     await waitFor(
       async () => {
