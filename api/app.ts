@@ -20,6 +20,7 @@ import { publicRoutes } from './routes/public';
 import { supervisionRoutes } from './routes/supervision';
 import { statsRoutes } from './routes/stats';
 import { outboxRoutes } from './routes/outbox';
+import { accessDisagreements } from './http/access';
 import { DeployJsonBody, LoginBody, StartCaseBody, TaskListQuery } from './schemas';
 
 export interface AppDeps {
@@ -161,5 +162,8 @@ export function createApp(deps: AppDeps) {
   }
   app.use((req, res) => sendProblem(res, 404, 'NOT_FOUND', `nothing at ${req.originalUrl.split('?')[0]}`));
   app.use(errorHandler(logger));
+  // every route has an access rule, and the table, the OpenAPI document and Express agree (api/http/access.ts)
+  const disagreements = accessDisagreements(app, openApiDocument());
+  if (disagreements.length) throw new Error(`access table out of step: ${disagreements.join('; ')}`);
   return app;
 }

@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import type { NextFunction, Request, Response } from 'express';
 import { ForbiddenError, UnauthenticatedError, type Actor, type Models } from '../../engine';
+import { accessGuard } from './access';
 
 export type Role = 'admin' | 'designer' | 'clerk' | 'supervisor' | 'manager' | 'discipline';
 
@@ -45,9 +46,10 @@ export function bearerToken(req: Request): string | undefined {
   return m ? m[1] : undefined;
 }
 
-/** Requires a valid session; sets `req.actor`. */
+/** Requires a valid session; sets `req.actor`; then the route's access rule decides (api/http/access.ts). */
 export function authenticate(models: Models) {
-  return async (req: Request, _res: Response, next: NextFunction) => {
+  const guard = accessGuard(models);
+  return async (req: Request, res: Response, next: NextFunction) => {
     const token = bearerToken(req);
     if (!token) throw new UnauthenticatedError('UNAUTHENTICATED', 'log in first: send "Authorization: Bearer <token>" from POST /api/auth/login');
     const session = await models.Session.findById(hashToken(token)).lean();
@@ -55,7 +57,7 @@ export function authenticate(models: Models) {
     const user = await models.User.findById(session.username).lean();
     if (!user) throw new UnauthenticatedError('SESSION_EXPIRED', 'user no longer exists; log in again');
     req.actor = { username: user._id, displayName: user.displayName, roles: user.roles, groups: user.groups, orgUnit: user.orgUnit ?? undefined, windowId: user.windowId ?? undefined };
-    next();
+    await guard(req, res, next);
   };
 }
 

@@ -1,0 +1,251 @@
+/**
+ * The guard that enforces the access table (api/http/access-table.ts) before any handler runs,
+ * and the check that the table, the OpenAPI document and the Express routes agree.
+ *
+ * Each rule names
+ *   - `who`: `public` (no login), `anyone` logged in, or the roles that may call it (admin always passes);
+ *   - `unit`: how the record's org unit is checked —
+ *       `none`       no record of an org unit (catalogue, calendar, definitions, the caller's own data);
+ *       `case`       the service case `{no}`: its org unit or an org unit it was handed to (involvedOrgUnits);
+ *       `instance`   the process instance `{id}`: its service case as above, else the starter's org unit and
+ *                    the org units of its steps;
+ *       `task`       the task `{id}`: the people it names (holder, candidate users, copied, who completed it),
+ *                    its window, and the org units of its case — a candidate group counts only inside that
+ *                    org unit, so the shared group `town-window` never reaches another town; a `city-*`
+ *                    group is the city office's over the towns' steps routed up to it;
+ *       `escalation` the escalation `{id}`: its org unit;
+ *       `unit`       the org unit `{id}` in the path: the caller's own (the handler checks; 403);
+ *       `list`       a list the handler narrows to the caller's org unit (or to what names the caller);
+ *       `handler`    checked inside the use case against the record (named in `note`).
+ * Supervisors and admins see across org units (DESIGN.md §6); a foreign record answers 404 with
+ * nothing of the record in the body, the same answer as a record that does not exist.
+ */
+import type { Express, NextFunction, Request, Response } from 'express';
+import { ForbiddenError, NotFoundError, type Models } from '../../engine';
+import { ACCESS, type AccessRule } from './access-table';
+
+export { ACCESS, type AccessRule, type UnitCheck } from './access-table';
+
+// ------------------------------------------------------------------ matching
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+interface Compiled { key: string; method: string; re: RegExp; params: string[]; rule: AccessRule }
+
+function compile(): Compiled[] {
+  const out = Object.entries(ACCESS).map(([key, r]) => {
+    const [method, path] = key.split(' ');
+    const params: string[] = [];
+    const src = path.split('/').map((seg) => {
+      const m = /^\{(\w+)\}$/.exec(seg);
+      if (!m) return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      params.push(m[1]);
+      return '([^/]+)';
+    }).join('/');
+    return { key, method, re: new RegExp(`^${src}/?$`), params, rule: r };
+  });
+  // literal paths before parameterised ones (/api/stats/rankings/towns before /api/stats/{dimension})
+  return out.sort((a, b) => a.params.length - b.params.length);
+}
+const compiled = compile();
+
+/** The rule of a request (method and full path), with its path parameters; undefined when no route matches. */
+export function ruleFor(method: string, path: string): { key: string; rule: AccessRule; params: Record<string, string> } | undefined {
+  for (const c of compiled) {
+    if (c.method !== method.toUpperCase()) continue;
+    const m = c.re.exec(path);
+    if (!m) continue;
+    const params: Record<string, string> = {};
+    c.params.forEach((p, i) => {
+      try { params[p] = decodeURIComponent(m[i + 1]); } catch { params[p] = m[i + 1]; }
+    });
+    return { key: c.key, rule: c.rule, params };
+  }
+  return undefined;
+}
+
+// ------------------------------------------------------------------ the agreement check
+
+/** `METHOD /path` of every route Express serves under /api, paths written the OpenAPI way. */
+export function expressRoutes(app: Express): string[] {
+  const out: string[] = [];
+  const walk = (stack: any[], prefix: string) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
+        for (const p of paths) {
+          if (typeof p !== 'string') continue;
+          for (const m of Object.keys(layer.route.methods)) {
+            if (m === '_all') continue;
+            out.push(`${m.toUpperCase()} ${(prefix + p).replace(/:(\w+)/g, '{$1}')}`);
+          }
+        }
+      } else if (layer.handle?.stack && typeof layer.rawPath === 'string') {
+        walk(layer.handle.stack, prefix + (layer.rawPath === '/' ? '' : layer.rawPath));
+      }
+    }
+  };
+  walk((app as any).router.stack, '');
+  return [...new Set(out)].filter((k) => k.split(' ')[1].startsWith('/api/'));
+}
+
+/** `METHOD /path` of every operation in the OpenAPI document. */
+export function openApiRoutes(doc: any): string[] {
+  const out: string[] = [];
+  for (const [p, ops] of Object.entries<any>(doc.paths ?? {})) {
+    for (const m of METHODS) if (ops[m]) out.push(`${m.toUpperCase()} ${p}`);
+  }
+  return out;
+}
+
+/**
+ * The table, the OpenAPI document and the Express routes name the same routes, and a route's
+ * `public` rule agrees with the document's `security: []`. Returns the disagreements (empty = agreed).
+ */
+export function accessDisagreements(app: Express, doc: any): string[] {
+  const table = new Set(Object.keys(ACCESS));
+  const served = new Set(expressRoutes(app));
+  const documented = new Set([...openApiRoutes(doc), 'GET /api/openapi.json']);
+  const problems: string[] = [];
+  for (const k of served) if (!table.has(k)) problems.push(`route ${k} has no access rule`);
+  for (const k of documented) if (!table.has(k)) problems.push(`documented ${k} has no access rule`);
+  for (const k of table) {
+    if (!served.has(k)) problems.push(`access rule ${k} names no Express route`);
+    if (!documented.has(k)) problems.push(`access rule ${k} is not in the OpenAPI document`);
+  }
+  for (const k of served) if (!documented.has(k)) problems.push(`route ${k} is not in the OpenAPI document`);
+  for (const k of openApiRoutes(doc)) {
+    const [m, p] = k.split(' ');
+    const op = doc.paths[p][m.toLowerCase()];
+    const isPublic = Array.isArray(op.security) && op.security.length === 0;
+    if (ACCESS[k] && isPublic !== (ACCESS[k].who === 'public')) problems.push(`${k}: the document says ${isPublic ? 'public' : 'login'}, the table ${ACCESS[k].who === 'public' ? 'public' : 'login'}`);
+  }
+  return problems;
+}
+
+// ------------------------------------------------------------------ org-unit checks
+
+export interface AccessActor { username: string; roles: string[]; groups: string[]; orgUnit?: string; windowId?: string }
+
+const CITY = 'city';
+/** Supervisors and admins see across org units. */
+export const seesAcross = (a: AccessActor) => a.roles.some((r) => r === 'admin' || r === 'supervisor');
+
+/** Org units of a service case: its own and those it was handed to. */
+const caseUnits = (kase: any): string[] => [kase.orgUnit, ...((kase.involvedOrgUnits ?? []) as string[])].filter(Boolean);
+
+function readsCase(actor: AccessActor, kase: any): boolean {
+  return seesAcross(actor) || (!!actor.orgUnit && caseUnits(kase).includes(actor.orgUnit));
+}
+
+/** What a task's org unit check needs: the task and the org units of its case or instance. */
+interface TaskFacts { t: any; units: string[] }
+
+/** May `actor` read or act on the task (the use case then checks who exactly may act)? */
+export function reachesTask(actor: AccessActor, { t, units }: TaskFacts): boolean {
+  if (seesAcross(actor)) return true;
+  const u = actor.username;
+  if (t.assignee === u || t.claimedBy === u || t.completedBy === u || (t.candidateUsers ?? []).includes(u) || (t.ccTo ?? []).includes(u)) return true;
+  if (t.windowId && actor.windowId === t.windowId) return true;
+  if (!actor.orgUnit) return false;
+  if (t.orgUnit ? t.orgUnit === actor.orgUnit || units.includes(actor.orgUnit) : units.includes(actor.orgUnit)) return true;
+  // the city office over the towns: a step routed up to one of its own groups
+  return actor.orgUnit === CITY && (t.candidateGroups ?? []).some((g: string) => g.startsWith('city-') && actor.groups.includes(g));
+}
+
+/** Org units of many tasks at once (cases by caseNo or instanceId, else the starter's org unit). */
+async function taskFacts(models: Models, tasks: any[]): Promise<TaskFacts[]> {
+  const instanceIds = [...new Set(tasks.map((t) => t.instanceId ?? t.caseId).filter(Boolean))];
+  const caseNos = [...new Set(tasks.map((t) => t.caseNo).filter(Boolean))];
+  const cases = instanceIds.length || caseNos.length
+    ? await models.ServiceCase.find({ $or: [{ _id: { $in: caseNos } }, { instanceId: { $in: instanceIds } }] }, { orgUnit: 1, involvedOrgUnits: 1, instanceId: 1 }).lean()
+    : [];
+  const byNo = new Map(cases.map((c: any) => [c._id as string, c]));
+  const byInstance = new Map(cases.filter((c: any) => c.instanceId).map((c: any) => [c.instanceId as string, c]));
+  const bare = instanceIds.filter((i) => !byInstance.has(i));
+  const insts = bare.length ? await models.Instance.find({ _id: { $in: bare } }, { startedBy: 1 }).lean() : [];
+  const starters = [...new Set(insts.map((i: any) => i.startedBy as string))];
+  const users = starters.length ? await models.User.find({ _id: { $in: starters } }, { orgUnit: 1 }).lean() : [];
+  const unitOfUser = new Map(users.map((u: any) => [u._id as string, u.orgUnit as string | undefined]));
+  const starterUnit = new Map(insts.map((i: any) => [i._id as string, unitOfUser.get(i.startedBy)]));
+  return tasks.map((t) => {
+    const iid = t.instanceId ?? t.caseId;
+    const kase = (t.caseNo && byNo.get(t.caseNo)) || (iid && byInstance.get(iid));
+    const units = kase ? caseUnits(kase) : [starterUnit.get(iid)].filter((x): x is string => !!x);
+    return { t, units };
+  });
+}
+
+/** Tasks of a list the actor may see: the foreign ones are left out. */
+export async function visibleTasks<T extends object>(models: Models, actor: AccessActor, tasks: T[]): Promise<T[]> {
+  if (seesAcross(actor) || !tasks.length) return tasks;
+  const facts = await taskFacts(models, tasks.map((t: any) => ({ ...t, _id: t.id })));
+  return tasks.filter((_t, i) => reachesTask(actor, facts[i]));
+}
+
+async function reachesInstance(models: Models, actor: AccessActor, instanceId: string): Promise<boolean | undefined> {
+  if (seesAcross(actor)) return true;
+  const kase = await models.ServiceCase.findOne({ instanceId }, { orgUnit: 1, involvedOrgUnits: 1 }).lean();
+  if (kase) return readsCase(actor, kase);
+  const inst = await models.Instance.findById(instanceId, { startedBy: 1 }).lean();
+  if (!inst) return undefined;
+  if ((inst as any).startedBy === actor.username) return true;
+  const tasks = await models.Task.find({ instanceId }).lean();
+  const facts = await taskFacts(models, tasks);
+  return facts.some((f) => reachesTask(actor, f));
+}
+
+const foreign = (what: string, id: string) => new NotFoundError(`${what}_NOT_FOUND`, `${what.toLowerCase()} ${id} does not exist`);
+
+/**
+ * The guard, mounted after `authenticate`: the route's rule decides before the handler runs.
+ * A role outside the rule is 403 ROLE_REQUIRED; a record of another org unit is 404, exactly as
+ * a record that does not exist. A route without a rule is refused (createApp also refuses to start).
+ */
+export function accessGuard(models: Models) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const hit = ruleFor(req.method === 'HEAD' ? 'GET' : req.method, req.baseUrl + req.path);
+    if (!hit) return next(); // no such endpoint: the 404 handler answers
+    const { rule: r, params } = hit;
+    const actor = req.actor;
+    if (r.who === 'public' || !actor) return next();
+    if (r.who !== 'anyone' && !actor.roles.includes('admin') && !r.who.some((role) => actor.roles.includes(role))) {
+      throw new ForbiddenError('ROLE_REQUIRED', `this needs one of the roles: ${r.who.join(', ')}`);
+    }
+    if (seesAcross(actor)) return next();
+    if (r.narrow === 'tasks') {
+      // the list's use case offers by candidate group alone: leave out the tasks of other org units
+      const send = res.json.bind(res);
+      res.json = ((body: unknown) => {
+        if (!Array.isArray(body) || res.statusCode >= 400) return send(body);
+        visibleTasks(models, actor, body).then(send, next);
+        return res;
+      }) as Response['json'];
+    }
+    switch (r.unit) {
+      case 'case': {
+        const kase = await models.ServiceCase.findById(params.no, { orgUnit: 1, involvedOrgUnits: 1 }).lean();
+        if (kase && !readsCase(actor, kase)) throw foreign('CASE', params.no);
+        break;
+      }
+      case 'instance': {
+        if ((await reachesInstance(models, actor, params.id)) === false) throw foreign('CASE', params.id);
+        break;
+      }
+      case 'task': {
+        const t = await models.Task.findById(params.id).lean();
+        if (t && !reachesTask(actor, (await taskFacts(models, [t]))[0])) throw foreign('TASK', params.id);
+        break;
+      }
+      case 'escalation': {
+        // the city office supervises its towns; an escalation of a bare instance goes by the instance
+        const e: any = await models.Escalation.findById(params.id, { orgUnit: 1, instanceId: 1 }).lean();
+        const reaches = !e || actor.orgUnit === CITY || (e.orgUnit ? e.orgUnit === actor.orgUnit : !!e.instanceId && (await reachesInstance(models, actor, e.instanceId)) !== false);
+        if (!reaches) throw foreign('ESCALATION', params.id);
+        break;
+      }
+      default:
+        break;
+    }
+    next();
+  };
+}
