@@ -17,6 +17,55 @@ import { hasExpression, validateExpressionSyntax } from './expressions';
 export const MAX_DIAGRAM_BYTES = 2 * 1024 * 1024;
 /** Most flow elements in one diagram. */
 export const MAX_FLOW_ELEMENTS = 2000;
+/** Deepest element nesting of the XML, checked on the text before it is parsed. */
+export const MAX_XML_DEPTH = 100;
+/** Most sub-processes nested inside each other. */
+export const MAX_SUBPROCESS_DEPTH = 20;
+
+/**
+ * Deepest element nesting of `xml`, counted on the text without parsing (iteratively): a
+ * diagram nested thousands deep must be refused before any recursive code walks it.
+ * Comments, CDATA, processing instructions and declarations are skipped; the count stops
+ * once `limit` is passed.
+ */
+export function xmlDepth(xml: string, limit = Infinity): number {
+  let depth = 0;
+  let max = 0;
+  let i = xml.indexOf('<');
+  while (i >= 0 && i < xml.length) {
+    if (xml.startsWith('<!--', i)) {
+      const e = xml.indexOf('-->', i + 4);
+      if (e < 0) break;
+      i = xml.indexOf('<', e + 3);
+      continue;
+    }
+    if (xml.startsWith('<![CDATA[', i)) {
+      const e = xml.indexOf(']]>', i + 9);
+      if (e < 0) break;
+      i = xml.indexOf('<', e + 3);
+      continue;
+    }
+    const c = xml[i + 1];
+    // the end of the tag: the first '>' outside a quoted attribute value
+    let j = i + 1;
+    let quote = '';
+    for (; j < xml.length; j++) {
+      const ch = xml[j];
+      if (quote) {
+        if (ch === quote) quote = '';
+      } else if (ch === '"' || ch === "'") quote = ch;
+      else if (ch === '>') break;
+    }
+    if (c === '/') depth = Math.max(0, depth - 1);
+    else if (c !== '?' && c !== '!' && xml[j - 1] !== '/') {
+      depth++;
+      if (depth > max) max = depth;
+      if (max > limit) return max;
+    }
+    i = xml.indexOf('<', j + 1);
+  }
+  return max;
+}
 
 const SUPPORTED = new Set([
   'bpmn:StartEvent',
@@ -109,6 +158,9 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
     throw new ValidationError('BPMN_TOO_LARGE', `diagram is larger than ${MAX_DIAGRAM_BYTES} bytes`);
   }
   if (!xml.trim().startsWith('<')) throw new ValidationError('BPMN_MALFORMED', 'body is not an XML document');
+  if (xmlDepth(xml, MAX_XML_DEPTH) > MAX_XML_DEPTH) {
+    throw new BusinessRuleError('BPMN_TOO_DEEP', `diagram elements are nested deeper than ${MAX_XML_DEPTH} levels; the limit is ${MAX_XML_DEPTH}`, { limit: MAX_XML_DEPTH });
+  }
   const moddle = new BpmnModdle(moddleOptions as any);
   let parsed: any;
   try {
@@ -139,7 +191,14 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
   const outgoing = new Map<string, string[]>();
   let count = 0;
 
-  const walk = (container: any) => {
+  // iterative (a stack of containers), so no nesting can overflow the call stack
+  const containers: { container: any; depth: number }[] = [{ container: proc, depth: 0 }];
+  while (containers.length) {
+    const { container, depth } = containers.pop()!;
+    if (depth > MAX_SUBPROCESS_DEPTH) {
+      problems.push({ elementId: container.id, message: `sub-processes are nested deeper than ${MAX_SUBPROCESS_DEPTH} levels; the limit is ${MAX_SUBPROCESS_DEPTH}` });
+      break;
+    }
     for (const el of container.flowElements ?? []) {
       count++;
       const type: string = el.$type;
@@ -210,10 +269,9 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
           stepKind: el.stepKind || undefined,
         });
       }
-      if (type === 'bpmn:SubProcess') walk(el);
+      if (type === 'bpmn:SubProcess') containers.push({ container: el, depth: depth + 1 });
     }
-  };
-  walk(proc);
+  }
   for (const el of proc.flowElements ?? []) {
     if (el.$type === 'bpmn:InclusiveGateway' && (incomingCount.get(el.id) ?? 0) > 1) {
       problems.push({ elementId: el.id, message: 'inclusive gateway joins are not supported by the engine; join with a parallel gateway' });
