@@ -607,6 +607,7 @@ async function main() {
     await server?.kill().catch(() => undefined);
     await platform.close().catch(() => undefined);
     await db.stop().catch(() => undefined);
+    if (!keep && !process.env.BENCH_DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
     process.exit(130);
   };
   process.once('SIGINT', () => void stopAll('SIGINT'));
