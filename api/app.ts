@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Request } from 'express';
+import helmet from 'helmet';
 import { z } from 'zod';
 import { MAX_DIAGRAM_BYTES, ValidationError, type Logger, type Platform } from '../engine';
 import { authenticate, bearerToken, login, logout, requireRole } from './http/auth';
@@ -13,6 +14,8 @@ import { requestDeadline, requestTimeoutMs } from './http/deadline';
 import { pathParam } from './http/params';
 import { openApiDocument } from './openapi';
 import { rateLimit } from './http/rate-limit';
+import { boundJsonBody, MAX_JSON_BYTES } from './http/body-limits';
+import { securityHeaders } from './http/security-headers';
 import { networkOfficeRoutes } from './routes/network-office';
 import { formRoutes } from './routes/forms';
 import { openingRoutes, publicOpeningRoutes } from './routes/opening';
@@ -33,6 +36,8 @@ export interface AppDeps {
   lookupPerMinute?: number;
   /** A request without an answer after this long gets 503 REQUEST_TIMEOUT. Default REQUEST_TIMEOUT_MS or 30 000. */
   requestTimeoutMs?: number;
+  /** Trusted reverse proxies (TRUST_PROXY, api/config.ts). Default none: `req.ip` is the socket peer. */
+  trustProxy?: string[];
 }
 
 /** /api/health answers within this bound even when the database hangs. */
@@ -45,11 +50,13 @@ export function createApp(deps: AppDeps) {
   const svc = platform.processService;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', deps.trustProxy?.length ? deps.trustProxy : false);
   app.set('query parser', 'simple');
+  app.use(helmet(securityHeaders));
 
   app.use('/api', requestDeadline(deps.requestTimeoutMs ?? requestTimeoutMs()));
-  app.use('/api', express.json({ limit: '512kb', type: ['application/json', 'application/*+json'] }));
+  app.use('/api', express.json({ limit: MAX_JSON_BYTES, type: ['application/json', 'application/*+json'] }));
+  app.use('/api', boundJsonBody());
   app.use('/api/definitions', express.text({ limit: MAX_DIAGRAM_BYTES, type: ['application/xml', 'text/xml', 'application/bpmn+xml'] }));
 
   app.get('/api/health', async (_req, res) => {
@@ -66,10 +73,17 @@ export function createApp(deps: AppDeps) {
     res.json(openApiDocument());
   });
 
-  app.post('/api/auth/login', rateLimit({ windowMs: 60_000, max: 30 }), async (req, res) => {
-    const body = LoginBody.parse(req.body ?? {});
-    res.json(await login(platform.models, body.username, body.password, deps.sessionHours));
-  });
+  // login attempts: 30 a minute per address, and 10 failed ones per user name in 15 minutes
+  const loginUser = (req: Request) => (typeof req.body?.username === 'string' ? `user:${req.body.username.trim().toLowerCase().slice(0, 64)}` : undefined);
+  app.post(
+    '/api/auth/login',
+    rateLimit({ windowMs: 60_000, max: 30 }),
+    rateLimit({ windowMs: 15 * 60_000, max: 10, key: loginUser, countWhen: (status) => status === 401, detail: 'too many failed logins for this user; wait 15 minutes and try again' }),
+    async (req, res) => {
+      const body = LoginBody.parse(req.body ?? {});
+      res.json(await login(platform.models, body.username, body.password, deps.sessionHours));
+    },
+  );
 
   app.use('/api/public', publicOpeningRoutes(platform));
   app.use('/api/public', publicRoutes(platform, { lookupPerMinute: deps.lookupPerMinute }));

@@ -1,4 +1,5 @@
 /** Configuration of the API process, loaded once from the environment and validated. */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { defaultEmbeddedDataDir, loadFeedConfig, type PlatformConfig } from '../engine';
 
@@ -33,6 +34,27 @@ const Env = z.object({
   FOLLOW_UP_SAMPLE_PERCENT: z.coerce.number().int().min(0).max(100).default(10),
   /** Public lookups (case, complaint) per address and minute. */
   LOOKUP_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
+  /**
+   * The reverse proxies whose X-Forwarded-For is believed: comma-separated addresses or CIDR
+   * ranges (e.g. `127.0.0.1,10.0.0.0/8`), or `loopback`, `linklocal`, `uniquelocal`. Unset: none,
+   * so rate limits key on the connecting peer and a client cannot choose its own address.
+   */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const list = (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      for (const a of list) {
+        const [addr, bits, more] = a.split('/');
+        const named = ['loopback', 'linklocal', 'uniquelocal'].includes(a);
+        const family = isIP(addr ?? '');
+        const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+        if (!named && (!family || !okBits || more !== undefined)) {
+          ctx.addIssue({ code: 'custom', message: `"${a}" is not an address, a CIDR range, or loopback/linklocal/uniquelocal` });
+        }
+      }
+      return list;
+    }),
   /** pino level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -45,6 +67,8 @@ export interface ApiConfig {
   sessionHours: number;
   logLevel: string;
   lookupPerMinute: number;
+  /** Trusted reverse proxies (TRUST_PROXY); empty: X-Forwarded-For is ignored. */
+  trustProxy: string[];
   platform: PlatformConfig;
 }
 
@@ -63,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ApiConfig {
     sessionHours: e.SESSION_HOURS,
     logLevel: e.LOG_LEVEL,
     lookupPerMinute: e.LOOKUP_PER_MINUTE,
+    trustProxy: e.TRUST_PROXY,
     platform: {
       mongodbUri: e.MONGODB_URI,
       dbName: e.DB_NAME,

@@ -1,5 +1,11 @@
 /** Request schemas (zod), parsed once at the boundary; also the source of the OpenAPI schemas. */
 import { z } from 'zod';
+import { jsonShape } from './http/body-limits';
+
+/** Deepest nesting inside one case's variables (the variables object itself is level 1). */
+export const MAX_VARIABLES_DEPTH = 16;
+/** Most values in one case's variables. */
+export const MAX_VARIABLES_NODES = 5_000;
 
 export const LoginBody = z.object({
   username: z.string().min(1, 'username is required').max(64),
@@ -8,6 +14,11 @@ export const LoginBody = z.object({
 
 export const Variables = z
   .record(z.string().max(64), z.unknown())
+  .superRefine((vars, ctx) => {
+    const shape = jsonShape(vars, { depth: MAX_VARIABLES_DEPTH, nodes: MAX_VARIABLES_NODES });
+    if (shape.depth > MAX_VARIABLES_DEPTH) ctx.addIssue({ code: 'custom', message: `variables are nested deeper than ${MAX_VARIABLES_DEPTH} levels; the limit is ${MAX_VARIABLES_DEPTH}` });
+    else if (shape.nodes > MAX_VARIABLES_NODES) ctx.addIssue({ code: 'custom', message: `variables hold more than ${MAX_VARIABLES_NODES} values; the limit is ${MAX_VARIABLES_NODES}` });
+  })
   .default({})
   .describe('process variables: names of letters, digits and _ ; JSON values');
 

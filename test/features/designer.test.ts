@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { ApiClient } from '../helpers/api';
+import { ApiClient, waitFor } from '../helpers/api';
 import { chromiumAvailable, launchBrowser } from '../helpers/browser';
 import { startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
 
@@ -106,7 +106,8 @@ describe('designer: modeler with properties, lint, deploy and diff', () => {
     await page.locator('[data-testid="lint-status"][data-state="clean"]').waitFor({ timeout: 15_000 });
     await canvas.locator('.djs-shape[data-element-id="town-review"]').click();
     await page.locator('#bio-properties-panel-svc-timeLimit').waitFor();
-    await page.waitForFunction("document.querySelector('#bio-properties-panel-svc-timeLimit')?.value === 'P3D'", null, { timeout: 10_000 });
+    // (a string predicate would be eval'd in the page, which the CSP forbids)
+    await waitFor(async () => (await page.locator('#bio-properties-panel-svc-timeLimit').inputValue()) === 'P3D', 'the time limit P3D in the properties panel', 10_000);
     expect(errors).toEqual([]);
   });
 
