@@ -22,6 +22,7 @@ import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
 import type { Actor, Clock, Logger, LooseEventListener } from '../domain/types';
 import { isDuplicateKey, type Models } from '../persistence/models';
+import { newestFirst } from '../persistence/newest';
 import type { OpenStep, ProcessService, ProjectionListener, ProjectedRevision } from '../services/process-service';
 import { toItem, type CatalogueService, type Material, type ServiceItem } from '../catalogue/catalogue-service';
 import type { OrgService } from '../org/org-service';
@@ -649,7 +650,8 @@ export class CaseService implements ProjectionListener {
     if (filter.status) q.status = filter.status;
     if (filter.category) q.category = filter.category;
     if (filter.mine) q.responsible = actor.username;
-    const docs = await this.deps.models.ServiceCase.find(q).sort({ receivedAt: -1 }).limit(Math.min(filter.limit ?? 100, 500)).lean();
+    // windows of time: DocumentDB reads no sort from an index (persistence/newest.ts)
+    const docs = await newestFirst(this.deps.models.ServiceCase, q, 'receivedAt', Math.min(filter.limit ?? 100, 500), this.deps.clock.now());
     return docs.map((d) => this.summary(d));
   }
 
