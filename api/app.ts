@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { MAX_DIAGRAM_BYTES, ValidationError, type Logger, type Platform } from '../engine';
 import { authenticate, bearerToken, login, logout, requireRole } from './http/auth';
 import { errorHandler, sendProblem } from './http/error-handler';
-import { requestDeadline, requestTimeoutMs } from './http/deadline';
+import { requestDeadline } from './http/deadline';
 import { pathParam } from './http/params';
 import { openApiDocument } from './openapi';
 import { rateLimit } from './http/rate-limit';
@@ -54,7 +54,7 @@ export function createApp(deps: AppDeps) {
   app.set('query parser', 'simple');
   app.use(helmet(securityHeaders));
 
-  app.use('/api', requestDeadline(deps.requestTimeoutMs ?? requestTimeoutMs()));
+  app.use('/api', requestDeadline(deps.requestTimeoutMs ?? 30_000));
   app.use('/api', express.json({ limit: MAX_JSON_BYTES, type: ['application/json', 'application/*+json'] }));
   app.use('/api', boundJsonBody());
   app.use('/api/definitions', express.text({ limit: MAX_DIAGRAM_BYTES, type: ['application/xml', 'text/xml', 'application/bpmn+xml'] }));

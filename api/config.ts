@@ -34,6 +34,8 @@ const Env = z.object({
   FOLLOW_UP_SAMPLE_PERCENT: z.coerce.number().int().min(0).max(100).default(10),
   /** Public lookups (case, complaint) per address and minute. */
   LOOKUP_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
+  /** An API request without an answer after this many ms gets 503 REQUEST_TIMEOUT (a hanging database must not hold requests forever). Default 30 000. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /**
    * The reverse proxies whose X-Forwarded-For is believed: comma-separated addresses or CIDR
    * ranges (e.g. `127.0.0.1,10.0.0.0/8`), or `loopback`, `linklocal`, `uniquelocal`. Unset: none,
@@ -67,6 +69,7 @@ export interface ApiConfig {
   sessionHours: number;
   logLevel: string;
   lookupPerMinute: number;
+  requestTimeoutMs: number;
   /** Trusted reverse proxies (TRUST_PROXY); empty: X-Forwarded-For is ignored. */
   trustProxy: string[];
   platform: PlatformConfig;
@@ -87,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ApiConfig {
     sessionHours: e.SESSION_HOURS,
     logLevel: e.LOG_LEVEL,
     lookupPerMinute: e.LOOKUP_PER_MINUTE,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     trustProxy: e.TRUST_PROXY,
     platform: {
       mongodbUri: e.MONGODB_URI,

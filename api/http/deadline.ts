@@ -10,12 +10,6 @@
 import type { RequestHandler } from 'express';
 import { sendProblem } from './error-handler';
 
-/** REQUEST_TIMEOUT_MS, default 30 s. */
-export function requestTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  const n = Number(env.REQUEST_TIMEOUT_MS ?? 30_000);
-  return Number.isFinite(n) && n >= 100 ? n : 30_000;
-}
-
 export function requestDeadline(ms: number): RequestHandler {
   return (req, res, next) => {
     const timer = setTimeout(() => {
