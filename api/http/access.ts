@@ -189,6 +189,8 @@ async function reachesInstance(models: Models, actor: AccessActor, instanceId: s
   const inst = await models.Instance.findById(instanceId, { startedBy: 1 }).lean();
   if (!inst) return undefined;
   if ((inst as any).startedBy === actor.username) return true;
+  const starter = await models.User.findById((inst as any).startedBy, { orgUnit: 1 }).lean();
+  if (actor.orgUnit && (starter as any)?.orgUnit === actor.orgUnit) return true;
   const tasks = await models.Task.find({ instanceId }).lean();
   const facts = await taskFacts(models, tasks);
   return facts.some((f) => reachesTask(actor, f));

@@ -32,11 +32,14 @@ describe('access: every route of the OpenAPI document, as six callers, against t
   let server: RunningProcess;
   const sessions = new Map<string, ApiClient>();
   const roles = new Map<string, string[]>();
+  const unitOf = new Map<string, string | undefined>();
   const as = async (username: string) => {
     if (!sessions.has(username)) {
       const c = await ApiClient.login(server.url, username);
       sessions.set(username, c);
-      roles.set(username, (await c.get('/api/me')).body.roles);
+      const me = (await c.get('/api/me')).body;
+      roles.set(username, me.roles);
+      unitOf.set(username, me.orgUnit);
     }
     return sessions.get(username)!;
   };
@@ -149,6 +152,13 @@ describe('access: every route of the OpenAPI document, as six callers, against t
             continue;
           }
           if (r.status === 401) { failures.push(`${where}: logged in, yet 401`); continue; }
+          // whatever the route, nothing of another town's case reaches a caller outside it (lists included)
+          if (caller !== 'supervisor') {
+            for (const other of Object.values(towns)) {
+              if (other.unit === unitOf.get(username)) continue;
+              if ((r.text.includes(other.caseNo) && !url.includes(other.caseNo)) || r.text.includes(other.applicantName)) failures.push(`${where}: shows ${other.unit}'s case ${other.caseNo}`);
+            }
+          }
           if (!hasRole(username, rule)) {
             if (r.status !== 403 || r.code !== 'ROLE_REQUIRED') failures.push(`${where}: expected 403 ROLE_REQUIRED`);
             continue;
@@ -159,6 +169,7 @@ describe('access: every route of the OpenAPI document, as six callers, against t
             if (RECORD_FIELDS.test(r.text) || r.text.includes(town.applicantName)) failures.push(`${where}: record fields in the body of a refusal`);
             continue;
           }
+          if (scoped && r.status === 404 && (r.code === 'CASE_NOT_FOUND' || r.code === 'TASK_NOT_FOUND' || r.code === 'ESCALATION_NOT_FOUND')) failures.push(`${where}: the record's own town is refused`);
           // the owner town's clerk and the supervisor read the real records
           if (scoped && method === 'GET' && (caller === 'ownClerk' || caller === 'supervisor') && r.status !== 200 && !(rule.unit === 'escalation' && caller === 'ownClerk')) {
             failures.push(`${where}: expected 200 for the record's own town`);
@@ -191,6 +202,7 @@ describe('access: every route of the OpenAPI document, as six callers, against t
     }
     // the same town still works it
     expect((await clerk.get(`/api/cases/${started.body.id}`)).status).toBe(200);
+    expect((await (await as('clerkb')).get(`/api/cases/${started.body.id}`)).status).toBe(200);
     expect((await (await as('clerkb')).get(`/api/tasks/${task.id}`)).status).toBe(200);
     expect((await (await as('clerkb')).get('/api/tasks?filter=groups')).body.map((t: any) => t.id)).toContain(task.id);
   });
