@@ -27,6 +27,13 @@ export function createAgenda(db: Db, options: AgendaOptions = {}): Agenda {
     defaultLockLifetime: options.lockLifetimeMs ?? 60_000,
     maxConcurrency: options.maxConcurrency ?? 10,
     defaultConcurrency: options.maxConcurrency ?? 10,
+    // A one-off job that ran is deleted: agendaJobs holds what is still to run, not every timer
+    // and clock signal of every case ever (Agenda keeps them by default). Each poll's lock query
+    // reads a job name's index entries (DocumentDB's planner cannot range both branches of its
+    // $or), so a collection that grew with cases made every poll slower: 23 ms per job name and
+    // poll at 60,000 kept jobs, measured. Firing twice is guarded elsewhere: a fired timer no
+    // longer waits in its instance, a clock's signal is claimed by insert.
+    removeOnComplete: true,
   } as any);
 }
 
