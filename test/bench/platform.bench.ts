@@ -420,8 +420,10 @@ class Seeder {
       const tc = performance.now();
       const copy = this.clones[kind]({ orgUnit: c.orgUnit, code: c.code, clerk: c.clerk, receivedAt: at, seq: this.nextSeq(c.code, at) });
       cloneMs += performance.now() - tc;
-      // the copies' Agenda jobs: an open case's timers come due long after the benchmark; an ended case's have run
-      for (const j of copy.docs.agendaJobs ?? []) j.nextRunAt = open ? new Date(this.now + (30 + this.rnd() * 30) * DAY) : null;
+      // the copies' Agenda jobs: an open case's timers come due long after the benchmark; an ended
+      // case's have run, and the product deletes a one-off job once it ran (removeOnComplete)
+      if (open) for (const j of copy.docs.agendaJobs ?? []) j.nextRunAt = new Date(this.now + (30 + this.rnd() * 30) * DAY);
+      else copy.docs.agendaJobs = [];
       const p = w.add(trim(copy));
       if (p) {
         const tw = performance.now();
