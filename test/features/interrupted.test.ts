@@ -103,7 +103,15 @@ describe('a process killed in the middle of a decision (中断修复)', () => {
     const d = await db(dbName);
     await waitFor(async () => (await d.collection('case_intents').countDocuments({})) === 0, 'the repair to finish the acceptance', 30_000);
     const clerk = await ApiClient.login(second.url, 'clerk');
-    const again = await clerk.post('/api/intake', body, { 'Idempotency-Key': key });
+    // the clerk's browser resends as HTTP tells it: 409 IDEMPOTENCY_IN_FLIGHT with Retry-After while
+    // the dead attempt is younger than the stale window (2 s here), then the taken-over answer
+    let again = await clerk.post('/api/intake', body, { 'Idempotency-Key': key });
+    for (let i = 0; i < 10 && again.status === 409; i++) {
+      expect(again.body.code).toBe('IDEMPOTENCY_IN_FLIGHT');
+      expect(Number(again.headers['retry-after'])).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, Number(again.headers['retry-after']) * 1000));
+      again = await clerk.post('/api/intake', body, { 'Idempotency-Key': key });
+    }
     expect(again.status).toBe(201);
     expect(again.body.recovered).toBe(true);
     expect(again.body.queryCode).toBeNull();
