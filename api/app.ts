@@ -24,7 +24,7 @@ import { supervisionRoutes } from './routes/supervision';
 import { statsRoutes } from './routes/stats';
 import { outboxRoutes } from './routes/outbox';
 import { accessDisagreements } from './http/access';
-import { DeployJsonBody, LoginBody, StartCaseBody, TaskListQuery } from './schemas';
+import { ArchiveBody, DeployJsonBody, LoginBody, StartCaseBody, TaskListQuery } from './schemas';
 
 export interface AppDeps {
   platform: Platform;
@@ -44,6 +44,17 @@ export interface AppDeps {
 const HEALTH_BOUND_MS = 3000;
 
 const param = (req: Request, name: string) => pathParam(req, name);
+
+/** The change note of an XML deploy: header X-Change-Note, UTF-8 percent-encoded (headers carry no Chinese as is). */
+function changeNoteHeader(req: Request): string | undefined {
+  const raw = req.get('x-change-note');
+  if (raw === undefined) return undefined;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new ValidationError('INVALID_CHANGE_NOTE', 'X-Change-Note must be UTF-8 text, percent-encoded (encodeURIComponent)');
+  }
+}
 
 export function createApp(deps: AppDeps) {
   const { platform, logger } = deps;
@@ -102,21 +113,25 @@ export function createApp(deps: AppDeps) {
   // ---- definitions (流程定义)
   app.post('/api/definitions', requireRole('designer'), async (req, res) => {
     let xml: string;
-    if (typeof req.body === 'string') xml = req.body;
-    else if (req.is('application/json')) xml = DeployJsonBody.parse(req.body).xml;
-    else throw new ValidationError('UNSUPPORTED_MEDIA_TYPE', 'send the diagram as application/xml, or JSON {"xml": "..."}');
-    const def = await svc.deploy(xml, req.actor!);
+    let note: string | undefined;
+    if (typeof req.body === 'string') {
+      xml = req.body;
+      note = changeNoteHeader(req);
+    } else if (req.is('application/json')) ({ xml, note } = DeployJsonBody.parse(req.body));
+    else throw new ValidationError('UNSUPPORTED_MEDIA_TYPE', 'send the diagram as application/xml (change note in X-Change-Note), or JSON {"xml": "...", "note": "..."}');
+    const def = await svc.deploy(xml, req.actor!, note);
     res.status(201).location(`/api/definitions/${encodeURIComponent(def.key)}/versions/${def.version}`).json(def);
   });
   app.get('/api/definitions', async (_req, res) => {
     res.json(await svc.listDefinitions());
   });
   app.get('/api/definitions/:key', async (req, res) => {
-    const key = param(req, 'key');
-    const all = await svc.listDefinitions();
-    const entry = all.find((d) => d.key === key);
-    if (!entry) await svc.getDefinition(key); // throws the 404
-    res.json(entry);
+    res.json(await svc.definitionEntry(param(req, 'key')));
+  });
+  // 归档 / 恢复: no new case starts on an archived definition; running cases finish on their version
+  app.put('/api/definitions/:key/archived', requireRole('designer'), async (req, res) => {
+    const body = ArchiveBody.parse(req.body ?? {});
+    res.json(await svc.setArchived(param(req, 'key'), body.archived, req.actor!, body.note));
   });
   app.get('/api/definitions/:key/versions', async (req, res) => {
     const key = param(req, 'key');

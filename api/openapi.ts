@@ -1,6 +1,6 @@
 /** The OpenAPI 3.1 description served at /api/openapi.json; request schemas come from zod. */
 import { z } from 'zod';
-import { DeployJsonBody, LoginBody, StartCaseBody } from './schemas';
+import { ArchiveBody, DeployJsonBody, LoginBody, StartCaseBody } from './schemas';
 import { CompleteBody, DutyBody, IntakeBody, ItemBody } from './routes/network-office';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
@@ -47,6 +47,7 @@ export function openApiDocument(): object {
         DutyBody: schema(DutyBody),
         ItemBody: schema(ItemBody),
         DeployJsonBody: schema(DeployJsonBody),
+        ArchiveBody: schema(ArchiveBody),
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'detail', 'code'],
@@ -63,12 +64,20 @@ export function openApiDocument(): object {
       '/api/definitions': {
         get: { summary: 'Deployed definitions with their versions', responses: { 200: { description: 'list' }, 401: problem } },
         post: {
-          summary: 'Deploy a BPMN diagram as the next version of its process id (role designer)',
+          summary: 'Deploy a BPMN diagram as the next version of its process id (role designer); a change note (变更说明) is required: JSON `note`, or the X-Change-Note header (percent-encoded) with an XML body — 400 CHANGE_NOTE_REQUIRED without it; 409 DEFINITION_ARCHIVED on an archived key',
+          parameters: [{ name: 'X-Change-Note', in: 'header', required: false, schema: { type: 'string', maxLength: 2000 }, description: '变更说明 of an application/xml deploy, UTF-8 percent-encoded' }],
           requestBody: { content: { 'application/xml': { schema: { type: 'string' } }, ...json('DeployJsonBody').content } },
-          responses: { 201: { description: 'deployed' }, ...std, 413: problem, 422: problem },
+          responses: { 201: { description: 'deployed' }, ...std, 409: problem, 413: problem, 422: problem },
         },
       },
-      '/api/definitions/{key}': { get: { summary: 'One definition with its versions', responses: { 200: { description: 'definition' }, ...std } } },
+      '/api/definitions/{key}': { get: { summary: 'One definition with its versions (each with its change note), archive state and log of deploys, archives and restores', responses: { 200: { description: 'definition' }, ...std } } },
+      '/api/definitions/{key}/archived': {
+        put: {
+          summary: '归档 (archived: true) or restore (false) a definition (role designer): no new case starts on an archived one (409 DEFINITION_ARCHIVED); running cases finish on their version; who and when is logged',
+          requestBody: json('ArchiveBody'),
+          responses: { 200: { description: 'the definition with its archive state and log' }, ...std },
+        },
+      },
       '/api/definitions/{key}/versions': { get: { summary: 'Versions of a definition', responses: { 200: { description: 'versions' }, ...std } } },
       '/api/definitions/{key}/versions/{version}': { get: { summary: 'One version (metadata, user tasks)', responses: { 200: { description: 'version' }, ...std } } },
       '/api/definitions/{key}/versions/{version}/xml': { get: { summary: 'The BPMN XML of one version', responses: { 200: { description: 'xml', content: { 'application/xml': {} } }, ...std } } },

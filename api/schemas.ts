@@ -30,7 +30,17 @@ export const StartCaseBody = z.object({
 
 export const CompleteTaskBody = z.object({ variables: Variables });
 
-export const DeployJsonBody = z.object({ xml: z.string().min(1, 'xml is required') });
+export const DeployJsonBody = z.object({
+  xml: z.string().min(1, 'xml is required'),
+  /** 变更说明: required by the deploy (400 CHANGE_NOTE_REQUIRED without it); an XML body sends it as the X-Change-Note header, percent-encoded. */
+  note: z.string().max(2000).optional().describe('变更说明 — what this version changes and why (required; at most 500 characters)'),
+});
+
+/** 归档 (archived: true) or restore (false) a definition, with an optional reason. */
+export const ArchiveBody = z.object({
+  archived: z.boolean(),
+  note: z.string().max(500).optional(),
+});
 
 export const TaskListQuery = z.object({
   filter: z.enum(['mine', 'groups', 'all']).default('all'),

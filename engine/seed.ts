@@ -50,7 +50,7 @@ export async function seedAll(platform: Platform, demoPassword: string, logger: 
     const key = f.replace(/\.bpmn$/, '');
     if (await platform.models.Definition.exists({ key })) continue;
     try {
-      await platform.processService.deploy(readFileSync(path.join(dir, f), 'utf8'), { username: 'system', groups: [], roles: ['designer'] });
+      await platform.processService.deploy(readFileSync(path.join(dir, f), 'utf8'), { username: 'system', groups: [], roles: ['designer'] }, '平台预置的路径模式（首次启动）');
       diagrams++;
     } catch (err) {
       logger.error({ file: f, err: (err as Error).message }, 'seed diagram refused');

@@ -49,6 +49,7 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = {
   'GET /api/definitions': any,
   'POST /api/definitions': rule(['designer'], 'none'),
   'GET /api/definitions/{key}': any,
+  'PUT /api/definitions/{key}/archived': rule(['designer'], 'none'),
   'GET /api/definitions/{key}/versions': any,
   'GET /api/definitions/{key}/versions/{version}': any,
   'GET /api/definitions/{key}/versions/{version}/xml': any,

@@ -163,6 +163,10 @@ export class CaseService implements ProjectionListener {
     const { models, clock } = this.deps;
     const item = await this.deps.catalogue.getItem(input.itemCode);
     if (!actor.windowId) throw new ForbiddenError('NOT_A_WINDOW_CLERK', 'only a clerk on a window post takes in applications');
+    // an archived path starts no new case: refused before a case number is claimed (a refusal starts no path)
+    if (!input.reject && (await models.Definition.exists({ key: item.procedure, archived: true }))) {
+      throw new ConflictError('DEFINITION_ARCHIVED', `the path ${item.procedure} of item ${item.code} is archived: no new case starts on it; ask the designers to restore it or name another path`, { key: item.procedure, itemCode: item.code });
+    }
     const window = await models.Window.findById(actor.windowId).lean();
     if (!window) throw new ForbiddenError('NOT_A_WINDOW_CLERK', `your window ${actor.windowId} is not registered`);
     if (!(window.accepts ?? []).includes(item.department)) {

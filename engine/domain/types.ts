@@ -39,6 +39,8 @@ export interface DefinitionSummary {
   processId: string;
   deployedAt: Date;
   deployedBy: string;
+  /** 变更说明 given at deploy (versions deployed before it was required have none). */
+  changeNote?: string;
   sha256: string;
   caseCategory?: string;
   itemCode?: string;

@@ -22,6 +22,16 @@ const definitionSchema = new Schema(
     sha256: { type: String, required: true },
     deployedAt: { type: Date, required: true },
     deployedBy: { type: String, required: true },
+    /** 变更说明: what this version changes and why, given by the designer at deploy. */
+    changeNote: String,
+    /**
+     * 归档: set on every version of the key at once; no new case starts on an archived key (the
+     * latest version's flag is read with its id at start, no extra round trip), running cases
+     * finish on their version. Cleared by a restore.
+     */
+    archived: Boolean,
+    archivedAt: Date,
+    archivedBy: String,
     caseCategory: String,
     itemCode: String,
     orgLevel: String,
@@ -33,6 +43,21 @@ const definitionSchema = new Schema(
   { ...opts, collection: 'definitions' },
 );
 definitionSchema.index({ key: 1, version: -1 });
+
+/** Who deployed, archived or restored a definition, when, and the note given (流程定义操作记录). */
+const definitionEventSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    key: { type: String, required: true },
+    action: { type: String, required: true, enum: ['deployed', 'archived', 'restored'] },
+    version: Number,
+    actor: { type: String, required: true },
+    at: { type: Date, required: true },
+    note: String,
+  },
+  { ...opts, collection: 'definition_events' },
+);
+definitionEventSchema.index({ key: 1, at: -1 });
 
 /** A case (办件) = one process instance. `headRevision` may lag the revisions series. */
 const instanceSchema = new Schema(
@@ -233,6 +258,7 @@ const sessionSchema = new Schema(
 export function createModels(conn: Connection = mongoose.connection) {
   return {
     Definition: conn.model('Definition', definitionSchema),
+    DefinitionEvent: conn.model('DefinitionEvent', definitionEventSchema),
     Instance: conn.model('Instance', instanceSchema),
     Revision: conn.model('Revision', revisionSchema),
     Task: conn.model('Task', taskSchema),

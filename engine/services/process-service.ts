@@ -103,6 +103,20 @@ export function canWorkOn(actor: Actor, task: { candidateGroups: string[]; candi
   return task.candidateGroups.length === 0 && task.candidateUsers.length === 0;
 }
 
+/** Longest 变更说明 kept with a version. */
+export const MAX_CHANGE_NOTE = 500;
+
+/**
+ * A deploy says what it changes (变更说明): required, trimmed, at most MAX_CHANGE_NOTE characters.
+ * @throws ValidationError CHANGE_NOTE_REQUIRED / CHANGE_NOTE_TOO_LONG
+ */
+export function checkChangeNote(note: unknown): string {
+  const text = typeof note === 'string' ? note.trim() : '';
+  if (!text) throw new ValidationError('CHANGE_NOTE_REQUIRED', 'a deploy needs a change note (变更说明): say what this version changes and why');
+  if (text.length > MAX_CHANGE_NOTE) throw new ValidationError('CHANGE_NOTE_TOO_LONG', `the change note has ${text.length} characters; the limit is ${MAX_CHANGE_NOTE}`, { limit: MAX_CHANGE_NOTE });
+  return text;
+}
+
 export class ProcessService {
   private readonly mutex = new KeyedMutex();
   private readonly definitionCache = new Map<string, any>();
@@ -125,10 +139,14 @@ export class ProcessService {
    * Validates and stores `xml` as the next immutable version of its process id (the key).
    * @throws ValidationError / BusinessRuleError from `validateDefinition`
    */
-  async deploy(xml: string, actor: Actor): Promise<DefinitionSummary> {
+  async deploy(xml: string, actor: Actor, changeNote?: string): Promise<DefinitionSummary> {
+    const note = checkChangeNote(changeNote);
     const v = await validateDefinition(xml);
     const { Definition } = this.deps.models;
     const latest = await Definition.findOne({ key: v.processId }).sort({ version: -1 }).lean();
+    if (latest?.archived) {
+      throw new ConflictError('DEFINITION_ARCHIVED', `definition ${v.processId} is archived (by ${latest.archivedBy}); restore it before deploying a new version`, { key: v.processId });
+    }
     let version = (latest?.version ?? 0) + 1;
     const sha256 = createHash('sha256').update(xml).digest('hex');
     for (let attempt = 0; attempt < 20; attempt++, version++) {
@@ -142,6 +160,7 @@ export class ProcessService {
         sha256,
         deployedAt: this.deps.clock.now(),
         deployedBy: actor.username,
+        changeNote: note,
         caseCategory: v.caseCategory,
         itemCode: v.itemCode,
         orgLevel: v.orgLevel,
@@ -150,6 +169,10 @@ export class ProcessService {
       try {
         await Definition.create(doc);
         this.deps.logger.info({ key: doc.key, version }, 'definition deployed');
+        // an archive that raced this deploy covers the new version too
+        const archived = await Definition.findOne({ key: doc.key, archived: true }, { archivedAt: 1, archivedBy: 1 }).lean();
+        if (archived) await Definition.updateOne({ _id: doc._id }, { $set: { archived: true, archivedAt: archived.archivedAt, archivedBy: archived.archivedBy } });
+        await this.deps.models.DefinitionEvent.create({ _id: randomUUID(), key: doc.key, action: 'deployed', version, actor: actor.username, at: doc.deployedAt, note });
         return this.summary(doc);
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
@@ -167,6 +190,7 @@ export class ProcessService {
       processId: d.processId,
       deployedAt: d.deployedAt,
       deployedBy: d.deployedBy,
+      changeNote: d.changeNote ?? undefined,
       sha256: d.sha256,
       caseCategory: d.caseCategory ?? undefined,
       itemCode: d.itemCode ?? undefined,
@@ -181,12 +205,60 @@ export class ProcessService {
     for (const d of docs) {
       let entry = byKey.get(d.key);
       if (!entry) {
-        entry = { key: d.key, name: d.name, latestVersion: d.version, caseCategory: d.caseCategory ?? undefined, versions: [] };
+        entry = {
+          key: d.key,
+          name: d.name,
+          latestVersion: d.version,
+          caseCategory: d.caseCategory ?? undefined,
+          archived: !!d.archived,
+          ...(d.archived ? { archivedAt: d.archivedAt, archivedBy: d.archivedBy } : {}),
+          versions: [],
+        };
         byKey.set(d.key, entry);
       }
-      entry.versions.push({ version: d.version, name: d.name, deployedAt: d.deployedAt, deployedBy: d.deployedBy, sha256: d.sha256 });
+      entry.versions.push({ version: d.version, name: d.name, deployedAt: d.deployedAt, deployedBy: d.deployedBy, changeNote: d.changeNote ?? undefined, sha256: d.sha256 });
     }
     return [...byKey.values()];
+  }
+
+  /**
+   * 归档 / 恢复: archives every version of `key` (no new case starts on it; running cases go on
+   * on their version, whose document is untouched but for the flag) or restores it. Records who
+   * did it, when and why in `definition_events`. Archiving what is archived (or restoring what is
+   * not) changes nothing and records nothing.
+   * @throws NotFoundError when the key has no version
+   */
+  async setArchived(key: string, archived: boolean, actor: Actor, note?: string) {
+    const { Definition, DefinitionEvent } = this.deps.models;
+    if (!(await Definition.exists({ key }))) throw new NotFoundError('DEFINITION_NOT_FOUND', `definition ${key} does not exist`);
+    const text = note?.trim() ? note.trim().slice(0, MAX_CHANGE_NOTE) : undefined;
+    const now = this.deps.clock.now();
+    const changed = archived
+      ? await Definition.updateMany({ key, archived: { $ne: true } }, { $set: { archived: true, archivedAt: now, archivedBy: actor.username } })
+      : await Definition.updateMany({ key, archived: true }, { $unset: { archived: 1, archivedAt: 1, archivedBy: 1 } });
+    if (changed.modifiedCount > 0) {
+      await DefinitionEvent.create({ _id: randomUUID(), key, action: archived ? 'archived' : 'restored', actor: actor.username, at: now, ...(text ? { note: text } : {}) });
+      this.deps.logger.info({ key, archived, actor: actor.username }, archived ? 'definition archived' : 'definition restored');
+    }
+    return this.definitionEntry(key);
+  }
+
+  /** One key as `listDefinitions` shows it, with its log of deploys, archives and restores (newest first). */
+  async definitionEntry(key: string) {
+    const docs = await this.deps.models.Definition.find({ key }, { xml: 0, sourceContext: 0, userTasks: 0 }).sort({ key: 1, version: -1 }).lean();
+    if (docs.length === 0) throw new NotFoundError('DEFINITION_NOT_FOUND', `definition ${key} does not exist`);
+    const d = docs[0];
+    const log = await this.deps.models.DefinitionEvent.find({ key }, { _id: 0, key: 0 }).sort({ at: -1 }).limit(200).lean();
+    return {
+      key,
+      name: d.name,
+      latestVersion: d.version,
+      caseCategory: d.caseCategory ?? undefined,
+      archived: !!d.archived,
+      ...(d.archived ? { archivedAt: d.archivedAt, archivedBy: d.archivedBy } : {}),
+      versions: docs.map((x) => ({ version: x.version, name: x.name, deployedAt: x.deployedAt, deployedBy: x.deployedBy, changeNote: x.changeNote ?? undefined, sha256: x.sha256 })),
+      log,
+    };
   }
 
   /** One version (latest when `version` is omitted), including its XML. @throws NotFoundError */
@@ -237,8 +309,9 @@ export class ProcessService {
 
   private async start(key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string, givenId?: string): Promise<{ instanceId: string; head?: any }> {
     checkVariables(variables);
-    const latest = await this.deps.models.Definition.findOne({ key }, { _id: 1 }).sort({ version: -1 }).lean();
+    const latest = await this.deps.models.Definition.findOne({ key }, { _id: 1, archived: 1 }).sort({ version: -1 }).lean();
     if (!latest) throw new NotFoundError('DEFINITION_NOT_FOUND', `definition ${key} does not exist`);
+    if (latest.archived) throw new ConflictError('DEFINITION_ARCHIVED', `definition ${key} is archived: no new case starts on it (running cases finish on their version); a designer can restore it`, { key });
     const def = await this.loadDefinitionById(latest._id as string);
     const instanceId = givenId ?? randomUUID();
     const now = this.deps.clock.now();

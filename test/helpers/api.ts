@@ -52,8 +52,9 @@ export class ApiClient {
   put<T = any>(url: string, body?: unknown, headers?: Record<string, string>) {
     return this.request<T>('PUT', url, body, headers);
   }
-  deployXml(xml: string) {
-    return this.post('/api/definitions', xml, { 'content-type': 'application/xml' });
+  /** Deploys BPMN XML; the change note (变更说明, required) goes in X-Change-Note, percent-encoded. */
+  deployXml(xml: string, note = '测试部署') {
+    return this.post('/api/definitions', xml, { 'content-type': 'application/xml', 'x-change-note': encodeURIComponent(note) });
   }
 }
 
