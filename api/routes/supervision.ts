@@ -5,7 +5,7 @@
  */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { BoardSource, computeHeatmap, cstDayOf, type Board, type Platform } from '../../engine';
+import { BoardSource, computeHeatmap, cstDayOf, estimateNote, type Board, type Platform } from '../../engine';
 import { requireRole } from '../http/auth';
 import { idSchema, pathParam } from '../http/params';
 import { caseNoParam } from './network-office';
@@ -180,23 +180,39 @@ export function supervisionRoutes(platform: Platform): Router {
     const q = z.object({ acceptedAt: z.coerce.date(), days: z.coerce.number().int().min(0).max(2500) }).parse(req.query);
     const calendar = await supervision.currentCalendar();
     const d = calendar.deadlineOrEstimate(q.acceptedAt, q.days);
-    res.json({ acceptedDay: cstDayOf(q.acceptedAt), ...d });
+    res.json({ acceptedDay: cstDayOf(q.acceptedAt), ...d, ...(d.estimated ? { estimateNote: estimateNote(d.estimatedYears) } : {}) });
   });
+  /**
+   * Each day of [from, to] (at most 400): kind and working. A day of a year without a holiday
+   * table is counted by its estimated table and flagged `estimated: true`; the header
+   * `X-Calendar-Estimated-Years` lists those years (never a 422 for a missing year).
+   */
   r.get('/calendar/days', async (req, res) => {
     const q = z.object({ from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }).parse(req.query);
     const calendar = await supervision.currentCalendar();
     const out = [];
+    const estimated = new Set<number>();
     let day = q.from;
     for (let i = 0; i < 400 && day <= q.to; i++) {
-      out.push({ day, kind: calendar.dayKind(day), working: calendar.isWorkingDay(day) });
+      const info = calendar.dayInfo(day);
+      if (info.estimated) estimated.add(Number(day.slice(0, 4)));
+      out.push({ day, kind: info.kind, working: info.working, ...(info.estimated ? { estimated: true } : {}), ...(info.label ? { label: info.label } : {}) });
       day = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
     }
+    if (estimated.size) res.set('X-Calendar-Estimated-Years', [...estimated].sort().join(','));
     res.json(out);
   });
-  /** Years the calendar knows, with their source and version. */
+  /** Years the calendar knows, with their source and version; `estimated` lists the coming years counted by estimate. */
   r.get('/calendar/years', async (_req, res) => {
     const calendar = await supervision.currentCalendar(true);
-    res.json({ years: calendar.years().map((y) => ({ year: y, version: calendar.tableFor(y)?.version, source: calendar.tableFor(y)?.source })), overrides: await platform.yearTables.history() });
+    const thisYear = Number(cstDayOf(new Date()).slice(0, 4));
+    const estimated = [thisYear, thisYear + 1]
+      .filter((y) => calendar.isEstimated(y))
+      .map((y) => {
+        const t = calendar.tableOrEstimate(y);
+        return { year: y, estimated: true, note: estimateNote([y]), source: t.source, holidays: t.holidays, labels: t.labels };
+      });
+    res.json({ years: calendar.years().map((y) => ({ year: y, version: calendar.tableFor(y)?.version, source: calendar.tableFor(y)?.source })), estimated, overrides: await platform.yearTables.history() });
   });
   /** The city office adds or corrects a year (versioned, audited). */
   r.put('/calendar/years/:year', requireRole('admin'), async (req, res) => {
@@ -205,8 +221,10 @@ export function supervisionRoutes(platform: Platform): Router {
     const b = z.object({ holidays: z.array(day).max(60), makeUpWorkdays: z.array(day).max(20), version: z.number().int().min(2).max(1000), source: text(300), reason: text(500) }).parse(req.body ?? {});
     await platform.yearTables.saveOverride({ year, holidays: b.holidays, makeUpWorkdays: b.makeUpWorkdays, version: b.version, source: b.source }, { by: req.actor!.username, at: new Date(), reason: b.reason });
     await platform.models.Filing.create({ _id: `calendar:${year}:v${b.version}`, kind: 'calendar.year', subject: String(year), orgUnit: 'city', filedBy: req.actor!.username, filedAt: new Date(), data: { version: b.version, reason: b.reason } });
-    const calendar = await supervision.currentCalendar(true);
-    res.json({ year, version: calendar.tableFor(year)?.version, source: calendar.tableFor(year)?.source });
+    // every deadline counted over an estimate is counted again with the table now in force
+    const clocks = await supervision.recomputeEstimatedClocks();
+    const calendar = await supervision.currentCalendar();
+    res.json({ year, version: calendar.tableFor(year)?.version, source: calendar.tableFor(year)?.source, clocks });
   });
   return r;
 }

@@ -4,3 +4,4 @@ export * from './holiday-table';
 export * from './working-calendar';
 export * from './opening-calendar';
 export * from './mongo-year-table-store';
+export * from './estimated-table';

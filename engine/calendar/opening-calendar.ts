@@ -92,7 +92,8 @@ export class OpeningCalendar {
     if (this.closed.has(day)) return [];
     const oneOff = this.extraDays.get(day);
     if (oneOff) return oneOff;
-    const kind = this.counting.dayKind(day);
+    // a year without its notice is taken from its estimated table (WorkingCalendar.dayInfo)
+    const kind = this.counting.dayInfo(day).kind;
     if (kind === 'workday' || kind === 'make-up-workday') return this.working;
     const wd = isoWeekday(day);
     for (const rule of this.extra) {
@@ -103,7 +104,7 @@ export class OpeningCalendar {
 
   /**
    * The sessions on a CST day (empty when closed).
-   * @throws CalendarYearMissingError when the day's year has no holiday table (unless closedDays/extraDays decide it).
+   * A day of a year without a holiday table follows its estimated table (statutory holidays, no 调休).
    */
   sessionsOn(day: Day): Session[] {
     assertDay(day);

@@ -10,10 +10,14 @@
  *    《全国年节及纪念日放假办法》), plus the notice's make-up working days (调休上班日, a Saturday
  *    or Sunday). Saturday and Sunday are the weekly rest days of state organs
  *    (《国务院关于职工工作时间的规定》第七条).
- * 2. **No guessing.** A day in a year that has no table throws `CalendarYearMissingError`
- *    (code `CALENDAR_YEAR_MISSING`), even a plain Saturday: the next year's notice usually
- *    appears in November or December and may move any day. Only `deadlineOrEstimate` falls back,
- *    to Monday–Friday for the missing years, and flags its result `estimated: true`.
+ * 2. **Estimates say so.** The strict methods (`dayKind`, `isWorkingDay`, `addWorkingDays`,
+ *    `deadlineFor`, …) throw `CalendarYearMissingError` (code `CALENDAR_YEAR_MISSING`) for a day
+ *    in a year that has no table, even a plain Saturday: the next year's notice usually appears
+ *    in November or December and may move any day. The lenient ones (`dayInfo`,
+ *    `deadlineOrEstimate`, `workingDaysUsedOrEstimate`) count such a year by its estimated
+ *    table (`estimated-table.ts`: the fixed statutory holidays of 《全国年节及纪念日放假办法》,
+ *    lunar dates converted, 补假 for a holiday on a weekend, no 调休) and flag the result
+ *    `estimated: true` with the `estimatedYears`; recompute once the year's table is entered.
  * 3. **Limits count working days, holidays excluded.** 《中华人民共和国行政许可法》第八十二条:
  *    "本法规定的行政机关实施行政许可的期限以工作日计算，不含法定节假日。"
  * 4. **The first day is not counted.** The period runs from acceptance (行政许可法 第四十二条
@@ -49,6 +53,7 @@
  */
 import { BusinessRuleError, ValidationError } from '../domain/errors';
 import { assertDay, cstDayOf, cstInstantAtMinute, dayFromNumber, dayNumber, isoWeekday, parseHHMM, yearOf, type Day } from './cst';
+import { ESTIMABLE_YEARS, estimatedYearTable } from './estimated-table';
 import { officialTables, validateYearTable, type YearTable, type YearTableStore } from './holiday-table';
 
 /** Default close of business, CST. */
@@ -72,8 +77,20 @@ export class CalendarYearMissingError extends BusinessRuleError {
 
 /** A deadline computed from complete year tables. */
 export type Deadline = { dueAt: Date; dueDay: Day; estimated: false };
-/** A deadline counted Monday–Friday for the years that have no table; recompute once they do. */
-export type EstimatedDeadline = { dueAt: Date; dueDay: Day; estimated: true; reason: string; missingYears: number[] };
+/**
+ * A deadline counted, for the years that have no table, by their estimated tables (statutory
+ * holidays without 调休); recompute once they have one. `estimatedYears` = `missingYears`.
+ */
+export type EstimatedDeadline = { dueAt: Date; dueDay: Day; estimated: true; reason: string; missingYears: number[]; estimatedYears: number[] };
+/** One day as the lenient methods see it; `estimated` when its year has no table yet. */
+export type DayInfo = { day: Day; kind: DayKind; working: boolean; estimated: boolean; label?: string };
+/** Working days counted, possibly over estimated years. */
+export type CountOrEstimate = { days: number; estimated: boolean; estimatedYears: number[] };
+
+/** "预计，2027年放假安排尚未公布" — the words every estimated figure carries. */
+export function estimateNote(years: number[]): string {
+  return `预计，${years.join('、')}年放假安排尚未公布`;
+}
 export type DeadlineOptions = { /** `'HH:MM'` CST, default `'17:30'`. */ closeTime?: string };
 
 /** How a day is treated: workday (Mon–Fri), rest-day (Sat/Sun), holiday (in a notice block), make-up-workday (调休上班). */
@@ -115,6 +132,8 @@ function nthWorkingDay(day: Day, n: number, isWorking: IsWorking): Day {
  */
 export class WorkingCalendar {
   private readonly tables: ReadonlyMap<number, IndexedYear>;
+  /** Estimated tables of the years without one, made on first use. */
+  private readonly estimates = new Map<number, IndexedYear>();
 
   /** @param tables year → table; each table's `year` must equal its key. */
   constructor(tables: ReadonlyMap<number, YearTable>) {
@@ -173,6 +192,70 @@ export class WorkingCalendar {
     const t = this.tables.get(year);
     if (!t) throw new CalendarYearMissingError(year, day);
     return t;
+  }
+
+  /** True when `year` has no table, so the lenient methods count it by its estimate. */
+  isEstimated(year: number): boolean {
+    return !this.tables.has(year);
+  }
+
+  /**
+   * The table in use for `year` or, when it has none, its estimated table (flagged
+   * `estimated: true`, version 0). @throws CalendarYearMissingError beyond the estimable years.
+   */
+  tableOrEstimate(year: number): YearTable & { estimated?: boolean } {
+    return structuredClone(this.yearOrEstimate(year).table);
+  }
+
+  private yearOrEstimate(year: number): IndexedYear {
+    const t = this.tables.get(year);
+    if (t) return t;
+    let e = this.estimates.get(year);
+    if (!e) {
+      if (year < ESTIMABLE_YEARS.from || year > ESTIMABLE_YEARS.to) throw new CalendarYearMissingError(year);
+      const table = estimatedYearTable(year);
+      e = { table, holidays: new Set(table.holidays), makeUp: new Set() };
+      this.estimates.set(year, e);
+    }
+    return e;
+  }
+
+  /**
+   * How `day` is treated, by its year's table or — when the year has none — its estimated
+   * table (`estimated: true`). Never throws for a missing year within the estimable years.
+   */
+  dayInfo(day: Day): DayInfo {
+    assertDay(day);
+    const year = yearOf(day);
+    const t = this.yearOrEstimate(year);
+    const kind: DayKind = t.makeUp.has(day) ? 'make-up-workday' : t.holidays.has(day) ? 'holiday' : isoWeekday(day) <= 5 ? 'workday' : 'rest-day';
+    const label = t.table.labels?.[day];
+    return { day, kind, working: kind === 'workday' || kind === 'make-up-workday', estimated: !this.tables.has(year), ...(label ? { label } : {}) };
+  }
+
+  /** `workingDaysUsed`, counting years without a table by their estimate (flagged). */
+  workingDaysUsedOrEstimate(startedAt: Date, at: Date): CountOrEstimate {
+    if (at.getTime() <= startedAt.getTime()) return { days: 0, estimated: false, estimatedYears: [] };
+    return this.workingDaysBetweenOrEstimate(cstDayOf(startedAt), cstDayOf(at), true);
+  }
+
+  /** `workingDaysBetween` (fromDay excluded, toDay included), counting years without a table by their estimate. */
+  workingDaysBetweenOrEstimate(fromDay: Day, toDay: Day, clampAtZero = false): CountOrEstimate {
+    const a = dayNumber(fromDay);
+    const b = dayNumber(toDay);
+    const years = new Set<number>();
+    let count = 0;
+    for (let no = a + 1; no <= b; no++) {
+      const info = this.dayInfo(dayFromNumber(no));
+      if (info.estimated) years.add(yearOf(info.day));
+      if (info.working) count++;
+    }
+    if (b < a && !clampAtZero) {
+      const r = this.workingDaysBetweenOrEstimate(toDay, fromDay);
+      return { ...r, days: -r.days };
+    }
+    const estimatedYears = [...years].sort((x, y) => x - y);
+    return { days: count, estimated: estimatedYears.length > 0, estimatedYears };
   }
 
   /** How `day` is treated. Throws `CalendarYearMissingError` for a year without a table. */
@@ -245,16 +328,16 @@ export class WorkingCalendar {
 
   /**
    * `deadlineFor`, or — when some counted day lies in a year without a table — an estimate
-   * counting Monday–Friday in those years (years with a table still use it), flagged
-   * `estimated: true` with the reason and the missing years. Recompute when the table arrives.
+   * counting those years by their estimated tables (statutory holidays and 补假, no 调休;
+   * years with a table still use it), flagged `estimated: true` with the reason and the
+   * estimated years. Recompute when the table arrives.
    */
   deadlineOrEstimate(acceptedAt: Date, limitDays: number, opts?: DeadlineOptions): Deadline | EstimatedDeadline {
     const missing = new Set<number>();
     const lenient: IsWorking = (day) => {
-      const year = yearOf(day);
-      if (this.tables.has(year)) return this.isWorkingDay(day);
-      missing.add(year);
-      return isoWeekday(day) <= 5;
+      const info = this.dayInfo(day);
+      if (info.estimated) missing.add(yearOf(day));
+      return info.working;
     };
     const { dueAt, dueDay } = this.compute(acceptedAt, limitDays, opts, lenient);
     if (missing.size === 0) return { dueAt, dueDay, estimated: false };
@@ -265,9 +348,10 @@ export class WorkingCalendar {
       dueDay,
       estimated: true,
       missingYears,
+      estimatedYears: missingYears,
       reason:
-        `Estimated: no holiday table for ${ys}; those days were counted Monday–Friday without statutory holidays or make-up workdays. Recompute once the table is entered. ` +
-        `估算：缺少${missingYears.join('、')}年节假日安排表，该年按周一至周五计算，未计法定节假日和调休；录入后应重新计算。`,
+        `Estimated: no holiday table for ${ys} yet; those days were counted with the statutory holidays of the national holiday regulations (lunar dates converted), without make-up working days. Recomputed once the table is entered. ` +
+        `${estimateNote(missingYears)}：该年按《全国年节及纪念日放假办法》的法定节假日推算，未含调休；录入放假安排后重新计算。`,
     };
   }
 

@@ -58,13 +58,15 @@ export class OpeningHours {
     const counting = await this.calendar();
     const cal = new OpeningCalendar(counting, spec);
     const start = cstDayOf(from);
-    const next: { day: Day; workingDay: boolean | null; sessions: Session[] }[] = [];
+    const next: { day: Day; workingDay: boolean | null; estimated?: true; sessions: Session[] }[] = [];
     for (let i = 0; i < days; i++) {
       const d = addCalendarDays(start, i);
       try {
-        next.push({ day: d, workingDay: counting.isWorkingDay(d), sessions: cal.sessionsOn(d) });
+        // a year without its holiday table (see PUT /api/calendar/years/:year) is estimated, and says so
+        const info = counting.dayInfo(d);
+        next.push({ day: d, workingDay: info.working, ...(info.estimated ? { estimated: true as const } : {}), sessions: cal.sessionsOn(d) });
       } catch {
-        // a year without its holiday table (see PUT /api/calendar/years/:year): unknown, not guessed
+        // beyond the years the lunar calendar covers: unknown, not guessed
         next.push({ day: d, workingDay: null, sessions: [] });
       }
     }

@@ -335,6 +335,8 @@ const clockSchema = new Schema(
     stoppedAt: Date,
     dueAt: Date,
     estimated: Boolean,
+    /** Years whose holiday table was estimated for `dueAt` (no notice yet); recomputed when entered. */
+    estimatedYears: { type: [Number], default: undefined },
     signalsAt: { type: mixed, default: {} },
     fired: { type: [String], default: [] },
     result: String,
@@ -346,6 +348,8 @@ const clockSchema = new Schema(
 // the case first, with the broad fields its queries add (indexes.test.ts)
 clockSchema.index({ caseNo: 1, kind: 1, status: 1 });
 clockSchema.index({ status: 1, dueAt: 1 });
+// the clocks counted over an estimated year, recomputed when the city office enters its table
+clockSchema.index({ estimated: 1, status: 1 });
 clockSchema.index({ orgUnit: 1, status: 1, kind: 1 });
 // statistics: the case clocks started in a period, of every centre or one
 clockSchema.index({ kind: 1, startedAt: 1 });

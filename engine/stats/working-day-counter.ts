@@ -8,9 +8,10 @@
  * prefix sum is filled from `calendar.isWorkingDay` and the same rule is kept (working days in
  * the half-open CST-day interval (day of `startedAt`, day of `at`], 0 when `at <= startedAt`).
  *
- * A stretch that reaches a year without a table cannot be counted by the calendar (it throws
- * `CalendarYearMissingError`); for statistics it is counted Monday–Friday instead and reported
- * as estimated (`estimated: true`), so one missing year never blocks a whole report.
+ * A stretch that reaches a year without a table is counted by that year's estimated table
+ * (`WorkingCalendar.workingDaysBetweenOrEstimate`: the statutory holidays, no 调休) and reported
+ * as estimated (`estimated: true`), so one missing year never blocks a whole report; beyond
+ * the estimable years it is counted Monday–Friday.
  */
 import { CST_OFFSET_MS, dayFromNumber, dayNumber } from '../calendar/cst';
 import type { WorkingCalendar } from '../calendar/working-calendar';
@@ -43,7 +44,7 @@ export class WorkingDayCounter {
   /** prefix[i] = working days in [base, base + i]. */
   private readonly prefix: Int32Array;
 
-  constructor(calendar: WorkingCalendar) {
+  constructor(private readonly calendar: WorkingCalendar) {
     const years = calendar.years();
     if (!years.length) {
       this.base = 0;
@@ -82,6 +83,10 @@ export class WorkingDayCounter {
       const before = a >= this.base ? this.prefix[a - this.base] : 0;
       return { days: this.prefix[b - this.base] - before, estimated: false };
     }
-    return { days: weekdaysBetween(a, b), estimated: true };
+    try {
+      return { days: this.calendar.workingDaysBetweenOrEstimate(dayFromNumber(a), dayFromNumber(b)).days, estimated: true };
+    } catch {
+      return { days: weekdaysBetween(a, b), estimated: true };
+    }
   }
 }

@@ -75,6 +75,8 @@ export interface Derived {
   paused: boolean;
   dueAt?: Date;
   estimated: boolean;
+  /** The years counted by their estimated holiday table (no notice yet), when `estimated`. */
+  estimatedYears?: number[];
   /** When each rung is due (absent when it does not apply, e.g. a reminder for a 1-day budget). */
   signals: Partial<Record<Rung, Date>>;
   /** Working days (or ms) not counted because of closed pauses. */
@@ -127,7 +129,12 @@ export function derive(ledger: Ledger, cal: WorkingCalendar, policy: SignalPolic
     };
   }
   let pausedDays = 0;
-  for (const p of closed) pausedDays += Math.max(0, safeBetween(cal, p.from, p.to!));
+  const years = new Set<number>();
+  for (const p of closed) {
+    const used = cal.workingDaysUsedOrEstimate(p.from, p.to!);
+    for (const y of used.estimatedYears) years.add(y);
+    pausedDays += Math.max(0, used.days);
+  }
   const total = ledger.budget.days + (ledger.extension?.days ?? 0);
   if (open) return { paused: true, estimated: false, signals: {}, pausedDays, pausedMs: 0 };
   const at = (n: number) => cal.deadlineOrEstimate(ledger.startedAt, n + pausedDays, ledger.closeTime ? { closeTime: ledger.closeTime } : undefined);
@@ -136,21 +143,9 @@ export function derive(ledger: Ledger, cal: WorkingCalendar, policy: SignalPolic
   if (total - policy.reminderDays >= 1) signals.reminder = at(total - policy.reminderDays).dueAt;
   const warnDays = Math.ceil(total * policy.warnShare);
   if (warnDays >= 1 && warnDays < total) signals.warning = at(warnDays).dueAt;
-  return { paused: false, dueAt: due.dueAt, estimated: due.estimated, signals, pausedDays, pausedMs: 0 };
-}
-
-function safeBetween(cal: WorkingCalendar, from: Date, to: Date): number {
-  try {
-    return cal.workingDaysUsed(from, to);
-  } catch {
-    // a year without a table: count Monday–Friday (flagged by the deadline's estimate anyway)
-    let n = 0;
-    for (let t = from.getTime() + 86_400_000; t <= to.getTime() + 1; t += 86_400_000) {
-      const d = new Date(t + 8 * 3600_000).getUTCDay();
-      if (d !== 0 && d !== 6) n++;
-    }
-    return n;
-  }
+  if (due.estimated) for (const y of due.estimatedYears) years.add(y);
+  const estimatedYears = [...years].sort((a, b) => a - b);
+  return { paused: false, dueAt: due.dueAt, estimated: estimatedYears.length > 0, ...(estimatedYears.length ? { estimatedYears } : {}), signals, pausedDays, pausedMs: 0 };
 }
 
 /**

@@ -15,7 +15,7 @@ import type { Actor, Clock as TimeSource, LooseEventListener, Logger } from '../
 import { isDuplicateKey, type Models } from '../persistence/models';
 import { newestFirst } from '../persistence/newest';
 import type { AuditLog } from '../cases/audit';
-import { loadWorkingCalendar, WorkingCalendar } from '../calendar/working-calendar';
+import { estimateNote, loadWorkingCalendar, WorkingCalendar } from '../calendar/working-calendar';
 import type { YearTableStore } from '../calendar/holiday-table';
 import { completionResult, derive, parseBudget, RUNGS, type Budget, type Ledger, type Pause, type Rung } from './clock-ledger';
 
@@ -105,7 +105,7 @@ export class SupervisionService {
     const d = derive(ledger, await this.currentCalendar());
     await Clock.updateOne(
       { _id: clockId },
-      { $set: { version, dueAt: d.dueAt ?? null, estimated: d.estimated, signalsAt: d.signals, status: c.status === 'stopped' ? 'stopped' : d.paused ? 'paused' : 'running', updatedAt: this.deps.clock.now() } },
+      { $set: { version, dueAt: d.dueAt ?? null, estimated: d.estimated, estimatedYears: d.estimatedYears ?? [], signalsAt: d.signals, status: c.status === 'stopped' ? 'stopped' : d.paused ? 'paused' : 'running', updatedAt: this.deps.clock.now() } },
     );
     if (c.status === 'stopped' || d.paused) {
       await this.deps.agenda.cancel({ name: SIGNAL_JOB, data: { clockId } } as any);
@@ -122,6 +122,19 @@ export class SupervisionService {
     }
     // only now drop the jobs of older versions (a crash before this leaves stale jobs that do nothing)
     for (let v = 1; v < version; v++) await this.deps.agenda.cancel({ name: SIGNAL_JOB, data: { clockId, version: v } } as any);
+  }
+
+  /**
+   * Recomputes every running or paused clock whose deadline was counted over an estimated year
+   * (after the city office entered a year's holiday table): new deadline, signals and version.
+   * Returns how many clocks were recomputed and how many are still estimated.
+   */
+  async recomputeEstimatedClocks(): Promise<{ recomputed: number; stillEstimated: number }> {
+    await this.currentCalendar(true);
+    const ids = (await this.deps.models.Clock.find({ estimated: true, status: { $ne: 'stopped' } }, { _id: 1 }).lean()).map((c) => String(c._id));
+    for (const id of ids) await this.reschedule(id, true);
+    const stillEstimated = ids.length ? await this.deps.models.Clock.countDocuments({ _id: { $in: ids }, estimated: true }) : 0;
+    return { recomputed: ids.length, stillEstimated };
   }
 
   /** Stops a clock and records early / on time / late. */
@@ -410,6 +423,7 @@ export function clockView(c: any) {
     status: c.status,
     dueAt: c.dueAt ?? undefined,
     estimated: c.estimated ?? false,
+    ...(c.estimated ? { estimatedYears: c.estimatedYears ?? [], estimateNote: estimateNote(c.estimatedYears ?? []) } : {}),
     signalsAt: c.signalsAt ?? {},
     fired: c.fired ?? [],
     pauses: c.pauses ?? [],

@@ -247,13 +247,14 @@ describe('missing years', () => {
     }
   });
 
-  it('a deadline running into 2027 throws; the estimate counts Mon–Fri and is flagged', () => {
+  it('a deadline running into 2027 throws; the estimate counts 2027 by its statutory holidays and is flagged', () => {
     const accepted = cst('2026-12-20 10:00'); // Sunday; 9 working days left in December
     expect(() => cal.deadlineFor(accepted, 20)).toThrow(CalendarYearMissingError);
     const est = cal.deadlineOrEstimate(accepted, 20);
-    expect(est).toMatchObject({ estimated: true, dueDay: '2027-01-15', missingYears: [2027] });
-    expect(est.dueAt).toEqual(cst('2027-01-15 17:30'));
-    if (est.estimated) expect(est.reason).toMatch(/2027.*Monday–Friday/);
+    // 元旦 2027-01-01 (a Friday) is off: 11 working days into 2027 end on Monday 18 January
+    expect(est).toMatchObject({ estimated: true, dueDay: '2027-01-18', missingYears: [2027], estimatedYears: [2027] });
+    expect(est.dueAt).toEqual(cst('2027-01-18 17:30'));
+    if (est.estimated) expect(est.reason).toMatch(/预计，2027年放假安排尚未公布/);
   });
 
   it('the estimate is exact (not flagged) when every year has a table', () => {

@@ -1,0 +1,109 @@
+/**
+ * Estimated holiday tables (预计放假安排) for years whose State Council notice is not out yet.
+ *
+ * Every December the platform counts deadlines into a year that has no notice. Rather than
+ * stop (or count plain Monday–Friday, which misses 春节 and 国庆 and makes every clock wrong by
+ * a week), such a year gets a table estimated from the fixed rules of 《全国年节及纪念日放假办法》
+ * as revised in 2024 (国务院令第795号, in force from 1 January 2025), 第二条 全体公民放假的节日:
+ *
+ * | holiday | date | days |
+ * |---|---|---|
+ * | 元旦 | 1 January | 1 |
+ * | 春节 | 农历除夕、正月初一至初三 | 4 |
+ * | 清明节 | 清明 solar term (4 or 5 April) | 1 |
+ * | 劳动节 | 1–2 May | 2 |
+ * | 端午节 | 农历五月初五 | 1 |
+ * | 中秋节 | 农历八月十五 | 1 |
+ * | 国庆节 | 1–3 October | 3 |
+ *
+ * Lunar dates and the solar term come from the `chinese-days` package (already the source of
+ * the official tables). 第六条: a holiday falling on a Saturday or Sunday is made up on a
+ * working day (补假) — the estimate gives it on the next weekday after the block. What it
+ * cannot know are the 调休 swaps (a weekend made a working day to join a holiday to a weekend):
+ * those only come with the notice, which is why the result is flagged `estimated` everywhere
+ * it is used, and replaced as soon as the city office enters the year's table.
+ */
+import { getLunarDate, getSolarDateFromLunar, getSolarTermDate } from 'chinese-days';
+import { addCalendarDays, dayNumber, isoWeekday, type Day } from './cst';
+import { HOLIDAY_DATA_PACKAGE, type YearTable } from './holiday-table';
+
+/** The law the estimate follows. */
+export const HOLIDAY_LAW = '《全国年节及纪念日放假办法》（2024年11月修订，国务院令第795号）';
+
+/** Years the lunar conversion of the data package covers (with room for the Gregorian/lunar offset). */
+export const ESTIMABLE_YEARS = { from: 1901, to: 2099 } as const;
+
+/** An estimated table: like a notice's table, but flagged, version 0 (any entered table replaces it). */
+export type EstimatedYearTable = YearTable & { estimated: true };
+
+/** The statutory holidays of a year as the law fixes them: name, first day, number of days. */
+export type StatutoryHoliday = { name: string; first: Day; days: number };
+
+function lunarToSolar(year: number, month: number, day: number): Day {
+  const d = getSolarDateFromLunar(`${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`).date;
+  // the conversion is checked back, so a time-zone or data surprise can never pass silently
+  const back = getLunarDate(d);
+  if (back.lunarYear !== year || back.lunarMon !== month || back.lunarDay !== day || back.isLeap) {
+    throw new Error(`lunar ${year}-${month}-${day} did not convert (${d} is lunar ${back.lunarYear}-${back.lunarMon}-${back.lunarDay})`);
+  }
+  return d;
+}
+
+/** The statutory holidays falling in `year` (第二条 of the 2024 revision). */
+export function statutoryHolidays(year: number): StatutoryHoliday[] {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const springFestival = lunarToSolar(year, 1, 1); // 正月初一 of the lunar year starting in `year`
+  return [
+    { name: '元旦', first: `${year}-01-01`, days: 1 },
+    { name: '春节', first: addCalendarDays(springFestival, -1), days: 4 }, // 除夕 and 初一 to 初三
+    { name: '清明节', first: getSolarTermDate(year, 4, 'pure_brightness'), days: 1 },
+    { name: '劳动节', first: `${year}-05-01`, days: 2 },
+    { name: '端午节', first: lunarToSolar(year, 5, 5), days: 1 },
+    { name: '中秋节', first: lunarToSolar(year, 8, 15), days: 1 },
+    { name: '国庆节', first: `${year}-${pad(10)}-01`, days: 3 },
+  ];
+}
+
+/**
+ * The estimated table of `year`: the statutory days off, and for each of them falling on a
+ * weekend a 补假 on the next weekday after its block that is not a holiday itself.
+ * No make-up working days (调休) — those are decided by each year's notice.
+ * @throws RangeError outside `ESTIMABLE_YEARS`.
+ */
+export function estimatedYearTable(year: number): EstimatedYearTable {
+  if (!Number.isInteger(year) || year < ESTIMABLE_YEARS.from || year > ESTIMABLE_YEARS.to) {
+    throw new RangeError(`holidays can be estimated for ${ESTIMABLE_YEARS.from}–${ESTIMABLE_YEARS.to}, not ${year}`);
+  }
+  const labels: Record<Day, string> = {};
+  const blocks = statutoryHolidays(year).map((h) => {
+    const days: Day[] = [];
+    for (let i = 0; i < h.days; i++) days.push(addCalendarDays(h.first, i));
+    for (const d of days) labels[d] = h.name;
+    return { ...h, days };
+  });
+  for (const b of blocks) {
+    const onWeekend = b.days.filter((d) => isoWeekday(d) >= 6).length;
+    let next = b.days[b.days.length - 1];
+    for (let n = 0; n < onWeekend; ) {
+      next = addCalendarDays(next, 1);
+      if (isoWeekday(next) <= 5 && !labels[next]) {
+        labels[next] = `${b.name}补假`;
+        n++;
+      }
+    }
+  }
+  const holidays = Object.keys(labels)
+    .filter((d) => Number(d.slice(0, 4)) === year)
+    .sort((a, b) => dayNumber(a) - dayNumber(b));
+  const inYear: Record<Day, string> = {};
+  for (const d of holidays) inYear[d] = labels[d];
+  return {
+    year,
+    holidays,
+    makeUpWorkdays: [],
+    source: `预计：按${HOLIDAY_LAW}推算（农历日期、节气据 ${HOLIDAY_DATA_PACKAGE}），${year}年放假安排尚未公布，未含调休`,
+    version: 0,
+    labels: inYear,
+    estimated: true,
+  };
+}
