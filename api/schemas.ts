@@ -1,11 +1,9 @@
 /** Request schemas (zod), parsed once at the boundary; also the source of the OpenAPI schemas. */
 import { z } from 'zod';
-import { jsonShape } from './http/body-limits';
+import { jsonShape, MAX_VARIABLES_DEPTH, MAX_VARIABLES_NODES } from '../engine';
 
-/** Deepest nesting inside one case's variables (the variables object itself is level 1). */
-export const MAX_VARIABLES_DEPTH = 16;
-/** Most values in one case's variables. */
-export const MAX_VARIABLES_NODES = 5_000;
+/** The engine's own limits (engine/services/process-service.ts checkVariables): the HTTP schema refuses the same shapes first. */
+export { MAX_VARIABLES_DEPTH, MAX_VARIABLES_NODES };
 
 export const LoginBody = z.object({
   username: z.string().min(1, 'username is required').max(64),

@@ -2,7 +2,9 @@
 export * from './domain/errors';
 export * from './domain/types';
 export { startPlatform, defaultEmbeddedDataDir, type DatabaseInfo, type Platform, type PlatformConfig } from './platform';
-export { ProcessService, checkVariables, MAX_VARIABLES_BYTES } from './services/process-service';
+export { ProcessService, checkVariables, MAX_VARIABLES_BYTES, MAX_VARIABLES_DEPTH, MAX_VARIABLES_NODES } from './services/process-service';
+export { jsonShape, type JsonShape } from './domain/json-shape';
+export { seesAcross, readsCase, reachesTask, taskFacts, caseUnits, instanceUnits, actorReachesTask, CITY_UNIT, type TaskFacts, type ScopeActor } from './org/scope';
 export { BPMN_TIMER_JOB } from './timers/timer-port';
 export { isDuplicateKey, type Models } from './persistence/models';
 export { MAX_DIAGRAM_BYTES } from './runtime/validate-definition';

@@ -21,7 +21,7 @@
  * nothing of the record in the body, the same answer as a record that does not exist.
  */
 import type { Express, NextFunction, Request, Response } from 'express';
-import { ForbiddenError, NotFoundError, type Models } from '../../engine';
+import { CITY_UNIT, ForbiddenError, instanceUnits, NotFoundError, readsCase, reachesTask, seesAcross, taskFacts, type Models, type ScopeActor } from '../../engine';
 import { ACCESS, type AccessRule } from './access-table';
 
 export { ACCESS, type AccessRule, type UnitCheck } from './access-table';
@@ -124,56 +124,10 @@ export function accessDisagreements(app: Express, doc: any): string[] {
 
 // ------------------------------------------------------------------ org-unit checks
 
-export interface AccessActor { username: string; roles: string[]; groups: string[]; orgUnit?: string; windowId?: string }
+export type AccessActor = ScopeActor;
+export { seesAcross, reachesTask };
 
-const CITY = 'city';
-/** Supervisors and admins see across org units. */
-export const seesAcross = (a: AccessActor) => a.roles.some((r) => r === 'admin' || r === 'supervisor');
-
-/** Org units of a service case: its own and those it was handed to. */
-const caseUnits = (kase: any): string[] => [kase.orgUnit, ...((kase.involvedOrgUnits ?? []) as string[])].filter(Boolean);
-
-function readsCase(actor: AccessActor, kase: any): boolean {
-  return seesAcross(actor) || (!!actor.orgUnit && caseUnits(kase).includes(actor.orgUnit));
-}
-
-/** What a task's org unit check needs: the task and the org units of its case or instance. */
-interface TaskFacts { t: any; units: string[] }
-
-/** May `actor` read or act on the task (the use case then checks who exactly may act)? */
-export function reachesTask(actor: AccessActor, { t, units }: TaskFacts): boolean {
-  if (seesAcross(actor)) return true;
-  const u = actor.username;
-  if (t.assignee === u || t.claimedBy === u || t.completedBy === u || (t.candidateUsers ?? []).includes(u) || (t.ccTo ?? []).includes(u)) return true;
-  if (t.windowId && actor.windowId === t.windowId) return true;
-  if (!actor.orgUnit) return false;
-  if (t.orgUnit ? t.orgUnit === actor.orgUnit || units.includes(actor.orgUnit) : units.includes(actor.orgUnit)) return true;
-  // the city office over the towns: a step routed up to one of its own groups
-  return actor.orgUnit === CITY && (t.candidateGroups ?? []).some((g: string) => g.startsWith('city-') && actor.groups.includes(g));
-}
-
-/** Org units of many tasks at once (cases by caseNo or instanceId, else the starter's org unit). */
-async function taskFacts(models: Models, tasks: any[]): Promise<TaskFacts[]> {
-  const instanceIds = [...new Set(tasks.map((t) => t.instanceId ?? t.caseId).filter(Boolean))];
-  const caseNos = [...new Set(tasks.map((t) => t.caseNo).filter(Boolean))];
-  const cases = instanceIds.length || caseNos.length
-    ? await models.ServiceCase.find({ $or: [{ _id: { $in: caseNos } }, { instanceId: { $in: instanceIds } }] }, { orgUnit: 1, involvedOrgUnits: 1, instanceId: 1 }).lean()
-    : [];
-  const byNo = new Map(cases.map((c: any) => [c._id as string, c]));
-  const byInstance = new Map(cases.filter((c: any) => c.instanceId).map((c: any) => [c.instanceId as string, c]));
-  const bare = instanceIds.filter((i) => !byInstance.has(i));
-  const insts = bare.length ? await models.Instance.find({ _id: { $in: bare } }, { startedBy: 1 }).lean() : [];
-  const starters = [...new Set(insts.map((i: any) => i.startedBy as string))];
-  const users = starters.length ? await models.User.find({ _id: { $in: starters } }, { orgUnit: 1 }).lean() : [];
-  const unitOfUser = new Map(users.map((u: any) => [u._id as string, u.orgUnit as string | undefined]));
-  const starterUnit = new Map(insts.map((i: any) => [i._id as string, unitOfUser.get(i.startedBy)]));
-  return tasks.map((t) => {
-    const iid = t.instanceId ?? t.caseId;
-    const kase = (t.caseNo && byNo.get(t.caseNo)) || (iid && byInstance.get(iid));
-    const units = kase ? caseUnits(kase) : [starterUnit.get(iid)].filter((x): x is string => !!x);
-    return { t, units };
-  });
-}
+const CITY = CITY_UNIT;
 
 /** Tasks of a list the actor may see: the foreign ones are left out. */
 export async function visibleTasks<T extends object>(models: Models, actor: AccessActor, tasks: T[]): Promise<T[]> {
@@ -189,8 +143,7 @@ async function reachesInstance(models: Models, actor: AccessActor, instanceId: s
   const inst = await models.Instance.findById(instanceId, { startedBy: 1 }).lean();
   if (!inst) return undefined;
   if ((inst as any).startedBy === actor.username) return true;
-  const starter = await models.User.findById((inst as any).startedBy, { orgUnit: 1 }).lean();
-  if (actor.orgUnit && (starter as any)?.orgUnit === actor.orgUnit) return true;
+  if (actor.orgUnit && (await instanceUnits(models, [instanceId])).get(instanceId) === actor.orgUnit) return true;
   const tasks = await models.Task.find({ instanceId }).lean();
   const facts = await taskFacts(models, tasks);
   return facts.some((f) => reachesTask(actor, f));

@@ -7,6 +7,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import { sendProblem } from './error-handler';
+import { jsonShape as shapeOf } from '../../engine';
 
 /** Largest JSON body, as the body parser's limit string. */
 export const MAX_JSON_BYTES = '512kb';
@@ -15,29 +16,11 @@ export const MAX_JSON_DEPTH = 32;
 /** Most values (objects, arrays, scalars) in one JSON body. */
 export const MAX_JSON_NODES = 20_000;
 
-export interface JsonShape {
-  depth: number;
-  nodes: number;
-}
+export type { JsonShape } from '../../engine';
 
-/**
- * Depth and value count of `value`, walked iteratively; stops early once either passes its limit.
- */
-export function jsonShape(value: unknown, limits: { depth: number; nodes: number } = { depth: MAX_JSON_DEPTH, nodes: MAX_JSON_NODES }): JsonShape {
-  let depth = 0;
-  let nodes = 0;
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length) {
-    const [v, d] = stack.pop()!;
-    nodes++;
-    if (d > depth) depth = d;
-    if (depth > limits.depth || nodes > limits.nodes) break;
-    if (v !== null && typeof v === 'object') {
-      const children = Array.isArray(v) ? v : Object.values(v as object);
-      for (const c of children) stack.push([c, d + 1]);
-    }
-  }
-  return { depth, nodes };
+/** Depth and value count of `value`, walked iteratively; stops early once either passes its limit. */
+export function jsonShape(value: unknown, limits: { depth: number; nodes: number } = { depth: MAX_JSON_DEPTH, nodes: MAX_JSON_NODES }) {
+  return shapeOf(value, limits);
 }
 
 /** Express middleware: after express.json, refuses bodies past the depth and value-count limits. */

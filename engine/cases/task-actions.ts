@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
 import type { Actor, Clock, UserTaskMeta } from '../domain/types';
 import type { Models } from '../persistence/models';
+import { actorReachesTask } from '../org/scope';
 import { canWorkOn, taskView, type ProcessService } from '../services/process-service';
 import type { OrgService } from '../org/org-service';
 import type { AuditLog } from './audit';
@@ -54,6 +55,14 @@ export class TaskActions {
     return t;
   }
 
+  /**
+   * Another org unit's task is answered as one that does not exist (DESIGN.md §6): the engine
+   * checks it too, not only the HTTP guard, so no caller acts across towns.
+   */
+  private async reach(t: any, actor: Actor) {
+    if (!(await actorReachesTask(this.deps.models, actor, t))) throw new NotFoundError('TASK_NOT_FOUND', `task ${t._id} does not exist`);
+  }
+
   private requireOpen(t: any) {
     if (t.status !== 'open') throw new ConflictError('TASK_NOT_OPEN', `task ${t._id} is ${t.status}`);
   }
@@ -75,6 +84,7 @@ export class TaskActions {
   /** 表单: the form a task is completed through (null when its step has none), for whoever may work or watch it. */
   async form(taskId: string, actor: Actor) {
     const t = await this.load(taskId);
+    await this.reach(t, actor);
     const member = !!t.windowId && actor.windowId === t.windowId;
     // a step routed to a window is that window's; group candidates count only for unrouted steps
     const candidate = (!t.windowId && (t.candidateGroups ?? []).some((g: string) => actor.groups.includes(g))) || (t.candidateUsers ?? []).includes(actor.username);
@@ -88,6 +98,7 @@ export class TaskActions {
   /** 签收: the actor takes the task. Window members, candidates, or whoever holds it. */
   async claim(taskId: string, actor: Actor, reason?: string) {
     const t = await this.load(taskId);
+    await this.reach(t, actor);
     this.requireOpen(t);
     const member = !!t.windowId && actor.windowId === t.windowId;
     const candidate = (!t.assignee && (t.candidateGroups ?? []).some((g: string) => actor.groups.includes(g))) || (t.candidateUsers ?? []).includes(actor.username);
@@ -103,6 +114,7 @@ export class TaskActions {
   /** 办理: completes the task with a decision and opinion (and form data as variables). */
   async complete(taskId: string, input: { decision?: string; opinion?: string; variables?: Record<string, unknown> }, actor: Actor) {
     const t = await this.load(taskId);
+    await this.reach(t, actor);
     if (t.kind === 'cosign') return this.answerCosign(t, input, actor);
     if ((t.kind === 'rectification' || t.kind === 'follow-up') && this.feedback) return taskView(await this.feedback.completeFeedbackTask(taskId, input, actor));
     if (input.decision && !DECISIONS.has(input.decision)) throw new ValidationError('INVALID_DECISION', `decision must be one of ${[...DECISIONS].join(', ')}`);
@@ -236,6 +248,7 @@ export class TaskActions {
   /** 催办: presses the holder; counted on the task. */
   async urge(taskId: string, reason: string, actor: Actor) {
     const t = await this.load(taskId);
+    await this.reach(t, actor);
     this.requireOpen(t);
     if (!t.assignee) throw new BusinessRuleError('NOBODY_TO_URGE', 'the task has no holder yet; it waits to be claimed');
     const own = actor.username === t.assignee;
@@ -275,13 +288,8 @@ export class TaskActions {
   /** One task, for the people who may act on it or read its case. */
   async get(taskId: string, actor: Actor) {
     const t = await this.load(taskId);
-    const wide = actor.roles.some((r) => r === 'admin' || r === 'supervisor');
-    const near = t.assignee === actor.username || (!!t.windowId && actor.windowId === t.windowId) || (t.candidateUsers ?? []).includes(actor.username) ||
-      (t.candidateGroups ?? []).some((g: string) => actor.groups.includes(g)) || (t.ccTo ?? []).includes(actor.username) || t.completedBy === actor.username;
-    if (!wide && !near) {
-      if (!t.caseNo) throw new NotFoundError('TASK_NOT_FOUND', `task ${taskId} does not exist`);
-      await this.deps.cases.getCase(t.caseNo, actor).catch(() => { throw new NotFoundError('TASK_NOT_FOUND', `task ${taskId} does not exist`); });
-    }
+    // the people it names, its window, or its case's org units (a candidate group only inside them)
+    await this.reach(t, actor);
     return (await this.withDeadlines([taskView(t)]))[0];
   }
 

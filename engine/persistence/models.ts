@@ -74,6 +74,8 @@ const instanceSchema = new Schema(
     activeElements: { type: [String], default: [] },
     startedAt: { type: Date, required: true },
     startedBy: { type: String, required: true },
+    /** The starter's org unit (DESIGN.md §6): whose the instance is before a service case names one. */
+    orgUnit: String,
     endedAt: Date,
     updatedAt: Date,
   },

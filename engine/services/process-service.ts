@@ -17,7 +17,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
 import type { Actor, Clock, DefinitionSummary, HistoryEvent, Logger, UserTaskMeta } from '../domain/types';
 import { isDuplicateKey, type Models } from '../persistence/models';
-import { ENGINE_VERSION, RESERVED_VARIABLE_NAMES } from '../runtime/engine-factory';
+import { ENGINE_VERSION } from '../runtime/engine-factory';
 import { evaluate, hasExpression } from '../runtime/expressions';
 import { runEngine, type EscalationRaised, type PendingTimer, type RunResult, type WaitingTask } from '../runtime/run-engine';
 import { validateDefinition } from '../runtime/validate-definition';
@@ -25,11 +25,13 @@ import type { TimerScheduler } from '../timers/timer-port';
 import type { TaskRouter } from '../org/org-service';
 import { KeyedMutex } from './keyed-mutex';
 import { crashPoint } from '../domain/fault';
+import { checkVariables } from './variables';
+
+export { checkVariables, MAX_VARIABLES_BYTES, MAX_VARIABLES_DEPTH, MAX_VARIABLES_NODES } from './variables';
+import { actorReachesTask } from '../org/scope';
 
 /** How many times a command reloads and retries after losing a revision race. */
 const MAX_COMMAND_ATTEMPTS = 5;
-/** Largest JSON size of the variables of one request, in bytes. */
-export const MAX_VARIABLES_BYTES = 256 * 1024;
 
 export interface ProcessServiceDeps {
   models: Models;
@@ -81,18 +83,6 @@ interface EscalationSource {
   elementId: string;
   taskElementId: string;
   taskName?: string;
-}
-
-/** Refuses variable names the engine overwrites or that documents cannot hold. */
-export function checkVariables(vars: Record<string, unknown>): void {
-  const size = Buffer.byteLength(JSON.stringify(vars));
-  if (size > MAX_VARIABLES_BYTES) throw new ValidationError('VARIABLES_TOO_LARGE', `variables are ${size} bytes; the limit is ${MAX_VARIABLES_BYTES}`);
-  for (const name of Object.keys(vars)) {
-    if (RESERVED_VARIABLE_NAMES.has(name)) throw new ValidationError('RESERVED_VARIABLE', `variable name "${name}" is reserved by the engine`);
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) {
-      throw new ValidationError('INVALID_VARIABLE_NAME', `variable name "${name}" must start with a letter or _ and contain only letters, digits and _ (at most 64)`);
-    }
-  }
 }
 
 export function canWorkOn(actor: Actor, task: { candidateGroups: string[]; candidateUsers: string[]; assignee?: string | null }): boolean {
@@ -319,7 +309,8 @@ export class ProcessService {
     run.events.unshift({ type: 'case.started', elementId: def.processId, name: def.name, at: now.toISOString(), actor: actor.username });
     // No instance document before revision 1: the insert of revision 1 is the claim, and the head
     // is written by its projection (from the revision alone, so the repair sweep can write it too).
-    const command = { type: 'start', definitionId: def._id, ...(businessKey ? { businessKey } : {}) };
+    // the starter's org unit is the instance's (DESIGN.md §6): a bare instance's tasks are scoped by it
+    const command = { type: 'start', definitionId: def._id, ...(businessKey ? { businessKey } : {}), ...(actor.orgUnit ? { orgUnit: actor.orgUnit } : {}) };
     const head = await this.mutex.run(instanceId, () => this.persist(instanceId, 1, def, run, command, actor, null));
     if (head) return { instanceId, head };
     // A start with a chosen id is idempotent: a second call (a repair after a kill) finds
@@ -352,6 +343,8 @@ export class ProcessService {
     const found = await this.loadTaskWithHead(taskId);
     const task = found?.task;
     if (!task) throw new NotFoundError('TASK_NOT_FOUND', `task ${taskId} does not exist`);
+    // another org unit's task is answered as one that does not exist (DESIGN.md §6), whoever calls
+    if (!(await actorReachesTask(this.deps.models, actor, task, found.head?.inst))) throw new NotFoundError('TASK_NOT_FOUND', `task ${taskId} does not exist`);
     if (task.kind && task.kind !== 'engine') throw new ValidationError('NOT_AN_ENGINE_TASK', `task ${taskId} is a ${task.kind} request; answer it through its own action`);
     if (!canWorkOn(actor, task as any)) throw new ForbiddenError('TASK_NOT_YOURS', `task ${taskId} is not assigned to you or your groups`);
     const instanceId = task.instanceId as string;
@@ -694,7 +687,7 @@ export class ProcessService {
     }
     await this.writeTasks(ops);
     await this.tell(instanceId, def, run.openTasks, rev.status, run.variables, [{ ...rev, events: run.events, escalations }], escalationIds, opened);
-    const start = prev ? undefined : { createdAt: rev.createdAt, actor: rev.actor, businessKey };
+    const start = prev ? undefined : { createdAt: rev.createdAt, actor: rev.actor, businessKey, orgUnit: rev.command.orgUnit as string | undefined };
     return this.moveHead(instanceId, def, rev, run.variables, run.activeElements, prev?.inst, start);
   }
 
@@ -815,7 +808,7 @@ export class ProcessService {
    * never moves it back). A start's head is created from revision 1 (`start`).
    * @returns the head as written
    */
-  private async moveHead(instanceId: string, def: any, rev: any, variables: Record<string, unknown>, activeElements: string[], inst?: any, start?: { createdAt: Date; actor: string; businessKey?: string }) {
+  private async moveHead(instanceId: string, def: any, rev: any, variables: Record<string, unknown>, activeElements: string[], inst?: any, start?: { createdAt: Date; actor: string; businessKey?: string; orgUnit?: string }) {
     const set = {
       status: rev.status,
       headRevision: rev.revision,
@@ -838,6 +831,7 @@ export class ProcessService {
       ...(start.businessKey ? { businessKey: start.businessKey } : {}),
       startedAt: start.createdAt,
       startedBy: start.actor,
+      ...(start.orgUnit ? { orgUnit: start.orgUnit } : {}),
     };
     try {
       await Instance.updateOne(filter, { $set: set, $setOnInsert: created }, { upsert: true });
@@ -858,14 +852,14 @@ export class ProcessService {
     const latest = await this.latestRevision(instanceId);
     if (!latest) return;
     const headRevision = inst?.headRevision ?? 0;
-    let start: { createdAt: Date; actor: string; businessKey?: string } | undefined;
+    let start: { createdAt: Date; actor: string; businessKey?: string; orgUnit?: string } | undefined;
     let definitionId = inst?.definitionId as string | undefined;
     if (!inst || headRevision === 0) {
       // a start cut short before its head was written: the head comes from revision 1
       const first: any = latest.revision === 1 ? latest : await Revision.findById(`${instanceId}:1`, { command: 1, createdAt: 1, actor: 1 }).lean();
       if (!first) return;
       definitionId ??= first.command?.definitionId;
-      start = { createdAt: first.createdAt, actor: first.actor, businessKey: first.command?.businessKey ?? inst?.businessKey };
+      start = { createdAt: first.createdAt, actor: first.actor, businessKey: first.command?.businessKey ?? inst?.businessKey, orgUnit: first.command?.orgUnit ?? inst?.orgUnit };
     }
     if (!definitionId) return;
     const def = await this.loadDefinitionById(definitionId);

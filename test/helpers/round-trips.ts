@@ -47,7 +47,7 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function measureRoundTrips(platform: Platform): Promise<RoundTripReport> {
   const logger = pino({ level: 'silent' });
   const counter = new RoundTripCounter(platform.models.Instance.db.getClient() as any);
-  const clerk: Actor = { username: 'clerk', groups: ['town-window', 'city-approval'], roles: ['clerk'] };
+  const clerk: Actor = { username: 'clerk', groups: ['town-window', 'city-approval'], roles: ['clerk'], orgUnit: 'dingbao' };
   try {
     // ---- the engine alone
     const engine = new ProcessService({ models: platform.models, timers: new AgendaTimerScheduler(platform.agenda), clock: { now: () => new Date() }, logger });
