@@ -6,14 +6,15 @@
  *
  * How it stays right:
  * - every audit event of a case (AuditLog listener) marks its bucket dirty: `stats_bucket_cases`
- *   gets the case number ($addToSet) and `stats_dirty` a marker with a fresh token (upsert);
+ *   gets the case number ($addToSet) and `stats_dirty` a marker for that case and bucket with a
+ *   fresh token (upsert; `_id` `<bucket>#<caseNo>`, so clerks of one centre never write one document);
  *   escalations, complaints and ratings named by the event go into `stats_case_refs` (keyed, so
  *   a replayed event counts once);
  * - `refreshDirty()` recomputes each dirty bucket FROM THE SOURCES with the same accumulation as
  *   the scan (`addClock`), then deletes the marker only if its token is unchanged. A recompute is
  *   idempotent, so a crash or two workers at once cannot double anything; a change during a
  *   recompute leaves the bucket dirty.
- * - a recompute re-reads only the cases that changed: the marker lists them (`$addToSet`), and
+ * - a recompute re-reads only the cases that changed: their markers name them, and
  *   `stats_bucket_facts` keeps, per bucket, each case's inputs as read last time (the case, its two
  *   clocks, its refs — one JSON line each). At 1 million cases FerretDB 1.24 takes ≈150 ms per
  *   `_id` lookup in the big collections, so re-reading a whole bucket (≈100 cases × 4 lookups) took
@@ -257,7 +258,10 @@ export class StatsRollups {
     if ((type === 'escalation.opened' || type === 'deadline.breached') && typeof data.escalationId === 'string') await this.col('stats_case_refs').updateOne({ _id: caseNo }, { $addToSet: { esc: data.escalationId } }, { upsert: true });
     if (type === 'complaint.received' && typeof data.complaintId === 'string') await this.col('stats_case_refs').updateOne({ _id: caseNo }, { $addToSet: { cmp: data.complaintId } }, { upsert: true });
     if (type === 'rating.given' && typeof data.level === 'number') await this.col('stats_case_refs').updateOne({ _id: caseNo }, { $addToSet: { rat: { seq, level: data.level } } }, { upsert: true });
-    await this.col('stats_dirty').updateOne({ _id: id }, { $set: { token: randomUUID(), at: new Date() }, $addToSet: { cases: caseNo } }, { upsert: true });
+    // one marker per case and bucket: concurrent cases of one centre and day never write the same
+    // document (one shared marker with `$addToSet` queued every clerk's events behind each other —
+    // 2.1 s an upsert under 16 clerks on DocumentDB)
+    await this.col('stats_dirty').updateOne({ _id: `${id}#${caseNo}` }, { $set: { bucket: id, caseNo, token: randomUUID(), at: new Date() } }, { upsert: true });
   }
 
   /**
@@ -270,17 +274,29 @@ export class StatsRollups {
     const bid = bucketId(orgUnit, day);
     await this.col('stats_bucket_loose').updateOne({ _id: bid }, { $addToSet: { [kind]: id } }, { upsert: true });
     await this.col('stats_range').updateOne({ _id: 'days' }, { $min: { first: day } }, { upsert: true });
-    await this.col('stats_dirty').updateOne({ _id: bid }, { $set: { token: randomUUID(), at: new Date() } }, { upsert: true });
+    await this.col('stats_dirty').updateOne({ _id: `${bid}#` }, { $set: { bucket: bid, token: randomUUID(), at: new Date() } }, { upsert: true });
   }
 
-  /** Recomputes every dirty bucket (at most `limit`); returns how many. */
+  /**
+   * Recomputes the dirty buckets of at most `limit` markers (a marker: one case of a bucket, or the
+   * bucket's loose events); returns how many markers were cleared.
+   */
   async refreshDirty(limit = 10_000): Promise<number> {
     const dirty = await this.col('stats_dirty').find({}).limit(limit).toArray();
+    // markers by bucket (a marker written before markers were per case is its bucket's `_id`, with a `cases` list)
+    const byBucket = new Map<string, Set<string>>();
+    for (const m of dirty) {
+      const bucket = String(m.bucket ?? m._id);
+      const changed = byBucket.get(bucket) ?? new Set<string>();
+      if (typeof m.caseNo === 'string') changed.add(m.caseNo);
+      for (const c of (m.cases as string[] | undefined) ?? []) changed.add(c);
+      byBucket.set(bucket, changed);
+    }
     // each day, then each month and year they touch once (several dirty days of a month need one month recompute)
     const months = new Set<string>();
-    for (const m of dirty) {
-      await this.recompute(m._id, false, (m.cases as string[] | undefined) ?? []);
-      months.add(m._id.slice(0, m._id.length - 3));
+    for (const [bucket, changed] of byBucket) {
+      await this.recompute(bucket, false, [...changed]);
+      months.add(bucket.slice(0, bucket.length - 3));
     }
     const years = new Set<string>();
     for (const id of months) {
