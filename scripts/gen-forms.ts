@@ -69,8 +69,8 @@ const forms: Record<string, object> = {
       { type: 'select', id: 'idType', key: 'idType', label: '证件类型', defaultValue: 'resident-id', validate: { required: true }, values: [
         { label: '居民身份证', value: 'resident-id' }, { label: '统一社会信用代码', value: 'credit-code' }, { label: '护照', value: 'passport' },
         { label: '港澳居民来往内地通行证', value: 'hk-macao-permit' }, { label: '其他证件', value: 'other' }] },
-      { type: 'textfield', id: 'idNumber', key: 'idNumber', label: '证件号码', description: '居民身份证与统一社会信用代码会校验校验码', validate: { required: true, maxLength: 40 } },
-      { type: 'textfield', id: 'phone', key: 'phone', label: '联系电话', validate: { validationType: 'phone', maxLength: 20 } },
+      { type: 'textfield', id: 'idNumber', key: 'idNumber', label: '证件号码', description: '居民身份证号码、统一社会信用代码将自动核对校验码（末位X大小写均可）', validate: { required: true, maxLength: 40 } },
+      { type: 'textfield', id: 'phone', key: 'phone', label: '联系电话', description: '手机号，或带区号的固定电话（如 0571-88886666，分机可写在后面）', validate: { validationType: 'phone', maxLength: 20 } },
       { type: 'textfield', id: 'contactName', key: 'contactName', label: '联系人（单位申请时）', conditional: { hide: "=kind = \"person\"" }, validate: { maxLength: 50 } },
       { type: 'textfield', id: 'address', key: 'address', label: '联系地址', validate: { maxLength: 200 } },
     ],

@@ -6,7 +6,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { NotFoundError, ValidationError, type Platform } from '../../engine';
+import { estimateNote, NotFoundError, ValidationError, type Platform } from '../../engine';
 import { rateLimit } from '../http/rate-limit';
 import { idempotent } from '../http/idempotency';
 import { caseNoParam } from './network-office';
@@ -119,8 +119,9 @@ export function publicRoutes(platform: Platform, opts: { lookupPerMinute?: numbe
       .filter((t) => (t.kind ?? 'engine') === 'engine')
       .sort((a, b) => new Date(a.completedAt ?? a.createdAt).getTime() - new Date(b.completedAt ?? b.createdAt).getTime())
       .map((t) => ({ name: t.name, since: t.createdAt, completedAt: t.completedAt ?? undefined, decision: typeof (t.outcome as any)?.decision === 'string' ? (t.outcome as any).decision : undefined }));
-    const clocks = await Promise.all(['promised', 'statutory'].map((k) => models.Clock.findById(`${caseNo}:${k}`, { dueAt: 1, status: 1, budget: 1 }).lean()));
-    const view = (c: any) => (c ? { dueAt: c.dueAt ?? undefined, status: c.status } : undefined);
+    const clocks = await Promise.all(['promised', 'statutory'].map((k) => models.Clock.findById(`${caseNo}:${k}`, { dueAt: 1, status: 1, budget: 1, estimated: 1, estimatedYears: 1 }).lean()));
+    // a deadline counted over a year without its holiday notice says so (预计，2027年放假安排尚未公布)
+    const view = (c: any) => (c ? { dueAt: c.dueAt ?? undefined, status: c.status, ...(c.estimated && c.status !== 'stopped' ? { estimated: true, estimatedYears: c.estimatedYears ?? [], estimateNote: estimateNote(c.estimatedYears ?? []) } : {}) } : undefined);
     return { stepsDone, deadline: { promised: view(clocks[0]), statutory: view(clocks[1]) } };
   }
   return r;

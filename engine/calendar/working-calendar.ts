@@ -89,7 +89,7 @@ export type CountOrEstimate = { days: number; estimated: boolean; estimatedYears
 
 /** "预计，2027年放假安排尚未公布" — the words every estimated figure carries. */
 export function estimateNote(years: number[]): string {
-  return `预计，${years.join('、')}年放假安排尚未公布`;
+  return years.length ? `预计，${years.join('、')}年放假安排尚未公布` : '预计，放假安排尚未公布';
 }
 export type DeadlineOptions = { /** `'HH:MM'` CST, default `'17:30'`. */ closeTime?: string };
 

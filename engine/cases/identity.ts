@@ -12,6 +12,7 @@
  * every listing (`maskIdNumber`, `maskPhone`, `maskName`, `maskApplicant`).
  */
 import { createHash } from 'node:crypto';
+import { normalizePhone } from './phone';
 
 // ---------------------------------------------------------------- shared
 
@@ -155,28 +156,10 @@ export type IdResult = ResidentIdResult | CreditCodeResult;
 
 // ---------------------------------------------------------------- telephone numbers
 
-/**
- * Normal form of a telephone number, or null when it is neither:
- * - a mainland mobile `1[3-9]` + 9 digits (an optional +86 / 0086 prefix is dropped) → `13812345678`;
- * - a fixed line with its area code: 010 and 02x take 8-digit numbers, other area codes
- *   0xxx take 7 or 8 digits (a local number never starts with 0) → `0668-1234567`, `020-12345678`.
- * Spaces, hyphens and brackets around the area code are ignored.
- */
-export function normalizePhone(phone: string): string | null {
-  let s = String(phone ?? '')
-    .normalize('NFKC')
-    .trim()
-    .replace(/[\s()\-]/g, '');
-  if (/^(\+86|0086|86)1[3-9]\d{9}$/.test(s)) s = s.slice(s.length - 11);
-  if (/^1[3-9]\d{9}$/.test(s)) return s;
-  const big = /^(0[12]\d)([1-9]\d{7})$/.exec(s);
-  if (big) return `${big[1]}-${big[2]}`;
-  const other = /^(0[3-9]\d{2})([1-9]\d{6,7})$/.exec(s);
-  if (other) return `${other[1]}-${other[2]}`;
-  return null;
-}
+/** The platform's one phone rule (engine/cases/phone.ts, shared with the browser app). */
+export { normalizePhone } from './phone';
 
-/** Mainland mobile 1[3-9]xxxxxxxxx, or a fixed line with its area code like 0668-1234567. */
+/** Mainland mobile 1[3-9]xxxxxxxxx, or a fixed line with its area code like 0668-1234567 (extension allowed). */
 export function validateMobile(phone: string): boolean {
   return normalizePhone(phone) !== null;
 }

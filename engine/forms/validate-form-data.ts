@@ -10,8 +10,10 @@
  * - readonly / disabled fields are accepted only with their initial value (from `initial`);
  * - option fields (select, radio, checklist, taglist) accept only listed values; with `valuesKey`
  *   the list comes from the initial data (e.g. `decisionOptions`, computed from the diagram).
- * - phone validationType accepts Chinese mobile numbers (1[3-9]xxxxxxxxx) and fixed lines (0xx-xxxxxxx).
+ * - phone validationType accepts what `normalizePhone` accepts (engine/cases/phone.ts, the browser's rule
+ *   too): Chinese mobile numbers (1[3-9]xxxxxxxxx, +86 optional) and fixed lines with area code and extension.
  */
+import { normalizePhone } from '../cases/phone';
 import { inputFields, type FormComponent, type FormSchema } from './form-schema';
 
 export interface FieldProblem {
@@ -20,7 +22,6 @@ export interface FieldProblem {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const PHONE = /^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ISO_TIME = /^\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?$/;
 const MAX_TEXT = 10_000;
@@ -98,7 +99,7 @@ export function validateFormData(schema: FormSchema, data: unknown, initial: Rec
         if (rules.maxLength !== undefined && [...v].length > rules.maxLength) problems.push({ path, message: `“${label}”最多 ${rules.maxLength} 字` });
         if (rules.pattern && v.length <= 2000 && !new RegExp(rules.pattern).test(v)) problems.push({ path, message: `“${label}”格式不正确` });
         if (rules.validationType === 'email' && !EMAIL.test(v)) problems.push({ path, message: `“${label}”不是有效的电子邮箱` });
-        if (rules.validationType === 'phone' && !PHONE.test(v.replace(/\s/g, ''))) problems.push({ path, message: `“${label}”不是有效的电话号码` });
+        if (rules.validationType === 'phone' && !normalizePhone(v)) problems.push({ path, message: `“${label}”不是有效的电话号码` });
         break;
       }
       case 'number': {

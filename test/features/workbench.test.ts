@@ -119,7 +119,7 @@ describe('clerks\' workbench (受理工作台) in the browser', () => {
     await page.getByTestId('applicant-form').getByLabel('联系电话').click();
     await page.getByTestId('applicant-problem').getByText('校验码错误，请核对证件号码').waitFor();
     await page.getByTestId('accept-intake').or(page.getByTestId('issue-one-time')).click();
-    await page.getByTestId('intake-page').getByTestId('api-error').waitFor();   // refused in the browser
+    await page.getByTestId('intake-page').getByTestId('applicant-invalid').waitFor();   // refused in the browser, naming the field
     expect(await page.getByTestId('intake-result').count()).toBe(0);
     await page.getByTestId('applicant-form').getByLabel('证件号码').fill(good);
     await page.getByTestId('applicant-problem').waitFor({ state: 'detached' });

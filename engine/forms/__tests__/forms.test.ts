@@ -73,6 +73,10 @@ describe('server-side validation of form data', () => {
       ],
     };
     expect(validateFormData(schema, { code: 'DB001', area: 120, docs: ['id'], promise: true, on: '2026-12-02', phone: '139 1234 5678', agent: { name: '张三' } })).toEqual([]);
+    // the platform's phone rule (engine/cases/phone.ts): landlines with area code and extension too
+    for (const phone of ['13800138000', '0571-88886666', '010-12345678转123', '+86 138 0013 8000']) {
+      expect(validateFormData(schema, { code: 'DB001', area: 120, docs: ['id'], promise: true, on: '2026-12-02', phone, agent: { name: '张三' } })).toEqual([]);
+    }
     const bad = validateFormData(schema, { code: 'db01', area: 900, docs: ['passport'], promise: false, on: '2026-13-45', phone: '12345', agent: {} });
     expect(bad.map((p) => p.path)).toEqual(['code', 'code', 'area', 'docs', 'promise', 'on', 'phone', 'agent.name']);
   });

@@ -1,6 +1,7 @@
 import '@bpmn-io/form-js-viewer/dist/assets/form-js.css';
 import { Form } from '@bpmn-io/form-js-viewer';
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
+import { normalizePhone } from '../../../engine/cases/phone';
 
 /**
  * A form-js schema (Camunda Forms format) rendered with `@bpmn-io/form-js-viewer`.
@@ -22,8 +23,16 @@ export interface FormViewProps {
   data?: Record<string, unknown>;
   readOnly?: boolean;
   onChange?: (data: Record<string, unknown>, errors: Record<string, string[]>) => void;
+  /**
+   * An extra check of one field (by its key) with the form's other data: a message, or null.
+   * Its message shows on the field itself (outlined red) like form-js's own rules.
+   */
+  check?: (key: string, value: unknown, data: Record<string, unknown>) => string | null;
   testId?: string;
 }
+
+/** What a `phone` field accepts: the platform's own rule (engine/cases/phone.ts), not form-js's +country-code one. */
+export const PHONE_MESSAGE = '请输入手机号或带区号的固定电话';
 
 /** form-js's English validation messages, in Chinese. */
 const MESSAGES: [RegExp, string][] = [
@@ -38,6 +47,38 @@ const MESSAGES: [RegExp, string][] = [
   [/^Value is not a number\.?$/, '请输入数字'],
 ];
 
+/** A form-js message in Chinese (unchanged when it is one already). */
+export function translateMessage(text: string): string {
+  for (const [re, zh] of MESSAGES) if (re.test(text.trim())) return text.trim().replace(re, zh);
+  return text;
+}
+
+type FieldInstance = { id: string };
+type Validator = { validateFieldInstance(fieldInstance: FieldInstance, value: unknown): string[] };
+type FieldRegistry = { get(id: string): { key?: string; validate?: { validationType?: string } } | undefined };
+
+/**
+ * form-js's validator with the platform's rules: a `phone` field takes mainland mobiles and
+ * landlines with area code (form-js wants +country code and refused 13800138000), and the
+ * caller's `check` adds its own per-field problems.
+ */
+function platformValidation(f: Form, check: () => FormViewProps['check']) {
+  const validator = (f as unknown as { get(name: string): unknown }).get('validator') as Validator;
+  const registry = (f as unknown as { get(name: string): unknown }).get('formFieldRegistry') as FieldRegistry;
+  const base = validator.validateFieldInstance.bind(validator);
+  validator.validateFieldInstance = (fieldInstance, value) => {
+    const field = registry.get(fieldInstance.id);
+    let errors = base(fieldInstance, value);
+    if (field?.validate?.validationType === 'phone') {
+      errors = errors.filter((e) => !/phone number/i.test(e));
+      if (typeof value === 'string' && value.trim() && !normalizePhone(value)) errors.push(PHONE_MESSAGE);
+    }
+    const extra = field?.key ? check()?.(field.key, value, ((f as unknown as { _getState(): { data?: Record<string, unknown> } })._getState().data ?? {})) : null;
+    if (extra && !errors.includes(extra)) errors.push(extra);
+    return errors;
+  };
+}
+
 function translateErrors(root: HTMLElement) {
   for (const li of root.querySelectorAll('.fjs-form-field-error li, .fjs-form-field-error')) {
     if (li.children.length) continue;
@@ -46,16 +87,19 @@ function translateErrors(root: HTMLElement) {
   }
 }
 
-export const FormView = forwardRef<FormViewHandle, FormViewProps>(function FormView({ schema, data, readOnly, onChange, testId = 'form-view' }, ref) {
+export const FormView = forwardRef<FormViewHandle, FormViewProps>(function FormView({ schema, data, readOnly, onChange, check, testId = 'form-view' }, ref) {
   const container = useRef<HTMLDivElement>(null);
   const form = useRef<Form | null>(null);
   const [error, setError] = useState<string | null>(null);
   const changeRef = useRef(onChange);
   changeRef.current = onChange;
+  const checkRef = useRef(check);
+  checkRef.current = check;
 
   useEffect(() => {
     const f = new Form({ container: container.current! });
     form.current = f;
+    platformValidation(f, () => checkRef.current);
     f.on('changed', (e: { data: Record<string, unknown>; errors: Record<string, string[]> }) => {
       changeRef.current?.(e.data, e.errors);
       queueMicrotask(() => container.current && translateErrors(container.current));

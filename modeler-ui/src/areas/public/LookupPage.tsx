@@ -97,7 +97,7 @@ function CaseResult({ view }: { view: CaseView }) {
   const orgUnit = towns.data?.find((u) => u.code === view.caseNo.slice(0, 2))?.id;
   const promised = view.deadline?.promised;
   const statutory = view.deadline?.statutory;
-  const due = (c: typeof promised) => (c?.dueAt ? `${formatDateTime(c.dueAt)}${c.status === 'paused' ? t('lookup.paused') : ''}` : '—');
+  const due = (c: typeof promised) => (c?.dueAt ? `${formatDateTime(c.dueAt)}${c.status === 'paused' ? t('lookup.paused') : ''}${c.estimated && c.estimateNote ? `（${c.estimateNote}）` : ''}` : '—');
   const ended = view.status === 'completed' || view.status === 'rejected';
 
   const timeline = [

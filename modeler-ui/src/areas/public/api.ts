@@ -105,7 +105,7 @@ export interface CaseView {
   endedAt?: string;
   currentSteps: Array<{ name: string; since: string; dueDate?: string }>;
   stepsDone?: Array<{ name: string; since: string; completedAt?: string; decision?: string }>;
-  deadline?: { promised?: { dueAt?: string; status: string }; statutory?: { dueAt?: string; status: string } };
+  deadline?: { promised?: PublicDeadline; statutory?: PublicDeadline };
   awaitingMaterials: Array<{ name: string; reason?: string }>;
   notices: Array<{ title: string; issuedAt: string }>;
 }
@@ -158,3 +158,6 @@ export const publicApi = {
 
 export const CASE_NO = /^[A-Za-z]{2}-\d{8}-\d{4,6}$/;
 export const COMPLAINT_REF = /^TS-[A-Za-z]{2}-\d{8}-\d{4,6}$/;
+
+/** A case deadline as the public lookup shows it; `estimated` when counted over a year without its holiday notice. */
+export interface PublicDeadline { dueAt?: string; status: string; estimated?: boolean; estimatedYears?: number[]; estimateNote?: string }

@@ -1,5 +1,5 @@
 import { FileTextOutlined } from '@ant-design/icons';
-import { App as AntApp, Alert, Button, Card, Checkbox, Col, Descriptions, Empty, Row, Space, Spin, Table, Tabs, Tag, Timeline, Typography } from 'antd';
+import { App as AntApp, Alert, Button, Card, Checkbox, Col, Descriptions, Empty, Row, Space, Spin, Table, Tabs, Tag, Timeline, Tooltip, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
@@ -11,9 +11,22 @@ import { budgetText, cstDay, formatDateTime } from './format';
 import { NoticeViewer } from './NoticeViewer';
 import type { AuditEvent, CaseDetail, Clock, Item, NoticeRef } from './types';
 
-/** Working days in (from, to] by the platform calendar (the first day is not counted). */
-function countWorking(days: { day: string; working: boolean }[], from: string, to: string): number {
-  return days.filter((d) => d.day > from && d.day <= to && d.working).length;
+type CalendarDay = { day: string; working: boolean; estimated?: boolean };
+
+/**
+ * Working days in (from, to] by the platform calendar (the first day is not counted), and the
+ * years among them that have no holiday notice yet (counted by the platform's estimate).
+ * null when the calendar answer does not cover the range (shown as —, never as 0).
+ */
+function countWorking(days: CalendarDay[], from: string, to: string): { n: number; years: number[] } | null {
+  if (to > from && (!days.length || days[0]!.day > addDay(from) || days[days.length - 1]!.day < to)) return null;
+  const inRange = days.filter((d) => d.day > from && d.day <= to);
+  const years = [...new Set(inRange.filter((d) => d.estimated).map((d) => Number(d.day.slice(0, 4))))].sort();
+  return { n: inRange.filter((d) => d.working).length, years };
+}
+
+function addDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 }
 
 function signalOf(clock: Clock | undefined, now = Date.now()): 'current' | 'warned' | 'late' {
@@ -45,7 +58,8 @@ export default function CasePage() {
     const ends = [today, ...clocks.map((k) => (k.dueAt ? cstDay(k.dueAt) : today))];
     const from = starts.sort()[0];
     const to = ends.sort().reverse()[0]!;
-    const days = from ? await api.get<{ day: string; working: boolean }[]>(`/api/calendar/days?from=${from}&to=${to}`).catch(() => []) : [];
+    // days of a year without its holiday notice come estimated (flagged), never as a 422
+    const days = from ? await api.get<CalendarDay[]>(`/api/calendar/days?from=${from}&to=${to}`).catch(() => [] as CalendarDay[]) : [];
     return { c, audit, clocks, item, xml, days };
   }, [no]);
 
@@ -61,9 +75,10 @@ export default function CasePage() {
       const clock = d.clocks.find((k) => k.taskId === s.taskId);
       markers[s.elementId] = [signalOf(clock)];
       const due = clock?.dueAt ?? s.dueDate;
+      const est = clock?.estimated ? `（${t('case.estimated')}）` : '';
       overlays.push({
         elementId: s.elementId,
-        html: `<span class="deadline-badge ${signalOf(clock)}" data-testid="diagram-deadline">${escapeHtml(due ? t('case.deadlineOverlay', { at: formatDateTime(due) }) : s.name)}</span>`,
+        html: `<span class="deadline-badge ${signalOf(clock)}" data-testid="diagram-deadline">${escapeHtml(due ? t('case.deadlineOverlay', { at: formatDateTime(due) }) + est : s.name)}</span>`,
         position: { top: -26, left: 0 },
       });
     }
@@ -75,6 +90,17 @@ export default function CasePage() {
   const { c } = d;
   const today = cstDay(new Date());
   const matName = (code: string) => d.item?.materials.find((m) => m.code === code)?.name ?? code;
+  // what each working-day clock shows, and the years of it that are estimated (no notice yet)
+  const figures = new Map(d.clocks.map((k) => {
+    const wd = k.budget.unit === 'working-days';
+    const used = wd ? countWorking(d.days, cstDay(k.startedAt), k.stoppedAt ? cstDay(k.stoppedAt) : today) : null;
+    const remaining = wd && k.dueAt && k.status !== 'stopped' ? countWorking(d.days, today, cstDay(k.dueAt)) : null;
+    const years = new Set<number>([...(k.status !== 'stopped' && k.estimated ? (k.estimatedYears ?? []) : []), ...(used?.years ?? []), ...(remaining?.years ?? [])]);
+    return [k.id, { used, remaining, years: [...years].sort(), estimated: (k.status !== 'stopped' && k.estimated) || years.size > 0 }] as const;
+  }));
+  const estimatedYears = [...new Set([...figures.values()].flatMap((f) => f.years))].sort();
+  const wdText = (x: { n: number; years: number[] } | null, estimated: boolean) =>
+    x ? `${t('case.wd', { n: x.n })}${estimated ? `（${t('case.estimated')}）` : ''}` : '—';
 
   return (
     <div data-testid="case-page" data-case-no={c.caseNo} data-status={c.status}>
@@ -143,17 +169,35 @@ export default function CasePage() {
           {
             key: 'clocks', label: t('case.clocks'),
             children: (
-              <Table rowKey="id" size="small" pagination={false} dataSource={d.clocks} data-testid="case-clocks" columns={[
+              <>
+              {estimatedYears.length ? (
+                <Alert type="warning" showIcon data-testid="calendar-estimated" data-years={estimatedYears.join(',')} style={{ marginBottom: 8 }}
+                  title={t('case.estimateNote', { years: estimatedYears.join('、') })} description={t('case.estimateHelp')} />
+              ) : null}
+              <Table rowKey="id" size="small" pagination={false} dataSource={d.clocks} data-testid="case-clocks"
+                onRow={(k) => ({ 'data-testid': `clock-${k.kind}`, 'data-estimated': figures.get(k.id)?.estimated ? 'true' : 'false' }) as never} columns={[
                 { title: t('case.clocks'), key: 'kind', render: (_, k) => <span>{t(`case.clockKind.${k.kind}`, { defaultValue: k.kind })}{k.kind === 'step' ? ` · ${k.label ?? ''}` : ''}</span> },
                 { title: t('case.budget'), key: 'b', render: (_, k) => budgetText(k.budget, (x, o) => String(t(x, o))) },
-                { title: t('case.dueAt'), key: 'due', render: (_, k) => formatDateTime(k.dueAt) },
+                {
+                  title: t('case.dueAt'), key: 'due',
+                  render: (_, k) => (
+                    <span data-testid="clock-due">
+                      {formatDateTime(k.dueAt)}
+                      {k.dueAt && k.status !== 'stopped' && k.estimated ? (
+                        <Tooltip title={t('case.estimateNote', { years: (k.estimatedYears ?? []).join('、') })}>
+                          <Tag color="orange" style={{ marginLeft: 6 }} data-testid="clock-estimated">{t('case.estimated')}</Tag>
+                        </Tooltip>
+                      ) : null}
+                    </span>
+                  ),
+                },
                 {
                   title: t('case.used'), key: 'used',
-                  render: (_, k) => (k.budget.unit === 'working-days' ? t('case.wd', { n: countWorking(d.days, cstDay(k.startedAt), k.stoppedAt ? cstDay(k.stoppedAt) : today) }) : '—'),
+                  render: (_, k) => <span data-testid="clock-used">{k.budget.unit === 'working-days' ? wdText(figures.get(k.id)?.used ?? null, (figures.get(k.id)?.used?.years.length ?? 0) > 0) : '—'}</span>,
                 },
                 {
                   title: t('case.remaining'), key: 'rem',
-                  render: (_, k) => (k.budget.unit === 'working-days' && k.dueAt && k.status !== 'stopped' ? t('case.wd', { n: countWorking(d.days, today, cstDay(k.dueAt)) }) : '—'),
+                  render: (_, k) => <span data-testid="clock-remaining">{wdText(figures.get(k.id)?.remaining ?? null, figures.get(k.id)?.estimated ?? false)}</span>,
                 },
                 {
                   title: t('case.status'), key: 'st',
@@ -163,6 +207,7 @@ export default function CasePage() {
                   },
                 },
               ]} />
+              </>
             ),
           },
           {

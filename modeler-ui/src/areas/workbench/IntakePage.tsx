@@ -9,7 +9,7 @@ import { CategoryTag, useMe } from './common';
 import { formatDateTime, missingOf } from './format';
 import { idNumberProblem, normalizePhone } from './identity';
 import { NoticeViewer } from './NoticeViewer';
-import { FormView, type FormViewHandle } from '../../shared/FormView';
+import { FormView, translateMessage, type FormViewHandle } from '../../shared/FormView';
 import type { HandedMaterial, IntakeResult, Item, Material, NoticeRef } from './types';
 
 interface Row { provided: boolean; asOriginal: boolean; count: number; applicable: boolean; defect: string }
@@ -47,6 +47,22 @@ function handed(materials: Material[], rows: Record<string, Row>, t: (k: string,
 
 const INITIAL = { kind: 'person', idType: 'resident-id' };
 
+/** The label of a field of the intake form (what the clerk sees), by its id or key. */
+function labelOf(schema: unknown, id: string): string {
+  const walk = (cs: unknown): string | undefined => {
+    for (const c of (Array.isArray(cs) ? cs : []) as { id?: string; key?: string; label?: string; components?: unknown }[]) {
+      if ((c.id === id || c.key === id) && c.label) return c.label;
+      const inner = walk(c.components);
+      if (inner) return inner;
+    }
+    return undefined;
+  };
+  return walk((schema as { components?: unknown } | undefined)?.components) ?? id;
+}
+
+/** The problems of the applicant form by field, in the form's order: `证件号码：校验码错误…`. */
+type FormProblem = { fields: string[]; lines: string[] };
+
 /** 收件受理: item, applicant, materials checklist; missing materials at once; accept / one-time notice / refuse. */
 export function IntakePage() {
   const { t } = useTranslation('workbench');
@@ -59,6 +75,7 @@ export function IntakePage() {
   const formRef = useRef<FormViewHandle>(null);
   const [formKey, setFormKey] = useState(0);
   const [idProblem, setIdProblem] = useState<string | null>(null);
+  const [formProblem, setFormProblem] = useState<FormProblem | null>(null);
   const [busy, setBusy] = useState(false);
   /** The last intake sent and its Idempotency-Key, kept until it is answered. */
   const attempt = useRef<{ body: string; key: string } | null>(null);
@@ -67,6 +84,14 @@ export function IntakePage() {
   const [notice, setNotice] = useState<NoticeRef | null>(null);
   const [rejectOpen, setRejectOpen] = useState(false);
   const [rejectForm] = Form.useForm<{ reasonCode?: string; reason?: string }>();
+
+  /** The ID number's check digits etc. on the ID field itself (the phone rule is FormView's). */
+  const checkField = (key: string, value: unknown, data: Record<string, unknown>): string | null => {
+    if (key !== 'idNumber' || !str(value)) return null;
+    const kind = data.kind === 'company' ? 'company' : 'person';
+    const k = idNumberProblem(kind, str(data.idType) || (kind === 'company' ? 'credit-code' : 'resident-id'), str(value));
+    return k ? String(t(k)) : null;
+  };
 
   const accepts = me.data?.window?.accepts ?? [];
   const item = items.data?.find((i) => i.code === itemCode);
@@ -95,15 +120,18 @@ export function IntakePage() {
 
   const submit = async (reject?: { reasonCode?: string; reason?: string }) => {
     setError(null);
+    setFormProblem(null);
     const f = formRef.current;
     if (!f) return;
+    // every field's problems, ID and phone included (FormView's `check` and the platform phone
+    // rule): the banner names the fields, and those fields — only those — are outlined red
     const { data, errors } = f.submit();
-    const problem = identityProblem(data);
-    setIdProblem(problem);
-    // form-js's `phone` type wants +86…; a local number the identity check accepts is fine
-    const blocking = Object.keys(errors).filter((k) => !(k === 'phone' && normalizePhone(str(data.phone))));
-    if (problem || blocking.length) {
-      setError(new Error(t('intake.validate')));
+    setIdProblem(identityProblem(data));
+    const blocking = Object.entries(errors).filter(([, list]) => Array.isArray(list) && list.length);
+    if (blocking.length) {
+      const schema = intakeForm.data?.schema;
+      const fields = blocking.map(([id]) => labelOf(schema, id));
+      setFormProblem({ fields, lines: blocking.map(([id, list]) => `${labelOf(schema, id)}：${(list as string[]).map(translateMessage).join('；')}`) });
       return;
     }
     const kind = data.kind === 'company' ? 'company' : 'person';
@@ -140,6 +168,7 @@ export function IntakePage() {
     setItemCode(undefined);
     setRows({});
     setIdProblem(null);
+    setFormProblem(null);
     setFormKey((k) => k + 1);
     rejectForm.resetFields();
   };
@@ -267,7 +296,7 @@ export function IntakePage() {
             <ApiErrorAlert error={intakeForm.error} />
             {intakeForm.data ? (
               <FormView key={formKey} ref={formRef} schema={intakeForm.data.schema} data={INITIAL} testId="applicant-form"
-                onChange={(d) => setIdProblem(identityProblem(d))} />
+                onChange={(d) => setIdProblem(identityProblem(d))} check={checkField} />
             ) : null}
             {idProblem ? <Alert type="error" showIcon title={t(idProblem)} data-testid="applicant-problem" style={{ marginTop: 8 }} /> : null}
           </Card>
@@ -290,6 +319,11 @@ export function IntakePage() {
               </>
             ) : <Typography.Text type="secondary">{t('intake.pickItem')}</Typography.Text>}
           </Card>
+          {formProblem ? (
+            <Alert type="error" showIcon role="alert" data-testid="applicant-invalid" data-fields={formProblem.fields.join(',')} style={{ marginTop: 12 }}
+              title={t('intake.validate', { fields: formProblem.fields.join('、') })}
+              description={<ul style={{ margin: 0, paddingLeft: 18 }}>{formProblem.lines.map((l) => <li key={l}>{l}</li>)}</ul>} />
+          ) : null}
           <ApiErrorAlert error={error} />
           <Space style={{ marginTop: 16 }} wrap>
             {missing.length

@@ -1,6 +1,7 @@
 /**
  * Browser copies of the server's identity checks (engine/cases/identity.ts), same rules, so a
- * wrong ID or phone number is caught while typing. The server checks again at intake.
+ * wrong ID number is caught while typing; the phone rule is the server's own module
+ * (engine/cases/phone.ts). The server checks again at intake.
  * Messages are keys of the workbench dictionary (`identity.*`).
  */
 
@@ -65,17 +66,12 @@ export function creditCodeProblem(code: string): string | null {
   return null;
 }
 
-/** Same normal form as the server: mobile `13812345678`, fixed line `0668-1234567`; null if neither. */
-export function normalizePhone(phone: string): string | null {
-  let s = String(phone ?? '').normalize('NFKC').trim().replace(/[\s()\-]/g, '');
-  if (/^(\+86|0086|86)1[3-9]\d{9}$/.test(s)) s = s.slice(s.length - 11);
-  if (/^1[3-9]\d{9}$/.test(s)) return s;
-  const big = /^(0[12]\d)([1-9]\d{7})$/.exec(s);
-  if (big) return `${big[1]}-${big[2]}`;
-  const other = /^(0[3-9]\d{2})([1-9]\d{6,7})$/.exec(s);
-  if (other) return `${other[1]}-${other[2]}`;
-  return null;
-}
+/**
+ * The server's own phone rule, imported from the engine (one implementation, no copy):
+ * mobile `13812345678` (+86 optional), fixed line with area code `0571-88886666`, extension
+ * `0571-88886666-8001`; null if neither.
+ */
+export { normalizePhone } from '../../../../engine/cases/phone';
 
 /** Problem key for a document number of `idType` (person or company), or null. */
 export function idNumberProblem(kind: 'person' | 'company', idType: string, value: string): string | null {

@@ -29,7 +29,7 @@ export const zh = {
     issueOneTime: '出具一次性告知书', accept: '受理', reject: '不予受理', rejectTitle: '不予受理（退回件）', rejectReason: '退回理由', rejectText: '补充说明',
     pickItem: '请先选择申请事项', resultAccepted: '已受理', resultSupplement: '已出具一次性告知书，待申请人补正', resultRejected: '已不予受理并出具退回通知书',
     caseNo: '办件编号', queryCode: '查询码', queryCodeHelp: '查询码只显示这一次，请告知申请人（回执上已打印）', queryCodeRecovered: '本次为重发请求，系统已按首次请求办结，查询码见受理通知书', notices: '文书', openCase: '查看办件', another: '继续收件',
-    validate: '请检查标红的申请人信息',
+    validate: '请核对标红的申请人信息：{{fields}}',
   },
   identity: {
     required: '请填写证件号码', idFormat: '应为18位：前17位为数字，末位为数字或X', idArea: '地址码无效', idBirth: '出生日期无效', idFuture: '出生日期晚于当前日期',
@@ -61,6 +61,8 @@ export const zh = {
     clockKind: { statutory: '法定时限', promised: '承诺时限', step: '环节时限' }, budget: '时限', dueAt: '到期', used: '已用', remaining: '剩余', wd: '{{n}} 个工作日',
     supplement: '补正材料到件', supplementHelp: '第 {{round}} 次一次性告知所列材料：勾选申请人已补交的材料', supplementSubmit: '登记补正到件', supplementAccepted: '材料已齐全，已受理并出具受理通知书', supplementRecorded: '已登记，仍有材料未补齐',
     paused: '暂停中', stopped: '已停止', running: '计时中', deadlineOverlay: '期限 {{at}}', finished: '已办结',
+    estimated: '预计', estimateNote: '预计，{{years}}年放假安排尚未公布',
+    estimateHelp: '涉及该年的期限和工作日按《全国年节及纪念日放假办法》规定的法定节假日推算（含周末补假，未含调休）；市政管办录入该年放假安排后自动重新计算。',
   },
   clock: { workingDays: '{{n}} 个工作日' },
   audit: {
@@ -102,7 +104,7 @@ export const en: typeof zh = {
     issueOneTime: 'Issue one-time notification', accept: 'Accept', reject: 'Refuse', rejectTitle: 'Refuse (return)', rejectReason: 'Reason', rejectText: 'Details',
     pickItem: 'Choose the service item first', resultAccepted: 'Accepted', resultSupplement: 'One-time notification issued; awaiting materials', resultRejected: 'Refused; return notice issued',
     caseNo: 'Case no.', queryCode: 'Query code', queryCodeHelp: 'Shown only this once — tell the applicant (it is on the notice)', queryCodeRecovered: 'This was a resent request answered from the first one; the query code is on the acceptance notice', notices: 'Notices', openCase: 'Open case', another: 'Next applicant',
-    validate: 'Check the applicant fields marked red',
+    validate: 'Check the applicant fields marked red: {{fields}}',
   },
   identity: {
     required: 'Enter the document number', idFormat: '18 characters: 17 digits then a digit or X', idArea: 'Invalid area code', idBirth: 'Invalid birth date', idFuture: 'Birth date in the future',
@@ -134,6 +136,8 @@ export const en: typeof zh = {
     clockKind: { statutory: 'Statutory', promised: 'Promised', step: 'Step' }, budget: 'Limit', dueAt: 'Due', used: 'Used', remaining: 'Remaining', wd: '{{n}} working days',
     supplement: 'Materials arriving', supplementHelp: 'Materials named in notification {{round}}: tick what the applicant brought', supplementSubmit: 'Record arrival', supplementAccepted: 'Complete — accepted, acceptance notice issued', supplementRecorded: 'Recorded; some materials are still missing',
     paused: 'Paused', stopped: 'Stopped', running: 'Running', deadlineOverlay: 'due {{at}}', finished: 'Finished',
+    estimated: 'estimated', estimateNote: 'Estimated: the {{years}} holiday arrangement is not published yet',
+    estimateHelp: 'Deadlines and working days in that year are counted with the statutory holidays (weekend make-up days included, swapped working days not); recomputed once the city office enters the year.',
   },
   clock: { workingDays: '{{n}} working days' },
   audit: {

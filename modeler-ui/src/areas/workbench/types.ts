@@ -195,6 +195,9 @@ export interface Clock {
   status: 'running' | 'paused' | 'stopped' | string;
   dueAt?: string;
   estimated: boolean;
+  /** The years counted by estimate (no holiday notice yet), when `estimated`. */
+  estimatedYears?: number[];
+  estimateNote?: string;
   signalsAt: Partial<Record<'reminder' | 'warning' | 'breach' | 'serious', string>>;
   fired: string[];
   pauses: { kind: string; reason: string; from: string; to?: string }[];
