@@ -71,14 +71,14 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = {
   'GET /api/inbox': { ...rule('anyone', 'list', 'mine / window / cc / offered tasks of the caller\'s org unit'), narrow: 'tasks' },
 
   'GET /api/org/units': any,
-  'GET /api/org/units/{id}/windows': rule('anyone', 'none', 'directory of windows and posts: the targets of transfers and co-signs across units'),
+  'GET /api/org/units/{id}/windows': rule('anyone', 'handler', 'directory of windows and posts for all (the targets of transfers and co-signs across units); duty details (reason, until, stand-in) only to the org unit itself, the city office and supervisors'),
   'GET /api/org/units/{id}/opening': any,
   'PUT /api/org/units/{id}/opening': rule('anyone', 'unit', 'admin, or the head of that centre'),
   'POST /api/org/windows': rule(['admin'], 'none'),
-  'GET /api/org/windows/{id}': rule('anyone', 'none', 'directory'),
+  'GET /api/org/windows/{id}': rule('anyone', 'handler', 'directory; duty details only to the org unit itself, the city office and supervisors'),
   'POST /api/org/staff': rule(['admin'], 'none'),
-  'PUT /api/org/staff/{username}/duty': rule('anyone', 'handler', 'oneself, or a centre manager'),
-  'GET /api/org/filings': any,
+  'PUT /api/org/staff/{username}/duty': rule('anyone', 'handler', 'oneself, or the manager of that person\'s centre; a stand-in of the same org unit'),
+  'GET /api/org/filings': rule('anyone', 'list', 'the caller\'s org unit; the city office and supervisors every unit; another unit asked for: 403'),
 
   'GET /api/items': any,
   'GET /api/items/{code}': any,

@@ -10,6 +10,7 @@ import { REJECT_REASONS, type Platform } from '../../engine';
 import { requireRole } from '../http/auth';
 import { idempotent, type IdempotencyLocals } from '../http/idempotency';
 import { idSchema, pathParam } from '../http/params';
+import { Variables } from '../schemas';
 
 const id = idSchema;
 export const caseNoParam = z.string().regex(/^[A-Z]{2}-\d{8}-\d{4,6}$/, 'a case number looks like DB-20261128-0001');
@@ -56,7 +57,8 @@ export const DutyBody = z.object({
 export const CompleteBody = z.object({
   decision: z.string().max(20).optional(),
   opinion: z.string().trim().max(2000).optional(),
-  variables: z.record(z.string().max(64), z.unknown()).default({}),
+  /** the shared schema: names of at most 64, 16 deep, 5,000 values (the engine's own limits) */
+  variables: Variables,
 });
 
 export const ItemBody = z.object({
@@ -98,8 +100,8 @@ export function networkOfficeRoutes(platform: Platform): Router {
 
   // ---- org model (组织机构)
   r.get('/org/units', async (_req, res) => void res.json(await org.listOrgUnits()));
-  r.get('/org/units/:id/windows', async (req, res) => void res.json(await org.listWindows(p(req, 'id'))));
-  r.get('/org/windows/:id', async (req, res) => void res.json(await org.getWindow(p(req, 'id'))));
+  r.get('/org/units/:id/windows', async (req, res) => void res.json(await org.listWindows(p(req, 'id'), req.actor!)));
+  r.get('/org/windows/:id', async (req, res) => void res.json(await org.getWindow(p(req, 'id'), req.actor!)));
   r.post('/org/windows', requireRole('admin'), async (req, res) => {
     const body = z.object({
       orgUnit: id, name: text(100), department: text(60), departmentName: z.string().max(100).optional(),
@@ -119,7 +121,7 @@ export function networkOfficeRoutes(platform: Platform): Router {
   });
   r.get('/org/filings', async (req, res) => {
     const q = z.object({ orgUnit: id.optional() }).parse(req.query);
-    res.json(await org.listFilings(q.orgUnit));
+    res.json(await org.listFilings(req.actor!, q.orgUnit));
   });
   r.put('/org/staff/:username/duty', async (req, res) => {
     res.json(await org.setDuty(p(req, 'username'), DutyBody.parse(req.body ?? {}), req.actor!));

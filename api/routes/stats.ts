@@ -30,7 +30,7 @@ function scoped(req: Request): { filter: StatsFilter; csv: boolean; xlsx: boolea
   const all = a.roles.includes('admin') || a.roles.includes('supervisor') || a.orgUnit === 'city';
   if (!all && q.orgUnit && q.orgUnit !== a.orgUnit) throw new ForbiddenError('OTHER_ORG_UNIT', 'you may only see the statistics of your own org unit');
   return {
-    filter: { ...periodOfDays(q.from, q.to), orgUnit: all ? q.orgUnit : a.orgUnit, windowId: q.windowId, department: q.department, itemCode: q.itemCode, responsible: q.responsible },
+    filter: { ...periodOfDays(q.from, q.to), orgUnit: all ? q.orgUnit : (a.orgUnit ?? '-'), windowId: q.windowId, department: q.department, itemCode: q.itemCode, responsible: q.responsible },
     csv: q.format === 'csv',
     xlsx: q.format === 'xlsx',
     all,

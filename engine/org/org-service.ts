@@ -18,6 +18,7 @@ import { BusinessRuleError, ForbiddenError, NotFoundError, ValidationError } fro
 import type { Actor, Logger } from '../domain/types';
 import { isDuplicateKey, type Models } from '../persistence/models';
 import { PROJECT_ROOT } from '../runtime/moddle';
+import { CITY_UNIT, seesAcross } from './scope';
 import type { AuditLog } from '../cases/audit';
 
 export type Post = 'A' | 'B';
@@ -172,32 +173,49 @@ export class OrgService {
     return u;
   }
 
-  /** Windows of an org unit with who is on each post and who receives new tasks now. */
-  async listWindows(orgUnit: string) {
+  /**
+   * Does `viewer` see the operational data of `orgUnit` (DESIGN.md §6)? Its own people, the city
+   * office over its towns, supervisors and admins across; no viewer = the platform itself.
+   */
+  sees(viewer: Actor | undefined, orgUnit: string | undefined): boolean {
+    return !viewer || seesAcross(viewer) || (!!viewer.orgUnit && (viewer.orgUnit === CITY_UNIT || viewer.orgUnit === orgUnit));
+  }
+
+  /**
+   * Windows of an org unit with who is on each post and who receives new tasks now. The window
+   * directory (numbers, names, posts, receiver) is every logged-in user's — the targets of
+   * transfers and co-signs across org units; the duty details (why, until when, who stands in)
+   * are the org unit's own: another town's viewer gets only present / away.
+   */
+  async listWindows(orgUnit: string, viewer?: Actor) {
     await this.getOrgUnit(orgUnit);
     const windows = await this.models.Window.find({ orgUnit }).sort({ no: 1 }).lean();
     const names = windows.flatMap((w) => [w.postA, w.postB]).filter(Boolean) as string[];
     const users = await this.models.User.find({ _id: { $in: names } }, { displayName: 1, duty: 1 }).lean();
     const byName = new Map(users.map((u) => [u._id as string, u]));
-    return windows.map((w) => this.windowView(w, byName));
+    const full = this.sees(viewer, orgUnit);
+    return windows.map((w) => this.windowView(w, byName, full));
   }
 
-  async getWindow(id: string) {
+  /** One window, as `listWindows` shows it to `viewer`. */
+  async getWindow(id: string, viewer?: Actor) {
     const w = await this.models.Window.findById(id).lean();
     if (!w) throw new NotFoundError('WINDOW_NOT_FOUND', `window ${id} does not exist`);
     const users = await this.models.User.find({ _id: { $in: [w.postA, w.postB].filter(Boolean) as string[] } }, { displayName: 1, duty: 1 }).lean();
-    return this.windowView(w, new Map(users.map((u) => [u._id as string, u])));
+    return this.windowView(w, new Map(users.map((u) => [u._id as string, u])), this.sees(viewer, w.orgUnit as string));
   }
 
-  private windowView(w: any, users: Map<string, any>) {
+  private windowView(w: any, users: Map<string, any>, full = true) {
     const person = (username?: string) => {
       if (!username) return null;
       const u = users.get(username);
-      return { username, displayName: u?.displayName, duty: u?.duty ?? { status: 'present' } };
+      const duty = u?.duty ?? { status: 'present' };
+      return { username, displayName: u?.displayName, duty: full ? duty : { status: duty.status ?? 'present' } };
     };
     const a = person(w.postA);
     const b = person(w.postB);
-    const receiver = a && isPresent({ duty: a.duty }) ? a.username : b && isPresent({ duty: b.duty }) ? b.username : (a?.duty?.standIn ?? b?.duty?.standIn ?? null);
+    const standIn = (username?: string) => (username ? users.get(username)?.duty?.standIn : undefined);
+    const receiver = a && isPresent({ duty: a.duty }) ? a.username : b && isPresent({ duty: b.duty }) ? b.username : (standIn(w.postA) ?? standIn(w.postB) ?? null);
     return { id: w._id, orgUnit: w.orgUnit, no: w.no, name: w.name, department: w.department, departmentName: w.departmentName, kind: w.kind, accepts: w.accepts, status: w.status, postA: a, postB: b, receiver, filedAt: w.filedAt, filedBy: w.filedBy };
   }
 
@@ -232,8 +250,17 @@ export class OrgService {
     return { username: input.username, displayName: input.displayName, orgUnit: input.orgUnit, roles: input.roles };
   }
 
-  async listFilings(orgUnit?: string) {
-    const docs = await this.models.Filing.find(orgUnit ? { orgUnit } : {}).sort({ filedAt: -1 }).limit(500).lean();
+  /**
+   * What was filed (备案) with the city office, newest first: staff and windows registered, duty
+   * changes with their reasons. A town's people see their own org unit's filings; the city office,
+   * supervisors and admins every unit's (DESIGN.md §6). Asking for another org unit is 403.
+   */
+  async listFilings(viewer: Actor, orgUnit?: string) {
+    const wide = seesAcross(viewer) || viewer.orgUnit === CITY_UNIT;
+    if (!wide && orgUnit && orgUnit !== viewer.orgUnit) throw new ForbiddenError('OTHER_ORG_UNIT', 'you may only see the filings of your own org unit');
+    if (!wide && !viewer.orgUnit) return [];
+    const unit = wide ? orgUnit : viewer.orgUnit;
+    const docs = await this.models.Filing.find(unit ? { orgUnit: unit } : {}).sort({ filedAt: -1 }).limit(500).lean();
     return docs.map((f) => ({ id: f._id, kind: f.kind, subject: f.subject, orgUnit: f.orgUnit, filedBy: f.filedBy, filedAt: f.filedAt, data: f.data }));
   }
 
@@ -256,8 +283,9 @@ export class OrgService {
     const user = await this.models.User.findById(username).lean();
     if (!user) throw new NotFoundError('STAFF_NOT_FOUND', `staff ${username} does not exist`);
     const self = actor.username === username;
-    const manager = actor.roles.includes('admin') || actor.roles.includes('manager');
-    if (!self && !manager) throw new ForbiddenError('NOT_YOUR_DUTY', 'you can change only your own duty status (or be a centre manager)');
+    // a centre manager changes the duty of his own centre's staff only (DESIGN.md §6)
+    const manager = actor.roles.includes('admin') || (actor.roles.includes('manager') && !!actor.orgUnit && actor.orgUnit === user.orgUnit);
+    if (!self && !manager) throw new ForbiddenError('NOT_YOUR_DUTY', 'you can change only your own duty status (or be the manager of that person\'s centre)');
     const windowId = user.windowId as string | undefined;
     const now = new Date();
     if (input.status === 'away') {
@@ -267,6 +295,8 @@ export class OrgService {
         if (!s) throw new ValidationError('STAND_IN_NOT_FOUND', `stand-in ${input.standIn} does not exist`);
         if (!isPresent(s)) throw new BusinessRuleError('STAND_IN_AWAY', `stand-in ${input.standIn} is away too`);
         if (input.standIn === username) throw new ValidationError('STAND_IN_IS_SELF', 'the stand-in must be someone else');
+        // the stand-in receives the person's tasks: someone of the same org unit, never another town
+        if (s.orgUnit !== user.orgUnit) throw new ValidationError('STAND_IN_OTHER_UNIT', `stand-in ${input.standIn} is not of ${user.orgUnit ?? 'the same org unit'}`);
       }
       let receiver: string | undefined = input.standIn;
       if (windowId) {

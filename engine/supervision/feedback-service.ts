@@ -133,6 +133,7 @@ export class FeedbackService {
     const q: Record<string, unknown> = {};
     if (!actor.roles.some((r) => r === 'supervisor' || r === 'admin')) {
       if (!actor.roles.includes('discipline')) throw new ForbiddenError('DISCIPLINE_ONLY', 'complaints are handled by the discipline commission and supervisors');
+      if (!actor.orgUnit) return []; // a commission of no town sees none (never every town's)
       q.orgUnit = actor.orgUnit;
     }
     if (filter.status) q.status = filter.status;

@@ -183,6 +183,206 @@ describe('access: every route of the OpenAPI document, as six callers, against t
     process.stdout.write(`access walk: ${operations().length} operations, ${calls} calls\n`);
   }, 600_000);
 
+  /**
+   * Routes whose org-unit check lives in the handler (`list`, `handler`, `unit` rules): each is
+   * called here as a caller of the other town against real records of dingbao and dongzhen, and
+   * as the records' own town. A new route with such a rule fails the coverage test until it has
+   * an entry here.
+   */
+  const handlerChecks: Record<string, () => Promise<string[]>> = {};
+  const body = (r: { body: unknown }) => (typeof r.body === 'string' ? r.body : JSON.stringify(r.body));
+  /** Refused with 403/404, problem+json, nothing of the record. */
+  const refused = (where: string, r: { status: number; body: any; contentType?: string }, secrets: string[] = []) => {
+    const out: string[] = [];
+    if (r.status !== 403 && r.status !== 404) out.push(`${where}: ${r.status}, expected 403/404`);
+    if (!String(r.contentType ?? '').includes('application/problem+json')) out.push(`${where}: not problem+json`);
+    if (RECORD_FIELDS.test(body(r))) out.push(`${where}: record fields in the refusal`);
+    for (const x of secrets) if (body(r).includes(x)) out.push(`${where}: shows ${x}`);
+    return out;
+  };
+  const ok = (where: string, r: { status: number }, expected = 200) => (r.status === expected ? [] : [`${where}: ${r.status}, expected ${expected}`]);
+  const absent = (where: string, r: { body: unknown }, ...xs: string[]) => xs.filter((x) => body(r).includes(x)).map((x) => `${where}: shows ${x}`);
+  const present = (where: string, r: { body: unknown }, ...xs: string[]) => xs.filter((x) => !body(r).includes(x)).map((x) => `${where}: lacks ${x}`);
+  /** Duty reasons filed by one A post of each town (real duty changes, with a reason only the town may read). */
+  const REASON = { dingbao: '丁堡镇内部事由-甲', dongzhen: '东镇街道内部事由-乙' };
+  const complaints: Record<'dingbao' | 'dongzhen', { reference: string; content: string }> = {} as any;
+
+  function defineHandlerChecks() {
+    const D = towns.dingbao;
+    const Z = towns.dongzhen;
+    const everyUnit = (where: string, items: any[], unit: string, key = 'orgUnit') => {
+      const others = items.filter((x) => x && x[key] !== undefined && x[key] !== unit).map((x) => String(x[key]));
+      return others.length ? [`${where}: ${others.length} items of other org units (${[...new Set(others)].join(', ')})`] : [];
+    };
+    Object.assign(handlerChecks, {
+      'GET /api/tasks': async () => {
+        const own = await (await as('clerk')).get(`/api/tasks?caseId=${D.instanceId}`);
+        const foreign = await (await as('dongzhen-w10-a')).get(`/api/tasks?caseId=${D.instanceId}`);
+        const all = await (await as('dongzhen-w10-a')).get('/api/tasks?filter=all');
+        return [...present('own town\'s task list', own, D.taskId), ...ok('foreign task list', foreign), ...(Array.isArray(foreign.body) && foreign.body.length ? ['foreign task list of a dingbao case is not empty'] : []), ...absent('foreign filter=all', all, D.taskId, D.caseNo)];
+      },
+      'GET /api/inbox': async () => {
+        const out: string[] = [];
+        let own = '';
+        for (const f of ['mine', 'window', 'groups', 'all']) {
+          own += body(await (await as('clerk')).get(`/api/inbox?filter=${f}`));
+          out.push(...absent(`foreign inbox ${f}`, await (await as('dongzhen-w10-a')).get(`/api/inbox?filter=${f}`), D.taskId, D.caseNo));
+        }
+        if (!own.includes(D.taskId)) out.push('own town\'s inbox lacks its task');
+        return out;
+      },
+      'GET /api/service-cases': async () => [
+        ...absent('foreign case list ?orgUnit=dingbao', await (await as('dongzhen-w10-a')).get('/api/service-cases?orgUnit=dingbao'), D.caseNo, D.applicantName),
+        ...absent('foreign head case list', await (await as('dongzhen-manager')).get('/api/service-cases'), D.caseNo),
+        ...present('own case list', await (await as('clerk')).get('/api/service-cases'), D.caseNo),
+        ...present('supervisor case list', await (await as('supervisor')).get('/api/service-cases?orgUnit=dingbao'), D.caseNo),
+      ],
+      'GET /api/notifications': async () => {
+        const r = await (await as('dongzhen-w10-a')).get('/api/notifications');
+        return [...ok('notifications', r), ...absent('foreign notifications', r, D.caseNo)];
+      },
+      'GET /api/escalations': async () => {
+        const out: string[] = [];
+        if (!D.escalationId || !Z.escalationId) return ['no escalations of both towns to check with'];
+        const foreign = await (await as('dongzhen-manager')).get('/api/escalations?orgUnit=dingbao');
+        out.push(...ok('foreign head escalations', foreign), ...absent('foreign head escalations', foreign, D.escalationId, D.caseNo));
+        out.push(...present('own head escalations', await (await as('manager')).get('/api/escalations'), D.escalationId));
+        return out;
+      },
+      'GET /api/complaints': async () => {
+        const foreign = await (await as('dongzhen-jw')).get('/api/complaints');
+        const own = await (await as('dingbao-jw')).get('/api/complaints');
+        return [
+          ...ok('foreign commission complaints', foreign), ...absent('foreign commission complaints', foreign, complaints.dingbao.reference, complaints.dingbao.content),
+          ...present('foreign commission complaints', foreign, complaints.dongzhen.reference),
+          ...present('own commission complaints', own, complaints.dingbao.reference), ...absent('own commission complaints', own, complaints.dongzhen.reference),
+          ...refused('a clerk lists complaints', await (await as('clerk')).get('/api/complaints')),
+        ];
+      },
+      'POST /api/complaints/{id}/reply': async () => {
+        const ref = complaints.dingbao.reference;
+        const foreign = await (await as('dongzhen-jw')).post(`/api/complaints/${ref}/reply`, { text: '越权答复' });
+        const own = await (await as('dingbao-jw')).post(`/api/complaints/${ref}/reply`, { text: '已核查，答复如下' });
+        return [...refused('foreign commission replies', foreign, [complaints.dingbao.content]), ...ok('own commission replies', own)];
+      },
+      'GET /api/stats/{dimension}': async () => {
+        const head = await as('dongzhen-manager');
+        const asked = await head.get('/api/stats/town?orgUnit=dingbao');
+        const own = await head.get('/api/stats/window');
+        return [...refused('foreign head stats ?orgUnit=dingbao', asked), ...ok('own stats', own), ...everyUnit('own stats rows', own.body?.rows ?? [], 'dongzhen'), ...absent('own stats', own, 'dingbao-w')];
+      },
+      'GET /api/stats/rankings/windows': async () => {
+        const head = await as('dongzhen-manager');
+        const asked = await head.get('/api/stats/rankings/windows?orgUnit=dingbao');
+        const own = await head.get('/api/stats/rankings/windows');
+        return [...refused('foreign head window ranking ?orgUnit=dingbao', asked), ...ok('own window ranking', own), ...absent('own window ranking', own, 'dingbao-w')];
+      },
+      'GET /api/supervision/board': async () => {
+        const r = await (await as('dongzhen-manager')).get('/api/supervision/board?orgUnit=dingbao');
+        return [...ok('foreign head board', r), ...everyUnit('foreign head board units', r.body?.units ?? [], 'dongzhen'), ...absent('foreign head board', r, D.caseNo)];
+      },
+      'GET /api/supervision/board/stream': async () => {
+        const client = await as('dongzhen-manager');
+        const ctl = new AbortController();
+        const res = await fetch(`${client.baseUrl}/api/supervision/board/stream?orgUnit=dingbao`, { headers: { authorization: `Bearer ${(client as any).token}` }, signal: ctl.signal });
+        let text = '';
+        const reader = res.body!.getReader();
+        const until = Date.now() + 15_000;
+        while (!/event: board\ndata: .*\n/.test(text) && Date.now() < until) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += new TextDecoder().decode(value);
+        }
+        ctl.abort();
+        const data = /event: board\nid: \d+\ndata: (.*)\n/.exec(text)?.[1];
+        if (!data) return [`foreign head board stream: no board event (${res.status})`];
+        return [...everyUnit('foreign head board stream units', JSON.parse(data).units ?? [], 'dongzhen'), ...absent('foreign head board stream', { body: data }, D.caseNo)];
+      },
+      'GET /api/org/filings': async () => {
+        const foreign = await (await as('dongzhen-w10-a')).get('/api/org/filings');
+        const asked = await (await as('dongzhen-w10-a')).get('/api/org/filings?orgUnit=dingbao');
+        const own = await (await as('clerk')).get('/api/org/filings');
+        const city = await (await as('cityclerk')).get('/api/org/filings?orgUnit=dingbao');
+        return [
+          ...ok('foreign filings', foreign), ...everyUnit('foreign clerk filings', foreign.body ?? [], 'dongzhen'), ...absent('foreign clerk filings', foreign, REASON.dingbao), ...present('own-town filings of dongzhen', foreign, REASON.dongzhen),
+          ...refused('foreign clerk asks for dingbao filings', asked, [REASON.dingbao]),
+          ...present('own filings', own, REASON.dingbao), ...everyUnit('own filings', own.body ?? [], 'dingbao'),
+          ...present('the city office over its towns', city, REASON.dingbao),
+          ...present('supervisor filings', await (await as('supervisor')).get('/api/org/filings?orgUnit=dingbao'), REASON.dingbao),
+        ];
+      },
+      'GET /api/org/units/{id}/windows': async () => {
+        const foreign = await (await as('dongzhen-w10-a')).get('/api/org/units/dingbao/windows');
+        const own = await (await as('clerk')).get('/api/org/units/dingbao/windows');
+        return [
+          ...ok('foreign window directory', foreign), ...present('foreign window directory', foreign, 'dingbao-w03', 'dingbao-w03-a', '"away"'), ...absent('foreign window directory', foreign, REASON.dingbao, '"standIn"'),
+          ...present('own window directory', own, REASON.dingbao, '"standIn"'),
+          ...present('the city office over its towns', await (await as('cityclerk')).get('/api/org/units/dingbao/windows'), REASON.dingbao),
+        ];
+      },
+      'GET /api/org/windows/{id}': async () => {
+        const foreign = await (await as('dongzhen-w10-a')).get('/api/org/windows/dingbao-w03');
+        const own = await (await as('clerkb')).get('/api/org/windows/dingbao-w03');
+        return [...ok('foreign window', foreign), ...absent('foreign window', foreign, REASON.dingbao, '"standIn"'), ...present('own window', own, REASON.dingbao)];
+      },
+      'PUT /api/org/staff/{username}/duty': async () => {
+        const foreign = await (await as('dongzhen-manager')).put('/api/org/staff/dingbao-w04-a/duty', { status: 'away', reason: '越权调岗' });
+        const still = (await (await as('clerk')).get('/api/org/windows/dingbao-w04')).body;
+        const strangerStandIn = await (await as('dingbao-w05-a')).put('/api/org/staff/dingbao-w05-a/duty', { status: 'away', reason: '外出', standIn: 'dongzhen-w05-a' });
+        const own = await (await as('manager')).put('/api/org/staff/dingbao-w04-a/duty', { status: 'away', reason: '中心安排外出' });
+        return [
+          ...refused('a foreign centre head changes dingbao duty', foreign), ...(still.postA?.duty?.status === 'away' ? ['the foreign duty change was written'] : []),
+          ...(strangerStandIn.status === 400 && strangerStandIn.body?.code === 'STAND_IN_OTHER_UNIT' ? [] : [`a stand-in of another town: ${strangerStandIn.status} ${strangerStandIn.body?.code}`]),
+          ...ok('own centre head changes duty', own),
+        ];
+      },
+      'PUT /api/org/units/{id}/opening': async () => {
+        const spec = { workingDaySessions: [{ start: '08:30', end: '12:00' }, { start: '14:00', end: '17:30' }], reason: '越权调整' };
+        const foreign = await (await as('dongzhen-manager')).put('/api/org/units/dingbao/opening', spec);
+        const own = await (await as('manager')).put('/api/org/units/dingbao/opening', { ...spec, reason: '夏季作息' });
+        return [...refused('a foreign centre head sets dingbao opening hours', foreign), ...ok('own centre head', own)];
+      },
+      'POST /api/info-posts': async () => {
+        const post = { windowId: D.windowId, kind: 'notice', title: '停电通知', body: '明日上午停电', expireAt: new Date(Date.now() + 86_400_000).toISOString() };
+        const foreign = await (await as('dongzhen-w10-a')).post('/api/info-posts', post);
+        const own = await (await as('clerk')).post('/api/info-posts', post);
+        return [...refused('a foreign clerk posts for a dingbao window', foreign), ...ok('own window posts', own, 201)];
+      },
+      'POST /api/public/case-lookup': async () => refused('lookup of a dingbao case with a wrong code', await new ApiClient(server.url).post('/api/public/case-lookup', { caseNo: D.caseNo, queryCode: 'WRONG1' }), [D.applicantName]),
+      'POST /api/public/complaint-lookup': async () => refused('lookup of a dingbao complaint with a wrong code', await new ApiClient(server.url).post('/api/public/complaint-lookup', { reference: complaints.dingbao.reference, queryCode: 'WRONG1' }), [complaints.dingbao.content]),
+      'POST /api/public/ratings': async () => refused('a rating of a dingbao case with a wrong code', await new ApiClient(server.url).post('/api/public/ratings', { caseNo: D.caseNo, queryCode: 'WRONG1', stage: 'acceptance', level: 1 }), [D.applicantName]),
+    });
+  }
+
+  it('has a cross-town check for every route whose org unit the handler checks (list, handler, unit rules)', () => {
+    defineHandlerChecks();
+    const needing = Object.entries(ACCESS).filter(([, r]) => r.unit === 'list' || r.unit === 'handler' || r.unit === 'unit').map(([k]) => k);
+    expect(needing.filter((k) => !handlerChecks[k])).toEqual([]);
+    expect(Object.keys(handlerChecks).filter((k) => !needing.includes(k))).toEqual([]);
+  });
+
+  it('the handlers check the org unit: another town gets 403/404 or none of the records, the own town gets them', async () => {
+    defineHandlerChecks();
+    // real records of both towns: a duty change with a reason (filed), a complaint to each town's commission
+    for (const [unit, reason] of Object.entries(REASON)) {
+      const r = await (await as(`${unit}-w03-a`)).put(`/api/org/staff/${unit}-w03-a/duty`, { status: 'away', reason });
+      expect([unit, r.status]).toEqual([unit, 200]);
+      const content = `${unit === 'dingbao' ? '丁堡' : '东镇'}窗口办事拖延，请核查处理`;
+      const c = await new ApiClient(server.url).post('/api/public/complaints', { orgUnit: unit, target: { kind: 'window', windowId: `${unit}-w03` }, content });
+      expect(c.status).toBe(201);
+      complaints[unit as 'dingbao'] = { reference: c.body.reference, content };
+    }
+    const failures: string[] = [];
+    for (const [key, check] of Object.entries(handlerChecks)) {
+      try {
+        failures.push(...(await check()).map((f) => `${key}: ${f}`));
+      } catch (err) {
+        failures.push(`${key}: ${(err as Error).message}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 180_000);
+
   it('never offers, shows or lets another town act on a task of the shared group town-window', async () => {
     const clerk = await as('clerk');
     const other = await as('dongzhen-w10-a');
