@@ -131,7 +131,7 @@ export class SupervisionService {
    */
   async recomputeEstimatedClocks(): Promise<{ recomputed: number; stillEstimated: number }> {
     await this.currentCalendar(true);
-    const ids = (await this.deps.models.Clock.find({ estimated: true, status: { $ne: 'stopped' } }, { _id: 1 }).lean()).map((c) => String(c._id));
+    const ids = (await this.deps.models.Clock.find({ estimated: true, status: { $in: ['running', 'paused'] } }, { _id: 1 }).lean()).map((c) => String(c._id));
     for (const id of ids) await this.reschedule(id, true);
     const stillEstimated = ids.length ? await this.deps.models.Clock.countDocuments({ _id: { $in: ids }, estimated: true }) : 0;
     return { recomputed: ids.length, stillEstimated };
