@@ -48,11 +48,11 @@ describe('electronic supervision: clocks, signals, escalations', () => {
     const days = (await clerk.get('/api/calendar/days?from=2025-09-27&to=2025-09-28')).body;
     expect(days).toEqual([
       { day: '2025-09-27', kind: 'rest-day', working: false },
-      { day: '2025-09-28', kind: 'make-up-workday', working: true },
+      { day: '2025-09-28', kind: 'make-up-workday', working: true, label: '国庆节调休上班' },
     ]);
-    // a year with no table yet is flagged, never silently guessed
+    // a year with no table yet is estimated from the statutory holidays, and flagged
     const far = (await clerk.get('/api/calendar/deadline?acceptedAt=2031-03-02T03:00:00Z&days=5')).body;
-    expect(far.estimated).toBe(true);
+    expect(far).toMatchObject({ estimated: true, estimatedYears: [2031], estimateNote: '预计，2031年放假安排尚未公布' });
   });
 
   it('lets the city office enter a year the package has no table for (versioned, audited), after which it counts exactly', async () => {
