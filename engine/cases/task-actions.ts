@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
 import type { Actor, Clock, UserTaskMeta } from '../domain/types';
 import type { Models } from '../persistence/models';
+import { estimateNote } from '../calendar/working-calendar';
 import { actorReachesTask } from '../org/scope';
 import { canWorkOn, taskView, type ProcessService } from '../services/process-service';
 import type { OrgService } from '../org/org-service';
@@ -281,7 +282,9 @@ export class TaskActions {
         if (now >= Math.min(at(signals.breach), at(dueAt))) signal = 'late';
         else if (now >= Math.min(at(signals.warning), at(signals.reminder))) signal = 'warned';
       }
-      return { ...t, deadline: { dueAt, signal, clock: c ? { id: c._id, status: c.status, budget: c.budget, startedAt: c.startedAt, signalsAt: signals } : null } };
+      // a deadline counted over a year without its holiday notice says so (预计，2027年放假安排尚未公布)
+      const estimated = c && c.estimated && c.status !== 'stopped' ? { estimated: true, estimatedYears: c.estimatedYears ?? [], estimateNote: estimateNote(c.estimatedYears ?? []) } : {};
+      return { ...t, deadline: { dueAt, signal, ...estimated, clock: c ? { id: c._id, status: c.status, budget: c.budget, startedAt: c.startedAt, signalsAt: signals } : null } };
     });
   }
 

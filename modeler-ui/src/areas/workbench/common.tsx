@@ -22,14 +22,16 @@ export function DeadlineTag({ task }: { task: Pick<Task, 'deadline' | 'status'> 
   const d = task.deadline;
   if (!d || (!d.dueAt && !d.clock)) return <Tag data-signal="none">{t('signal.none')}</Tag>;
   return (
-    <Tag color={SIGNAL_COLOR[d.signal]} data-testid="deadline-tag" data-signal={d.signal}>
+    <Tag color={SIGNAL_COLOR[d.signal]} data-testid="deadline-tag" data-signal={d.signal} data-estimated={d.estimated ? 'true' : undefined} title={d.estimated ? d.estimateNote : undefined}>
       {t(`signal.${d.signal}`)}
     </Tag>
   );
 }
 
+/** The due time; `（预计）` when it was counted over a year without its holiday notice. */
 export function dueText(task: Pick<Task, 'deadline'>): string {
-  return task.deadline?.dueAt ? formatDateTime(task.deadline.dueAt) : '—';
+  const d = task.deadline;
+  return d?.dueAt ? `${formatDateTime(d.dueAt)}${d.estimated ? '（预计）' : ''}` : '—';
 }
 
 export function CategoryTag({ category }: { category: string }) {

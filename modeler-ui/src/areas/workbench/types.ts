@@ -117,7 +117,7 @@ export interface Task {
   ccTo: string[];
   candidateGroups?: string[];
   candidateUsers?: string[];
-  deadline?: { dueAt?: string; signal: Signal; clock: { id: string; status: string; budget: Budget; startedAt: string } | null };
+  deadline?: { dueAt?: string; signal: Signal; estimated?: boolean; estimatedYears?: number[]; estimateNote?: string; clock: { id: string; status: string; budget: Budget; startedAt: string } | null };
 }
 
 export type Budget = { unit: 'working-days'; days: number } | { unit: 'duration'; ms: number; iso: string };
