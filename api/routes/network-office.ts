@@ -6,7 +6,7 @@
 import { Router, type Request } from 'express';
 import bcrypt from 'bcryptjs';
 import { z } from 'zod';
-import { REJECT_REASONS, type Platform } from '../../engine';
+import { REJECT_REASONS, UnavailableError, type Platform } from '../../engine';
 import { requireRole } from '../http/auth';
 import { idempotent, type IdempotencyLocals } from '../http/idempotency';
 import { idSchema, pathParam } from '../http/params';
@@ -154,10 +154,13 @@ export function networkOfficeRoutes(platform: Platform): Router {
     await platform.forms.checkIntake(body.applicant as Record<string, unknown>);
     const idem = res.locals.idempotency as IdempotencyLocals | undefined;
     if (idem?.previous) {
-      // an earlier attempt of this very request died after taking a number: answer with its case
-      // (finished or voided by the repair sweep) rather than take the applicant in twice
+      // an earlier attempt of this very request died after taking a number: finish its decision
+      // now, as the repair sweep would (the sweep may not have come yet), and answer with its
+      // case rather than take the applicant in twice; a voided one is taken in again
+      await cases.finishInterrupted(idem.previous);
       const prev = await cases.getCase(idem.previous, req.actor!).catch(() => undefined);
-      if (prev && prev.status !== 'void' && prev.status !== 'accepting') {
+      if (prev?.status === 'accepting') throw new UnavailableError('INTAKE_REPAIR_PENDING', `the first attempt of this request (case ${prev.caseNo}) is still being finished; retry with the same Idempotency-Key`);
+      if (prev && prev.status !== 'void') {
         res.status(201).location(`/api/service-cases/${prev.caseNo}`).json({ case: prev, queryCode: null, recovered: true });
         return;
       }

@@ -110,7 +110,7 @@ export class AuditLog {
    * the chain (the event carries its `dedupeKey`) was left by a process killed between the claim
    * and the event — it is taken over (conditionally, so one taker wins) rather than losing the event.
    */
-  private async claim(caseNo: string, key: string): Promise<boolean> {
+  private async claim(caseNo: string, key: string, takeoverMs = CLAIM_TAKEOVER_MS): Promise<boolean> {
     const { AuditClaim, AuditEvent } = this.models;
     try {
       await AuditClaim.create({ _id: key, at: new Date() });
@@ -119,7 +119,7 @@ export class AuditLog {
       if (!isDuplicateKey(err)) throw err;
     }
     const c = await AuditClaim.findById(key).lean();
-    if (!c || c.seq != null || !c.at || Date.now() - new Date(c.at).getTime() < CLAIM_TAKEOVER_MS) return false;
+    if (!c || c.seq != null || !c.at || Date.now() - new Date(c.at).getTime() < takeoverMs) return false;
     // the event may have been written with the process killed before the claim learnt its seq
     const e = await AuditEvent.findOne({ caseNo, dedupeKey: key }, { seq: 1 }).lean();
     if (e) {
@@ -161,11 +161,12 @@ export class AuditLog {
 
   /**
    * Appends one event. With `dedupeKey`, an append replayed from the same source (a projection
-   * run twice, a retried job) is written once.
+   * run twice, a retried job) is written once. `claimTakeoverMs`: a repair that knows the claim's
+   * process died takes its claim over sooner than the default minute (0: at once).
    */
-  async append(caseNo: string, type: string, actor: string, data: Record<string, unknown>, opts: { at?: Date; dedupeKey?: string } = {}): Promise<void> {
+  async append(caseNo: string, type: string, actor: string, data: Record<string, unknown>, opts: { at?: Date; dedupeKey?: string; claimTakeoverMs?: number } = {}): Promise<void> {
     const { AuditEvent, AuditPending } = this.models;
-    if (opts.dedupeKey && !(await this.claim(caseNo, opts.dedupeKey))) return;
+    if (opts.dedupeKey && !(await this.claim(caseNo, opts.dedupeKey, opts.claimTakeoverMs))) return;
     const dataText = canonicalize(data ?? {})!;
     const at = (opts.at ?? new Date()).toISOString();
     for (let attempt = 0; attempt < 20; attempt++) {

@@ -330,7 +330,11 @@ export class CaseService implements ProjectionListener {
     await this.intend(caseNo, 'deem', 'accept', 'system', receivedAt);
     const claimed = await models.ServiceCase.updateOne({ _id: caseNo, status: 'under-examination' }, { $set: { status: 'accepting', deemedAccepted: true, updatedAt: now } });
     if (!claimed.modifiedCount) {
-      await this.settled(caseNo, 'deem');
+      // claimed before by a process that died half-way (its breach signal is being finished by the
+      // repair): finish that acceptance rather than drop its intent and leave the case accepting
+      const k = await models.ServiceCase.findById(caseNo, { status: 1, deemedAccepted: 1 }).lean();
+      if (k?.status === 'accepting' && k.deemedAccepted) await this.finishDeemed(caseNo, now);
+      else await this.settled(caseNo, 'deem');
       return false;
     }
     crashPoint('deem.after-claim');
@@ -817,47 +821,61 @@ export class CaseService implements ProjectionListener {
   async repairInterrupted(now = this.deps.clock.now(), olderThanMs = 30_000): Promise<number> {
     const { models } = this.deps;
     await this.deps.audit.redispatchPending(now, olderThanMs);
+    await this.supervision?.repairPendingSignals(now, olderThanMs);
     const stale = await models.CaseIntent.find({ at: { $lt: new Date(now.getTime() - olderThanMs) } }).limit(200).lean();
-    for (const it of stale) {
-      const id = it._id as string;
-      const caseNo = id.slice(0, id.lastIndexOf(':'));
-      const kase = await models.ServiceCase.findById(caseNo).lean();
-      try {
-        const status = kase?.status as string | undefined;
-        if (!kase) {
-          // killed before the case was written: the number sweep voids the claimed number
-        } else if (it.op === 'deem') {
-          // automatic, and its breach signal fired once already: it must happen, claim included
-          if (status === 'under-examination') await this.deemAccepted(caseNo);
-          else if (status === 'accepting' || (status === 'in-progress' && kase.deemedAccepted)) await this.finishDeemed(caseNo, now);
-        } else if (it.decision === 'accept') {
-          // an examination decision counts once claimed; an intake or a completed supplement once asked for
-          const claimed = it.op !== 'examine' || status !== 'under-examination';
-          if (claimed && ['accepting', 'awaiting-supplement', 'in-progress'].includes(status!)) {
-            const actor: Actor = it.by === 'system' ? SYSTEM_ACTOR : { username: it.by as string, groups: [], roles: [] };
-            await this.accept(caseNo, actor, (kase as any).limitOverrides ?? undefined, undefined, (kase.acceptedAt as Date | undefined) ?? it.acceptedAt ?? it.at);
-            if (it.op === 'examine') await this.supervision?.stopClock(`${caseNo}:examination`, now);
-            if (it.op === 'intake') await this.numbers.markUsed(caseNo);
-            this.deps.logger?.warn({ caseNo, op: it.op }, 'finished an acceptance cut short');
-          }
-        } else if (status === 'accepting' && it.op === 'examine') {
-          await models.ServiceCase.updateOne({ _id: caseNo, status: 'accepting' }, { $set: { status: 'under-examination', updatedAt: now } });
-          await this.deps.audit.append(caseNo, 'case.decision-undone', 'system', { reason: 'interrupted', decision: it.decision });
-        } else if (status === 'accepting' && it.op === 'intake') {
-          await models.ServiceCase.updateOne({ _id: caseNo, status: 'accepting' }, { $set: { status: 'void', updatedAt: now } });
-          await this.numbers.markVoid(caseNo, 'intake interrupted');
-          await this.deps.audit.append(caseNo, 'case.voided', 'system', { reason: 'intake interrupted' });
-        } else if (status === 'under-examination' && it.op === 'intake') {
-          // taken in for examination: its five-day clock must run (startClock is idempotent)
-          await this.startExaminationClock(kase as any);
-          await this.numbers.markUsed(caseNo);
-        }
-        await models.CaseIntent.deleteOne({ _id: id, at: it.at });
-      } catch (err) {
-        this.deps.logger?.error({ caseNo, op: it.op, err: (err as Error).message }, 'repair of an interrupted decision failed; retried next run');
-      }
-    }
+    for (const it of stale) await this.repairIntent(it, now);
     return stale.length;
+  }
+
+  /**
+   * Finishes, now, a decision on the case whose process died (whatever its age): a resend under
+   * the same Idempotency-Key, taken over from the dead attempt, must answer with the case that
+   * attempt took in — not take the applicant in a second time because the sweep has not come yet.
+   */
+  async finishInterrupted(caseNo: string, now = this.deps.clock.now()): Promise<void> {
+    const intents = await this.deps.models.CaseIntent.find({ _id: { $in: ['intake', 'examine', 'deem', 'supplement'].map((op) => `${caseNo}:${op}`) } }).lean();
+    for (const it of intents) await this.repairIntent(it, now);
+  }
+
+  private async repairIntent(it: any, now: Date): Promise<void> {
+    const { models } = this.deps;
+    const id = it._id as string;
+    const caseNo = id.slice(0, id.lastIndexOf(':'));
+    const kase = await models.ServiceCase.findById(caseNo).lean();
+    try {
+      const status = kase?.status as string | undefined;
+      if (!kase) {
+        // killed before the case was written: the number sweep voids the claimed number
+      } else if (it.op === 'deem') {
+        // automatic, and its breach signal fired once already: it must happen, claim included
+        if (status === 'under-examination') await this.deemAccepted(caseNo);
+        else if (status === 'accepting' || (status === 'in-progress' && kase.deemedAccepted)) await this.finishDeemed(caseNo, now);
+      } else if (it.decision === 'accept') {
+        // an examination decision counts once claimed; an intake or a completed supplement once asked for
+        const claimed = it.op !== 'examine' || status !== 'under-examination';
+        if (claimed && ['accepting', 'awaiting-supplement', 'in-progress'].includes(status!)) {
+          const actor: Actor = it.by === 'system' ? SYSTEM_ACTOR : { username: it.by as string, groups: [], roles: [] };
+          await this.accept(caseNo, actor, (kase as any).limitOverrides ?? undefined, undefined, (kase.acceptedAt as Date | undefined) ?? it.acceptedAt ?? it.at);
+          if (it.op === 'examine') await this.supervision?.stopClock(`${caseNo}:examination`, now);
+          if (it.op === 'intake') await this.numbers.markUsed(caseNo);
+          this.deps.logger?.warn({ caseNo, op: it.op }, 'finished an acceptance cut short');
+        }
+      } else if (status === 'accepting' && it.op === 'examine') {
+        await models.ServiceCase.updateOne({ _id: caseNo, status: 'accepting' }, { $set: { status: 'under-examination', updatedAt: now } });
+        await this.deps.audit.append(caseNo, 'case.decision-undone', 'system', { reason: 'interrupted', decision: it.decision });
+      } else if (status === 'accepting' && it.op === 'intake') {
+        await models.ServiceCase.updateOne({ _id: caseNo, status: 'accepting' }, { $set: { status: 'void', updatedAt: now } });
+        await this.numbers.markVoid(caseNo, 'intake interrupted');
+        await this.deps.audit.append(caseNo, 'case.voided', 'system', { reason: 'intake interrupted' });
+      } else if (status === 'under-examination' && it.op === 'intake') {
+        // taken in for examination: its five-day clock must run (startClock is idempotent)
+        await this.startExaminationClock(kase as any);
+        await this.numbers.markUsed(caseNo);
+      }
+      await models.CaseIntent.deleteOne({ _id: id, at: it.at });
+    } catch (err) {
+      this.deps.logger?.error({ caseNo, op: it.op, err: (err as Error).message }, 'repair of an interrupted decision failed; retried next run');
+    }
   }
 
   private async claimOnce(key: string): Promise<boolean> {

@@ -365,9 +365,14 @@ const signalSchema = new Schema(
     orgUnit: String,
     at: { type: Date, required: true },
     dueAt: Date,
+    /** Set while the signal's follow-ups run; a signal left pending by a killed process is finished by the repair sweep. */
+    pending: Boolean,
+    claimedAt: Date,
   },
   { ...opts, collection: 'signals' },
 );
+// the repair sweep's read of the signals in flight (pending is absent once a signal is done)
+signalSchema.index({ pending: 1, claimedAt: 1 });
 signalSchema.index({ orgUnit: 1, at: -1 });
 signalSchema.index({ caseNo: 1 });
 signalSchema.index({ rung: 1 });

@@ -17,6 +17,7 @@ import { newestFirst } from '../persistence/newest';
 import type { AuditLog } from '../cases/audit';
 import { estimateNote, loadWorkingCalendar, WorkingCalendar } from '../calendar/working-calendar';
 import type { YearTableStore } from '../calendar/holiday-table';
+import { crashPoint } from '../domain/fault';
 import { completionResult, derive, parseBudget, RUNGS, type Budget, type Ledger, type Pause, type Rung } from './clock-ledger';
 
 import { closeTimeOfSpec, openingSpecOf } from '../org/opening-hours';
@@ -216,7 +217,12 @@ export class SupervisionService {
 
   // ---------------------------------------------------------------- signals
 
-  /** Runs one signal. Exactly once per clock and rung. */
+  /**
+   * Runs one signal. Exactly once per clock and rung: the insert of the signal is the claim, made
+   * `pending` until its follow-ups (the audit event, notifications, the escalation, the breach
+   * handlers) are done; a process killed in between leaves it pending, and the repair sweep
+   * (`repairPendingSignals`) runs the follow-ups again — each is keyed, so nothing doubles.
+   */
   async fire(clockId: string, rung: Rung, version: number): Promise<boolean> {
     const { Clock, Signal } = this.deps.models;
     const c = await Clock.findById(clockId).lean();
@@ -225,11 +231,47 @@ export class SupervisionService {
     const now = this.deps.clock.now();
     if (!due || due.getTime() > now.getTime() + 1000) return false;
     try {
-      await Signal.create({ _id: `${clockId}:${rung}`, clockId, rung, caseNo: c.caseNo, orgUnit: c.orgUnit, at: now, dueAt: c.dueAt });
+      await Signal.create({ _id: `${clockId}:${rung}`, clockId, rung, caseNo: c.caseNo, orgUnit: c.orgUnit, at: now, dueAt: c.dueAt, pending: true, claimedAt: now });
     } catch (err) {
       if (isDuplicateKey(err)) return false;
       throw err;
     }
+    crashPoint('signal.after-claim');
+    await this.ring(c, rung, now, false);
+    await Signal.updateOne({ _id: `${clockId}:${rung}` }, { $unset: { pending: 1 } });
+    return true;
+  }
+
+  /**
+   * Finishes the signals whose process died between the claim and the end of their follow-ups
+   * (pending for longer than `olderThanMs`, so rings in flight are left alone). One taker per
+   * signal (a conditional update of `claimedAt`). Returns the signals finished.
+   */
+  async repairPendingSignals(now = this.deps.clock.now(), olderThanMs = 30_000): Promise<number> {
+    const { Clock, Signal } = this.deps.models;
+    const stale = await Signal.find({ pending: true, claimedAt: { $lt: new Date(now.getTime() - olderThanMs) } }).limit(200).lean();
+    let n = 0;
+    for (const s of stale) {
+      const took = await Signal.updateOne({ _id: s._id, pending: true, claimedAt: s.claimedAt }, { $set: { claimedAt: now } });
+      if (!took.modifiedCount) continue;
+      const c = await Clock.findById(s.clockId).lean();
+      if (c) await this.ring(c, s.rung as Rung, new Date(s.at), true);
+      await Signal.updateOne({ _id: s._id }, { $unset: { pending: 1 } });
+      this.deps.logger.warn({ signal: s._id }, 'finished a signal cut short');
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * A signal's follow-ups. `redo`: run again after a killed process — every write is keyed (audit
+   * dedupe keys, the escalation's id, conditional updates), and a dedupe claim left by the dead
+   * process is taken over at once (its event is not in the chain, or the claim would know).
+   */
+  private async ring(c: any, rung: Rung, now: Date, redo: boolean): Promise<void> {
+    const { Clock } = this.deps.models;
+    const clockId = c._id as string;
+    const keyed = (key: string) => ({ dedupeKey: key, ...(redo ? { claimTakeoverMs: 0 } : {}) });
     await Clock.updateOne({ _id: clockId }, { $addToSet: { fired: rung } });
     const label = `${KIND_LABEL[c.kind] ?? c.kind}${c.label ? `「${c.label}」` : ''}`;
     // A step's clock answers to whoever holds the step now (transfers and A/B moves included).
@@ -238,16 +280,16 @@ export class SupervisionService {
       if (t?.assignee) c.holder = t.assignee;
       if (t?.windowId) c.windowId = t.windowId;
     }
-    if (c.caseNo) await this.deps.audit.append(c.caseNo, `clock.${rung}`, 'system', { clockId, dueAt: c.dueAt?.toISOString() ?? null });
+    if (c.caseNo) await this.deps.audit.append(c.caseNo, `clock.${rung}`, 'system', { clockId, dueAt: c.dueAt?.toISOString() ?? null }, keyed(`signal:${clockId}:${rung}`));
     const heads = c.orgUnit ? await this.deps.models.User.find({ orgUnit: c.orgUnit, roles: 'manager' }, { _id: 1 }).lean() : [];
     if (rung === 'reminder' || rung === 'warning') {
       const to = new Set([c.holder, ...heads.map((h) => h._id as string)].filter(Boolean) as string[]);
       for (const u of to) await this.deps.channel.send(u, { kind: `clock.${rung}`, title: `${RUNG_LABEL[rung]}：${c.caseNo ?? ''} ${label}`, body: `期限 ${fmt(c.dueAt)}`, caseNo: c.caseNo ?? undefined, taskId: c.taskId ?? undefined });
-      return true;
+      return;
     }
     if (c.kind === 'reply') {
       // the supervised unit did not reply in time: the reply clock ends and the escalation goes up a level
-      if (rung !== 'breach') return true;
+      if (rung !== 'breach') return;
       await this.stopClock(clockId, now);
       if (c.escalationId) {
         try {
@@ -256,11 +298,10 @@ export class SupervisionService {
           if (!(err instanceof ConflictError)) throw err; // replied or closed meanwhile
         }
       }
-      return true;
+      return;
     }
-    await this.openEscalation(c, rung);
+    await this.openEscalation(c, rung, keyed);
     if (rung === 'breach') for (const h of this.breachHandlers.get(c.kind) ?? []) await h(c);
-    return true;
   }
 
   private readonly breachHandlers = new Map<string, ((clock: { _id: string; caseNo?: string | null }) => Promise<unknown>)[]>();
@@ -275,7 +316,7 @@ export class SupervisionService {
     this.looseListener = listener;
   }
 
-  private async openEscalation(c: any, rung: Rung) {
+  private async openEscalation(c: any, rung: Rung, keyed: (key: string) => { dedupeKey: string; claimTakeoverMs?: number }) {
     const { Escalation, User } = this.deps.models;
     const now = this.deps.clock.now();
     const id = `clock:${c._id}`;
@@ -316,13 +357,13 @@ export class SupervisionService {
         );
       }
     } else {
-      await Escalation.updateOne({ _id: id }, { $set: { severity: 'serious' }, $push: { history: { status: 'serious', at: now, by: 'system', reason: '超期5个工作日以上（严重超期）', lateMs } } });
+      await Escalation.updateOne({ _id: id, severity: { $ne: 'serious' } }, { $set: { severity: 'serious' }, $push: { history: { status: 'serious', at: now, by: 'system', reason: '超期5个工作日以上（严重超期）', lateMs } } });
     }
     const supervisors = await User.find({ roles: 'supervisor', orgUnit: { $in: ['city', c.orgUnit].filter(Boolean) } }, { _id: 1 }).lean();
     for (const s of supervisors) {
       await this.deps.channel.send(s._id as string, { kind: `escalation.${rung}`, title: `${RUNG_LABEL[rung]}：${c.caseNo ?? ''} ${KIND_LABEL[c.kind] ?? c.kind}`, body: `${c.label ?? ''} 责任人 ${c.holder ?? '-'}，期限 ${fmt(c.dueAt)}`, caseNo: c.caseNo });
     }
-    if (c.caseNo) await this.deps.audit.append(c.caseNo, rung === 'breach' ? 'escalation.opened' : 'escalation.serious', 'system', { escalationId: id, limitKind: c.kind, responsible: c.holder ?? null });
+    if (c.caseNo) await this.deps.audit.append(c.caseNo, rung === 'breach' ? 'escalation.opened' : 'escalation.serious', 'system', { escalationId: id, limitKind: c.kind, responsible: c.holder ?? null }, keyed(`escalation:${rung}:${id}`));
   }
 
   // ---------------------------------------------------------------- escalation life cycle

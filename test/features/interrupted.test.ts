@@ -186,4 +186,72 @@ describe('a process killed in the middle of a decision (中断修复)', () => {
     expect(clocks.find((k: any) => k.kind === 'examination').status).toBe('stopped');
     expect(clocks.find((k: any) => k.kind === 'statutory').startedAt).toBe(c.receivedAt);
   });
+  it('a resend that takes over a dead intake before the repair sweep came gets that case, not a second one (soak R1)', async () => {
+    const dbName = uniqueDbName('kill-idem-early');
+    const key = randomUUID();
+    let body: any;
+    // the sweep would wait a minute: the resend (stale window 2 s) must finish the acceptance itself
+    const slowSweep = { ALLOW_LIMIT_OVERRIDES: 'true', CASE_REPAIR_AFTER_MS: '600000', IDEMPOTENCY_STALE_MS: '2000' };
+    await killedAt(dbName, 'accept.after-instance', slowSweep, async (clerk) => {
+      const item = (await clerk.get('/api/items')).body.find((i: any) => i.procedure === 'immediate-item');
+      body = { itemCode: item.code, applicant: applicant('阿依古丽·买买提'), materials: item.materials.map((m: any) => ({ code: m.code, provided: true })) };
+      await clerk.post('/api/intake', body, { 'Idempotency-Key': key });
+    });
+    const d = await db(dbName);
+    expect((await d.collection('service_cases').findOne({}))?.status).toBe('accepting');
+    const second = await startServer(dbName, { ...REPAIR, ...slowSweep });
+    servers.push(second);
+    const clerk = await ApiClient.login(second.url, 'clerk');
+    await new Promise((r) => setTimeout(r, 2000));
+    let again = await clerk.post('/api/intake', body, { 'Idempotency-Key': key });
+    for (let i = 0; i < 10 && (again.status === 409 || again.status === 503); i++) {
+      await new Promise((r) => setTimeout(r, Number(again.headers['retry-after'] ?? 1) * 1000));
+      again = await clerk.post('/api/intake', body, { 'Idempotency-Key': key });
+    }
+    expect(again.status).toBe(201);
+    expect(again.body.recovered).toBe(true);
+    expect(again.body.case.status).toBe('in-progress');
+    // one case, accepted once, with one instance and one acceptance notice
+    expect(await d.collection('service_cases').countDocuments({})).toBe(1);
+    const caseNo = again.body.case.caseNo;
+    expect(await d.collection('instances').countDocuments({ businessKey: caseNo })).toBe(1);
+    expect(await d.collection('notices').countDocuments({ caseNo, kind: 'acceptance' })).toBe(1);
+    expect(await d.collection('case_intents').countDocuments({})).toBe(0);
+    const events = (await clerk.get(`/api/service-cases/${caseNo}/audit`)).body as any[];
+    expect(events.filter((e) => e.type === 'case.accepted')).toHaveLength(1);
+    expect((await clerk.get(`/api/service-cases/${caseNo}/audit/verify`)).body.valid).toBe(true);
+  });
+
+  it('killed after a deadline signal was claimed, before its follow-ups: the repair rings it once, with its event and escalation (soak R3)', async () => {
+    const dbName = uniqueDbName('kill-signal');
+    let caseNo = '';
+    const doomed = await startServer(dbName, { ...REPAIR, PLATFORM_FAULT_INJECTION: '1', PLATFORM_KILL_AT: 'signal.after-claim' });
+    const clerk1 = await ApiClient.login(doomed.url, 'clerk');
+    const item = (await clerk1.get('/api/items')).body.find((i: any) => i.procedure === 'immediate-item');
+    const r = await clerk1.post('/api/intake', { itemCode: item.code, applicant: applicant('买买提·艾力'), materials: item.materials.map((m: any) => ({ code: m.code, provided: true })), limitOverrides: { promisedLimit: 'PT6S', statutoryLimit: 'PT1H' } });
+    expect(r.status).toBe(201);
+    caseNo = r.body.case.caseNo;
+    // the first rung (the warning at 2/3 of the limit) kills the process right after its claim
+    await Promise.race([doomed.exited, new Promise((_, reject) => setTimeout(() => reject(new Error('the signal did not come')), 30_000))]);
+    expect(doomed.child.signalCode).toBe('SIGKILL');
+    const d = await db(dbName);
+    const claimed = await d.collection('signals').findOne({ caseNo });
+    expect(claimed?.pending).toBe(true);
+
+    const second = await startServer(dbName, REPAIR);
+    servers.push(second);
+    await waitFor(async () => (await d.collection('signals').countDocuments({ caseNo, pending: true })) === 0 && (await d.collection('signals').countDocuments({ caseNo, rung: 'breach' })) === 1, 'the claimed signal finished and the breach rung', 40_000);
+    await waitFor(async () => (await d.collection('escalations').countDocuments({ caseNo })) === 1, 'the escalation', 20_000);
+    await new Promise((res) => setTimeout(res, 3000));
+    const clerk = await ApiClient.login(second.url, 'clerk');
+    const events = (await clerk.get(`/api/service-cases/${caseNo}/audit`)).body as any[];
+    const clockId = `${caseNo}:promised`;
+    for (const rung of ['warning', 'reminder', 'breach']) {
+      expect(await d.collection('signals').countDocuments({ _id: `${clockId}:${rung}` as any })).toBe(1);
+      expect(events.filter((e) => e.type === `clock.${rung}` && e.data.clockId === clockId)).toHaveLength(1);
+    }
+    expect(events.filter((e) => e.type === 'escalation.opened')).toHaveLength(1);
+    expect(await d.collection('escalations').countDocuments({ caseNo })).toBe(1);
+    expect((await clerk.get(`/api/service-cases/${caseNo}/audit/verify`)).body.valid).toBe(true);
+  });
 });
