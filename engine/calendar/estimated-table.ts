@@ -18,7 +18,8 @@
  *
  * Lunar dates and the solar term come from the `chinese-days` package (already the source of
  * the official tables). 第六条: a holiday falling on a Saturday or Sunday is made up on a
- * working day (补假) — the estimate gives it on the next weekday after the block. What it
+ * working day (补假) — the estimate gives it on the next weekday after the block, and likewise
+ * a day on which two holidays fall (中秋 on 1 October, as in 2001 and 2020). What it
  * cannot know are the 调休 swaps (a weekend made a working day to join a holiday to a weekend):
  * those only come with the notice, which is why the result is flagged `estimated` everywhere
  * it is used, and replaced as soon as the city office enters the year's table.
@@ -40,14 +41,20 @@ export type EstimatedYearTable = YearTable & { estimated: true };
 export type StatutoryHoliday = { name: string; first: Day; days: number };
 
 function lunarToSolar(year: number, month: number, day: number): Day {
-  const d = getSolarDateFromLunar(`${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`).date;
-  // the conversion is checked back, so a time-zone or data surprise can never pass silently
-  const back = getLunarDate(d);
-  if (back.lunarYear !== year || back.lunarMon !== month || back.lunarDay !== day || back.isLeap) {
-    throw new Error(`lunar ${year}-${month}-${day} did not convert (${d} is lunar ${back.lunarYear}-${back.lunarMon}-${back.lunarDay})`);
+  const guess = getSolarDateFromLunar(`${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`).date;
+  // getSolarDateFromLunar counts in the host's local time (a day off west of UTC); the result
+  // is checked back with getLunarDate (which counts in UTC) and, if need be, moved to the day
+  // that is that lunar date — so the answer is the same whatever the server's time zone
+  for (const delta of [0, -1, 1, -2, 2]) {
+    const d = addCalendarDays(guess, delta);
+    const back = getLunarDate(d);
+    if (back.lunarYear === year && back.lunarMon === month && back.lunarDay === day && !back.isLeap) return d;
   }
-  return d;
+  throw new CalendarDataError(`lunar ${year}-${month}-${day} could not be converted (near ${guess})`);
 }
+
+/** The lunar calendar data did not give a date (never expected within `ESTIMABLE_YEARS`). */
+export class CalendarDataError extends RangeError {}
 
 /** The statutory holidays falling in `year` (第二条 of the 2024 revision). */
 export function statutoryHolidays(year: number): StatutoryHoliday[] {
@@ -75,16 +82,23 @@ export function estimatedYearTable(year: number): EstimatedYearTable {
     throw new RangeError(`holidays can be estimated for ${ESTIMABLE_YEARS.from}–${ESTIMABLE_YEARS.to}, not ${year}`);
   }
   const labels: Record<Day, string> = {};
+  // a day off lost to a weekend, or to another holiday on the same day (中秋 on 1 October),
+  // is made up after its block
   const blocks = statutoryHolidays(year).map((h) => {
     const days: Day[] = [];
-    for (let i = 0; i < h.days; i++) days.push(addCalendarDays(h.first, i));
-    for (const d of days) labels[d] = h.name;
-    return { ...h, days };
+    let lost = 0;
+    for (let i = 0; i < h.days; i++) {
+      const d = addCalendarDays(h.first, i);
+      days.push(d);
+      if (isoWeekday(d) >= 6) lost++;
+      else if (labels[d]) lost++;
+      labels[d] = labels[d] ? `${labels[d]}、${h.name}` : h.name;
+    }
+    return { ...h, days, lost };
   });
   for (const b of blocks) {
-    const onWeekend = b.days.filter((d) => isoWeekday(d) >= 6).length;
     let next = b.days[b.days.length - 1];
-    for (let n = 0; n < onWeekend; ) {
+    for (let n = 0; n < b.lost; ) {
       next = addCalendarDays(next, 1);
       if (isoWeekday(next) <= 5 && !labels[next]) {
         labels[next] = `${b.name}补假`;

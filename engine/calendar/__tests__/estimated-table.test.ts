@@ -65,6 +65,18 @@ describe('estimated holiday table of a year without a notice', () => {
     expect(statutoryHolidays(2026).find((h) => h.name === '春节')!.first).toBe('2026-02-16');
   });
 
+  it('two holidays on one day (中秋 on 1 October, as in 2001) give one more day after the block', () => {
+    const t = estimatedYearTable(2001);
+    expect(getLunarDate('2001-10-01')).toMatchObject({ lunarMon: 8, lunarDay: 15 });
+    expect(t.labels!['2001-10-01']).toBe('中秋节、国庆节');
+    expect(t.labels!['2001-10-04']).toBe('国庆节补假'); // 1–3 October 2001 were Monday–Wednesday
+    expect(t.holidays.filter((d) => d.startsWith('2001-10-'))).toEqual(['2001-10-01', '2001-10-02', '2001-10-03', '2001-10-04']);
+  });
+
+  it('every estimable year converts (1901–2099)', () => {
+    for (let y = 1901; y <= 2099; y++) expect(estimatedYearTable(y).holidays.length).toBeGreaterThanOrEqual(13);
+  });
+
   it('against the real 2025 and 2026 notices: every estimated day off is off, and only the 调休 swaps are missed', () => {
     const official = officialTables();
     for (const year of [2025, 2026]) {
