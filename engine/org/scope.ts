@@ -94,3 +94,18 @@ export async function actorReachesTask(models: Models, actor: ScopeActor, t: any
   if (actor.orgUnit && (t.orgUnit === actor.orgUnit || (!t.caseNo && !t.orgUnit && inst?.orgUnit === actor.orgUnit))) return true;
   return reachesTask(actor, (await taskFacts(models, [t]))[0]!);
 }
+
+/**
+ * The tasks of a list `actor` may see (an engine list narrowed before it leaves the engine): the
+ * ones that name the actor or sit in the actor's org unit pass without reads; the rest are
+ * checked against their case or instance in one go.
+ */
+export async function reachableTasks<T extends Record<string, any>>(models: Models, actor: ScopeActor, tasks: T[]): Promise<T[]> {
+  if (seesAcross(actor) || !tasks.length) return tasks;
+  const quick = (t: T) => namesActor(actor, t) || cityOver(actor, t) || (!!actor.orgUnit && t.orgUnit === actor.orgUnit);
+  const rest = tasks.filter((t) => !quick(t));
+  if (!rest.length) return tasks;
+  const facts = await taskFacts(models, rest);
+  const keep = new Set(rest.filter((_t, i) => reachesTask(actor, facts[i]!)));
+  return tasks.filter((t) => quick(t) || keep.has(t));
+}

@@ -28,7 +28,7 @@ import { crashPoint } from '../domain/fault';
 import { checkVariables } from './variables';
 
 export { checkVariables, MAX_VARIABLES_BYTES, MAX_VARIABLES_DEPTH, MAX_VARIABLES_NODES } from './variables';
-import { actorReachesTask } from '../org/scope';
+import { actorReachesTask, CITY_UNIT, reachableTasks, seesAcross } from '../org/scope';
 
 /** How many times a command reloads and retries after losing a revision race. */
 const MAX_COMMAND_ATTEMPTS = 5;
@@ -667,7 +667,7 @@ export class ProcessService {
     const metas = this.taskMetas(def);
     for (const t of run.openTasks) {
       if (before.has(t.executionId)) continue;
-      const { _id, ...fields } = await this.newTask(instanceId, def, metas, t, run.variables, rev.revision);
+      const { _id, ...fields } = await this.newTask(instanceId, def, metas, t, run.variables, rev.revision, prev ? prev.inst.orgUnit : rev.command.orgUnit);
       opened.set(_id, { _id, ...fields });
       // an insert that a replay (or a racing repair) finds done already changes nothing
       ops.push({ updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true } });
@@ -703,7 +703,8 @@ export class ProcessService {
   }
 
   /** The task document of a user task the engine now waits on: routed, with its metadata resolved. */
-  private async newTask(instanceId: string, def: any, metas: UserTaskMeta[], t: WaitingTask, variables: Record<string, unknown>, revision: number) {
+  /** The task document of a step the engine waits on; `instanceOrgUnit` (the starter's) scopes an unrouted step. */
+  private async newTask(instanceId: string, def: any, metas: UserTaskMeta[], t: WaitingTask, variables: Record<string, unknown>, revision: number, instanceOrgUnit?: string) {
     const meta = metas.find((m) => m.elementId === t.elementId);
     const route = this.deps.router && meta ? await this.deps.router.route(variables, { window: meta.window, orgLevel: meta.orgLevel, elementId: t.elementId }) : undefined;
     const resolve = (v?: string) => (v && hasExpression(v) ? safeEval(v, variables) : v);
@@ -720,7 +721,9 @@ export class ProcessService {
       candidateUsers: meta?.candidateUsers ?? [],
       assignee: route?.assignee ?? ((resolve(meta?.assignee) as string | undefined) || undefined),
       caseNo: typeof variables.caseNo === 'string' ? variables.caseNo : undefined,
-      orgUnit: route?.orgUnit,
+      // a step routed to a window is that window's org unit's; an unrouted one its instance's, so a
+      // candidate group is offered only inside it (the shared group town-window never crosses towns)
+      orgUnit: route?.orgUnit ?? instanceOrgUnit ?? undefined,
       windowId: route?.windowId,
       post: route?.post,
       actions: route?.windowId ? [{ type: 'routed', to: route.assignee, windowId: route.windowId, post: route.post, at: new Date(t.createdAt) }] : [],
@@ -896,7 +899,7 @@ export class ProcessService {
         });
         continue;
       }
-      const { _id, ...fields } = await this.newTask(instanceId, def, metas, t, variables, latest.revision);
+      const { _id, ...fields } = await this.newTask(instanceId, def, metas, t, variables, latest.revision, inst?.orgUnit ?? start?.orgUnit);
       ops.push({ updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true } });
     }
     const stillOpen = [...known].filter(([id, status]) => status === 'open' && !openIds.has(id)).map(([id]) => id);
@@ -1007,18 +1010,28 @@ export class ProcessService {
    * Open tasks the actor may work on. `filter`: `mine` (assigned to the actor), `groups`
    * (offered to one of the actor's groups), `all` (both; default).
    */
+  /**
+   * Open tasks of `actor`: held (`mine`), offered to a group or by name (`groups`), or both.
+   * A candidate group offers a step only inside its org unit (DESIGN.md §6): the query asks for
+   * the actor's org unit (and steps of no recorded org unit, from before it was recorded, which
+   * are then checked one by one), the city office also for its `city-*` groups across the towns;
+   * supervisors and admins across.
+   */
   async listTasks(actor: Actor, filter: 'mine' | 'groups' | 'all' = 'all', instanceId?: string) {
+    const wide = seesAcross(actor);
     const or: any[] = [];
     if (filter !== 'groups') or.push({ assignee: actor.username });
     if (filter !== 'mine') {
-      or.push({ candidateGroups: { $in: actor.groups }, assignee: null });
+      or.push({ candidateGroups: { $in: actor.groups }, assignee: null, ...(wide ? {} : { orgUnit: { $in: [actor.orgUnit ?? null, null] } }) });
+      const cityGroups = actor.orgUnit === CITY_UNIT ? actor.groups.filter((g) => g.startsWith('city-')) : [];
+      if (!wide && cityGroups.length) or.push({ candidateGroups: { $in: cityGroups }, assignee: null });
       or.push({ candidateUsers: actor.username, assignee: null });
     }
     const query: any = { status: 'open', $or: or };
     if (actor.roles.includes('admin') && filter === 'all') delete query.$or;
     if (instanceId) query.instanceId = instanceId;
     const tasks = await this.deps.models.Task.find(query).sort({ createdAt: 1 }).limit(500).lean();
-    return tasks.map(taskView);
+    return (await reachableTasks(this.deps.models, actor, tasks)).map(taskView);
   }
 }
 

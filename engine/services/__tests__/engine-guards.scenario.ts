@@ -76,6 +76,15 @@ async function main(uri: string) {
       assert.equal((await models.Instance.findById(id).lean())!.orgUnit, 'dingbao');
       const task = (await models.Task.findOne({ instanceId: id, status: 'open' }).lean())!;
       assert.ok(task.candidateGroups.includes('town-window'));
+      assert.equal(task.orgUnit, 'dingbao', 'an unrouted step carries its instance\'s org unit');
+      // the shared group offers the step only inside its town, in the engine's own task list
+      for (const f of ['groups', 'all'] as const) {
+        assert.ok(!(await engine.listTasks(dongzhen, f)).some((x: any) => x.id === task._id), `dongzhen's ${f} list shows the dingbao step`);
+        assert.ok(!(await engine.listTasks(dongzhen, f, id)).length, `dongzhen's ${f} list of the dingbao instance is not empty`);
+        assert.ok((await engine.listTasks(dingbaoB, f)).some((x: any) => x.id === task._id), `dingbao's ${f} list lacks its step`);
+      }
+      assert.ok((await engine.listTasks(supervisor, 'all', id)).length === 0, 'a supervisor is offered nothing of town-window');
+      ok('the engine\'s task lists offer a town-window step only to its own town');
       const revisions = await models.Revision.countDocuments({ instanceId: id });
       for (const foreign of [dongzhen, dongzhenHead, { ...dongzhen, orgUnit: undefined }]) {
         assert.equal(await actorReachesTask(models, foreign, task), false);
@@ -104,9 +113,12 @@ async function main(uri: string) {
     {
       const id = await engine.startInstance('exclusive', { amount: 5 }, dingbao);
       await models.Instance.updateOne({ _id: id }, { $unset: { orgUnit: 1 } });
+      await models.Task.updateMany({ instanceId: id }, { $unset: { orgUnit: 1 } });
       const task = (await models.Task.findOne({ instanceId: id, status: 'open' }).lean())!;
       assert.ok((await failure(engine.completeStep(String(task._id), {}, dongzhen))) instanceof NotFoundError);
       assert.equal(await actorReachesTask(models, dingbaoB, task), true);
+      assert.ok(!(await engine.listTasks(dongzhen, 'groups')).some((x: any) => x.id === task._id), 'a legacy dingbao step offered to dongzhen');
+      assert.ok((await engine.listTasks(dingbaoB, 'groups')).some((x: any) => x.id === task._id), 'a legacy dingbao step not offered to dingbao');
       ok('an instance started before its org unit was recorded goes by its starter\'s org unit');
     }
     assert.deepEqual(scheduled, []);
