@@ -24,7 +24,7 @@
  * those only come with the notice, which is why the result is flagged `estimated` everywhere
  * it is used, and replaced as soon as the city office enters the year's table.
  */
-import { getLunarDate, getSolarDateFromLunar, getSolarTermDate } from 'chinese-days';
+import { getLunarDate, getSolarDateFromLunar } from 'chinese-days';
 import { addCalendarDays, dayNumber, isoWeekday, type Day } from './cst';
 import { HOLIDAY_DATA_PACKAGE, type YearTable } from './holiday-table';
 
@@ -53,6 +53,19 @@ function lunarToSolar(year: number, month: number, day: number): Day {
   throw new CalendarDataError(`lunar ${year}-${month}-${day} could not be converted (near ${guess})`);
 }
 
+/**
+ * The day of the 清明 solar term in April: the 寿星 formula that chinese-days' getSolarTermDate
+ * uses (C = 5.59 in the 20th century, 4.81 in the 21st; no listed exceptions for 清明), computed
+ * here on plain numbers because the package formats its answer in the host's local time zone.
+ * The unit test checks it against getSolarTermDate for every estimable year.
+ */
+export function qingming(year: number): Day {
+  const y = year % 100;
+  const c = year >= 2000 ? 4.81 : 5.59;
+  const day = Math.floor(y * 0.2422 + c) - Math.floor(y / 4);
+  return `${year}-04-${String(day).padStart(2, '0')}`;
+}
+
 /** The lunar calendar data did not give a date (never expected within `ESTIMABLE_YEARS`). */
 export class CalendarDataError extends RangeError {}
 
@@ -63,7 +76,7 @@ export function statutoryHolidays(year: number): StatutoryHoliday[] {
   return [
     { name: '元旦', first: `${year}-01-01`, days: 1 },
     { name: '春节', first: addCalendarDays(springFestival, -1), days: 4 }, // 除夕 and 初一 to 初三
-    { name: '清明节', first: getSolarTermDate(year, 4, 'pure_brightness'), days: 1 },
+    { name: '清明节', first: qingming(year), days: 1 },
     { name: '劳动节', first: `${year}-05-01`, days: 2 },
     { name: '端午节', first: lunarToSolar(year, 5, 5), days: 1 },
     { name: '中秋节', first: lunarToSolar(year, 8, 15), days: 1 },

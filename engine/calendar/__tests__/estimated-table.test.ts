@@ -5,9 +5,9 @@
  * The lunar dates expected below are checked against chinese-days' own lunar calendar
  * (getLunarDate), and the method against the real 2025 and 2026 notices.
  */
-import { getLunarDate } from 'chinese-days';
+import { getLunarDate, getSolarTermDate } from 'chinese-days';
 import { isoWeekday } from '../cst';
-import { estimatedYearTable, statutoryHolidays } from '../estimated-table';
+import { estimatedYearTable, qingming, statutoryHolidays } from '../estimated-table';
 import { officialTables, type YearTable } from '../holiday-table';
 import { OpeningCalendar } from '../opening-calendar';
 import { CalendarYearMissingError, WorkingCalendar, estimateNote } from '../working-calendar';
@@ -71,6 +71,13 @@ describe('estimated holiday table of a year without a notice', () => {
     expect(t.labels!['2001-10-01']).toBe('中秋节、国庆节');
     expect(t.labels!['2001-10-04']).toBe('国庆节补假'); // 1–3 October 2001 were Monday–Wednesday
     expect(t.holidays.filter((d) => d.startsWith('2001-10-'))).toEqual(['2001-10-01', '2001-10-02', '2001-10-03', '2001-10-04']);
+  });
+
+  it('清明 by the formula equals chinese-days’ getSolarTermDate for every estimable year', () => {
+    // the package formats in local time: west of UTC its answer is a day early, so compare east of it only
+    if (new Date(2027, 3, 1).getTimezoneOffset() <= 0) for (let y = 1901; y <= 2099; y++) expect(qingming(y)).toBe(getSolarTermDate(y, 4, 'pure_brightness'));
+    expect(qingming(2025)).toBe('2025-04-04');
+    expect(qingming(2026)).toBe('2026-04-05');
   });
 
   it('every estimable year converts (1901–2099)', () => {
