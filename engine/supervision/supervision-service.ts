@@ -21,6 +21,7 @@ import { crashPoint } from '../domain/fault';
 import { completionResult, derive, parseBudget, RUNGS, type Budget, type Ledger, type Pause, type Rung } from './clock-ledger';
 
 import { closeTimeOfSpec, openingSpecOf } from '../org/opening-hours';
+import { readsCase, seesAcross } from '../org/scope';
 
 export const SIGNAL_JOB = 'supervision.clock.signal';
 
@@ -154,8 +155,20 @@ export class SupervisionService {
     return docs.map(clockView);
   }
 
+  /**
+   * The clocks of a case are its org units' to pause, resume and extend (DESIGN.md §6): checked
+   * here too, not only by the HTTP guard; another unit's case is answered as one that does not
+   * exist. The platform's own follow-ups (the system actor) and supervisors pass.
+   */
+  private async requireCaseUnit(caseNo: string, actor: Actor) {
+    if (actor.roles.includes('system') || seesAcross(actor)) return;
+    const kase = await this.deps.models.ServiceCase.findById(caseNo, { orgUnit: 1, involvedOrgUnits: 1 }).lean();
+    if (!kase || !readsCase(actor, kase)) throw new NotFoundError('CASE_NOT_FOUND', `case ${caseNo} does not exist`);
+  }
+
   /** Pauses every running clock of the case (补正, 听证, 检验检测, 专家评审, 公示 …). */
   async pause(caseNo: string, input: { kind: string; reason: string; notice?: string }, actor: Actor) {
+    await this.requireCaseUnit(caseNo, actor);
     const { Clock } = this.deps.models;
     const clocks = await Clock.find({ caseNo, status: 'running', kind: { $in: ['statutory', 'promised', 'step'] } }).lean();
     if (!clocks.length) throw new ConflictError('NO_RUNNING_CLOCK', `case ${caseNo} has no running clock to pause`);
@@ -170,6 +183,7 @@ export class SupervisionService {
   }
 
   async resume(caseNo: string, actor: Actor) {
+    await this.requireCaseUnit(caseNo, actor);
     const { Clock } = this.deps.models;
     const clocks = await Clock.find({ caseNo, status: 'paused' }).lean();
     if (!clocks.length) throw new ConflictError('NOT_PAUSED', `case ${caseNo} has no paused clock`);
@@ -186,6 +200,7 @@ export class SupervisionService {
   /** 延长: at most once per clock, approved by a centre manager or the city office. */
   async extend(caseNo: string, input: { clock: 'statutory' | 'promised'; days?: number; duration?: string; reason: string }, actor: Actor) {
     if (!actor.roles.some((r) => r === 'manager' || r === 'admin')) throw new ForbiddenError('APPROVER_REQUIRED', 'an extension is approved by the centre manager (负责人) or the city office');
+    await this.requireCaseUnit(caseNo, actor);
     const { Clock } = this.deps.models;
     const id = `${caseNo}:${input.clock}`;
     const c = await Clock.findById(id).lean();
