@@ -14,6 +14,7 @@
  * `decision == '…'` conditions on the exclusive gateway right after the task, plus `approve`
  * for its default flow), or 同意/已办理 where no gateway decides.
  */
+import canonicalize from 'canonicalize';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Schema, type Connection, type Model } from 'mongoose';
@@ -68,16 +69,25 @@ export class FormService {
     }, { ...opts, collection: 'form_heads' }));
   }
 
-  /** Loads processes/forms/*.form that are not stored yet (idempotent). */
+  /**
+   * Loads processes/forms/*.form that are not stored yet (idempotent). A stored form that no
+   * designer has changed (its latest version is the system's) follows a changed file with a new
+   * version (e.g. a corrected hint); a designer's version is never replaced.
+   */
   async seed(dir: string): Promise<number> {
     let n = 0;
     for (const f of readdirSync(dir).filter((x) => x.endsWith('.form')).sort()) {
       const id = f.replace(/\.form$/, '');
-      if (await this.Head.exists({ _id: id })) continue;
       const schema = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as FormSchema;
       const title = schema.components.find((c) => c.type === 'text')?.text?.replace(/^#+\s*/, '') ?? id;
+      const head = await this.Head.findById(id).lean();
+      if (head) {
+        if (head.updatedBy !== 'system') continue;
+        const current = await this.Version.findById(`${id}@${head.latest}`).lean();
+        if (!current || canonicalize(current.schema) === canonicalize(schema)) continue;
+      }
       try {
-        await this.save(id, { name: title, schema }, 'system', 0);
+        await this.save(id, { name: title, schema }, 'system', head?.latest ?? 0);
         n++;
       } catch (e) {
         if (!(e instanceof ConflictError)) throw e;

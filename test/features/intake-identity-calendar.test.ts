@@ -12,11 +12,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { MongoClient } from 'mongodb';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { ApiClient } from '../helpers/api';
 import { chromiumAvailable, launchBrowser } from '../helpers/browser';
 import { residentId } from '../helpers/people';
-import { ROOT, startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
+import { dbUri, ROOT, startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
 
 const SHOTS = path.join(ROOT, '.test-data', 'screenshots');
 const ITEM = 'JS-003'; // 独生子女父母光荣证: promised 5, statutory 20 working days
@@ -37,6 +38,7 @@ function wrongCheck(id: string): string {
 
 
 describe('issue #13: intake with ordinary numbers, clocks over a year without its holiday notice', () => {
+  const dbName = uniqueDbName('intake13');
   let server: RunningProcess;
   let browser: Browser;
   let admin: ApiClient;
@@ -46,7 +48,7 @@ describe('issue #13: intake with ordinary numbers, clocks over a year without it
   beforeAll(async () => {
     if (!chromiumAvailable()) throw new Error('Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium; .ci/run does it)');
     mkdirSync(SHOTS, { recursive: true });
-    server = await startServer(uniqueDbName('intake13'));
+    server = await startServer(dbName);
     admin = await ApiClient.login(server.url, 'admin');
     clerk = await ApiClient.login(server.url, 'clerk');
     item = (await admin.get(`/api/items/${ITEM}`)).body;
@@ -236,6 +238,48 @@ describe('issue #13: intake with ordinary numbers, clocks over a year without it
     expect(await row.getByTestId('clock-estimated').count()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
+  }, 180_000);
+
+  it('a deployment that has the old intake form (hint with the typo, seeded by the system) gets the corrected one at its next start, once', async () => {
+    const mongo = await MongoClient.connect(dbUri(dbName));
+    try {
+      const versions = mongo.db().collection<any>('form_versions');
+      const heads = mongo.db().collection<any>('form_heads');
+      const head = await heads.findOne({ _id: 'intake' });
+      expect(head).toMatchObject({ updatedBy: 'system' });
+      // what an earlier release seeded: the hint with the typo, the phone field without its hint
+      const stored = await versions.findOne({ _id: `intake@${head.latest}` });
+      const old = structuredClone(stored.schema);
+      for (const c of old.components) {
+        if (c.key === 'idNumber') c.description = '居民身份证与统一社会信用代码会校验校验码';
+        if (c.key === 'phone') delete c.description;
+      }
+      await versions.updateOne({ _id: stored._id }, { $set: { schema: old } });
+      await server.kill();
+      server = await startServer(dbName);
+      const admin2 = await ApiClient.login(server.url, 'admin');
+      const form = (await admin2.get('/api/forms/intake')).body;
+      expect(form.version).toBe(head.latest + 1);
+      expect(JSON.stringify(form.schema)).not.toContain('校验校验码');
+      expect(JSON.stringify(form.schema)).toContain('将自动核对校验码');
+      // the shipped form unchanged since: a further start adds no version
+      await server.kill();
+      server = await startServer(dbName);
+      const again = (await (await ApiClient.login(server.url, 'admin')).get('/api/forms/intake')).body;
+      expect(again.version).toBe(head.latest + 1);
+      // a designer's own version is never replaced by the shipped file
+      const designer = await ApiClient.login(server.url, 'designer');
+      const mine = structuredClone(again.schema);
+      mine.components.find((c: any) => c.key === 'address').description = '本中心自定的说明';
+      expect((await designer.put('/api/forms/intake', { name: again.name, schema: mine, baseVersion: again.version })).status).toBe(200);
+      await server.kill();
+      server = await startServer(dbName);
+      const kept = (await (await ApiClient.login(server.url, 'admin')).get('/api/forms/intake')).body;
+      expect(kept.version).toBe(again.version + 1);
+      expect(JSON.stringify(kept.schema)).toContain('本中心自定的说明');
+    } finally {
+      await mongo.close();
+    }
   }, 180_000);
 });
 
