@@ -56,8 +56,18 @@ export class SupervisionService {
   /** The counting calendar in force: official tables plus the city office's overrides. */
   async currentCalendar(force = false): Promise<WorkingCalendar> {
     if (this.deps.yearTables && (force || Date.now() - this.calendarLoadedAt > 60_000)) {
+      const before = this.calendarLoadedAt ? this.calendar : undefined;
       this.calendar = await loadWorkingCalendar(this.deps.yearTables);
       this.calendarLoadedAt = Date.now();
+      // a year's table arrived (entered through another process, or this one's PUT): the clocks
+      // still counted on an estimate — e.g. rescheduled meanwhile by a process with the old
+      // calendar — are counted again, in the background
+      if (before && tablesChanged(before, this.calendar) && !this.recomputing) {
+        this.recomputing = this.recomputeWith(this.calendar)
+          .catch((err) => this.deps.logger.warn({ err }, 'recomputing estimated clocks failed; the next table change or PUT retries'))
+          .then(() => undefined)
+          .finally(() => { this.recomputing = undefined; });
+      }
     }
     return this.calendar;
   }
@@ -133,6 +143,13 @@ export class SupervisionService {
    */
   async recomputeEstimatedClocks(): Promise<{ recomputed: number; stillEstimated: number }> {
     await this.currentCalendar(true);
+    await this.recomputing;
+    return this.recomputeWith(this.calendar);
+  }
+
+  private recomputing?: Promise<void>;
+
+  private async recomputeWith(_calendar: WorkingCalendar): Promise<{ recomputed: number; stillEstimated: number }> {
     const ids = (await this.deps.models.Clock.find({ estimated: true, status: { $in: ['running', 'paused'] } }, { _id: 1 }).lean()).map((c) => String(c._id));
     for (const id of ids) await this.reschedule(id, true);
     const stillEstimated = ids.length ? await this.deps.models.Clock.countDocuments({ _id: { $in: ids }, estimated: true }) : 0;
@@ -463,6 +480,13 @@ export class SupervisionService {
 function fmt(d?: Date | null) {
   if (!d) return '-';
   return new Date(new Date(d).getTime() + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+/** True when a year got a table or a table a new version between two calendars. */
+function tablesChanged(a: WorkingCalendar, b: WorkingCalendar): boolean {
+  const ya = a.years();
+  const yb = b.years();
+  return ya.length !== yb.length || yb.some((y) => a.tableFor(y)?.version !== b.tableFor(y)?.version);
 }
 
 export function clockView(c: any) {

@@ -270,6 +270,15 @@ describe('no input reaches a 500', () => {
     const vars = await clients.clerk.post('/api/cases', { definitionKey: 'exclusive', variables: { deep: nested(20, 'object') } });
     expect(vars.status).toBe(400);
     expect(vars.body.detail).toMatch(/variables are nested deeper than 16 levels/);
+    // the network office's completion takes the same Variables schema (16 deep, 5,000 values)
+    for (const variables of [{ deep: nested(20, 'object') }, { deep: nested(20, 'array') }]) {
+      const r = await clients.clerk.post('/api/tasks/no-such-task/complete', { decision: 'approve', variables });
+      expect([r.status, r.contentType]).toEqual([400, expect.stringMatching(/^application\/problem\+json/)]);
+      expect(r.body.detail).toMatch(/variables are nested deeper than 16 levels; the limit is 16/);
+    }
+    const wide = await clients.clerk.post('/api/tasks/no-such-task/complete', { variables: { list: Array.from({ length: 5_001 }, (_, i) => i) } });
+    expect(wide.status).toBe(400);
+    expect(wide.body.detail).toMatch(/the limit is 5000/);
     const big = await clients.clerk.post('/api/cases', { definitionKey: 'exclusive', variables: { s: 'x'.repeat(600_000) } });
     expect(big.status).toBe(413);
     for (const depth of [30, 3000, 10000]) {
