@@ -26,6 +26,17 @@ export interface DefinitionVersion {
   version: number;
   deployedAt: string;
   deployedBy: string;
+  /** 变更说明 given at deploy */
+  changeNote?: string;
+}
+
+/** One entry of a definition's log: a deploy, an archive or a restore, by whom and when. */
+export interface DefinitionLogEntry {
+  action: 'deployed' | 'archived' | 'restored';
+  version?: number;
+  actor: string;
+  at: string;
+  note?: string;
 }
 
 export interface DefinitionSummary {
@@ -34,7 +45,15 @@ export interface DefinitionSummary {
   latestVersion: number;
   /** svc:caseCategory of the latest version, when set. */
   caseCategory?: string;
+  /** 已归档: no new case starts on it; running cases finish on their version */
+  archived?: boolean;
+  archivedAt?: string;
+  archivedBy?: string;
   versions: DefinitionVersion[];
+}
+
+export interface DefinitionDetail extends DefinitionSummary {
+  log: DefinitionLogEntry[];
 }
 
 export interface DeployResult {
@@ -215,10 +234,23 @@ export async function getDefinitionXml(key: string, version: number): Promise<st
   return response.text();
 }
 
-/** POST /api/definitions with the BPMN XML as body → 201 { key, version, name } */
-export async function deployDefinition(xml: string): Promise<DeployResult> {
-  const response = await request('/api/definitions', { method: 'POST', xml });
+/** POST /api/definitions with the BPMN XML and its change note (变更说明, required) → 201 { key, version, name } */
+export async function deployDefinition(xml: string, note: string): Promise<DeployResult> {
+  // XML body (diagrams may be larger than a JSON body may be); the note percent-encoded in a header
+  const response = await request('/api/definitions', { method: 'POST', xml, headers: { 'X-Change-Note': encodeURIComponent(note) } });
   return (await response.json()) as DeployResult;
+}
+
+/** GET /api/definitions/:key — versions with their notes, archive state and log */
+export async function getDefinition(key: string): Promise<DefinitionDetail> {
+  const response = await request(`/api/definitions/${encodeURIComponent(key)}`);
+  return (await response.json()) as DefinitionDetail;
+}
+
+/** PUT /api/definitions/:key/archived — 归档 (true) or 恢复 (false) */
+export async function setDefinitionArchived(key: string, archived: boolean, note?: string): Promise<DefinitionDetail> {
+  const response = await request(`/api/definitions/${encodeURIComponent(key)}/archived`, { method: 'PUT', json: { archived, ...(note?.trim() ? { note: note.trim() } : {}) } });
+  return (await response.json()) as DefinitionDetail;
 }
 
 // ---------------------------------------------------------------- generic JSON calls

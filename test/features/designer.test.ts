@@ -74,6 +74,8 @@ describe('designer: modeler with properties, lint, deploy and diff', () => {
     await page.locator('[data-testid="lint-status"][data-state="clean"]').waitFor({ timeout: 10_000 });
 
     await page.getByTestId('deploy').click();
+    await page.getByTestId('deploy-note').fill('测试：部署确认中填写变更说明');
+    await page.getByTestId('deploy-confirm').click();
     await page.getByTestId('status-message').filter({ hasText: 'v2' }).waitFor({ timeout: 15_000 });
     await page.waitForURL(/#\/designer\/modeler\/report-up-item\/2$/, { timeout: 10_000 });
 
@@ -94,7 +96,7 @@ describe('designer: modeler with properties, lint, deploy and diff', () => {
     await page.getByTestId('diff-between').filter({ hasText: 'v1 → v2' }).waitFor({ timeout: 10_000 });
     const entry = page.locator('[data-testid="diff-entry"][data-element-id="town-review"][data-kind="changed"]');
     await entry.waitFor({ timeout: 10_000 });
-    expect(await entry.getByTestId('diff-attr').first().textContent()).toMatch(/timeLimit.*P3D.*5WD/);
+    expect(await entry.getByTestId('diff-attr').first().textContent()).toMatch(/承诺时限.*P3D.*5WD/);
     expect(await page.locator('[data-testid="diff-entry"]').count()).toBe(1);
     await canvas.locator('.djs-shape.diff-changed[data-element-id="town-review"]').waitFor({ timeout: 5_000 });
     await page.screenshot({ path: path.join(SHOTS, 'designer-diff.png') }).catch(() => undefined);
@@ -183,6 +185,8 @@ describe('designer: modeler with properties, lint, deploy and diff', () => {
     expect(await page.getByTestId('modeler-title').textContent()).toBe('测试补办事项');
     await page.locator('[data-testid="lint-status"][data-state="clean"]').waitFor({ timeout: 15_000 });
     await page.getByTestId('deploy').click();
+    await page.getByTestId('deploy-note').fill('测试：部署确认中填写变更说明');
+    await page.getByTestId('deploy-confirm').click();
     await page.waitForURL(/#\/designer\/modeler\/xy-test-supplement\/1$/, { timeout: 15_000 });
     await page.getByTestId('status-message').filter({ hasText: 'v1' }).waitFor({ timeout: 10_000 });
     const designer = await ApiClient.login(server.url, 'designer');
@@ -215,6 +219,8 @@ describe('designer: modeler with properties, lint, deploy and diff', () => {
     await page.getByTestId('dirty-badge').waitFor();
     await page.locator('[data-testid="lint-status"][data-state="clean"]').waitFor({ timeout: 15_000 });
     await page.getByTestId('deploy').click();
+    await page.getByTestId('deploy-note').fill('测试：部署确认中填写变更说明');
+    await page.getByTestId('deploy-confirm').click();
     await page.waitForURL(/#\/designer\/modeler\/xy-foreign-item\/1$/, { timeout: 15_000 });
     const xml = (await designer.get('/api/definitions/xy-foreign-item/versions/1/xml')).body as string;
     expect(xml).toMatch(/foo:origin="other-tool"/);

@@ -41,6 +41,8 @@ describe('a designer edits a deployed diagram in the browser and deploys a new v
     await expect(canvas.locator('text', { hasText: '初审' }).first().isVisible()).resolves.toBe(true);
 
     await page.getByTestId('deploy').click();
+    await page.getByTestId('deploy-note').fill('测试：部署确认中填写变更说明');
+    await page.getByTestId('deploy-confirm').click();
     await page.getByTestId('status-message').filter({ hasText: 'v2' }).waitFor({ timeout: 15_000 });
 
     const designer = await ApiClient.login(server.url, 'designer');

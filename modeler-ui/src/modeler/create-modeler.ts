@@ -11,6 +11,7 @@ import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
 import serviceCentreModdle from '../../../processes/moddle/service-centre.json';
 import ZhTranslateModule from './i18n';
 import { lintConfig } from './lint';
+import { ZhLintMessagesModule } from './lint-messages';
 import SvcPropertiesModule from './svc-properties';
 
 export type Modeler = BpmnModeler;
@@ -23,7 +24,8 @@ export interface ModelerContainers {
 /**
  * One bpmn-js Modeler with the properties panel (generic BPMN + Camunda 7
  * properties), Camunda 7 modelling behaviours, our `svc` extension, linting
- * while editing (bpmn-js-bpmnlint with processes/lint) and Chinese labels.
+ * while editing (bpmn-js-bpmnlint with processes/lint, messages in Chinese naming each element by
+ * its label) and Chinese labels.
  * Attributes of unknown namespaces (other tools) are kept by bpmn-moddle.
  */
 export function createModeler(containers: ModelerContainers): Modeler {
@@ -43,6 +45,7 @@ export function createModeler(containers: ModelerContainers): Modeler {
       SvcPropertiesModule,
       ZhTranslateModule,
       lintModule,
+      ZhLintMessagesModule,
     ],
     moddleExtensions: {
       camunda: camundaModdle,

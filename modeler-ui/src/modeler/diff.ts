@@ -3,6 +3,61 @@
  * own moddle (so camunda:* and svc:* attributes are compared as properties).
  */
 import { diff } from 'bpmn-js-differ';
+import { typeName } from './lint-messages';
+
+/** Chinese names of the attributes a version diff lists (bpmn, camunda:* and svc:*). */
+const ATTR_NAMES: Record<string, string> = {
+  name: '名称',
+  id: '标识',
+  documentation: '说明文档',
+  isExecutable: '可执行',
+  timeLimit: '承诺时限',
+  window: '窗口 / 部门',
+  orgLevel: '层级',
+  stepKind: '环节类型',
+  itemCode: '事项编码',
+  caseCategory: '办件类型',
+  formKey: '表单',
+  assignee: '办理人',
+  candidateGroups: '候选用户组',
+  candidateUsers: '候选用户',
+  dueDate: '到期时间',
+  followUpDate: '跟进时间',
+  priority: '优先级',
+  conditionExpression: '条件',
+  default: '默认流',
+  sourceRef: '起点',
+  targetRef: '终点',
+  eventDefinitions: '事件定义',
+  timeDuration: '时长',
+  timeDate: '时间点',
+  timeCycle: '周期',
+  cancelActivity: '中断活动',
+  attachedToRef: '附着于',
+  calledElement: '被调用流程',
+  asyncBefore: '异步（之前）',
+  asyncAfter: '异步（之后）',
+  loopCharacteristics: '多实例',
+  extensionElements: '扩展属性',
+  versionTag: '版本标签',
+  type: '类型',
+  topic: '主题',
+  expression: '表达式',
+  delegateExpression: '委托表达式',
+  class: 'Java 类',
+  resultVariable: '结果变量',
+  body: '内容',
+  language: '语言',
+  text: '文本',
+};
+
+/** The Chinese name of a changed attribute (`svc:timeLimit` and `timeLimit` alike); unknown ones keep their name. */
+export function attrName(attr: string): string {
+  const bare = attr.replace(/^[a-z]+:/, '');
+  return ATTR_NAMES[bare] ?? ATTR_NAMES[attr] ?? attr;
+}
+
+export { typeName };
 
 export type DiffKind = 'added' | 'removed' | 'changed' | 'layout';
 
@@ -10,9 +65,11 @@ export interface DiffEntry {
   id: string;
   kind: DiffKind;
   type: string;
+  /** the type in Chinese (用户任务) */
+  typeName: string;
   name?: string;
   /** changed attributes: name → old / new value (display strings) */
-  attrs?: Array<{ attr: string; oldValue: string; newValue: string }>;
+  attrs?: Array<{ attr: string; label: string; oldValue: string; newValue: string }>;
 }
 
 interface Moddle {
@@ -23,11 +80,20 @@ type ChangeMap = Record<string, { $type?: string; name?: string; model?: { $type
 
 function show(value: unknown): string {
   if (value === undefined || value === null || value === '') return '—';
+  if (value === true) return '是';
+  if (value === false) return '否';
   if (typeof value === 'object') {
-    const v = value as { id?: string; $type?: string };
-    return v.id ?? v.$type ?? JSON.stringify(value);
+    const v = value as { id?: string; $type?: string; name?: string; body?: string };
+    return v.name ?? v.body ?? v.id ?? (v.$type ? typeName(v.$type) : JSON.stringify(value));
   }
   return String(value);
+}
+
+/** One line per kind for the deploy confirmation: 新增 2 · 修改 1 · 删除 0 · 位置变化 3. */
+export function diffCounts(entries: DiffEntry[]): Record<DiffKind, number> {
+  const counts: Record<DiffKind, number> = { added: 0, removed: 0, changed: 0, layout: 0 };
+  for (const e of entries) counts[e.kind]++;
+  return counts;
 }
 
 export async function diffDiagrams(moddle: Moddle, oldXml: string, newXml: string): Promise<DiffEntry[]> {
@@ -41,11 +107,12 @@ export async function diffDiagrams(moddle: Moddle, oldXml: string, newXml: strin
         id,
         kind,
         type: model.$type ?? '',
+        typeName: typeName(model.$type),
         name: model.name,
         attrs: change.attrs
           // bpmn-js-differ 3.2.0 hands jsondiffpatch's [old, new] to changed(model, key, newValue, oldValue):
           // its `oldValue` is the new document's value. Swapped back here (checked by test/features/designer.test.ts).
-          ? Object.entries(change.attrs).map(([attr, v]) => ({ attr, oldValue: show(v.newValue), newValue: show(v.oldValue) }))
+          ? Object.entries(change.attrs).map(([attr, v]) => ({ attr, label: attrName(attr), oldValue: show(v.newValue), newValue: show(v.oldValue) }))
           : undefined,
       });
     }

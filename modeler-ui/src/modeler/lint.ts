@@ -75,17 +75,20 @@ export const lintConfig = {
 export interface LintIssue {
   /** element the problem is shown on (the process for child issues) */
   id: string;
+  /** the element as the message names it: 「名称」, or type and id when unnamed */
+  label: string;
   message: string;
   category: 'error' | 'warn' | 'info' | 'rule-error';
   rule: string;
 }
 
 /** Flattens bpmn-js-bpmnlint's `linting.completed` issues ({ elementId: [report] }). */
-export function flattenIssues(issues: Record<string, Array<{ id: string; message: string; category: string; rule?: string; actualElementId?: string }>>): LintIssue[] {
+export function flattenIssues(issues: Record<string, Array<{ id: string; message: string; category: string; rule?: string; actualElementId?: string; label?: string }>>): LintIssue[] {
   const out: LintIssue[] = [];
   for (const list of Object.values(issues)) {
     for (const r of list) {
-      out.push({ id: r.actualElementId ?? r.id, message: r.message, category: r.category as LintIssue['category'], rule: r.rule ?? '' });
+      const id = r.actualElementId ?? r.id;
+      out.push({ id, label: r.label ?? id, message: r.message, category: r.category as LintIssue['category'], rule: r.rule ?? '' });
     }
   }
   const order = { 'rule-error': 0, error: 1, warn: 2, info: 3 } as const;

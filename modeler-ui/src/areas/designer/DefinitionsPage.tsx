@@ -1,9 +1,10 @@
-import { PlusOutlined, ReloadOutlined } from '@ant-design/icons';
-import { Button, Card, Form, Input, Modal, Radio, Space, Table, Tag, Typography, type ButtonProps } from 'antd';
+import { InboxOutlined, PlusOutlined, ReloadOutlined, UndoOutlined } from '@ant-design/icons';
+import { App as AntApp, Button, Card, Form, Input, Modal, Radio, Space, Switch, Table, Tag, Typography, type ButtonProps } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router-dom';
-import { listDefinitions, type DefinitionSummary } from '../../api-client';
+import { listDefinitions, setDefinitionArchived, type DefinitionSummary } from '../../api-client';
+import { toUserMessage } from '../../errors';
 import { ApiErrorAlert, useApi } from '../../app/ApiError';
 import { formatDateTime, formatVersion } from '../../format';
 import { CASE_CATEGORIES } from '../../modeler/svc-properties/svc-options';
@@ -15,7 +16,12 @@ export function DefinitionsPage() {
   const navigate = useNavigate();
   const { data, error, loading, reload } = useApi(listDefinitions, []);
   const [creating, setCreating] = useState(false);
-  const rows = [...(data ?? [])].sort((a, b) => (a.name || a.key).localeCompare(b.name || b.key, 'zh-CN'));
+  const [showArchived, setShowArchived] = useState(true);
+  const [archiving, setArchiving] = useState<DefinitionSummary | null>(null);
+  // archived definitions last, each group by name
+  const rows = [...(data ?? [])]
+    .filter((d) => showArchived || !d.archived)
+    .sort((a, b) => Number(!!a.archived) - Number(!!b.archived) || (a.name || a.key).localeCompare(b.name || b.key, 'zh-CN'));
 
   return (
     <div className="designer-page">
@@ -25,6 +31,10 @@ export function DefinitionsPage() {
           <Typography.Text type="secondary">{t('list.intro')}</Typography.Text>
         </div>
         <Space>
+          <Space size={4}>
+            <Switch size="small" checked={showArchived} onChange={setShowArchived} data-testid="show-archived" aria-label={t('list.showArchived')} />
+            <span>{t('list.showArchived')}</span>
+          </Space>
           <Button icon={<ReloadOutlined />} onClick={reload} loading={loading}>{t('list.refresh')}</Button>
           <Button type="primary" icon={<PlusOutlined />} data-testid="new-definition" onClick={() => setCreating(true)}>{t('list.create')}</Button>
         </Space>
@@ -38,12 +48,19 @@ export function DefinitionsPage() {
           dataSource={rows}
           pagination={rows.length > 20 ? { pageSize: 20 } : false}
           locale={{ emptyText: t('list.empty') }}
-          onRow={(d) => ({ 'data-testid': 'definition-row', 'data-key': d.key }) as React.HTMLAttributes<HTMLElement>}
+          onRow={(d) => ({ 'data-testid': 'definition-row', 'data-key': d.key, 'data-archived': d.archived ? 'true' : 'false', style: d.archived ? { opacity: 0.75 } : undefined }) as React.HTMLAttributes<HTMLElement>}
           columns={[
             { title: t('list.name'), dataIndex: 'name', render: (name: string) => name || t('list.unnamed') },
             { title: t('list.key'), dataIndex: 'key', render: (key: string) => <Typography.Text code>{key}</Typography.Text> },
             { title: t('list.category'), dataIndex: 'caseCategory', render: (c?: string) => (c ? <Tag>{CASE_CATEGORIES.find((x) => x.value === c)?.label ?? c}</Tag> : '—') },
             { title: t('list.latest'), dataIndex: 'latestVersion', width: 100, render: (v: number) => <Tag color="blue">{formatVersion(v)}</Tag> },
+            {
+              title: t('list.state'),
+              width: 110,
+              render: (_: unknown, d) => (d.archived
+                ? <Tag color="default" data-testid="definition-state" data-state="archived" title={t('list.archivedBy', { by: d.archivedBy ?? '—', at: formatDateTime(d.archivedAt ?? '') })}>{t('list.archived')}</Tag>
+                : <Tag color="green" data-testid="definition-state" data-state="active">{t('list.active')}</Tag>),
+            },
             {
               title: t('list.deployed'),
               render: (_: unknown, d) => {
@@ -53,18 +70,68 @@ export function DefinitionsPage() {
             },
             {
               title: t('list.actions'),
-              width: 90,
+              width: 160,
               render: (_: unknown, d) => (
-                <Button size="small" data-testid="open-definition" data-key={d.key} onClick={() => navigate(`/designer/modeler/${encodeURIComponent(d.key)}/${d.latestVersion}`)}>
-                  {t('list.open')}
-                </Button>
+                <Space size={4}>
+                  <Button size="small" data-testid="open-definition" data-key={d.key} onClick={() => navigate(`/designer/modeler/${encodeURIComponent(d.key)}/${d.latestVersion}`)}>
+                    {t('list.open')}
+                  </Button>
+                  {d.archived
+                    ? <Button size="small" icon={<UndoOutlined />} data-testid="restore-definition" onClick={() => setArchiving(d)}>{t('list.restore')}</Button>
+                    : <Button size="small" icon={<InboxOutlined />} data-testid="archive-definition" onClick={() => setArchiving(d)}>{t('list.archive')}</Button>}
+                </Space>
               ),
             },
           ]}
         />
       </Card>
       <CreateDialog open={creating} existing={data ?? []} onClose={() => setCreating(false)} />
+      <ArchiveDialog definition={archiving} onClose={() => setArchiving(null)} onDone={reload} />
     </div>
+  );
+}
+
+/** 归档 / 恢复 a definition, with an optional reason kept in its log. */
+function ArchiveDialog({ definition, onClose, onDone }: { definition: DefinitionSummary | null; onClose: () => void; onDone: () => void }) {
+  const { t } = useTranslation('designer');
+  const { message } = AntApp.useApp();
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const archive = !definition?.archived;
+  const name = definition?.name || definition?.key || '';
+  const submit = async () => {
+    if (!definition) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await setDefinitionArchived(definition.key, archive, reason);
+      void message.success(t(archive ? 'list.archived_ok' : 'list.restored_ok', { name }));
+      setReason('');
+      onClose();
+      onDone();
+    } catch (e) {
+      setError(toUserMessage(e, archive ? '归档失败。' : '恢复失败。').message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal
+      open={!!definition}
+      title={t(archive ? 'list.archiveTitle' : 'list.restoreTitle', { name })}
+      okText={t(archive ? 'list.archive' : 'list.restore')}
+      cancelText={t('create.cancel')}
+      okButtonProps={{ danger: archive, 'data-testid': 'archive-confirm' } as ButtonProps}
+      confirmLoading={busy}
+      onOk={() => void submit()}
+      onCancel={() => { setReason(''); setError(null); onClose(); }}
+      destroyOnHidden
+    >
+      <Typography.Paragraph>{t(archive ? 'list.archiveBody' : 'list.restoreBody')}</Typography.Paragraph>
+      <Input.TextArea data-testid="archive-reason" aria-label={t('list.reason')} placeholder={t('list.reason')} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} autoSize={{ minRows: 2, maxRows: 4 }} />
+      {error ? <Typography.Text type="danger" data-testid="archive-error">{error}</Typography.Text> : null}
+    </Modal>
   );
 }
 

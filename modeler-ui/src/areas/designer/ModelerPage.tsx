@@ -2,16 +2,17 @@ import 'bpmn-js-bpmnlint/dist/assets/css/bpmn-js-bpmnlint.css';
 import './designer.css';
 
 import { ArrowLeftOutlined, CheckCircleOutlined, CloudUploadOutlined, DownloadOutlined, ExclamationCircleOutlined, FolderOpenOutlined, LoadingOutlined } from '@ant-design/icons';
-import { Alert, App as AntApp, Button, Empty, List, Modal, Select, Space, Switch, Tabs, Tag, Tooltip, Typography, type ButtonProps } from 'antd';
+import { Alert, App as AntApp, Button, Empty, Input, List, Modal, Select, Space, Spin, Switch, Tabs, Tag, Timeline, Tooltip, Typography, type ButtonProps } from 'antd';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useBlocker, useLocation, useNavigate, useParams, useSearchParams } from 'react-router-dom';
-import { api, deployDefinition, getDefinitionXml, listDefinitions, type DefinitionSummary } from '../../api-client';
+import { ApiProblem, api, deployDefinition, getDefinition, getDefinitionXml, type DefinitionDetail } from '../../api-client';
 import { toUserMessage } from '../../errors';
 import { formatDateTime, formatVersion } from '../../format';
 import { createModeler, type Modeler } from '../../modeler/create-modeler';
-import { diffDiagrams, type DiffEntry } from '../../modeler/diff';
+import { diffCounts, diffDiagrams, type DiffEntry, type DiffKind } from '../../modeler/diff';
 import { flattenIssues, type LintIssue } from '../../modeler/lint';
+import { ruleTitle, typeName } from '../../modeler/lint-messages';
 import { setFormOptions } from '../../modeler/svc-properties/svc-options';
 import { clearStatus, showStatus } from '../../status';
 import { importWarningZh } from './import-warnings';
@@ -49,7 +50,10 @@ export default function ModelerPage() {
   const [process, setProcess] = useState<ProcessInfo | null>(null);
   const [dirty, setDirtyState] = useState(false);
   const [fileName, setFileName] = useState<string | null>(null);
-  const [definition, setDefinition] = useState<DefinitionSummary | null>(null);
+  const [definition, setDefinition] = useState<DefinitionDetail | null>(null);
+  const [confirm, setConfirm] = useState<null | { computing: boolean; target: string; live: string | null; entries: DiffEntry[]; first?: number; failed?: string }>(null);
+  const [note, setNote] = useState('');
+  const [noteTouched, setNoteTouched] = useState(false);
   const [issues, setIssues] = useState<LintIssue[] | null>(null);
   const [deploying, setDeploying] = useState(false);
   const [tab, setTab] = useState('properties');
@@ -128,9 +132,9 @@ export default function ModelerPage() {
   const loadDefinition = useCallback(async () => {
     if (!key) return setDefinition(null);
     try {
-      setDefinition((await listDefinitions()).find((d) => d.key === key) ?? null);
-    } catch {
-      setDefinition(null);
+      setDefinition(await getDefinition(key));
+    } catch (error) {
+      if (!(error instanceof ApiProblem) || error.status === 404) setDefinition(null);
     }
   }, [key]);
 
@@ -249,14 +253,48 @@ export default function ModelerPage() {
   const errors = issues?.filter((i) => i.category === 'error' || i.category === 'rule-error').length ?? 0;
   const warnings = issues?.filter((i) => i.category === 'warn').length ?? 0;
 
+  // 部署是慎重的操作: first a confirmation with what changes against the live version and a change note
+  const openConfirm = async () => {
+    const modeler = modelerRef.current as Any;
+    if (!modeler || deploying || errors > 0 || issues === null || definition?.archived) return;
+    const processId = readProcess()?.id ?? key ?? '';
+    const name = readProcess()?.name || processId;
+    // the live version is the latest of the process id the diagram deploys to (a file may name another key)
+    let live: DefinitionDetail | null = processId === key ? definition : null;
+    if (processId && processId !== key) live = await getDefinition(processId).catch(() => null);
+    const nextVersion = formatVersion((live?.latestVersion ?? 0) + 1);
+    const target = t('modeler.confirmTarget', { name, version: nextVersion });
+    setNote('');
+    setNoteTouched(false);
+    if (!live) {
+      const count = modeler.get('elementRegistry').filter((e: Any) => e.type !== 'label' && e.parent).length;
+      setConfirm({ computing: false, target, live: null, entries: [], first: count });
+      return;
+    }
+    const liveLabel = formatVersion(live.latestVersion);
+    setConfirm({ computing: true, target, live: liveLabel, entries: [] });
+    try {
+      const [oldXml, current] = await Promise.all([getDefinitionXml(live.key, live.latestVersion), modeler.saveXML({ format: false })]);
+      const entries = await diffDiagrams(modeler.get('moddle'), oldXml, current.xml);
+      setConfirm({ computing: false, target, live: liveLabel, entries });
+    } catch (error) {
+      setConfirm({ computing: false, target, live: liveLabel, entries: [], failed: toUserMessage(error, '版本对比失败。').message });
+    }
+  };
+
   const deploy = async () => {
     const modeler = modelerRef.current;
     if (!modeler || deploying || errors > 0 || issues === null) return;
+    if (!note.trim()) {
+      setNoteTouched(true);
+      return;
+    }
     setDeploying(true);
     showStatus('info', '正在部署……');
     try {
       const { xml } = await modeler.saveXML({ format: true });
-      const result = await deployDefinition(xml!);
+      const result = await deployDefinition(xml!, note.trim());
+      setConfirm(null);
       setDirty(false);
       // shown by the page at the new address (a new diagram's page is a new route: this one unmounts)
       const deployed = `已部署 ${result.name || result.key} 版本 ${formatVersion(result.version)}`;
@@ -356,11 +394,14 @@ export default function ModelerPage() {
           <Button icon={<DownloadOutlined />} data-testid="download" onClick={() => void download()} disabled={loading || !!loadError}>{t('modeler.download')}</Button>
           <Button icon={<FolderOpenOutlined />} data-testid="open-file" onClick={() => fileRef.current?.click()}>{t('modeler.openFile')}</Button>
           <input ref={fileRef} type="file" accept=".bpmn,.xml,application/xml,text/xml" hidden data-testid="open-file-input" aria-label={t('modeler.openFile')} onChange={(e) => { const f = e.target.files?.[0]; e.target.value = ''; if (f) void openFile(f); }} />
-          <Tooltip title={errors > 0 ? t('modeler.deployBlocked', { errors }) : ''}>
-            <Button type="primary" icon={<CloudUploadOutlined />} data-testid="deploy" loading={deploying} disabled={loading || !!loadError || issues === null || errors > 0} onClick={() => void deploy()}>{t('modeler.deploy')}</Button>
+          <Tooltip title={definition?.archived ? t('modeler.archivedBlocked') : errors > 0 ? t('modeler.deployBlocked', { errors }) : ''}>
+            <Button type="primary" icon={<CloudUploadOutlined />} data-testid="deploy" loading={deploying} disabled={loading || !!loadError || issues === null || errors > 0 || !!definition?.archived} onClick={() => void openConfirm()}>{t('modeler.deploy')}</Button>
           </Tooltip>
         </Space>
       </div>
+      {definition?.archived ? (
+        <Alert type="warning" showIcon data-testid="archived-banner" style={{ margin: '0 0 8px' }} title={t('modeler.archivedBanner', { at: formatDateTime(definition.archivedAt ?? ''), by: definition.archivedBy ?? '—' })} />
+      ) : null}
       <div className="modeler-main">
         <div className="modeler-canvas" ref={canvasRef} data-testid="canvas" />
         <aside className="modeler-side">
@@ -384,10 +425,10 @@ export default function ModelerPage() {
                           <Space direction="vertical" size={0}>
                             <Space size={4}>
                               <Tag color={i.category === 'warn' ? 'warning' : 'error'}>{i.category === 'warn' ? '警告' : '错误'}</Tag>
-                              <Button type="link" size="small" style={{ padding: 0 }} onClick={() => selectElement(i.id)}>{i.id}</Button>
+                              <Button type="link" size="small" style={{ padding: 0 }} onClick={() => selectElement(i.id)} data-testid="lint-issue-element">{i.label}</Button>
                             </Space>
-                            <span>{i.message}</span>
-                            <Typography.Text type="secondary" style={{ fontSize: 12 }}>{i.rule}</Typography.Text>
+                            <span data-testid="lint-issue-message">{i.message}</span>
+                            <Typography.Text type="secondary" style={{ fontSize: 12 }}>规则：{ruleTitle(i.rule)}</Typography.Text>
                           </Space>
                         </List.Item>
                       )}
@@ -414,12 +455,12 @@ export default function ModelerPage() {
                               <Space direction="vertical" size={0} style={{ minWidth: 0 }}>
                                 <Space size={4} wrap>
                                   <span className={`diff-badge diff-${e.kind === 'removed' ? 'changed' : e.kind}`} style={e.kind === 'removed' ? { background: '#c0392b' } : undefined}>{t(`modeler.${e.kind}`)}</span>
-                                  <Button type="link" size="small" style={{ padding: 0 }} onClick={() => selectElement(e.id)} disabled={e.kind === 'removed'}>{e.name || e.id}</Button>
-                                  <Typography.Text type="secondary" style={{ fontSize: 12 }}>{e.type.replace('bpmn:', '')}</Typography.Text>
+                                  <Button type="link" size="small" style={{ padding: 0 }} onClick={() => selectElement(e.id)} disabled={e.kind === 'removed'}>{e.name ? `「${e.name}」` : e.id}</Button>
+                                  <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid="diff-type">{e.typeName}</Typography.Text>
                                 </Space>
                                 {(e.attrs ?? []).map((a) => (
                                   <Typography.Text key={a.attr} style={{ fontSize: 12 }} data-testid="diff-attr" data-attr={a.attr}>
-                                    {a.attr}：<del>{a.oldValue}</del> → <ins>{a.newValue}</ins>
+                                    {a.label}：<del>{a.oldValue}</del> → <ins>{a.newValue}</ins>
                                   </Typography.Text>
                                 ))}
                               </Space>
@@ -431,10 +472,72 @@ export default function ModelerPage() {
                   </div>
                 ),
               },
+              {
+                key: 'history',
+                label: <span data-testid="tab-history">{t('modeler.tabHistory')}</span>,
+                children: (
+                  <div className="side-list" data-testid="version-history">
+                    {!definition ? <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('modeler.historyEmpty')} /> : (
+                      <Timeline
+                        items={historyItems(definition).map((h) => ({
+                          color: h.kind === 'archived' ? 'gray' : h.kind === 'restored' ? 'green' : 'blue',
+                          content: (
+                            <div data-testid="history-entry" data-kind={h.kind} data-version={h.version ?? ''}>
+                              <Space size={4} wrap>
+                                {h.version ? <Tag color={h.version === latest ? 'blue' : undefined}>{formatVersion(h.version)}</Tag> : null}
+                                <strong>{t(`modeler.log${h.kind[0].toUpperCase()}${h.kind.slice(1)}`)}</strong>
+                                <Typography.Text type="secondary" style={{ fontSize: 12 }}>{formatDateTime(h.at)} · {h.actor || '—'}</Typography.Text>
+                              </Space>
+                              <div data-testid="history-note" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word' }}>
+                                {h.note ? h.note : h.kind === 'deployed' ? <Typography.Text type="secondary">{t('modeler.historyNoNote')}</Typography.Text> : null}
+                              </div>
+                            </div>
+                          ),
+                        }))}
+                      />
+                    )}
+                  </div>
+                ),
+              },
             ]}
           />
         </aside>
       </div>
+      <Modal
+        open={!!confirm}
+        title={t('modeler.confirmTitle')}
+        okText={t('modeler.confirmOk')}
+        cancelText={t('modeler.cancel')}
+        width={640}
+        onCancel={() => { if (!deploying) setConfirm(null); }}
+        onOk={() => void deploy()}
+        confirmLoading={deploying}
+        okButtonProps={{ 'data-testid': 'deploy-confirm', disabled: !!confirm?.computing } as ButtonProps}
+        cancelButtonProps={{ 'data-testid': 'deploy-cancel' } as ButtonProps}
+        destroyOnHidden
+      >
+        {confirm ? (
+          <div data-testid="deploy-dialog">
+            <Typography.Paragraph data-testid="deploy-target">{confirm.target}</Typography.Paragraph>
+            <DeploySummary confirm={confirm} />
+            <Typography.Text strong>{t('modeler.noteLabel')}</Typography.Text>
+            <Input.TextArea
+              data-testid="deploy-note"
+              aria-label={t('modeler.noteLabel')}
+              value={note}
+              onChange={(e) => setNote(e.target.value)}
+              onBlur={() => setNoteTouched(true)}
+              placeholder={t('modeler.notePlaceholder')}
+              autoSize={{ minRows: 3, maxRows: 6 }}
+              maxLength={500}
+              showCount
+              status={noteTouched && !note.trim() ? 'error' : undefined}
+              style={{ marginTop: 4 }}
+            />
+            {noteTouched && !note.trim() ? <Typography.Text type="danger" data-testid="deploy-note-error">{t('modeler.noteRequired')}</Typography.Text> : null}
+          </div>
+        ) : null}
+      </Modal>
       <Modal
         open={blocker.state === 'blocked'}
         title={t('modeler.leaveTitle')}
@@ -447,6 +550,60 @@ export default function ModelerPage() {
       >
         {t('modeler.leaveBody')}
       </Modal>
+    </div>
+  );
+}
+
+interface HistoryItem {
+  kind: 'deployed' | 'archived' | 'restored';
+  version?: number;
+  at: string;
+  actor: string;
+  note?: string;
+}
+
+/** Versions (each with its change note) and the archive / restore entries of the log, newest first. */
+function historyItems(d: DefinitionDetail): HistoryItem[] {
+  const items: HistoryItem[] = d.versions.map((v) => ({ kind: 'deployed', version: v.version, at: v.deployedAt, actor: v.deployedBy, note: v.changeNote }));
+  for (const e of d.log ?? []) if (e.action !== 'deployed') items.push({ kind: e.action, at: e.at, actor: e.actor, note: e.note });
+  return items.sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+}
+
+const KIND_COLORS: Record<DiffKind, string> = { added: 'green', removed: 'red', changed: 'orange', layout: 'default' };
+const SUMMARY_LIMIT = 12;
+
+/** What the deploy changes against the live version: counts per kind, then the changes themselves (not the moves). */
+function DeploySummary({ confirm }: { confirm: { computing: boolean; live: string | null; entries: DiffEntry[]; first?: number; failed?: string } }) {
+  const { t } = useTranslation('designer');
+  if (confirm.computing) return <Typography.Paragraph><Spin size="small" /> {t('modeler.confirmComputing')}</Typography.Paragraph>;
+  if (confirm.failed) return <Alert type="warning" title={t('modeler.confirmDiffFailed', { message: confirm.failed })} style={{ marginBottom: 12 }} />;
+  if (confirm.first !== undefined) return <Typography.Paragraph data-testid="deploy-summary" data-first="true">{t('modeler.confirmFirst', { count: confirm.first })}</Typography.Paragraph>;
+  if (confirm.entries.length === 0) return <Alert type="info" data-testid="deploy-summary" data-empty="true" title={t('modeler.confirmNoChange', { live: confirm.live })} style={{ marginBottom: 12 }} />;
+  const counts = diffCounts(confirm.entries);
+  const shown = confirm.entries.filter((e) => e.kind !== 'layout');
+  return (
+    <div data-testid="deploy-summary" style={{ marginBottom: 12 }}>
+      <Space size={4} wrap style={{ marginBottom: 8 }}>
+        <span>{t('modeler.confirmAgainst', { live: confirm.live })}</span>
+        {(['added', 'changed', 'removed', 'layout'] as const).filter((k) => counts[k] > 0).map((k) => (
+          <Tag key={k} color={KIND_COLORS[k]} data-testid="deploy-count" data-kind={k}>{t(`modeler.${k}`)} {counts[k]}</Tag>
+        ))}
+      </Space>
+      <div style={{ maxHeight: 220, overflow: 'auto', border: '1px solid #f0f0f0', borderRadius: 6, padding: '4px 8px' }}>
+        {shown.slice(0, SUMMARY_LIMIT).map((e) => (
+          <div key={`${e.kind}:${e.id}`} data-testid="deploy-change" data-element-id={e.id} data-kind={e.kind} style={{ padding: '2px 0' }}>
+            <Tag color={KIND_COLORS[e.kind]}>{t(`modeler.${e.kind}`)}</Tag>
+            <span>{e.name ? `「${e.name}」` : `${typeName(e.type)} ${e.id}`}</span>
+            <Typography.Text type="secondary" style={{ fontSize: 12 }}> {e.name ? e.typeName : ''}</Typography.Text>
+            {(e.attrs ?? []).map((a) => (
+              <div key={a.attr} style={{ fontSize: 12, paddingLeft: 8 }} data-testid="deploy-change-attr">
+                {a.label}：<del>{a.oldValue}</del> → <ins>{a.newValue}</ins>
+              </div>
+            ))}
+          </div>
+        ))}
+        {shown.length > SUMMARY_LIMIT ? <Typography.Text type="secondary">{t('modeler.confirmMore', { count: shown.length - SUMMARY_LIMIT })}</Typography.Text> : null}
+      </div>
     </div>
   );
 }
