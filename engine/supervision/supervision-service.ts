@@ -64,8 +64,10 @@ export class SupervisionService {
       // calendar — are counted again, in the background
       if (before && tablesChanged(before, this.calendar) && !this.recomputing) {
         this.recomputing = this.recomputeWith(this.calendar)
-          .catch((err) => this.deps.logger.warn({ err }, 'recomputing estimated clocks failed; the next table change or PUT retries'))
-          .then(() => undefined)
+          .catch((err) => {
+            this.deps.logger.warn({ err }, 'recomputing estimated clocks failed; the next table change or PUT retries');
+            return undefined;
+          })
           .finally(() => { this.recomputing = undefined; });
       }
     }
@@ -143,11 +145,13 @@ export class SupervisionService {
    */
   async recomputeEstimatedClocks(): Promise<{ recomputed: number; stillEstimated: number }> {
     await this.currentCalendar(true);
-    await this.recomputing;
-    return this.recomputeWith(this.calendar);
+    // the reload may have started the recompute in the background: count its clocks too
+    const started = this.recomputing ? await this.recomputing : undefined;
+    const rest = await this.recomputeWith(this.calendar);
+    return { recomputed: (started?.recomputed ?? 0) + rest.recomputed, stillEstimated: rest.stillEstimated };
   }
 
-  private recomputing?: Promise<void>;
+  private recomputing?: Promise<{ recomputed: number; stillEstimated: number } | undefined>;
 
   private async recomputeWith(_calendar: WorkingCalendar): Promise<{ recomputed: number; stillEstimated: number }> {
     const ids = (await this.deps.models.Clock.find({ estimated: true, status: { $in: ['running', 'paused'] } }, { _id: 1 }).lean()).map((c) => String(c._id));
