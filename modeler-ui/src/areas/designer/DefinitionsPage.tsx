@@ -51,14 +51,19 @@ export function DefinitionsPage() {
           onRow={(d) => ({ 'data-testid': 'definition-row', 'data-key': d.key, 'data-archived': d.archived ? 'true' : 'false', style: d.archived ? { opacity: 0.75 } : undefined }) as React.HTMLAttributes<HTMLElement>}
           columns={[
             { title: t('list.name'), dataIndex: 'name', render: (name: string) => name || t('list.unnamed') },
-            { title: t('list.key'), dataIndex: 'key', render: (key: string) => <Typography.Text code>{key}</Typography.Text> },
+            { title: t('list.key'), dataIndex: 'key', render: (key: string) => <Typography.Text code style={{ whiteSpace: 'nowrap' }}>{key}</Typography.Text> },
             { title: t('list.category'), dataIndex: 'caseCategory', render: (c?: string) => (c ? <Tag>{CASE_CATEGORIES.find((x) => x.value === c)?.label ?? c}</Tag> : '—') },
             { title: t('list.latest'), dataIndex: 'latestVersion', width: 100, render: (v: number) => <Tag color="blue">{formatVersion(v)}</Tag> },
             {
               title: t('list.state'),
-              width: 110,
+              width: 130,
               render: (_: unknown, d) => (d.archived
-                ? <Tag color="default" data-testid="definition-state" data-state="archived" title={t('list.archivedBy', { by: d.archivedBy ?? '—', at: formatDateTime(d.archivedAt ?? '') })}>{t('list.archived')}</Tag>
+                ? (
+                  <Space direction="vertical" size={0}>
+                    <Tag color="default" data-testid="definition-state" data-state="archived">{t('list.archived')}</Tag>
+                    <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid="definition-archived-by">{t('list.archivedBy', { by: d.archivedBy ?? '—', at: formatDateTime(d.archivedAt ?? '').split(' ')[0] })}</Typography.Text>
+                  </Space>
+                )
                 : <Tag color="green" data-testid="definition-state" data-state="active">{t('list.active')}</Tag>),
             },
             {
