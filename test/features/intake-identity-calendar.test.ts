@@ -206,6 +206,20 @@ describe('issue #13: intake with ordinary numbers, clocks over a year without it
       expect(r.trim()).not.toMatch(/^0 个工作日$/);
     }
     await page.screenshot({ path: path.join(SHOTS, 'case-clocks-estimated.png'), fullPage: true });
+
+    // the applicant's own lookup (no login) says so too, next to the statutory deadline
+    const citizen = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    citizen.on('pageerror', (e) => errors.push(`${e.message}`));
+    await citizen.goto(`${server.url}/#/public/lookup`);
+    await citizen.getByTestId('lookup-caseno').fill(caseNo);
+    await citizen.getByTestId('lookup-by').getByText('手机号', { exact: true }).click();
+    await citizen.getByTestId('lookup-phone').fill('0571 8888 6666');
+    await citizen.getByTestId('lookup-submit').click();
+    const found = citizen.getByTestId('lookup-result');
+    await found.waitFor();
+    if (reachesMissing) await expect(found.innerText()).resolves.toContain(`预计，${missing}年放假安排尚未公布`);
+    await citizen.close();
+
     if (!reachesMissing) {
       await page.close();
       return;
