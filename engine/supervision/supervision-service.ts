@@ -21,7 +21,7 @@ import { crashPoint } from '../domain/fault';
 import { completionResult, derive, parseBudget, RUNGS, type Budget, type Ledger, type Pause, type Rung } from './clock-ledger';
 
 import { closeTimeOfSpec, openingSpecOf } from '../org/opening-hours';
-import { readsCase, seesAcross } from '../org/scope';
+import { CITY_UNIT, readsCase, seesAcross } from '../org/scope';
 
 export const SIGNAL_JOB = 'supervision.clock.signal';
 
@@ -469,7 +469,8 @@ export class SupervisionService {
   async list(actor: Actor, filter: { status?: string; orgUnit?: string } = {}) {
     const q: Record<string, unknown> = {};
     if (filter.status) q.status = filter.status;
-    if (!actor.roles.some((r) => r === 'admin' || r === 'supervisor' || r === 'designer')) q.orgUnit = actor.orgUnit ?? '-';
+    // supervisors and the city office over its towns see every unit's (a designer is the city office's); others their own
+    if (!(seesAcross(actor) || actor.orgUnit === CITY_UNIT)) q.orgUnit = actor.orgUnit ?? '-';
     else if (filter.orgUnit) q.orgUnit = filter.orgUnit;
     // newest first by windows of raisedAt (persistence/newest.ts: DocumentDB reads no sort from an index)
     const docs = await newestFirst(this.deps.models.Escalation, q, 'raisedAt', 500, this.deps.clock.now());

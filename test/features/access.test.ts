@@ -247,6 +247,8 @@ describe('access: every route of the OpenAPI document, as six callers, against t
         const foreign = await (await as('dongzhen-manager')).get('/api/escalations?orgUnit=dingbao');
         out.push(...ok('foreign head escalations', foreign), ...absent('foreign head escalations', foreign, D.escalationId, D.caseNo));
         out.push(...present('own head escalations', await (await as('manager')).get('/api/escalations'), D.escalationId));
+        // the city office over its towns
+        out.push(...present('the city office\'s head', await (await as('city-manager')).get('/api/escalations?orgUnit=dingbao'), D.escalationId));
         return out;
       },
       'GET /api/complaints': async () => {
