@@ -102,7 +102,7 @@ describe('validateResidentId (GB 11643-1999)', () => {
     const id = withCheck('44098319900307123');
     for (const c of '0123456789X') {
       if (c === id[17]) continue;
-      expect(validateResidentId(id.slice(0, 17) + c)).toEqual({ ok: false, reason: 'check digit is wrong (校验码错误)' });
+      expect(validateResidentId(id.slice(0, 17) + c)).toEqual({ ok: false, code: 'idCheck', reason: 'check digit is wrong (校验码错误)' });
     }
   });
 
@@ -219,6 +219,22 @@ describe('validateCreditCode (GB 32100-2015)', () => {
 });
 
 // ---------------------------------------------------------------- telephone numbers
+
+describe('problem codes (the browser shows identity.<code>, from the same module)', () => {
+  it('names each refusal by a stable code', () => {
+    const good = withCheck('44098319880808009');
+    const wrong = good.slice(0, 17) + (good[17] === '1' ? '2' : '1');
+    expect(validateResidentId(wrong)).toMatchObject({ ok: false, code: 'idCheck' });
+    expect(validateResidentId('12345')).toMatchObject({ ok: false, code: 'idFormat' });
+    expect(validateResidentId(withCheck('99098319880808009'))).toMatchObject({ ok: false, code: 'idArea' });
+    expect(validateResidentId(withCheck('44098319880230009'))).toMatchObject({ ok: false, code: 'idBirth' });
+    expect(validateResidentId(withCheck('44098330000101009'))).toMatchObject({ ok: false, code: 'idFuture' });
+    expect(validateCreditCode('12')).toMatchObject({ ok: false, code: 'uscFormat' });
+    // an ID whose check character is X, typed with a lower-case x
+    const x = Array.from({ length: 1000 }, (_, i) => withCheck(`44098319880808${String(i).padStart(3, '0')}`)).find((id) => id.endsWith('X'))!;
+    expect(validateResidentId(x.toLowerCase())).toMatchObject({ ok: true, normalized: x });
+  });
+});
 
 describe('validateMobile and normalizePhone', () => {
   it('accepts mainland mobiles and fixed lines with their area code', () => {
