@@ -300,7 +300,11 @@ export class Clerk {
       if (r.status === 503) {
         this.tally.last503At = Date.now();
         const problem = (r.headers.get('content-type') ?? '').startsWith('application/problem+json') && r.body?.status === 503;
-        if (!sentInOutage || !problem) this.tally.badOutageAnswers.push(`${method} ${url}: ${k}${problem ? '' : ' (not problem+json)'}${sentInOutage ? '' : ' outside the outage'}`);
+        const outage = sentInOutage || (opts.inOutage?.() ?? false);
+        if (!outage || !problem) this.tally.badOutageAnswers.push(`${method} ${url}: ${k}${problem ? '' : ' (not problem+json)'}${outage ? '' : ' outside the outage'}`);
+        // a 503 does not say the command did not happen (the write may have gone through before
+        // the database went away): what the resend meets is read as after a lost answer
+        lost = true;
         await this.waitUp(r);
         continue;
       }
