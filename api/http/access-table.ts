@@ -72,7 +72,7 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = {
 
   'GET /api/org/units': any,
   'GET /api/org/units/{id}/windows': rule('anyone', 'handler', 'directory of windows and posts for all (the targets of transfers and co-signs across units); duty details (reason, until, stand-in) only to the org unit itself, the city office and supervisors'),
-  'GET /api/org/units/{id}/opening': any,
+  'GET /api/org/units/{id}/opening': rule('anyone', 'handler', 'the hours for all; who changed them and why only to the unit itself, the city office and supervisors'),
   'PUT /api/org/units/{id}/opening': rule('anyone', 'unit', 'admin, or the head of that centre'),
   'POST /api/org/windows': rule(['admin'], 'none'),
   'GET /api/org/windows/{id}': rule('anyone', 'handler', 'directory; duty details only to the org unit itself, the city office and supervisors'),

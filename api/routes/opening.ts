@@ -11,7 +11,7 @@ import { pathParam } from '../http/params';
 export function openingRoutes(platform: Platform): Router {
   const r = Router();
   r.get('/org/units/:id/opening', async (req, res) => {
-    res.json(await platform.openingHours.get(pathParam(req, 'id'), new Date()));
+    res.json(await platform.openingHours.get(pathParam(req, 'id'), new Date(), 14, req.actor!));
   });
   r.put('/org/units/:id/opening', async (req, res) => {
     const body = OpeningBody.parse(req.body ?? {});

@@ -15,6 +15,7 @@ import type { WorkingCalendar } from '../calendar/working-calendar';
 import { ConflictError, ForbiddenError, NotFoundError } from '../domain/errors';
 import type { Actor } from '../domain/types';
 import type { Models } from '../persistence/models';
+import { CITY_UNIT, seesAcross } from './scope';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time is HH:MM');
 const session = z.object({ start: hhmm, end: hhmm });
@@ -50,8 +51,13 @@ export function closeTimeOfSpec(spec: OpeningSpec): string | undefined {
 export class OpeningHours {
   constructor(private readonly models: Models, private readonly calendar: () => Promise<WorkingCalendar>) {}
 
-  /** The spec and the sessions of the next `days` CST days (with working-day flags). */
-  async get(unitId: string, from: Date, days = 14) {
+  /**
+   * The spec and the sessions of the next `days` CST days (with working-day flags), and the
+   * change history. Who changed the hours and why is the unit's own (DESIGN.md §6): a `viewer` of
+   * another town gets the versions and dates only; the unit itself, the city office and
+   * supervisors (and the platform, without a viewer) get all.
+   */
+  async get(unitId: string, from: Date, days = 14, viewer?: Actor) {
     const u = await this.models.OrgUnit.findById(unitId, { openingHours: 1, name: 1, openingHistory: 1 }).lean();
     if (!u) throw new NotFoundError('ORG_UNIT_NOT_FOUND', `org unit ${unitId} does not exist`);
     const spec = openingSpecOf(unitId, u.openingHours);
@@ -70,7 +76,8 @@ export class OpeningHours {
         next.push({ day: d, workingDay: null, sessions: [] });
       }
     }
-    const history = ((u as any).openingHistory ?? []).map((h: any) => ({ version: h.version, at: h.at, by: h.by, reason: h.reason }));
+    const own = !viewer || seesAcross(viewer) || viewer.orgUnit === CITY_UNIT || viewer.orgUnit === unitId;
+    const history = ((u as any).openingHistory ?? []).map((h: any) => (own ? { version: h.version, at: h.at, by: h.by, reason: h.reason } : { version: h.version, at: h.at }));
     return { unit: unitId, name: u.name, version: history.length, spec: { ...spec, centre: undefined }, closeTime: closeTimeOfSpec(spec) ?? null, next, history };
   }
 

@@ -344,6 +344,12 @@ describe('access: every route of the OpenAPI document, as six callers, against t
         const own = await (await as('manager')).put('/api/org/units/dingbao/opening', { ...spec, reason: '夏季作息' });
         return [...refused('a foreign centre head sets dingbao opening hours', foreign), ...ok('own centre head', own)];
       },
+      'GET /api/org/units/{id}/opening': async () => {
+        // after the PUT check above: the own head changed dingbao's hours with the reason 夏季作息
+        const foreign = await (await as('dongzhen-w10-a')).get('/api/org/units/dingbao/opening');
+        const own = await (await as('clerkb')).get('/api/org/units/dingbao/opening');
+        return [...ok('foreign opening hours', foreign), ...present('foreign opening hours', foreign, '"workingDaySessions"'), ...absent('foreign opening hours', foreign, '夏季作息', '"by"'), ...present('own opening hours', own, '夏季作息')];
+      },
       'POST /api/info-posts': async () => {
         const post = { windowId: D.windowId, kind: 'notice', title: '停电通知', body: '明日上午停电', expireAt: new Date(Date.now() + 86_400_000).toISOString() };
         const foreign = await (await as('dongzhen-w10-a')).post('/api/info-posts', post);
