@@ -186,6 +186,7 @@ describe('designer: Chinese lint and panel, deliberate deploy with a change note
     await newest.waitFor({ timeout: 10_000 });
     expect(await newest.getByTestId('history-note').textContent()).toBe(note);
     expect(await page.locator('[data-testid="history-entry"][data-version="1"] [data-testid="history-note"]').textContent()).toBe('平台预置的路径模式（首次启动）');
+    await page.screenshot({ path: path.join(SHOTS, 'designer-history.png') }).catch(() => undefined);
 
     // the version diff in the side panel is Chinese too: type and attribute names
     await page.getByTestId('diff-toggle').click();
@@ -194,7 +195,7 @@ describe('designer: Chinese lint and panel, deliberate deploy with a change note
     expect(await diffEntry.getByTestId('diff-type').textContent()).toBe('用户任务');
     expect(await diffEntry.getByTestId('diff-attr').first().textContent()).toMatch(/^承诺时限：P3D → 5WD$/);
     expect(englishIn((await page.getByTestId('diff-panel').innerText()).replace(/v\d+|P3D|5WD/g, ''))).toEqual([]);
-    await page.screenshot({ path: path.join(SHOTS, 'designer-history.png') }).catch(() => undefined);
+    await page.screenshot({ path: path.join(SHOTS, 'designer-diff-zh.png') }).catch(() => undefined);
     expect(errors).toEqual([]);
   });
 
