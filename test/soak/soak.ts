@@ -854,8 +854,9 @@ export async function checkAll(uri: string, baseUrl: string, books: Books[], log
     }
     const starting = await db.collection('instances').find({ status: { $nin: ['running', 'completed'] } }, { projection: { status: 1 } }).toArray();
     for (const i of starting) stuck.push(`instance ${i._id} ${i.status}`);
-    const claimed = await db.collection('case_numbers').countDocuments({ status: 'claimed' });
-    if (claimed) stuck.push(`${claimed} case numbers still claimed`);
+    // a number claimed by an intake that died is settled by the number sweep after 10 minutes (cases.numbers.sweep)
+    const claimed = await db.collection('case_numbers').countDocuments({ status: 'claimed', claimedAt: { $lt: new Date(Date.now() - 11 * 60_000) } });
+    if (claimed) stuck.push(`${claimed} case numbers still claimed after the number sweep's 10 minutes`);
 
     // 3. doubled: audit events, tasks, notices, escalations, feed
     for (const [caseNo, list] of byCase) {
