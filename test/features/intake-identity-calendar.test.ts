@@ -206,6 +206,8 @@ describe('issue #13: intake with ordinary numbers, clocks over a year without it
       expect(r.trim()).not.toMatch(/^0 个工作日$/);
     }
     await page.screenshot({ path: path.join(SHOTS, 'case-clocks-estimated.png'), fullPage: true });
+    await page.getByTestId('case-clocks').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'case-clocks-estimated-table.png') });
 
     // the applicant's own lookup (no login) says so too, next to the statutory deadline
     const citizen = await browser.newPage({ viewport: { width: 390, height: 844 } });
