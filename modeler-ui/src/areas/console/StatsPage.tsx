@@ -1,4 +1,4 @@
-import { App as AntApp, Button, Card, DatePicker, Space, Table, Tabs, Tooltip, Typography } from 'antd';
+import { Alert, App as AntApp, Button, Card, DatePicker, Space, Table, Tabs, Tooltip, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import type { Dayjs } from 'dayjs';
 import { useMemo, useState } from 'react';
@@ -14,7 +14,7 @@ interface StatsRow {
   statutory: LimitStats; promised: LimitStats; avgWorkingDays: number | null; escalations: number; complaints: number; violations: number;
   ratings: { count: number; satisfiedRate: number | null };
 }
-interface StatsReport { rows: StatsRow[]; total: StatsRow }
+interface StatsReport { rows: StatsRow[]; total: StatsRow; meta?: { estimatedHandlingTimes?: number } }
 interface RankingRow { rank: number; key: string; label: string; score: number | null; stats: StatsRow; components: Record<string, { value: number | null; score: number | null; weight: number }> }
 interface Ranking { rows: RankingRow[]; weights: Record<string, number> }
 
@@ -78,6 +78,9 @@ function ReportTab({ dim, query }: { dim: (typeof DIMS)[number]; query: string }
   return (
     <>
       <ApiErrorAlert error={error} onRetry={reload} />
+      {data?.meta?.estimatedHandlingTimes ? (
+        <Alert type="warning" showIcon style={{ marginBottom: 12 }} data-testid="stats-estimated" title={t('stats.estimated', { n: data.meta.estimatedHandlingTimes })} />
+      ) : null}
       <Card size="small" style={{ marginBottom: 12 }}><Chart option={option} height={280} testId={`stats-chart-${dim}`} label={`${t(`stats.dims.${dim}`)} ${t('stats.chart')}`} /></Card>
       <Table<StatsRow>
         size="small" rowKey="key" loading={loading} dataSource={rows} columns={columns} scroll={{ x: 1200 }} pagination={rows.length > 20 ? { pageSize: 20, showSizeChanger: false } : false}
