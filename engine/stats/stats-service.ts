@@ -153,7 +153,7 @@ export interface StatsReport {
   meta: {
     casesScanned: number;
     clocksMatched: number;
-    /** Handling times counted Monday–Friday because a year had no holiday table. */
+    /** Handling times counted over a year without its holiday table (by its estimate: statutory holidays, no 调休). */
     estimatedHandlingTimes: number;
     elapsedMs: number;
     /** `rollup`: read from the day rollups (bucketsRead of them); `scan`: every case and event read. */

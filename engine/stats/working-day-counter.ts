@@ -69,7 +69,7 @@ export class WorkingDayCounter {
   /**
    * Working days used by a stretch from `startedAt` to `at` (epoch ms or Date), as
    * `WorkingCalendar.workingDaysUsed`; `estimated` when a day outside the tables was counted
-   * Monday–Friday.
+   * by its year's estimated table.
    */
   used(startedAt: Date | number, at: Date | number): { days: number; estimated: boolean } {
     const s = typeof startedAt === 'number' ? startedAt : startedAt.getTime();
