@@ -145,10 +145,21 @@ describe('issue #13: intake with ordinary numbers, clocks over a year without it
     expect(await page.getByTestId('intake-result').count()).toBe(0);
     await page.screenshot({ path: path.join(SHOTS, 'intake-wrong-id.png') });
 
-    // corrected (lower-case x again): accepted, and the server kept what was typed, normalised
+    // corrected (lower-case x again) — but a one-character name, which only the server refuses:
+    // its refusal is the same banner, naming the name field
     await form.getByLabel('证件号码').fill(good.toLowerCase());
     await form.getByLabel('联系地址').click();
     await page.getByTestId('applicant-problem').waitFor({ state: 'detached' });
+    await form.getByLabel('申请人姓名 / 单位名称').fill('张');
+    await page.getByTestId('accept-intake').click();
+    await page.locator('[data-testid="applicant-invalid"][data-fields="申请人姓名 / 单位名称"]').waitFor();
+    const serverBanner = await page.getByTestId('applicant-invalid').innerText();
+    expect(serverBanner).toContain('姓名应为2–50个字');
+    expect(serverBanner).not.toContain('证件号码');
+    expect(await page.getByTestId('intake-page').getByTestId('api-error').count()).toBe(0);
+
+    // the name with its middle dot: accepted, and the server kept what was typed, normalised
+    await form.getByLabel('申请人姓名 / 单位名称').fill('买买提·艾力');
     await page.getByTestId('accept-intake').click();
     const result = page.locator('[data-testid="intake-result"][data-status="in-progress"]');
     await result.waitFor({ timeout: 60_000 });

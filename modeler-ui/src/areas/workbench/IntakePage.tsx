@@ -3,7 +3,7 @@ import { Alert, Button, Card, Checkbox, Col, Descriptions, Form, Input, InputNum
 import { useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
-import { api } from '../../api-client';
+import { api, ApiProblem } from '../../api-client';
 import { ApiErrorAlert, useApi } from '../../app/ApiError';
 import { CategoryTag, useMe } from './common';
 import { formatDateTime, missingOf } from './format';
@@ -62,6 +62,27 @@ function labelOf(schema: unknown, id: string): string {
 
 /** The problems of the applicant form by field, in the form's order: `证件号码：校验码错误…`. */
 type FormProblem = { fields: string[]; lines: string[] };
+
+/**
+ * The server's refusal of the applicant (INVALID_APPLICANT with its problems by field, or
+ * FORM_INVALID with issues at `applicant.<field>`) as the same banner naming the fields, with
+ * the Chinese part of each message; null for any other error.
+ */
+function applicantProblemOf(e: unknown, schema: unknown): FormProblem | null {
+  if (!(e instanceof ApiProblem) || (e.code !== 'INVALID_APPLICANT' && e.code !== 'FORM_INVALID')) return null;
+  const p = e.problem as Record<string, unknown>;
+  const details = (p.details ?? {}) as Record<string, unknown>;
+  const list = [details.problems, details.issues, p.issues].find(Array.isArray) as { field?: string; path?: string; message?: string }[] | undefined;
+  const found = (list ?? [])
+    .map((x) => ({ field: x.field ?? (typeof x.path === 'string' && x.path.startsWith('applicant.') ? x.path.slice('applicant.'.length) : undefined), message: String(x.message ?? '') }))
+    .filter((x): x is { field: string; message: string } => !!x.field);
+  if (!found.length) return null;
+  const chinese = (m: string) => /[（(]([^（）()]*[\u4e00-\u9fff][^（）()]*)[）)]\s*$/.exec(m)?.[1] ?? m;
+  return {
+    fields: [...new Set(found.map((x) => labelOf(schema, x.field)))],
+    lines: found.map((x) => `${labelOf(schema, x.field)}：${chinese(x.message)}`),
+  };
+}
 
 /** 收件受理: item, applicant, materials checklist; missing materials at once; accept / one-time notice / refuse. */
 export function IntakePage() {
@@ -157,7 +178,9 @@ export function IntakePage() {
       const first = r.case.notices[r.case.notices.length - 1];
       if (first) setNotice(first);
     } catch (e) {
-      setError(e);
+      const refused = applicantProblemOf(e, intakeForm.data?.schema);
+      if (refused) setFormProblem(refused);
+      else setError(e);
     } finally {
       setBusy(false);
     }
