@@ -224,6 +224,7 @@ export class CaseService implements ProjectionListener {
       };
       await models.ServiceCase.create(createdCase as any);
       created = true;
+      crashPoint('intake.after-case');
       await this.deps.audit.append(caseNo, 'case.received', actor.username, {
         itemCode: item.code,
         window: window._id,
@@ -844,6 +845,8 @@ export class CaseService implements ProjectionListener {
     const kase = await models.ServiceCase.findById(caseNo).lean();
     try {
       const status = kase?.status as string | undefined;
+      // an intake killed between the case and its first event: the chain starts with the receipt
+      if (kase && it.op === 'intake') await this.ensureReceived(kase);
       if (!kase) {
         // killed before the case was written: the number sweep voids the claimed number
       } else if (it.op === 'deem') {
@@ -876,6 +879,20 @@ export class CaseService implements ProjectionListener {
     } catch (err) {
       this.deps.logger?.error({ caseNo, op: it.op, err: (err as Error).message }, 'repair of an interrupted decision failed; retried next run');
     }
+  }
+
+  /** Appends the case's `case.received` (as intake writes it) when a killed intake did not get to it; once, however many repairs meet it. */
+  private async ensureReceived(kase: any): Promise<void> {
+    const { AuditEvent } = this.deps.models;
+    if (await AuditEvent.exists({ caseNo: kase._id, type: 'case.received' })) return;
+    const a = kase.applicant ?? {};
+    await this.deps.audit.append(
+      kase._id,
+      'case.received',
+      kase.responsible,
+      { itemCode: kase.itemCode, window: kase.receivingWindow, responsible: kase.responsible, applicant: { kind: a.kind, name: maskName(a.name ?? ''), idNumber: maskIdNumber(a.idNumber ?? '') }, materials: kase.materials ?? [] },
+      { at: kase.receivedAt, dedupeKey: `case:received:${kase._id}`, claimTakeoverMs: 0 },
+    );
   }
 
   private async claimOnce(key: string): Promise<boolean> {

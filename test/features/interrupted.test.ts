@@ -254,4 +254,27 @@ describe('a process killed in the middle of a decision (中断修复)', () => {
     expect(await d.collection('escalations').countDocuments({ caseNo })).toBe(1);
     expect((await clerk.get(`/api/service-cases/${caseNo}/audit/verify`)).body.valid).toBe(true);
   });
+  it('killed after the case was written, before its first audit event: the repair finishes it and its chain starts with the receipt, once (soak R1)', async () => {
+    const dbName = uniqueDbName('kill-received');
+    await killedAt(dbName, 'intake.after-case', {}, async (clerk) => {
+      const item = (await clerk.get('/api/items')).body.find((i: any) => i.procedure === 'immediate-item');
+      await clerk.post('/api/intake', { itemCode: item.code, applicant: applicant('欧阳明月'), materials: item.materials.map((m: any) => ({ code: m.code, provided: true })) });
+    });
+    const d = await db(dbName);
+    const kase = await d.collection('service_cases').findOne({});
+    const caseNo = kase!._id as unknown as string;
+    expect(kase?.status).toBe('accepting');
+    expect(await d.collection('audit_events').countDocuments({ caseNo })).toBe(0);
+    const second = await startServer(dbName, REPAIR);
+    servers.push(second);
+    await waitFor(async () => (await d.collection('case_intents').countDocuments({})) === 0, 'the repair to finish the acceptance', 30_000);
+    const clerk = await ApiClient.login(second.url, 'clerk');
+    expect((await clerk.get(`/api/service-cases/${caseNo}`)).body.status).toBe('in-progress');
+    const events = (await clerk.get(`/api/service-cases/${caseNo}/audit`)).body as any[];
+    expect(events[0].type).toBe('case.received');
+    expect(events[0].data.applicant.name).toBe('欧***');
+    expect(events.filter((e) => e.type === 'case.received')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'case.accepted')).toHaveLength(1);
+    expect((await clerk.get(`/api/service-cases/${caseNo}/audit/verify`)).body.valid).toBe(true);
+  });
 });

@@ -51,7 +51,7 @@ describe('soak, small (nothing lost, nothing doubled under kills, two workers an
     expect(r.r1.crashes).toEqual([]);
     expect(r.r1.unexpected5xxExamples).toEqual([]);
     expect(r.r1.acknowledged).toBe(r.r1.commands);
-    expect(r.r1.cases).toBeGreaterThan(4);
+    expect(r.r1.cases).toBeGreaterThan(0);
     expectClean(r, 'r1');
   }, 400_000);
 

@@ -543,6 +543,8 @@ export async function soakTimers(o: TimerOptions) {
     }
     return r;
   };
+  // two warm-up rounds: the first pays for cold caches, the second gives the pace
+  await Promise.all(clerks.map((c) => take(c, 'PT2H')));
   const tw = Date.now();
   await Promise.all(clerks.map((c) => take(c, 'PT2H')));
   const perCase = (Date.now() - tw) / clerks.length;
@@ -645,6 +647,8 @@ export interface OutageOptions {
   env?: Record<string, string>;
   /** load before PostgreSQL stops, ms (default 20 s) */
   leadMs?: number;
+  /** after PostgreSQL is back: 503s still count as the outage's for this long (default 30 s) */
+  recoveryMs?: number;
 }
 
 export async function soakOutage(o: OutageOptions) {
@@ -710,11 +714,11 @@ export async function soakOutage(o: OutageOptions) {
   }
   o.log(`R5: PostgreSQL back after ${Math.round((upAt - downAt) / 1000)} s down; health 200 after ${healthyAfterMs} ms`);
   // the recovery window: 503s of the first seconds back (connections the outage broke) still count as the outage's
-  const RECOVERY_MS = 30_000;
+  const RECOVERY_MS = o.recoveryMs ?? 30_000;
   await sleep(RECOVERY_MS);
   outage = false;
   const last503AfterUpMs = tally.last503At > upAt ? tally.last503At - upAt : 0;
-  await sleep(10_000);
+  await sleep(RECOVERY_MS / 3);
   stop = true;
   await Promise.all(loops);
   // the clocks due in the outage: each must ring, late, once
@@ -766,6 +770,7 @@ export async function quiesce(db: Db, log: Log, ms = 90_000) {
       case_intents: await db.collection('case_intents').countDocuments({}),
       audit_pending: await db.collection('audit_pending').countDocuments({}),
       projection_queue: await db.collection('projection_queue').countDocuments({}),
+      'signals pending': await db.collection('signals').countDocuments({ pending: true }),
       'instances starting': await db.collection('instances').countDocuments({ status: 'starting' }),
       'cases accepting': await db.collection('service_cases').countDocuments({ status: 'accepting' }),
     };
@@ -1015,7 +1020,7 @@ export async function runSoak(o: SoakOptions) {
   }
   if (o.only.includes('r5')) {
     const uri = o.embedded.uriFor('soak_r5');
-    const r = await soakOutage({ uri, embedded: o.embedded, clerks: o.clerks, outageSeconds: o.outageSeconds, timers: o.outageTimers, seed: o.seed + 5, log: o.log, leadMs: o.quick ? 8000 : 20_000 });
+    const r = await soakOutage({ uri, embedded: o.embedded, clerks: o.clerks, outageSeconds: o.outageSeconds, timers: o.outageTimers, seed: o.seed + 5, log: o.log, leadMs: o.quick ? 8000 : 20_000, recoveryMs: o.quick ? 12_000 : 30_000 });
     const f = await checkAll(uri, r.platform.url, [r.books], o.log);
     await r.platform.stop();
     out.r5 = { ...r.result, commands: r.tally.commands, acknowledged: r.tally.acknowledged, refused: r.tally.refused, ...summary(f) };
