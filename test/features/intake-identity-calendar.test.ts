@@ -157,6 +157,10 @@ describe('issue #13: intake with ordinary numbers, clocks over a year without it
     expect(serverBanner).toContain('姓名应为2–50个字');
     expect(serverBanner).not.toContain('证件号码');
     expect(await page.getByTestId('intake-page').getByTestId('api-error').count()).toBe(0);
+    expect(await isRed(field(page, '申请人姓名 / 单位名称'))).toBe(true);
+    expect(await fieldErrors(field(page, '申请人姓名 / 单位名称'))).toContain('姓名应为2–50个字');
+    expect(await isRed(idField)).toBe(false);
+    expect(await isRed(phone)).toBe(false);
 
     // the name with its middle dot: accepted, and the server kept what was typed, normalised
     await form.getByLabel('申请人姓名 / 单位名称').fill('买买提·艾力');

@@ -61,7 +61,7 @@ function labelOf(schema: unknown, id: string): string {
 }
 
 /** The problems of the applicant form by field, in the form's order: `证件号码：校验码错误…`. */
-type FormProblem = { fields: string[]; lines: string[] };
+type FormProblem = { fields: string[]; lines: string[]; byField?: Record<string, string[]> };
 
 /**
  * The server's refusal of the applicant (INVALID_APPLICANT with its problems by field, or
@@ -78,10 +78,26 @@ function applicantProblemOf(e: unknown, schema: unknown): FormProblem | null {
     .filter((x): x is { field: string; message: string } => !!x.field);
   if (!found.length) return null;
   const chinese = (m: string) => /[（(]([^（）()]*[\u4e00-\u9fff][^（）()]*)[）)]\s*$/.exec(m)?.[1] ?? m;
+  const byField: Record<string, string[]> = {};
+  for (const x of found) (byField[idOf(schema, x.field)] ??= []).push(chinese(x.message));
   return {
     fields: [...new Set(found.map((x) => labelOf(schema, x.field)))],
     lines: found.map((x) => `${labelOf(schema, x.field)}：${chinese(x.message)}`),
+    byField,
   };
+}
+
+/** The form-js field id of a key of the intake form. */
+function idOf(schema: unknown, key: string): string {
+  const walk = (cs: unknown): string | undefined => {
+    for (const c of (Array.isArray(cs) ? cs : []) as { id?: string; key?: string; components?: unknown }[]) {
+      if (c.key === key && c.id) return c.id;
+      const inner = walk(c.components);
+      if (inner) return inner;
+    }
+    return undefined;
+  };
+  return walk((schema as { components?: unknown } | undefined)?.components) ?? key;
 }
 
 /** 收件受理: item, applicant, materials checklist; missing materials at once; accept / one-time notice / refuse. */
@@ -179,8 +195,10 @@ export function IntakePage() {
       if (first) setNotice(first);
     } catch (e) {
       const refused = applicantProblemOf(e, intakeForm.data?.schema);
-      if (refused) setFormProblem(refused);
-      else setError(e);
+      if (refused) {
+        setFormProblem(refused);
+        if (refused.byField) formRef.current?.showErrors(refused.byField);
+      } else setError(e);
     } finally {
       setBusy(false);
     }
