@@ -66,7 +66,8 @@ export const ItemBody = z.object({
   name: text(200),
   department: text(60),
   orgLevel: z.enum(['town', 'city']),
-  defaultCategory: z.enum(['immediate', 'report-up', 'joint']),
+  /** 即办件 · 承诺件 · 上报件 · 联办件; the catalogue rules (engine/catalogue/item-rules.ts) check it against limits and path: 422 ITEM_RULE_VIOLATION */
+  defaultCategory: z.enum(['immediate', 'promised', 'report-up', 'joint']),
   procedure: text(200),
   statutoryLimitDays: z.number().int().min(0).max(365),
   promisedLimitDays: z.number().int().min(0).max(365),
@@ -90,7 +91,11 @@ export const ItemBody = z.object({
   conditions: z.string().max(2000).optional(),
   outcome: z.string().max(200).optional(),
   jointDepartments: z.array(text(60)).max(10).optional(),
-}).refine((i) => i.promisedLimitDays <= i.statutoryLimitDays, { message: 'the promised limit cannot be longer than the statutory limit', path: ['promisedLimitDays'] });
+  /** the change note kept with the version (修改说明) */
+  note: z.string().max(500).optional(),
+  /** the version the editor started from: a save over a newer version is 409 ITEM_VERSION_CONFLICT */
+  baseVersion: z.number().int().min(0).optional(),
+});
 
 export function networkOfficeRoutes(platform: Platform): Router {
   const r = Router();
@@ -134,8 +139,13 @@ export function networkOfficeRoutes(platform: Platform): Router {
   });
   r.get('/items/:code', async (req, res) => void res.json(await catalogue.getItem(p(req, 'code'))));
   r.put('/items/:code', requireRole('admin', 'designer'), async (req, res) => {
-    const body = ItemBody.parse({ ...(req.body ?? {}), code: p(req, 'code') });
-    res.json(await catalogue.saveItem(body as any, req.actor!));
+    const { note, baseVersion, ...body } = ItemBody.parse({ ...(req.body ?? {}), code: p(req, 'code') });
+    res.json(await catalogue.saveItem(body as any, req.actor!, { note, baseVersion }));
+  });
+  r.get('/items/:code/versions', async (req, res) => void res.json(await catalogue.versions(p(req, 'code'))));
+  r.get('/items/:code/versions/:version', async (req, res) => {
+    const version = z.coerce.number().int().min(1).max(1_000_000).parse(req.params.version);
+    res.json(await catalogue.version(p(req, 'code'), version));
   });
   r.post('/info-posts', requireRole('clerk'), async (req, res) => {
     const body = z.object({

@@ -6,10 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
+import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
 import type { Actor, Logger, UserTaskMeta } from '../domain/types';
 import { isDuplicateKey, type Models } from '../persistence/models';
 import { PROJECT_ROOT } from '../runtime/moddle';
+import { validateDefinition } from '../runtime/validate-definition';
+import { checkItemRules, describeViolations, ITEM_FIELD_LABELS, type ItemCategory, type ItemRuleViolation, type PathInfo } from './item-rules';
 
 export interface Material {
   code: string;
@@ -35,7 +37,8 @@ export interface ServiceItem {
   name: string;
   department: string;
   orgLevel: 'town' | 'city';
-  defaultCategory: 'immediate' | 'report-up' | 'joint';
+  /** 办件类型: 即办件 immediate · 承诺件 promised · 上报件 report-up · 联办件 joint (item-rules.ts) */
+  defaultCategory: ItemCategory;
   procedure: string;
   statutoryLimitDays: number;
   promisedLimitDays: number;
@@ -45,6 +48,81 @@ export interface ServiceItem {
   conditions?: string;
   outcome?: string;
   jointDepartments?: string[];
+  /** current version (each save is a new version) */
+  version?: number;
+  updatedBy?: string;
+  updatedAt?: Date;
+}
+
+/** One saved version of an item: who, when, why, what changed. */
+export interface ItemChange {
+  field: string;
+  label: string;
+  /** what changed, in Chinese (e.g. 承诺时限：15 → 10个工作日; 新增材料“…”) */
+  summary: string;
+}
+
+/** The fields a version snapshot keeps (everything a designer edits). */
+const ITEM_FIELDS = ['name', 'department', 'orgLevel', 'defaultCategory', 'procedure', 'statutoryLimitDays', 'promisedLimitDays', 'materials', 'fees', 'legalBasis', 'conditions', 'outcome', 'jointDepartments'] as const;
+
+function snapshot(it: Partial<ServiceItem>) {
+  const out: Record<string, unknown> = {};
+  for (const f of ITEM_FIELDS) {
+    const v = (it as any)[f];
+    if (f === 'materials' || f === 'legalBasis' || f === 'jointDepartments') out[f] = v ?? [];
+    else if (f === 'conditions' || f === 'outcome') out[f] = v ?? null;
+    else out[f] = v;
+  }
+  return out;
+}
+
+/** Stable JSON (key order) for comparing two values. */
+function canon(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canon).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).filter((k) => (v as any)[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canon((v as any)[k])}`).join(',')}}`;
+  return JSON.stringify(v ?? null);
+}
+
+const CATEGORY_LABEL: Record<string, string> = { immediate: '即办件', promised: '承诺件', 'report-up': '上报件', joint: '联办件' };
+const LEVEL_LABEL: Record<string, string> = { town: '镇级', city: '市级' };
+const short = (s: unknown, n = 40) => {
+  const t = String(s ?? '');
+  return t.length > n ? `${t.slice(0, n)}…` : t;
+};
+const feesText = (f: any) => (!f ? '—' : f.free ? '不收费' : (f.items ?? []).map((i: any) => `${i.name} ${(i.amountFen / 100).toFixed(2)}元`).join('、'));
+
+/** What changed between two snapshots, field by field, in Chinese. */
+export function diffItems(before: Record<string, any> | null, after: Record<string, any>): ItemChange[] {
+  if (!before) return [{ field: '*', label: '事项', summary: `新建事项“${after.name}”` }];
+  const out: ItemChange[] = [];
+  for (const f of ITEM_FIELDS) {
+    if (canon(before[f]) === canon(after[f])) continue;
+    const label = ITEM_FIELD_LABELS[f] ?? f;
+    const b = before[f];
+    const a = after[f];
+    let summary: string;
+    if (f === 'statutoryLimitDays' || f === 'promisedLimitDays') summary = `${label}：${b} → ${a}个工作日`;
+    else if (f === 'defaultCategory') summary = `${label}：${CATEGORY_LABEL[b] ?? b} → ${CATEGORY_LABEL[a] ?? a}`;
+    else if (f === 'orgLevel') summary = `${label}：${LEVEL_LABEL[b] ?? b} → ${LEVEL_LABEL[a] ?? a}`;
+    else if (f === 'fees') summary = `${label}：${feesText(b)} → ${feesText(a)}`;
+    else if (f === 'materials') {
+      const bm = new Map<string, any>((b ?? []).map((m: any) => [m.code, m]));
+      const am = new Map<string, any>((a ?? []).map((m: any) => [m.code, m]));
+      const parts: string[] = [];
+      for (const [c, m] of am) if (!bm.has(c)) parts.push(`新增材料“${m.name}”`);
+      for (const [c, m] of bm) if (!am.has(c)) parts.push(`删除材料“${m.name}”`);
+      for (const [c, m] of am) if (bm.has(c) && canon(bm.get(c)) !== canon(m)) parts.push(`修改材料“${m.name}”`);
+      if (!parts.length) parts.push('调整材料顺序');
+      summary = `${label}：${parts.join('；')}`;
+    } else if (Array.isArray(a) || Array.isArray(b)) {
+      const bs = new Set<string>(b ?? []);
+      const as = new Set<string>(a ?? []);
+      const parts = [...[...as].filter((x) => !bs.has(x)).map((x) => `新增“${short(x)}”`), ...[...bs].filter((x) => !as.has(x)).map((x) => `删除“${short(x)}”`)];
+      summary = `${label}：${parts.join('；') || '调整顺序'}`;
+    } else summary = `${label}：“${short(b)}” → “${short(a)}”`;
+    out.push({ field: f, label, summary });
+  }
+  return out;
 }
 
 const catalogueDir = path.join(PROJECT_ROOT, 'processes', 'catalogue');
@@ -69,7 +147,16 @@ export function toItem(d: any): ServiceItem {
     conditions: d.conditions ?? undefined,
     outcome: d.outcome ?? undefined,
     jointDepartments: d.jointDepartments ?? [],
+    version: d.version ?? undefined,
+    updatedBy: d.updatedBy ?? undefined,
+    updatedAt: d.updatedAt ?? undefined,
   };
+}
+
+/** Thrown when an item breaks a catalogue rule: 422 ITEM_RULE_VIOLATION with each field, rule and reason. */
+export function itemRuleError(item: { code: string; name: string }, violations: ItemRuleViolation[]) {
+  const first = violations[0];
+  return new BusinessRuleError('ITEM_RULE_VIOLATION', describeViolations(item, violations), { itemCode: item.code, field: first.field, rule: first.rule, violations });
 }
 
 export class CatalogueService {
@@ -78,15 +165,41 @@ export class CatalogueService {
     private readonly logger: Logger,
   ) {}
 
-  /** Loads the items and sample information posts of `processes/catalogue`. Idempotent. */
+  /**
+   * Loads the items and sample information posts of `processes/catalogue`. Idempotent. Every item
+   * is checked against the catalogue rules first (item-rules.ts): one that contradicts its limits
+   * or path refuses the whole load (422 ITEM_RULE_VIOLATION naming each item, field and rule).
+   * An item the platform seeded and no one has edited since follows the shipped file (a new
+   * version by `system`); a designer's version is never replaced.
+   */
   async seed(items = loadItemCatalogue()): Promise<number> {
+    const refused: { code: string; name: string; violations: ItemRuleViolation[] }[] = [];
+    for (const it of items) {
+      const v = checkItemRules(it, await this.pathInfo(it.procedure, true));
+      if (v.length) refused.push({ code: it.code, name: it.name, violations: v });
+    }
+    if (refused.length) {
+      throw new BusinessRuleError(
+        'ITEM_RULE_VIOLATION',
+        `目录载入被拒绝：${refused.map((r) => describeViolations(r, r.violations)).join(' ')}`,
+        { items: refused, itemCode: refused[0].code, field: refused[0].violations[0].field, rule: refused[0].violations[0].rule, violations: refused[0].violations },
+      );
+    }
     let created = 0;
     for (const it of items) {
+      const now = new Date();
       try {
-        await this.models.ServiceItem.create({ _id: it.code, ...it, updatedAt: new Date() });
+        await this.models.ServiceItem.create({ _id: it.code, ...it, version: 1, updatedBy: 'system', updatedAt: now });
+        await this.models.ServiceItemVersion.create({ _id: `${it.code}@1`, code: it.code, version: 1, item: snapshot(it), changes: diffItems(null, snapshot(it)), note: '平台预置目录', savedBy: 'system', savedAt: now }).catch((err) => {
+          if (!isDuplicateKey(err)) throw err;
+        });
         created++;
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
+        const cur = await this.models.ServiceItem.findById(it.code).lean();
+        if (cur && (!cur.updatedBy || cur.updatedBy === 'system') && canon(snapshot(toItem(cur))) !== canon(snapshot(it))) {
+          await this.saveItem({ ...it }, { username: 'system', groups: [], roles: ['system'] }, { note: '随平台目录更新（目录规则校正）' }).catch((e) => this.logger.warn({ code: it.code, err: (e as Error).message }, 'shipped item not applied'));
+        }
       }
     }
     const postsFile = path.join(catalogueDir, 'info-posts.json');
@@ -135,16 +248,110 @@ export class CatalogueService {
     return docs.map(toItem);
   }
 
-  /** Creates or replaces an item (the city office maintains the catalogue). */
-  async saveItem(item: ServiceItem, actor: Actor): Promise<ServiceItem> {
-    if (!actor.roles.includes('admin') && !actor.roles.includes('designer')) throw new ForbiddenError('CATALOGUE_EDIT_DENIED', 'only the city office edits the catalogue');
+  /**
+   * The steps of a path for the rules: the latest deployed version of `key`; when loading the
+   * catalogue before the diagrams are deployed (`shipped`), the file in processes/diagrams.
+   */
+  async pathInfo(key: string, shipped = false): Promise<PathInfo | null> {
+    const def = await this.models.Definition.findOne({ key }, { name: 1, userTasks: 1, archived: 1 }).sort({ version: -1 }).lean();
+    if (def) return { key, name: def.name ?? undefined, archived: !!def.archived, steps: (def.userTasks ?? []) as UserTaskMeta[] };
+    if (!shipped || !/^[A-Za-z][\w-]{0,80}$/.test(key)) return null;
+    let xml: string;
+    try {
+      xml = readFileSync(path.join(PROJECT_ROOT, 'processes', 'diagrams', `${key}.bpmn`), 'utf8');
+    } catch {
+      return null;
+    }
+    const v = await validateDefinition(xml);
+    return { key, name: v.name, steps: v.userTasks };
+  }
+
+  /** The rules an item breaks (empty: consistent); the path is read as deployed. */
+  async check(item: ServiceItem): Promise<ItemRuleViolation[]> {
+    return checkItemRules(item, await this.pathInfo(item.procedure));
+  }
+
+  /**
+   * Creates or changes an item (the city office's designers maintain the catalogue). Checks the
+   * catalogue rules (422 ITEM_RULE_VIOLATION); each save that changes something is a new version
+   * (service_item_versions: who, when, the change note, what changed); `baseVersion`, when given,
+   * must be the current version (409 ITEM_VERSION_CONFLICT: someone saved meanwhile).
+   */
+  async saveItem(item: ServiceItem, actor: Actor, opts: { note?: string; baseVersion?: number } = {}): Promise<ServiceItem> {
+    if (!actor.roles.includes('admin') && !actor.roles.includes('designer') && !actor.roles.includes('system')) throw new ForbiddenError('CATALOGUE_EDIT_DENIED', 'only the city office edits the catalogue');
     const codes = new Set<string>();
     for (const m of item.materials) {
       if (codes.has(m.code)) throw new ValidationError('DUPLICATE_MATERIAL', `material code ${m.code} appears twice`);
       codes.add(m.code);
     }
-    await this.models.ServiceItem.replaceOne({ _id: item.code }, { _id: item.code, ...item, updatedAt: new Date() }, { upsert: true });
+    const violations = await this.check(item);
+    if (violations.length) throw itemRuleError(item, violations);
+    const cur = await this.models.ServiceItem.findById(item.code).lean();
+    const curVersion = cur ? (cur.version ?? 0) : 0;
+    if (opts.baseVersion !== undefined && opts.baseVersion !== curVersion) {
+      throw new ConflictError('ITEM_VERSION_CONFLICT', `事项已被他人修改（当前为第${curVersion}版，您编辑的是第${opts.baseVersion}版），请刷新后重新修改。`, { currentVersion: curVersion, baseVersion: opts.baseVersion });
+    }
+    const next = snapshot(item);
+    const before = cur ? snapshot(toItem(cur)) : null;
+    const changes = diffItems(before, next);
+    if (cur && !changes.length) return toItem(cur);
+    const now = new Date();
+    let base = curVersion;
+    if (cur && base === 0) {
+      // an item stored before versions were kept: its state becomes version 1
+      await this.models.ServiceItemVersion.create({ _id: `${item.code}@1`, code: item.code, version: 1, item: before, changes: [], note: '启用版本记录前的内容', savedBy: cur.updatedBy ?? 'system', savedAt: cur.updatedAt ?? now }).catch((err) => {
+        if (!isDuplicateKey(err)) throw err;
+      });
+      base = 1;
+    }
+    const version = base + 1;
+    try {
+      await this.models.ServiceItemVersion.create({ _id: `${item.code}@${version}`, code: item.code, version, item: next, changes, note: opts.note?.trim() || undefined, savedBy: actor.username, savedAt: now });
+    } catch (err) {
+      if (isDuplicateKey(err)) throw new ConflictError('ITEM_VERSION_CONFLICT', `事项已被他人修改（第${version}版已存在），请刷新后重新修改。`, { currentVersion: version });
+      throw err;
+    }
+    const doc = { _id: item.code, ...next, conditions: item.conditions, outcome: item.outcome, version, updatedBy: actor.username, updatedAt: now };
+    if (cur) {
+      const r = await this.models.ServiceItem.replaceOne({ _id: item.code, version: cur.version ?? { $exists: false } } as any, doc);
+      if (!r.matchedCount) {
+        await this.models.ServiceItemVersion.deleteOne({ _id: `${item.code}@${version}` });
+        throw new ConflictError('ITEM_VERSION_CONFLICT', '事项已被他人修改，请刷新后重新修改。', {});
+      }
+    } else {
+      try {
+        await this.models.ServiceItem.create(doc);
+      } catch (err) {
+        await this.models.ServiceItemVersion.deleteOne({ _id: `${item.code}@${version}` });
+        if (isDuplicateKey(err)) throw new ConflictError('ITEM_VERSION_CONFLICT', '事项已被他人同时创建，请刷新后重新修改。', {});
+        throw err;
+      }
+    }
+    this.logger.info({ code: item.code, version, by: actor.username, fields: changes.map((c) => c.field) }, 'catalogue item saved');
     return this.getItem(item.code);
+  }
+
+  /** An item's versions, newest first: who saved each, when, the note, what changed. */
+  async versions(code: string) {
+    await this.getItem(code);
+    const docs = await this.models.ServiceItemVersion.find({ code }, { item: 0 }).sort({ version: -1 }).limit(500).lean();
+    const users = await this.models.User.find({ _id: { $in: [...new Set(docs.map((d) => d.savedBy))] } }, { displayName: 1 }).lean();
+    const names = new Map(users.map((u) => [u._id as string, u.displayName as string]));
+    return docs.map((d) => ({
+      version: d.version,
+      savedBy: d.savedBy,
+      savedByName: d.savedBy === 'system' ? '系统（平台预置）' : (names.get(d.savedBy) ?? d.savedBy),
+      savedAt: d.savedAt,
+      note: d.note ?? null,
+      changes: d.changes ?? [],
+    }));
+  }
+
+  /** One version's full content. */
+  async version(code: string, version: number) {
+    const d = await this.models.ServiceItemVersion.findOne({ code, version }).lean();
+    if (!d) throw new NotFoundError('ITEM_VERSION_NOT_FOUND', `service item ${code} has no version ${version}`);
+    return { code, version: d.version, savedBy: d.savedBy, savedAt: d.savedAt, note: d.note ?? null, changes: d.changes ?? [], item: { code, ...(d.item as object) } };
   }
 
   /**

@@ -86,11 +86,31 @@ const serviceItemSchema = new Schema(
     conditions: String,
     outcome: String,
     jointDepartments: { type: [String], default: [] },
+    /** the item's current version (each save is a new one, kept in service_item_versions) */
+    version: Number,
+    updatedBy: String,
     updatedAt: Date,
   },
   { ...opts, collection: 'service_items' },
 );
 serviceItemSchema.index({ department: 1 });
+
+/** 事项版本: one saved version of a catalogue item — who saved it, when, why, and what changed. */
+const serviceItemVersionSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    code: { type: String, required: true },
+    version: { type: Number, required: true },
+    item: { type: mixed, required: true },
+    changes: { type: [mixed], default: [] },
+    note: String,
+    savedBy: { type: String, required: true },
+    savedAt: { type: Date, required: true },
+  },
+  { ...opts, collection: 'service_item_versions' },
+);
+// one version number once per item (two saves racing for the same number: one wins)
+serviceItemVersionSchema.index({ code: 1, version: -1 }, { unique: true });
 
 /** 信息发布: what a window publishes to its town (prices, weather, pest alerts). */
 const infoPostSchema = new Schema(
@@ -433,6 +453,7 @@ export function createDomainModels(conn: Connection) {
     Window: conn.model('Window', windowSchema),
     Filing: conn.model('Filing', filingSchema),
     ServiceItem: conn.model('ServiceItem', serviceItemSchema),
+    ServiceItemVersion: conn.model('ServiceItemVersion', serviceItemVersionSchema),
     InfoPost: conn.model('InfoPost', infoPostSchema),
     CaseNumber: conn.model('CaseNumber', caseNumberSchema),
     CaseIntent: conn.model('CaseIntent', caseIntentSchema),

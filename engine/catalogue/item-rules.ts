@@ -1,0 +1,143 @@
+/**
+ * The catalogue is consistent by rule (issue 13): an item's category (办件类型) must agree with
+ * its time limits and with the steps of its path. Loading the catalogue (seed) and editing an
+ * item both check every rule; a violation names the field, the rule and the reason in Chinese.
+ *
+ *  - 承诺时限 ≤ 法定时限 (every category);
+ *  - 即办件: promised within one working day, the path only the window's own steps (no review or
+ *    approval by a department, no city step);
+ *  - 承诺件: finished at its own level within the promised working days (at least one): no city step
+ *    in a town item's path (that is a 上报件);
+ *  - 上报件: approved by the city: level 市级 and a city step in the path;
+ *  - 联办件: two or more departments (jointDepartments) and two or more departments' approval
+ *    steps in the path.
+ * The path must be deployed (or shipped, when the catalogue is loaded before the diagrams) and
+ * not archived.
+ */
+import type { UserTaskMeta } from '../domain/types';
+
+export const ITEM_CATEGORIES = ['immediate', 'promised', 'report-up', 'joint'] as const;
+export type ItemCategory = (typeof ITEM_CATEGORIES)[number];
+
+export const CATEGORY_NAMES: Record<string, string> = { immediate: '即办件', promised: '承诺件', 'report-up': '上报件', joint: '联办件' };
+
+/** Field names as the designer's form shows them. */
+export const ITEM_FIELD_LABELS: Record<string, string> = {
+  name: '事项名称',
+  department: '受理部门（窗口）',
+  orgLevel: '审批层级',
+  defaultCategory: '办件类型',
+  procedure: '办理路径',
+  statutoryLimitDays: '法定时限',
+  promisedLimitDays: '承诺时限',
+  materials: '申请材料',
+  fees: '收费',
+  legalBasis: '设定依据',
+  conditions: '受理条件',
+  outcome: '办理结果',
+  jointDepartments: '联办部门',
+};
+
+export interface PathInfo {
+  key: string;
+  name?: string;
+  archived?: boolean;
+  steps: Pick<UserTaskMeta, 'elementId' | 'name' | 'stepKind' | 'orgLevel' | 'window'>[];
+}
+
+export interface ItemRuleViolation {
+  /** the item field the rule is about */
+  field: string;
+  /** stable rule id */
+  rule: string;
+  /** the reason, in Chinese */
+  message: string;
+}
+
+export interface RuleCheckedItem {
+  code: string;
+  name: string;
+  orgLevel: string;
+  defaultCategory: string;
+  procedure: string;
+  statutoryLimitDays: number;
+  promisedLimitDays: number;
+  jointDepartments?: string[];
+}
+
+/** A window's own steps: the receiving window accepts, hands out, notifies. */
+const WINDOW_KINDS = new Set(['accept', 'notify', 'await-applicant']);
+/** Steps of a department's review or approval. */
+const DEPARTMENT_KINDS = new Set(['review', 'approve']);
+/** svc:window values that are not one department (the receiving window, the item's own department). */
+const NOT_A_DEPARTMENT = new Set(['receiving', 'item-department', '']);
+
+const quote = (s: string) => `“${s}”`;
+
+/** Every rule the item breaks (empty: consistent). */
+export function checkItemRules(item: RuleCheckedItem, path: PathInfo | null): ItemRuleViolation[] {
+  const out: ItemRuleViolation[] = [];
+  const add = (field: string, rule: string, message: string) => out.push({ field, rule, message });
+  const cat = item.defaultCategory;
+  const catName = CATEGORY_NAMES[cat] ?? cat;
+  const pathName = path ? `${quote(path.name ?? path.key)}（${path.key}）` : quote(item.procedure);
+
+  if (item.promisedLimitDays > item.statutoryLimitDays) {
+    add('promisedLimitDays', 'promised-within-statutory', `承诺时限（${item.promisedLimitDays}个工作日）不得超过法定时限（${item.statutoryLimitDays}个工作日）。`);
+  }
+  if (!path) {
+    add('procedure', 'path-deployed', `办理路径${quote(item.procedure)}尚未部署，请先在流程设计中部署该路径，或选择已部署的路径。`);
+  } else if (path.archived) {
+    add('procedure', 'path-not-archived', `办理路径${pathName}已归档，不能再受理新办件，请选择在用的路径。`);
+  }
+  const steps = path?.steps ?? [];
+  const citySteps = steps.filter((s) => s.orgLevel === 'city');
+  const deptSteps = steps.filter((s) => DEPARTMENT_KINDS.has(s.stepKind ?? '') || (s.window && s.window !== 'receiving') || (s.stepKind && !WINDOW_KINDS.has(s.stepKind)));
+  const names = (ss: typeof steps) => ss.map((s) => quote(s.name || s.elementId)).join('、');
+
+  switch (cat) {
+    case 'immediate':
+      if (item.promisedLimitDays > 1) {
+        add('promisedLimitDays', 'immediate-within-one-day', `即办件须当场或一个工作日内办结，承诺时限不得超过1个工作日（现为${item.promisedLimitDays}个工作日）；需要部门审查的事项应定为承诺件、上报件或联办件。`);
+      }
+      if (path && (deptSteps.length || citySteps.length)) {
+        add('procedure', 'immediate-window-only', `即办件由窗口当场办结，办理路径${pathName}却含窗口以外的审查步骤${names([...new Set([...deptSteps, ...citySteps])])}；请选用即办件路径，或改定办件类型。`);
+      }
+      break;
+    case 'promised':
+      if (item.promisedLimitDays < 1) {
+        add('promisedLimitDays', 'promised-at-least-one-day', '承诺件须承诺办结的工作日数（至少1个工作日）；当场办结的事项应定为即办件。');
+      }
+      if (path && item.orgLevel === 'town' && citySteps.length) {
+        add('procedure', 'promised-no-city-step', `承诺件在本级办结，办理路径${pathName}却含市级步骤${names(citySteps)}；需报市中心审批的事项应定为上报件。`);
+      }
+      break;
+    case 'report-up':
+      if (item.orgLevel !== 'city') {
+        add('orgLevel', 'report-up-city-level', '上报件由镇初审后报市中心审批，审批层级须为“市级”。');
+      }
+      if (path && !citySteps.length) {
+        add('procedure', 'report-up-city-step', `上报件须报市中心审批，办理路径${pathName}没有市级步骤；请选用含市中心审批的路径，或改定办件类型。`);
+      }
+      break;
+    case 'joint': {
+      const depts = new Set((item.jointDepartments ?? []).filter(Boolean));
+      if (depts.size < 2) {
+        add('jointDepartments', 'joint-two-departments', `联办件须由两个或以上部门并联审批，联办部门现有${depts.size}个。`);
+      }
+      const approving = new Set(steps.filter((s) => s.stepKind === 'approve' && !NOT_A_DEPARTMENT.has(s.window ?? '')).map((s) => s.window));
+      if (path && approving.size < 2) {
+        add('procedure', 'joint-parallel-steps', `联办件须有两个或以上部门的并联审批步骤，办理路径${pathName}只有${approving.size}个部门审批；请选用联办件路径。`);
+      }
+      break;
+    }
+    default:
+      add('defaultCategory', 'known-category', `办件类型${quote(cat)}不在目录的类型之中（即办件、承诺件、上报件、联办件）。`);
+  }
+  return out;
+}
+
+/** The reason of all violations as one Chinese sentence list, for problem+json `detail`. */
+export function describeViolations(item: { code: string; name: string }, v: ItemRuleViolation[]): string {
+  return `事项${quote(item.name)}（${item.code}）与目录规则不一致：${v.map((x) => `【${ITEM_FIELD_LABELS[x.field] ?? x.field}】${x.message}`).join('')}`;
+}
