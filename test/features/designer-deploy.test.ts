@@ -35,7 +35,7 @@ describe('designer: Chinese lint and panel, deliberate deploy with a change note
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(server.url + '/');
+    await page.goto(server.url + '/staff'); // the staff login (`/` is the public home)
     await page.getByTestId('login-username').fill('designer');
     await page.getByTestId('login-password').fill('demo123');
     await page.getByTestId('login-submit').click();

@@ -35,7 +35,7 @@ describe('designer: modeler with properties, lint, deploy and diff', () => {
   });
 
   it('edits town-review\'s time limit in the properties panel, lints clean, deploys v2, shows the diff', async () => {
-    await page.goto(server.url + '/');
+    await page.goto(server.url + '/staff'); // the staff login (`/` is the public home)
     await page.getByTestId('login-username').fill('designer');
     await page.getByTestId('login-password').fill('demo123');
     await page.getByTestId('login-submit').click();

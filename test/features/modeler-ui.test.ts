@@ -25,7 +25,7 @@ describe('a designer edits a deployed diagram in the browser and deploys a new v
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(server.url + '/');
+    await page.goto(server.url + '/staff'); // the staff login (`/` is the public home)
     await page.getByTestId('login-username').fill('designer');
     await page.getByTestId('login-password').fill('demo123');
     await page.getByTestId('login-submit').click();

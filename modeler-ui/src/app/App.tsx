@@ -5,17 +5,17 @@ import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
-import { createHashRouter, Navigate, RouterProvider, useNavigate } from 'react-router-dom';
+import { createHashRouter, Navigate, RouterProvider, useLocation, useNavigate } from 'react-router-dom';
 import type { Area } from './area';
 import { LoginPage } from './LoginPage';
 import { PublicLayout } from './PublicLayout';
 import { SessionProvider } from './session';
 import { StaffLayout } from './StaffLayout';
 
-/** The first area a user's roles open (after login, and at `#/`). */
+/** The first area a user's roles open (after login, and at `#/staff` when signed in already). */
 export function homeFor(areas: Area[], roles: string[]): string {
   const open = areas.find((a) => !a.public && (a.roles.length === 0 || roles.includes('admin') || a.roles.some((r) => roles.includes(r))));
-  return open ? `/${open.key}` : '/public';
+  return open ? `/${open.key}` : '/';
 }
 
 function NotFound() {
@@ -24,18 +24,20 @@ function NotFound() {
   return <Result status="404" title={t('errors.notFound')} extra={<Button onClick={() => navigate('/')}>{t('errors.back')}</Button>} />;
 }
 
-function Home({ areas }: { areas: Area[] }) {
-  const raw = sessionStorage.getItem('svc.modeler.user');
-  const roles: string[] = raw ? (JSON.parse(raw) as { roles: string[] }).roles : [];
-  return <Navigate to={raw ? homeFor(areas, roles) : '/login'} replace />;
+/** `#/login` of older bookmarks and links: the staff login at `#/staff`, keeping where the user was going. */
+function OldLogin() {
+  const location = useLocation();
+  return <Navigate to="/staff" replace state={location.state} />;
 }
 
 export function App({ areas }: { areas: Area[] }) {
   const { i18n } = useTranslation();
   useEffect(() => { dayjs.locale(i18n.language === 'en' ? 'en' : 'zh-cn'); }, [i18n.language]);
   const router = createHashRouter([
-    { path: '/', element: <Home areas={areas} /> },
-    { path: '/login', element: <LoginPage homeFor={(roles) => homeFor(areas, roles)} /> },
+    // public first: `/` is the citizens' home (the public area's start page); staff sign in at `#/staff`
+    ...areas.filter((a) => a.public).map((a) => ({ path: '/', element: <PublicLayout />, children: a.routes.filter((r) => r.index) })),
+    { path: '/staff', element: <LoginPage homeFor={(roles) => homeFor(areas, roles)} /> },
+    { path: '/login', element: <OldLogin /> },
     ...areas.filter((a) => a.public).map((a) => ({ path: `/${a.key}`, element: <PublicLayout />, children: a.routes })),
     { element: <StaffLayout areas={areas} />, children: areas.filter((a) => !a.public).map((a) => ({ path: `/${a.key}`, children: a.routes })) },
     { path: '*', element: <NotFound /> },

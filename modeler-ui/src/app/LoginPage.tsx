@@ -1,5 +1,5 @@
 import { Button, Card, Form, Input, Typography } from 'antd';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { ApiErrorAlert } from './ApiError';
@@ -14,13 +14,17 @@ export function LoginPage({ homeFor }: { homeFor: (roles: string[]) => string })
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const from = (location.state as { from?: string } | null)?.from;
+  // signed in already (a bookmark of #/staff): straight to the user's area
+  useEffect(() => {
+    if (session.user && !from) navigate(homeFor(session.user.roles), { replace: true });
+  }, [session.user, from, homeFor, navigate]);
 
   async function submit(values: { username: string; password: string }) {
     setBusy(true);
     setError(null);
     try {
       const user = await session.login(values.username.trim(), values.password);
-      navigate(from && from !== '/login' ? from : homeFor(user.roles), { replace: true });
+      navigate(from && from !== '/login' && from !== '/staff' ? from : homeFor(user.roles), { replace: true });
     } catch (e) {
       setError(e);
     } finally {
@@ -45,7 +49,7 @@ export function LoginPage({ homeFor }: { homeFor: (roles: string[]) => string })
           <Button type="primary" htmlType="submit" block loading={busy} data-testid="login-submit">{t('login.submit')}</Button>
         </Form>
         <div style={{ marginTop: 16, textAlign: 'center' }}>
-          <Link to="/public" data-testid="to-public">{t('login.publicLink')}</Link>
+          <Link to="/" data-testid="to-public">{t('login.publicLink')}</Link>
         </div>
       </Card>
     </div>

@@ -19,7 +19,7 @@ export function StaffLayout({ areas }: { areas: Area[] }) {
   const statusRef = useRef<HTMLDivElement>(null);
   useEffect(() => { if (statusRef.current) mountStatusArea(statusRef.current); }, []);
 
-  if (!session.user) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
+  if (!session.user) return <Navigate to="/staff" replace state={{ from: location.pathname + location.search }} />;
   const user = session.user;
   const mine = areas.filter((a) => !a.public && (a.roles.length === 0 || session.hasRole(...a.roles)));
   const items = mine.map((a) => ({
@@ -43,7 +43,7 @@ export function StaffLayout({ areas }: { areas: Area[] }) {
           <span data-testid="current-user" style={{ color: '#fff' }}>{user.displayName || user.username}</span>
           {user.roles.map((r) => <Tag key={r} color="blue">{t(`roles.${r}`, { defaultValue: r })}</Tag>)}
           <Button size="small" ghost onClick={() => void i18n.changeLanguage(i18n.language === 'en' ? 'zh-CN' : 'en')} data-testid="switch-language">{t('language')}</Button>
-          <Button size="small" ghost data-testid="logout" onClick={() => void session.logout().then(() => navigate('/login'))}>{t('logout')}</Button>
+          <Button size="small" ghost data-testid="logout" onClick={() => void session.logout().then(() => navigate('/staff'))}>{t('logout')}</Button>
         </Space>
       </Layout.Header>
       <Layout>

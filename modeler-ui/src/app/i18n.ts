@@ -14,7 +14,7 @@ const app = {
   zh: {
     productName: '行政服务中心流程平台',
     areas: { designer: '流程设计', workbench: '受理工作台', console: '监察督办', public: '办事指南' },
-    login: { title: '工作人员登录', username: '用户名', password: '密码', submit: '登录', publicLink: '我是办事群众 → 办事指南与办件查询', required: '请输入{{what}}' },
+    login: { title: '工作人员登录', username: '用户名', password: '密码', submit: '登录', publicLink: '我是办事群众 → 办事指南与办件查询', toWork: '进入工作台', required: '请输入{{what}}' },
     logout: '退出登录',
     language: 'English',
     roles: { admin: '管理员', designer: '流程设计员', clerk: '窗口人员', supervisor: '督查员', manager: '中心主任' },
@@ -24,7 +24,7 @@ const app = {
   en: {
     productName: 'Service-centre process platform',
     areas: { designer: 'Process design', workbench: 'Workbench', console: 'Supervision', public: 'Service guide' },
-    login: { title: 'Staff login', username: 'User name', password: 'Password', submit: 'Log in', publicLink: 'For the public → service guide and case lookup', required: 'Please enter {{what}}' },
+    login: { title: 'Staff login', username: 'User name', password: 'Password', submit: 'Log in', publicLink: 'For the public → service guide and case lookup', toWork: 'To my work', required: 'Please enter {{what}}' },
     logout: 'Log out',
     language: '中文',
     roles: { admin: 'Administrator', designer: 'Designer', clerk: 'Clerk', supervisor: 'Supervisor', manager: 'Centre head' },

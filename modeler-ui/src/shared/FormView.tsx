@@ -81,6 +81,47 @@ function platformValidation(f: Form, check: () => FormViewProps['check']) {
   };
 }
 
+/**
+ * form-js's own words in Chinese. The viewer (1.23) has no translation option: "Add new",
+ * "Collapse"/"Expand all", the select's "Select" and "Search" are literals in its components
+ * (dist/index.es.js), so they are replaced in the rendered DOM — by a MutationObserver, as
+ * Preact writes them again when it re-renders a field. The "powered by bpmn.io" mark stays:
+ * the form-js licence says it must not be removed, changed or overlapped.
+ */
+const UI_TEXT: [RegExp, string][] = [
+  [/^Add new$/, '新增'],
+  [/^Collapse$/, '收起'],
+  [/^Expand all \((\d+)\)$/, '展开全部（$1）'],
+  [/^Select$/, '请选择'],
+  [/^Search$/, '搜索'],
+  [/^No results$/, '无匹配项'],
+  [/^All values selected$/, '已全部选择'],
+];
+const UI_ATTRS: [string, RegExp, string][] = [
+  ['placeholder', /^Search$/, '搜索'],
+  ['aria-label', /^Remove list item (\d+)$/, '删除第 $1 项'],
+  ['title', /^Remove tag$/, '移除'],
+  ['aria-label', /^Remove tag$/, '移除'],
+];
+
+export function localizeFormJs(root: HTMLElement) {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const text = n.nodeValue ?? '';
+    const trimmed = text.trim();
+    if (!trimmed || !/^[A-Z]/.test(trimmed)) continue;
+    for (const [re, zh] of UI_TEXT) {
+      if (re.test(trimmed)) { n.nodeValue = text.replace(trimmed, trimmed.replace(re, zh)); break; }
+    }
+  }
+  for (const [attr, re, zh] of UI_ATTRS) {
+    for (const el of root.querySelectorAll(`[${attr}]`)) {
+      const v = el.getAttribute(attr) ?? '';
+      if (re.test(v)) el.setAttribute(attr, v.replace(re, zh));
+    }
+  }
+}
+
 function translateErrors(root: HTMLElement) {
   for (const li of root.querySelectorAll('.fjs-form-field-error li, .fjs-form-field-error')) {
     if (li.children.length) continue;
@@ -106,7 +147,10 @@ export const FormView = forwardRef<FormViewHandle, FormViewProps>(function FormV
       changeRef.current?.(e.data, e.errors);
       queueMicrotask(() => container.current && translateErrors(container.current));
     });
-    return () => { f.destroy(); form.current = null; };
+    const root = container.current!;
+    const observer = new MutationObserver(() => localizeFormJs(root));
+    observer.observe(root, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['placeholder', 'aria-label', 'title'] });
+    return () => { observer.disconnect(); f.destroy(); form.current = null; };
   }, []);
 
   useEffect(() => {
@@ -116,6 +160,7 @@ export const FormView = forwardRef<FormViewHandle, FormViewProps>(function FormV
       () => {
         setError(null);
         if (readOnly) f.setProperty('readOnly', true);
+        if (container.current) localizeFormJs(container.current);
       },
       (e: Error) => setError(e.message),
     );

@@ -1,16 +1,13 @@
 import { FileSearchOutlined } from '@ant-design/icons';
-import { Alert, Button, Card, Col, Collapse, Descriptions, Grid, Result, Row, Skeleton, Space, Spin, Statistic, Steps, Table, Tag, Typography } from 'antd';
-import { lazy, Suspense } from 'react';
+import { Button, Card, Col, Descriptions, Grid, Result, Row, Skeleton, Space, Statistic, Table, Tag, Typography } from 'antd';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { ApiProblem } from '../../api-client';
 import { useApi } from '../../app/ApiError';
 import { publicApi, type Fees, type Guide, type GuideMaterial } from './api';
-import { PageHead, PublicError, useDuration, usePublicT, yuan } from './common';
+import { PageHead, PublicError, usePublicT, yuan } from './common';
+import { ProcedureView } from './ProcedureView';
 
-/** bpmn-js is heavy: the diagram is loaded only when a guide page shows it. */
-const BpmnDiagram = lazy(() => import('../../shared/BpmnDiagram').then((m) => ({ default: m.BpmnDiagram })));
-
-/** 办事指南: the five disclosures of one item and its procedure as a read-only diagram. */
+/** 办事指南: the five disclosures of one item and its procedure (step list and flow chart). */
 export function ItemGuidePage() {
   const { code = '' } = useParams();
   const { t } = usePublicT();
@@ -22,7 +19,7 @@ export function ItemGuidePage() {
       <Result
         status="404"
         title={t('home.noResults')}
-        extra={<Button type="primary" onClick={() => navigate('/public')}>{t('item.back')}</Button>}
+        extra={<Button type="primary" onClick={() => navigate('/')}>{t('item.back')}</Button>}
       />
     );
   }
@@ -41,7 +38,7 @@ function Guide({ guide }: { guide: Guide }) {
     <div data-testid="item-guide" data-code={guide.code}>
       <PageHead
         title={<span data-testid="guide-title">{d.name}</span>}
-        crumbs={[{ label: t('nav.guide'), to: '/public' }, { label: guide.code }]}
+        crumbs={[{ label: t('nav.guide'), to: '/' }, { label: guide.code }]}
         extra={
           <Link to="/public/lookup" data-testid="guide-lookup-link">
             <Space size={4}><FileSearchOutlined aria-hidden />{t('item.lookupLink')}</Space>
@@ -67,7 +64,7 @@ function Guide({ guide }: { guide: Guide }) {
         </Card>
 
         <Card title={`2. ${t('item.procedure')}`} size="small" data-testid="disclosure-procedure">
-          <Procedure guide={guide} vertical={!screens.lg} />
+          <ProcedureView guide={guide} />
         </Card>
 
         <Card title={`3. ${t('item.materials')}`} size="small" data-testid="disclosure-materials">
@@ -90,66 +87,6 @@ function Guide({ guide }: { guide: Guide }) {
         </Card>
       </Space>
     </div>
-  );
-}
-
-function Procedure({ guide, vertical }: { guide: Guide; vertical: boolean }) {
-  const { t } = usePublicT();
-  const duration = useDuration();
-  const p = guide.disclosures.procedure;
-  const xml = useApi(() => publicApi.diagram(guide.code), [guide.code]);
-  const screens = Grid.useBreakpoint();
-  return (
-    <>
-      <Typography.Title level={5} style={{ marginTop: 0 }}>{t('item.steps')}</Typography.Title>
-      <Steps
-        data-testid="procedure-steps"
-        size="small"
-        orientation={vertical ? 'vertical' : 'horizontal'}
-        current={-1}
-        items={p.steps.map((s) => ({
-          key: s.elementId,
-          status: 'wait' as const,
-          title: s.name,
-          content: (
-            <Space size={[4, 4]} wrap>
-              {s.orgLevel ? <Tag>{t(`stepLevels.${s.orgLevel}`, { defaultValue: s.orgLevel })}</Tag> : null}
-              {s.kind ? <Tag color="blue">{t(`stepKinds.${s.kind}`, { defaultValue: s.kind })}</Tag> : null}
-              {s.timeLimit ? <span>{t('item.stepLimit')}：{duration(s.timeLimit)}</span> : null}
-            </Space>
-          ),
-        }))}
-      />
-      {p.jointDepartments?.length ? (
-        <Typography.Paragraph style={{ marginTop: 12 }}>
-          {t('item.joint')}：{p.jointDepartments.map((x) => t(`departments.${x}`, { defaultValue: x })).join('、')}
-        </Typography.Paragraph>
-      ) : null}
-      <Collapse
-        style={{ marginTop: 12 }}
-        defaultActiveKey={['diagram']}
-        items={[
-          {
-            key: 'diagram',
-            label: `${t('item.diagram')}${p.definitionVersion ? `（v${p.definitionVersion}）` : ''}`,
-            children: xml.error ? (
-              <PublicError error={xml.error} onRetry={xml.reload} />
-            ) : xml.loading && xml.data === undefined ? (
-              <Spin />
-            ) : xml.data ? (
-              <>
-                <Typography.Text type="secondary">{t('item.diagramHint')}</Typography.Text>
-                <Suspense fallback={<Spin />}>
-                  <BpmnDiagram xml={xml.data} height={screens.md ? 420 : 300} testId="guide-diagram" />
-                </Suspense>
-              </>
-            ) : (
-              <Alert type="info" showIcon title={t('item.diagramMissing')} />
-            ),
-          },
-        ]}
-      />
-    </>
   );
 }
 

@@ -30,7 +30,7 @@ export function TownBoardPage() {
   }, [items.data, windows.data]);
 
   if (windows.error instanceof ApiProblem && windows.error.status === 404) {
-    return <Result status="404" title={t('town.centre')} subTitle={id} extra={<Link to="/public">{t('nav.home')}</Link>} />;
+    return <Result status="404" title={t('town.centre')} subTitle={id} extra={<Link to="/">{t('nav.home')}</Link>} />;
   }
 
   const hours = town?.openingHours?.weekdays?.map((h) => `${h.from}–${h.to}`).join('，');

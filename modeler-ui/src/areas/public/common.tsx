@@ -78,7 +78,7 @@ export function PageHead({ title, crumbs = [], extra }: { title: ReactNode; crum
   return (
     <div className="public-page-head">
       <Breadcrumb
-        items={[{ title: <Link to="/public">{t('nav.home')}</Link> }, ...crumbs.map((c) => ({ title: c.to ? <Link to={c.to}>{c.label}</Link> : c.label }))]}
+        items={[{ title: <Link to="/">{t('nav.home')}</Link> }, ...crumbs.map((c) => ({ title: c.to ? <Link to={c.to}>{c.label}</Link> : c.label }))]}
       />
       <Space wrap align="baseline" style={{ justifyContent: 'space-between', width: '100%' }}>
         <Typography.Title level={3} style={{ margin: '8px 0 12px' }}>{title}</Typography.Title>
