@@ -9,24 +9,28 @@ import { en, zh } from './messages';
 const ModelerPage = lazy(() => import('./ModelerPage'));
 const FormsPage = lazy(() => import('./FormsPage'));
 const FormEditorPage = lazy(() => import('./FormEditorPage'));
+const CataloguePage = lazy(() => import('./CataloguePage'));
+const ItemEditorPage = lazy(() => import('./ItemEditorPage'));
 
 function Lazy({ children }: { children: ReactNode }) {
   return <Suspense fallback={<Spin style={{ display: 'block', margin: '48px auto' }} />}>{children}</Suspense>;
 }
 
-/** 流程设计 — definitions, the bpmn-js modeler (properties, lint, diff, versions, deploy) and forms. */
+/** 流程设计 — definitions, the bpmn-js modeler (properties, lint, diff, versions, deploy), forms and the service catalogue (事项目录). */
 export const designerArea: Area = {
   key: 'designer',
   title: 'areas.designer',
   icon: <ApartmentOutlined />,
   roles: ['designer'],
-  menu: [{ path: '', label: 'menu.definitions' }, { path: 'forms', label: 'menu.forms' }],
+  menu: [{ path: '', label: 'menu.definitions' }, { path: 'forms', label: 'menu.forms' }, { path: 'catalogue', label: 'menu.catalogue' }],
   routes: [
     { index: true, element: <DefinitionsPage /> },
     { path: 'modeler/new', element: <Lazy><ModelerPage /></Lazy> },
     { path: 'modeler/:key/:version', element: <Lazy><ModelerPage /></Lazy> },
     { path: 'forms', element: <Lazy><FormsPage /></Lazy> },
     { path: 'forms/:id', element: <Lazy><FormEditorPage /></Lazy> },
+    { path: 'catalogue', element: <Lazy><CataloguePage /></Lazy> },
+    { path: 'catalogue/:code', element: <Lazy><ItemEditorPage /></Lazy> },
   ],
   messages: { zh, en },
 };

@@ -2,7 +2,7 @@
 export const zh = {
   menu: { home: '工作台首页', intake: '收件受理', inbox: '待办事项', cases: '办件查询' },
   common: { loading: '正在加载……', cancel: '取消', confirm: '确定', reason: '理由', reasonRequired: '请填写理由', open: '打开', refresh: '刷新', back: '返回', none: '无', print: '打印', close: '关闭', view: '查看' },
-  category: { immediate: '即办件', supplement: '补办件', 'report-up': '上报件', joint: '联办件', rejected: '退回件' },
+  category: { immediate: '即办件', promised: '承诺件', supplement: '补办件', 'report-up': '上报件', joint: '联办件', rejected: '退回件' },
   status: { accepting: '收件中', 'under-examination': '收件待审', 'awaiting-supplement': '待补正', 'in-progress': '办理中', completed: '已办结', rejected: '已退回', void: '已作废', failed: '异常', open: '办理中', cancelled: '已取消', withdrawn: '已撤回' },
   outcome: { approved: '准予办理', rejected: '不予许可', failed: '异常终止' },
   decision: { approve: '同意', reject: '不予许可', return: '退回', supplement: '需补正', done: '已办理', agree: '同意', disagree: '不同意' },
@@ -77,7 +77,7 @@ export const zh = {
 export const en: typeof zh = {
   menu: { home: 'Workbench', intake: 'Intake', inbox: 'Inbox', cases: 'Cases' },
   common: { loading: 'Loading…', cancel: 'Cancel', confirm: 'OK', reason: 'Reason', reasonRequired: 'Please give a reason', open: 'Open', refresh: 'Refresh', back: 'Back', none: 'None', print: 'Print', close: 'Close', view: 'View' },
-  category: { immediate: 'Immediate', supplement: 'Supplement', 'report-up': 'Report-up', joint: 'Joint', rejected: 'Rejected' },
+  category: { immediate: 'Immediate', promised: 'Promised', supplement: 'Supplement', 'report-up': 'Report-up', joint: 'Joint', rejected: 'Rejected' },
   status: { accepting: 'Receiving', 'under-examination': 'Under examination', 'awaiting-supplement': 'Awaiting materials', 'in-progress': 'In progress', completed: 'Completed', rejected: 'Rejected', void: 'Void', failed: 'Failed', open: 'Open', cancelled: 'Cancelled', withdrawn: 'Withdrawn' },
   outcome: { approved: 'Approved', rejected: 'Refused', failed: 'Failed' },
   decision: { approve: 'Approve', reject: 'Refuse', return: 'Return', supplement: 'Needs supplement', done: 'Done', agree: 'Agree', disagree: 'Disagree' },
