@@ -12,16 +12,16 @@ import type { Platform } from './platform';
 import type { Models } from './persistence/models';
 import { PROJECT_ROOT } from './runtime/moddle';
 
-/** Demo users (演示账号); the README lists them. Window clerks are attached to their windows by the org seed. */
+/** Demo users (演示账号) with people's names (姓名, shown wherever a person is); the README lists them. Window clerks are attached to their windows by the org seed. */
 export const DEMO_USERS = [
   { _id: 'admin', displayName: '系统管理员（市政管办）', roles: ['admin'], groups: [], orgUnit: 'city' },
-  { _id: 'designer', displayName: '市政管办 流程设计员', roles: ['designer'], groups: [], orgUnit: 'city' },
-  { _id: 'clerk', displayName: '丁堡镇 综合窗口 A岗', roles: ['clerk'], groups: ['town-window'], orgUnit: 'dingbao' },
-  { _id: 'clerkb', displayName: '丁堡镇 综合窗口 B岗', roles: ['clerk'], groups: ['town-window'], orgUnit: 'dingbao' },
-  { _id: 'cityclerk', displayName: '市行政服务中心 审批窗口', roles: ['clerk'], groups: ['city-approval'], orgUnit: 'city' },
-  { _id: 'deptclerk', displayName: '丁堡镇 国土窗口 A岗', roles: ['clerk'], groups: ['dept-land', 'dept-planning', 'dept-environment'], orgUnit: 'dingbao' },
-  { _id: 'supervisor', displayName: '市监察局 督查员', roles: ['supervisor'], groups: [], orgUnit: 'city' },
-  { _id: 'manager', displayName: '丁堡镇行政服务中心 主任', roles: ['manager', 'clerk'], groups: [], orgUnit: 'dingbao' },
+  { _id: 'designer', displayName: '张敏', roles: ['designer'], groups: [], orgUnit: 'city' },
+  { _id: 'clerk', displayName: '王晓燕', roles: ['clerk'], groups: ['town-window'], orgUnit: 'dingbao' },
+  { _id: 'clerkb', displayName: '买买提·艾力', roles: ['clerk'], groups: ['town-window'], orgUnit: 'dingbao' },
+  { _id: 'cityclerk', displayName: '陈志强', roles: ['clerk'], groups: ['city-approval'], orgUnit: 'city' },
+  { _id: 'deptclerk', displayName: '黄丽娟', roles: ['clerk'], groups: ['dept-land', 'dept-planning', 'dept-environment'], orgUnit: 'dingbao' },
+  { _id: 'supervisor', displayName: '林建华', roles: ['supervisor'], groups: [], orgUnit: 'city' },
+  { _id: 'manager', displayName: '欧阳卫东', roles: ['manager', 'clerk'], groups: [], orgUnit: 'dingbao' },
 ];
 
 export async function seedDemoUsers(models: Models, password: string, passwordHash?: string): Promise<number> {

@@ -216,7 +216,10 @@ export function networkOfficeRoutes(platform: Platform): Router {
   r.get('/service-cases/:no/audit', async (req, res) => {
     const no = p(req, 'no', caseNoParam);
     await cases.getCase(no, req.actor!);
-    res.json(await audit.list(no));
+    // each event with its actor's display name (姓名) beside the login
+    const events = await audit.list(no);
+    const names = await org.displayNames(events.map((e) => e.actor));
+    res.json(events.map((e) => ({ ...e, actorName: names.get(e.actor) })));
   });
   r.get('/service-cases/:no/audit/verify', async (req, res) => {
     const no = p(req, 'no', caseNoParam);

@@ -40,12 +40,31 @@ function scoped(req: Request): { filter: StatsFilter; csv: boolean; xlsx: boolea
 
 const DIMENSION_LABEL: Record<string, string> = { town: '镇街', window: '窗口', department: '部门', item: '事项', person: '人员', year: '年度', month: '月度', day: '日', all: '合计' };
 
-/** What the exported table covers, for the workbook's 说明 sheet. */
-function aboutSheet(title: string, q: z.infer<typeof StatsQuery>): [string, string][] {
+/**
+ * What the exported table covers, for the workbook's 说明 sheet — by names, not codes: 所属机构
+ * 全部（全市）or the centre's name (a town's manager always his own), the window, department,
+ * item and responsible person by name.
+ */
+async function aboutSheet(platform: Platform, title: string, q: z.infer<typeof StatsQuery>, filter: StatsFilter): Promise<[string, string][]> {
+  const { OrgUnit, Window, ServiceItem } = platform.models;
   const out: [string, string][] = [['报表', title], ['导出时间', new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ') + '（北京时间）']];
   out.push(['收件期间', `${q.from ?? '不限'} 至 ${q.to ?? '不限'}`]);
-  for (const [k, label] of [['orgUnit', '机构'], ['windowId', '窗口'], ['department', '部门'], ['itemCode', '事项'], ['responsible', '负责人']] as const) if (q[k]) out.push([label, String(q[k])]);
-  out.push(['口径', '按收件期间统计办件；比率以百分数表示；详见 API 文档 /api/openapi.json']);
+  const unit = filter.orgUnit ? await OrgUnit.findById(filter.orgUnit, { name: 1, shortName: 1 }).lean() : null;
+  out.push(['所属机构', filter.orgUnit ? String((unit as any)?.shortName ?? (unit as any)?.name ?? '—') : '全部（全市）']);
+  if (q.windowId) {
+    const w = await Window.findById(q.windowId, { name: 1, orgUnit: 1 }).lean();
+    out.push(['窗口', w ? String((w as any).name) : '—']);
+  }
+  if (q.department) {
+    const w = await Window.findOne({ department: q.department, departmentName: { $exists: true } }, { departmentName: 1 }).lean();
+    out.push(['部门', String((w as any)?.departmentName ?? '—')]);
+  }
+  if (q.itemCode) {
+    const item = await ServiceItem.findById(q.itemCode, { name: 1 }).lean();
+    out.push(['事项', item ? String((item as any).name) : '—']);
+  }
+  if (q.responsible) out.push(['负责人', (await platform.org.displayNames([q.responsible])).get(q.responsible) ?? '—']);
+  out.push(['口径', '按收件期间统计办件；比率以百分数表示；无办件的单位不参与排名；详见 API 文档 /api/openapi.json']);
   return out;
 }
 
@@ -73,14 +92,14 @@ export function statsRoutes(platform: Platform): Router {
     const { filter, csv, xlsx, all, query } = scoped(req);
     if (!all) throw new ForbiddenError('CITY_ONLY', 'the town ranking is for the city office and supervisors');
     const ranking = await stats.rankTowns(filter);
-    if (xlsx) return sendXlsx(res, 'town-ranking', '镇街效能排名', ranking.rows, RANKING_CSV_COLUMNS, aboutSheet('镇街效能排名', query));
+    if (xlsx) return sendXlsx(res, 'town-ranking', '镇街效能排名', ranking.rows, RANKING_CSV_COLUMNS, await aboutSheet(platform, '镇街效能排名', query, filter));
     if (csv) return sendCsv(res, 'town-ranking', toCsv(ranking.rows, RANKING_CSV_COLUMNS));
     res.json(ranking);
   });
   r.get('/stats/rankings/windows', requireRole('supervisor', 'manager'), async (req, res) => {
     const { filter, csv, xlsx, query } = scoped(req);
     const ranking = await stats.rank(filter, { level: 'window' });
-    if (xlsx) return sendXlsx(res, 'window-ranking', '窗口效能排名', ranking.rows, RANKING_CSV_COLUMNS, aboutSheet('窗口效能排名', query));
+    if (xlsx) return sendXlsx(res, 'window-ranking', '窗口效能排名', ranking.rows, RANKING_CSV_COLUMNS, await aboutSheet(platform, '窗口效能排名', query, filter));
     if (csv) return sendCsv(res, 'window-ranking', toCsv(ranking.rows, RANKING_CSV_COLUMNS));
     res.json(ranking);
   });
@@ -88,7 +107,7 @@ export function statsRoutes(platform: Platform): Router {
     const dim = dimension.parse(req.params.dimension);
     const { filter, csv, xlsx, query } = scoped(req);
     const report = await stats.report(dim, filter, { source: query.source });
-    if (xlsx) return sendXlsx(res, dim, `按${DIMENSION_LABEL[dim] ?? dim}统计`, [...report.rows, report.total], STATS_CSV_COLUMNS, aboutSheet(`按${DIMENSION_LABEL[dim] ?? dim}统计`, query));
+    if (xlsx) return sendXlsx(res, dim, `按${DIMENSION_LABEL[dim] ?? dim}统计`, [...report.rows, report.total], STATS_CSV_COLUMNS, await aboutSheet(platform, `按${DIMENSION_LABEL[dim] ?? dim}统计`, query, filter));
     if (csv) return sendCsv(res, `stats-${dim}`, toCsv([...report.rows, report.total], STATS_CSV_COLUMNS));
     res.json(report);
   });

@@ -36,6 +36,29 @@ export function supervisionRoutes(platform: Platform): Router {
   const r = Router();
   const { supervision, cases } = platform;
 
+  /** An escalation with the display names (姓名) of the people it names: `responsibleName`, and `people` by login. */
+  const escalationNames = async <E extends { responsible?: string | null; notice?: { issuedBy?: string } | null; reply?: { by?: string } | null; history?: { by?: string }[] }>(list: E[]) => {
+    const names = await platform.org.displayNames(list.flatMap((e) => [e.responsible, e.notice?.issuedBy, e.reply?.by, ...(e.history ?? []).map((h) => h.by)]));
+    return list.map((e) => {
+      const mine = [e.responsible, e.notice?.issuedBy, e.reply?.by, ...(e.history ?? []).map((h) => h.by)].filter((u): u is string => !!u && names.has(u));
+      return { ...e, responsibleName: e.responsible ? names.get(e.responsible) : undefined, people: Object.fromEntries(mine.map((u) => [u, names.get(u)!])) };
+    });
+  };
+  /** A complaint with its centre's and window's names and the display names of the people it names. */
+  const complaintNames = async <C extends { orgUnit?: string; target?: { windowId?: string; person?: string }; reply?: { by?: string } | null }>(list: C[]) => {
+    const { OrgUnit, Window } = platform.models;
+    const units = new Map((await OrgUnit.find({ _id: { $in: [...new Set(list.map((c) => c.orgUnit).filter(Boolean) as string[])] } }, { name: 1, shortName: 1 }).lean()).map((u: any) => [String(u._id), String(u.shortName ?? u.name)]));
+    const windowIds = [...new Set(list.map((c) => c.target?.windowId).filter(Boolean) as string[])];
+    const windows = new Map((windowIds.length ? await Window.find({ _id: { $in: windowIds } }, { name: 1, no: 1 }).lean() : []).map((w: any) => [String(w._id), String(w.name)]));
+    const names = await platform.org.displayNames(list.flatMap((c) => [c.target?.person, c.reply?.by]));
+    return list.map((c) => ({
+      ...c,
+      orgUnitName: c.orgUnit ? units.get(c.orgUnit) : undefined,
+      ...(c.target ? { target: { ...c.target, windowName: c.target.windowId ? windows.get(c.target.windowId) : undefined, personName: c.target.person ? names.get(c.target.person) : undefined } } : {}),
+      ...(c.reply?.by ? { reply: { ...c.reply, byName: names.get(c.reply.by) } } : {}),
+    }));
+  };
+
   // ---- live board (实时看板): one computation per scope at most every tick, shared by all streams
   const boardSource = new BoardSource(platform.models);
   // one computation per scope at a time; a result is reused for a tick after it settled
@@ -110,7 +133,10 @@ export function supervisionRoutes(platform: Platform): Router {
   /** 热力图: per user-task step of an item's diagram, tasks, waiting times, open now and breaches. */
   r.get('/supervision/heatmap', requireRole('supervisor', 'manager', 'designer'), async (req, res) => {
     const q = z.object({ itemCode: id.optional(), definitionKey: id.optional() }).parse(req.query);
-    res.json(await computeHeatmap(platform.models, await supervision.currentCalendar(), q));
+    const heat = await computeHeatmap(platform.models, await supervision.currentCalendar(), q);
+    // the path pattern by its name (流程名称), beside its key
+    const def = await platform.models.Definition.findOne({ key: heat.definitionKey }, { name: 1, version: 1 }).sort({ version: -1 }).lean();
+    res.json({ ...heat, definitionName: (def as any)?.name ?? undefined });
   });
 
   r.get('/service-cases/:no/clocks', async (req, res) => {
@@ -136,9 +162,9 @@ export function supervisionRoutes(platform: Platform): Router {
 
   r.get('/escalations', requireRole('supervisor', 'designer', 'manager'), async (req, res) => {
     const q = z.object({ status: z.enum(['open', 'acknowledged', 'notified', 'replied', 'closed']).optional(), orgUnit: id.optional() }).parse(req.query);
-    res.json(await supervision.list(req.actor!, q));
+    res.json(await escalationNames((await supervision.list(req.actor!, q)) as any[]));
   });
-  r.get('/escalations/:id', requireRole('supervisor', 'designer', 'manager'), async (req, res) => void res.json(await supervision.get(p(req, 'id'))));
+  r.get('/escalations/:id', requireRole('supervisor', 'designer', 'manager'), async (req, res) => void res.json((await escalationNames([(await supervision.get(p(req, 'id'))) as any]))[0]));
   r.post('/escalations/:id/acknowledge', async (req, res) => {
     const b = z.object({ reason: z.string().trim().max(500).optional() }).parse(req.body ?? {});
     res.json(await supervision.acknowledge(p(req, 'id'), req.actor!, b.reason));
@@ -163,7 +189,7 @@ export function supervisionRoutes(platform: Platform): Router {
   // ---- complaints (投诉举报), handled by the town discipline commission
   r.get('/complaints', async (req, res) => {
     const q = z.object({ status: z.enum(['received', 'replied', 'closed']).optional() }).parse(req.query);
-    res.json(await platform.feedback.listComplaints(req.actor!, q));
+    res.json(await complaintNames((await platform.feedback.listComplaints(req.actor!, q)) as any[]));
   });
   r.post('/complaints/:id/reply', async (req, res) => {
     const b = z.object({ text: text(5000) }).parse(req.body ?? {});

@@ -597,8 +597,14 @@ export class CaseService implements ProjectionListener {
     const inst = kase.instanceId ? await this.deps.models.Instance.findById(kase.instanceId, { definitionVersion: 1 }).lean() : null;
     const summary = this.summary(kase);
     const address = (kase.applicant as any)?.address;
+    const people = [kase.responsible, ...tasks.flatMap((t) => [t.assignee, t.completedBy, t.claimedBy]), ...((kase.proxyRecord ?? []) as any[]).map((r) => r.toPerson)];
+    const names = await this.deps.org.displayNames(people as (string | undefined)[]);
+    const nameOf = (u?: string | null) => (u ? (names.get(u) ?? undefined) : undefined);
     return {
       ...summary,
+      responsibleName: nameOf(kase.responsible),
+      /** display names (姓名) of the people this case names, by login */
+      people: Object.fromEntries(names),
       applicant: address ? { ...summary.applicant, address } : summary.applicant,
       definitionVersion: (inst as any)?.definitionVersion ?? undefined,
       materials: kase.materials,
@@ -616,10 +622,12 @@ export class CaseService implements ProjectionListener {
         orgUnit: t.orgUnit,
         windowId: t.windowId,
         assignee: t.assignee,
+        assigneeName: nameOf(t.assignee),
         post: t.post,
         createdAt: t.createdAt,
         completedAt: t.completedAt,
         completedBy: t.completedBy,
+        completedByName: nameOf(t.completedBy),
         outcome: t.outcome,
         dueDate: t.dueDate,
       })),

@@ -176,6 +176,17 @@ export function maskName(name: string): string {
 }
 
 /**
+ * A person's name in staff lists (inbox): the first and the last character stay, the middle is
+ * masked one `*` each — `王晓燕` → `王*燕`, `买买提·艾力` → `买****力`; two characters keep the first
+ * (`张三` → `张*`). Staff read the full name on the case page; public pages use `maskName`.
+ */
+export function maskNameInList(name: string): string {
+  const c = [...String(name ?? '').trim()];
+  if (c.length <= 2) return maskName(c.join(''));
+  return c[0] + '*'.repeat(c.length - 2) + c[c.length - 1];
+}
+
+/**
  * Masks an applicant for a listing: ID number and phone always; with `{ public: true }` (lists
  * published or shown to others) also a person’s name and any contact name. Company names are public.
  */

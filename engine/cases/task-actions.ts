@@ -16,6 +16,7 @@ import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, Valida
 import type { Actor, Clock, UserTaskMeta } from '../domain/types';
 import type { Models } from '../persistence/models';
 import { estimateNote } from '../calendar/working-calendar';
+import { maskIdNumber, maskNameInList, maskPhone } from './identity';
 import { actorReachesTask } from '../org/scope';
 import { canWorkOn, taskView, type ProcessService } from '../services/process-service';
 import type { OrgService } from '../org/org-service';
@@ -293,12 +294,46 @@ export class TaskActions {
     const t = await this.load(taskId);
     // the people it names, its window, or its case's org units (a candidate group only inside them)
     await this.reach(t, actor);
-    return (await this.withDeadlines([taskView(t)]))[0];
+    return (await this.withPeople(await this.withDeadlines([taskView(t)]), { people: true }))[0];
   }
 
   /** Tasks in the actor's inbox: `mine`, `window` (all of the actor's window), `cc`, or `groups`; each with its `deadline`. */
   async inbox(actor: Actor, filter: 'mine' | 'window' | 'cc' | 'groups' | 'all') {
-    return this.withDeadlines(await this.inboxTasks(actor, filter));
+    return this.withPeople(await this.withDeadlines(await this.inboxTasks(actor, filter)));
+  }
+
+  /**
+   * What a clerk reads in an inbox row besides the step: the case's service item and its
+   * applicant (name, phone and ID masked: 王*燕, 138****8000, 4409**********1234), received
+   * time, and the display names (姓名) of the assignee and the claimer beside their logins.
+   */
+  async withPeople<T extends { caseNo?: string; assignee?: string; claimedBy?: string; completedBy?: string; actions?: { actor?: string }[]; ccTo?: string[] }>(tasks: T[], opts: { people?: boolean } = {}) {
+    const caseNos = [...new Set(tasks.map((t) => t.caseNo).filter((c): c is string => !!c))];
+    const cases = caseNos.length ? await this.deps.models.ServiceCase.find({ _id: { $in: caseNos } }, { itemCode: 1, itemName: 1, applicant: 1, receivedAt: 1, category: 1 }).lean() : [];
+    const byNo = new Map(cases.map((c: any) => [String(c._id), c]));
+    const names = await this.deps.org.displayNames(tasks.flatMap((t) => [t.assignee, t.claimedBy, t.completedBy, ...(opts.people ? [...(t.actions ?? []).map((a) => a.actor), ...(t.ccTo ?? [])] : [])]));
+    return tasks.map((t) => {
+      const c = t.caseNo ? byNo.get(t.caseNo) : undefined;
+      const a = c?.applicant ?? {};
+      const caseInfo = c
+        ? {
+            itemCode: c.itemCode,
+            itemName: c.itemName,
+            category: c.category,
+            receivedAt: c.receivedAt,
+            applicant: { kind: a.kind, name: a.kind === 'company' ? a.name : maskNameInList(a.name ?? ''), phone: a.phone ? maskPhone(a.phone) : undefined, idNumber: a.idNumber ? maskIdNumber(a.idNumber) : undefined },
+          }
+        : undefined;
+      return {
+        ...t,
+        assigneeName: t.assignee ? (names.get(t.assignee) ?? undefined) : undefined,
+        claimedByName: t.claimedBy ? (names.get(t.claimedBy) ?? undefined) : undefined,
+        completedByName: t.completedBy ? (names.get(t.completedBy) ?? undefined) : undefined,
+        case: caseInfo,
+        // one task's page: every person it names (actions, copies) by display name
+        ...(opts.people ? { people: Object.fromEntries(names) } : {}),
+      };
+    });
   }
 
   private async inboxTasks(actor: Actor, filter: 'mine' | 'window' | 'cc' | 'groups' | 'all'): Promise<ReturnType<typeof taskView>[]> {

@@ -197,6 +197,22 @@ export class OrgService {
     return windows.map((w) => this.windowView(w, byName, full));
   }
 
+  /**
+   * Display names (姓名) of the given logins, for the people a record the caller may read names:
+   * assignees, responsible clerks, actors of an audit trail, deployers. Only the name leaves
+   * (no org unit, duty or roles); `system` is 系统; an unknown login keeps its login.
+   */
+  async displayNames(usernames: Iterable<string | null | undefined>): Promise<Map<string, string>> {
+    const wanted = [...new Set([...usernames].filter((u): u is string => typeof u === 'string' && u.length > 0))];
+    const out = new Map<string, string>();
+    if (wanted.includes('system')) out.set('system', '系统');
+    const ask = wanted.filter((u) => u !== 'system');
+    if (!ask.length) return out;
+    const users = await this.models.User.find({ _id: { $in: ask } }, { displayName: 1 }).lean();
+    for (const u of users) if (u.displayName) out.set(String(u._id), String(u.displayName));
+    return out;
+  }
+
   /** One window, as `listWindows` shows it to `viewer`. */
   async getWindow(id: string, viewer?: Actor) {
     const w = await this.models.Window.findById(id).lean();

@@ -188,9 +188,19 @@ export class ProcessService {
     };
   }
 
-  /** Every key with its versions, newest first. */
+  /** Display names (姓名) of deployers and archivers, by login (`system` is 系统). */
+  private async peopleNames(usernames: (string | null | undefined)[]): Promise<Map<string, string>> {
+    const wanted = [...new Set(usernames.filter((u): u is string => !!u && u !== 'system'))];
+    const users = wanted.length ? await this.deps.models.User.find({ _id: { $in: wanted } }, { displayName: 1 }).lean() : [];
+    const out = new Map<string, string>(users.filter((u) => u.displayName).map((u) => [String(u._id), String(u.displayName)]));
+    out.set('system', '系统');
+    return out;
+  }
+
+  /** Every key with its versions, newest first; deployers and archivers with their display names. */
   async listDefinitions() {
     const docs = await this.deps.models.Definition.find({}, { xml: 0, sourceContext: 0 }).sort({ key: 1, version: -1 }).lean();
+    const names = await this.peopleNames(docs.flatMap((d) => [d.deployedBy, d.archivedBy]));
     const byKey = new Map<string, any>();
     for (const d of docs) {
       let entry = byKey.get(d.key);
@@ -201,12 +211,12 @@ export class ProcessService {
           latestVersion: d.version,
           caseCategory: d.caseCategory ?? undefined,
           archived: !!d.archived,
-          ...(d.archived ? { archivedAt: d.archivedAt, archivedBy: d.archivedBy } : {}),
+          ...(d.archived ? { archivedAt: d.archivedAt, archivedBy: d.archivedBy, archivedByName: names.get(d.archivedBy ?? '') } : {}),
           versions: [],
         };
         byKey.set(d.key, entry);
       }
-      entry.versions.push({ version: d.version, name: d.name, deployedAt: d.deployedAt, deployedBy: d.deployedBy, changeNote: d.changeNote ?? undefined, sha256: d.sha256 });
+      entry.versions.push({ version: d.version, name: d.name, deployedAt: d.deployedAt, deployedBy: d.deployedBy, deployedByName: names.get(d.deployedBy), changeNote: d.changeNote ?? undefined, sha256: d.sha256 });
     }
     return [...byKey.values()];
   }
@@ -239,15 +249,16 @@ export class ProcessService {
     if (docs.length === 0) throw new NotFoundError('DEFINITION_NOT_FOUND', `definition ${key} does not exist`);
     const d = docs[0];
     const log = await this.deps.models.DefinitionEvent.find({ key }, { _id: 0, key: 0 }).sort({ at: -1 }).limit(200).lean();
+    const names = await this.peopleNames([...docs.flatMap((x) => [x.deployedBy, x.archivedBy]), ...log.map((e: any) => e.actor)]);
     return {
       key,
       name: d.name,
       latestVersion: d.version,
       caseCategory: d.caseCategory ?? undefined,
       archived: !!d.archived,
-      ...(d.archived ? { archivedAt: d.archivedAt, archivedBy: d.archivedBy } : {}),
-      versions: docs.map((x) => ({ version: x.version, name: x.name, deployedAt: x.deployedAt, deployedBy: x.deployedBy, changeNote: x.changeNote ?? undefined, sha256: x.sha256 })),
-      log,
+      ...(d.archived ? { archivedAt: d.archivedAt, archivedBy: d.archivedBy, archivedByName: names.get(d.archivedBy ?? '') } : {}),
+      versions: docs.map((x) => ({ version: x.version, name: x.name, deployedAt: x.deployedAt, deployedBy: x.deployedBy, deployedByName: names.get(x.deployedBy), changeNote: x.changeNote ?? undefined, sha256: x.sha256 })),
+      log: log.map((e: any) => ({ ...e, actorName: names.get(e.actor) })),
     };
   }
 

@@ -207,8 +207,16 @@ export interface ScoreComponent {
 }
 
 export interface RankingRow {
-  /** 1, 2, 3 … — unique: ties are broken as documented on `StatsService.rank`. */
-  rank: number;
+  /**
+   * 1, 2, 3 … — unique: ties are broken as documented on `StatsService.rank`; null for a unit
+   * without any data in the period (no case, no rating: score null), listed after the ranked
+   * ones as 无办件 (`unranked`), never numbered as if it had scored.
+   */
+  rank: number | null;
+  /** why the unit is not ranked: 无办件 */
+  unranked?: string;
+  /** name of the unit's centre (windows) */
+  orgUnitName?: string;
   key: string;
   label: string;
   orgUnit?: string;
@@ -869,7 +877,9 @@ export class StatsService {
     const rows: RankingRow[] = keys.map((key) => {
       const stats = byKey.get(key) ?? this.toRow(newAcc(key), level, lookups);
       const components = scoreComponents(stats);
-      return { rank: 0, key, label: stats.label, orgUnit: stats.orgUnit, score: efficiencyScore(components), components, stats };
+      const orgUnit = level === 'window' ? (lookups.windows.get(key)?.orgUnit ?? stats.orgUnit) : stats.orgUnit;
+      const orgUnitName = level === 'window' && orgUnit ? lookups.orgs.get(orgUnit)?.shortName : undefined;
+      return { rank: 0, key, label: stats.label, orgUnit, ...(orgUnitName ? { orgUnitName } : {}), score: efficiencyScore(components), components, stats };
     });
     const seq = (r: RankingRow): [number, number] => {
       if (level === 'town') return [lookups.orgs.get(r.key)?.seq ?? 999, 0];
@@ -889,7 +899,13 @@ export class StatsService {
         (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
       );
     });
-    rows.forEach((r, i) => (r.rank = i + 1));
+    // a unit with no data is not ranked (the sort puts score null last): 无办件 instead of a number
+    rows.forEach((r, i) => {
+      if (r.score === null) {
+        r.rank = null;
+        r.unranked = NO_CASES;
+      } else r.rank = i + 1;
+    });
     return { level, filter: { ...filter }, now: report.now, weights: EFFICIENCY_WEIGHTS, rows };
   }
 
@@ -1121,10 +1137,14 @@ export const STATS_CSV_COLUMNS: readonly CsvColumn<StatsRow>[] = [
   { header: '满意率(%)', value: (r) => pct(r.ratings.satisfiedRate) },
 ];
 
+/** What the rank of a unit without data says. */
+export const NO_CASES = '无办件';
+
 /** Columns of a ranking export: each component's value and sub-score (in points of 100). */
 export const RANKING_CSV_COLUMNS: readonly CsvColumn<RankingRow>[] = [
-  { header: '排名', value: (r) => r.rank },
+  { header: '排名', value: (r) => r.rank ?? r.unranked ?? NO_CASES },
   { header: '名称', value: (r) => r.label },
+  { header: '所属机构', value: (r) => r.orgUnitName ?? '' },
   { header: '编码', value: (r) => r.key },
   { header: '综合得分', value: (r) => r.score },
   { header: '收件数', value: (r) => r.stats.received },

@@ -396,15 +396,16 @@ describe('statistics and rankings (issue #4)', () => {
     const ranking = await stats.rankTowns(PERIOD);
     expect(ranking.weights).toEqual(EFFICIENCY_WEIGHTS);
     // zhusha and chashan score 100 with the same on-time rate and count: catalogue order (6 < 9);
-    // guizi and huaixiang have no case (score null): last, catalogue order; the city is not ranked
+    // guizi and huaixiang have no case (score null): not ranked (无办件), last, catalogue order; the city is not ranked
     expect(ranking.rows.map((x) => [x.rank, x.key, x.score])).toEqual([
       [1, 'zhusha', 100],
       [2, 'chashan', 100],
       [3, 'chidong', 47.06],
       [4, 'dingbao', 25.33],
-      [5, 'guizi', null],
-      [6, 'huaixiang', null],
+      [null, 'guizi', null],
+      [null, 'huaixiang', null],
     ]);
+    expect(ranking.rows.filter((x) => x.rank === null).map((x) => x.unranked)).toEqual(['无办件', '无办件']);
     const db = ranking.rows.find((x) => x.key === 'dingbao')!;
     // on time 1/3; speed 1 − 1.1333/2; overdue 1/1 open; 20 escalations and 20 complaints per 100; satisfaction (11/3 − 1)/4
     expect(db.components).toMatchObject({
@@ -423,8 +424,9 @@ describe('statistics and rankings (issue #4)', () => {
     expect(cd.score).toBe(47.06);
 
     const csv = toCsv(ranking.rows, RANKING_CSV_COLUMNS);
-    expect(csv.startsWith(`${BOM}排名,名称,编码,综合得分,`)).toBe(true);
-    expect(csv.split('\r\n')[1]).toBe('1,朱砂镇,zhusha,100,1,100,100,0,100,,,0,100,0,100,5,100,0');
+    expect(csv.startsWith(`${BOM}排名,名称,所属机构,编码,综合得分,`)).toBe(true);
+    expect(csv.split('\r\n')[5]).toBe('无办件,贵子镇,,guizi,,0,,,,,,,,,,,,,');
+    expect(csv.split('\r\n')[1]).toBe('1,朱砂镇,,zhusha,100,1,100,100,0,100,,,0,100,0,100,5,100,0');
   });
 
   it('ranks windows within a town', async () => {
