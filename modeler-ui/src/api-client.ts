@@ -26,6 +26,8 @@ export interface DefinitionVersion {
   version: number;
   deployedAt: string;
   deployedBy: string;
+  /** the deployer's display name (姓名) */
+  deployedByName?: string;
   /** 变更说明 given at deploy */
   changeNote?: string;
 }
@@ -35,6 +37,8 @@ export interface DefinitionLogEntry {
   action: 'deployed' | 'archived' | 'restored';
   version?: number;
   actor: string;
+  /** the actor's display name (姓名) */
+  actorName?: string;
   at: string;
   note?: string;
 }
@@ -49,6 +53,7 @@ export interface DefinitionSummary {
   archived?: boolean;
   archivedAt?: string;
   archivedBy?: string;
+  archivedByName?: string;
   versions: DefinitionVersion[];
 }
 

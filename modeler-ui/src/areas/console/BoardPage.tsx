@@ -89,8 +89,10 @@ export default function BoardPage() {
         pagination={false}
         data-testid="board-units"
         dataSource={board?.units ?? []}
+        onRow={(u) => ({ 'data-testid': 'board-unit', 'data-unit': u.key }) as never}
         rowClassName={rowClass}
-        scroll={{ y: 'calc(100vh - 360px)' }}
+        // all 20 centres in the page itself, no inner scroll box: the page scrolls, the header row stays on top
+        sticky={{ offsetHeader: 0, getContainer: () => (document.querySelector('.app-content') as HTMLElement) ?? window }}
         expandable={{
           expandedRowKeys: expanded,
           onExpandedRowsChange: (keys) => setExpanded(keys as string[]),

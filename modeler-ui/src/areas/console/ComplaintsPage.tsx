@@ -63,11 +63,11 @@ export default function ComplaintsPage() {
         dataSource={data ?? []}
         pagination={{ pageSize: 20, showSizeChanger: false }}
         onRow={(c) => ({ 'data-testid': 'complaint-row', 'data-id': c.reference } as React.HTMLAttributes<HTMLElement>)}
-        expandable={{ expandedRowRender: (c) => (c.reply ? <div><strong>{t('complaints.reply')}：</strong>{c.reply.text}<Typography.Text type="secondary"> · {c.reply.by} · {formatDateTime(c.reply.at)}</Typography.Text></div> : null), rowExpandable: (c) => !!c.reply }}
+        expandable={{ expandedRowRender: (c) => (c.reply ? <div><strong>{t('complaints.reply')}：</strong>{c.reply.text}<Typography.Text type="secondary"> · {c.reply.byName ?? c.reply.by} · {formatDateTime(c.reply.at)}</Typography.Text></div> : null), rowExpandable: (c) => !!c.reply }}
         columns={[
           { title: t('complaints.reference'), dataIndex: 'reference', key: 'reference', width: 190 },
-          { title: t('complaints.orgUnit'), dataIndex: 'orgUnit', key: 'orgUnit', width: 90 },
-          { title: t('complaints.target'), key: 'target', width: 170, render: (_: unknown, c) => `${t(`complaints.targets.${c.target.kind}`)} ${c.target.caseNo ?? c.target.windowId ?? c.target.person ?? ''}` },
+          { title: t('complaints.orgUnit'), dataIndex: 'orgUnit', key: 'orgUnit', width: 100, render: (v: string, c) => <span data-testid="complaint-org">{c.orgUnitName ?? v}</span> },
+          { title: t('complaints.target'), key: 'target', width: 170, render: (_: unknown, c) => <span data-testid="complaint-target">{`${t(`complaints.targets.${c.target.kind}`)} ${c.target.caseNo ?? (c.target.windowId ? (c.target.windowName ?? c.target.windowId) : undefined) ?? (c.target.person ? (c.target.personName ?? c.target.person) : '')}`}</span> },
           { title: t('complaints.content'), dataIndex: 'content', key: 'content', ellipsis: true },
           { title: t('complaints.phone'), dataIndex: 'phone', key: 'phone', width: 120, render: (v?: string) => v ?? '—' },
           { title: t('complaints.createdAt'), dataIndex: 'createdAt', key: 'createdAt', width: 170, render: (v: string) => formatDateTime(v) },

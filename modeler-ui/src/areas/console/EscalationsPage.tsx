@@ -119,19 +119,19 @@ function EscalationDrawer({ id, units, onClose, onChanged }: { id: string; units
             <Descriptions.Item label={t('esc.limitKind')}>{esc.limitKind ? t(`esc.limitKinds.${esc.limitKind}`, { defaultValue: esc.limitKind }) : '—'}</Descriptions.Item>
             <Descriptions.Item label={t('esc.task')}>{esc.taskName ?? '—'}</Descriptions.Item>
             <Descriptions.Item label={t('esc.orgUnit')}>{units.get(esc.orgUnit ?? '') ?? esc.orgUnit ?? '—'}</Descriptions.Item>
-            <Descriptions.Item label={t('esc.responsible')}>{esc.responsible ?? '—'}</Descriptions.Item>
+            <Descriptions.Item label={t('esc.responsible')}><span data-testid="escalation-responsible">{esc.responsibleName ?? esc.responsible ?? '—'}</span></Descriptions.Item>
             <Descriptions.Item label={t('esc.dueAt')}>{formatDateTime(esc.dueAt)}</Descriptions.Item>
             <Descriptions.Item label={t('esc.raisedAt')}>{formatDateTime(esc.raisedAt)}</Descriptions.Item>
             {esc.notice ? (
               <Descriptions.Item label={t('esc.notice')}>
                 <div data-testid="escalation-notice">{esc.notice.text}</div>
-                <Typography.Text type="secondary">{esc.notice.issuedBy} · {formatDateTime(esc.notice.issuedAt)} · {t('esc.replyWithin')} {replyWithinText(esc.notice.replyWithin, t)}</Typography.Text>
+                <Typography.Text type="secondary">{esc.people?.[esc.notice.issuedBy] ?? esc.notice.issuedBy} · {formatDateTime(esc.notice.issuedAt)} · {t('esc.replyWithin')} {replyWithinText(esc.notice.replyWithin, t)}</Typography.Text>
               </Descriptions.Item>
             ) : null}
             {esc.reply ? (
               <Descriptions.Item label={t('esc.reply')}>
                 <div>{esc.reply.text}</div>
-                <Typography.Text type="secondary">{esc.reply.by} · {formatDateTime(esc.reply.at)}</Typography.Text>
+                <Typography.Text type="secondary">{esc.people?.[esc.reply.by] ?? esc.reply.by} · {formatDateTime(esc.reply.at)}</Typography.Text>
               </Descriptions.Item>
             ) : null}
           </Descriptions>
@@ -149,7 +149,7 @@ function EscalationDrawer({ id, units, onClose, onChanged }: { id: string; units
               color: STATUS_COLOUR[h.status] === 'default' ? 'gray' : STATUS_COLOUR[h.status] ?? 'blue',
               content: (
                 <div>
-                  <strong>{t(`esc.statuses.${h.status}`, { defaultValue: h.status })}</strong> · {formatDateTime(h.at)} · {h.by}
+                  <strong>{t(`esc.statuses.${h.status}`, { defaultValue: h.status })}</strong> · {formatDateTime(h.at)} · {h.by === 'system' ? '系统' : (esc.people?.[h.by] ?? h.by)}
                   {h.reason ? <div>{h.reason}</div> : null}
                 </div>
               ),
@@ -225,7 +225,7 @@ export default function EscalationsPage() {
           { title: t('esc.caseNo'), dataIndex: 'caseNo', key: 'caseNo', render: (v?: string) => v ?? '—' },
           { title: t('esc.name'), key: 'name', render: (_: unknown, e) => <span>{e.name ?? e.code}{e.taskName ? ` · ${e.taskName}` : ''}</span> },
           { title: t('esc.orgUnit'), dataIndex: 'orgUnit', key: 'orgUnit', render: (v?: string) => units.get(v ?? '') ?? v ?? '—' },
-          { title: t('esc.responsible'), dataIndex: 'responsible', key: 'responsible', render: (v?: string) => v ?? '—' },
+          { title: t('esc.responsible'), dataIndex: 'responsible', key: 'responsible', render: (v: string | undefined, e) => <span data-testid="escalation-row-responsible">{e.responsibleName ?? v ?? '—'}</span> },
           { title: t('esc.level'), dataIndex: 'level', key: 'level', width: 70, render: (n: number) => t('esc.levelN', { n }) },
           { title: t('esc.status'), dataIndex: 'status', key: 'status', render: (s: string) => <StatusTag status={s} /> },
           { title: t('esc.raisedAt'), dataIndex: 'raisedAt', key: 'raisedAt', render: (v: string) => formatDateTime(v) },

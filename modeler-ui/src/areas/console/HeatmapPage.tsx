@@ -54,7 +54,7 @@ export default function HeatmapPage() {
       {heat.data ? (
         <>
           <Row gutter={12} style={{ marginBottom: 12 }}>
-            <Col span={6}><Card size="small"><Statistic title={t('heat.definition')} value={heat.data.definitionKey} valueStyle={{ fontSize: 16 }} /></Card></Col>
+            <Col span={6}><Card size="small"><Statistic title={t('heat.definition')} value={heat.data.definitionName ?? heat.data.definitionKey} valueStyle={{ fontSize: 16 }} data-testid="heat-definition" /></Card></Col>
             <Col span={6}><Card size="small"><Statistic title={t('heat.cases')} value={heat.data.totals.cases} /></Card></Col>
             <Col span={6}><Card size="small"><Statistic title={t('heat.open')} value={heat.data.totals.open} /></Card></Col>
             <Col span={6}><Card size="small"><Statistic title={t('heat.breaches')} value={heat.data.totals.breaches} valueStyle={heat.data.totals.breaches ? { color: '#cf1322' } : undefined} /></Card></Col>

@@ -1,4 +1,4 @@
-import { Alert, App as AntApp, Button, Card, DatePicker, Space, Table, Tabs, Tooltip, Typography } from 'antd';
+import { Alert, App as AntApp, Button, Card, DatePicker, Space, Table, Tabs, Tag, Tooltip, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import type { Dayjs } from 'dayjs';
 import { useMemo, useState } from 'react';
@@ -15,7 +15,7 @@ interface StatsRow {
   ratings: { count: number; satisfiedRate: number | null };
 }
 interface StatsReport { rows: StatsRow[]; total: StatsRow; meta?: { estimatedHandlingTimes?: number } }
-interface RankingRow { rank: number; key: string; label: string; score: number | null; stats: StatsRow; components: Record<string, { value: number | null; score: number | null; weight: number }> }
+interface RankingRow { rank: number | null; unranked?: string; key: string; label: string; orgUnitName?: string; score: number | null; stats: StatsRow; components: Record<string, { value: number | null; score: number | null; weight: number }> }
 interface Ranking { rows: RankingRow[]; weights: Record<string, number> }
 
 const DIMS = ['town', 'window', 'department', 'item', 'person', 'month', 'day'] as const;
@@ -61,7 +61,7 @@ function ReportTab({ dim, query }: { dim: (typeof DIMS)[number]; query: string }
     ],
   }), [rows, t]);
   const columns: ColumnsType<StatsRow> = [
-    { title: t('stats.name'), dataIndex: 'label', key: 'label', fixed: 'left', width: 160, render: (l: string, r) => (r.orgUnitName ? `${l}（${r.orgUnitName}）` : l) },
+    { title: t('stats.name'), dataIndex: 'label', key: 'label', width: 150, render: (l: string, r) => (r.orgUnitName ? `${l}（${r.orgUnitName}）` : l) },
     { title: t('stats.received'), dataIndex: 'received', key: 'received', align: 'right', sorter: (a, b) => a.received - b.received },
     { title: t('stats.completed'), dataIndex: 'completed', key: 'completed', align: 'right' },
     { title: t('stats.open'), dataIndex: 'open', key: 'open', align: 'right' },
@@ -83,7 +83,7 @@ function ReportTab({ dim, query }: { dim: (typeof DIMS)[number]; query: string }
       ) : null}
       <Card size="small" style={{ marginBottom: 12 }}><Chart option={option} height={280} testId={`stats-chart-${dim}`} label={`${t(`stats.dims.${dim}`)} ${t('stats.chart')}`} /></Card>
       <Table<StatsRow>
-        size="small" rowKey="key" loading={loading} dataSource={rows} columns={columns} scroll={{ x: 1200 }} pagination={rows.length > 20 ? { pageSize: 20, showSizeChanger: false } : false}
+        size="small" rowKey="key" loading={loading} dataSource={rows} columns={columns} tableLayout="fixed" pagination={rows.length > 20 ? { pageSize: 20, showSizeChanger: false } : false}
         data-testid={`stats-table-${dim}`}
         summary={() => (data ? (
           <Table.Summary.Row>
@@ -111,14 +111,16 @@ function RankingTab({ level, query }: { level: 'towns' | 'windows'; query: strin
   const { t } = useTranslation('console');
   const { data, error, loading, reload } = useApi(() => api.get<Ranking>(`/api/stats/rankings/${level}${query ? `?${query}` : ''}`), [level, query]);
   const rows = data?.rows ?? [];
+  // the chart shows the ranked units only; those without a case are listed after them as 无办件
+  const ranked = rows.filter((r) => r.rank !== null);
   const option = useMemo(() => ({
     tooltip: { trigger: 'axis' },
     grid: { left: 48, right: 24, bottom: rows.length > 25 ? 72 : 40, top: 32, containLabel: true },
-    dataZoom: rows.length > 25 ? [{ type: 'slider' }] : [],
-    xAxis: { type: 'category', data: rows.map((r) => r.label), axisLabel: { interval: 0, rotate: 35 } },
+    dataZoom: ranked.length > 25 ? [{ type: 'slider' }] : [],
+    xAxis: { type: 'category', data: ranked.map((r) => (r.orgUnitName ? `${r.orgUnitName} ${r.label}` : r.label)), axisLabel: { interval: 0, rotate: 35 } },
     yAxis: { type: 'value', name: t('stats.score'), min: 0, max: 100 },
-    series: [{ name: t('stats.score'), type: 'bar', data: rows.map((r) => r.score), itemStyle: { color: '#1677ff' } }],
-  }), [rows, t]);
+    series: [{ name: t('stats.score'), type: 'bar', data: ranked.map((r) => r.score), itemStyle: { color: '#1677ff' } }],
+  }), [ranked, t]);
   const comp = (name: string) => (_: unknown, r: RankingRow) => {
     const c = r.components[name];
     return c?.score === null || c?.score === undefined ? '—' : (c.score * 100).toFixed(1);
@@ -131,8 +133,8 @@ function RankingTab({ level, query }: { level: 'towns' | 'windows'; query: strin
       <Table<RankingRow>
         size="small" rowKey="key" loading={loading} dataSource={rows} data-testid={`ranking-table-${level}`} pagination={rows.length > 25 ? { pageSize: 25, showSizeChanger: false } : false} scroll={{ x: 1000 }}
         columns={[
-          { title: t('stats.rank'), dataIndex: 'rank', key: 'rank', width: 60 },
-          { title: t('stats.name'), dataIndex: 'label', key: 'label', width: 140 },
+          { title: t('stats.rank'), dataIndex: 'rank', key: 'rank', width: 70, render: (v: number | null, r) => <span data-testid="ranking-rank" data-rank={v ?? 'none'}>{v ?? <Tag>{r.unranked ?? t('stats.noCases')}</Tag>}</span> },
+          { title: t('stats.name'), dataIndex: 'label', key: 'label', width: 160, render: (l: string, r) => <span data-testid="ranking-name">{r.orgUnitName ? `${r.orgUnitName} ${l}` : l}</span> },
           { title: <Tooltip title={t('stats.scoreHelp')}>{t('stats.score')}</Tooltip>, dataIndex: 'score', key: 'score', align: 'right', render: (v: number | null) => (v === null ? '—' : <strong>{v.toFixed(2)}</strong>) },
           { title: t('stats.received'), key: 'rec', align: 'right', render: (_: unknown, r) => r.stats.received },
           { title: `${t('stats.onTime')}(30)`, key: 'c1', align: 'right', render: comp('onTimePromised') },

@@ -24,6 +24,10 @@ export interface Escalation {
   orgUnit?: string;
   windowId?: string;
   responsible?: string;
+  /** display name (姓名) of the responsible person */
+  responsibleName?: string;
+  /** display names of the people it names, by login */
+  people?: Record<string, string>;
   dueAt?: string;
   raisedAt: string;
   status: 'open' | 'acknowledged' | 'notified' | 'replied' | 'closed';
@@ -36,13 +40,14 @@ export interface Escalation {
 export interface Complaint {
   reference: string;
   orgUnit: string;
-  target: { kind: 'case' | 'window' | 'person'; caseNo?: string; windowId?: string; person?: string };
+  orgUnitName?: string;
+  target: { kind: 'case' | 'window' | 'person'; caseNo?: string; windowId?: string; windowName?: string; person?: string; personName?: string };
   content: string;
   contactName?: string;
   phone?: string;
   status: 'received' | 'replied' | 'closed';
   createdAt: string;
-  reply?: { text: string; by: string; at: string };
+  reply?: { text: string; by: string; byName?: string; at: string };
 }
 
 export interface HeatStep {
@@ -59,6 +64,6 @@ export interface HeatStep {
   heatWait: number;
   heatBreach: number;
 }
-export interface Heatmap { itemCode?: string; itemName?: string; definitionKey: string; at: string; steps: HeatStep[]; totals: { tasks: number; open: number; breaches: number; cases: number } }
+export interface Heatmap { itemCode?: string; itemName?: string; definitionKey: string; definitionName?: string; at: string; steps: HeatStep[]; totals: { tasks: number; open: number; breaches: number; cases: number } }
 
 export interface ServiceItemSummary { code: string; name: string; procedure: string; department?: string }

@@ -61,7 +61,7 @@ export function DefinitionsPage() {
                 ? (
                   <Space direction="vertical" size={0}>
                     <Tag color="default" data-testid="definition-state" data-state="archived">{t('list.archived')}</Tag>
-                    <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid="definition-archived-by">{t('list.archivedBy', { by: d.archivedBy ?? '—', at: formatDateTime(d.archivedAt ?? '').split(' ')[0] })}</Typography.Text>
+                    <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid="definition-archived-by">{t('list.archivedBy', { by: d.archivedByName ?? d.archivedBy ?? '—', at: formatDateTime(d.archivedAt ?? '').split(' ')[0] })}</Typography.Text>
                   </Space>
                 )
                 : <Tag color="green" data-testid="definition-state" data-state="active">{t('list.active')}</Tag>),
@@ -70,7 +70,7 @@ export function DefinitionsPage() {
               title: t('list.deployed'),
               render: (_: unknown, d) => {
                 const latest = d.versions.find((v) => v.version === d.latestVersion);
-                return latest ? <Typography.Text type="secondary">{formatDateTime(latest.deployedAt)} · {latest.deployedBy || '—'}</Typography.Text> : '—';
+                return latest ? <Typography.Text type="secondary">{formatDateTime(latest.deployedAt)} · {latest.deployedByName || latest.deployedBy || '—'}</Typography.Text> : '—';
               },
             },
             {

@@ -400,7 +400,7 @@ export default function ModelerPage() {
         </Space>
       </div>
       {definition?.archived ? (
-        <Alert type="warning" showIcon data-testid="archived-banner" style={{ margin: '0 0 8px' }} title={t('modeler.archivedBanner', { at: formatDateTime(definition.archivedAt ?? ''), by: definition.archivedBy ?? '—' })} />
+        <Alert type="warning" showIcon data-testid="archived-banner" style={{ margin: '0 0 8px' }} title={t('modeler.archivedBanner', { at: formatDateTime(definition.archivedAt ?? ''), by: definition.archivedByName ?? definition.archivedBy ?? '—' })} />
       ) : null}
       <div className="modeler-main">
         <div className="modeler-canvas" ref={canvasRef} data-testid="canvas" />
@@ -564,8 +564,8 @@ interface HistoryItem {
 
 /** Versions (each with its change note) and the archive / restore entries of the log, newest first. */
 function historyItems(d: DefinitionDetail): HistoryItem[] {
-  const items: HistoryItem[] = d.versions.map((v) => ({ kind: 'deployed', version: v.version, at: v.deployedAt, actor: v.deployedBy, note: v.changeNote }));
-  for (const e of d.log ?? []) if (e.action !== 'deployed') items.push({ kind: e.action, at: e.at, actor: e.actor, note: e.note });
+  const items: HistoryItem[] = d.versions.map((v) => ({ kind: 'deployed', version: v.version, at: v.deployedAt, actor: v.deployedByName ?? v.deployedBy, note: v.changeNote }));
+  for (const e of d.log ?? []) if (e.action !== 'deployed') items.push({ kind: e.action, at: e.at, actor: e.actorName ?? e.actor, note: e.note });
   return items.sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
 }
 

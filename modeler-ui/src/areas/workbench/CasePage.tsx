@@ -9,7 +9,7 @@ import { BpmnDiagram, escapeHtml, type DiagramOverlay } from '../../shared/BpmnD
 import { CategoryTag, StatusTag } from './common';
 import { budgetText, cstDay, formatDateTime } from './format';
 import { NoticeViewer } from './NoticeViewer';
-import type { AuditEvent, CaseDetail, Clock, Item, NoticeRef } from './types';
+import type { AuditEvent, CaseDetail, Clock, Item, NoticeRef, WindowView } from './types';
 
 type CalendarDay = { day: string; working: boolean; estimated?: boolean };
 
@@ -44,10 +44,12 @@ export default function CasePage() {
   const [notice, setNotice] = useState<NoticeRef | null>(null);
   const data = useApi(async () => {
     const c = await api.get<CaseDetail & { definitionVersion?: number }>(`/api/service-cases/${encodeURIComponent(no)}`);
-    const [audit, clocks, item] = await Promise.all([
+    const [audit, clocks, item, window] = await Promise.all([
       api.get<AuditEvent[]>(`/api/service-cases/${encodeURIComponent(no)}/audit`),
       api.get<Clock[]>(`/api/service-cases/${encodeURIComponent(no)}/clocks`),
       api.get<Item>(`/api/items/${encodeURIComponent(c.itemCode)}`).catch(() => null),
+      // the receiving window by its name (窗口名称), not its code
+      c.receivingWindow ? api.get<WindowView>(`/api/org/windows/${encodeURIComponent(c.receivingWindow)}`).catch(() => null) : Promise.resolve(null),
     ]);
     const xml = c.definitionKey
       ? await api.text(`/api/definitions/${encodeURIComponent(c.definitionKey)}/${c.definitionVersion ? `versions/${c.definitionVersion}/xml` : 'xml'}`, 'application/xml').catch(() => undefined)
@@ -60,7 +62,7 @@ export default function CasePage() {
     const to = ends.sort().reverse()[0]!;
     // days of a year without its holiday notice come estimated (flagged), never as a 422
     const days = from ? await api.get<CalendarDay[]>(`/api/calendar/days?from=${from}&to=${to}`).catch(() => [] as CalendarDay[]) : [];
-    return { c, audit, clocks, item, xml, days };
+    return { c, audit, clocks, item, xml, days, windowName: window?.name };
   }, [no]);
 
   const d = data.data;
@@ -87,7 +89,7 @@ export default function CasePage() {
 
   if (data.error && !d) return <ApiErrorAlert error={data.error} onRetry={data.reload} />;
   if (!d) return <Spin />;
-  const { c } = d;
+  const { c, windowName } = d;
   const today = cstDay(new Date());
   const matName = (code: string) => d.item?.materials.find((m) => m.code === code)?.name ?? code;
   // what each working-day clock shows, and the years of it that are estimated (no notice yet)
@@ -117,7 +119,7 @@ export default function CasePage() {
               <Descriptions.Item label={t('case.idNumber')}><span data-testid="case-id-number">{c.applicant.idNumber}</span></Descriptions.Item>
               {c.applicant.phone ? <Descriptions.Item label={t('case.phone')}><span data-testid="case-phone">{c.applicant.phone}</span></Descriptions.Item> : null}
               {c.applicant.address ? <Descriptions.Item label={t('case.address')}>{c.applicant.address}</Descriptions.Item> : null}
-              <Descriptions.Item label={t('case.responsible')}>{c.responsible}（{c.receivingWindow}）</Descriptions.Item>
+              <Descriptions.Item label={t('case.responsible')}><span data-testid="case-responsible">{c.responsibleName ?? c.responsible}</span>（{windowName ?? c.receivingWindow}）</Descriptions.Item>
               <Descriptions.Item label={t('case.receivedAt')}>{formatDateTime(c.receivedAt)}</Descriptions.Item>
               {c.acceptedAt ? <Descriptions.Item label={t('case.acceptedAt')}>{formatDateTime(c.acceptedAt)}</Descriptions.Item> : null}
               {c.endedAt ? <Descriptions.Item label={t('case.endedAt')}>{formatDateTime(c.endedAt)}</Descriptions.Item> : null}
@@ -148,7 +150,7 @@ export default function CasePage() {
                   <span data-type={e.type}>
                     <Typography.Text type="secondary">{formatDateTime(e.at)}</Typography.Text>{' '}
                     <Typography.Text strong>{t(`audit.${e.type.replace(/\./g, '_')}`, { defaultValue: e.type })}</Typography.Text>{' '}
-                    {e.data?.name ?? e.data?.step ?? e.data?.title ?? ''} · {e.actor === 'system' ? '系统' : e.actor}
+                    {e.data?.name ?? e.data?.step ?? e.data?.title ?? ''} · <span data-testid="audit-actor">{e.actor === 'system' ? '系统' : (e.actorName ?? e.actor)}</span>
                     {e.data?.reason ? `：${e.data.reason}` : ''}
                     {e.data?.outcome?.decision ? <Tag style={{ marginLeft: 6 }}>{t(`decision.${e.data.outcome.decision}`, { defaultValue: e.data.outcome.decision })}</Tag> : null}
                     {e.data?.outcome?.opinion ? `${e.data.outcome.opinion}` : ''}
@@ -216,7 +218,7 @@ export default function CasePage() {
               <Table rowKey="taskId" size="small" pagination={false} dataSource={c.steps} columns={[
                 { title: t('inbox.step'), dataIndex: 'name' },
                 { title: t('case.status'), key: 's', render: (_, s) => <StatusTag status={s.status} /> },
-                { title: t('inbox.assignee'), key: 'a', render: (_, s) => s.completedBy ?? s.assignee ?? '—' },
+                { title: t('inbox.assignee'), key: 'a', render: (_, s) => <span data-testid="step-person">{s.completedBy ? (s.completedByName ?? s.completedBy) : s.assignee ? (s.assigneeName ?? s.assignee) : '—'}</span> },
                 { title: t('inbox.arrived'), key: 'c', render: (_, s) => formatDateTime(s.createdAt) },
                 { title: t('case.endedAt'), key: 'e', render: (_, s) => formatDateTime(s.completedAt) },
                 { title: t('task.opinion'), key: 'o', render: (_, s) => (s.outcome?.decision ? `${t(`decision.${s.outcome.decision}`, { defaultValue: s.outcome.decision })} ${s.outcome.opinion ?? ''}` : '') },
@@ -227,7 +229,7 @@ export default function CasePage() {
           {
             key: 'proxy', label: t('case.proxy'),
             children: (
-              <Timeline items={c.proxyRecord.map((p) => ({ content: `${formatDateTime(p.at)} ${p.type} ${p.fromOrgUnit ?? ''}/${p.fromWindow ?? ''} → ${p.toOrgUnit ?? ''}/${p.toWindow ?? ''} ${p.toPerson ?? ''} ${p.step ?? ''}${p.reason ? `：${p.reason}` : ''}` }))} />
+              <Timeline items={c.proxyRecord.map((p) => ({ content: `${formatDateTime(p.at)} ${p.type} ${p.fromOrgUnit ?? ''}/${p.fromWindow ?? ''} → ${p.toOrgUnit ?? ''}/${p.toWindow ?? ''} ${p.toPerson ? (c.people?.[p.toPerson] ?? p.toPerson) : ''} ${p.step ?? ''}${p.reason ? `：${p.reason}` : ''}` }))} />
             ),
           },
         ]} />

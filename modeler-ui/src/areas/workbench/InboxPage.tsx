@@ -64,21 +64,42 @@ export function InboxPage() {
         dataSource={rows}
         pagination={{ pageSize: 20, hideOnSinglePage: true }}
         locale={{ emptyText: t('inbox.empty') }}
-        scroll={{ x: 900 }}
+        tableLayout="fixed"
         onRow={(r) => ({ 'data-testid': 'inbox-row', 'data-case-no': r.caseNo ?? '', 'data-element-id': r.elementId, 'data-task-id': r.id, 'data-signal': r.deadline?.signal ?? 'none' }) as never}
+        // every column fits 1366×768 beside the menu (no horizontal scroll, nothing cut): long item names wrap
         columns={[
-          { title: t('inbox.caseNo'), key: 'caseNo', width: 170, render: (_, r) => (r.caseNo ? <Link to={`/workbench/cases/${r.caseNo}`}>{r.caseNo}</Link> : '—') },
-          { title: t('inbox.step'), key: 'name', render: (_, r) => <Space>{r.name}{r.kind !== 'engine' ? <Tag>{r.kind}</Tag> : null}</Space> },
+          { title: t('inbox.caseNo'), key: 'caseNo', width: 150, render: (_, r) => (r.caseNo ? <Link to={`/workbench/cases/${r.caseNo}`} data-testid="inbox-case-no" style={{ wordBreak: 'break-all' }}>{r.caseNo}</Link> : '—') },
+          { title: t('inbox.item'), key: 'item', render: (_, r) => <span data-testid="inbox-item" style={{ wordBreak: 'break-word' }}>{r.case?.itemName ?? '—'}</span> },
           {
-            title: t('inbox.assignee'), key: 'assignee', width: 150,
-            render: (_, r) => (r.assignee ? <Space size={4}>{r.assignee}{r.post ? <Tag>{t(`post.${r.post}`, { defaultValue: r.post })}</Tag> : null}{r.claimedAt ? <Tag color="blue">{t('inbox.claimed')}</Tag> : null}</Space> : <Tag color="orange">{t('inbox.unclaimed')}</Tag>),
+            title: t('inbox.applicant'), key: 'applicant', width: 150,
+            render: (_, r) => (r.case ? (
+              <div data-testid="inbox-applicant">
+                <div data-testid="inbox-applicant-name">{r.case.applicant.name}</div>
+                {r.case.applicant.phone ? <Typography.Text type="secondary" style={{ fontSize: 12, display: 'block' }} data-testid="inbox-applicant-phone">{r.case.applicant.phone}</Typography.Text> : null}
+                {r.case.applicant.idNumber ? <Typography.Text type="secondary" style={{ fontSize: 12, display: 'block' }} data-testid="inbox-applicant-id">{r.case.applicant.idNumber}</Typography.Text> : null}
+              </div>
+            ) : '—'),
           },
-          { title: t('inbox.arrived'), key: 'createdAt', width: 170, render: (_, r) => formatDateTime(r.createdAt) },
-          { title: t('inbox.deadline'), key: 'due', width: 260, defaultSortOrder: 'ascend', sorter: (a, b) => dueMs(a) - dueMs(b), render: (_, r) => <Space><DeadlineTag task={r} />{dueText(r)}</Space> },
           {
-            title: t('inbox.actions'), key: 'actions', width: 170, fixed: 'right',
+            title: t('inbox.step'), key: 'name', width: 170,
             render: (_, r) => (
-              <Space>
+              <div>
+                <div data-testid="inbox-step">{r.name}{r.kind !== 'engine' ? <Tag style={{ marginInlineStart: 4 }}>{t(`kind.${r.kind}`, { defaultValue: r.kind })}</Tag> : null}</div>
+                {r.assignee
+                  ? <Space size={2} wrap data-testid="inbox-assignee"><Typography.Text type="secondary" style={{ fontSize: 12 }}>{t('inbox.assignee')}：{r.assigneeName ?? r.assignee}</Typography.Text>{r.post ? <Tag style={{ fontSize: 11 }}>{t(`post.${r.post}`, { defaultValue: r.post })}</Tag> : null}{r.claimedAt ? <Tag color="blue" style={{ fontSize: 11 }}>{t('inbox.claimed')}</Tag> : null}</Space>
+                  : <Tag color="orange">{t('inbox.unclaimed')}</Tag>}
+              </div>
+            ),
+          },
+          { title: t('inbox.arrived'), key: 'createdAt', width: 120, render: (_, r) => { const [day, time] = formatDateTime(r.createdAt).split(' '); return <span data-testid="inbox-arrived">{day}<br />{time}</span>; } },
+          {
+            title: t('inbox.deadline'), key: 'due', width: 180, defaultSortOrder: 'ascend', sorter: (a, b) => dueMs(a) - dueMs(b),
+            render: (_, r) => <div data-testid="inbox-due"><DeadlineTag task={r} /><div style={{ fontSize: 12 }}>{dueText(r)}</div></div>,
+          },
+          {
+            title: t('inbox.actions'), key: 'actions', width: 130,
+            render: (_, r) => (
+              <Space size={4} wrap>
                 {filter !== 'cc' && r.assignee !== me && r.status === 'open'
                   ? <Button size="small" loading={claiming === r.id} onClick={() => void claim(r)} data-testid="claim-task">{t('inbox.claim')}</Button>
                   : null}

@@ -131,9 +131,9 @@ export default function TaskPage() {
                 <Descriptions.Item label={t('task.item')}>{c.itemName} <CategoryTag category={c.category} /></Descriptions.Item>
                 <Descriptions.Item label={t('task.applicant')}>{c.applicant.name}（{c.applicant.idNumber}）</Descriptions.Item>
                 {c.applicant.phone ? <Descriptions.Item label={t('case.phone')}>{c.applicant.phone}</Descriptions.Item> : null}
-                <Descriptions.Item label={t('task.responsible')}>{c.responsible}</Descriptions.Item>
+                <Descriptions.Item label={t('task.responsible')}>{c.responsibleName ?? c.responsible}</Descriptions.Item>
                 <Descriptions.Item label={t('task.receivedAt')}>{formatDateTime(c.receivedAt)}</Descriptions.Item>
-                <Descriptions.Item label={t('inbox.assignee')}>{tk.assignee ?? '—'} {tk.post ? <Tag>{t(`post.${tk.post}`, { defaultValue: tk.post })}</Tag> : null}</Descriptions.Item>
+                <Descriptions.Item label={t('inbox.assignee')}><span data-testid="task-assignee">{tk.assignee ? (tk.assigneeName ?? tk.assignee) : '—'}</span> {tk.post ? <Tag>{t(`post.${tk.post}`, { defaultValue: tk.post })}</Tag> : null}</Descriptions.Item>
               </Descriptions>
             ) : null}
           </Card>
@@ -142,7 +142,7 @@ export default function TaskPage() {
               ...(c?.steps ?? []).filter((s) => s.status === 'completed').map((s) => ({
                 color: 'green', content: <span>{formatDateTime(s.completedAt)} {s.name} · {s.completedBy} {s.outcome?.decision ? <Tag>{t(`decision.${s.outcome.decision}`, { defaultValue: s.outcome.decision })}</Tag> : null}{s.outcome?.opinion ?? ''}</span>,
               })),
-              ...tk.actions.map((a) => ({ color: 'blue', content: <span>{formatDateTime(a.at)} {t(`audit.task_${a.type}`, { defaultValue: a.type })} · {a.actor}{a.reason ? `：${a.reason}` : ''}</span> })),
+              ...tk.actions.map((a) => ({ color: 'blue', content: <span>{formatDateTime(a.at)} {t(`audit.task_${a.type}`, { defaultValue: a.type })} · {tk.people?.[a.actor] ?? a.actor}{a.reason ? `：${a.reason}` : ''}</span> })),
             ]} />
           </Card>
         </Col>

@@ -8,6 +8,7 @@ export const zh = {
   decision: { approve: '同意', reject: '不予许可', return: '退回', supplement: '需补正', done: '已办理', agree: '同意', disagree: '不同意' },
   post: { A: 'A岗', B: 'B岗', responsible: '首问负责人', 'stand-in': '顶岗' },
   signal: { normal: '正常', warned: '即将到期', late: '已超期', none: '未计时' },
+  kind: { cosign: '加签', rectification: '整改', 'follow-up': '回访', examination: '收件审查' },
   home: {
     title: '受理工作台', window: '我的窗口', noWindow: '当前账号不在窗口岗位上', post: '岗位', centre: '所属中心',
     todo: '待办', dueSoon: '即将到期', overdue: '已超期', windowTodo: '本窗口待办',
@@ -41,7 +42,7 @@ export const zh = {
   notice: { title: '文书', print: '打印', printed: '已发送打印', loading: '正在生成文书……', kinds: { acceptance: '受理通知书', 'one-time': '一次性告知书', return: '退回通知书', completion: '办结通知书' } },
   inbox: {
     title: '待办事项', filters: { mine: '我的待办', window: '本窗口', groups: '候选组', cc: '抄送我的' },
-    caseNo: '办件编号', step: '环节', assignee: '办理人', arrived: '到达时间', deadline: '办理期限', state: '状态', actions: '操作',
+    caseNo: '办件编号', item: '事项', applicant: '申请人', step: '环节', assignee: '办理人', arrived: '到达时间', deadline: '办理期限', state: '状态', actions: '操作',
     claim: '签收', claimed: '已签收', handle: '办理', empty: '暂无待办', unclaimed: '待签收',
   },
   task: {
@@ -83,6 +84,7 @@ export const en: typeof zh = {
   decision: { approve: 'Approve', reject: 'Refuse', return: 'Return', supplement: 'Needs supplement', done: 'Done', agree: 'Agree', disagree: 'Disagree' },
   post: { A: 'A post', B: 'B post', responsible: 'Responsible', 'stand-in': 'Stand-in' },
   signal: { normal: 'On time', warned: 'Due soon', late: 'Overdue', none: 'No clock' },
+  kind: { cosign: 'Co-sign', rectification: 'Rectification', 'follow-up': 'Follow-up call', examination: 'Examination' },
   home: {
     title: 'Clerk workbench', window: 'My window', noWindow: 'This account holds no window post', post: 'Post', centre: 'Centre',
     todo: 'To do', dueSoon: 'Due soon', overdue: 'Overdue', windowTodo: 'Window tasks',
@@ -116,7 +118,7 @@ export const en: typeof zh = {
   notice: { title: 'Notice', print: 'Print', printed: 'Sent to the printer', loading: 'Rendering the notice…', kinds: { acceptance: 'Acceptance notice', 'one-time': 'One-time notification', return: 'Return notice', completion: 'Completion notice' } },
   inbox: {
     title: 'Inbox', filters: { mine: 'Mine', window: 'My window', groups: 'Groups', cc: 'Copied to me' },
-    caseNo: 'Case no.', step: 'Step', assignee: 'Holder', arrived: 'Arrived', deadline: 'Deadline', state: 'State', actions: 'Actions',
+    caseNo: 'Case no.', item: 'Service item', applicant: 'Applicant', step: 'Step', assignee: 'Holder', arrived: 'Arrived', deadline: 'Deadline', state: 'State', actions: 'Actions',
     claim: 'Claim', claimed: 'Claimed', handle: 'Handle', empty: 'Nothing to do', unclaimed: 'Unclaimed',
   },
   task: {

@@ -117,6 +117,14 @@ export interface Task {
   ccTo: string[];
   candidateGroups?: string[];
   candidateUsers?: string[];
+  /** display names (姓名) beside the logins */
+  assigneeName?: string;
+  claimedByName?: string;
+  completedByName?: string;
+  /** on one task's page: display names of every person it names, by login */
+  people?: Record<string, string>;
+  /** the case of the step: its service item and applicant (name, phone, ID masked) */
+  case?: { itemCode: string; itemName: string; category?: string; receivedAt?: string; applicant: { kind?: string; name: string; phone?: string; idNumber?: string } };
   deadline?: { dueAt?: string; signal: Signal; estimated?: boolean; estimatedYears?: number[]; estimateNote?: string; clock: { id: string; status: string; budget: Budget; startedAt: string } | null };
 }
 
@@ -131,10 +139,12 @@ export interface CaseStep {
   orgUnit?: string;
   windowId?: string;
   assignee?: string;
+  assigneeName?: string;
   post?: string;
   createdAt: string;
   completedAt?: string;
   completedBy?: string;
+  completedByName?: string;
   outcome?: { decision?: string; opinion?: string };
   dueDate?: string;
 }
@@ -157,6 +167,9 @@ export interface CaseDetail {
   orgUnit: string;
   receivingWindow: string;
   responsible: string;
+  responsibleName?: string;
+  /** display names (姓名) of the people the case names, by login */
+  people?: Record<string, string>;
   applicant: { kind: string; name: string; idType: string; idNumber: string; phone?: string; address?: string; contactName?: string };
   receivedAt: string;
   acceptedAt?: string;
@@ -209,6 +222,7 @@ export interface AuditEvent {
   seq: number;
   type: string;
   actor: string;
+  actorName?: string;
   at: string;
   data: Record<string, any>;
 }
