@@ -79,6 +79,13 @@ describe('public first, a readable procedure, Chinese task forms (issue 13: defe
       await page.getByTestId('login-submit').click();
       await page.getByTestId('current-user').waitFor();
       expect(new URL(page.url()).hash).toMatch(/^#\/workbench/);
+      // the staff header fits too: the user's name and the buttons on one line, inside the screen
+      for (const id of ['current-user', 'switch-language', 'logout']) {
+        const b = (await page.getByTestId(id).boundingBox())!;
+        expect(b.x + b.width).toBeLessThanOrEqual(size.width);
+        expect(b.y + b.height).toBeLessThanOrEqual(56);
+      }
+      await expect(page.getByTestId('current-user').textContent()).resolves.toBe('王晓燕');
 
       // signed in, the public home offers the way back to work
       await page.goto(`${server.url}/`);

@@ -9,7 +9,8 @@ import { useSession } from './session';
 /**
  * Frame of the staff areas: header with product, user and language switch, the
  * area menu on the left (only areas the user's roles open), and the page.
- * Works at 1366×768: the menu collapses to icons below 1200 px.
+ * Works at 1366×768: the menu collapses to icons below 1200 px; on a phone the header keeps
+ * the user's name and the buttons (product name and role tags hidden).
  */
 export function StaffLayout({ areas }: { areas: Area[] }) {
   const { t, i18n } = useTranslation();
@@ -37,11 +38,11 @@ export function StaffLayout({ areas }: { areas: Area[] }) {
       <Layout.Header className="app-header">
         <Space size="middle">
           <span className="brand-mark" aria-hidden>政</span>
-          <Typography.Text strong style={{ color: '#fff', fontSize: 16 }}>{t('productName')}</Typography.Text>
+          <Typography.Text strong style={{ color: '#fff', fontSize: 16 }} className="staff-product">{t('productName')}</Typography.Text>
         </Space>
         <Space size="middle">
-          <span data-testid="current-user" style={{ color: '#fff' }}>{user.displayName || user.username}</span>
-          {user.roles.map((r) => <Tag key={r} color="blue">{t(`roles.${r}`, { defaultValue: r })}</Tag>)}
+          <span data-testid="current-user" className="staff-user" style={{ color: '#fff' }}>{user.displayName || user.username}</span>
+          <span className="staff-roles">{user.roles.map((r) => <Tag key={r} color="blue">{t(`roles.${r}`, { defaultValue: r })}</Tag>)}</span>
           <Button size="small" ghost onClick={() => void i18n.changeLanguage(i18n.language === 'en' ? 'zh-CN' : 'en')} data-testid="switch-language">{t('language')}</Button>
           <Button size="small" ghost data-testid="logout" onClick={() => void session.logout().then(() => navigate('/staff'))}>{t('logout')}</Button>
         </Space>
