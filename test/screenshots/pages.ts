@@ -76,13 +76,17 @@ export async function prepareCases(url: string): Promise<PreparedCases> {
   const clerkCaseNo = r1.body.case.caseNo;
   const clerkStep = await openStep(clerk, clerkCaseNo);
 
-  const land = items.find((i) => i.department === 'land' && i.procedure === 'supplement-item') ?? js;
+  // a land item: its review step goes to the item's department window, 丁堡镇 国土 (dingbao-w02) — the department clerk's
+  const land = items.find((i) => i.department === 'land' && i.procedure === 'report-up-item') ?? items.find((i) => i.department === 'land') ?? js;
   const r2 = await clerk.post('/api/intake', { itemCode: land.code, applicant: applicant('欧阳·德华', '0668-8822345'), materials: full(land) });
   if (r2.status !== 201) throw new Error(`intake ${land.code}: ${r2.status} ${JSON.stringify(r2.body)}`);
   const deptCaseNo = r2.body.case.caseNo;
   const accept = await openStep(clerk, deptCaseNo);
   await clerk.post(`/api/tasks/${accept.taskId}/complete`, { decision: 'approve', opinion: '材料齐全，予以受理' });
-  const review = await openStep(clerk, deptCaseNo, 'review').catch(() => accept);
+  const review = await waitFor(async () => {
+    const c = (await clerk.get(`/api/service-cases/${deptCaseNo}`)).body;
+    return c.steps?.find((s: any) => s.status === 'open' && s.kind === 'engine' && s.taskId !== accept.taskId);
+  }, `the review step of ${deptCaseNo}`).catch(() => accept);
 
   const designer = await ApiClient.login(url, 'designer');
   const defs = (await designer.get('/api/definitions')).body as any[];
