@@ -92,7 +92,7 @@ export default function BoardPage() {
         onRow={(u) => ({ 'data-testid': 'board-unit', 'data-unit': u.key }) as never}
         rowClassName={rowClass}
         // all 20 centres in the page itself, no inner scroll box: the page scrolls, the header row stays on top
-        sticky={{ offsetHeader: 0, getContainer: () => (document.querySelector('.app-content') as HTMLElement) ?? window }}
+        sticky={{ offsetHeader: -16, getContainer: () => (document.querySelector('.app-content') as HTMLElement) ?? window }}
         expandable={{
           expandedRowKeys: expanded,
           onExpandedRowsChange: (keys) => setExpanded(keys as string[]),

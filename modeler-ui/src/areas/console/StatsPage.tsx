@@ -62,17 +62,17 @@ function ReportTab({ dim, query }: { dim: (typeof DIMS)[number]; query: string }
   }), [rows, t]);
   const columns: ColumnsType<StatsRow> = [
     { title: t('stats.name'), dataIndex: 'label', key: 'label', width: 150, render: (l: string, r) => (r.orgUnitName ? `${l}（${r.orgUnitName}）` : l) },
-    { title: t('stats.received'), dataIndex: 'received', key: 'received', align: 'right', sorter: (a, b) => a.received - b.received },
-    { title: t('stats.completed'), dataIndex: 'completed', key: 'completed', align: 'right' },
-    { title: t('stats.open'), dataIndex: 'open', key: 'open', align: 'right' },
-    { title: t('stats.rejected'), dataIndex: 'rejected', key: 'rejected', align: 'right' },
+    { title: t('stats.received'), dataIndex: 'received', key: 'received', align: 'right', width: 68, sorter: (a, b) => a.received - b.received },
+    { title: t('stats.completed'), dataIndex: 'completed', key: 'completed', align: 'right', width: 60 },
+    { title: t('stats.open'), dataIndex: 'open', key: 'open', align: 'right', width: 60 },
+    { title: t('stats.rejected'), dataIndex: 'rejected', key: 'rejected', align: 'right', width: 60 },
     { title: t('stats.statOnTime'), key: 'st', align: 'right', render: (_: unknown, r) => pct(r.statutory.onTimeRate) },
     { title: t('stats.onTime'), key: 'pt', align: 'right', render: (_: unknown, r) => pct(r.promised.onTimeRate) },
     { title: t('stats.overdue'), key: 'od', align: 'right', render: (_: unknown, r) => r.promised.overdueNow + r.statutory.overdueNow },
-    { title: t('stats.avgDays'), dataIndex: 'avgWorkingDays', key: 'avg', align: 'right', render: (v: number | null) => v ?? '—' },
-    { title: t('stats.escalations'), dataIndex: 'escalations', key: 'esc', align: 'right' },
-    { title: t('stats.complaints'), dataIndex: 'complaints', key: 'cmp', align: 'right' },
-    { title: t('stats.violations'), dataIndex: 'violations', key: 'vio', align: 'right' },
+    { title: <span style={{ whiteSpace: 'pre-line' }}>{t('stats.avgDays').replace('(', '\n(')}</span>, dataIndex: 'avgWorkingDays', key: 'avg', align: 'right', render: (v: number | null) => v ?? '—' },
+    { title: t('stats.escalations'), dataIndex: 'escalations', key: 'esc', align: 'right', width: 60 },
+    { title: t('stats.complaints'), dataIndex: 'complaints', key: 'cmp', align: 'right', width: 60 },
+    { title: t('stats.violations'), dataIndex: 'violations', key: 'vio', align: 'right', width: 60 },
     { title: t('stats.satisfied'), key: 'sat', align: 'right', render: (_: unknown, r) => pct(r.ratings.satisfiedRate) },
   ];
   return (
