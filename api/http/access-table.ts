@@ -83,6 +83,7 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = {
   'GET /api/items': any,
   'GET /api/items/{code}': any,
   'PUT /api/items/{code}': rule(['admin', 'designer'], 'none'),
+  'GET /api/item-changes': rule(['admin', 'designer', 'supervisor'], 'none', 'the catalogue\'s change log'),
   'GET /api/items/{code}/versions': any,
   'GET /api/items/{code}/versions/{version}': any,
   'POST /api/info-posts': rule(['clerk'], 'handler', 'only for the clerk\'s own window'),

@@ -142,6 +142,11 @@ export function networkOfficeRoutes(platform: Platform): Router {
     const { note, baseVersion, ...body } = ItemBody.parse({ ...(req.body ?? {}), code: p(req, 'code') });
     res.json(await catalogue.saveItem(body as any, req.actor!, { note, baseVersion }));
   });
+  r.get('/item-changes', requireRole('admin', 'designer', 'supervisor'), async (req, res) => {
+    const q = z.object({ from: z.coerce.date().optional(), to: z.coerce.date().optional() }).parse(req.query);
+    const to = q.to ?? new Date(Date.now() + 60_000);
+    res.json(await catalogue.changes({ from: q.from ?? new Date(to.getTime() - 90 * 86_400_000), to }));
+  });
   r.get('/items/:code/versions', async (req, res) => void res.json(await catalogue.versions(p(req, 'code'))));
   r.get('/items/:code/versions/:version', async (req, res) => {
     const version = z.coerce.number().int().min(1).max(1_000_000).parse(req.params.version);

@@ -347,6 +347,28 @@ export class CatalogueService {
     }));
   }
 
+  /**
+   * The catalogue's change log (审计: who changed what): every saved version in a window of time
+   * (`from` ≤ savedAt < `to`, at most 366 days), newest first, each with its item's name.
+   */
+  async changes(window: { from: Date; to: Date }) {
+    if (!(window.from < window.to)) throw new ValidationError('INVALID_RANGE', 'from must be before to');
+    if (window.to.getTime() - window.from.getTime() > 366 * 86_400_000) throw new ValidationError('RANGE_TOO_LONG', 'at most 366 days at once');
+    const docs = await this.models.ServiceItemVersion.find({ savedAt: { $gte: window.from, $lt: window.to } }, { 'item.name': 1, code: 1, version: 1, savedBy: 1, savedAt: 1, note: 1, changes: 1 }).sort({ savedAt: -1 }).limit(1000).lean();
+    const users = await this.models.User.find({ _id: { $in: [...new Set(docs.map((d) => d.savedBy))] } }, { displayName: 1 }).lean();
+    const names = new Map(users.map((u) => [u._id as string, u.displayName as string]));
+    return docs.map((d) => ({
+      code: d.code,
+      itemName: ((d as { item?: { name?: string } }).item)?.name ?? d.code,
+      version: d.version,
+      savedBy: d.savedBy,
+      savedByName: d.savedBy === 'system' ? '系统（平台预置）' : (names.get(d.savedBy) ?? d.savedBy),
+      savedAt: d.savedAt,
+      note: d.note ?? null,
+      changes: d.changes ?? [],
+    }));
+  }
+
   /** One version's full content. */
   async version(code: string, version: number) {
     const d = await this.models.ServiceItemVersion.findOne({ code, version }).lean();

@@ -111,6 +111,8 @@ const serviceItemVersionSchema = new Schema(
 );
 // one version number once per item (two saves racing for the same number: one wins)
 serviceItemVersionSchema.index({ code: 1, version: -1 }, { unique: true });
+// the catalogue's change log (审计): a window of time, newest first
+serviceItemVersionSchema.index({ savedAt: -1 });
 
 /** 信息发布: what a window publishes to its town (prices, weather, pest alerts). */
 const infoPostSchema = new Schema(

@@ -3,7 +3,8 @@
  * opens the 事项目录, edits an item with a long name (limits and a new material), saves it as a
  * new version and sees it in the version history (who, when, the note, what changed); then
  * makes it a 即办件 with 12 working days, and the save is refused with the catalogue rule's
- * reason in Chinese beside the field, nothing saved.
+ * reason in Chinese beside the field, nothing saved; the catalogue's change log (修改记录) lists the
+ * change with who made it.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -108,6 +109,21 @@ describe('designer: catalogue editor with versions and rule refusals in the brow
     expect(await page.locator('[data-testid="version-entry"]').count()).toBe(2);
     const stored = (await designer.get(`/api/items/${CODE}`)).body;
     expect(stored).toMatchObject({ version: 2, defaultCategory: 'report-up' });
+  });
+
+  it("the catalogue's change log (修改记录) shows who changed which item, when and what", async () => {
+    await page.getByRole('button', { name: /返回目录/ }).click();
+    await page.getByTestId('tab-changes').click();
+    const row = page.locator(`[data-testid="change-row"][data-code="${CODE}"][data-version="2"]`);
+    await row.waitFor({ timeout: 15_000 });
+    const text = await row.innerText();
+    const who = (await designer.get(`/api/items/${CODE}/versions`)).body[0].savedByName;
+    expect(text).toContain(who);
+    expect(text).toContain('人工繁育（驯养繁殖）“三有”保护野生动物许可申请');
+    expect(text).toContain('承诺时限：15 → 12个工作日');
+    expect(text).toContain('压缩承诺时限，补充场所用地证明');
+    expect(await page.locator('[data-testid="change-row"]').count()).toBeGreaterThan(20); // the platform's first versions too
+    await page.screenshot({ path: path.join(SHOTS, 'designer-catalogue-changes-1366.png') });
     expect(errors).toEqual([]);
   });
 });

@@ -171,6 +171,18 @@ describe('catalogue rules and versions over HTTP', () => {
     expect((await clerk.get('/api/items/JS-003/versions/9')).status).toBe(404);
   });
 
+  it("the catalogue's change log lists who changed what, for designers, admin and supervisors", async () => {
+    const log = (await designer.get('/api/item-changes')).body;
+    const mine = log.find((c: any) => c.code === 'JS-003' && c.version === 2);
+    expect(mine).toMatchObject({ itemName: '独生子女父母光荣证', savedBy: 'designer', note: '压缩承诺时限，补充独生子女情况证明' });
+    expect(mine.changes.map((c: any) => c.field).sort()).toEqual(['materials', 'promisedLimitDays']);
+    expect(log[0].savedAt >= log[log.length - 1].savedAt).toBe(true); // newest first
+    const supervisor = await ApiClient.login(server.url, 'supervisor');
+    expect((await supervisor.get('/api/item-changes')).status).toBe(200);
+    expect((await clerk.get('/api/item-changes')).status).toBe(403);
+    expect((await designer.get('/api/item-changes?from=2026-01-01T00:00:00Z&to=2028-01-01T00:00:00Z')).status).toBe(400); // over 366 days
+  });
+
   it('clerks read the catalogue and its history but cannot edit', async () => {
     const it = (await clerk.get('/api/items/JS-003')).body;
     const r = await clerk.put('/api/items/JS-003', { ...editable(it), promisedLimitDays: 2 });

@@ -528,7 +528,13 @@ describe('network office system: org model, catalogue, intake and the five categ
       const base = item('immediate-item');
       const broken = { ...base, code: 'ZZ-901', name: '测试事项（流程未部署）', procedure: 'not-deployed-item' };
       delete broken.jointDepartments;
-      expect((await admin.request('PUT', '/api/items/ZZ-901', broken)).status).toBe(200);
+      // the catalogue rules refuse an item on a path that is not deployed (issue 13) …
+      const refused = await admin.request('PUT', '/api/items/ZZ-901', broken);
+      expect(refused.status).toBe(422);
+      expect(refused.body.details).toMatchObject({ field: 'procedure', rule: 'path-deployed' });
+      // … so the item is stored as one left behind by a path that went away
+      const { code: _code, ...stored } = broken;
+      await mongo.db(dbName).collection('service_items').insertOne({ _id: 'ZZ-901' as any, ...stored, updatedAt: new Date() });
       const r = await clerk.post('/api/intake', { itemCode: 'ZZ-901', applicant: applicant(), materials: fullMaterials(base) });
       expect(r.status).toBe(404);
       expect(r.contentType).toContain('application/problem+json');

@@ -66,7 +66,14 @@ export interface CityWindow {
 
 export type ItemSave = Omit<CatalogueItem, 'code' | 'version' | 'updatedBy' | 'updatedAt'> & { note?: string; baseVersion?: number };
 
+/** One entry of the catalogue's change log (GET /api/item-changes). */
+export interface ItemChangeEntry extends ItemVersion {
+  code: string;
+  itemName: string;
+}
+
 export const catalogueApi = {
+  changes: () => api.get<ItemChangeEntry[]>('/api/item-changes'),
   list: () => api.get<CatalogueItem[]>('/api/items'),
   get: (code: string) => api.get<CatalogueItem>(`/api/items/${encodeURIComponent(code)}`),
   versions: (code: string) => api.get<ItemVersion[]>(`/api/items/${encodeURIComponent(code)}/versions`),
