@@ -70,7 +70,7 @@ export function openApiDocument(): object {
           responses: { 201: { description: 'deployed' }, ...std, 409: problem, 413: problem, 422: problem },
         },
       },
-      '/api/definitions/{key}': { get: { summary: 'One definition with its versions (each with its change note), archive state and log of deploys, archives and restores', responses: { 200: { description: 'definition' }, ...std } } },
+      '/api/definitions/{key}': { get: { summary: 'One definition with its versions (each with its change note and `deployedByName`), archive state (`archivedByName`) and log of deploys, archives and restores (`actorName`)', responses: { 200: { description: 'definition' }, ...std } } },
       '/api/definitions/{key}/archived': {
         put: {
           summary: '归档 (archived: true) or restore (false) a definition (role designer): no new case starts on an archived one (409 DEFINITION_ARCHIVED); running cases finish on their version; who and when is logged',
@@ -144,7 +144,7 @@ export function openApiDocument(): object {
       '/api/service-cases/{no}/audit': { get: { summary: 'The audit chain of a case; each event with its actor\'s display name (`actorName`)', responses: { 200: { description: 'events' }, ...std } } },
       '/api/service-cases/{no}/audit/verify': { get: { summary: 'Verify the hash chain; reports the first broken link', responses: { 200: { description: 'verification' }, ...std } } },
       '/api/inbox': { get: { summary: 'Inbox: mine / window / cc / groups / all, sorted by deadline; each task with `deadline` {dueAt, signal normal|warned|late, estimated, clock} from its step clock, `case` {itemCode, itemName, receivedAt, applicant {name 王*燕, phone 138****8000, idNumber masked}} and the display names `assigneeName`, `claimedByName`, `completedByName`', responses: { 200: { description: 'tasks' }, ...std } } },
-      '/api/tasks/{id}': { get: { summary: 'One task with its `deadline` (holder, window, candidates, copied users, or anyone who may read its case)', responses: { 200: { description: 'task' }, ...std } } },
+      '/api/tasks/{id}': { get: { summary: 'One task with its `deadline`, its case (item, masked applicant) and `people` {login: 姓名} of its holder, actions and copies (holder, window, candidates, copied users, or anyone who may read its case)', responses: { 200: { description: 'task' }, ...std } } },
       '/api/service-cases/{no}/clocks': { get: { summary: 'Deadline clocks of a case (statutory, promised, steps) as ledgers: budget, pauses, extension, derived deadline and signal times', responses: { 200: { description: 'clocks' }, ...std } } },
       '/api/service-cases/{no}/clocks/pause': { post: { summary: 'Pause the running clocks (补正 / 听证 / 检验检测 / 专家评审 / 公示; a suspension needs its written notice)', responses: { 200: { description: 'clocks' }, ...std, 409: problem } } },
       '/api/service-cases/{no}/clocks/resume': { post: { summary: 'Resume paused clocks; the deadline moves by the paused time', responses: { 200: { description: 'clocks' }, ...std, 409: problem } } },
