@@ -9,11 +9,25 @@
  * - Each save that changes something is a new version: who, when, the note, what changed; a stale
  *   base version is 409; clerks read the history but cannot edit.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { MongoClient } from 'mongodb';
 import { checkItemRules, type PathInfo } from '../../engine/catalogue/item-rules';
 import { ApiClient } from '../helpers/api';
-import { ROOT, startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
+import { dbUri, ROOT, startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
+
+/** `npm run seed` (scripts/seed.ts) against a test database; its exit code and output. */
+function runSeed(dbName: string, env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/seed.ts'], { cwd: ROOT, env: { ...process.env, MONGODB_URI: dbUri(dbName), RUN_WORKERS: 'false', LOG_LEVEL: 'warn', ...env } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
 
 const LONG_NAME = '农村村民住宅用地（宅基地）审批暨乡村建设规划许可证核发联审联办'; // 31 characters
 
@@ -60,9 +74,10 @@ describe('catalogue rules and versions over HTTP', () => {
   let clerk: ApiClient;
   let admin: ApiClient;
   let base: any;
+  const dbName = uniqueDbName('catalogue');
 
   beforeAll(async () => {
-    server = await startServer(uniqueDbName('catalogue'));
+    server = await startServer(dbName);
     [designer, clerk, admin] = await Promise.all([ApiClient.login(server.url, 'designer'), ApiClient.login(server.url, 'clerk'), ApiClient.login(server.url, 'admin')]);
     base = (await designer.get('/api/items/JS-003')).body;
   }, 120_000);
@@ -189,4 +204,39 @@ describe('catalogue rules and versions over HTTP', () => {
     expect(r.status).toBe(403);
     expect((await clerk.get('/api/items/JS-003')).body.version).toBe(it.version);
   });
+
+  it('loading a catalogue with a contradiction (CATALOGUE_FILE=… npm run seed) is refused with the item, field and rule, nothing loaded', async () => {
+    const shipped = JSON.parse(readFileSync(path.join(ROOT, 'processes', 'catalogue', 'items.json'), 'utf8'));
+    const bad = shipped.map((i: any) => (i.code === 'GT-002' ? { ...i, code: 'GT-092', defaultCategory: 'immediate', procedure: 'supplement-item', jointDepartments: [] } : i));
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'catalogue-')), 'items.json');
+    writeFileSync(file, JSON.stringify(bad));
+    const r = await runSeed(dbName, { CATALOGUE_FILE: file });
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('目录载入被拒绝');
+    expect(r.out).toContain('GT-092');
+    expect(r.out).toContain('即办件须当场或一个工作日内办结');
+    expect((await clerk.get('/api/items/GT-092')).status).toBe(404);
+  }, 120_000);
+
+  it('an existing database with the old GT-002 (seeded, never edited) follows the shipped catalogue on npm run seed, as a new version by the platform', async () => {
+    const mongo = await MongoClient.connect(dbUri(dbName));
+    try {
+      const col = mongo.db(dbName).collection('service_items');
+      await col.updateOne({ _id: 'GT-002' as any }, { $set: { defaultCategory: 'immediate', procedure: 'supplement-item', jointDepartments: [] }, $unset: { version: '', updatedBy: '' } });
+      await mongo.db(dbName).collection('service_item_versions').deleteMany({ code: 'GT-002' });
+      // a designer's item is never replaced by the shipped file
+      const hj = (await designer.get('/api/items/HJ-004')).body;
+      expect((await designer.put('/api/items/HJ-004', { ...editable(hj), name: '分户、立户（含父母投靠子女随迁入户的分立户籍登记）' })).status).toBe(200);
+      const r = await runSeed(dbName);
+      expect(r.code).toBe(0);
+      const gt2 = (await clerk.get('/api/items/GT-002')).body;
+      expect(gt2).toMatchObject({ defaultCategory: 'joint', procedure: 'joint-approval-item', version: 2, updatedBy: 'system' });
+      const v = (await clerk.get('/api/items/GT-002/versions')).body;
+      expect(v[0]).toMatchObject({ version: 2, savedBy: 'system', note: '随平台目录更新（目录规则校正）' });
+      expect(v[0].changes.map((c: any) => c.summary)).toEqual(expect.arrayContaining(['办件类型：即办件 → 联办件']));
+      expect((await clerk.get('/api/items/HJ-004')).body).toMatchObject({ name: '分户、立户（含父母投靠子女随迁入户的分立户籍登记）', updatedBy: 'designer' });
+    } finally {
+      await mongo.close();
+    }
+  }, 120_000);
 });
