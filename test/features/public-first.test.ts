@@ -104,6 +104,8 @@ describe('public first, a readable procedure, Chinese task forms (issue 13: defe
       await page.goto(`${server.url}/staff`);
       await page.getByTestId('login-username').waitFor();
       expect(new URL(page.url()).hash).toBe('#/staff');
+      // a two-character button reads 登录, not antd's 登 录
+      await expect(page.getByTestId('login-submit').textContent()).resolves.toBe('登录');
 
       await page.goto(`${server.url}/#/login`);
       await page.getByTestId('login-username').waitFor();

@@ -43,7 +43,8 @@ export function App({ areas }: { areas: Area[] }) {
     { path: '*', element: <NotFound /> },
   ]);
   return (
-    <ConfigProvider locale={i18n.language === 'en' ? enUS : zhCN} theme={{ token: { colorPrimary: '#1f5fbf', borderRadius: 4 } }}>
+    // no space put between two Chinese characters of a button (antd's default): 打开, not 打 开
+    <ConfigProvider locale={i18n.language === 'en' ? enUS : zhCN} button={{ autoInsertSpace: false }} theme={{ token: { colorPrimary: '#1f5fbf', borderRadius: 4 } }}>
       <AntApp>
         <SessionProvider>
           <RouterProvider router={router} />
