@@ -9,9 +9,10 @@ export interface SvcOption {
   label: string;
 }
 
-/** 办件类型 — the five case categories (五分类). */
+/** 办件类型 — the five case categories (五分类), and 承诺件 (an item finished at its own level within its promised working days). */
 export const CASE_CATEGORIES: SvcOption[] = [
   { value: 'immediate', label: '即办件' },
+  { value: 'promised', label: '承诺件' },
   { value: 'supplement', label: '补办件' },
   { value: 'report-up', label: '上报件' },
   { value: 'joint', label: '联办件' },
