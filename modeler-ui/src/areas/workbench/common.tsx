@@ -36,7 +36,7 @@ export function dueText(task: Pick<Task, 'deadline'>): string {
 
 export function CategoryTag({ category }: { category: string }) {
   const { t } = useTranslation('workbench');
-  const color: Record<string, string> = { immediate: 'blue', supplement: 'orange', 'report-up': 'purple', joint: 'cyan', rejected: 'red' };
+  const color: Record<string, string> = { immediate: 'blue', promised: 'geekblue', supplement: 'orange', 'report-up': 'purple', joint: 'cyan', rejected: 'red' };
   return <Tag color={color[category]}>{t(`category.${category}`, { defaultValue: category })}</Tag>;
 }
 
