@@ -198,6 +198,27 @@ describe('catalogue rules and versions over HTTP', () => {
     expect((await designer.get('/api/item-changes?from=2026-01-01T00:00:00Z&to=2028-01-01T00:00:00Z')).status).toBe(400); // over 366 days
   });
 
+  it('fees, conditions and legal basis (五公开) are edited as a version, and the public guide shows the new ones', async () => {
+    const it = (await designer.get('/api/items/HJ-001')).body;
+    const fee = { name: '居民身份证工本费（丢失补领、损坏换领）', amountFen: 4000, basis: '《国家发展改革委 财政部关于居民身份证收费标准及有关问题的通知》（发改价格〔2003〕2322号）' };
+    const r = await designer.put('/api/items/HJ-001', {
+      ...editable(it),
+      fees: { free: false, items: [...it.fees.items, fee] },
+      conditions: `${it.conditions ?? ''}丢失补领的，须先行挂失。`,
+      legalBasis: [...it.legalBasis, '《居民身份证领取、发放和证件管理工作规范》'],
+      note: '补充补领收费与挂失要求',
+    });
+    expect(r.status).toBe(200);
+    const v = (await designer.get('/api/items/HJ-001/versions')).body[0];
+    const byField = Object.fromEntries(v.changes.map((c: any) => [c.field, c.summary]));
+    expect(Object.keys(byField).sort()).toEqual(['conditions', 'fees', 'legalBasis']);
+    expect(byField.fees).toContain('居民身份证工本费（丢失补领、损坏换领） 40.00元');
+    expect(byField.legalBasis).toBe('设定依据：新增“《居民身份证领取、发放和证件管理工作规范》”');
+    const guide = (await new ApiClient(server.url).get('/api/public/items/HJ-001')).body;
+    expect(guide.disclosures.fees.items.map((f: any) => f.amountFen)).toEqual([2000, 4000]);
+    expect(guide.disclosures.procedure.conditions).toContain('须先行挂失');
+  });
+
   it('clerks read the catalogue and its history but cannot edit', async () => {
     const it = (await clerk.get('/api/items/JS-003')).body;
     const r = await clerk.put('/api/items/JS-003', { ...editable(it), promisedLimitDays: 2 });
