@@ -219,6 +219,33 @@ describe('public first, a readable procedure, Chinese task forms (issue 13: defe
     }
   });
 
+  it('the form editor (designer) shows its palette and properties in Chinese, the designer\'s labels as typed', async () => {
+    const { page, close } = await newPage(DESKTOP);
+    try {
+      await staffLogin(page, server.url, 'designer');
+      await page.goto(`${server.url}/#/designer/forms/town-review`);
+      await page.locator('[data-testid="form-editor"][data-ready="true"]').waitFor({ timeout: 20_000 });
+      const palette = page.locator('.fjs-palette');
+      await palette.waitFor();
+      await page.locator('.fjs-editor-container .fjs-form-field').first().waitFor();
+      // a field selected: its properties
+      await page.locator('.fjs-editor-container .fjs-form-field-textarea, .fjs-editor-container .fjs-form-field-radio').first().click();
+      await page.locator('.fjs-properties-panel').getByText('常规', { exact: true }).first().waitFor();
+      const paletteText = (await palette.textContent()) ?? '';
+      for (const zh of ['组件', '输入', '单行文本', '多行文本', '下拉选择', '动态列表']) expect(paletteText).toContain(zh);
+      expect(paletteText).not.toMatch(/Components|Text field|Selection|Dynamic list/);
+      await expect(page.locator('.fjs-palette input').first().getAttribute('placeholder')).resolves.toBe('搜索组件');
+      const panel = (await page.locator('.fjs-properties-panel').textContent()) ?? '';
+      expect(panel).not.toMatch(/\bGeneral\b|\bKey\b|\bValidation\b|\bRequired\b/);
+      // the designer's own labels are left alone
+      await expect(page.locator('.fjs-editor-container').textContent()).resolves.toContain('办理结论');
+      await page.screenshot({ path: path.join(SHOTS, 'form-editor-zh-1366.png') });
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
   it('a task form (告知办理结果) says 新增 and 请选择, not "Add new" and "Select"; the bpmn.io mark stays', async () => {
     const admin = await ApiClient.login(server.url, 'admin');
     const item = (await admin.get('/api/items/JS-003')).body;

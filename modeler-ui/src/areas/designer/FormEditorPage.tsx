@@ -12,6 +12,7 @@ import { ApiProblem } from '../../api-client';
 import { ApiErrorAlert, useErrorToast } from '../../app/ApiError';
 import { formatVersion } from '../../format';
 import { blankSchema, formsApi } from './forms-api';
+import { localizeFormEditor } from './form-editor-zh';
 
 /** 表单编辑 — one form in the form-js editor; saving makes a new version (PUT /api/forms/:id). */
 export default function FormEditorPage() {
@@ -34,7 +35,8 @@ export default function FormEditorPage() {
   useEffect(() => {
     const e = new FormEditor({ container: host.current! });
     editor.current = e;
-    return () => { e.destroy(); editor.current = null; };
+    const stopLocalizing = localizeFormEditor(host.current!); // the editor's palette and properties in Chinese
+    return () => { stopLocalizing(); e.destroy(); editor.current = null; };
   }, []);
 
   useEffect(() => {
