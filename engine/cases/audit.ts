@@ -8,6 +8,7 @@
  * Appends are claims by insert on `_id = caseNo:seq`: two processes appending at once cannot
  * both take the same position; the loser re-reads the head and appends after it.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { ConflictError, NotFoundError } from '../domain/errors';
@@ -73,7 +74,19 @@ export function hashEvent(e: { caseNo: string; seq: number; type: string; actor:
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** Set while a repair finishes the work of a process known to be dead (`AuditLog.asRepair`). */
+const repairing = new AsyncLocalStorage<boolean>();
+
 export class AuditLog {
+  /**
+   * Runs `fn` as a repair of a dead process's work: a dedupe claim that process left without its
+   * event is taken over at once, not after the minute a live append is given (the repair would
+   * otherwise skip the event — e.g. an acceptance finished without its case.accepted).
+   */
+  asRepair<T>(fn: () => Promise<T>): Promise<T> {
+    return repairing.run(true, fn);
+  }
+
   constructor(
     private readonly models: Models,
     private readonly feed?: { outbox: Outbox; logger: Logger },
@@ -166,7 +179,8 @@ export class AuditLog {
    */
   async append(caseNo: string, type: string, actor: string, data: Record<string, unknown>, opts: { at?: Date; dedupeKey?: string; claimTakeoverMs?: number } = {}): Promise<void> {
     const { AuditEvent, AuditPending } = this.models;
-    if (opts.dedupeKey && !(await this.claim(caseNo, opts.dedupeKey, opts.claimTakeoverMs))) return;
+    if (opts.dedupeKey && !(await this.claim(caseNo, opts.dedupeKey, opts.claimTakeoverMs ?? (repairing.getStore() ? 0 : undefined)))) return;
+    crashPoint(`audit.after-claim:${type}`);
     const dataText = canonicalize(data ?? {})!;
     const at = (opts.at ?? new Date()).toISOString();
     for (let attempt = 0; attempt < 20; attempt++) {

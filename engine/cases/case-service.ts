@@ -832,7 +832,7 @@ export class CaseService implements ProjectionListener {
     await this.deps.audit.redispatchPending(now, olderThanMs);
     await this.supervision?.repairPendingSignals(now, olderThanMs);
     const stale = await models.CaseIntent.find({ at: { $lt: new Date(now.getTime() - olderThanMs) } }).limit(200).lean();
-    for (const it of stale) await this.repairIntent(it, now);
+    for (const it of stale) await this.deps.audit.asRepair(() => this.repairIntent(it, now));
     return stale.length;
   }
 
@@ -843,7 +843,7 @@ export class CaseService implements ProjectionListener {
    */
   async finishInterrupted(caseNo: string, now = this.deps.clock.now()): Promise<void> {
     const intents = await this.deps.models.CaseIntent.find({ _id: { $in: ['intake', 'examine', 'deem', 'supplement'].map((op) => `${caseNo}:${op}`) } }).lean();
-    for (const it of intents) await this.repairIntent(it, now);
+    for (const it of intents) await this.deps.audit.asRepair(() => this.repairIntent(it, now));
   }
 
   private async repairIntent(it: any, now: Date): Promise<void> {

@@ -291,7 +291,7 @@ export class SupervisionService {
       const took = await Signal.updateOne({ _id: s._id, pending: true, claimedAt: s.claimedAt }, { $set: { claimedAt: now } });
       if (!took.modifiedCount) continue;
       const c = await Clock.findById(s.clockId).lean();
-      if (c) await this.ring(c, s.rung as Rung, new Date(s.at), true);
+      if (c) await this.deps.audit.asRepair(() => this.ring(c, s.rung as Rung, new Date(s.at), true));
       await Signal.updateOne({ _id: s._id }, { $unset: { pending: 1 } });
       this.deps.logger.warn({ signal: s._id }, 'finished a signal cut short');
       n++;

@@ -277,4 +277,21 @@ describe('a process killed in the middle of a decision (中断修复)', () => {
     expect(events.filter((e) => e.type === 'case.accepted')).toHaveLength(1);
     expect((await clerk.get(`/api/service-cases/${caseNo}/audit/verify`)).body.valid).toBe(true);
   });
+  it('killed after claiming case.accepted, before writing it: the repair takes the claim over and writes it, once (soak R1)', async () => {
+    const dbName = uniqueDbName('kill-claim');
+    await killedAt(dbName, 'audit.after-claim:case.accepted', {}, async (clerk) => {
+      const item = (await clerk.get('/api/items')).body.find((i: any) => i.procedure === 'immediate-item');
+      await clerk.post('/api/intake', { itemCode: item.code, applicant: applicant('司马相如'), materials: item.materials.map((m: any) => ({ code: m.code, provided: true })) });
+    });
+    const d = await db(dbName);
+    const caseNo = (await d.collection('service_cases').findOne({}))!._id as unknown as string;
+    expect(await d.collection('audit_claims').countDocuments({ _id: `case:accepted:${caseNo}` as any })).toBe(1);
+    const second = await startServer(dbName, REPAIR);
+    servers.push(second);
+    await waitFor(async () => (await d.collection('case_intents').countDocuments({})) === 0, 'the repair to finish the acceptance', 30_000);
+    const clerk = await ApiClient.login(second.url, 'clerk');
+    const events = (await clerk.get(`/api/service-cases/${caseNo}/audit`)).body as any[];
+    expect(events.filter((e) => e.type === 'case.accepted')).toHaveLength(1);
+    expect((await clerk.get(`/api/service-cases/${caseNo}/audit/verify`)).body.valid).toBe(true);
+  });
 });
