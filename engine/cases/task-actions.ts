@@ -307,11 +307,11 @@ export class TaskActions {
    * applicant (name, phone and ID masked: 王*燕, 138****8000, 4409**********1234), received
    * time, and the display names (姓名) of the assignee and the claimer beside their logins.
    */
-  async withPeople<T extends { caseNo?: string; assignee?: string; claimedBy?: string; completedBy?: string; actions?: { actor?: string }[]; ccTo?: string[] }>(tasks: T[], opts: { people?: boolean } = {}) {
+  async withPeople<T extends { caseNo?: string; assignee?: string; claimedBy?: string; completedBy?: string; actions?: { actor?: string; to?: unknown }[]; ccTo?: string[] }>(tasks: T[], opts: { people?: boolean } = {}) {
     const caseNos = [...new Set(tasks.map((t) => t.caseNo).filter((c): c is string => !!c))];
     const cases = caseNos.length ? await this.deps.models.ServiceCase.find({ _id: { $in: caseNos } }, { itemCode: 1, itemName: 1, applicant: 1, receivedAt: 1, category: 1 }).lean() : [];
     const byNo = new Map(cases.map((c: any) => [String(c._id), c]));
-    const names = await this.deps.org.displayNames(tasks.flatMap((t) => [t.assignee, t.claimedBy, t.completedBy, ...(opts.people ? [...(t.actions ?? []).map((a) => a.actor), ...(t.ccTo ?? [])] : [])]));
+    const names = await this.deps.org.displayNames(tasks.flatMap((t) => [t.assignee, t.claimedBy, t.completedBy, ...(opts.people ? [...(t.actions ?? []).flatMap((a) => [a.actor, typeof a.to === 'string' ? a.to : undefined]), ...(t.ccTo ?? [])] : [])]));
     return tasks.map((t) => {
       const c = t.caseNo ? byNo.get(t.caseNo) : undefined;
       const a = c?.applicant ?? {};

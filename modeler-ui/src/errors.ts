@@ -3,11 +3,14 @@ import { ApiProblem } from './api-client';
 export interface UserMessage {
   message: string;
   details: string[];
+  /** the server's own (English) `detail`, for a title attribute / the console, never shown as text */
+  technical?: string;
 }
 
 /**
  * Chinese headlines for the API's stable problem `code`s. The server's own
- * `detail` (often English) is kept as a detail line under the headline.
+ * `detail` (often English) is not shown for a known code: it is kept as `technical`
+ * (a title attribute and the console) for whoever has to look into it.
  */
 const HEADLINES: Record<string, string> = {
   BAD_CREDENTIALS: '用户名或密码错误。',
@@ -87,7 +90,7 @@ export function toUserMessage(error: unknown, fallback = '操作失败，请稍�
     }
     if (headline) {
       // the detail of a validation failure is the problems joined; list them instead
-      return { message: lines.length > 0 ? `${headline}共 ${lines.length} 个问题：` : headline, details: lines.length > 0 ? lines : detail ? [detail] : [] };
+      return { message: lines.length > 0 ? `${headline}共 ${lines.length} 个问题：` : headline, details: lines, ...(detail ? { technical: detail } : {}) };
     }
     return { message: detail || error.message || fallback, details: lines };
   }

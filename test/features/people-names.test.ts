@@ -335,4 +335,60 @@ describe('people, not logins; names, not codes (issue #13 defects 4 and 5)', () 
     for (const r of body) expect(r[col('所属机构')]).not.toBe('all');
     expect(about(byWindow)['所属机构']).toBe('全部（全市）');
   }, 120_000);
+
+  it('screenshot review: task 处理记录 and the workbench home by names; error boxes without the server\'s English; the centre head has no 投诉 entry', async () => {
+    // the task page's 处理记录: who took the case in and whom the step was routed to, by name
+    const task = ((await clerk.get('/api/inbox?filter=window')).body as any[]).find((r) => r.caseNo === caseLong);
+    const page = await newPage();
+    await login(page, 'clerk');
+    await page.goto(server.url + `/#/workbench/tasks/${task.id}`);
+    await page.getByTestId('history-entry').first().waitFor();
+    const history = await page.getByTestId('history-entry').allInnerTexts();
+    expect(history.join('\n')).toContain('买买提·艾力');
+    for (const h of history) {
+      expect(h).not.toMatch(LOGINS);
+      expect(h.trim()).not.toMatch(/·$/); // never "分派 ·" with nobody after it
+    }
+    if (task.actions?.some((a: any) => a.type === 'routed')) expect(history.join('\n')).toMatch(/分派 → (王晓燕|买买提·艾力)/);
+    // 买买提·艾力 finishes the step: the completed step is listed with her name, not her login
+    await clerkb.post(`/api/tasks/${task.id}/claim`, {});
+    expect((await clerkb.post(`/api/tasks/${task.id}/complete`, { decision: 'approve', opinion: '当场办结' })).status).toBe(200);
+    await page.reload();
+    await page.getByText('窗口当场办结 · 买买提·艾力').first().waitFor();
+    const after = await page.getByTestId('history-entry').allInnerTexts();
+    for (const h of after) expect(h).not.toMatch(LOGINS);
+    await page.screenshot({ path: path.join(SHOTS, 'people-task-history-1366.png') });
+
+    // the workbench home: the window and its centre by name, no window code
+    await page.goto(server.url + '/#/workbench');
+    await expect(page.getByTestId('my-window').innerText()).resolves.toMatch(/综合/);
+    await expect(page.getByTestId('my-centre').innerText()).resolves.toBe('（丁堡镇行政服务中心）');
+    expect(await page.getByTestId('workbench-home').innerText()).not.toMatch(/dingbao/);
+    await page.close();
+
+    // the centre head: no 投诉 in the menu (complaints go to the discipline commission and supervisors);
+    // the page opened by its address says so in Chinese only, the server's English detail stays out of the text
+    const mp = await newPage();
+    await login(mp, 'manager');
+    await mp.goto(server.url + '/#/console');
+    const menu = await mp.getByTestId('area-menu').innerText();
+    expect(menu).toContain('督办');
+    expect(menu).not.toContain('投诉');
+    await mp.goto(server.url + '/#/console/complaints');
+    const box = mp.getByTestId('api-error');
+    await box.waitFor();
+    const text = await box.innerText();
+    expect(text).toContain('投诉举报由纪委和督查员处理，当前账号无权查看。');
+    expect(text).not.toMatch(/[A-Za-z]{3,}/);
+    await expect(mp.getByTestId('api-error-box').getAttribute('title')).resolves.toMatch(/complaints are handled/);
+    await mp.screenshot({ path: path.join(SHOTS, 'people-manager-complaints-1366.png') });
+    // the supervisor keeps the entry
+    const sp = await newPage();
+    await login(sp, 'supervisor');
+    await sp.goto(server.url + '/#/console');
+    await expect(sp.getByTestId('area-menu').innerText()).resolves.toContain('投诉');
+    expect(errors).toEqual([]);
+    await mp.close();
+    await sp.close();
+  }, 120_000);
 });

@@ -8,8 +8,11 @@ import { toUserMessage } from '../errors';
  */
 export function ApiErrorAlert({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   if (!error) return null;
-  const { message, details } = toUserMessage(error);
+  const { message, details, technical } = toUserMessage(error);
+  if (technical) console.info('API problem:', technical);
+  // the server's English detail stays out of the text: a hover (title attribute) and the console keep it for IT
   return (
+    <div title={technical} data-testid="api-error-box">
     <Alert
       type="error"
       showIcon
@@ -20,6 +23,7 @@ export function ApiErrorAlert({ error, onRetry }: { error: unknown; onRetry?: ()
       action={onRetry ? <a onClick={onRetry}>重试</a> : undefined}
       style={{ marginBottom: 12 }}
     />
+    </div>
   );
 }
 
@@ -28,6 +32,7 @@ export function useErrorToast() {
   const { message } = AntApp.useApp();
   return useCallback((error: unknown) => {
     const m = toUserMessage(error);
+    if (m.technical) console.info('API problem:', m.technical);
     void message.error({ content: m.details.length ? `${m.message} ${m.details.slice(0, 3).join('；')}` : m.message, duration: 6 });
   }, [message]);
 }

@@ -27,7 +27,7 @@ export function StaffLayout({ areas }: { areas: Area[] }) {
     key: `/${a.key}`,
     icon: a.icon,
     label: t(a.title),
-    children: a.menu.map((m) => ({ key: `/${a.key}${m.path ? '/' + m.path : ''}`, label: t(`${a.key}:${m.label}`), icon: m.icon })),
+    children: a.menu.filter((m) => !m.roles || session.hasRole(...m.roles)).map((m) => ({ key: `/${a.key}${m.path ? '/' + m.path : ''}`, label: t(`${a.key}:${m.label}`), icon: m.icon })),
   }));
   const selected = [...items.flatMap((i) => i.children.map((c) => c.key))]
     .filter((k) => location.pathname === k || location.pathname.startsWith(k + '/'))

@@ -13,6 +13,8 @@ export interface AreaMenuItem {
   /** i18n key in the area's namespace */
   label: string;
   icon?: ReactNode;
+  /** roles that may open this entry (as api/http/access-table.ts and the services allow); absent = the area's roles */
+  roles?: string[];
 }
 
 export interface Area {

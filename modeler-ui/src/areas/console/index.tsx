@@ -27,7 +27,8 @@ export const consoleArea: Area = {
   menu: [
     { path: '', label: 'menu.board', icon: <DashboardOutlined /> },
     { path: 'escalations', label: 'menu.escalations', icon: <AlertOutlined /> },
-    { path: 'complaints', label: 'menu.complaints', icon: <MessageOutlined /> },
+    // complaints go to the town's discipline commission and supervisors (feedback-service canHandle), not to the centre head
+    { path: 'complaints', label: 'menu.complaints', icon: <MessageOutlined />, roles: ['supervisor', 'discipline'] },
     { path: 'stats', label: 'menu.stats', icon: <BarChartOutlined /> },
     { path: 'heatmap', label: 'menu.heatmap', icon: <FireOutlined /> },
   ],

@@ -7,7 +7,7 @@ import { api } from '../../api-client';
 import { ApiErrorAlert, useApi, useErrorToast } from '../../app/ApiError';
 import { useMe } from './common';
 import { formatDateTime } from './format';
-import type { Duty, Task, WindowView } from './types';
+import type { Duty, OrgUnit, Task, WindowView } from './types';
 
 /** 工作台首页: my window and post, counts, duty status (离岗 / 到岗) and who stands in for whom. */
 export function HomePage() {
@@ -22,6 +22,8 @@ export function HomePage() {
     mine: await api.get<Task[]>('/api/inbox?filter=mine'),
     window: user?.windowId ? await api.get<Task[]>('/api/inbox?filter=window') : [],
   }), [user?.windowId]);
+  const units = useApi(() => api.get<OrgUnit[]>('/api/org/units').catch(() => [] as OrgUnit[]), []);
+  const centreName = units.data?.find((u) => u.id === (win?.orgUnit ?? user?.orgUnit))?.name;
   const windows = useApi(async () => (user?.orgUnit ? api.get<WindowView[]>(`/api/org/units/${encodeURIComponent(user.orgUnit)}/windows`) : []), [user?.orgUnit]);
   const [awayOpen, setAwayOpen] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -66,7 +68,7 @@ export function HomePage() {
           <Card title={t('home.window')} loading={me.loading && !me.data}>
             {win ? (
               <Descriptions column={1} size="small">
-                <Descriptions.Item label={t('home.window')}><span data-testid="my-window">{win.name}</span>（{win.id}）</Descriptions.Item>
+                <Descriptions.Item label={t('home.window')}><span data-testid="my-window">{win.name}</span>{centreName ? <span data-testid="my-centre">（{centreName}）</span> : null}</Descriptions.Item>
                 <Descriptions.Item label={t('home.post')}><Tag color="blue" data-testid="my-post">{myPost ? t(`post.${myPost}`) : '—'}</Tag></Descriptions.Item>
                 <Descriptions.Item label={t('home.postA')}>{win.postA?.displayName ?? '—'} {win.postA ? <DutyTag duty={win.postA.duty} /> : null}</Descriptions.Item>
                 <Descriptions.Item label={t('home.postB')}>{win.postB?.displayName ?? '—'} {win.postB ? <DutyTag duty={win.postB.duty} /> : null}</Descriptions.Item>

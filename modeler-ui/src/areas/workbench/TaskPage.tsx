@@ -140,9 +140,13 @@ export default function TaskPage() {
           <Card title={t('task.history')} size="small" style={{ marginTop: 16 }}>
             <Timeline items={[
               ...(c?.steps ?? []).filter((s) => s.status === 'completed').map((s) => ({
-                color: 'green', content: <span>{formatDateTime(s.completedAt)} {s.name} · {s.completedBy} {s.outcome?.decision ? <Tag>{t(`decision.${s.outcome.decision}`, { defaultValue: s.outcome.decision })}</Tag> : null}{s.outcome?.opinion ?? ''}</span>,
+                color: 'green', content: <span data-testid="history-entry">{formatDateTime(s.completedAt)} {s.name} · {s.completedByName ?? c?.people?.[s.completedBy ?? ''] ?? tk.people?.[s.completedBy ?? ''] ?? s.completedBy ?? '—'} {s.outcome?.decision ? <Tag>{t(`decision.${s.outcome.decision}`, { defaultValue: s.outcome.decision })}</Tag> : null}{s.outcome?.opinion ?? ''}</span>,
               })),
-              ...tk.actions.map((a) => ({ color: 'blue', content: <span>{formatDateTime(a.at)} {t(`audit.task_${a.type}`, { defaultValue: a.type })} · {tk.people?.[a.actor] ?? a.actor}{a.reason ? `：${a.reason}` : ''}</span> })),
+              ...tk.actions.map((a) => {
+                const to = typeof a.to === 'string' ? a.to : undefined;
+                const who = (u: string) => tk.people?.[u] ?? c?.people?.[u] ?? u;
+                return { color: 'blue', content: <span data-testid="history-entry">{formatDateTime(a.at)} {t(`audit.task_${a.type}`, { defaultValue: a.type })}{a.actor ? ` · ${who(a.actor)}` : ''}{to ? ` → ${who(to)}` : ''}{a.reason ? `：${a.reason}` : ''}</span> };
+              }),
             ]} />
           </Card>
         </Col>
