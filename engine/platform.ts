@@ -103,7 +103,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
   const conn = mongoose.createConnection(uri, { autoIndex: false, autoCreate: true, serverSelectionTimeoutMS: 10_000 });
   await conn.asPromise();
   const models = createModels(conn);
-  await ensureIndexes(models);
+  await ensureIndexes(models, (msg) => logger.warn({}, msg));
   const agenda = createAgenda(conn.db as any, { processEveryMs: config.agendaProcessEveryMs, lockLifetimeMs: config.agendaLockLifetimeMs });
   const processService = new ProcessService({
     models,

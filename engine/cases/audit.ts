@@ -13,6 +13,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { isDuplicateKey, type Models } from '../persistence/models';
+import { AUDIT_DEDUPE_INDEX } from '../persistence/domain-models';
 import type { Logger } from '../domain/types';
 import type { Outbox } from '../outbox';
 import { crashPoint } from '../domain/fault';
@@ -43,8 +44,12 @@ export const FEED_EVENTS: Record<string, string[]> = {
   'rating.given': ['stage', 'level'],
 };
 
-/** A dedupe claim with no event after this long was left by a killed process (an append takes milliseconds). */
-const CLAIM_TAKEOVER_MS = 60_000;
+/**
+ * A dedupe claim with no event after this long was left by a killed process (an append takes
+ * milliseconds; under heavy load a second or so). Taking over a claim whose append was only slow
+ * cannot double the event: the unique index on (caseNo, dedupeKey) refuses the second insert.
+ */
+const CLAIM_TAKEOVER_MS = 3_000;
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -80,7 +85,7 @@ const repairing = new AsyncLocalStorage<boolean>();
 export class AuditLog {
   /**
    * Runs `fn` as a repair of a dead process's work: a dedupe claim that process left without its
-   * event is taken over at once, not after the minute a live append is given (the repair would
+   * event is taken over at once, not after the seconds a live append is given (the repair would
    * otherwise skip the event — e.g. an acceptance finished without its case.accepted).
    */
   asRepair<T>(fn: () => Promise<T>): Promise<T> {
@@ -119,8 +124,8 @@ export class AuditLog {
   }
 
   /**
-   * Claims a dedupe key by insert. A claim older than `CLAIM_TAKEOVER_MS` whose event is not in
-   * the chain (the event carries its `dedupeKey`) was left by a process killed between the claim
+   * Claims a dedupe key by insert. A held claim whose event is not in the chain `CLAIM_TAKEOVER_MS` after it (waited for here; the event carries its `dedupeKey`)
+   * was left by a process killed between the claim
    * and the event — it is taken over (conditionally, so one taker wins) rather than losing the event.
    */
   private async claim(caseNo: string, key: string, takeoverMs = CLAIM_TAKEOVER_MS): Promise<boolean> {
@@ -132,12 +137,21 @@ export class AuditLog {
       if (!isDuplicateKey(err)) throw err;
     }
     const c = await AuditClaim.findById(key).lean();
-    if (!c || c.seq != null || !c.at || Date.now() - new Date(c.at).getTime() < takeoverMs) return false;
-    // the event may have been written with the process killed before the claim learnt its seq
-    const e = await AuditEvent.findOne({ caseNo, dedupeKey: key }, { seq: 1 }).lean();
-    if (e) {
-      await AuditClaim.updateOne({ _id: key }, { $set: { seq: e.seq } });
-      return false;
+    if (!c || c.seq != null || !c.at) return false;
+    // held: a live append writes its event in moments, so wait for it up to `takeoverMs` from the
+    // claim; an event that has not come by then belongs to a process that died after its claim
+    // (before, a repair meeting a young claim skipped the event for good: the soak lost
+    // task.completed events of completions whose process was killed between claim and event)
+    for (;;) {
+      // the event may also have been written with the process killed before the claim learnt its seq
+      const e = await AuditEvent.findOne({ caseNo, dedupeKey: key }, { seq: 1 }).lean();
+      if (e) {
+        await AuditClaim.updateOne({ _id: key }, { $set: { seq: e.seq } });
+        return false;
+      }
+      const left = takeoverMs - (Date.now() - new Date(c.at).getTime());
+      if (left <= 0) break;
+      await new Promise((r) => setTimeout(r, Math.min(left, 100)));
     }
     const took = await AuditClaim.updateOne({ _id: key, at: c.at, seq: { $exists: false } }, { $set: { at: new Date() } });
     return took.modifiedCount === 1;
@@ -175,7 +189,7 @@ export class AuditLog {
   /**
    * Appends one event. With `dedupeKey`, an append replayed from the same source (a projection
    * run twice, a retried job) is written once. `claimTakeoverMs`: a repair that knows the claim's
-   * process died takes its claim over sooner than the default minute (0: at once).
+   * process died takes its claim over sooner than the default `CLAIM_TAKEOVER_MS` (0: at once).
    */
   async append(caseNo: string, type: string, actor: string, data: Record<string, unknown>, opts: { at?: Date; dedupeKey?: string; claimTakeoverMs?: number } = {}): Promise<void> {
     const { AuditEvent, AuditPending } = this.models;
@@ -202,6 +216,11 @@ export class AuditLog {
         return;
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
+        if (opts.dedupeKey && String((err as Error).message).includes(AUDIT_DEDUPE_INDEX)) {
+          // the event of this key is in the chain already (a slow append whose claim was taken over)
+          await AuditPending.deleteOne({ _id: caseNo, token });
+          return;
+        }
         this.heads.delete(caseNo);
       }
     }

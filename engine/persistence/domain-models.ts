@@ -275,6 +275,12 @@ const auditEventSchema = new Schema(
   { ...opts, collection: 'audit_events' },
 );
 auditEventSchema.index({ caseNo: 1, seq: 1 });
+/**
+ * One event per dedupe key and case, enforced by the database: a repair that takes over the claim
+ * of an append it believes dead cannot double the event if that append was only slow.
+ */
+export const AUDIT_DEDUPE_INDEX = 'caseNo_1_dedupeKey_1_unique';
+auditEventSchema.index({ caseNo: 1, dedupeKey: 1 }, { unique: true, partialFilterExpression: { dedupeKey: { $exists: true } }, name: AUDIT_DEDUPE_INDEX });
 
 /** Where a case's audit chain ends (a hint: appends probe past it by `_id`). */
 const auditHeadSchema = new Schema({ _id: { type: String, required: true }, seq: { type: Number, required: true } }, { ...opts, collection: 'audit_heads' });

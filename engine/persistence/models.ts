@@ -6,7 +6,7 @@
  * outbox.ts, `AGENDA_JOB_INDEXES`): engine/persistence/__tests__/indexes.test.ts explains them.
  */
 import mongoose, { Schema, type Connection } from 'mongoose';
-import { createDomainModels } from './domain-models';
+import { AUDIT_DEDUPE_INDEX, createDomainModels } from './domain-models';
 
 const opts = { versionKey: false, minimize: false } as const;
 
@@ -284,8 +284,17 @@ export const AGENDA_JOB_INDEXES: ReadonlyArray<Record<string, 1 | -1>> = [{ name
  * Creates every index explicitly and waits for it (the platform connects with `autoIndex: false`).
  * Every query the platform makes is served by one of them: engine/persistence/__tests__/indexes.test.ts.
  */
-export async function ensureIndexes(models: Models): Promise<void> {
-  for (const model of Object.values(models)) await model.createIndexes();
+export async function ensureIndexes(models: Models, warn: (msg: string) => void = () => undefined): Promise<void> {
+  for (const model of Object.values(models)) {
+    try {
+      await model.createIndexes();
+    } catch (err) {
+      // a database written before the audit chain's unique dedupe index may hold an event twice:
+      // the platform still starts (the dedupe claims keep working), and says what to clean up
+      if (model !== models.AuditEvent || !isDuplicateKey(err)) throw err;
+      warn(`audit_events holds an event twice under one dedupe key, so the unique index ${AUDIT_DEDUPE_INDEX} was not created (${(err as Error).message}); appends still dedupe by their claims, but an append slower than the claim takeover (3 s) may then be written twice — remove the extra events' duplicates and restart`);
+    }
+  }
   const db = models.Task.db.db!;
   const jobs = db.collection('agendaJobs');
   for (const key of AGENDA_JOB_INDEXES) await jobs.createIndex(key);
