@@ -806,6 +806,9 @@ export async function checkAll(uri: string, baseUrl: string, books: Books[], log
   try {
     const left = await quiesce(db, log);
     for (const [k, n] of Object.entries(left)) if (n) stuck.push(`${n} ${k} after the repair sweeps`);
+    // signals before the events: a signal rung by a worker still running while the books are read
+    // must find its event in the events read after it (a signal is marked done after its event)
+    const signals = await db.collection('signals').find({ pending: { $ne: true } }).toArray();
     const cases = new Map((await db.collection('service_cases').find({}).toArray()).map((c) => [String(c._id), c]));
     const events = await db.collection('audit_events').find({}, { projection: { caseNo: 1, seq: 1, type: 1, data: 1 } }).toArray();
     const byCase = new Map<string, any[]>();
@@ -877,7 +880,6 @@ export async function checkAll(uri: string, baseUrl: string, books: Books[], log
     const noticeDup = await db.collection('notices').aggregate([{ $match: { kind: { $ne: 'one-time' } } }, { $group: { _id: { c: '$caseNo', k: '$kind' }, n: { $sum: 1 } } }, { $match: { n: { $gt: 1 } } }]).toArray();
     for (const d of noticeDup) doubled.push(`${d.n} ${d._id.k} notices of case ${d._id.c}`);
     // signals: each rung of a clock once (the insert guarantees it), with its follow-ups once
-    const signals = await db.collection('signals').find({}).toArray();
     for (const s of signals) {
       if (s.caseNo && !has(s.caseNo, `clock.${s.rung}`, (d) => d.clockId === s.clockId)) lost.push(`signal ${s._id}: no clock.${s.rung} event`);
       if (s.rung === 'breach' && s.caseNo) {
