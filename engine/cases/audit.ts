@@ -109,18 +109,14 @@ export class AuditLog {
     this.listeners.push(listener);
   }
 
-  /** Hands a feed event to the outbox (keyed by the audit position, so a replay is one event). */
+  /** Hands a feed event to the outbox (keyed by the audit position, so a replay is one event). Throws when the outbox could not take it: the append's marker then stays for the repair. */
   private async publish(caseNo: string, seq: number, type: string, at: string, data: Record<string, unknown>) {
     const fields = FEED_EVENTS[type];
     if (!this.feed || !fields) return;
     const picked: Record<string, unknown> = {};
     for (const f of fields) if (data[f] !== undefined && data[f] !== null) picked[f] = data[f];
     const kase = await this.models.ServiceCase.findById(caseNo, { orgUnit: 1, itemCode: 1 }).lean();
-    try {
-      await this.feed.outbox.append({ type, caseNo, orgUnit: kase?.orgUnit, occurredAt: new Date(at), data: { itemCode: kase?.itemCode, ...picked }, dedupeKey: `${caseNo}:${seq}` });
-    } catch (err) {
-      this.feed.logger.error({ caseNo, type, err: (err as Error).message }, 'provincial feed append failed');
-    }
+    await this.feed.outbox.append({ type, caseNo, orgUnit: kase?.orgUnit, occurredAt: new Date(at), data: { itemCode: kase?.itemCode, ...picked }, dedupeKey: `${caseNo}:${seq}` });
   }
 
   /**
@@ -157,16 +153,29 @@ export class AuditLog {
     return took.modifiedCount === 1;
   }
 
-  /** The follow-ups of an appended event: the provincial feed and the listeners. Each is idempotent per (caseNo, seq). */
-  private async dispatch(caseNo: string, seq: number, type: string, at: string, data: Record<string, unknown>) {
-    await this.publish(caseNo, seq, type, at, data);
+  /**
+   * The follow-ups of an appended event: the provincial feed and the listeners. Each is idempotent
+   * per (caseNo, seq). Never throws: returns false when one failed (logged), and the caller keeps
+   * the append's marker so `redispatchPending` runs them again — a failed follow-up is retried,
+   * not dropped (before, a feed append that failed was logged and its event never reached the outbox).
+   */
+  private async dispatch(caseNo: string, seq: number, type: string, at: string, data: Record<string, unknown>): Promise<boolean> {
+    let ok = true;
+    try {
+      await this.publish(caseNo, seq, type, at, data);
+    } catch (err) {
+      ok = false;
+      this.feed?.logger.error({ caseNo, type, err: (err as Error).message }, 'provincial feed append failed (the repair sends it again)');
+    }
     for (const l of this.listeners) {
       try {
         await l(caseNo, seq, type, data);
       } catch (err) {
-        this.feed?.logger.warn({ caseNo, type, err: (err as Error).message }, 'audit listener failed');
+        ok = false;
+        this.feed?.logger.warn({ caseNo, type, err: (err as Error).message }, 'audit listener failed (the repair runs it again)');
       }
     }
+    return ok;
   }
 
   /**
@@ -179,9 +188,12 @@ export class AuditLog {
     const { AuditEvent, AuditPending } = this.models;
     const stale = await AuditPending.find({ at: { $lt: new Date(now.getTime() - olderThanMs) } }).limit(500).lean();
     for (const m of stale) {
-      const events = await AuditEvent.find({ caseNo: m._id, seq: { $gte: m.fromSeq } }).sort({ seq: 1 }).lean();
-      for (const e of events) await this.dispatch(e.caseNo, e.seq, e.type, e.at, JSON.parse(e.data));
-      await AuditPending.deleteOne({ _id: m._id, token: m.token });
+      const caseNo = m.caseNo ?? m._id; // a marker of before per-append markers is keyed by its case
+      const events = await AuditEvent.find({ caseNo, seq: { $gte: m.fromSeq } }).sort({ seq: 1 }).lean();
+      let ok = true;
+      for (const e of events) if (!(await this.dispatch(e.caseNo, e.seq, e.type, e.at, JSON.parse(e.data)))) ok = false;
+      // a follow-up that failed again keeps the marker, tried on the next sweep
+      if (ok) await AuditPending.deleteOne({ _id: m._id, token: m.token });
     }
     return stale.length;
   }
@@ -197,28 +209,33 @@ export class AuditLog {
     crashPoint(`audit.after-claim:${type}`);
     const dataText = canonicalize(data ?? {})!;
     const at = (opts.at ?? new Date()).toISOString();
+    const token = randomUUID();
     for (let attempt = 0; attempt < 20; attempt++) {
       const cached = attempt === 0 ? this.heads.get(caseNo) : undefined;
       const head = cached ?? (await this.head(caseNo));
       const seq = (head?.seq ?? 0) + 1;
       const prevHash = head?.hash ?? GENESIS_HASH;
       const doc = { caseNo, seq, type, actor, at, data: dataText, prevHash };
-      // the follow-ups below are owed from here on: a kill before they finish leaves this marker
-      const token = randomUUID();
-      await AuditPending.updateOne({ _id: caseNo }, { $min: { fromSeq: seq }, $set: { token, at: new Date() } }, { upsert: true });
+      // the follow-ups below are owed from here on: a kill before they finish leaves this marker.
+      // One marker per append: with one per case, a second append in flight on the case (another
+      // worker, a clock stopping beside a completion) replaced the first's token and removed the
+      // marker when it finished, and a kill then lost the first event's feed entry (the soak:
+      // "clock.stopped not in the outbox")
+      const marker = { _id: token, caseNo, fromSeq: seq, token, at: new Date() };
+      if (attempt === 0) await AuditPending.create(marker);
+      else await AuditPending.updateOne({ _id: token }, { $min: { fromSeq: seq } });
       try {
         const hash = hashEvent(doc);
         await AuditEvent.create({ _id: seqId(caseNo, seq), ...doc, hash, dedupeKey: opts.dedupeKey });
         this.remember(caseNo, { seq, hash });
         crashPoint(`audit.after-event:${type}`);
-        await this.dispatch(caseNo, seq, type, at, data ?? {});
-        await AuditPending.deleteOne({ _id: caseNo, token });
+        if (await this.dispatch(caseNo, seq, type, at, data ?? {})) await AuditPending.deleteOne({ _id: token });
         return;
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
         if (opts.dedupeKey && String((err as Error).message).includes(AUDIT_DEDUPE_INDEX)) {
           // the event of this key is in the chain already (a slow append whose claim was taken over)
-          await AuditPending.deleteOne({ _id: caseNo, token });
+          await AuditPending.deleteOne({ _id: token });
           return;
         }
         this.heads.delete(caseNo);

@@ -288,12 +288,15 @@ const auditHeadSchema = new Schema({ _id: { type: String, required: true }, seq:
 /** Makes an audit append from a replayed source (a projection run twice) happen once. */
 /**
  * An audit append whose follow-ups (the provincial feed, the statistics rollups) may not have run:
- * written before the event, removed after them. A process killed in between leaves it, and
- * `AuditLog.redispatchPending` runs the follow-ups again from `fromSeq` (they are idempotent).
+ * one marker per append (`_id` a fresh token, so two appends in flight on one case never remove
+ * each other's marker), written before the event, removed after its follow-ups succeeded. A
+ * process killed in between — or a follow-up that failed — leaves it, and
+ * `AuditLog.redispatchPending` runs the case's follow-ups again from `fromSeq` (they are idempotent).
  * Only in-flight appends are here, so the sweep reads a handful of documents, never the chain.
+ * Markers written before per-append markers have `_id` = the case number and no `caseNo`.
  */
 const auditPendingSchema = new Schema(
-  { _id: { type: String, required: true }, fromSeq: { type: Number, required: true }, token: { type: String, required: true }, at: { type: Date, required: true } },
+  { _id: { type: String, required: true }, caseNo: String, fromSeq: { type: Number, required: true }, token: { type: String, required: true }, at: { type: Date, required: true } },
   { ...opts, collection: 'audit_pending' },
 );
 auditPendingSchema.index({ at: 1 });

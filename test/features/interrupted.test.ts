@@ -133,7 +133,7 @@ describe('a process killed in the middle of a decision (中断修复)', () => {
     const d = await db(dbName);
     const kase = await d.collection('service_cases').findOne({});
     const caseNo = kase!._id as unknown as string;
-    expect(await d.collection('audit_pending').countDocuments({ _id: caseNo as any })).toBe(1);
+    expect(await d.collection('audit_pending').countDocuments({ caseNo })).toBe(1);
 
     const second = await startServer(dbName, { ...REPAIR, ...feed });
     servers.push(second);
