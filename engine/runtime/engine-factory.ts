@@ -23,7 +23,8 @@ export const RESERVED_VARIABLE_NAMES = new Set(['fields', 'content', 'properties
 const denyScripts = {
   register() {},
   getScript(language?: string) {
-    if (!language) return undefined;
+    // no language, or FEEL (`language="feel"` with a `= …` body): an expression condition
+    if (!language || language.toLowerCase() === 'feel') return undefined;
     return {
       execute(_context: unknown, callback: (err: Error) => void) {
         callback(new Error('scripts are disabled on this platform'));
@@ -74,8 +75,10 @@ function createDeferredTimers(tracker: DueTimerTracker) {
  * process variables when the task ends, so a gateway after it can route on them
  * (the signal payload otherwise stays in the task's output only).
  */
+const COMPLETION_TYPES = new Set(['bpmn:UserTask', 'bpmn:ReceiveTask', 'bpmn:ManualTask', 'bpmn:ServiceTask', 'bpmn:SendTask']);
+
 function completionVariables(activity: any) {
-  if (activity.type !== 'bpmn:UserTask' && activity.type !== 'bpmn:ReceiveTask' && activity.type !== 'bpmn:ManualTask') return undefined;
+  if (!COMPLETION_TYPES.has(activity.type)) return undefined;
   const tag = `_svc-vars-${activity.id}`;
   return {
     activate() {
@@ -95,14 +98,78 @@ function completionVariables(activity: any) {
   };
 }
 
+/**
+ * The job topic of a service or send task run as an external job (作业): `camunda:type="external"`
+ * with `camunda:topic` (Camunda 7), or our own `svc:jobTopic`. Undefined for any other element.
+ */
+export function jobTopicOf(behaviour: any): string | undefined {
+  if (!behaviour) return undefined;
+  if (typeof behaviour.jobTopic === 'string' && behaviour.jobTopic.trim()) return behaviour.jobTopic.trim();
+  if (behaviour.type === 'external' && typeof behaviour.topic === 'string' && behaviour.topic.trim()) return behaviour.topic.trim();
+  return undefined;
+}
+
+/** A service or send task the engine waits on until its job completes it. */
+export interface WaitingJob {
+  elementId: string;
+  executionId: string;
+  topic: string;
+  name?: string;
+}
+
+/**
+ * The host side of service and send tasks run as jobs (the external-task pattern) for one
+ * command: the engine reaches the task and waits (its service never calls back by itself); the
+ * host persists the wait and an Agenda job runs the topic's handler; a later command completes
+ * it by calling back with the job's output variables. On resume bpmn-elements executes a running
+ * service task again with the same `executionId` (ENGINE-NOTES.md), so the wait is re-registered
+ * on every command.
+ */
+export class ServiceJobHost {
+  /** Waiting jobs by execution id, with the engine's callback. */
+  readonly waiting = new Map<string, WaitingJob & { callback: (err: Error | null, output?: unknown) => void }>();
+
+  /** Completes a waiting job with `variables` (copied into the process variables when it ends). */
+  complete(executionId: string, variables: Record<string, unknown>): void {
+    const w = this.waiting.get(executionId);
+    if (!w) throw new Error(`service task execution ${executionId} is not waiting`);
+    this.waiting.delete(executionId);
+    w.callback(null, { variables });
+  }
+
+  /** The bpmn-elements extension that gives every job-backed service/send task its behaviour. */
+  extension() {
+    const host = this;
+    return function serviceJobs(activity: any) {
+      if (activity.type !== 'bpmn:ServiceTask' && activity.type !== 'bpmn:SendTask') return undefined;
+      const topic = jobTopicOf(activity.behaviour);
+      if (!topic) return undefined;
+      activity.behaviour.Service = function ExternalJobService(this: any) {
+        this.type = 'external-job';
+        this.execute = (executeMessage: any, callback: (err: Error | null, output?: unknown) => void) => {
+          const executionId: string = executeMessage.content.executionId;
+          host.waiting.set(executionId, { elementId: activity.id, executionId, topic, name: activity.name, callback });
+        };
+        this.discard = (message: any) => {
+          host.waiting.delete(message?.content?.executionId);
+        };
+        this.stop = () => undefined;
+      };
+      return undefined;
+    };
+  }
+}
+
 export interface EngineHandle {
   engine: InstanceType<typeof Engine>;
   timers: DueTimerTracker;
+  jobs: ServiceJobHost;
 }
 
 /** A fresh engine for a new instance from diagram XML. */
 export function createEngine(name: string, source?: string): EngineHandle {
   const timers: DueTimerTracker = { pending: 0 };
+  const jobs = new ServiceJobHost();
   const engine = new Engine({
     name,
     source,
@@ -110,8 +177,8 @@ export function createEngine(name: string, source?: string): EngineHandle {
     expressions: createSafeExpressions(),
     scripts: denyScripts,
     timers: createDeferredTimers(timers),
-    extensions: { completionVariables },
+    extensions: { completionVariables, serviceJobs: jobs.extension() },
     settings: { enableDummyService: false },
   } as any);
-  return { engine, timers };
+  return { engine, timers, jobs };
 }

@@ -28,11 +28,16 @@
  * expressions, `in`, `instanceof`, `typeof`, bitwise operators, …) is refused at parse time with an
  * {@link ExpressionError}.
  *
+ * FEEL: a text that starts with `=` (`= amount > 1000`, Camunda 8 style) is one FEEL expression over
+ * the process variables, checked and evaluated by feel.ts (feelin behind an allow-list); its
+ * problems are ExpressionErrors too.
+ *
  * Name resolution: `environment`, `fields`, `content` and `properties` resolve against the context
  * object (as bpmn-elements does); any other leading name `x` is the process variable
  * `environment.variables.x` (Camunda style), `undefined` when absent.
  */
 import jsep from 'jsep';
+import { checkFeel, evaluateFeel, FeelError, isFeel } from './feel';
 
 // ---------------------------------------------------------------------------------------------
 // Limits
@@ -190,6 +195,14 @@ export function parseExpression(source: string): ParsedExpression {
  */
 export function validateExpressionSyntax(text: string): number {
   if (typeof text !== 'string') return 0;
+  if (isFeel(text)) {
+    try {
+      checkFeel(text);
+    } catch (err) {
+      throw new ExpressionError((err as Error).message, text, { cause: err });
+    }
+    return 1;
+  }
   let count = 0;
   for (const part of splitTemplate(text)) if (typeof part !== 'string') count++;
   return count;
@@ -202,6 +215,7 @@ export function validateExpressionSyntax(text: string): number {
  */
 export function hasExpression(text: unknown): boolean {
   if (typeof text !== 'string' || !text) return false;
+  if (isFeel(text)) return true;
   const start = text.indexOf('${');
   return start >= 0 && text.indexOf('}', start + 2) >= 0;
 }
@@ -213,6 +227,7 @@ export function hasExpression(text: unknown): boolean {
  */
 export function isExpression(text: unknown): boolean {
   if (typeof text !== 'string' || !text) return false;
+  if (isFeel(text)) return true;
   const trimmed = text.trim();
   if (!trimmed.startsWith('${') || !trimmed.endsWith('}')) return false;
   try {
@@ -276,6 +291,7 @@ function splitTemplate(text: string): Array<string | ParsedExpression> {
 }
 
 function resolveTemplate(text: unknown, context: unknown, fnContext: unknown): unknown {
+  if (typeof text === 'string' && isFeel(text)) return resolveFeel(text, context);
   if (typeof text !== 'string' || !hasExpression(text)) return text;
   const parts = splitTemplate(text);
   const expressions = parts.filter((p) => typeof p !== 'string');
@@ -293,6 +309,22 @@ function resolveTemplate(text: unknown, context: unknown, fnContext: unknown): u
     }
   }
   return out;
+}
+
+/** A FEEL text over the process variables of `context` (read as the `${…}` language reads them). */
+function resolveFeel(text: string, context: unknown): unknown {
+  const env = ownData(context, 'environment');
+  let variables: unknown;
+  if (env !== null && typeof env === 'object') {
+    if (isPlainContainer(env)) variables = ownData(env, 'variables');
+    else variables = (env as Record<string, unknown>).variables; // bpmn-elements' Environment getter
+  }
+  try {
+    return evaluateFeel(text, variables ?? {});
+  } catch (err) {
+    if (err instanceof FeelError) throw new ExpressionError(err.message, text, { cause: err });
+    throw err;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,9 @@
  * Pure with respect to persistence: it returns what happened; `command-runner.ts` stores it.
  */
 import { EventEmitter } from 'node:events';
-import { createEngine } from './engine-factory';
+import { createEngine, type WaitingJob } from './engine-factory';
+
+export type { WaitingJob } from './engine-factory';
 import type { HistoryEvent } from '../domain/types';
 
 /** A user task waiting in the engine. */
@@ -41,6 +43,10 @@ export interface RunResult {
   openTasks: WaitingTask[];
   timers: PendingTimer[];
   newTimers: PendingTimer[];
+  /** Service and send tasks waiting on their job after the command (作业). */
+  jobs: WaitingJob[];
+  /** Those of `jobs` that this command reached (a job must be scheduled for each). */
+  newJobs: WaitingJob[];
   escalations: EscalationRaised[];
   variables: Record<string, unknown>;
   /** Element ids that are active (waiting) after the command. */
@@ -54,6 +60,8 @@ export interface ApplyContext {
   /** Signals (completes) a waiting user task; throws if it is not waiting. */
   signalTask(executionId: string, variables: Record<string, unknown>): void;
   isWaiting(executionId: string): boolean;
+  /** Completes a service/send task waiting on its job; throws if it is not waiting. */
+  completeJob(executionId: string, variables: Record<string, unknown>): void;
 }
 
 const RECORDED = new Set(['activity.start', 'activity.wait', 'activity.end', 'activity.timer', 'activity.timeout', 'activity.escalate', 'activity.discard']);
@@ -90,11 +98,11 @@ export async function runEngine(opts: {
   source?: string;
   state?: string;
   variables?: Record<string, unknown>;
-  previous: { openTasks: WaitingTask[]; timers: PendingTimer[] } | null;
+  previous: { openTasks: WaitingTask[]; timers: PendingTimer[]; jobs?: WaitingJob[] } | null;
   now: () => Date;
   apply?: (ctx: ApplyContext) => void | Promise<void>;
 }): Promise<RunResult> {
-  const { engine, timers } = createEngine(opts.name, opts.source);
+  const { engine, timers, jobs } = createEngine(opts.name, opts.source);
   const listener = new EventEmitter();
   const raw: { key: string; api: any }[] = [];
   for (const key of [...RECORDED, 'process.end']) {
@@ -134,6 +142,9 @@ export async function runEngine(opts: {
     await opts.apply({
       execution,
       isWaiting: (executionId) => waitingIds().has(executionId),
+      completeJob(executionId, variables) {
+        jobs.complete(executionId, variables);
+      },
       signalTask(executionId, variables) {
         const api = waitsByExec.get(executionId);
         if (!api || !waitingIds().has(executionId)) throw new Error(`task execution ${executionId} is not waiting`);
@@ -215,6 +226,10 @@ export async function runEngine(opts: {
   for (const [id, t] of open) if (!stillWaiting.has(id) && !postponedElements.has(t.elementId)) open.delete(id);
   for (const [id, t] of timerMap) if (!postponedElements.has(t.elementId)) timerMap.delete(id);
 
+  const prevJobs = new Set((opts.previous?.jobs ?? []).map((j) => j.executionId));
+  const waitingJobs: WaitingJob[] = ended || failed ? [] : [...jobs.waiting.values()].map(({ elementId, executionId, topic, name }) => ({ elementId, executionId, topic, ...(name ? { name } : {}) }));
+  if (waitingJobs.some((j) => !prevJobs.has(j.executionId))) meaningful = true;
+
   const rawState = await engine.getState();
   const state = JSON.stringify(rawState);
   const variables = processVariables(rawState);
@@ -228,6 +243,8 @@ export async function runEngine(opts: {
     openTasks: [...open.values()],
     timers: [...timerMap.values()],
     newTimers,
+    jobs: waitingJobs,
+    newJobs: waitingJobs.filter((j) => !prevJobs.has(j.executionId)),
     escalations,
     variables,
     activeElements: [...postponedElements],

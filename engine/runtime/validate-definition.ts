@@ -12,6 +12,9 @@ import { BusinessRuleError, ValidationError } from '../domain/errors';
 import type { UserTaskMeta } from '../domain/types';
 import { moddleOptions } from './moddle';
 import { hasExpression, validateExpressionSyntax } from './expressions';
+import { isFeel } from './feel';
+import { jobTopicOf } from './engine-factory';
+import { KNOWN_JOB_TOPICS, MAX_JOB_RETRIES } from '../domain/service-jobs';
 
 /** Largest diagram accepted, in bytes. */
 export const MAX_DIAGRAM_BYTES = 2 * 1024 * 1024;
@@ -82,6 +85,8 @@ const SUPPORTED = new Set([
   'bpmn:InclusiveGateway',
   'bpmn:EventBasedGateway',
   'bpmn:SubProcess',
+  'bpmn:ServiceTask',
+  'bpmn:SendTask',
   'bpmn:SequenceFlow',
   'bpmn:DataObject',
   'bpmn:DataObjectReference',
@@ -107,6 +112,8 @@ export interface ValidatedDefinition {
   escalationSources: { elementId: string; taskElementId: string; taskName?: string }[];
   /** Top-level `bpmn:escalation` elements: id → code and name (bpmn-elements passes only the id). */
   escalations: { id: string; code?: string; name?: string }[];
+  /** Service and send tasks run as jobs: element, topic, retries (svc:jobRetries, else the platform default). */
+  jobTasks: { elementId: string; name?: string; topic: string; retries?: number }[];
 }
 
 interface Problem {
@@ -186,6 +193,7 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
   const proc = executable[0];
   const problems: Problem[] = [];
   const userTasks: UserTaskMeta[] = [];
+  const jobTasks: ValidatedDefinition['jobTasks'] = [];
   const boundaryToTask = new Map<string, { id: string; name?: string }>();
   const incomingCount = new Map<string, number>();
   const outgoing = new Map<string, string[]>();
@@ -208,14 +216,16 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
         const cond = el.conditionExpression;
         if (cond) {
           const lang = cond.language?.toLowerCase();
-          if (lang && lang !== 'juel' && lang !== 'expression') {
-            problems.push({ elementId: el.id, message: `condition language "${cond.language}" is not supported (no scripts run on this platform); use a \${…} expression` });
-          } else {
-            const body = String(cond.body ?? '').trim();
-            if (!/^\$\{[\s\S]*\}$/.test(body)) {
-              problems.push({ elementId: el.id, message: `condition "${body.slice(0, 80)}" must be a single \${…} expression (plain text would always be true)` });
-            } else checkExpressionText(problems, el.id, 'condition', body);
-          }
+          const body = String(cond.body ?? '').trim();
+          if (lang && lang !== 'juel' && lang !== 'expression' && lang !== 'feel') {
+            problems.push({ elementId: el.id, message: `condition language "${cond.language}" is not supported (no scripts run on this platform); use a FEEL "= …" or a \${…} expression` });
+          } else if (lang === 'feel' && !isFeel(body)) {
+            problems.push({ elementId: el.id, message: `FEEL condition "${body.slice(0, 80)}" must start with "=" (e.g. "= amount > 1000")` });
+          } else if (isFeel(body)) {
+            checkExpressionText(problems, el.id, 'FEEL condition', body);
+          } else if (!/^\$\{[\s\S]*\}$/.test(body)) {
+            problems.push({ elementId: el.id, message: `condition "${body.slice(0, 80)}" must be a single \${…} expression or a FEEL expression "= …" (plain text would always be true)` });
+          } else checkExpressionText(problems, el.id, 'condition', body);
         }
         continue;
       }
@@ -242,6 +252,25 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
             problems.push({ elementId: el.id, message: 'cycle timers repeat only on non-interrupting boundary events' });
           }
         }
+      }
+      if (type === 'bpmn:ServiceTask' || type === 'bpmn:SendTask') {
+        const kind = type === 'bpmn:ServiceTask' ? 'service task' : 'send task';
+        const topic = jobTopicOf(el);
+        if (el.class || el.delegateExpression || el.expression || el.implementation && el.implementation !== '##WebService' && !topic) {
+          problems.push({ elementId: el.id, message: `${kind} with camunda:class, delegateExpression, expression or an implementation is not supported (diagrams never run code here); use camunda:type="external" with camunda:topic` });
+        } else if (!topic) {
+          problems.push({ elementId: el.id, message: `${kind} has no job topic: set camunda:type="external" and camunda:topic (or svc:jobTopic) to one of ${KNOWN_JOB_TOPICS.join(', ')}` });
+        } else if (!KNOWN_JOB_TOPICS.includes(topic)) {
+          problems.push({ elementId: el.id, message: `${kind} topic "${topic.slice(0, 80)}" has no handler on this platform (known topics: ${KNOWN_JOB_TOPICS.join(', ')})` });
+        } else {
+          let retries: number | undefined;
+          if (el.jobRetries !== undefined) {
+            retries = /^\d{1,3}$/.test(String(el.jobRetries).trim()) ? Number(String(el.jobRetries).trim()) : NaN;
+            if (!(retries >= 1 && retries <= MAX_JOB_RETRIES)) problems.push({ elementId: el.id, message: `svc:jobRetries "${String(el.jobRetries).slice(0, 20)}" must be a whole number from 1 to ${MAX_JOB_RETRIES}` });
+          }
+          jobTasks.push({ elementId: el.id, name: el.name || undefined, topic, ...(retries !== undefined && retries >= 1 ? { retries } : {}) });
+        }
+        if (el.loopCharacteristics) problems.push({ elementId: el.id, message: `multi-instance ${kind}s are not supported yet` });
       }
       if (type === 'bpmn:BoundaryEvent' && el.attachedToRef) {
         boundaryToTask.set(el.id, { id: el.attachedToRef.id, name: el.attachedToRef.name });
@@ -288,8 +317,8 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
       const decisions = new Set<string>();
       for (const f of gw.outgoing ?? []) {
         const body = String(f.conditionExpression?.body ?? '');
-        if (/decision\s*===?\s*['"]return['"]/.test(body)) t.returnTo = f.targetRef?.id;
-        for (const m of body.matchAll(/decision\s*===?\s*['"]([a-z-]{1,20})['"]/g)) decisions.add(m[1]!);
+        if (/decision\s*={1,3}\s*['"]return['"]/.test(body)) t.returnTo = f.targetRef?.id;
+        for (const m of body.matchAll(/decision\s*={1,3}\s*['"]([a-z-]{1,20})['"]/g)) decisions.add(m[1]!);
       }
       if (decisions.size) t.decisions = ['approve', ...[...decisions].filter((d) => d !== 'approve')];
     }
@@ -347,5 +376,6 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
     orgLevel: proc.orgLevel,
     userTasks,
     escalationSources,
+    jobTasks,
   };
 }
