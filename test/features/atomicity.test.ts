@@ -71,6 +71,7 @@ describe('conditional updates are atomic on the real database', () => {
     expect(grabs.size).toBe(JOBS);
     // the stored owner is the one grabber
     const stored = await colls[0].find({}).toArray();
+    expect(stored).toHaveLength(JOBS);
     for (const j of stored) expect(j.owner).toBe(grabs.get(j._id)![0]);
     // the work was shared, not done by one lucky worker only (not a correctness requirement, reported)
     const perWorker = Array.from({ length: WORKERS }, (_, w) => [...grabs.values()].filter((by) => by[0] === w).length);

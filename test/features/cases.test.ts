@@ -1,3 +1,11 @@
+/**
+ * Clerks work cases through their inboxes, over real HTTP against a real server and database:
+ * a report-up case goes from the town window to the city and back to completion (a step with a
+ * form completed through it, the city kept out of the town's step); an exclusive gateway routes on
+ * the completed step's variables; parallel approvals split and join; a task completed twice, or
+ * by two server processes at the same moment, is completed once (409 for the other); bad case and
+ * task input is refused with a clear problem and writes nothing.
+ */
 import { MongoClient } from 'mongodb';
 import { ApiClient, diagram, fixture } from '../helpers/api';
 import { dbUri, startServer, uniqueDbName, type RunningProcess } from '../helpers/server';

@@ -1,3 +1,10 @@
+/**
+ * Nothing is lost when a process dies: a server SIGKILLed with a case under way leaves it to the
+ * next process, which continues it and fires its timer (due while no process ran); two worker
+ * processes fire one timer once; a taken-in case survives SIGKILL — its deadline clock breaches
+ * once in the next process and its steps and audit chain go on; a due timer locked by a worker
+ * that died is taken over by another worker once the lock lifetime has passed, not before.
+ */
 import { MongoClient } from 'mongodb';
 import { ApiClient, fixture, waitFor } from '../helpers/api';
 import { applicant } from '../helpers/people';

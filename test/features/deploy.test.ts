@@ -1,3 +1,11 @@
+/**
+ * A designer deploys service-item diagrams through the HTTP API: each deploy is an immutable new
+ * version with its change note (变更说明, required); a diagram whose condition would always be
+ * true is refused and writes nothing; bad requests get a clear problem and the server stays up;
+ * the OpenAPI description is served; an archived definition (归档) starts no new case and takes
+ * in no application before a case number is claimed, while a running case finishes on its
+ * version, and it can be restored.
+ */
 import { ApiClient, diagram, fixture } from '../helpers/api';
 import { applicant } from '../helpers/people';
 import { startServer, uniqueDbName, type RunningProcess } from '../helpers/server';

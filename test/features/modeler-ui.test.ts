@@ -1,3 +1,8 @@
+/**
+ * A designer edits a deployed diagram in the browser and deploys a new version: real server, real
+ * database, real Chromium — the designer logs in, opens the seeded report-up-item (version 1),
+ * sees it rendered with its Chinese step names on the canvas, and deploys version 2.
+ */
 import type { Browser } from 'playwright-core';
 import { ApiClient } from '../helpers/api';
 import { chromiumAvailable, launchBrowser } from '../helpers/browser';

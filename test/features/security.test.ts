@@ -1,3 +1,9 @@
+/**
+ * No code from a diagram or from user data runs on the server: a script task is refused at
+ * deploy; a condition that walks to `constructor` to reach `process` is refused at deploy (calls
+ * are only allowed on services); a variable that holds an expression is data, never evaluated
+ * again (no endless loop). The server stays up after each.
+ */
 import { ApiClient, fixture } from '../helpers/api';
 import { startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
 

@@ -1,3 +1,10 @@
+/**
+ * Step deadlines are Agenda timers that escalate to supervision, on a real server and database:
+ * an interrupting boundary timer ends the late step and records an escalation (the clerk can no
+ * longer complete it); an intermediate timer waits, then a non-interrupting deadline escalates
+ * while the step stays open, and a cancelled step's timer never fires; a late town review in a
+ * report-up case reaches the supervisor with the step named, and clerks do not see that list.
+ */
 import { ApiClient, diagram, fixture, waitFor } from '../helpers/api';
 import { startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
 
