@@ -131,7 +131,7 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = {
   'GET /api/stats/rankings/windows': rule(['supervisor', 'manager'], 'list'),
   'GET /api/supervision/board': rule(['supervisor', 'manager'], 'list', 'a manager his own org unit'),
   'GET /api/supervision/board/stream': rule(['supervisor', 'manager'], 'list', 'a manager his own org unit'),
-  'GET /api/supervision/heatmap': rule(['supervisor', 'manager', 'designer'], 'none', 'counts per step, no case data'),
+  'GET /api/supervision/heatmap': rule(['supervisor', 'manager', 'designer'], 'list', 'counts per step, no case data; a town\'s centre only its own tasks'),
   'GET /api/outbox/stats': rule(['supervisor'], 'none'),
   'GET /api/outbox/events': rule(['supervisor'], 'none'),
   'GET /api/outbox/events/{id}': rule(['supervisor'], 'none'),

@@ -5,7 +5,7 @@
  */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { BoardSource, computeHeatmap, cstDayOf, estimateNote, type Board, type Platform } from '../../engine';
+import { BoardSource, computeHeatmap, cstDayOf, estimateNote, ForbiddenError, periodOfDays, type Board, type Platform } from '../../engine';
 import { requireRole } from '../http/auth';
 import { idSchema, pathParam } from '../http/params';
 import { caseNoParam } from './network-office';
@@ -132,8 +132,14 @@ export function supervisionRoutes(platform: Platform): Router {
 
   /** 热力图: per user-task step of an item's diagram, tasks, waiting times, open now and breaches. */
   r.get('/supervision/heatmap', requireRole('supervisor', 'manager', 'designer'), async (req, res) => {
-    const q = z.object({ itemCode: id.optional(), definitionKey: id.optional() }).parse(req.query);
-    const heat = await computeHeatmap(platform.models, await supervision.currentCalendar(), q);
+    const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day looks like 2026-10-01');
+    const q = z.object({ itemCode: id.optional(), definitionKey: id.optional(), from: day.optional(), to: day.optional(), orgUnit: id.optional() }).parse(req.query);
+    // a town's centre sees its own centre; the city office and supervisors every centre, or one
+    const a = req.actor!;
+    const all = a.roles.includes('admin') || a.roles.includes('supervisor') || a.orgUnit === 'city';
+    if (!all && q.orgUnit && q.orgUnit !== a.orgUnit) throw new ForbiddenError('OTHER_ORG_UNIT', 'you may only see the heat map of your own org unit');
+    const orgUnit = all ? q.orgUnit : (a.orgUnit ?? '-');
+    const heat = await computeHeatmap(platform.models, await supervision.currentCalendar(), { itemCode: q.itemCode, definitionKey: q.definitionKey, ...periodOfDays(q.from, q.to), orgUnit });
     // the path pattern by its name (流程名称), beside its key
     const def = await platform.models.Definition.findOne({ key: heat.definitionKey }, { name: 1, version: 1 }).sort({ version: -1 }).lean();
     res.json({ ...heat, definitionName: (def as any)?.name ?? undefined });

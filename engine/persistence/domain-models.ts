@@ -406,7 +406,6 @@ const signalSchema = new Schema(
 signalSchema.index({ pending: 1, claimedAt: 1 });
 signalSchema.index({ orgUnit: 1, at: -1 });
 signalSchema.index({ caseNo: 1 });
-signalSchema.index({ rung: 1 });
 
 /** 投诉举报: a report or complaint from the public, handled by the town discipline commission (镇纪委). */
 const complaintSchema = new Schema(

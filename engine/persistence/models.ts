@@ -177,7 +177,9 @@ taskSchema.index({ ccTo: 1 });
 taskSchema.index({ parentTaskId: 1, status: 1 });
 taskSchema.index({ movedFrom: 1, status: 1 });
 taskSchema.index({ caseNo: 1 });
-taskSchema.index({ definitionKey: 1 });
+// the heat map: a path's tasks created in a period, and its open ones (both bounded by work, not history)
+taskSchema.index({ definitionKey: 1, createdAt: 1 });
+taskSchema.index({ definitionKey: 1, status: 1 });
 
 /** A deadline breach raised for supervision (督办). `_id` = `${instanceId}:${executionId}`. */
 const escalationSchema = new Schema(
@@ -311,6 +313,9 @@ export async function ensureIndexes(models: Models, warn: (msg: string) => void 
 const OBSOLETE_INDEXES: ReadonlyArray<readonly [string, string]> = [
   ['tasks', 'instanceId_1'],
   ['tasks', 'parentTaskId_1'],
+  ['tasks', 'definitionKey_1'],
+  // read only by the old heat map (every breach ever); a rung is broad, the heat map reads by case now
+  ['signals', 'rung_1'],
   ['clocks', 'caseNo_1'],
   ['clocks', 'orgUnit_1_status_1'],
   ['agendaJobs', 'data.key_1'],

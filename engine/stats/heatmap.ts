@@ -14,12 +14,22 @@
  * - heatWait 0–5: ceil(5 × mean wait / the largest mean wait of the map); heatBreach 0–5:
  *   ceil(5 × breaches / the largest breaches of the map); 0 for a step with no task / no breach.
  *
- * ## Queries
- * Plain finds with projections (FerretDB 1.24 subset): the item, its cases' numbers (when an
- * item is given: several items share one path-pattern diagram), the definition's tasks, and the
- * breach signals of step clocks. Everything is joined and counted here.
+ * ## Period and scope (统计区间与范围)
+ * The map covers the tasks created in a period — by default the 30 days up to today (Beijing
+ * time), at most 366 days — plus every task of the path still open now, whenever it was
+ * created (the oldest waits are what a supervisor chases). A town's centre sees its own
+ * centre's tasks; the city office and supervisors every centre, or one (`orgUnit`).
+ *
+ * ## Queries (cost bounded by the period's work, never by the years stored)
+ * The period's tasks of the definition (index `definitionKey, createdAt`), the open tasks of the
+ * definition (index `definitionKey, status`: work in progress), then — for those tasks' cases
+ * only — the cases of the item (when an item is given: several items share one path-pattern
+ * diagram) and their breach signals, by `_id`/`caseNo` in chunks. Before, the map read every
+ * task of the definition and every breach signal ever raised: at 100,000 stored cases that is
+ * hundreds of thousands of documents per view.
  */
 import { ValidationError, NotFoundError } from '../domain/errors';
+import { CST_OFFSET_MS } from '../calendar/cst';
 import type { Models } from '../persistence/models';
 import type { WorkingCalendar } from '../calendar/working-calendar';
 import { WorkingDayCounter } from './working-day-counter';
@@ -40,6 +50,11 @@ export interface HeatStep {
 }
 
 export interface Heatmap {
+  /** The period of task creation covered, `[from, to)`; open tasks are counted whenever created. */
+  from: Date;
+  to: Date;
+  /** The centre the map is limited to; absent: every centre. */
+  orgUnit?: string;
   itemCode?: string;
   itemName?: string;
   definitionKey: string;
@@ -57,25 +72,60 @@ export function percentile(sorted: number[], p: number): number | null {
   return sorted[rank - 1];
 }
 
-export async function computeHeatmap(models: Models, calendar: WorkingCalendar, opts: { itemCode?: string; definitionKey?: string; now?: Date }): Promise<Heatmap> {
+/** Longest period a heat map covers (a year and a day: a leap year's whole year). */
+export const HEATMAP_MAX_DAYS = 366;
+/** The period when none is given: the 30 days up to today. */
+export const HEATMAP_DEFAULT_DAYS = 30;
+const DAY = 86_400_000;
+const CHUNK = 500;
+
+async function inChunks<T>(ids: string[], read: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += CHUNK) out.push(...(await read(ids.slice(i, i + CHUNK))));
+  return out;
+}
+
+export async function computeHeatmap(
+  models: Models,
+  calendar: WorkingCalendar,
+  opts: { itemCode?: string; definitionKey?: string; now?: Date; from?: Date; to?: Date; orgUnit?: string },
+): Promise<Heatmap> {
   const now = opts.now ?? new Date();
+  // default: the 30 Beijing days up to and including today
+  const endOfToday = new Date(Math.floor((now.getTime() + CST_OFFSET_MS) / DAY) * DAY + DAY - CST_OFFSET_MS);
+  const to = opts.to ?? endOfToday;
+  const from = opts.from ?? new Date(to.getTime() - HEATMAP_DEFAULT_DAYS * DAY);
+  if (to.getTime() <= from.getTime()) throw new ValidationError('INVALID_PERIOD', 'the period ends before it starts');
+  if (to.getTime() - from.getTime() > HEATMAP_MAX_DAYS * DAY) {
+    throw new ValidationError('PERIOD_TOO_LONG', `a heat map covers at most ${HEATMAP_MAX_DAYS} days; choose a shorter period (from/to)`);
+  }
   let definitionKey = opts.definitionKey;
   let itemName: string | undefined;
-  let caseSet: Set<string> | undefined;
   if (opts.itemCode) {
     const item = await models.ServiceItem.findById(opts.itemCode, { _id: 1, name: 1, procedure: 1 }).lean();
     if (!item) throw new NotFoundError('ITEM_NOT_FOUND', `service item ${opts.itemCode} does not exist`);
     itemName = (item as any).name;
     definitionKey = (item as any).procedure;
-    const cases = await models.ServiceCase.find({ itemCode: opts.itemCode }, { _id: 1 }).lean();
-    caseSet = new Set(cases.map((c: any) => String(c._id)));
   }
   if (!definitionKey) throw new ValidationError('ITEM_OR_DEFINITION_REQUIRED', 'name an item (itemCode) or a definition (definitionKey)');
 
-  const [tasks, signals] = await Promise.all([
-    models.Task.find({ definitionKey }, { _id: 1, elementId: 1, name: 1, status: 1, createdAt: 1, completedAt: 1, caseNo: 1, kind: 1 }).lean(),
-    models.Signal.find({ rung: 'breach' }, { _id: 1, clockId: 1 }).lean(),
+  const fields = { _id: 1, elementId: 1, name: 1, status: 1, createdAt: 1, completedAt: 1, caseNo: 1, kind: 1, orgUnit: 1 };
+  const unit = opts.orgUnit ? { orgUnit: opts.orgUnit } : {};
+  const [inPeriod, openNow] = await Promise.all([
+    models.Task.find({ definitionKey, createdAt: { $gte: from, $lt: to }, ...unit }, fields).lean(),
+    models.Task.find({ definitionKey, status: 'open', ...unit }, fields).lean(),
   ]);
+  const byId = new Map<string, any>();
+  for (const t of [...inPeriod, ...openNow] as any[]) byId.set(String(t._id), t);
+  let tasks = [...byId.values()];
+  const caseNos = [...new Set(tasks.map((t) => t.caseNo).filter((c): c is string => typeof c === 'string'))];
+  if (opts.itemCode) {
+    const ofItem = await inChunks(caseNos, (chunk) => models.ServiceCase.find({ _id: { $in: chunk }, itemCode: opts.itemCode }, { _id: 1 }).lean() as Promise<any[]>);
+    const keep = new Set(ofItem.map((c) => String(c._id)));
+    tasks = tasks.filter((t) => keep.has(String(t.caseNo)));
+  }
+  const taskCases = [...new Set(tasks.map((t) => t.caseNo).filter((c): c is string => typeof c === 'string'))];
+  const signals = await inChunks(taskCases, (chunk) => models.Signal.find({ caseNo: { $in: chunk }, rung: 'breach' }, { _id: 1, clockId: 1 }).lean() as Promise<any[]>);
   const breachedTasks = new Set<string>();
   for (const s of signals as any[]) if (typeof s.clockId === 'string' && s.clockId.startsWith('step:')) breachedTasks.add(s.clockId.slice(5));
 
@@ -85,7 +135,6 @@ export async function computeHeatmap(models: Models, calendar: WorkingCalendar, 
   const cases = new Set<string>();
   for (const t of tasks as any[]) {
     if (t.kind === 'cosign' || t.status === 'cancelled') continue;
-    if (caseSet && !caseSet.has(String(t.caseNo))) continue;
     let s = by.get(t.elementId);
     if (!s) by.set(t.elementId, (s = { name: t.name ?? t.elementId, tasks: 0, completed: 0, open: 0, breaches: 0, hours: [], days: [] }));
     s.tasks++;
@@ -138,6 +187,9 @@ export async function computeHeatmap(models: Models, calendar: WorkingCalendar, 
   }
   steps.sort((a, b) => (a.elementId < b.elementId ? -1 : 1));
   return {
+    from,
+    to,
+    orgUnit: opts.orgUnit,
     itemCode: opts.itemCode,
     itemName,
     definitionKey,

@@ -279,6 +279,21 @@ describe('access: every route of the OpenAPI document, as six callers, against t
         const own = await head.get('/api/stats/rankings/windows');
         return [...refused('foreign head window ranking ?orgUnit=dingbao', asked), ...ok('own window ranking', own), ...absent('own window ranking', own, 'dingbao-w')];
       },
+      'GET /api/supervision/heatmap': async () => {
+        const head = await as('dongzhen-manager');
+        const sup = await as('supervisor');
+        const q = '/api/supervision/heatmap?definitionKey=report-up-item';
+        const asked = await head.get(`${q}&orgUnit=dingbao`);
+        const own = await head.get(q);
+        const supOwn = await sup.get(`${q}&orgUnit=dongzhen`);
+        const supAll = await sup.get(q);
+        const out = [...refused('foreign head heat map ?orgUnit=dingbao', asked), ...ok('own heat map', own), ...ok('supervisor heat map', supAll)];
+        if (own.body?.orgUnit !== 'dongzhen') out.push(`own heat map not limited to dongzhen (${own.body?.orgUnit})`);
+        // a town's centre counts its own tasks only: the same totals as the supervisor's view of that town, fewer than all
+        if (JSON.stringify(own.body?.totals) !== JSON.stringify(supOwn.body?.totals)) out.push(`own heat map totals ${JSON.stringify(own.body?.totals)} ≠ the town's ${JSON.stringify(supOwn.body?.totals)}`);
+        if (!(supAll.body?.totals?.tasks > own.body?.totals?.tasks)) out.push('the supervisor\'s heat map does not count more than one town');
+        return out;
+      },
       'GET /api/supervision/board': async () => {
         const r = await (await as('dongzhen-manager')).get('/api/supervision/board?orgUnit=dingbao');
         return [...ok('foreign head board', r), ...everyUnit('foreign head board units', r.body?.units ?? [], 'dongzhen'), ...absent('foreign head board', r, D.caseNo)];

@@ -122,6 +122,24 @@ describe('supervisors\' console: live board, escalations, heat map, xlsx export'
     expect(s.p90Hours).toBeGreaterThanOrEqual(s.avgHours);
     expect((await supervisor.get('/api/supervision/heatmap')).status).toBe(400);
     expect((await supervisor.get('/api/supervision/heatmap?itemCode=NO-SUCH-ITEM')).status).toBe(404);
+
+    // the map covers a period (default the 30 days up to today), never the years stored
+    const days = (r.body.to && r.body.from) ? (Date.parse(r.body.to) - Date.parse(r.body.from)) / 86_400_000 : NaN;
+    expect(days).toBe(30);
+    const tooLong = await supervisor.get(`/api/supervision/heatmap?itemCode=${encodeURIComponent(item.code)}&from=2024-01-01&to=2026-12-31`);
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.code).toBe('PERIOD_TOO_LONG');
+    // a past month in which none of these tasks was created: only the tasks open now are counted
+    const past = await supervisor.get(`/api/supervision/heatmap?itemCode=${encodeURIComponent(item.code)}&from=2025-01-01&to=2025-01-31`);
+    expect(past.status).toBe(200);
+    const ps = past.body.steps.find((x: any) => x.elementId === 'window-handle');
+    expect(ps).toMatchObject({ tasks: dingbaoCases, open: dingbaoCases, completed: 0 });
+    // a town's centre sees its own centre only, and may not ask for another
+    const manager = await ApiClient.login(server.url, 'manager');
+    const mine = await manager.get(`/api/supervision/heatmap?itemCode=${encodeURIComponent(item.code)}`);
+    expect(mine.status).toBe(200);
+    expect(mine.body.orgUnit).toBe('dingbao');
+    expect((await manager.get(`/api/supervision/heatmap?itemCode=${encodeURIComponent(item.code)}&orgUnit=dongzhen`)).status).toBe(403);
   });
 
   it('exports the town statistics as an .xlsx workbook with Chinese headers and a Chinese file name', async () => {

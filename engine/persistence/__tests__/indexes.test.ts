@@ -311,7 +311,9 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'tasks moved back to A', from: 'org-service.ts', collection: 'tasks', filter: { status: 'open', movedFrom: s.clerk, claimedAt: null } },
   { name: 'unclaimed tasks of someone away', from: 'org-service.ts', collection: 'tasks', filter: { status: 'open', assignee: s.clerk, claimedAt: null } },
   { name: 'follow-up after a poor rating', from: 'feedback-service.ts', collection: 'tasks', filter: { caseNo: s.caseNo, kind: 'follow-up', status: 'completed', 'outcome.afterPoorRating': true }, limit: 1 },
-  { name: 'heat map: tasks of a process', from: 'stats/heatmap.ts', collection: 'tasks', filter: { definitionKey: 'joint-item' }, projection: { _id: 1, elementId: 1, status: 1, createdAt: 1, completedAt: 1, caseNo: 1, kind: 1 } },
+  { name: 'heat map: a path\'s tasks of the last month', from: 'stats/heatmap.ts', collection: 'tasks', filter: { definitionKey: 'joint-item', createdAt: { $gte: s.monthAgo, $lt: NOW } }, projection: { _id: 1, elementId: 1, status: 1, createdAt: 1, completedAt: 1, caseNo: 1, kind: 1, orgUnit: 1 } },
+  { name: 'heat map: a path\'s tasks of the last month, one town', from: 'stats/heatmap.ts', collection: 'tasks', filter: { definitionKey: 'joint-item', createdAt: { $gte: s.monthAgo, $lt: NOW }, orgUnit: s.town }, projection: { _id: 1, elementId: 1, status: 1, createdAt: 1, completedAt: 1, caseNo: 1, kind: 1, orgUnit: 1 } },
+  { name: 'heat map: a path\'s open tasks', from: 'stats/heatmap.ts', collection: 'tasks', filter: { definitionKey: 'joint-item', status: 'open' }, projection: { _id: 1, elementId: 1, status: 1, createdAt: 1, completedAt: 1, caseNo: 1, kind: 1, orgUnit: 1 } },
   // ---- case page, case lists, lookups
   { name: 'case by number', from: 'case-service.ts getCase', collection: 'service_cases', filter: { _id: s.caseNo }, limit: 1 },
   { name: 'case of an instance', from: 'case-service.ts (projection follow-ups)', collection: 'service_cases', filter: { instanceId: s.instanceId }, limit: 1 },
@@ -321,7 +323,7 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'case list: all (supervisor), last month', from: 'case-service.ts listCases (persistence/newest.ts)', collection: 'service_cases', filter: { receivedAt: { $gte: s.monthAgo } }, sort: { receivedAt: -1, _id: -1 }, limit: 100 },
   { name: 'case list: by status (supervisor)', from: 'case-service.ts listCases', collection: 'service_cases', filter: { status: 'in-progress' }, sort: { receivedAt: -1 }, limit: 100 },
   { name: 'case list: completed (supervisor), last month', from: 'case-service.ts listCases (persistence/newest.ts)', collection: 'service_cases', filter: { status: 'completed', receivedAt: { $gte: s.monthAgo } }, sort: { receivedAt: -1, _id: -1 }, limit: 100 },
-  { name: 'heat map: cases of an item', from: 'stats/heatmap.ts', collection: 'service_cases', filter: { itemCode: 'IT-007' }, projection: { _id: 1 } },
+  { name: 'heat map: which of the period\'s cases are of the item', from: 'stats/heatmap.ts', collection: 'service_cases', filter: { _id: { $in: [s.caseNo, `${s.caseNo}X`] }, itemCode: 'IT-007' }, projection: { _id: 1 } },
   { name: 'instance head', from: 'process-service.ts', collection: 'instances', filter: { _id: s.instanceId }, limit: 1 },
   {
     name: 'instance head with its revision ($lookup)', from: 'process-service.ts loadHead', collection: 'instances',
@@ -370,7 +372,7 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'escalation list of a town: last month', from: 'supervision-service.ts list → persistence/newest.ts', collection: 'escalations', filter: { orgUnit: s.town, raisedAt: { $gte: s.monthAgo } }, sort: { raisedAt: -1, _id: -1 }, limit: 500 },
   { name: 'escalation list of a town: everything', from: 'supervision-service.ts list → persistence/newest.ts (fewer than 500 in a year)', collection: 'escalations', filter: { orgUnit: s.town }, sort: { raisedAt: -1, _id: -1 }, limit: 500 },
   { name: 'escalation list of a town by status', from: 'supervision-service.ts list → persistence/newest.ts', collection: 'escalations', filter: { status: 'open', orgUnit: s.town, raisedAt: { $gte: s.yearAgo } }, sort: { raisedAt: -1, _id: -1 }, limit: 500 },
-  { name: 'heat map: breaches', from: 'stats/heatmap.ts', collection: 'signals', filter: { rung: 'breach' }, projection: { _id: 1, clockId: 1 } },
+  { name: 'heat map: breaches of the period\'s cases', from: 'stats/heatmap.ts', collection: 'signals', filter: { caseNo: { $in: [s.caseNo, `${s.caseNo}X`] }, rung: 'breach' }, projection: { _id: 1, clockId: 1 } },
   { name: 'repair: signals cut short', from: 'supervision-service.ts repairPendingSignals', collection: 'signals', filter: { pending: true, claimedAt: { $lt: NOW } }, limit: 200 },
   { name: 'complaints (supervisor): last month', from: 'feedback-service.ts listComplaints → persistence/newest.ts', collection: 'complaints', filter: { createdAt: { $gte: s.monthAgo } }, sort: { createdAt: -1, _id: -1 }, limit: 500 },
   { name: 'complaints (supervisor): last year', from: 'feedback-service.ts listComplaints → persistence/newest.ts', collection: 'complaints', filter: { createdAt: { $gte: s.yearAgo } }, sort: { createdAt: -1, _id: -1 }, limit: 500 },
