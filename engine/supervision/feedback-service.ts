@@ -139,8 +139,13 @@ export class FeedbackService {
     if (filter.status) q.status = filter.status;
     // newest first by windows of createdAt (persistence/newest.ts: DocumentDB reads no sort from an index)
     const docs = await newestFirst(this.deps.models.Complaint, q, 'createdAt', 500, this.deps.clock.now());
-    return docs.map((c) => ({
-      reference: c._id,
+    return docs.map((c) => this.complaintView(c));
+  }
+
+  /** A complaint as the commission and supervisors see it (the complainant's phone masked). */
+  private complaintView(c: any) {
+    return {
+      reference: c._id as string,
       orgUnit: c.orgUnit,
       target: { kind: c.targetKind, caseNo: c.caseNo ?? undefined, windowId: c.windowId ?? undefined, person: c.person ?? undefined },
       content: c.content,
@@ -150,7 +155,7 @@ export class FeedbackService {
       createdAt: c.createdAt,
       reply: c.reply ?? undefined,
       history: c.history,
-    }));
+    };
   }
 
   async replyComplaint(reference: string, text: string, actor: Actor) {
@@ -164,7 +169,9 @@ export class FeedbackService {
     if (!r.modifiedCount) throw new ConflictError('ALREADY_REPLIED', `complaint ${reference} was replied meanwhile`);
     if (c.clockId) await this.deps.supervision.stopClock(c.clockId, now);
     if (c.caseNo && (await models.ServiceCase.exists({ _id: c.caseNo }))) await this.deps.audit.append(c.caseNo, 'complaint.replied', actor.username, { complaintId: reference });
-    return (await this.listComplaints(actor)).find((x) => x.reference === reference);
+    // the replied complaint itself, by its reference (before: the newest 500 were listed and searched,
+    // so a reply to an older complaint answered nothing)
+    return this.complaintView(await models.Complaint.findById(reference).lean());
   }
 
   // ---------------------------------------------------------------- ratings

@@ -5,16 +5,18 @@
  */
 import { ApiClient, waitFor } from '../helpers/api';
 import { applicant } from '../helpers/people';
-import { startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
+import { MongoClient } from 'mongodb';
+import { dbUri, startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
 
 describe('complaints and ratings', () => {
   let server: RunningProcess;
+  const dbName = uniqueDbName('feedback');
   let clerk: ApiClient;
   let supervisor: ApiClient;
   const anon = () => new ApiClient(server.url);
 
   beforeAll(async () => {
-    server = await startServer(uniqueDbName('feedback'), { COMPLAINT_LIMIT: 'PT3S', RECTIFICATION_LIMIT: 'PT3S', FOLLOW_UP_SAMPLE_PERCENT: '0', LOOKUP_PER_MINUTE: '200' });
+    server = await startServer(dbName, { COMPLAINT_LIMIT: 'PT3S', RECTIFICATION_LIMIT: 'PT3S', FOLLOW_UP_SAMPLE_PERCENT: '0', LOOKUP_PER_MINUTE: '200' });
     clerk = await ApiClient.login(server.url, 'clerk');
     supervisor = await ApiClient.login(server.url, 'supervisor');
   });
@@ -46,6 +48,28 @@ describe('complaints and ratings', () => {
     const wrong = await anon().post('/api/public/complaint-lookup', { reference: r.body.reference, queryCode: 'ZZZZZZ' });
     expect(wrong.status).toBe(404);
     expect(JSON.stringify(wrong.body)).not.toContain('批评教育');
+  });
+
+  it('answers a reply to a complaint older than the newest 500 with that complaint (a busy town\'s backlog)', async () => {
+    const r = await anon().post('/api/public/complaints', { orgUnit: 'dingbao', target: { kind: 'window', windowId: 'dingbao-w05' }, content: '办理社保转移被要求反复提交同一材料', phone: '0871-65123456' });
+    expect(r.status).toBe(201);
+    // 600 newer complaints of the town (written straight into the real database: the public form is rate-limited)
+    const db = await MongoClient.connect(dbUri(dbName));
+    try {
+      const col = db.db(dbName).collection('complaints');
+      const old = await col.findOne({ _id: r.body.reference });
+      expect(old).not.toBeNull();
+      const later = Date.now() + 60_000;
+      await col.insertMany(Array.from({ length: 600 }, (_, k) => ({ ...old!, _id: `${r.body.reference}-N${k}` as any, createdAt: new Date(later + k * 1000), clockId: undefined })));
+    } finally {
+      await db.close();
+    }
+    const jw = await ApiClient.login(server.url, 'dingbao-jw');
+    expect((await jw.get('/api/complaints')).body.map((c: any) => c.reference)).not.toContain(r.body.reference);
+    const reply = await jw.post(`/api/complaints/${r.body.reference}/reply`, { text: '已责成窗口一次性告知所需材料' });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({ reference: r.body.reference, status: 'replied', reply: { text: '已责成窗口一次性告知所需材料' } });
+    expect(reply.body.phone).not.toContain('65123456');
   });
 
   it('escalates a complaint the commission does not answer within its clock', async () => {
