@@ -250,7 +250,8 @@ async function ensureUi() {
   const ui = path.join(ROOT, 'modeler-ui');
   const out = path.join(ui, 'dist', 'index.html');
   if (!existsSync(path.join(ui, 'vite.config.mts'))) return;
-  const srcTime = Math.max(newestMtime(ui), statSync(path.join(ROOT, 'processes', 'moddle')).mtimeMs);
+  // the app bundles common/ (code the server shares with it) and reads the moddle descriptor
+  const srcTime = Math.max(newestMtime(ui), newestMtime(path.join(ROOT, 'common')), statSync(path.join(ROOT, 'processes', 'moddle')).mtimeMs);
   if (existsSync(out) && statSync(out).mtimeMs >= srcTime) return;
   await step('building the browser app (modeler-ui) with Vite', () => {
     execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'modeler-ui/vite.config.mts', '--logLevel', 'warn'], {

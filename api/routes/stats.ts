@@ -5,6 +5,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { cstMinute } from '../../common/cst';
 import { attachmentDisposition, cstDayOf, ForbiddenError, periodOfDays, RANKING_CSV_COLUMNS, STATS_CSV_COLUMNS, STATS_DIMENSIONS, toCsv, toXlsx, XLSX_CONTENT_TYPE, type Platform, type StatsDimension, type StatsFilter } from '../../engine';
 import { requireRole } from '../http/auth';
 import { idSchema } from '../http/params';
@@ -47,7 +48,7 @@ const DIMENSION_LABEL: Record<string, string> = { town: '镇街', window: '窗�
  */
 async function aboutSheet(platform: Platform, title: string, q: z.infer<typeof StatsQuery>, filter: StatsFilter): Promise<[string, string][]> {
   const { OrgUnit, Window, ServiceItem } = platform.models;
-  const out: [string, string][] = [['报表', title], ['导出时间', new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ') + '（北京时间）']];
+  const out: [string, string][] = [['报表', title], ['导出时间', cstMinute(Date.now()) + '（北京时间）']];
   out.push(['收件期间', `${q.from ?? '不限'} 至 ${q.to ?? '不限'}`]);
   const unit = filter.orgUnit ? await OrgUnit.findById(filter.orgUnit, { name: 1, shortName: 1 }).lean() : null;
   out.push(['所属机构', filter.orgUnit ? String((unit as any)?.shortName ?? (unit as any)?.name ?? '—') : '全部（全市）']);

@@ -6,13 +6,14 @@
  * time zone (no `getDate()`, `getHours()`, `toLocaleString()`), so the results are the same on
  * a server set to UTC, Asia/Shanghai or America/Los_Angeles.
  */
+import { CST_OFFSET_MS, cstDay } from '../../common/cst';
 import { ValidationError } from '../domain/errors';
+
+export { CST_OFFSET_MS };
 
 /** A calendar day in CST, `'YYYY-MM-DD'`. */
 export type Day = string;
 
-/** Offset of CST from UTC, in milliseconds. */
-export const CST_OFFSET_MS = 8 * 3600_000;
 const DAY_MS = 86_400_000;
 const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const HHMM_RE = /^([01]\d|2[0-3]):([0-5]\d)$/;
@@ -72,7 +73,7 @@ function assertInstant(at: Date): number {
 
 /** The CST calendar day an instant falls on: 2025-01-01T16:30:00Z → '2025-01-02'. */
 export function cstDayOf(at: Date): Day {
-  return new Date(assertInstant(at) + CST_OFFSET_MS).toISOString().slice(0, 10);
+  return cstDay(assertInstant(at));
 }
 
 /** Minutes since CST midnight of an instant (0…1439; seconds count within the minute). */

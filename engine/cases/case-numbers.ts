@@ -8,12 +8,13 @@
  * intake then fails is marked `void` with the reason — never handed out again — and claims left
  * `claimed` by a process that died are voided by `voidStaleClaims`.
  */
+import { cstDay as cstIsoDay } from '../../common/cst';
 import { ConflictError } from '../domain/errors';
 import { isDuplicateKey, type Models } from '../persistence/models';
 
 /** The calendar day in China Standard Time (UTC+8, no DST) as `YYYYMMDD`. */
 export function cstDay(at: Date): string {
-  return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '');
+  return cstIsoDay(at).replace(/-/g, '');
 }
 
 export function formatCaseNo(orgCode: string, day: string, seq: number): string {

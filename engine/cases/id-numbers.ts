@@ -13,6 +13,8 @@
  * Reasons never repeat the value they are about (they end up in error responses and logs).
  */
 
+import { CST_OFFSET_MS } from '../../common/cst';
+
 // ---------------------------------------------------------------- shared
 
 /** Why a number is refused: a stable code (the browser's message key `identity.<code>`) and the reason in words. */
@@ -33,7 +35,6 @@ export function normalizeCode(value: unknown): string {
     .toUpperCase();
 }
 
-const CST_OFFSET_MS = 8 * 3600_000;
 
 /** Today in China Standard Time as a comparable number YYYYMMDD. */
 function cstToday(now: Date): number {

@@ -11,6 +11,8 @@
  * (UTC+8, no daylight saving since 1991), the same rule as engine/calendar/cst.ts.
  */
 
+import { CST_OFFSET_MS } from '../calendar/cst';
+
 export type NoticeKind = 'acceptance' | 'one-time' | 'return' | 'completion';
 
 export interface NoticeInput {
@@ -68,7 +70,6 @@ export function escapeHtml(v: unknown): string {
 
 // ---------------------------------------------------------------- dates
 
-const CST_OFFSET_MS = 8 * 3600_000;
 
 function cstParts(date: Date): { y: number; m: number; d: number } {
   const t = date instanceof Date ? date.getTime() : Number.NaN;

@@ -31,6 +31,7 @@
  * period, not by department or item.
  */
 import type { Db } from 'mongodb';
+import { cstDay as cstIsoDay } from '../../common/cst';
 import { randomUUID } from 'node:crypto';
 import { addClock, mergeAcc, newAcc, OPEN_STATUSES, type Acc, type Doc } from './stats-service';
 import type { WorkingDayCounter } from './working-day-counter';
@@ -165,7 +166,7 @@ function looseOf(events: LooseEvent[]): Bucket['loose'] {
   return l;
 }
 
-const cstDay = (at: Date) => new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+const cstDay = (at: Date) => cstIsoDay(at);
 
 /** The bucket of a centre's day from its cases, their clocks and refs (pure; used by the recompute and the benchmark). */
 export function buildBucket(

@@ -22,6 +22,7 @@
  * 红牌 (at the deadline), serious 严重超期 (5 working days — or 50 % of a duration — past it).
  */
 import { parse as parseDuration, toSeconds } from 'iso8601-duration';
+import { cstDay } from '../../common/cst';
 import { ValidationError } from '../domain/errors';
 import type { WorkingCalendar } from '../calendar/working-calendar';
 
@@ -155,6 +156,5 @@ export function derive(ledger: Ledger, cal: WorkingCalendar, policy: SignalPolic
 export function completionResult(stoppedAt: Date, dueAt: Date | undefined): 'early' | 'on-time' | 'late' {
   if (!dueAt) return 'on-time';
   if (stoppedAt.getTime() > dueAt.getTime()) return 'late';
-  const day = (d: Date) => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-  return day(stoppedAt) < day(dueAt) ? 'early' : 'on-time';
+  return cstDay(stoppedAt) < cstDay(dueAt) ? 'early' : 'on-time';
 }

@@ -10,6 +10,7 @@
  * a firing claims `${clockId}:${rung}` by insert, so two workers (or a retried job) fire once.
  */
 import type { Agenda } from 'agenda';
+import { cstMinute } from '../../common/cst';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
 import type { Actor, Clock as TimeSource, LooseEventListener, Logger } from '../domain/types';
 import { isDuplicateKey, type Models } from '../persistence/models';
@@ -484,7 +485,7 @@ export class SupervisionService {
 
 function fmt(d?: Date | null) {
   if (!d) return '-';
-  return new Date(new Date(d).getTime() + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
+  return cstMinute(d);
 }
 
 /** True when a year got a table or a table a new version between two calendars. */

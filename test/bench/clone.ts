@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ObjectId, type Db } from 'mongodb';
+import { cstDay } from '../../common/cst';
 
 export interface Template {
   name: string;
@@ -71,8 +72,6 @@ export interface CloneTarget {
   seq: number;
 }
 
-const CST = 8 * 3600_000;
-const cstDay = (d: Date) => new Date(d.getTime() + CST).toISOString().slice(0, 10);
 
 /**
  * Prepares a template for copying: the tokens to replace and a walker that copies a document.

@@ -37,6 +37,7 @@ import { applicant } from '../helpers/people';
 import { ApiClient } from '../helpers/api';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BulkWriter, capture, cloner, snapshot, type Template } from './clone';
+import { CST_OFFSET_MS as CST } from '../../common/cst';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const t0 = Date.now();
@@ -376,7 +377,6 @@ function prng(seed: number) {
   };
 }
 const DAY = 86_400_000;
-const CST = 8 * 3600_000;
 
 class Seeder {
   private clones: Record<string, ReturnType<typeof cloner>> = {};

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
+import { cstDay } from '../../common/cst';
 import { ApiClient, waitFor } from '../helpers/api';
 import { applicant } from '../helpers/people';
 import { dbUri, startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
@@ -146,7 +147,7 @@ describe('a process killed in the middle of a decision (中断修复)', () => {
     expect(received.filter((e) => e.body.type === 'case.received' && e.body.caseNo === caseNo).length).toBeLessThanOrEqual(1);
     // the statistics (day rollups) count the case
     const supervisor = await ApiClient.login(second.url, 'supervisor');
-    const day = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const day = cstDay(Date.now());
     const report = (await supervisor.get(`/api/stats/town?from=${day}&to=${day}`)).body;
     expect(report.meta?.source).toBe('rollup');
     expect(report.total.received).toBe(1);

@@ -3,6 +3,7 @@
  * way people make them — intake, supplements, a refusal, completions, a breach, a rating and a
  * complaint — through the real server: every dimension must give the same rows both ways.
  */
+import { cstDay } from '../../common/cst';
 import { ApiClient, waitFor } from '../helpers/api';
 import { applicant } from '../helpers/people';
 import { MongoClient } from 'mongodb';
@@ -85,7 +86,7 @@ describe('statistics day rollups give the same answers as the scan', () => {
   });
 
   it('over a period of whole days and for one centre, and falls back to the scan for a window filter', async () => {
-    const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const today = cstDay(Date.now());
     const q = `from=${today}&to=${today}&orgUnit=dingbao`;
     const fast = (await supervisor.get(`/api/stats/window?${q}`)).body;
     expect(fast.meta.source).toBe('rollup');
@@ -119,7 +120,7 @@ describe('the worker keeps the rollups fresh without a report asking (stats.roll
       const r = await clerk.post('/api/intake', { itemCode: item.code, applicant: applicant(), materials: item.materials.map((m: any) => ({ code: m.code, provided: true })) });
       expect(r.status).toBe(201);
       const db = mongo.db(dbName);
-      const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+      const today = cstDay(Date.now());
       const id = `dingbao|${today}`;
       await waitFor(async () => (await db.collection('stats_dirty').countDocuments({})) === 0 && (await db.collection('stats_buckets').findOne({ _id: id as any })), 'the background refresh', 20_000);
       const bucket = await db.collection<any>('stats_buckets').findOne({ _id: id });

@@ -10,10 +10,8 @@ export function formatDate(iso: string | undefined | null): string {
   return s.split(' ')[0] ?? s;
 }
 
-/** The day (YYYY-MM-DD) of an instant in China Standard Time. */
-export function cstDay(iso: string | Date): string {
-  return new Date(new Date(iso).getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-}
+/** The day (YYYY-MM-DD) of an instant in China Standard Time (the server's rule, common/cst.ts). */
+export { cstDay } from '../../../../common/cst';
 
 export function maskId(id: string): string {
   const c = [...(id ?? '')];
