@@ -1,7 +1,7 @@
 /** Configuration of the API process, loaded once from the environment and validated. */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { defaultEmbeddedDataDir, loadFeedConfig, type PlatformConfig } from '../engine';
+import { defaultEmbeddedDataDir, loadFeedConfig, loadServiceJobConfig, type PlatformConfig } from '../engine';
 
 const Env = z.object({
   /** HTTP port; 0 picks a free one. Default 3000. */
@@ -100,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ApiConfig {
       agendaLockLifetimeMs: e.AGENDA_LOCK_LIFETIME_MS,
       allowLimitOverrides: e.ALLOW_LIMIT_OVERRIDES === 'true',
       feed: loadFeedConfig(env),
+      serviceJobs: loadServiceJobConfig(env),
       feedback: { complaintLimit: e.COMPLAINT_LIMIT, rectificationLimit: e.RECTIFICATION_LIMIT, followUpSamplePercent: e.FOLLOW_UP_SAMPLE_PERCENT },
     },
   };

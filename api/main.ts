@@ -26,7 +26,7 @@ async function main() {
   }
   // forms added to processes/forms after the first start reach older databases too (idempotent)
   await platform.forms.seed(path.resolve(__dirname, '..', 'processes', 'forms'));
-  if (config.runWorkers) await startWorkers(platform.agenda, platform.processService, logger, platform.supervision, platform.cases, { outbox: platform.outbox, delivery: platform.feedDelivery, retentionDays: platform.feedRetentionDays }, platform.rollups);
+  if (config.runWorkers) await startWorkers(platform.agenda, platform.processService, logger, platform.supervision, platform.cases, { outbox: platform.outbox, delivery: platform.feedDelivery, retentionDays: platform.feedRetentionDays }, platform.rollups, platform.serviceJobs);
   const app = createApp({ platform, logger, sessionHours: config.sessionHours, lookupPerMinute: config.lookupPerMinute, requestTimeoutMs: config.requestTimeoutMs, trustProxy: config.trustProxy, uiDir: path.resolve(__dirname, '..', 'modeler-ui', 'dist') });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.port, config.host, () => resolve(s));

@@ -16,3 +16,4 @@ export * from './calendar';
 export * from './stats';
 export * from './outbox';
 export { OpeningBody, OpeningHours, openingSpecOf } from './org/opening-hours';
+export { ServiceJobs, INCIDENT_FILTERS, SERVICE_TASK_JOB, loadServiceJobConfig, type IncidentFilter, type IncidentView, type ServiceJobConfig } from './service-jobs';

@@ -28,6 +28,7 @@ import { FormService } from './forms/form-service';
 import { OpeningHours } from './org/opening-hours';
 import { StatsRollups } from './stats/rollups';
 import { WorkingDayCounter } from './stats/working-day-counter';
+import { DEFAULT_SERVICE_JOB_CONFIG, platformJobHandlers, ServiceJobs, type ServiceJobConfig } from './service-jobs';
 
 export interface PlatformConfig {
   /** MongoDB URI including the database name; when unset the embedded FerretDB is started. */
@@ -46,6 +47,8 @@ export interface PlatformConfig {
   feed?: FeedConfig;
   /** Complaint reply limit, rectification limit, follow-up sample (see FeedbackService). */
   feedback?: Partial<FeedbackConfig>;
+  /** Service/send task jobs: attempts, backoff, the SMS gateway (engine/service-jobs/config.ts). */
+  serviceJobs?: ServiceJobConfig;
 }
 
 export interface Platform {
@@ -69,6 +72,8 @@ export interface Platform {
   forms: FormService;
   /** Outbound feed to the provincial supervision platform. */
   outbox: Outbox;
+  /** Jobs of service and send tasks, and their incidents. */
+  serviceJobs: ServiceJobs;
   /** How the feed is delivered; undefined when it is off. */
   feedDelivery?: DeliveryOptions;
   /** Days a delivered feed event is kept (PROVINCE_FEED_RETENTION_DAYS). */
@@ -114,6 +119,10 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
   const clock = { now: () => new Date() };
   const outbox = new Outbox(conn, { ...config.feed?.outbox, logger });
   await outbox.ensureIndexes();
+  const jobConfig = config.serviceJobs ?? DEFAULT_SERVICE_JOB_CONFIG;
+  const serviceJobs = new ServiceJobs({ conn, agenda, processService, handlers: platformJobHandlers({ conn, models, outbox, sms: jobConfig.sms, logger }), config: jobConfig, logger });
+  await serviceJobs.ensureIndexes();
+  processService.setServiceJobs(serviceJobs);
   const audit = new AuditLog(models, config.feed?.delivery ? { outbox, logger } : undefined);
   const org = new OrgService(models, audit, logger);
   const catalogue = new CatalogueService(models, logger);
@@ -179,6 +188,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     forms,
     openingHours: new OpeningHours(models, () => supervision.currentCalendar()),
     outbox,
+    serviceJobs,
     feedDelivery: config.feed?.delivery,
     feedRetentionDays: config.feed?.retentionDays ?? 90,
     embeddedDb,

@@ -1,6 +1,7 @@
 /** Registers every job handler on an Agenda and starts processing. */
 import type { Agenda } from 'agenda';
-import type { CaseService, DeliveryOptions, Logger, Outbox, ProcessService, SupervisionService } from '../engine';
+import type { CaseService, DeliveryOptions, Logger, Outbox, ProcessService, ServiceJobs, SupervisionService } from '../engine';
+import { defineServiceTaskJob } from './jobs/service-task.job';
 import { defineOutboxDeliveryJob, OUTBOX_DELIVERY_JOB } from './jobs/outbox-delivery.job';
 import { defineOutboxPruneJob, OUTBOX_PRUNE_JOB } from './jobs/outbox-prune.job';
 import { CASE_NUMBER_SWEEP_JOB, defineCaseNumberSweepJob } from './jobs/case-number-sweep.job';
@@ -11,10 +12,11 @@ import { defineStatsRefreshJob, STATS_REFRESH_EVERY, STATS_REFRESH_JOB } from '.
 import type { StatsRollups } from '../engine/stats/rollups';
 import { retryAllWhileDatabaseDown, watchAgenda } from '../engine/timers/agenda-watchdog';
 
-export async function startWorkers(agenda: Agenda, service: ProcessService, logger: Logger, supervision?: SupervisionService, cases?: CaseService, feed?: { outbox: Outbox; delivery?: DeliveryOptions; retentionDays?: number }, rollups?: StatsRollups): Promise<void> {
+export async function startWorkers(agenda: Agenda, service: ProcessService, logger: Logger, supervision?: SupervisionService, cases?: CaseService, feed?: { outbox: Outbox; delivery?: DeliveryOptions; retentionDays?: number }, rollups?: StatsRollups, serviceJobs?: ServiceJobs): Promise<void> {
   if (feed?.delivery) defineOutboxDeliveryJob(agenda, feed.outbox, feed.delivery, logger);
   if (feed) defineOutboxPruneJob(agenda, feed.outbox, feed.retentionDays ?? 90, logger);
   defineBpmnTimerJob(agenda, service, logger);
+  if (serviceJobs) defineServiceTaskJob(agenda, serviceJobs, logger);
   if (rollups) defineStatsRefreshJob(agenda, rollups, logger);
   supervision?.defineJobs(agenda);
   if (cases) defineCaseNumberSweepJob(agenda, cases, logger);

@@ -5,7 +5,7 @@
  */
 import pino from 'pino';
 import { z } from 'zod';
-import { defaultEmbeddedDataDir, loadFeedConfig, startPlatform } from '../engine';
+import { defaultEmbeddedDataDir, loadFeedConfig, loadServiceJobConfig, startPlatform } from '../engine';
 import { startWorkers } from '.';
 
 const Env = z.object({
@@ -33,10 +33,11 @@ async function main() {
       agendaProcessEveryMs: e.AGENDA_PROCESS_EVERY_MS,
       agendaLockLifetimeMs: e.AGENDA_LOCK_LIFETIME_MS,
       feed: loadFeedConfig(process.env),
+      serviceJobs: loadServiceJobConfig(process.env),
     },
     logger,
   );
-  await startWorkers(platform.agenda, platform.processService, logger, platform.supervision, platform.cases, { outbox: platform.outbox, delivery: platform.feedDelivery, retentionDays: platform.feedRetentionDays }, platform.rollups);
+  await startWorkers(platform.agenda, platform.processService, logger, platform.supervision, platform.cases, { outbox: platform.outbox, delivery: platform.feedDelivery, retentionDays: platform.feedRetentionDays }, platform.rollups, platform.serviceJobs);
   logger.info({}, 'worker started');
   const stop = async () => {
     await platform.close();

@@ -52,7 +52,7 @@ export type TaskStatus = 'open' | 'completed' | 'cancelled';
 
 /** One step of a case's history, as recorded in the revision that produced it. */
 export interface HistoryEvent {
-  type: 'activity.start' | 'activity.wait' | 'activity.end' | 'activity.timer' | 'activity.timeout' | 'activity.escalate' | 'activity.discard' | 'process.end' | 'case.started' | 'task.completed' | 'task.withdrawn';
+  type: 'activity.start' | 'activity.wait' | 'activity.end' | 'activity.timer' | 'activity.timeout' | 'activity.escalate' | 'activity.discard' | 'process.end' | 'case.started' | 'task.completed' | 'task.withdrawn' | 'job.completed' | 'case.cancelled';
   elementId: string;
   elementType?: string;
   name?: string;

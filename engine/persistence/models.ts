@@ -110,6 +110,8 @@ const revisionSchema = new Schema(
     variables: { type: String, required: true },
     /** Timers the engine waits on after this command, JSON text. */
     timers: { type: String, default: '[]' },
+    /** Service/send tasks waiting on their job (作业) after this command, JSON text. */
+    jobs: { type: String, default: '[]' },
     /** Element ids waiting after this command, JSON text. */
     activeElements: { type: String, default: '[]' },
     /** Engine error message when the command failed the instance. */

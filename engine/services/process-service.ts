@@ -19,7 +19,8 @@ import type { Actor, Clock, DefinitionSummary, HistoryEvent, Logger, UserTaskMet
 import { isDuplicateKey, type Models } from '../persistence/models';
 import { ENGINE_VERSION } from '../runtime/engine-factory';
 import { evaluate, hasExpression } from '../runtime/expressions';
-import { runEngine, type EscalationRaised, type PendingTimer, type RunResult, type WaitingTask } from '../runtime/run-engine';
+import { runEngine, type EscalationRaised, type PendingTimer, type RunResult, type WaitingJob, type WaitingTask } from '../runtime/run-engine';
+import type { ServiceJobScheduler } from '../domain/service-jobs';
 import { validateDefinition } from '../runtime/validate-definition';
 import type { TimerScheduler } from '../timers/timer-port';
 import type { TaskRouter } from '../org/org-service';
@@ -40,7 +41,12 @@ export interface ProcessServiceDeps {
   logger: Logger;
   /** Routes the tasks of cases taken in through intake to a window and person (org model). */
   router?: TaskRouter;
+  /** Schedules the jobs of service and send tasks (engine/service-jobs); without it such a task only waits. */
+  serviceJobs?: ServiceJobScheduler;
 }
+
+/** The system as the actor of jobs and timers. */
+const SYSTEM_ACTOR: Actor = { username: 'system', groups: [], roles: ['system'] };
 
 /** A revision as the projection hands it to listeners. */
 export interface ProjectedRevision {
@@ -123,6 +129,10 @@ export class ProcessService {
     this.deps.router = router;
   }
 
+  setServiceJobs(scheduler: ServiceJobScheduler): void {
+    this.deps.serviceJobs = scheduler;
+  }
+
   // ---------------------------------------------------------------- definitions
 
   /**
@@ -154,7 +164,7 @@ export class ProcessService {
         caseCategory: v.caseCategory,
         itemCode: v.itemCode,
         orgLevel: v.orgLevel,
-        userTasks: [...v.userTasks, { escalationSources: v.escalationSources, escalations: v.escalations }],
+        userTasks: [...v.userTasks, { escalationSources: v.escalationSources, escalations: v.escalations, jobTasks: v.jobTasks }],
       };
       try {
         await Definition.create(doc);
@@ -422,6 +432,7 @@ export class ProcessService {
           events: JSON.stringify([{ type: 'task.withdrawn', elementId: task.elementId, executionId: task.executionId, at: now.toISOString(), actor: actor.username }]),
           openTasks: before.openTasks,
           timers: (before as any).timers ?? '[]',
+          jobs: (before as any).jobs ?? '[]',
           escalations: '[]',
           variables: before.variables,
           activeElements: (before as any).activeElements ?? '[]',
@@ -447,7 +458,7 @@ export class ProcessService {
    */
   async fireTimers(instanceId: string, job: { elementId: string; expireAt: string }): Promise<boolean> {
     const head = await this.loadHead(instanceId);
-    if (!head || head.inst.status === 'completed' || head.inst.status === 'failed') return false;
+    if (!head || head.inst.status !== 'running') return false;
     let moved = false;
     try {
       await this.command(instanceId, { type: 'timer', elementId: job.elementId, expireAt: job.expireAt }, { username: 'system', groups: [], roles: ['system'] }, () => undefined, (run) => {
@@ -460,6 +471,81 @@ export class ProcessService {
       throw err;
     }
     return moved;
+  }
+
+  /**
+   * Whether the instance still waits on the job of service/send task execution `executionId`,
+   * read from the latest revision (the head may lag). Returns what a job handler needs, or null
+   * when the task no longer waits (completed by an earlier run, interrupted, the case ended).
+   */
+  async jobWaiting(instanceId: string, executionId: string): Promise<{ variables: Record<string, unknown>; definitionKey?: string } | null> {
+    const latest: any = await this.latestRevision(instanceId);
+    if (!latest || latest.status !== 'running') return null;
+    const jobs = JSON.parse(latest.jobs ?? '[]') as WaitingJob[];
+    if (!jobs.some((j) => j.executionId === executionId)) return null;
+    return { variables: JSON.parse(latest.variables) as Record<string, unknown> };
+  }
+
+  /**
+   * The "job completed" command: completes the service/send task waiting on its job with the
+   * handler's output `variables` (copied into the process variables) and lets the instance run on.
+   * The same conditional revision write as a user task's completion, so of two runs of one job
+   * (a double delivery, a run after a kill) only one moves the instance.
+   * @throws ConflictError SERVICE_TASK_NOT_WAITING when the task no longer waits (done already),
+   *   CASE_ENDED when the case has ended; ValidationError for bad variables
+   */
+  async completeServiceTask(instanceId: string, elementId: string, executionId: string, variables: Record<string, unknown>): Promise<void> {
+    checkVariables(variables);
+    await this.command(instanceId, { type: 'service-task', elementId, executionId }, SYSTEM_ACTOR, (prev) => {
+      if (!prev.jobs.some((j) => j.executionId === executionId)) {
+        throw new ConflictError('SERVICE_TASK_NOT_WAITING', `service task ${elementId} (${executionId}) of case ${instanceId} no longer waits for its job`);
+      }
+      return (ctx) => {
+        ctx.completeJob(executionId, variables);
+      };
+    });
+  }
+
+  /**
+   * Cancels (终止) a running process instance, as an operator resolving an incident by ending the
+   * case (what Camunda offers for a failed external task): a revision with status `cancelled`
+   * keeps the engine state as it was and waits on nothing; its projection cancels the open steps.
+   * @throws NotFoundError when there is no such instance; ConflictError CASE_ENDED when it has ended
+   */
+  async cancelInstance(instanceId: string, actor: Actor, reason: string): Promise<void> {
+    const { Revision } = this.deps.models;
+    await this.mutex.run(instanceId, async () => {
+      const latest: any = await this.latestRevision(instanceId);
+      if (!latest) throw new NotFoundError('CASE_NOT_FOUND', `case ${instanceId} does not exist`);
+      if (latest.status !== 'running') throw new ConflictError('CASE_ENDED', `case ${instanceId} has already ended (${latest.status})`);
+      const now = this.deps.clock.now();
+      const revision = latest.revision + 1;
+      try {
+        await Revision.create({
+          _id: `${instanceId}:${revision}`,
+          instanceId,
+          revision,
+          command: { type: 'cancel', reason },
+          actor: actor.username,
+          createdAt: now,
+          state: latest.state,
+          engineVersion: latest.engineVersion ?? ENGINE_VERSION,
+          status: 'cancelled',
+          events: JSON.stringify([{ type: 'case.cancelled', elementId: (JSON.parse(latest.activeElements ?? '[]') as string[])[0] ?? instanceId, at: now.toISOString(), actor: actor.username }]),
+          openTasks: '[]',
+          timers: '[]',
+          jobs: '[]',
+          escalations: '[]',
+          variables: latest.variables,
+          activeElements: '[]',
+          projected: false,
+        } as any);
+      } catch (err) {
+        if (isDuplicateKey(err)) throw new ConflictError('CASE_CONTENDED', 'the case changed while cancelling; reload and try again');
+        throw err;
+      }
+      await this.project(instanceId);
+    });
   }
 
   /**
@@ -525,7 +611,7 @@ export class ProcessService {
     instanceId: string,
     command: Record<string, unknown>,
     actor: Actor,
-    prepare: (prev: { openTasks: WaitingTask[]; timers: PendingTimer[] }) => ((ctx: any) => void) | undefined,
+    prepare: (prev: { openTasks: WaitingTask[]; timers: PendingTimer[]; jobs: WaitingJob[] }) => ((ctx: any) => void) | undefined,
     shouldWrite: (run: RunResult) => boolean = () => true,
     preloaded?: Head | null,
   ): Promise<any | null> {
@@ -543,7 +629,7 @@ export class ProcessService {
         const { inst, rev: latest } = head;
         head = null; // a retry reads again
         if (latest.status !== 'running') throw new ConflictError('CASE_ENDED', `case ${instanceId} has already ended (${latest.status})`);
-        const previous = { openTasks: JSON.parse(latest.openTasks) as WaitingTask[], timers: JSON.parse((latest as any).timers ?? '[]') as PendingTimer[] };
+        const previous = { openTasks: JSON.parse(latest.openTasks) as WaitingTask[], timers: JSON.parse((latest as any).timers ?? '[]') as PendingTimer[], jobs: JSON.parse((latest as any).jobs ?? '[]') as WaitingJob[] };
         let apply: ((ctx: any) => void) | undefined;
         try {
           apply = prepare(previous);
@@ -567,6 +653,9 @@ export class ProcessService {
         } catch (err) {
           if (err instanceof ConflictError && (await this.behind(instanceId, latest.revision))) continue;
           throw err;
+        }
+        if (command.type === 'service-task') {
+          run.events.push({ type: 'job.completed', elementId: String(command.elementId), executionId: String(command.executionId), at: this.deps.clock.now().toISOString(), actor: actor.username });
         }
         if (command.type === 'complete-task') {
           run.events.push({ type: 'task.completed', elementId: String(command.elementId), executionId: String(command.executionId), at: this.deps.clock.now().toISOString(), actor: actor.username });
@@ -620,6 +709,25 @@ export class ProcessService {
       // before the revision: a crash in between leaves at most a job whose firing finds nothing due
       await this.deps.timers.schedule(run.newTimers.map((t) => ({ instanceId, elementId: t.elementId, expireAt: new Date(t.expireAt) })));
     }
+    if (run.newJobs.length && this.deps.serviceJobs) {
+      // before the revision too: a job whose revision never came finds its task not waiting and ends
+      const jobTasks: { elementId: string; retries?: number }[] = (def.userTasks ?? []).find((t: any) => t.jobTasks)?.jobTasks ?? [];
+      const businessKey = prev ? (prev.inst.businessKey ?? undefined) : ((command as any).businessKey ?? undefined);
+      const orgUnit = prev ? (prev.inst.orgUnit ?? undefined) : ((command as any).orgUnit ?? undefined);
+      await this.deps.serviceJobs.schedule(
+        run.newJobs.map((j) => ({
+          instanceId,
+          elementId: j.elementId,
+          executionId: j.executionId,
+          topic: j.topic,
+          name: j.name,
+          definitionKey: def.key,
+          caseNo: typeof run.variables.caseNo === 'string' ? run.variables.caseNo : businessKey,
+          orgUnit,
+          retries: jobTasks.find((t) => t.elementId === j.elementId)?.retries,
+        })),
+      );
+    }
     const sources = this.escalationSources(def);
     const declared: { id: string; code?: string; name?: string }[] = (def.userTasks ?? []).find((t: any) => t.escalations)?.escalations ?? [];
     const escalations = run.escalations.map((e: EscalationRaised) => {
@@ -646,6 +754,7 @@ export class ProcessService {
       events: JSON.stringify(run.events),
       openTasks: JSON.stringify(run.openTasks),
       timers: JSON.stringify(run.timers),
+      jobs: JSON.stringify(run.jobs),
       escalations: JSON.stringify(escalations),
       variables: JSON.stringify(run.variables),
       activeElements: JSON.stringify(run.activeElements),
