@@ -1,4 +1,4 @@
-import { Badge, Button, Card, Col, Row, Space, Statistic, Table, Tag, Typography } from 'antd';
+import { Badge, Button, Card, Col, Grid, Row, Space, Statistic, Table, Tag, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -23,12 +23,58 @@ function rowClass(c: BoardCounts) {
   return c.breached ? 'board-row-breached' : c.warned ? 'board-row-warned' : '';
 }
 
+/**
+ * A phone (below md, 768 px): each centre a card — its name, the six counts in a 3 × 2 grid
+ * (warning counts coloured), 查看窗口 opening its windows as compact lines. The same test hooks
+ * as the table (board-unit, board-<count>, board-drill).
+ */
+function UnitCards({ units, expanded, toggle }: { units: BoardUnit[]; expanded: string[]; toggle: (key: string) => void }) {
+  const { t } = useTranslation('console');
+  return (
+    <div data-testid="board-units" className="board-cards">
+      {units.map((u) => (
+        <Card key={u.key} size="small" className={`board-card ${rowClass(u)}`} data-testid="board-unit" data-unit={u.key}
+          title={<strong>{u.label}</strong>}
+          extra={u.windows.length ? (
+            <Button type="link" size="small" data-testid="board-drill" data-unit={u.key} aria-expanded={expanded.includes(u.key)} onClick={() => toggle(u.key)}>
+              {t('board.drill')}
+            </Button>
+          ) : null}>
+          <div className="board-card-counts">
+            {COUNT_KEYS.map((k) => (
+              <div key={k} className="board-card-count">
+                <span className="board-card-label">{t(`board.${k}`)}</span>
+                <CountCell k={k} n={u[k]} unit={u.key} />
+              </div>
+            ))}
+          </div>
+          {expanded.includes(u.key) ? (
+            <ul className="board-card-windows" data-testid="board-windows">
+              {u.windows.map((w) => (
+                <li key={w.key} className={rowClass(w)}>
+                  <span className="board-card-window">{w.no ? `${w.no}. ` : ''}{w.label}</span>
+                  <span className="board-card-window-counts">
+                    {COUNT_KEYS.filter((k) => w[k] || k === 'openCases').map((k) => (
+                      <span key={k} className="board-card-wcount">{t(`board.${k}`)} <CountCell k={k} n={w[k]} unit={u.key} window={w.key} /></span>
+                    ))}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </Card>
+      ))}
+    </div>
+  );
+}
+
 /** 实时看板: every unit with its counts, live; expand a unit to see its windows. */
 export default function BoardPage() {
   const { t } = useTranslation('console');
   const navigate = useNavigate();
   const { board, state, error } = useBoardStream();
   const [expanded, setExpanded] = useState<string[]>([]);
+  const phone = !Grid.useBreakpoint().md;
 
   const countColumns = <T extends BoardCounts & { key: string }>(unitOf: (r: T) => string, windowOf?: (r: T) => string): ColumnsType<T> =>
     COUNT_KEYS.map((k) => ({
@@ -64,8 +110,8 @@ export default function BoardPage() {
           <Typography.Title level={3} style={{ margin: 0 }}>{t('board.title')}</Typography.Title>
           <Typography.Text type="secondary">{t('board.subtitle')}</Typography.Text>
         </div>
-        <Space>
-          <span data-testid="board-live" data-state={state} aria-live="polite">
+        <Space wrap>
+          <span data-testid="board-live" data-state={state} aria-live="polite" style={{ whiteSpace: 'nowrap' }}>
             <Badge status={LIVE_BADGE[state]} text={t(`board.${state}`)} />
           </span>
           {board ? <Typography.Text type="secondary" data-testid="board-updated">{t('board.updatedAt', { time: formatDateTime(board.at) })}</Typography.Text> : null}
@@ -73,16 +119,19 @@ export default function BoardPage() {
         </Space>
       </Space>
       <ApiErrorAlert error={error} />
-      <Row gutter={[12, 12]} style={{ marginBottom: 12 }}>
+      {phone ? <Typography.Text strong style={{ display: 'block', marginBottom: 8 }}>{t('board.total')}</Typography.Text> : null}
+      <Row gutter={[8, 8]} style={{ marginBottom: 12 }}>
         {COUNT_KEYS.map((k) => (
-          <Col key={k} xs={12} md={8} xl={4}>
+          <Col key={k} xs={8} md={8} xl={4}>
             <Card size="small">
-              <Statistic title={`${t('board.total')} · ${t(`board.${k}`)}`} value={total?.[k] ?? '—'} valueStyle={COLOUR[k] && total?.[k] ? { color: k === 'warned' ? '#d48806' : '#cf1322' } : undefined} />
+              <Statistic title={phone ? t(`board.${k}`) : `${t('board.total')} · ${t(`board.${k}`)}`} value={total?.[k] ?? '—'} valueStyle={COLOUR[k] && total?.[k] ? { color: k === 'warned' ? '#d48806' : '#cf1322' } : undefined} />
             </Card>
           </Col>
         ))}
       </Row>
-      <Table<BoardUnit>
+      {phone ? (
+        <UnitCards units={board?.units ?? []} expanded={expanded} toggle={(key) => setExpanded((e) => (e.includes(key) ? e.filter((x) => x !== key) : [...e, key]))} />
+      ) : <Table<BoardUnit>
         size="small"
         rowKey="key"
         loading={!board && !error}
@@ -117,7 +166,7 @@ export default function BoardPage() {
           },
           ...countColumns<BoardUnit>((u) => u.key),
         ]}
-      />
+      />}
       <Typography.Paragraph type="secondary" style={{ marginTop: 8 }}>{t('board.legend')}</Typography.Paragraph>
     </div>
   );

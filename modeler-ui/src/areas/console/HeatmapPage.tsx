@@ -67,7 +67,7 @@ export default function HeatmapPage() {
             </Space>
           }>
             {steps.length ? null : <Empty description={t('heat.empty')} />}
-            <BpmnDiagram xml={xml.data} markers={markers} overlays={overlays} height={380} testId="heat-diagram" />
+            <BpmnDiagram xml={xml.data} markers={markers} overlays={overlays} height={480} testId="heat-diagram" />
           </Card>
           <Table<HeatStep>
             style={{ marginTop: 12 }} size="small" rowKey="elementId" dataSource={steps} pagination={false} data-testid="heat-table"

@@ -87,6 +87,8 @@ export default function CasePage() {
     return { markers, overlays };
   }, [d, t]);
 
+  const currentStep = d?.c.steps.find((x) => x.kind === 'engine' && x.status === 'open')?.elementId;
+
   if (data.error && !d) return <ApiErrorAlert error={data.error} onRetry={data.reload} />;
   if (!d) return <Spin />;
   const { c, windowName } = d;
@@ -111,7 +113,7 @@ export default function CasePage() {
         <Space><CategoryTag category={c.category} /><StatusTag status={c.status} />{c.outcome ? <Tag color={c.outcome === 'approved' ? 'green' : 'red'} data-testid="case-outcome">{t(`outcome.${c.outcome}`)}</Tag> : null}<Button onClick={data.reload}>{t('common.refresh')}</Button></Space>
       </Space>
       <Row gutter={[16, 16]}>
-        <Col xs={24} xl={10}>
+        <Col xs={24} xl={14}>
           <Card title={t('case.data')} size="small">
             <Descriptions column={1} size="small" data-testid="case-data">
               <Descriptions.Item label={t('case.item')}>{c.itemCode} {c.itemName}</Descriptions.Item>
@@ -126,19 +128,20 @@ export default function CasePage() {
               {c.rejectReason ? <Descriptions.Item label={t('case.rejectReason')}>{c.rejectReason}</Descriptions.Item> : null}
             </Descriptions>
           </Card>
+        </Col>
+        <Col xs={24} xl={10}>
           {c.status === 'awaiting-supplement' ? <SupplementCard c={c} onDone={data.reload} /> : null}
-          <Card title={t('case.notices')} size="small" style={{ marginTop: 16 }}>
+          <Card title={t('case.notices')} size="small" style={c.status === 'awaiting-supplement' ? { marginTop: 16 } : undefined}>
             {c.notices.length ? (
               <Space wrap>{c.notices.map((n) => <Button key={n.id} icon={<FileTextOutlined />} onClick={() => setNotice(n)} data-testid={`case-notice-${n.kind}`}>{n.title}</Button>)}</Space>
             ) : <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />}
           </Card>
         </Col>
-        <Col xs={24} xl={14}>
-          <Card title={t('case.diagram')} size="small">
-            {d.xml ? <BpmnDiagram xml={d.xml} markers={markers} overlays={overlays} height={360} testId="case-diagram" /> : <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />}
-          </Card>
-        </Col>
       </Row>
+      {/* the whole width: the path at 12 px labels fits a counter PC; a phone scrolls it to the current step */}
+      <Card title={t('case.diagram')} size="small" style={{ marginTop: 16 }}>
+        {d.xml ? <BpmnDiagram xml={d.xml} markers={markers} overlays={overlays} focus={currentStep} height={480} testId="case-diagram" /> : <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />}
+      </Card>
       <Card size="small" style={{ marginTop: 16 }}>
         <Tabs items={[
           {

@@ -1,5 +1,5 @@
 import { ReloadOutlined } from '@ant-design/icons';
-import { App as AntApp, Button, Segmented, Space, Table, Tag, Typography } from 'antd';
+import { App as AntApp, Button, Card, Empty, Grid, Segmented, Space, Spin, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
@@ -27,6 +27,7 @@ export function InboxPage() {
   const tasks = useApi(() => api.get<Task[]>(`/api/inbox?filter=${filter}`), [filter]);
   const [claiming, setClaiming] = useState<string | null>(null);
   const me = session.user?.username;
+  const phone = !Grid.useBreakpoint().md;
 
   const rows = [...(tasks.data ?? [])].sort((a, b) => dueMs(a) - dueMs(b) || a.createdAt.localeCompare(b.createdAt));
 
@@ -47,7 +48,7 @@ export function InboxPage() {
     <div data-testid="inbox-page">
       <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 12 }} wrap>
         <Typography.Title level={3} style={{ margin: 0 }}>{t('inbox.title')}</Typography.Title>
-        <Space>
+        <Space wrap>
           <Segmented<Filter>
             value={filter}
             onChange={(v) => setParams({ filter: v })}
@@ -57,7 +58,33 @@ export function InboxPage() {
         </Space>
       </Space>
       <ApiErrorAlert error={tasks.error} onRetry={tasks.reload} />
-      <Table<Task>
+      {phone ? (
+        // a phone: one card per step, the deadline first, nothing to scroll sideways
+        <div className="phone-cards" data-testid="inbox-cards">
+          {tasks.loading && !tasks.data ? <Spin /> : null}
+          {tasks.data && !rows.length ? <Empty description={t('inbox.empty')} /> : null}
+          {rows.map((r) => (
+            <Card key={r.id} size="small" className="phone-card" data-testid="inbox-row" data-case-no={r.caseNo ?? ''} data-element-id={r.elementId} data-task-id={r.id} data-signal={r.deadline?.signal ?? 'none'}
+              title={r.caseNo ? <Link to={`/workbench/cases/${r.caseNo}`} data-testid="inbox-case-no">{r.caseNo}</Link> : r.name}
+              extra={<DeadlineTag task={r} />}>
+              <div className="phone-card-line"><span className="phone-card-label">{t('inbox.item')}</span><span data-testid="inbox-item">{r.case?.itemName ?? '—'}</span></div>
+              <div className="phone-card-line"><span className="phone-card-label">{t('inbox.applicant')}</span>
+                <span data-testid="inbox-applicant"><span data-testid="inbox-applicant-name">{r.case?.applicant.name ?? '—'}</span>{r.case?.applicant.phone ? <Typography.Text type="secondary" data-testid="inbox-applicant-phone"> {r.case.applicant.phone}</Typography.Text> : null}</span>
+              </div>
+              <div className="phone-card-line"><span className="phone-card-label">{t('inbox.step')}</span>
+                <span><span data-testid="inbox-step">{r.name}</span>{r.assignee ? <Typography.Text type="secondary" data-testid="inbox-assignee">（{r.assigneeName ?? r.assignee}）</Typography.Text> : <Tag color="orange" style={{ marginInlineStart: 4 }}>{t('inbox.unclaimed')}</Tag>}</span>
+              </div>
+              <div className="phone-card-line"><span className="phone-card-label">{t('inbox.deadline')}</span><span data-testid="inbox-due">{dueText(r)}</span></div>
+              <Space size={8} style={{ marginTop: 8 }}>
+                {filter !== 'cc' && r.assignee !== me && r.status === 'open'
+                  ? <Button loading={claiming === r.id} onClick={() => void claim(r)} data-testid="claim-task">{t('inbox.claim')}</Button>
+                  : null}
+                <Button type="primary" onClick={() => navigate(`/workbench/tasks/${encodeURIComponent(r.id)}`)} data-testid="open-task">{t('inbox.handle')}</Button>
+              </Space>
+            </Card>
+          ))}
+        </div>
+      ) : <Table<Task>
         rowKey="id"
         size="middle"
         loading={tasks.loading}
@@ -108,7 +135,7 @@ export function InboxPage() {
             ),
           },
         ]}
-      />
+      />}
     </div>
   );
 }
