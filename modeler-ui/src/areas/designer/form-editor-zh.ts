@@ -1,7 +1,8 @@
 /**
  * The form-js editor (1.23) in Chinese. Its palette, field types and properties panel are
  * English literals with no translation option, so the rendered text is replaced — whole text
- * nodes and `placeholder`/`title` attributes that equal a dictionary entry — by a
+ * nodes and `placeholder`/`title`/`aria-label` attributes that equal a dictionary entry or a
+ * sentence built from one ("Create a Text field element") — by a
  * MutationObserver (Preact writes them again on re-render). What the designer typed (labels,
  * keys, values in inputs) is never touched: inputs' values are not text nodes, and labels the
  * designer gives are Chinese. The bpmn.io mark stays, as the licence requires.
@@ -143,7 +144,40 @@ const ZH: Record<string, string> = {
   'Drag and drop components here to start designing.': '把组件拖到这里开始设计。',
   'Use the preview window to test your form.': '可在预览窗口试填表单。',
   'Build your form': '设计表单',
+  // tooltips, descriptions and accessible names (screenshot review: still English)
+  'HTML view': 'HTML',
+  'Section contains edits': '本节已修改',
+  'Field label': '字段标签',
+  'Group label': '分组标签',
+  'Binds to a form variable': '绑定到表单变量',
+  Static: '固定',
+  'Input data': '输入数据',
+  'Define which input property to populate the values from': '指定从哪个输入属性取选项值',
+  'Hide if': '隐藏条件',
+  'Condition under which the field is hidden': '满足此条件时隐藏该字段',
+  'Click to set a dynamic value with FEEL expression': '点击改用 FEEL 表达式设置动态值',
+  'Open pop-up editor': '在弹出窗口中编辑',
+  'FEEL expression is mandatory': '此处必须填写 FEEL 表达式',
+  'Create new list item': '新增列表项',
+  'Where the child variables of this component are pathed to.': '本组件下各字段的值存放的路径。',
+  'Should be at least 1.': '至少为1。',
+  'Allows arbitrary precision values': '允许任意精度的数值',
+  'Must be a unique key.': '键不能重复。',
+  'Must not be empty.': '不能为空。',
+  'Must not contain spaces.': '不能含空格。',
 };
+
+/** Accessible names that mean something else than the same word as a label (a spinner's buttons). */
+const ZH_ARIA: Record<string, string> = { Increment: '增加', Decrement: '减少' };
+
+/** Sentences built from a component's name: "Create a Text field element", "Remove Radio group". */
+function pattern(text: string): string | undefined {
+  const create = /^Create an? (.+) element$/.exec(text);
+  if (create) return `新增${ZH[create[1]] ?? create[1]}组件`;
+  const remove = /^(Remove|Delete) (.+)$/.exec(text);
+  if (remove && ZH[remove[2]]) return `删除${ZH[remove[2]]}`;
+  return undefined;
+}
 
 function localize(root: HTMLElement) {
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
@@ -151,13 +185,15 @@ function localize(root: HTMLElement) {
     const text = n.nodeValue ?? '';
     const key = text.trim();
     if (!key || !/^[A-Za-z]/.test(key)) continue;
-    const zh = ZH[key];
-    if (zh) n.nodeValue = text.replace(key, zh);
+    const zh = ZH[key] ?? pattern(key);
+    // only a real change: writing the same value is a mutation too, and the observer would loop
+    if (zh && zh !== key) n.nodeValue = text.replace(key, zh);
   }
-  for (const attr of ['placeholder', 'title']) {
+  for (const attr of ['placeholder', 'title', 'aria-label']) {
     for (const el of root.querySelectorAll(`[${attr}]`)) {
-      const zh = ZH[el.getAttribute(attr) ?? ''];
-      if (zh) el.setAttribute(attr, zh);
+      const v = el.getAttribute(attr) ?? '';
+      const zh = (attr === 'aria-label' ? ZH_ARIA[v] : undefined) ?? ZH[v] ?? pattern(v);
+      if (zh && zh !== v) el.setAttribute(attr, zh);
     }
   }
 }
@@ -165,6 +201,6 @@ function localize(root: HTMLElement) {
 export function localizeFormEditor(root: HTMLElement): () => void {
   localize(root);
   const observer = new MutationObserver(() => localize(root));
-  observer.observe(root, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['placeholder', 'title'] });
+  observer.observe(root, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['placeholder', 'title', 'aria-label'] });
   return () => observer.disconnect();
 }
