@@ -136,8 +136,8 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = {
   'GET /api/outbox/events': rule(['supervisor'], 'none'),
   'GET /api/outbox/events/{id}': rule(['supervisor'], 'none'),
   'POST /api/outbox/events/{id}/retry': rule(['admin'], 'none'),
-  'GET /api/incidents': rule(['supervisor'], 'list', 'supervisors and admins see every org unit; the list narrows to the caller\'s org unit for any other role'),
-  'GET /api/incidents/{id}': rule(['supervisor'], 'handler', 'another org unit\'s incident answers 404 unless the caller sees across'),
+  'GET /api/incidents': rule(['supervisor'], 'none', 'only roles that see every org unit (supervisors, admins) may call it; the engine narrows the list to the caller\'s org unit for any other'),
+  'GET /api/incidents/{id}': rule(['supervisor'], 'none', 'only roles that see every org unit; the engine answers another org unit\'s incident 404 for any other'),
   'POST /api/incidents/{id}/retry': rule(['admin'], 'none'),
   'POST /api/incidents/{id}/cancel': rule(['admin'], 'none'),
 
