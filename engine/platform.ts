@@ -149,7 +149,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     audit,
     clock,
     logger,
-    channel: { send: (to, n) => cases.notify(to, n.kind, n.title, n.body, n.caseNo, n.taskId) },
+    channel: { send: (to, n) => cases.notify(to, n.kind, n.title, n.body, n.caseNo, n.taskId, n.key) },
   });
   cases.setSupervision(supervision);
   // 行政许可法 第三十二条: no notification within five working days → accepted from receipt

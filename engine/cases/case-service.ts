@@ -979,7 +979,12 @@ export class CaseService implements ProjectionListener {
     if (await this.claimOnce(`finish-notify:${caseNo}`)) await this.notify(kase!.responsible, 'case.ended', `办件已办结：${kase!.itemName}`, `${caseNo} ${outcome === 'rejected' ? '不予许可' : '准予办理'}，请告知申请人`, caseNo);
   }
 
-  async notify(to: string, kind: string, title: string, body: string, caseNo?: string, taskId?: string) {
-    await this.deps.models.Notification.create({ _id: randomUUID(), to, kind, title, body, caseNo, taskId, createdAt: this.deps.clock.now() });
+  /** An in-app message (站内消息). With `key` it is written once however often it is sent (a signal rung again by the repair). */
+  async notify(to: string, kind: string, title: string, body: string, caseNo?: string, taskId?: string, key?: string) {
+    try {
+      await this.deps.models.Notification.create({ _id: key ?? randomUUID(), to, kind, title, body, caseNo, taskId, createdAt: this.deps.clock.now() });
+    } catch (err) {
+      if (!key || !isDuplicateKey(err)) throw err;
+    }
   }
 }

@@ -28,7 +28,8 @@ export const SIGNAL_JOB = 'supervision.clock.signal';
 
 /** Where notifications go; in-app now, an SMS channel later implements the same port. */
 export interface NotificationChannel {
-  send(to: string, n: { kind: string; title: string; body: string; caseNo?: string; taskId?: string }): Promise<void>;
+  /** `key`: the same notification sent again (a signal rung again after a kill) is kept once. */
+  send(to: string, n: { kind: string; title: string; body: string; caseNo?: string; taskId?: string; key?: string }): Promise<void>;
 }
 
 export interface SupervisionDeps {
@@ -321,7 +322,7 @@ export class SupervisionService {
     const heads = c.orgUnit ? await this.deps.models.User.find({ orgUnit: c.orgUnit, roles: 'manager' }, { _id: 1 }).lean() : [];
     if (rung === 'reminder' || rung === 'warning') {
       const to = new Set([c.holder, ...heads.map((h) => h._id as string)].filter(Boolean) as string[]);
-      for (const u of to) await this.deps.channel.send(u, { kind: `clock.${rung}`, title: `${RUNG_LABEL[rung]}：${c.caseNo ?? ''} ${label}`, body: `期限 ${fmt(c.dueAt)}`, caseNo: c.caseNo ?? undefined, taskId: c.taskId ?? undefined });
+      for (const u of to) await this.deps.channel.send(u, { kind: `clock.${rung}`, title: `${RUNG_LABEL[rung]}：${c.caseNo ?? ''} ${label}`, body: `期限 ${fmt(c.dueAt)}`, caseNo: c.caseNo ?? undefined, taskId: c.taskId ?? undefined, key: `signal:${clockId}:${rung}:${u}` });
       return;
     }
     if (c.kind === 'reply') {
@@ -398,7 +399,7 @@ export class SupervisionService {
     }
     const supervisors = await User.find({ roles: 'supervisor', orgUnit: { $in: ['city', c.orgUnit].filter(Boolean) } }, { _id: 1 }).lean();
     for (const s of supervisors) {
-      await this.deps.channel.send(s._id as string, { kind: `escalation.${rung}`, title: `${RUNG_LABEL[rung]}：${c.caseNo ?? ''} ${KIND_LABEL[c.kind] ?? c.kind}`, body: `${c.label ?? ''} 责任人 ${c.holder ?? '-'}，期限 ${fmt(c.dueAt)}`, caseNo: c.caseNo });
+      await this.deps.channel.send(s._id as string, { kind: `escalation.${rung}`, title: `${RUNG_LABEL[rung]}：${c.caseNo ?? ''} ${KIND_LABEL[c.kind] ?? c.kind}`, body: `${c.label ?? ''} 责任人 ${c.holder ?? '-'}，期限 ${fmt(c.dueAt)}`, caseNo: c.caseNo, key: `signal:${String(c._id)}:${rung}:${s._id as string}` });
     }
     if (c.caseNo) await this.deps.audit.append(c.caseNo, rung === 'breach' ? 'escalation.opened' : 'escalation.serious', 'system', { escalationId: id, limitKind: c.kind, responsible: c.holder ?? null }, keyed(`escalation:${rung}:${id}`));
   }

@@ -255,6 +255,30 @@ describe('a process killed in the middle of a decision (中断修复)', () => {
     expect(await d.collection('escalations').countDocuments({ caseNo })).toBe(1);
     expect((await clerk.get(`/api/service-cases/${caseNo}/audit/verify`)).body.valid).toBe(true);
   });
+  it('killed after a breach had notified the supervisors, before its escalation event: the repair rings it again, and each supervisor has the message once', async () => {
+    const dbName = uniqueDbName('kill-notify');
+    const doomed = await startServer(dbName, { ...REPAIR, PLATFORM_FAULT_INJECTION: '1', PLATFORM_KILL_AT: 'audit.after-claim:escalation.opened' });
+    const clerk1 = await ApiClient.login(doomed.url, 'clerk');
+    const item = (await clerk1.get('/api/items')).body.find((i: any) => i.procedure === 'immediate-item');
+    const r = await clerk1.post('/api/intake', { itemCode: item.code, applicant: applicant('欧阳·娜娜'), materials: item.materials.map((m: any) => ({ code: m.code, provided: true })), limitOverrides: { promisedLimit: 'PT4S', statutoryLimit: 'PT1H' } });
+    expect(r.status).toBe(201);
+    const caseNo = r.body.case.caseNo;
+    await Promise.race([doomed.exited, new Promise((_, reject) => setTimeout(() => reject(new Error('the breach did not come')), 30_000))]);
+    expect(doomed.child.signalCode).toBe('SIGKILL');
+    const d = await db(dbName);
+    // the supervisors were told before the kill
+    const before = await d.collection('notifications').countDocuments({ caseNo, kind: 'escalation.breach' });
+    expect(before).toBeGreaterThan(0);
+    const second = await startServer(dbName, REPAIR);
+    servers.push(second);
+    await waitFor(async () => (await d.collection('signals').countDocuments({ caseNo, pending: true })) === 0 && (await d.collection('escalations').countDocuments({ caseNo })) === 1, 'the repair to finish the breach', 40_000);
+    const clerk = await ApiClient.login(second.url, 'clerk');
+    await waitFor(async () => ((await clerk.get(`/api/service-cases/${caseNo}/audit`)).body as any[]).some((e) => e.type === 'escalation.opened'), 'escalation.opened in the chain', 20_000);
+    // before: the repair's second ring wrote each supervisor's message again
+    const sent = await d.collection('notifications').find({ caseNo, kind: 'escalation.breach' }).toArray();
+    expect(sent.length).toBe(before);
+    expect(new Set(sent.map((n) => n.to)).size).toBe(sent.length);
+  });
   it('killed after the case was written, before its first audit event: the repair finishes it and its chain starts with the receipt, once (soak R1)', async () => {
     const dbName = uniqueDbName('kill-received');
     await killedAt(dbName, 'intake.after-case', {}, async (clerk) => {
