@@ -11,56 +11,13 @@ import type { Actor, Logger, UserTaskMeta } from '../domain/types';
 import { isDuplicateKey, type Models } from '../persistence/models';
 import { PROJECT_ROOT } from '../runtime/moddle';
 import { validateDefinition } from '../runtime/validate-definition';
-import { checkItemRules, describeViolations, ITEM_FIELD_LABELS, type ItemCategory, type ItemRuleViolation, type PathInfo } from './item-rules';
+import { CATEGORY_NAMES, ORG_LEVEL_NAMES, type ItemChange, type ItemChangeEntryOf, type ItemVersionOf, type ServiceItemOf } from '../../common/catalogue';
+import { checkItemRules, describeViolations, ITEM_FIELD_LABELS, type ItemRuleViolation, type PathInfo } from './item-rules';
 
-export interface Material {
-  code: string;
-  name: string;
-  form: string;
-  copies: number;
-  original: boolean;
-  requirement: 'mandatory' | 'conditional';
-  condition?: string;
-  note?: string;
-}
-
-export interface FeeItem {
-  name: string;
-  amountFen: number;
-  basis: string;
-}
-
-export type Fees = { free: true; basis?: string } | { free: false; items: FeeItem[] };
-
-export interface ServiceItem {
-  code: string;
-  name: string;
-  department: string;
-  orgLevel: 'town' | 'city';
-  /** 办件类型: 即办件 immediate · 承诺件 promised · 上报件 report-up · 联办件 joint (item-rules.ts) */
-  defaultCategory: ItemCategory;
-  procedure: string;
-  statutoryLimitDays: number;
-  promisedLimitDays: number;
-  materials: Material[];
-  fees: Fees;
-  legalBasis: string[];
-  conditions?: string;
-  outcome?: string;
-  jointDepartments?: string[];
-  /** current version (each save is a new version) */
-  version?: number;
-  updatedBy?: string;
-  updatedAt?: Date;
-}
-
-/** One saved version of an item: who, when, why, what changed. */
-export interface ItemChange {
-  field: string;
-  label: string;
-  /** what changed, in Chinese (e.g. 承诺时限：15 → 10个工作日; 新增材料“…”) */
-  summary: string;
-}
+// the item's shape is the catalogue's contract with the browser (common/catalogue.ts)
+export type { FeeItem, Fees, ItemChange, Material } from '../../common/catalogue';
+/** A service item as stored (dates as Date). */
+export type ServiceItem = ServiceItemOf<Date>;
 
 /** The fields a version snapshot keeps (everything a designer edits). */
 const ITEM_FIELDS = ['name', 'department', 'orgLevel', 'defaultCategory', 'procedure', 'statutoryLimitDays', 'promisedLimitDays', 'materials', 'fees', 'legalBasis', 'conditions', 'outcome', 'jointDepartments'] as const;
@@ -83,8 +40,6 @@ function canon(v: unknown): string {
   return JSON.stringify(v ?? null);
 }
 
-const CATEGORY_LABEL: Record<string, string> = { immediate: '即办件', promised: '承诺件', 'report-up': '上报件', joint: '联办件' };
-const LEVEL_LABEL: Record<string, string> = { town: '镇级', city: '市级' };
 const short = (s: unknown, n = 40) => {
   const t = String(s ?? '');
   return t.length > n ? `${t.slice(0, n)}…` : t;
@@ -102,8 +57,8 @@ export function diffItems(before: Record<string, any> | null, after: Record<stri
     const a = after[f];
     let summary: string;
     if (f === 'statutoryLimitDays' || f === 'promisedLimitDays') summary = `${label}：${b} → ${a}个工作日`;
-    else if (f === 'defaultCategory') summary = `${label}：${CATEGORY_LABEL[b] ?? b} → ${CATEGORY_LABEL[a] ?? a}`;
-    else if (f === 'orgLevel') summary = `${label}：${LEVEL_LABEL[b] ?? b} → ${LEVEL_LABEL[a] ?? a}`;
+    else if (f === 'defaultCategory') summary = `${label}：${CATEGORY_NAMES[b] ?? b} → ${CATEGORY_NAMES[a] ?? a}`;
+    else if (f === 'orgLevel') summary = `${label}：${ORG_LEVEL_NAMES[b] ?? b} → ${ORG_LEVEL_NAMES[a] ?? a}`;
     else if (f === 'fees') summary = `${label}：${feesText(b)} → ${feesText(a)}`;
     else if (f === 'materials') {
       const bm = new Map<string, any>((b ?? []).map((m: any) => [m.code, m]));
@@ -336,7 +291,7 @@ export class CatalogueService {
   }
 
   /** An item's versions, newest first: who saved each, when, the note, what changed. */
-  async versions(code: string) {
+  async versions(code: string): Promise<ItemVersionOf<Date>[]> {
     await this.getItem(code);
     const docs = await this.models.ServiceItemVersion.find({ code }, { item: 0 }).sort({ version: -1 }).limit(500).lean();
     const users = await this.models.User.find({ _id: { $in: [...new Set(docs.map((d) => d.savedBy))] } }, { displayName: 1 }).lean();
@@ -355,7 +310,7 @@ export class CatalogueService {
    * The catalogue's change log (审计: who changed what): every saved version in a window of time
    * (`from` ≤ savedAt < `to`, at most 366 days), newest first, each with its item's name.
    */
-  async changes(window: { from: Date; to: Date }) {
+  async changes(window: { from: Date; to: Date }): Promise<ItemChangeEntryOf<Date>[]> {
     if (!(window.from < window.to)) throw new ValidationError('INVALID_RANGE', 'from must be before to');
     if (window.to.getTime() - window.from.getTime() > 366 * 86_400_000) throw new ValidationError('RANGE_TOO_LONG', 'at most 366 days at once');
     const docs = await this.models.ServiceItemVersion.find({ savedAt: { $gte: window.from, $lt: window.to } }, { 'item.name': 1, code: 1, version: 1, savedBy: 1, savedAt: 1, note: 1, changes: 1 }).sort({ savedAt: -1 }).limit(1000).lean();

@@ -14,44 +14,18 @@
  * The path must be deployed (or shipped, when the catalogue is loaded before the diagrams) and
  * not archived.
  */
+import { CATEGORY_NAMES, ITEM_CATEGORIES, ITEM_FIELD_LABELS, type ItemCategory, type ItemRuleViolation } from '../../common/catalogue';
 import type { UserTaskMeta } from '../domain/types';
 
-export const ITEM_CATEGORIES = ['immediate', 'promised', 'report-up', 'joint'] as const;
-export type ItemCategory = (typeof ITEM_CATEGORIES)[number];
-
-export const CATEGORY_NAMES: Record<string, string> = { immediate: '即办件', promised: '承诺件', 'report-up': '上报件', joint: '联办件' };
-
-/** Field names as the designer's form shows them. */
-export const ITEM_FIELD_LABELS: Record<string, string> = {
-  name: '事项名称',
-  department: '受理部门（窗口）',
-  orgLevel: '审批层级',
-  defaultCategory: '办件类型',
-  procedure: '办理路径',
-  statutoryLimitDays: '法定时限',
-  promisedLimitDays: '承诺时限',
-  materials: '申请材料',
-  fees: '收费',
-  legalBasis: '设定依据',
-  conditions: '受理条件',
-  outcome: '办理结果',
-  jointDepartments: '联办部门',
-};
+// the categories, their names, the field labels and the violation's shape are the catalogue's
+// contract with the designer's browser form (common/catalogue.ts)
+export { CATEGORY_NAMES, ITEM_CATEGORIES, ITEM_FIELD_LABELS, type ItemCategory, type ItemRuleViolation };
 
 export interface PathInfo {
   key: string;
   name?: string;
   archived?: boolean;
   steps: Pick<UserTaskMeta, 'elementId' | 'name' | 'stepKind' | 'orgLevel' | 'window'>[];
-}
-
-export interface ItemRuleViolation {
-  /** the item field the rule is about */
-  field: string;
-  /** stable rule id */
-  rule: string;
-  /** the reason, in Chinese */
-  message: string;
 }
 
 export interface RuleCheckedItem {

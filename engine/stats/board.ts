@@ -22,40 +22,13 @@
  * units and windows (small) are cached for a minute. Both are explained by
  * engine/persistence/__tests__/indexes.test.ts.
  */
+import type { BoardCounts, BoardOf, BoardUnit, BoardWindow } from '../../common/supervision';
 import type { Models } from '../persistence/models';
 
-export interface BoardCounts {
-  openCases: number;
-  openSteps: number;
-  warned: number;
-  breached: number;
-  serious: number;
-  openEscalations: number;
-}
+// the board's shape is the console's contract with the browser (common/supervision.ts)
+export type { BoardCounts, BoardUnit, BoardWindow };
+export type Board = BoardOf<Date>;
 
-export interface BoardWindow extends BoardCounts {
-  key: string;
-  no?: number;
-  label: string;
-}
-
-export interface BoardUnit extends BoardCounts {
-  key: string;
-  label: string;
-  level: string;
-  seq: number;
-  windows: BoardWindow[];
-}
-
-export interface Board {
-  /** When the board was computed. */
-  at: Date;
-  /** The org unit the board is limited to (a town manager sees his own), or undefined for all. */
-  orgUnit?: string;
-  total: BoardCounts;
-  units: BoardUnit[];
-  meta: { elapsedMs: number; openClocks: number };
-}
 
 const CASE_KINDS = new Set(['statutory', 'promised', 'examination']);
 /** The clocks the board counts (reply clocks of supervision notices are not work on a case). */

@@ -30,38 +30,14 @@
  */
 import { ValidationError, NotFoundError } from '../domain/errors';
 import { CST_OFFSET_MS } from '../calendar/cst';
+import type { HeatmapOf, HeatStep } from '../../common/supervision';
 import type { Models } from '../persistence/models';
 import type { WorkingCalendar } from '../calendar/working-calendar';
 import { WorkingDayCounter } from './working-day-counter';
 
-export interface HeatStep {
-  elementId: string;
-  name: string;
-  tasks: number;
-  completed: number;
-  open: number;
-  breaches: number;
-  avgHours: number | null;
-  p90Hours: number | null;
-  avgWorkingDays: number | null;
-  p90WorkingDays: number | null;
-  heatWait: number;
-  heatBreach: number;
-}
-
-export interface Heatmap {
-  /** The period of task creation covered, `[from, to)`; open tasks are counted whenever created. */
-  from: Date;
-  to: Date;
-  /** The centre the map is limited to; absent: every centre. */
-  orgUnit?: string;
-  itemCode?: string;
-  itemName?: string;
-  definitionKey: string;
-  at: Date;
-  steps: HeatStep[];
-  totals: { tasks: number; open: number; breaches: number; cases: number };
-}
+// the heat map's shape is the console's contract with the browser (common/supervision.ts)
+export type { HeatStep };
+export type Heatmap = HeatmapOf<Date>;
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
 

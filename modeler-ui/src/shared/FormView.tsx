@@ -1,7 +1,7 @@
 import '@bpmn-io/form-js-viewer/dist/assets/form-js.css';
 import { Form } from '@bpmn-io/form-js-viewer';
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
-import { normalizePhone } from '../../../engine/cases/phone';
+import { normalizePhone } from '../../../common/identity/phone';
 
 /**
  * A form-js schema (Camunda Forms format) rendered with `@bpmn-io/form-js-viewer`.

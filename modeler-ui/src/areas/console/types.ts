@@ -1,15 +1,9 @@
 /** Shapes of the supervision API answers the console reads (see api/openapi.ts). */
-export interface BoardCounts {
-  openCases: number;
-  openSteps: number;
-  warned: number;
-  breached: number;
-  serious: number;
-  openEscalations: number;
-}
-export interface BoardWindow extends BoardCounts { key: string; no?: number; label: string }
-export interface BoardUnit extends BoardCounts { key: string; label: string; level: string; seq: number; windows: BoardWindow[] }
-export interface Board { at: string; orgUnit?: string; total: BoardCounts; units: BoardUnit[] }
+import type { BoardOf, HeatmapOf } from '../../../../common/supervision';
+
+// the board and the heat map are the server's own types (common/supervision.ts)
+export type { BoardCounts, BoardUnit, BoardWindow, HeatStep } from '../../../../common/supervision';
+export type Board = BoardOf<string>;
 
 export interface EscalationHistory { status: string; at: string; by: string; reason?: string; lateMs?: number }
 export interface Escalation {
@@ -50,20 +44,7 @@ export interface Complaint {
   reply?: { text: string; by: string; byName?: string; at: string };
 }
 
-export interface HeatStep {
-  elementId: string;
-  name: string;
-  tasks: number;
-  completed: number;
-  open: number;
-  breaches: number;
-  avgHours: number | null;
-  p90Hours: number | null;
-  avgWorkingDays: number | null;
-  p90WorkingDays: number | null;
-  heatWait: number;
-  heatBreach: number;
-}
-export interface Heatmap { itemCode?: string; itemName?: string; definitionKey: string; definitionName?: string; at: string; steps: HeatStep[]; totals: { tasks: number; open: number; breaches: number; cases: number } }
+/** The heat map as served: the engine's, with the diagram's name added by the route (api/routes/supervision.ts). */
+export type Heatmap = HeatmapOf<string> & { definitionName?: string };
 
 export interface ServiceItemSummary { code: string; name: string; procedure: string; department?: string }

@@ -1,60 +1,16 @@
 import { api } from '../../api-client';
+import type { ItemChangeEntryOf, ItemRuleViolation, ItemVersionOf, ServiceItemOf } from '../../../../common/catalogue';
 
-/** Catalogue API (contract of GET/PUT /api/items and GET /api/items/{code}/versions). */
-export interface Material {
-  code: string;
-  name: string;
-  form: string;
-  copies: number;
-  original: boolean;
-  requirement: 'mandatory' | 'conditional';
-  condition?: string;
-  note?: string;
-}
-
-export interface FeeItem {
-  name: string;
-  amountFen: number;
-  basis: string;
-}
-
-export type Fees = { free: true; basis?: string } | { free: false; items: FeeItem[] };
-
-export interface CatalogueItem {
-  code: string;
-  name: string;
-  department: string;
-  orgLevel: 'town' | 'city';
-  defaultCategory: 'immediate' | 'promised' | 'report-up' | 'joint';
-  procedure: string;
-  statutoryLimitDays: number;
-  promisedLimitDays: number;
-  materials: Material[];
-  fees: Fees;
-  legalBasis: string[];
-  conditions?: string;
-  outcome?: string;
-  jointDepartments?: string[];
-  version?: number;
-  updatedBy?: string;
-  updatedAt?: string;
-}
-
-export interface ItemVersion {
-  version: number;
-  savedBy: string;
-  savedByName: string;
-  savedAt: string;
-  note: string | null;
-  changes: { field: string; label: string; summary: string }[];
-}
+/**
+ * Catalogue API (GET/PUT /api/items, GET /api/items/{code}/versions, GET /api/item-changes): the
+ * types are the server's own (common/catalogue.ts), with dates as JSON carries them.
+ */
+export type { FeeItem, Fees, Material } from '../../../../common/catalogue';
+export type CatalogueItem = ServiceItemOf<string>;
+export type ItemVersion = ItemVersionOf<string>;
 
 /** One broken catalogue rule of a 422 ITEM_RULE_VIOLATION. */
-export interface RuleViolation {
-  field: string;
-  rule: string;
-  message: string;
-}
+export type RuleViolation = ItemRuleViolation;
 
 export interface CityWindow {
   id: string;
@@ -67,10 +23,7 @@ export interface CityWindow {
 export type ItemSave = Omit<CatalogueItem, 'code' | 'version' | 'updatedBy' | 'updatedAt'> & { note?: string; baseVersion?: number };
 
 /** One entry of the catalogue's change log (GET /api/item-changes). */
-export interface ItemChangeEntry extends ItemVersion {
-  code: string;
-  itemName: string;
-}
+export type ItemChangeEntry = ItemChangeEntryOf<string>;
 
 export const catalogueApi = {
   changes: () => api.get<ItemChangeEntry[]>('/api/item-changes'),

@@ -1,5 +1,6 @@
 /** The public API (`/api/public/...`, no login) as the public pages use it. */
 import { api, ApiProblem } from '../../api-client';
+import type { Fees, Material } from '../../../../common/catalogue';
 
 export interface OrgUnit {
   id: string;
@@ -45,18 +46,9 @@ export interface GuideStep {
   timeLimit?: string;
 }
 
-export interface GuideMaterial {
-  code: string;
-  name: string;
-  form: string;
-  copies: number;
-  original: boolean;
-  requirement: 'mandatory' | 'conditional';
-  condition?: string;
-  note?: string;
-}
-
-export type Fees = { free: true; basis?: string } | { free: false; items: Array<{ name: string; amountFen: number; basis: string }> };
+/** A required material and the fees, as the catalogue keeps them (common/catalogue.ts). */
+export type GuideMaterial = Material;
+export type { Fees };
 
 export interface Guide {
   code: string;

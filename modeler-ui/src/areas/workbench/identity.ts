@@ -1,11 +1,11 @@
 /**
  * The server's identity checks in the browser — the same modules, not copies
- * (engine/cases/id-numbers.ts, engine/cases/phone.ts) — so a wrong ID or phone number is caught
+ * (common/identity/id-numbers.ts, common/identity/phone.ts) — so a wrong ID or phone number is caught
  * while typing, by exactly the rule the server applies again at intake.
  * Messages are keys of the workbench dictionary (`identity.*`).
  */
 
-import { normalizeCode, validateCreditCode, validateResidentId } from '../../../../engine/cases/id-numbers';
+import { normalizeCode, validateCreditCode, validateResidentId } from '../../../../common/identity/id-numbers';
 
 export { normalizeCode };
 
@@ -22,11 +22,11 @@ export function creditCodeProblem(code: string): string | null {
 }
 
 /**
- * The server's own phone rule, imported from the engine (one implementation, no copy):
+ * The server's own phone rule, shared with it (one implementation, no copy):
  * mobile `13812345678` (+86 optional), fixed line with area code `0571-88886666`, extension
  * `0571-88886666-8001`; null if neither.
  */
-export { normalizePhone } from '../../../../engine/cases/phone';
+export { normalizePhone } from '../../../../common/identity/phone';
 
 /** Problem key for a document number of `idType` (person or company), or null. */
 export function idNumberProblem(kind: 'person' | 'company', idType: string, value: string): string | null {

@@ -1,4 +1,5 @@
 /** Shapes of the API answers the workbench reads (see api/openapi.ts). */
+import type { ServiceItemOf } from '../../../../common/catalogue';
 
 export interface Me {
   username: string;
@@ -45,32 +46,9 @@ export interface OrgUnit {
   level: string;
 }
 
-export interface Material {
-  code: string;
-  name: string;
-  form: string;
-  copies: number;
-  original: boolean;
-  requirement: 'mandatory' | 'conditional';
-  condition?: string;
-  note?: string;
-}
-
-export interface Item {
-  code: string;
-  name: string;
-  department: string;
-  orgLevel: 'town' | 'city';
-  defaultCategory: string;
-  procedure: string;
-  statutoryLimitDays: number;
-  promisedLimitDays: number;
-  materials: Material[];
-  fees: { free: true; basis?: string } | { free: false; items: { name: string; amountFen: number; basis: string }[] };
-  legalBasis: string[];
-  conditions?: string;
-  outcome?: string;
-}
+/** A catalogue item as GET /api/items serves it: the server's own type (common/catalogue.ts). */
+export type { Material } from '../../../../common/catalogue';
+export type Item = ServiceItemOf<string>;
 
 export interface HandedMaterial {
   code: string;
