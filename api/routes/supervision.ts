@@ -37,11 +37,21 @@ export function supervisionRoutes(platform: Platform): Router {
   const { supervision, cases } = platform;
 
   /** An escalation with the display names (姓名) of the people it names: `responsibleName`, and `people` by login. */
-  const escalationNames = async <E extends { responsible?: string | null; notice?: { issuedBy?: string } | null; reply?: { by?: string } | null; history?: { by?: string }[] }>(list: E[]) => {
+  const escalationNames = async <E extends { responsible?: string | null; notice?: { issuedBy?: string; clockId?: string } | null; reply?: { by?: string } | null; history?: { by?: string }[] }>(list: E[]) => {
     const names = await platform.org.displayNames(list.flatMap((e) => [e.responsible, e.notice?.issuedBy, e.reply?.by, ...(e.history ?? []).map((h) => h.by)]));
+    // the notice's reply deadline from its clock: when, and — counted over a year without its
+    // holiday notice — estimated, saying so (预计，2027年放假安排尚未公布) like every other deadline
+    const clockIds = [...new Set(list.map((e) => e.notice?.clockId).filter((x): x is string => !!x))];
+    const clocks = new Map((clockIds.length ? await platform.models.Clock.find({ _id: { $in: clockIds } }, { dueAt: 1, status: 1, estimated: 1, estimatedYears: 1 }).lean() : [])
+      .map((c: any) => [String(c._id), c]));
     return list.map((e) => {
       const mine = [e.responsible, e.notice?.issuedBy, e.reply?.by, ...(e.history ?? []).map((h) => h.by)].filter((u): u is string => !!u && names.has(u));
-      return { ...e, responsibleName: e.responsible ? names.get(e.responsible) : undefined, people: Object.fromEntries(mine.map((u) => [u, names.get(u)!])) };
+      const c = e.notice?.clockId ? clocks.get(e.notice.clockId) : undefined;
+      const estimated = !!c?.estimated && c.status !== 'stopped';
+      const notice = e.notice && c
+        ? { ...e.notice, replyDueAt: c.dueAt ?? undefined, replyEstimated: estimated, ...(estimated ? { replyEstimatedYears: c.estimatedYears ?? [], replyEstimateNote: estimateNote(c.estimatedYears ?? []) } : {}) }
+        : e.notice;
+      return { ...e, notice, responsibleName: e.responsible ? names.get(e.responsible) : undefined, people: Object.fromEntries(mine.map((u) => [u, names.get(u)!])) };
     });
   };
   /** A complaint with its centre's and window's names and the display names of the people it names. */
@@ -177,7 +187,7 @@ export function supervisionRoutes(platform: Platform): Router {
   });
   r.post('/escalations/:id/notice', async (req, res) => {
     const b = z.object({ text: text(2000), replyWithin: text(40) }).parse(req.body ?? {});
-    res.json(await supervision.issueNotice(p(req, 'id'), b, req.actor!));
+    res.json((await escalationNames([(await supervision.issueNotice(p(req, 'id'), b, req.actor!)) as any]))[0]);
   });
   r.post('/escalations/:id/reply', async (req, res) => {
     const b = z.object({ text: text(2000) }).parse(req.body ?? {});

@@ -94,6 +94,10 @@ function ActionDialog({ esc, action, onClose, onDone }: { esc: Escalation; actio
   );
 }
 
+/** The notice's reply deadline as GET /api/escalations/{id} gives it (replyDueAt, estimated and why). */
+interface ReplyDue { replyDueAt?: string; replyEstimated?: boolean; replyEstimatedYears?: number[]; replyEstimateNote?: string }
+const replyDue = (e: Escalation): ReplyDue | undefined => e.notice as ReplyDue | undefined;
+
 /** The detail drawer: what broke, when, the notice and reply, the history, and the actions. */
 function EscalationDrawer({ id, units, onClose, onChanged }: { id: string; units: Map<string, string>; onClose: () => void; onChanged: () => void }) {
   const { t } = useTranslation('console');
@@ -126,6 +130,17 @@ function EscalationDrawer({ id, units, onClose, onChanged }: { id: string; units
               <Descriptions.Item label={t('esc.notice')}>
                 <div data-testid="escalation-notice">{esc.notice.text}</div>
                 <Typography.Text type="secondary">{esc.people?.[esc.notice.issuedBy] ?? esc.notice.issuedBy} · {formatDateTime(esc.notice.issuedAt)} · {t('esc.replyWithin')} {replyWithinText(esc.notice.replyWithin, t)}</Typography.Text>
+              </Descriptions.Item>
+            ) : null}
+            {replyDue(esc)?.replyDueAt ? (
+              <Descriptions.Item label={t('esc.replyDue')}>
+                {/* counted over a year without its holiday notice: estimated, and it says so */}
+                <span data-testid="escalation-reply-due" data-estimated={replyDue(esc)!.replyEstimated ? 'true' : 'false'}>
+                  {formatDateTime(replyDue(esc)!.replyDueAt)}{replyDue(esc)!.replyEstimated ? `（${t('esc.estimated')}）` : ''}
+                </span>
+                {replyDue(esc)!.replyEstimated ? (
+                  <div><Typography.Text type="warning" data-testid="escalation-reply-estimate">{replyDue(esc)!.replyEstimateNote}</Typography.Text></div>
+                ) : null}
               </Descriptions.Item>
             ) : null}
             {esc.reply ? (
