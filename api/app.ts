@@ -7,7 +7,7 @@ import path from 'node:path';
 import express, { type Request } from 'express';
 import helmet from 'helmet';
 import { z } from 'zod';
-import { MAX_DIAGRAM_BYTES, ValidationError, type Logger, type Platform } from '../engine';
+import { BusinessRuleError, checkItemsOnPath, MAX_DIAGRAM_BYTES, ValidationError, type Logger, type PathItemCheck, type Platform } from '../engine';
 import { authenticate, bearerToken, login, logout, requireRole } from './http/auth';
 import { errorHandler, sendProblem } from './http/error-handler';
 import { requestDeadline } from './http/deadline';
@@ -120,8 +120,17 @@ export function createApp(deps: AppDeps) {
       note = changeNoteHeader(req);
     } else if (req.is('application/json')) ({ xml, note } = DeployJsonBody.parse(req.body));
     else throw new ValidationError('UNSUPPORTED_MEDIA_TYPE', 'send the diagram as application/xml (change note in X-Change-Note), or JSON {"xml": "...", "note": "..."}');
+    // the catalogue items on this path must stay consistent with its new steps (422 naming each
+    // item and rule, engine/catalogue/path-check.ts); other problems of the request (no change
+    // note, an invalid diagram) are the deploy's own answer, in its order
+    let onPath: PathItemCheck | undefined;
+    try {
+      onPath = await checkItemsOnPath(platform.catalogue, xml);
+    } catch (err) {
+      if (err instanceof BusinessRuleError && err.code === 'ITEM_RULE_VIOLATION' && note?.trim()) throw err;
+    }
     const def = await svc.deploy(xml, req.actor!, note);
-    res.status(201).location(`/api/definitions/${encodeURIComponent(def.key)}/versions/${def.version}`).json(def);
+    res.status(201).location(`/api/definitions/${encodeURIComponent(def.key)}/versions/${def.version}`).json({ ...def, items: onPath?.items ?? [] });
   });
   app.get('/api/definitions', async (_req, res) => {
     res.json(await svc.listDefinitions());

@@ -1,0 +1,52 @@
+/**
+ * A new version of a path (办理路径) against the catalogue items that use it (issue 13).
+ *
+ * The catalogue rules (item-rules.ts) tie an item's category to the steps of its path: a 上报件
+ * needs a city step, a 联办件 two departments' approvals, a 即办件 only the window's own steps.
+ * Loading and editing the catalogue check them; so does deploying a path, since a new version
+ * changes the steps of every item on it at once. What a city office wants then is a refusal, not
+ * a warning: a 上报件 whose path lost its city step would be accepted and run as a town case
+ * while its published guide still promises city approval, and nobody reads a warning after the
+ * deploy button. The deploy is refused (422 ITEM_RULE_VIOLATION) naming every item and rule; the
+ * designer changes those items first (another path or category), or deploys the new path under
+ * a new process id and moves the items to it one by one (each move checked by the rules).
+ */
+import { BusinessRuleError } from '../domain/errors';
+import { validateDefinition } from '../runtime/validate-definition';
+import type { CatalogueService } from './catalogue-service';
+import { checkItemRules, describeViolations, type ItemRuleViolation } from './item-rules';
+
+export interface PathItemCheck {
+  /** the process id (key) the diagram deploys to */
+  key: string;
+  /** the items on this path, all consistent with the new version */
+  items: { code: string; name: string }[];
+}
+
+/**
+ * Checks every catalogue item whose path is the diagram's process id against the diagram's
+ * steps, as if it were deployed. Returns the items on the path (for the deploy's answer).
+ * @throws BusinessRuleError `ITEM_RULE_VIOLATION` (422) naming each item, field and rule it would break
+ * @throws ValidationError / BusinessRuleError from `validateDefinition` for an invalid diagram
+ */
+export async function checkItemsOnPath(catalogue: CatalogueService, xml: string): Promise<PathItemCheck> {
+  const v = await validateDefinition(xml);
+  // the whole catalogue (tens of items, read by _id): no per-path index needed
+  const onPath = (await catalogue.listItems()).filter((i) => i.procedure === v.processId);
+  const path = { key: v.processId, name: v.name, archived: false, steps: v.userTasks };
+  const refused: { code: string; name: string; violations: ItemRuleViolation[] }[] = [];
+  for (const item of onPath) {
+    // only the rules about the path: a limit the item already broke is the item's own matter
+    const violations = checkItemRules(item, path).filter((x) => x.field === 'procedure');
+    if (violations.length) refused.push({ code: item.code, name: item.name, violations });
+  }
+  if (refused.length) {
+    const first = refused[0];
+    throw new BusinessRuleError(
+      'ITEM_RULE_VIOLATION',
+      `新版本与使用该路径的${refused.length}个事项不一致，未部署：${refused.map((r) => describeViolations(r, r.violations)).join(' ')}请先修改这些事项（改用其他路径或改定办件类型），或将新路径以新的流程标识部署后再把事项逐个改到新路径。`,
+      { key: v.processId, items: refused, itemCode: first.code, field: first.violations[0].field, rule: first.violations[0].rule, violations: first.violations },
+    );
+  }
+  return { key: v.processId, items: onPath.map((i) => ({ code: i.code, name: i.name })) };
+}
