@@ -64,7 +64,7 @@ export function openApiDocument(): object {
       '/api/definitions': {
         get: { summary: 'Deployed definitions with their versions', responses: { 200: { description: 'list' }, 401: problem } },
         post: {
-          summary: 'Deploy a BPMN diagram as the next version of its process id (role designer); a change note (变更说明) is required: JSON `note`, or the X-Change-Note header (percent-encoded) with an XML body — 400 CHANGE_NOTE_REQUIRED without it; 409 DEFINITION_ARCHIVED on an archived key',
+          summary: 'Deploy a BPMN diagram as the next version of its process id (role designer); a change note (变更说明) is required: JSON `note`, or the X-Change-Note header (percent-encoded) with an XML body — 400 CHANGE_NOTE_REQUIRED without it; 409 DEFINITION_ARCHIVED on an archived key; 422 ITEM_RULE_VIOLATION when the new steps contradict a catalogue item on this path (details.items: each item with its violations — the deploy is refused, engine/catalogue/path-check.ts); the answer lists the items on the path (`items`)',
           parameters: [{ name: 'X-Change-Note', in: 'header', required: false, schema: { type: 'string', maxLength: 2000 }, description: '变更说明 of an application/xml deploy, UTF-8 percent-encoded' }],
           requestBody: { content: { 'application/xml': { schema: { type: 'string' } }, ...json('DeployJsonBody').content } },
           responses: { 201: { description: 'deployed' }, ...std, 409: problem, 413: problem, 422: problem },
@@ -125,7 +125,10 @@ export function openApiDocument(): object {
       '/api/org/staff': { post: { summary: 'Register (备案) a staff member (admin)', responses: { 201: { description: 'staff' }, ...std, 422: problem } } },
       '/api/org/staff/{username}/duty': { put: { summary: 'Duty status (away with reason / present); moves untouched tasks to the B post and back. Oneself, or the manager of that person\'s centre; a stand-in of the same org unit', requestBody: json('DutyBody'), responses: { 200: { description: 'duty' }, ...std, 422: problem } } },
       '/api/org/filings': { get: { summary: 'What was filed with the city office: the caller\'s org unit (the city office and supervisors every unit, ?orgUnit=)', responses: { 200: { description: 'filings' }, 401: problem, 403: problem } } },
-      '/api/items': { get: { summary: 'Catalogue items (full records)', responses: { 200: { description: 'items' } } } },
+      '/api/items': {
+        get: { summary: 'Catalogue items (full records)', responses: { 200: { description: 'items' } } },
+        post: { summary: '新增事项 (admin, designer): a new item under a new code (an existing code: 409 ITEM_CODE_TAKEN); the catalogue rules as for an edit (422 ITEM_RULE_VIOLATION); saved as version 1 with its note (default 新增事项) in the change log', requestBody: json('ItemBody'), responses: { 201: { description: 'the item, Location /api/items/{code}' }, ...std, 409: problem, 422: problem } },
+      },
       '/api/items/{code}': { get: { summary: 'One item', responses: { 200: { description: 'item' }, ...std } }, put: { summary: 'Create or change an item (admin, designer): checked by the catalogue rules (category against limits and path: 422 ITEM_RULE_VIOLATION with details.field, details.rule and the reason in Chinese); each save that changes something is a new version (optional note; baseVersion stale: 409 ITEM_VERSION_CONFLICT)', requestBody: json('ItemBody'), responses: { 200: { description: 'item' }, ...std, 409: problem, 422: problem } } },
       '/api/item-changes': { get: { summary: "The catalogue's change log (审计): every item version saved in [from, to) (default the last 90 days, at most 366), newest first — who, when, note, what changed (admin, designer, supervisor)", parameters: [{ name: 'from', in: 'query', schema: { type: 'string', format: 'date-time' } }, { name: 'to', in: 'query', schema: { type: 'string', format: 'date-time' } }], responses: { 200: { description: 'changes' }, ...std } } },
       '/api/items/{code}/versions': { get: { summary: "An item's versions, newest first: who saved each (savedByName), when, the change note and what changed", responses: { 200: { description: 'versions' }, ...std } } },
@@ -152,7 +155,7 @@ export function openApiDocument(): object {
       '/api/service-cases/{no}/ratings': { get: { summary: 'Ratings (好差评) of a case', responses: { 200: { description: 'ratings' }, ...std } } },
       '/api/escalations/{id}': { get: { summary: 'One escalation with its history', responses: { 200: { description: 'escalation' }, ...std } } },
       '/api/escalations/{id}/acknowledge': { post: { summary: 'Supervisor acknowledges', responses: { 200: { description: 'escalation' }, ...std, 409: problem } } },
-      '/api/escalations/{id}/notice': { post: { summary: '督办通知 with a reply deadline (a clock; a late reply re-escalates)', responses: { 200: { description: 'escalation' }, ...std, 409: problem } } },
+      '/api/escalations/{id}/notice': { post: { summary: '督办通知 with a reply deadline (a clock; a late reply re-escalates); the answer\'s notice carries replyDueAt and, counted over a year without its holiday notice, replyEstimated: true with replyEstimatedYears and replyEstimateNote (预计，2027年放假安排尚未公布)', responses: { 200: { description: 'escalation' }, ...std, 409: problem } } },
       '/api/escalations/{id}/reply': { post: { summary: 'The supervised unit replies', responses: { 200: { description: 'escalation' }, ...std, 409: problem } } },
       '/api/escalations/{id}/close': { post: { summary: 'Supervisor closes (销号)', responses: { 200: { description: 'escalation' }, ...std, 409: problem } } },
       '/api/escalations/{id}/reescalate': { post: { summary: 'Supervisor re-escalates one level up', responses: { 200: { description: 'escalation' }, ...std, 409: problem } } },

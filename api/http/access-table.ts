@@ -82,6 +82,7 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = {
 
   'GET /api/items': any,
   'GET /api/items/{code}': any,
+  'POST /api/items': rule(['admin', 'designer'], 'none'),
   'PUT /api/items/{code}': rule(['admin', 'designer'], 'none'),
   'GET /api/item-changes': rule(['admin', 'designer', 'supervisor'], 'none', 'the catalogue\'s change log'),
   'GET /api/items/{code}/versions': any,

@@ -6,7 +6,7 @@
 import { Router, type Request } from 'express';
 import bcrypt from 'bcryptjs';
 import { z } from 'zod';
-import { REJECT_REASONS, UnavailableError, type Platform } from '../../engine';
+import { ConflictError, newestFirst, NotFoundError, REJECT_REASONS, UnavailableError, type Platform } from '../../engine';
 import { requireRole } from '../http/auth';
 import { idempotent, type IdempotencyLocals } from '../http/idempotency';
 import { idSchema, pathParam } from '../http/params';
@@ -142,6 +142,18 @@ export function networkOfficeRoutes(platform: Platform): Router {
     const { note, baseVersion, ...body } = ItemBody.parse({ ...(req.body ?? {}), code: p(req, 'code') });
     res.json(await catalogue.saveItem(body as any, req.actor!, { note, baseVersion }));
   });
+  // 新增事项: a new code only (an existing one is 409 ITEM_CODE_TAKEN, never overwritten); the same
+  // rules, version 1 with its note and the change log as an edit
+  r.post('/items', requireRole('admin', 'designer'), async (req, res) => {
+    const { note, baseVersion: _ignored, ...body } = ItemBody.parse(req.body ?? {});
+    const taken = await catalogue.getItem(body.code).catch((err) => {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    });
+    if (taken) throw new ConflictError('ITEM_CODE_TAKEN', `事项编码${body.code}已被“${taken.name}”使用，请换一个编码。`, { itemCode: body.code });
+    const item = await catalogue.saveItem(body as any, req.actor!, { note: note?.trim() || '新增事项', baseVersion: 0 });
+    res.status(201).location(`/api/items/${encodeURIComponent(item.code)}`).json(item);
+  });
   r.get('/item-changes', requireRole('admin', 'designer', 'supervisor'), async (req, res) => {
     const q = z.object({ from: z.coerce.date().optional(), to: z.coerce.date().optional() }).parse(req.query);
     const to = q.to ?? new Date(Date.now() + 60_000);
@@ -273,7 +285,9 @@ export function networkOfficeRoutes(platform: Platform): Router {
 
   // ---- notifications (站内消息)
   r.get('/notifications', async (req, res) => {
-    const docs = await platform.models.Notification.find({ to: req.actor!.username }).sort({ createdAt: -1 }).limit(200).lean();
+    // newest first by windows of createdAt (DocumentDB reads no sort from an index: a plain sort read
+    // every message the person ever had — years of them — to answer the newest 200)
+    const docs = await newestFirst<any>(platform.models.Notification, { to: req.actor!.username }, 'createdAt', 200, new Date());
     res.json(docs.map((n) => ({ id: n._id, kind: n.kind, title: n.title, body: n.body, caseNo: n.caseNo, taskId: n.taskId, createdAt: n.createdAt, readAt: n.readAt ?? null })));
   });
   return r;

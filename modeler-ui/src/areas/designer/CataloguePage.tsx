@@ -1,4 +1,4 @@
-import { ReloadOutlined } from '@ant-design/icons';
+import { PlusOutlined, ReloadOutlined } from '@ant-design/icons';
 import { Button, Card, Input, Space, Table, Tabs, Tag, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -30,6 +30,7 @@ export default function CataloguePage() {
         <Space>
           <Input.Search allowClear placeholder={t('catalogue.search')} onChange={(e) => setQ(e.target.value)} style={{ width: 220 }} data-testid="catalogue-search" />
           <Button icon={<ReloadOutlined />} onClick={reload} loading={loading}>{t('list.refresh')}</Button>
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate('/designer/catalogue/new')} data-testid="new-item">{t('catalogue.new')}</Button>
         </Space>
       </Space>
       <ApiErrorAlert error={error} onRetry={reload} />

@@ -3,12 +3,14 @@ import { Alert, App as AntApp, Button, Card, Checkbox, Col, Empty, Form, Input, 
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useParams } from 'react-router-dom';
-import { ApiProblem, listDefinitions } from '../../api-client';
+import { ApiProblem, api, listDefinitions } from '../../api-client';
 import { ApiErrorAlert, useApi } from '../../app/ApiError';
 import { formatDateTime, formatVersion } from '../../format';
 import { catalogueApi, type CatalogueItem, type ItemSave, type Material, type RuleViolation } from './catalogue-api';
 
 interface FormValues {
+  /** only when creating (新增事项) */
+  code?: string;
   name: string;
   department: string;
   orgLevel: 'town' | 'city';
@@ -48,6 +50,15 @@ function toForm(it: CatalogueItem): FormValues {
   };
 }
 
+/** What a new item starts from: a town 承诺件 with one application form, free of charge. */
+const BLANK: CatalogueItem = {
+  code: '', name: '', department: '', orgLevel: 'town', defaultCategory: 'promised', procedure: '',
+  statutoryLimitDays: 20, promisedLimitDays: 10,
+  materials: [{ code: 'M1', name: '申请表', form: '原件', copies: 1, original: true, requirement: 'mandatory' }],
+  fees: { free: true }, legalBasis: [],
+};
+const CODE = /^[A-Z]{1,6}-\d{3}$/;
+
 const clean = (s?: string) => (s && s.trim() ? s.trim() : undefined);
 
 function fromForm(v: FormValues, baseVersion?: number): ItemSave {
@@ -86,11 +97,13 @@ const FORM_FIELD: Record<string, string> = { legalBasis: 'legalBasisText', fees:
 export default function ItemEditorPage() {
   const { t } = useTranslation('designer');
   const { code = '' } = useParams();
+  // 新增事项 (route catalogue/new): the same form, checks and versions; the code typed once
+  const creating = !code;
   const navigate = useNavigate();
   const { message } = AntApp.useApp();
   const [form] = Form.useForm<FormValues>();
-  const item = useApi(() => catalogueApi.get(code), [code]);
-  const versions = useApi(() => catalogueApi.versions(code), [code]);
+  const item = useApi(() => (creating ? Promise.resolve(BLANK) : catalogueApi.get(code)), [code]);
+  const versions = useApi(() => (creating ? Promise.resolve([]) : catalogueApi.versions(code)), [code]);
   const windows = useApi(catalogueApi.cityWindows, []);
   const paths = useApi(listDefinitions, []);
   const [saving, setSaving] = useState(false);
@@ -117,6 +130,14 @@ export default function ItemEditorPage() {
     setViolations(null);
     setSaveError(null);
     try {
+      if (creating) {
+        const newCode = (v.code ?? '').trim().toUpperCase();
+        const { baseVersion: _b, ...body } = fromForm(v);
+        const created = await api.post<CatalogueItem>('/api/items', { ...body, code: newCode });
+        void message.success(t('catalogue.created', { code: created.code }));
+        navigate(`/designer/catalogue/${encodeURIComponent(created.code)}`, { replace: true });
+        return;
+      }
       const saved = await catalogueApi.save(code, fromForm(v, item.data?.version ?? 0));
       void message.success(saved.version === item.data?.version ? t('catalogue.unchanged') : t('catalogue.saved', { version: formatVersion(saved.version ?? 0) }));
       item.reload();
@@ -126,6 +147,9 @@ export default function ItemEditorPage() {
         const list = ((err.problem.details as { violations?: RuleViolation[] })?.violations ?? []) as RuleViolation[];
         setViolations(list);
         form.setFields(list.map((x) => ({ name: (FORM_FIELD[x.field] ?? x.field) as keyof FormValues, errors: [x.message] })));
+      } else if (err instanceof ApiProblem && err.code === 'ITEM_CODE_TAKEN') {
+        form.setFields([{ name: 'code', errors: [err.message] }]);
+        setSaveError(err);
       } else setSaveError(err);
     } finally {
       setSaving(false);
@@ -149,11 +173,13 @@ export default function ItemEditorPage() {
         <Space align="start">
           <Button icon={<ArrowLeftOutlined />} onClick={() => navigate('/designer/catalogue')}>{t('catalogue.back')}</Button>
           <div>
-            <Typography.Title level={4} style={{ margin: 0 }} data-testid="item-title">{it.name}</Typography.Title>
-            <Typography.Text type="secondary">{it.code} · {t('catalogue.currentVersion')} <Tag color="blue" data-testid="item-version">{formatVersion(it.version ?? 0)}</Tag></Typography.Text>
+            <Typography.Title level={4} style={{ margin: 0 }} data-testid="item-title">{creating ? t('catalogue.newTitle') : it.name}</Typography.Title>
+            {creating
+              ? <Typography.Text type="secondary">{t('catalogue.newIntro')}</Typography.Text>
+              : <Typography.Text type="secondary">{it.code} · {t('catalogue.currentVersion')} <Tag color="blue" data-testid="item-version">{formatVersion(it.version ?? 0)}</Tag></Typography.Text>}
           </div>
         </Space>
-        <Button type="primary" icon={<SaveOutlined />} loading={saving} onClick={() => form.submit()} data-testid="save-item">{t('catalogue.save')}</Button>
+        <Button type="primary" icon={<SaveOutlined />} loading={saving} onClick={() => form.submit()} data-testid="save-item">{creating ? t('catalogue.create') : t('catalogue.save')}</Button>
       </Space>
       {violations && violations.length > 0 && (
         <Alert
@@ -174,6 +200,12 @@ export default function ItemEditorPage() {
           <Card size="small" style={{ height: 'calc(100vh - 190px)', overflow: 'auto' }}>
             <Form<FormValues> form={form} layout="vertical" size="small" onFinish={() => save(form.getFieldsValue(true) as FormValues)} requiredMark={false} onValuesChange={() => violations && setViolations(null)}>
               <Typography.Title level={5}>{t('catalogue.sectionBasics')}</Typography.Title>
+              {creating ? (
+                <Form.Item name="code" label={t('catalogue.newCode')} extra={t('catalogue.codeHelp')} normalize={(v?: string) => (v ?? '').toUpperCase()}
+                  rules={[{ required: true, message: t('catalogue.required') }, { pattern: CODE, message: t('catalogue.codeFormat') }]}>
+                  <Input maxLength={10} style={{ width: 200 }} data-testid="item-code" />
+                </Form.Item>
+              ) : null}
               <Form.Item name="name" label={t('catalogue.fields.name')} rules={[{ required: true, whitespace: true, max: 200, message: t('catalogue.required') }]}>
                 <Input data-testid="item-name" />
               </Form.Item>

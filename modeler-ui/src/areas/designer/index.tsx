@@ -30,6 +30,7 @@ export const designerArea: Area = {
     { path: 'forms', element: <Lazy><FormsPage /></Lazy> },
     { path: 'forms/:id', element: <Lazy><FormEditorPage /></Lazy> },
     { path: 'catalogue', element: <Lazy><CataloguePage /></Lazy> },
+    { path: 'catalogue/new', element: <Lazy><ItemEditorPage /></Lazy> },
     { path: 'catalogue/:code', element: <Lazy><ItemEditorPage /></Lazy> },
   ],
   messages: { zh, en },
