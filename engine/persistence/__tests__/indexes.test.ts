@@ -347,7 +347,7 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'ratings of a case', from: 'feedback-service.ts', collection: 'ratings', filter: { caseNo: s.caseNo }, sort: { createdAt: 1 } },
   { name: 'next case number of a day', from: 'case-numbers.ts claim', collection: 'case_numbers', filter: { orgUnit: s.town, day: '20260101' }, sort: { seq: -1 }, limit: 1, projection: { seq: 1 } },
   { name: 'stale claimed case numbers', from: 'case-numbers.ts sweep', collection: 'case_numbers', filter: { status: 'claimed', claimedAt: { $lt: new Date(NOW.getTime() - 60_000) } }, limit: 200, projection: { _id: 1 } },
-  { name: 'notifications of a person', from: 'api/routes/network-office.ts', collection: 'notifications', filter: { to: s.clerk }, sort: { createdAt: -1 }, limit: 200 },
+  { name: 'notifications of a person, last month', from: 'api/routes/network-office.ts (persistence/newest.ts)', collection: 'notifications', filter: { to: s.clerk, createdAt: { $gte: s.monthAgo } }, sort: { createdAt: -1, _id: -1 }, limit: 200 },
   // ---- audit chain
   { name: 'audit chain of a case', from: 'cases/audit.ts chain/verify', collection: 'audit_events', filter: { caseNo: s.caseNo }, sort: { seq: 1 } },
   { name: 'audit event by dedupe key', from: 'cases/audit.ts append', collection: 'audit_events', filter: { caseNo: s.caseNo, dedupeKey: `k:${s.caseNo}:3` }, limit: 1, projection: { seq: 1 } },
