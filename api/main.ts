@@ -31,6 +31,25 @@ async function main() {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
   });
+  // a request line or headers over Node's limit (16 KB: a hostile or broken client's URL) never
+  // reach express, and Node's own answer is bare text: answer it as problem+json like every refusal
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLarge ? 431 : 400;
+    const code = tooLarge ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST';
+    const body = JSON.stringify({
+      type: `urn:service-centre:problem:${code.toLowerCase().replace(/_/g, '-')}`,
+      title: tooLarge ? 'Request Header Fields Too Large' : 'Bad Request',
+      status,
+      detail: tooLarge ? 'the request line and headers exceed 16 KB (请求地址或请求头过长)' : 'the request could not be parsed (请求格式错误)',
+      code,
+    });
+    socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   logger.info({ port, url: `http://${config.host}:${port}/`, database: platform.embeddedDb ? 'embedded FerretDB 2 on PostgreSQL' : 'MONGODB_URI', dbUri: platform.dbUri }, 'listening');
