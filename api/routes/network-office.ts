@@ -232,7 +232,7 @@ export function networkOfficeRoutes(platform: Platform): Router {
   r.get('/service-cases/:no/proxy-record', async (req, res) => void res.json(await cases.proxyRecord(p(req, 'no', caseNoParam), req.actor!)));
   r.get('/service-cases/:no/audit', async (req, res) => {
     const no = p(req, 'no', caseNoParam);
-    await cases.getCase(no, req.actor!);
+    await cases.assertReadable(no, req.actor!);
     // each event with its actor's display name (姓名) beside the login
     const events = await audit.list(no);
     const names = await org.displayNames(events.map((e) => e.actor));
@@ -240,7 +240,7 @@ export function networkOfficeRoutes(platform: Platform): Router {
   });
   r.get('/service-cases/:no/audit/verify', async (req, res) => {
     const no = p(req, 'no', caseNoParam);
-    await cases.getCase(no, req.actor!);
+    await cases.assertReadable(no, req.actor!);
     res.json(await audit.verify(no));
   });
 

@@ -157,22 +157,22 @@ export function supervisionRoutes(platform: Platform): Router {
 
   r.get('/service-cases/:no/clocks', async (req, res) => {
     const no = p(req, 'no', caseNoParam);
-    await cases.getCase(no, req.actor!);
+    await cases.assertReadable(no, req.actor!);
     res.json(await supervision.clocksOf(no));
   });
   r.post('/service-cases/:no/clocks/pause', requireRole('clerk', 'manager'), async (req, res) => {
     const no = p(req, 'no', caseNoParam);
-    await cases.getCase(no, req.actor!);
+    await cases.assertReadable(no, req.actor!);
     res.json(await supervision.pause(no, PauseBody.parse(req.body ?? {}), req.actor!));
   });
   r.post('/service-cases/:no/clocks/resume', requireRole('clerk', 'manager'), async (req, res) => {
     const no = p(req, 'no', caseNoParam);
-    await cases.getCase(no, req.actor!);
+    await cases.assertReadable(no, req.actor!);
     res.json(await supervision.resume(no, req.actor!));
   });
   r.post('/service-cases/:no/clocks/extend', requireRole('manager'), async (req, res) => {
     const no = p(req, 'no', caseNoParam);
-    await cases.getCase(no, req.actor!);
+    await cases.assertReadable(no, req.actor!);
     res.json(await supervision.extend(no, ExtendBody.parse(req.body ?? {}), req.actor!));
   });
 
@@ -213,7 +213,7 @@ export function supervisionRoutes(platform: Platform): Router {
   });
   r.get('/service-cases/:no/ratings', async (req, res) => {
     const no = p(req, 'no', caseNoParam);
-    await cases.getCase(no, req.actor!);
+    await cases.assertReadable(no, req.actor!);
     res.json(await platform.feedback.ratingsOf(no));
   });
 
