@@ -73,7 +73,7 @@ interface ServiceJobDoc {
   lastError?: string;
   incidentAt?: Date;
   doneAt?: Date;
-  errors: AttemptLog[];
+  failures: AttemptLog[];
   history: HistoryEntry[];
 }
 
@@ -124,7 +124,7 @@ const schema = new Schema<ServiceJobDoc>(
     lastError: String,
     incidentAt: Date,
     doneAt: Date,
-    errors: { type: [Schema.Types.Mixed] as any, default: [] },
+    failures: { type: [Schema.Types.Mixed] as any, default: [] },
     history: { type: [Schema.Types.Mixed] as any, default: [] },
   },
   { versionKey: false, collection: 'service_jobs' },
@@ -181,7 +181,7 @@ export class ServiceJobs implements ServiceJobScheduler {
         maxAttempts: r.retries ?? this.deps.config.retries,
         runs: 0,
         createdAt: now,
-        errors: [],
+        failures: [],
         history: [],
       };
       await this.model.updateOne({ _id: key }, { $setOnInsert: doc }, { upsert: true });
@@ -206,8 +206,10 @@ export class ServiceJobs implements ServiceJobScheduler {
     if (!job || job.status !== 'pending') return 'skipped';
     const waiting = await this.deps.processService.jobWaiting(job.instanceId, job.executionId);
     if (!waiting) {
-      await this.model.updateOne({ _id: key, status: 'pending' }, { $set: { status: 'gone', doneAt: new Date() } });
-      return 'gone';
+      // completed by an earlier run (killed before it marked the job), or the task went away
+      const completed = await this.deps.processService.jobCompleted(job.instanceId, job.executionId);
+      await this.model.updateOne({ _id: key, status: 'pending' }, { $set: { status: completed ? 'done' : 'gone', doneAt: new Date() } });
+      return completed ? 'done' : 'gone';
     }
     const log = { jobName: SERVICE_TASK_JOB, instanceId: job.instanceId, activityId: job.elementId, topic: job.topic, caseNo: job.caseNo };
     try {
@@ -248,7 +250,7 @@ export class ServiceJobs implements ServiceJobScheduler {
           $inc: { attempts: 1 },
           $set: { lastFailedAt: now, lastError: message },
           $min: { firstFailedAt: now },
-          $push: { errors: { $each: [{ attempt: job.attempts + 1, at: now, error: message }], $slice: -MAX_ERRORS_KEPT } },
+          $push: { failures: { $each: [{ attempt: job.attempts + 1, at: now, error: message }], $slice: -MAX_ERRORS_KEPT } },
         },
         { returnDocument: 'after' },
       ).lean();
@@ -347,12 +349,12 @@ function view(d: ServiceJobDoc): IncidentView {
     elementId: d.elementId,
     elementName: d.elementName,
     error: d.lastError,
-    attempts: d.status === 'incident' ? d.attempts : Math.max(d.attempts, d.errors?.length ? d.errors[d.errors.length - 1].attempt : 0),
+    attempts: d.status === 'incident' ? d.attempts : Math.max(d.attempts, d.failures?.length ? d.failures[d.failures.length - 1].attempt : 0),
     maxAttempts: d.maxAttempts,
     firstFailedAt: d.firstFailedAt,
     lastFailedAt: d.lastFailedAt,
     incidentAt: d.incidentAt,
-    errors: d.errors ?? [],
+    errors: d.failures ?? [],
     history: d.history ?? [],
   };
 }

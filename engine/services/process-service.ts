@@ -478,12 +478,17 @@ export class ProcessService {
    * read from the latest revision (the head may lag). Returns what a job handler needs, or null
    * when the task no longer waits (completed by an earlier run, interrupted, the case ended).
    */
-  async jobWaiting(instanceId: string, executionId: string): Promise<{ variables: Record<string, unknown>; definitionKey?: string } | null> {
+  async jobWaiting(instanceId: string, executionId: string): Promise<{ variables: Record<string, unknown> } | null> {
     const latest: any = await this.latestRevision(instanceId);
     if (!latest || latest.status !== 'running') return null;
     const jobs = JSON.parse(latest.jobs ?? '[]') as WaitingJob[];
     if (!jobs.some((j) => j.executionId === executionId)) return null;
     return { variables: JSON.parse(latest.variables) as Record<string, unknown> };
+  }
+
+  /** Whether a job's command completed service/send task execution `executionId` (one read within the instance's revisions). */
+  async jobCompleted(instanceId: string, executionId: string): Promise<boolean> {
+    return !!(await this.deps.models.Revision.exists({ instanceId, 'command.type': 'service-task', 'command.executionId': executionId }));
   }
 
   /**

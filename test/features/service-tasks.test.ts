@@ -26,7 +26,7 @@ describe('service and send tasks as jobs, FEEL conditions and incidents (事件/
   let gatewayFails = false;
   const sms: { key: string; body: any }[] = [];
 
-  const JOBS = { SERVICE_JOB_RETRIES: '3', SERVICE_JOB_BACKOFF_MS: '200', SERVICE_JOB_MAX_BACKOFF_MS: '400', AGENDA_LOCK_LIFETIME_MS: '2000', AGENDA_PROCESS_EVERY_MS: '200' };
+  const JOBS = { SERVICE_JOB_RETRIES: '3', SERVICE_JOB_BACKOFF_MS: '300', SERVICE_JOB_MAX_BACKOFF_MS: '1200', AGENDA_LOCK_LIFETIME_MS: '2000', AGENDA_PROCESS_EVERY_MS: '200' };
 
   beforeAll(async () => {
     gateway = createServer((req, res) => {
@@ -146,9 +146,10 @@ describe('service and send tasks as jobs, FEEL conditions and incidents (事件/
     expect(incident.error).toMatch(/SMS gateway answered 503/);
     expect(incident.errors.map((e: any) => e.attempt)).toEqual([1, 2, 3]);
     expect(new Date(incident.lastFailedAt).getTime()).toBeGreaterThan(new Date(incident.firstFailedAt).getTime());
-    // backoff: the gaps grow (200 ms, then 400 ms)
+    // exponential backoff: at least 300 ms, then at least 600 ms between the attempts
     const at = incident.errors.map((e: any) => new Date(e.at).getTime());
-    expect(at[2] - at[1]).toBeGreaterThanOrEqual(at[1] - at[0] - 50);
+    expect(at[1] - at[0]).toBeGreaterThanOrEqual(280);
+    expect(at[2] - at[1]).toBeGreaterThanOrEqual(580);
     // the case waits at the send task; nothing was sent
     expect((await caseOf(id)).activeElements).toEqual(['Activity_notify']);
     expect(sms.filter((s) => s.body.text.includes('SJ-003'))).toHaveLength(0);
@@ -175,7 +176,44 @@ describe('service and send tasks as jobs, FEEL conditions and incidents (事件/
     expect(resolved.history.map((h: any) => [h.action, h.by])).toEqual([['incident', 'system'], ['retry', 'admin']]);
   });
 
+  it('a double delivery of one job, and a kill after the continuation, still move the case once', async () => {
+    for (const w of workers) await w.kill();
+    const db = mongo.db(dbName);
+    // no worker runs: the case waits at the provincial-feed task with its job scheduled
+    const id = await startAndAccept('SJ-005', { amount: 10, category: '即办件' });
+    const job = await waitFor(() => db.collection('service_jobs').findOne({ instanceId: id, elementId: 'Activity_push' }), 'the job document');
+    const agendaJob = await waitFor(() => db.collection('agendaJobs').findOne({ name: 'bpmn.service-task.run', 'data.job': job._id }), 'the Agenda job');
+    // Agenda hands the same job out twice (a double delivery)
+    const { _id: _ignored, ...copy } = agendaJob;
+    await db.collection('agendaJobs').insertOne({ ...copy, data: { ...agendaJob.data, key: `${agendaJob.data.key}:dup` } });
+    // this worker dies right after the first continuation's revision, before the job is marked done
+    // (the job is due at once: it may die while starting, before it says it is ready)
+    const doomed = await startWorker(dbName, { ...JOBS, PLATFORM_FAULT_INJECTION: '1', PLATFORM_KILL_AT: 'service-job.after-complete' }).catch(() => undefined);
+    if (doomed) {
+      workers.push(doomed);
+      await Promise.race([doomed.exited, new Promise((_, reject) => setTimeout(() => reject(new Error('the worker did not reach service-job.after-complete')), 30_000))]);
+      expect(doomed.child.signalCode).toBe('SIGKILL');
+    }
+    // killed between the continuation's revision and marking the job
+    expect(await db.collection('revisions').countDocuments({ instanceId: id, 'command.type': 'service-task' })).toBe(1);
+    expect((await db.collection('service_jobs').findOne({ _id: job._id }))!.status).toBe('pending');
+    const worker = await startWorker(dbName, JOBS);
+    workers.push(worker);
+    const done = await endedCase(id);
+    expect(done.completedSteps.map((s: any) => s.elementId)).toContain('Event_small');
+    expect(done.history.filter((e: any) => e.type === 'job.completed').map((e: any) => e.elementId)).toEqual(['Activity_push']);
+    expect(await db.collection('revisions').countDocuments({ instanceId: id, 'command.type': 'service-task' })).toBe(1);
+    expect(await db.collection('outbox').countDocuments({ type: 'case.step-reported', caseNo: 'SJ-005' })).toBe(1);
+    // both deliveries finish without retrying or raising an incident
+    await waitFor(async () => (await db.collection('agendaJobs').countDocuments({ name: 'bpmn.service-task.run', 'data.job': job._id })) === 0, 'both deliveries to finish');
+    const after = await db.collection('service_jobs').findOne({ _id: job._id });
+    expect(after!.status).toBe('done');
+    expect(after!.attempts).toBe(0);
+  });
+
   it('cancelling an incident cancels the case instance (as Camunda does), its open steps with it', async () => {
+    for (const w of workers) await w.kill();
+    workers.push(await startWorker(dbName, { ...JOBS, SMS_GATEWAY_URL: gatewayUrl }));
     gatewayFails = true;
     const id = await startAndAccept('SJ-004', { amount: 5000, category: '联办件', applicantPhone: PHONE });
     const incident = await waitFor(async () => (await supervisor.get('/api/incidents')).body.find((i: any) => i.instanceId === id), 'an incident', 45_000);
