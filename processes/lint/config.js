@@ -37,5 +37,6 @@ module.exports = {
     'svc/user-task-time-limit': 'error',
     'svc/no-script-task': 'error',
     'svc/path-reaches-end': 'error',
+    'svc/service-task-topic': 'error',
   },
 };

@@ -9,6 +9,7 @@ const rules = {
   'user-task-time-limit': require('./rules/user-task-time-limit'),
   'no-script-task': require('./rules/no-script-task'),
   'path-reaches-end': require('./rules/path-reaches-end'),
+  'service-task-topic': require('./rules/service-task-topic'),
 };
 
 module.exports = { rules, config: require('./config') };

@@ -92,6 +92,7 @@ export const RULE_TITLES: Record<string, string> = {
   'svc/user-task-time-limit': '需要承诺时限',
   'svc/no-script-task': '不用脚本任务',
   'svc/path-reaches-end': '路径要能结束',
+  'svc/service-task-topic': '需要作业主题',
 };
 
 /** `bpmnlint/label-required` and `label-required` are the same rule. */
@@ -173,6 +174,12 @@ export function lintMessageZh(rule: string | undefined, message: string, el: str
       return `${el}：平台不允许脚本任务，请改用用户任务或服务任务`;
     case 'svc/path-reaches-end':
       return `从 ${el} 出发的路径到达不了结束事件`;
+    case 'svc/service-task-topic': {
+      if (message.startsWith('平台不运行')) return `${el}：平台不运行程序代码，请改为外部任务并设置作业主题`;
+      const topic = /^作业主题「([^」]*)」/.exec(message)?.[1];
+      if (topic !== undefined) return `${el} 的作业主题「${topic}」没有处理程序：可用的是推送省平台、短信告知申请人`;
+      return `${el} 未设置作业主题：请设为外部任务，并选择推送省平台或短信告知申请人`;
+    }
     default:
       return `${el}：${message}`;
   }

@@ -49,6 +49,19 @@ describe('service-centre lint rules', () => {
     for (const [rule, list] of Object.entries(reports)) if (rule.startsWith('svc/')) for (const r of list) expect(r.category).toBe('error');
   });
 
+  it('knows service and send tasks: a job topic with a handler is required, Java delegates are refused', () => {
+    const file = join(__dirname, 'fixtures', 'jobs.bpmn');
+    for (const flags of [[], ['--no-extensions']]) {
+      const { status, results } = lint([file], ...flags);
+      expect(status).toBe(1);
+      const reports = results[file]!.reports!['svc/service-task-topic'] ?? [];
+      expect(reports.map((r) => r.id).sort()).toEqual(['bad-topic', 'java', 'no-topic']);
+      expect(reports.find((r) => r.id === 'bad-topic')!.message).toContain('「fax」');
+      expect(reports.find((r) => r.id === 'no-topic')!.message).toContain('未设置作业主题');
+      for (const r of reports) expect(r.category).toBe('error');
+    }
+  });
+
   it('accepts working days and ISO durations as time limits, nothing else', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { isTimeLimit } = require('../rules/user-task-time-limit');
