@@ -1,10 +1,11 @@
-import { AlertOutlined, BarChartOutlined, DashboardOutlined, FireOutlined, MessageOutlined } from '@ant-design/icons';
+import { AlertOutlined, BarChartOutlined, DashboardOutlined, FireOutlined, MessageOutlined, WarningOutlined } from '@ant-design/icons';
 import { Spin } from 'antd';
 import { lazy, Suspense, type ReactNode } from 'react';
 import type { Area } from '../../app/area';
 import BoardPage from './BoardPage';
 import ComplaintsPage from './ComplaintsPage';
 import EscalationsPage from './EscalationsPage';
+import IncidentsPage from './IncidentsPage';
 import { en, zh } from './messages';
 
 // echarts and bpmn-js stay out of the first page: loaded when their page opens
@@ -31,6 +32,8 @@ export const consoleArea: Area = {
     { path: 'complaints', label: 'menu.complaints', icon: <MessageOutlined />, roles: ['supervisor', 'discipline'] },
     { path: 'stats', label: 'menu.stats', icon: <BarChartOutlined /> },
     { path: 'heatmap', label: 'menu.heatmap', icon: <FireOutlined /> },
+    // 事件/故障: failed service/send task jobs — supervisors read, admins retry or cancel
+    { path: 'incidents', label: 'menu.incidents', icon: <WarningOutlined />, roles: ['supervisor'] },
   ],
   routes: [
     { index: true, element: <BoardPage /> },
@@ -39,6 +42,7 @@ export const consoleArea: Area = {
     { path: 'stats', element: wait(<StatsPage />) },
     { path: 'heatmap', element: wait(<HeatmapPage />) },
     { path: 'heatmap/:itemCode', element: wait(<HeatmapPage />) },
+    { path: 'incidents', element: <IncidentsPage /> },
   ],
   messages: { zh, en },
 };

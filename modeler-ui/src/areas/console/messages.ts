@@ -1,6 +1,6 @@
 /** Dictionary of the console area (namespace `console`): Simplified Chinese first, English. */
 export const zh = {
-  menu: { board: '实时看板', escalations: '督办', complaints: '投诉', stats: '统计', heatmap: '热力图' },
+  menu: { board: '实时看板', escalations: '督办', complaints: '投诉', stats: '统计', heatmap: '热力图', incidents: '故障' },
   board: {
     title: '实时看板', subtitle: '全市及19个镇街服务中心当前在办与超期情况',
     live: '实时', connecting: '连接中', polling: '轮询', offline: '已断开',
@@ -20,6 +20,16 @@ export const zh = {
     reason: '理由', reasonRequired: '请填写理由', noticeText: '督办内容', noticeRequired: '请填写督办内容',
     replyDays: '回复期限', replyUnit: '单位', workingDays: '工作日', hours: '小时', wdN: '{{n}}个工作日', hN: '{{n}}小时', replyRequired: '请填写1–30之间的整数',
     submit: '确定', cancel: '取消', done: '已完成：{{what}}',
+  },
+  incidents: {
+    title: '事件/故障', subtitle: '服务任务、发送任务的作业多次重试仍失败：重试，或终止该办件的流程',
+    status: '状态', caseNo: '办件编号', step: '环节', topic: '作业', error: '错误', attempts: '尝试', firstFailedAt: '首次失败', lastFailedAt: '最近失败',
+    retry: '重试', cancel: '终止办件', retried: '已重新执行', cancelled: '已终止办件', none: '没有故障',
+    cancelHint: '终止后该办件的流程结束，未办环节一并取消，不可恢复。', system: '系统',
+    filters: { open: '待处理', resolved: '已处理', all: '全部' },
+    statuses: { open: '待处理', retrying: '重试中', resolved: '已解决', cancelled: '已终止' },
+    actions: { incident: '转为故障', retry: '重试', cancel: '终止办件' },
+    topics: { 'provincial-feed': '推送省平台', 'applicant-notification': '短信告知申请人' },
   },
   complaints: {
     title: '投诉举报', reference: '编号', orgUnit: '机构', target: '对象', content: '内容', contact: '联系人', phone: '电话',
@@ -46,7 +56,7 @@ export const zh = {
 };
 
 export const en: typeof zh = {
-  menu: { board: 'Live board', escalations: 'Escalations', complaints: 'Complaints', stats: 'Statistics', heatmap: 'Heat map' },
+  menu: { board: 'Live board', escalations: 'Escalations', complaints: 'Complaints', stats: 'Statistics', heatmap: 'Heat map', incidents: 'Incidents' },
   board: {
     title: 'Live board', subtitle: 'Open and overdue work of the city centre and the 19 towns',
     live: 'Live', connecting: 'Connecting', polling: 'Polling', offline: 'Disconnected',
@@ -66,6 +76,16 @@ export const en: typeof zh = {
     reason: 'Reason', reasonRequired: 'Give a reason', noticeText: 'Notice text', noticeRequired: 'Write the notice',
     replyDays: 'Reply within', replyUnit: 'Unit', workingDays: 'working days', hours: 'hours', wdN: '{{n}} working days', hN: '{{n}} hours', replyRequired: 'A whole number 1–30',
     submit: 'OK', cancel: 'Cancel', done: 'Done: {{what}}',
+  },
+  incidents: {
+    title: 'Incidents', subtitle: 'Service and send task jobs that failed every attempt: retry, or cancel the case',
+    status: 'Status', caseNo: 'Case', step: 'Step', topic: 'Job', error: 'Error', attempts: 'Attempts', firstFailedAt: 'First failure', lastFailedAt: 'Last failure',
+    retry: 'Retry', cancel: 'Cancel case', retried: 'Running again', cancelled: 'Case cancelled', none: 'No incidents',
+    cancelHint: 'The case ends and its open steps are cancelled; this cannot be undone.', system: 'system',
+    filters: { open: 'Open', resolved: 'Resolved', all: 'All' },
+    statuses: { open: 'Open', retrying: 'Retrying', resolved: 'Resolved', cancelled: 'Cancelled' },
+    actions: { incident: 'Became an incident', retry: 'Retry', cancel: 'Case cancelled' },
+    topics: { 'provincial-feed': 'Provincial feed', 'applicant-notification': 'SMS to the applicant' },
   },
   complaints: {
     title: 'Complaints', reference: 'Reference', orgUnit: 'Unit', target: 'About', content: 'Content', contact: 'Contact', phone: 'Phone',

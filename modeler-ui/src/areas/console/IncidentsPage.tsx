@@ -1,0 +1,139 @@
+import { App as AntApp, Button, Form, Input, Modal, Select, Space, Table, Tag, Typography, type ButtonProps } from 'antd';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../../api-client';
+import { ApiErrorAlert, useApi } from '../../app/ApiError';
+import { useSession } from '../../app/session';
+import { formatDateTime } from '../../format';
+
+/** An incident as GET /api/incidents answers it (api/routes/incidents.ts). */
+interface Incident {
+  id: string;
+  status: 'open' | 'retrying' | 'resolved' | 'cancelled';
+  topic: string;
+  instanceId: string;
+  caseNo?: string;
+  definitionKey: string;
+  elementId: string;
+  elementName?: string;
+  error?: string;
+  attempts: number;
+  maxAttempts: number;
+  firstFailedAt?: string;
+  lastFailedAt?: string;
+  incidentAt?: string;
+  history: { action: string; at: string; by: string; note?: string }[];
+}
+
+const COLOUR: Record<string, string> = { open: 'red', retrying: 'orange', resolved: 'green', cancelled: 'default' };
+
+function CancelDialog({ incident, onClose, onDone }: { incident: Incident; onClose: () => void; onDone: () => void }) {
+  const { t } = useTranslation('console');
+  const [form] = Form.useForm();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const submit = async () => {
+    const v = await form.validateFields();
+    setBusy(true);
+    try {
+      await api.post(`/api/incidents/${encodeURIComponent(incident.id)}/cancel`, { reason: v.reason });
+      onDone();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal open title={`${t('incidents.cancel')} · ${incident.caseNo ?? incident.elementName ?? incident.elementId}`} onCancel={onClose} onOk={() => void submit().catch(() => undefined)} confirmLoading={busy}
+      okText={t('esc.submit')} cancelText={t('esc.cancel')} okButtonProps={{ danger: true, 'data-testid': 'incident-cancel-submit' } as unknown as ButtonProps} destroyOnHidden>
+      <ApiErrorAlert error={error} />
+      <Typography.Paragraph type="secondary">{t('incidents.cancelHint')}</Typography.Paragraph>
+      <Form form={form} layout="vertical">
+        <Form.Item name="reason" label={t('esc.reason')} rules={[{ required: true, whitespace: true, message: t('esc.reasonRequired') }, { max: 500 }]}>
+          <Input.TextArea rows={3} data-testid="incident-cancel-reason" />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+/**
+ * 事件/故障: jobs of service and send tasks that failed their last attempt — which case, which step,
+ * which job, the error, attempts and times. Admins retry one (重试) or cancel its case (终止).
+ */
+export default function IncidentsPage() {
+  const { t } = useTranslation('console');
+  const { message } = AntApp.useApp();
+  const session = useSession();
+  const canAct = session.hasRole('admin');
+  const [status, setStatus] = useState<'open' | 'resolved' | 'all'>('open');
+  const [cancelling, setCancelling] = useState<Incident>();
+  const [busy, setBusy] = useState<string>();
+  const [actionError, setActionError] = useState<unknown>();
+  const { data, error, loading, reload } = useApi(() => api.get<Incident[]>(`/api/incidents?status=${status}`), [status]);
+  const retry = async (i: Incident) => {
+    setBusy(i.id);
+    setActionError(undefined);
+    try {
+      await api.post(`/api/incidents/${encodeURIComponent(i.id)}/retry`, {});
+      void message.success(t('incidents.retried'));
+      reload();
+    } catch (e) {
+      setActionError(e);
+    } finally {
+      setBusy(undefined);
+    }
+  };
+  return (
+    <div data-testid="console-incidents">
+      <Typography.Title level={3}>{t('incidents.title')}</Typography.Title>
+      <Typography.Paragraph type="secondary">{t('incidents.subtitle')}</Typography.Paragraph>
+      <Space style={{ marginBottom: 12 }}>
+        <label>{t('incidents.status')}{' '}
+          <Select aria-label={t('incidents.status')} data-testid="incident-filter" style={{ width: 140 }} value={status} onChange={setStatus}
+            options={(['open', 'resolved', 'all'] as const).map((s) => ({ value: s, label: t(`incidents.filters.${s}`) }))} />
+        </label>
+      </Space>
+      <ApiErrorAlert error={error ?? actionError} onRetry={reload} />
+      <Table<Incident>
+        size="small"
+        rowKey="id"
+        loading={loading}
+        dataSource={data ?? []}
+        locale={{ emptyText: t('incidents.none') }}
+        pagination={{ pageSize: 20, showSizeChanger: false }}
+        onRow={(i) => ({ 'data-testid': 'incident-row', 'data-id': i.id, 'data-status': i.status } as React.HTMLAttributes<HTMLElement>)}
+        expandable={{ expandedRowRender: (i) => (
+          <div>
+            {i.history.map((h, n) => (
+              <div key={n}>{formatDateTime(h.at)} · {t(`incidents.actions.${h.action}`, { defaultValue: h.action })} · {h.by === 'system' ? t('incidents.system') : h.by}{h.note ? ` · ${h.note}` : ''}</div>
+            ))}
+          </div>
+        ) }}
+        columns={[
+          { title: t('incidents.caseNo'), key: 'case', width: 170, render: (_: unknown, i) => i.caseNo ?? '—' },
+          { title: t('incidents.step'), key: 'step', width: 150, render: (_: unknown, i) => <span data-testid="incident-step">{i.elementName ?? i.elementId}</span> },
+          { title: t('incidents.topic'), dataIndex: 'topic', key: 'topic', width: 140, render: (v: string) => t(`incidents.topics.${v}`, { defaultValue: v }) },
+          { title: t('incidents.error'), dataIndex: 'error', key: 'error', ellipsis: true },
+          { title: t('incidents.attempts'), key: 'attempts', width: 80, render: (_: unknown, i) => `${i.attempts}/${i.maxAttempts}` },
+          { title: t('incidents.firstFailedAt'), dataIndex: 'firstFailedAt', key: 'first', width: 160, render: (v?: string) => formatDateTime(v) },
+          { title: t('incidents.lastFailedAt'), dataIndex: 'lastFailedAt', key: 'last', width: 160, render: (v?: string) => formatDateTime(v) },
+          { title: t('incidents.status'), dataIndex: 'status', key: 'status', width: 90, render: (s: string) => <Tag color={COLOUR[s]}>{t(`incidents.statuses.${s}`, { defaultValue: s })}</Tag> },
+          ...(canAct
+            ? [{
+                title: '', key: 'act', width: 150,
+                render: (_: unknown, i: Incident) => (i.status === 'open' ? (
+                  <Space size="small">
+                    <Button size="small" type="primary" loading={busy === i.id} data-testid="incident-retry" onClick={() => void retry(i)}>{t('incidents.retry')}</Button>
+                    <Button size="small" danger data-testid="incident-cancel" onClick={() => setCancelling(i)}>{t('incidents.cancel')}</Button>
+                  </Space>
+                ) : null),
+              }]
+            : []),
+        ]}
+      />
+      {cancelling ? <CancelDialog incident={cancelling} onClose={() => setCancelling(undefined)} onDone={() => { setCancelling(undefined); void message.success(t('incidents.cancelled')); reload(); }} /> : null}
+    </div>
+  );
+}
