@@ -43,7 +43,9 @@ const CACHE_SIZE = 1000;
 export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
   'not', 'is defined', 'get or else',
   'string', 'number', 'string length', 'substring', 'substring before', 'substring after', 'upper case', 'lower case',
-  'contains', 'starts with', 'ends with', 'matches', 'replace', 'split', 'trim',
+  // not matches(), replace(), split(): their patterns are regular expressions, and a backtracking one
+  // over an applicant's text could hold the process (ReDoS)
+  'contains', 'starts with', 'ends with', 'trim',
   'abs', 'floor', 'ceiling', 'round up', 'round down', 'round half up', 'round half down', 'decimal', 'modulo', 'odd', 'even',
   'count', 'sum', 'min', 'max', 'mean', 'list contains', 'index of', 'distinct values', 'all', 'any', 'sublist', 'append', 'concatenate', 'reverse', 'flatten', 'product',
   'date', 'time', 'date and time', 'duration', 'years and months duration', 'now', 'today', 'day of week', 'day of year', 'month of year', 'week of year',

@@ -36,6 +36,7 @@ describe('FEEL expressions (= …) through the same entry point as ${…}', () =
       '= {__proto__: 1}',
       '= {"__proto__": 1}',
       '= evil(1)',
+      '= matches(name, "(a+)+$")',
       `= ${'('.repeat(60)}1${')'.repeat(60)}`,
       `= ${'1 + '.repeat(1000)}1`,
       `= "${'x'.repeat(3000)}"`,
