@@ -14,7 +14,7 @@
 import { BusinessRuleError } from '../domain/errors';
 import { validateDefinition } from '../runtime/validate-definition';
 import type { CatalogueService } from './catalogue-service';
-import { checkItemRules, describeViolations, type ItemRuleViolation } from './item-rules';
+import { checkItemRules, type ItemRuleViolation } from './item-rules';
 
 export interface PathItemCheck {
   /** the process id (key) the diagram deploys to */
@@ -42,9 +42,12 @@ export async function checkItemsOnPath(catalogue: CatalogueService, xml: string)
   }
   if (refused.length) {
     const first = refused[0];
+    // one sentence per broken rule with the items it concerns (16 上报件 break the same rule)
+    const byReason = new Map<string, string[]>();
+    for (const r of refused) for (const v of r.violations) byReason.set(v.message, [...(byReason.get(v.message) ?? []), `“${r.name}”（${r.code}）`]);
     throw new BusinessRuleError(
       'ITEM_RULE_VIOLATION',
-      `新版本与使用该路径的${refused.length}个事项不一致，未部署：${refused.map((r) => describeViolations(r, r.violations)).join(' ')}请先修改这些事项（改用其他路径或改定办件类型），或将新路径以新的流程标识部署后再把事项逐个改到新路径。`,
+      `新版本与使用该路径的${refused.length}个事项不一致，未部署。${[...byReason].map(([reason, names]) => `${reason}涉及事项：${names.join('、')}。`).join('')}请先修改这些事项（改用其他路径或改定办件类型），或将新路径以新的流程标识部署后再把事项逐个改到新路径。`,
       { key: v.processId, items: refused, itemCode: first.code, field: first.violations[0].field, rule: first.violations[0].rule, violations: first.violations },
     );
   }

@@ -265,6 +265,28 @@ describe('the day of a clerk, a designer and a supervisor: issue 13 leftovers', 
     } finally {
       await close();
     }
+    // on a phone: the escalations as cards (the table's headers broke a character a line), the drawer the screen's width
+    const phone = await newPage(PHONE);
+    try {
+      await staffLogin(phone.page, server.url, 'supervisor');
+      await phone.page.goto(`${server.url}/#/console/escalations`);
+      const card = phone.page.locator(`[data-testid="escalation-row"][data-id="${esc.id}"]`);
+      await card.waitFor();
+      expect(await scrollWidth(phone.page)).toBeLessThanOrEqual(PHONE.width);
+      await expect(card.innerText()).resolves.toContain(lateCase);
+      await card.getByTestId('escalation-open').click();
+      const due = phone.page.getByTestId('escalation-reply-due');
+      await due.waitFor();
+      await phone.page.waitForTimeout(600); // the drawer slides in
+      const box = (await due.boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(PHONE.width);
+      // the history by names, not codes (it said bpmn-timer)
+      await expect(phone.page.getByTestId('escalation-history').innerText()).resolves.not.toMatch(/bpmn-timer|[a-z]+-[a-z]+/);
+      await phone.page.screenshot({ path: path.join(SHOTS, 'day-escalation-reply-estimated-390.png') });
+      expect(errors).toEqual([]);
+    } finally {
+      await phone.close();
+    }
   }, 90_000);
 
   it('deploying a path that contradicts a catalogue item on it is refused, naming the item and the rule; a consistent one names the items', async () => {
@@ -293,7 +315,38 @@ describe('the day of a clerk, a designer and a supervisor: issue 13 leftovers', 
     expect(ok.body.items.map((i: any) => i.code)).toEqual(expect.arrayContaining(onPath.map((i) => i.code)));
     // no change note: still the note's own answer first
     expect((await designer.post('/api/definitions', { xml: broken, note: '' })).status).toBe(400);
-  });
+
+    // in the browser: the confirmation names the items on the path, the refusal is said inside it
+    const { page, close } = await newPage(DESKTOP);
+    try {
+      await staffLogin(page, server.url, 'designer');
+      await page.goto(`${server.url}/#/designer/modeler/new`);
+      await page.locator('[data-testid="lint-status"]').waitFor({ timeout: 20_000 });
+      await page.getByTestId('open-file-input').setInputFiles({ name: 'report-up-item.bpmn', mimeType: 'application/xml', buffer: Buffer.from(broken) });
+      await page.getByTestId('canvas').locator('.djs-shape[data-element-id="city-approval"]').waitFor({ timeout: 15_000 });
+      await page.locator('[data-testid="deploy"]:not([disabled])').waitFor({ timeout: 20_000 });
+      await page.getByTestId('deploy').click();
+      await page.getByTestId('deploy-dialog').waitFor();
+      await expect(page.getByTestId('deploy-items').innerText()).resolves.toContain(onPath[0].name);
+      // the diff names the level, not its code (it said city → town)
+      await expect(page.getByTestId('deploy-dialog').innerText()).resolves.toMatch(/层级：\s*市级\s*→\s*镇级/);
+      await page.getByTestId('deploy-note').fill('市中心审批改由镇审批');
+      await page.getByTestId('deploy-confirm').click();
+      const refusal = page.getByTestId('deploy-error');
+      await refusal.waitFor();
+      const said = await refusal.innerText();
+      expect(said).toContain(`未部署：新版本与使用该路径的 ${onPath.length} 个事项不一致`);
+      expect(said).toMatch(/没有市级步骤/);
+      for (const i of onPath) expect(said).toContain(`${i.name}（${i.code}）`);
+      // one line per broken rule, not one paragraph per item
+      await expect(refusal.locator('li').count()).resolves.toBe(1);
+      await page.screenshot({ path: path.join(SHOTS, 'day-deploy-refused-1366.png') });
+      expect((await designer.get('/api/definitions/report-up-item')).body.latestVersion).toBe(latest + 1);
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 90_000);
 
   /** Chooses the option of an antd Select that contains `text` (typed into it when it searches). */
   async function pick(page: Page, testId: string, text: string) {

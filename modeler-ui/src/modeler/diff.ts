@@ -78,7 +78,16 @@ interface Moddle {
 
 type ChangeMap = Record<string, { $type?: string; name?: string; model?: { $type: string; name?: string }; attrs?: Record<string, { oldValue: unknown; newValue: unknown }> }>;
 
-function show(value: unknown): string {
+/** Coded values of our svc:* attributes by their Chinese names (a designer reads 市级 → 镇级, not city → town). */
+const VALUE_NAMES: Record<string, Record<string, string>> = {
+  orgLevel: { city: '市级', town: '镇级' },
+  stepKind: { accept: '受理', review: '审查', approve: '审批', notify: '告知', 'await-applicant': '等待申请人' },
+  caseCategory: { immediate: '即办件', promised: '承诺件', supplement: '补办件', 'report-up': '上报件', joint: '联办件', rejected: '退回件' },
+  window: { receiving: '收件窗口', 'item-department': '事项所属部门窗口' },
+};
+
+function show(value: unknown, attr?: string): string {
+  if (attr && typeof value === 'string' && VALUE_NAMES[attr]?.[value]) return VALUE_NAMES[attr][value];
   if (value === undefined || value === null || value === '') return '—';
   if (value === true) return '是';
   if (value === false) return '否';
@@ -112,7 +121,7 @@ export async function diffDiagrams(moddle: Moddle, oldXml: string, newXml: strin
         attrs: change.attrs
           // bpmn-js-differ 3.2.0 hands jsondiffpatch's [old, new] to changed(model, key, newValue, oldValue):
           // its `oldValue` is the new document's value. Swapped back here (checked by test/features/designer.test.ts).
-          ? Object.entries(change.attrs).map(([attr, v]) => ({ attr, label: attrName(attr), oldValue: show(v.newValue), newValue: show(v.oldValue) }))
+          ? Object.entries(change.attrs).map(([attr, v]) => ({ attr, label: attrName(attr), oldValue: show(v.newValue, attr), newValue: show(v.oldValue, attr) }))
           : undefined,
       });
     }

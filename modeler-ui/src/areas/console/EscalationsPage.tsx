@@ -1,4 +1,4 @@
-import { App as AntApp, Button, Descriptions, Drawer, Form, Input, Modal, Select, Space, Table, Tag, Timeline, Typography } from 'antd';
+import { App as AntApp, Button, Card, Descriptions, Drawer, Empty, Form, Grid, Input, Modal, Select, Space, Table, Tag, Timeline, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
@@ -107,8 +107,9 @@ function EscalationDrawer({ id, units, onClose, onChanged }: { id: string; units
   const [action, setAction] = useState<Action>();
   const canAct = session.hasRole('supervisor', 'admin');
   const actions = (Object.keys(ALLOWED) as Action[]).filter((a) => esc && ALLOWED[a].includes(esc.status));
+  const phone = !Grid.useBreakpoint().md;
   return (
-    <Drawer open onClose={onClose} size={640} title={esc ? `${t('esc.title')} · ${esc.caseNo ?? esc.id}` : t('esc.title')} data-testid="escalation-drawer">
+    <Drawer open onClose={onClose} size={phone ? '100%' : 640} title={esc ? `${t('esc.title')} · ${esc.caseNo ?? esc.id}` : t('esc.title')} data-testid="escalation-drawer">
       <ApiErrorAlert error={error} onRetry={reload} />
       {esc ? (
         <>
@@ -117,7 +118,7 @@ function EscalationDrawer({ id, units, onClose, onChanged }: { id: string; units
             <Tag>{t('esc.levelN', { n: esc.level })}</Tag>
             {esc.severity ? <Tag color={esc.severity === 'serious' ? 'magenta' : 'red'}>{t(`esc.severities.${esc.severity}`, { defaultValue: esc.severity })}</Tag> : null}
           </Space>
-          <Descriptions size="small" column={1} bordered>
+          <Descriptions size="small" column={1} bordered styles={{ label: { whiteSpace: 'nowrap' } }}>
             <Descriptions.Item label={t('esc.caseNo')}>{esc.caseNo ?? '—'}</Descriptions.Item>
             <Descriptions.Item label={t('esc.name')}>{esc.name ?? esc.code ?? '—'}</Descriptions.Item>
             <Descriptions.Item label={t('esc.limitKind')}>{esc.limitKind ? t(`esc.limitKinds.${esc.limitKind}`, { defaultValue: esc.limitKind }) : '—'}</Descriptions.Item>
@@ -164,7 +165,7 @@ function EscalationDrawer({ id, units, onClose, onChanged }: { id: string; units
               color: STATUS_COLOUR[h.status] === 'default' ? 'gray' : STATUS_COLOUR[h.status] ?? 'blue',
               content: (
                 <div>
-                  <strong>{t(`esc.statuses.${h.status}`, { defaultValue: h.status })}</strong> · {formatDateTime(h.at)} · {h.by === 'system' ? '系统' : (esc.people?.[h.by] ?? h.by)}
+                  <strong>{t(`esc.statuses.${h.status}`, { defaultValue: t('esc.raisedEntry') })}</strong> · {formatDateTime(h.at)} · {h.by === 'system' ? '系统' : (esc.people?.[h.by] ?? h.by)}
                   {h.reason ? <div>{h.reason}</div> : null}
                 </div>
               ),
@@ -210,6 +211,7 @@ export default function EscalationsPage() {
   const units = useMemo(() => new Map((unitsApi.data ?? []).map((u) => [String(u.id ?? u._id), String(u.shortName ?? u.name)])), [unitsApi.data]);
   const rows = (data ?? []).filter((e) => !level || String(e.level) === level || (level === '3' && e.level >= 3));
 
+  const phone = !Grid.useBreakpoint().md;
   return (
     <div data-testid="console-escalations">
       <Typography.Title level={3}>{t('esc.title')}</Typography.Title>
@@ -229,7 +231,23 @@ export default function EscalationsPage() {
         <Button onClick={reload}>↻</Button>
       </Space>
       <ApiErrorAlert error={error} onRetry={reload} />
-      <Table<Escalation>
+      {phone ? (
+        // a phone: one card per escalation (its headers broke one character a line in the table)
+        <div className="phone-cards" data-testid="escalation-cards">
+          {!loading && !rows.length ? <Empty /> : null}
+          {rows.slice(0, 50).map((e) => (
+            <Card key={e.id} size="small" className="phone-card" data-testid="escalation-row" data-id={e.id}
+              title={e.caseNo ?? '—'} extra={<StatusTag status={e.status} />}>
+              <div className="phone-card-line"><span className="phone-card-label">{t('esc.name')}</span><span>{e.name ?? e.code}{e.taskName ? ` · ${e.taskName}` : ''}</span></div>
+              <div className="phone-card-line"><span className="phone-card-label">{t('esc.orgUnit')}</span><span>{units.get(e.orgUnit ?? '') ?? e.orgUnit ?? '—'}</span></div>
+              <div className="phone-card-line"><span className="phone-card-label">{t('esc.responsible')}</span><span data-testid="escalation-row-responsible">{e.responsibleName ?? e.responsible ?? '—'}</span></div>
+              <div className="phone-card-line"><span className="phone-card-label">{t('esc.level')}</span><span>{t('esc.levelN', { n: e.level })}</span></div>
+              <div className="phone-card-line"><span className="phone-card-label">{t('esc.raisedAt')}</span><span>{formatDateTime(e.raisedAt)}</span></div>
+              <Button size="small" style={{ marginTop: 6 }} data-testid="escalation-open" onClick={() => set('id', e.id)}>{t('esc.open')}</Button>
+            </Card>
+          ))}
+        </div>
+      ) : <Table<Escalation>
         size="small"
         rowKey="id"
         loading={loading}
@@ -246,7 +264,7 @@ export default function EscalationsPage() {
           { title: t('esc.raisedAt'), dataIndex: 'raisedAt', key: 'raisedAt', render: (v: string) => formatDateTime(v) },
           { title: '', key: 'open', width: 80, render: (_: unknown, e) => <Button size="small" data-testid="escalation-open" onClick={() => set('id', e.id)}>{t('esc.open')}</Button> },
         ]}
-      />
+      />}
       {openId ? <EscalationDrawer id={openId} units={units} onClose={() => set('id', '')} onChanged={reload} /> : null}
     </div>
   );

@@ -12,7 +12,7 @@ export const zh = {
   esc: {
     title: '督办', status: '状态', orgUnit: '机构', level: '级别', all: '全部', caseNo: '办件编号', name: '事由', task: '环节',
     responsible: '责任人', dueAt: '期限', raisedAt: '发起时间', open: '详情', history: '处理记录', notice: '督办通知', reply: '回复',
-    levelN: '{{n}}级', severity: '程度', limitKind: '时限类别', replyWithin: '回复期限', replyDue: '回复截止', estimated: '预计', noActions: '当前状态无可执行操作',
+    levelN: '{{n}}级', severity: '程度', limitKind: '时限类别', replyWithin: '回复期限', replyDue: '回复截止', estimated: '预计', raisedEntry: '发起督办', noActions: '当前状态无可执行操作',
     statuses: { open: '待处理', acknowledged: '已知悉', notified: '已发督办通知', replied: '已回复', closed: '已办结', serious: '严重超期' },
     severities: { breach: '超期', serious: '严重超期' },
     limitKinds: { statutory: '法定时限', promised: '承诺时限', step: '环节时限', reply: '督办回复时限' },
@@ -68,7 +68,7 @@ export const en: typeof zh = {
   esc: {
     title: 'Escalations', status: 'Status', orgUnit: 'Unit', level: 'Level', all: 'All', caseNo: 'Case no.', name: 'Subject', task: 'Step',
     responsible: 'Responsible', dueAt: 'Due', raisedAt: 'Raised', open: 'Details', history: 'History', notice: 'Supervision notice', reply: 'Reply',
-    levelN: 'level {{n}}', severity: 'Severity', limitKind: 'Limit', replyWithin: 'Reply within', replyDue: 'Reply due', estimated: 'estimated', noActions: 'No action in this state',
+    levelN: 'level {{n}}', severity: 'Severity', limitKind: 'Limit', replyWithin: 'Reply within', replyDue: 'Reply due', estimated: 'estimated', raisedEntry: 'Raised', noActions: 'No action in this state',
     statuses: { open: 'Open', acknowledged: 'Acknowledged', notified: 'Notice issued', replied: 'Replied', closed: 'Closed', serious: 'Seriously overdue' },
     severities: { breach: 'Overdue', serious: 'Seriously overdue' },
     limitKinds: { statutory: 'Statutory', promised: 'Promised', step: 'Step', reply: 'Reply' },

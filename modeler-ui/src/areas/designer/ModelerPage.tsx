@@ -52,6 +52,9 @@ export default function ModelerPage() {
   const [fileName, setFileName] = useState<string | null>(null);
   const [definition, setDefinition] = useState<DefinitionDetail | null>(null);
   const [confirm, setConfirm] = useState<null | { computing: boolean; target: string; live: string | null; entries: DiffEntry[]; first?: number; failed?: string }>(null);
+  // the catalogue items on the path (a deploy is checked against them) and a refusal, inside the dialog
+  const [pathItems, setPathItems] = useState<{ code: string; name: string }[] | null>(null);
+  const [deployError, setDeployError] = useState<{ message: string; details: string[]; hint?: string } | null>(null);
   const [note, setNote] = useState('');
   const [noteTouched, setNoteTouched] = useState(false);
   const [issues, setIssues] = useState<LintIssue[] | null>(null);
@@ -266,6 +269,11 @@ export default function ModelerPage() {
     const target = t('modeler.confirmTarget', { name, version: nextVersion });
     setNote('');
     setNoteTouched(false);
+    setDeployError(null);
+    setPathItems(null);
+    void api.get<{ code: string; name: string; procedure: string }[]>('/api/items')
+      .then((all) => setPathItems(all.filter((i) => i.procedure === processId).map((i) => ({ code: i.code, name: i.name }))))
+      .catch(() => setPathItems(null));
     if (!live) {
       const count = modeler.get('elementRegistry').filter((e: Any) => e.type !== 'label' && e.parent).length;
       setConfirm({ computing: false, target, live: null, entries: [], first: count });
@@ -302,6 +310,16 @@ export default function ModelerPage() {
     } catch (error) {
       const m = toUserMessage(error, '部署失败。');
       showStatus('error', `部署失败：${m.message}`, m.details);
+      // the dialog is still open: say it there too — a refusal by the catalogue rules as one line per
+      // rule with the items it concerns, not the whole paragraph
+      const items = error instanceof ApiProblem && error.code === 'ITEM_RULE_VIOLATION'
+        ? ((error.problem.details as { items?: { code: string; name: string; violations: { message: string }[] }[] } | undefined)?.items ?? [])
+        : [];
+      if (items.length) {
+        const byReason = new Map<string, string[]>();
+        for (const it of items) for (const v of it.violations) byReason.set(v.message, [...(byReason.get(v.message) ?? []), `${it.name}（${it.code}）`]);
+        setDeployError({ message: t('modeler.refusedByItems', { count: items.length }), details: [...byReason].map(([reason, names]) => `${reason} ${t('modeler.refusedItems')}${names.join('、')}`), hint: t('modeler.refusedHint') });
+      } else setDeployError({ message: `部署失败：${m.message}`, details: m.details });
     } finally {
       setDeploying(false);
     }
@@ -520,6 +538,20 @@ export default function ModelerPage() {
           <div data-testid="deploy-dialog">
             <Typography.Paragraph data-testid="deploy-target">{confirm.target}</Typography.Paragraph>
             <DeploySummary confirm={confirm} />
+            {pathItems && pathItems.length ? (
+              <Typography.Paragraph type="secondary" data-testid="deploy-items">
+                {t('modeler.confirmItems', { count: pathItems.length, names: pathItems.slice(0, 5).map((i) => `${i.name}（${i.code}）`).join('、') + (pathItems.length > 5 ? '等' : '') })}
+              </Typography.Paragraph>
+            ) : null}
+            {deployError ? (
+              <Alert type="error" showIcon role="alert" data-testid="deploy-error" style={{ marginBottom: 12, maxHeight: 260, overflow: 'auto' }} title={deployError.message}
+                description={deployError.details.length || deployError.hint ? (
+                  <>
+                    {deployError.details.length ? <ul style={{ margin: 0, paddingLeft: 18 }}>{deployError.details.map((d, i) => <li key={i}>{d}</li>)}</ul> : null}
+                    {deployError.hint ? <div style={{ marginTop: 4 }}>{deployError.hint}</div> : null}
+                  </>
+                ) : undefined} />
+            ) : null}
             <Typography.Text strong>{t('modeler.noteLabel')}</Typography.Text>
             <Input.TextArea
               data-testid="deploy-note"
