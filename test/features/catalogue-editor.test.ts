@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient } from '../helpers/api';
-import { chromiumAvailable, launchBrowser } from '../helpers/browser';
+import { launchBrowser, openPage, signIn } from '../helpers/browser';
 import { startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
 
 const SHOTS = path.resolve(__dirname, '..', '..', '.test-data', 'screenshots');
@@ -25,18 +25,12 @@ describe('designer: catalogue editor with versions and rule refusals in the brow
   const errors: string[] = [];
 
   beforeAll(async () => {
-    if (!chromiumAvailable()) throw new Error('Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium; .ci/run does it)');
     mkdirSync(SHOTS, { recursive: true });
     server = await startServer(uniqueDbName('catalogue_ui'));
     designer = await ApiClient.login(server.url, 'designer');
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(server.url + '/staff');
-    await page.getByTestId('login-username').fill('designer');
-    await page.getByTestId('login-password').fill('demo123');
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('current-user').waitFor({ timeout: 15_000 });
+    page = (await openPage(browser, errors)).page;
+    await signIn(page, 'designer', { url: server.url + '/staff', timeoutMs: 15_000 });
   });
   afterAll(async () => {
     await browser?.close();

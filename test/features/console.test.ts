@@ -9,7 +9,7 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import type { Browser } from 'playwright-core';
 import { ApiClient, waitFor } from '../helpers/api';
-import { chromiumAvailable, launchBrowser } from '../helpers/browser';
+import { launchBrowser, openPage, signIn } from '../helpers/browser';
 import { applicant } from '../helpers/people';
 import { ROOT, startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
 
@@ -166,16 +166,11 @@ describe('supervisors\' console: live board, escalations, heat map, xlsx export'
   });
 
   it('in the browser: the board updates without a reload when a breach happens, and the supervisor issues a supervision notice', async () => {
-    if (!chromiumAvailable()) throw new Error('Debian chromium is not installed at /usr/bin/chromium');
     const browser: Browser = await launchBrowser();
     try {
-      const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
       const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(server.url + '/#/console');
-      await page.getByTestId('login-username').fill('supervisor');
-      await page.getByTestId('login-password').fill('demo123');
-      await page.getByTestId('login-submit').click();
+      const { page } = await openPage(browser, errors);
+      await signIn(page, 'supervisor', { url: server.url + '/#/console', waitForUser: false });
       const cell = page.locator('[data-testid="board-breached"][data-unit="dingbao"]');
       await cell.waitFor({ timeout: 20_000 });
       await page.locator('[data-testid="board-live"][data-state="live"]').waitFor({ timeout: 15_000 });
@@ -226,10 +221,7 @@ describe('supervisors\' console: live board, escalations, heat map, xlsx export'
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`${server.url}/#/console/heatmap/${encodeURIComponent(item.code)}`);
-      await page.getByTestId('login-username').fill('supervisor');
-      await page.getByTestId('login-password').fill('demo123');
-      await page.getByTestId('login-submit').click();
+      await signIn(page, 'supervisor', { url: `${server.url}/#/console/heatmap/${encodeURIComponent(item.code)}`, waitForUser: false });
       await page.locator('[data-testid="heat-diagram"][data-imported="true"]').waitFor({ timeout: 20_000 });
       await page.locator('.djs-element.heat-5[data-element-id="window-handle"]').waitFor({ timeout: 10_000 });
       const overlay = page.locator('[data-testid="heat-overlay"][data-element="window-handle"]');

@@ -8,20 +8,16 @@
  */
 import { ApiClient, diagram, fixture } from '../helpers/api';
 import { applicant } from '../helpers/people';
-import { startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
+import { useServer } from '../helpers/suite';
 
 describe('a designer deploys service-item diagrams', () => {
-  let server: RunningProcess;
+  const server = useServer('deploy');
   let designer: ApiClient;
   let clerk: ApiClient;
 
   beforeAll(async () => {
-    server = await startServer(uniqueDbName('deploy'));
-    designer = await ApiClient.login(server.url, 'designer');
-    clerk = await ApiClient.login(server.url, 'clerk');
-  });
-  afterAll(async () => {
-    await server?.kill();
+    designer = await server.as('designer');
+    clerk = await server.as('clerk');
   });
 
   it('stores each deploy as an immutable new version of the process id', async () => {

@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient, waitFor } from '../helpers/api';
-import { chromiumAvailable, launchBrowser } from '../helpers/browser';
+import { launchBrowser, openPage, signIn } from '../helpers/browser';
 import { startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
 
 const SHOTS = path.resolve(__dirname, '..', '..', '.test-data', 'screenshots');
@@ -29,16 +29,12 @@ describe('designer: Chinese lint and panel, deliberate deploy with a change note
   const errors: string[] = [];
 
   beforeAll(async () => {
-    if (!chromiumAvailable()) throw new Error('Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium; .ci/run does it)');
     server = await startServer(uniqueDbName('designer_deploy'));
     designer = await ApiClient.login(server.url, 'designer');
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(server.url + '/staff'); // the staff login (`/` is the public home)
-    await page.getByTestId('login-username').fill('designer');
-    await page.getByTestId('login-password').fill('demo123');
-    await page.getByTestId('login-submit').click();
+    page = (await openPage(browser, errors)).page;
+    // the staff login (`/` is the public home)
+    await signIn(page, 'designer', { url: server.url + '/staff', waitForUser: false });
     await page.locator('[data-testid="definition-row"][data-key="supplement-item"]').waitFor({ timeout: 15_000 });
   });
   afterAll(async () => {

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient, waitFor } from '../helpers/api';
-import { chromiumAvailable, launchBrowser } from '../helpers/browser';
+import { launchBrowser, openPage, signIn } from '../helpers/browser';
 import { startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
 
 const SHOTS = path.resolve(__dirname, '..', '..', '.test-data', 'screenshots');
@@ -19,11 +19,9 @@ describe('designer: modeler with properties, lint, deploy and diff', () => {
   const errors: string[] = [];
 
   beforeAll(async () => {
-    if (!chromiumAvailable()) throw new Error('Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium; .ci/run does it)');
     server = await startServer(uniqueDbName('designer'));
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    page.on('pageerror', (e) => errors.push(e.message));
+    page = (await openPage(browser, errors)).page;
   });
   afterAll(async () => {
     if (page) {
@@ -35,10 +33,8 @@ describe('designer: modeler with properties, lint, deploy and diff', () => {
   });
 
   it('edits town-review\'s time limit in the properties panel, lints clean, deploys v2, shows the diff', async () => {
-    await page.goto(server.url + '/staff'); // the staff login (`/` is the public home)
-    await page.getByTestId('login-username').fill('designer');
-    await page.getByTestId('login-password').fill('demo123');
-    await page.getByTestId('login-submit').click();
+    // the staff login (`/` is the public home)
+    await signIn(page, 'designer', { url: server.url + '/staff', waitForUser: false });
 
     const row = page.locator('[data-testid="definition-row"][data-key="report-up-item"]');
     await row.waitFor({ timeout: 15_000 });

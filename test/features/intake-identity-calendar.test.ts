@@ -16,7 +16,7 @@ import { MongoClient } from 'mongodb';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { cstDay } from '../../common/cst';
 import { ApiClient } from '../helpers/api';
-import { chromiumAvailable, launchBrowser } from '../helpers/browser';
+import { launchBrowser, openPage, signIn } from '../helpers/browser';
 import { residentId } from '../helpers/people';
 import { dbUri, ROOT, startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
 
@@ -47,7 +47,6 @@ describe('issue #13: intake with ordinary numbers, clocks over a year without it
   let item: any;
 
   beforeAll(async () => {
-    if (!chromiumAvailable()) throw new Error('Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium; .ci/run does it)');
     mkdirSync(SHOTS, { recursive: true });
     server = await startServer(dbName);
     admin = await ApiClient.login(server.url, 'admin');
@@ -61,18 +60,8 @@ describe('issue #13: intake with ordinary numbers, clocks over a year without it
   });
 
   const errors: string[] = [];
-  async function newPage(): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    page.on('pageerror', (e) => errors.push(`${e.message} ${e.stack ?? ''}`.slice(0, 2000)));
-    return page;
-  }
-  async function login(page: Page, username: string) {
-    await page.goto(server.url + '/#/login');
-    await page.getByTestId('login-username').fill(username);
-    await page.getByTestId('login-password').fill('demo123');
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('current-user').waitFor();
-  }
+  const newPage = async (): Promise<Page> => (await openPage(browser, errors)).page;
+  const login = (page: Page, username: string) => signIn(page, username, { url: server.url + '/#/login' });
   async function chooseItem(page: Page, code: string) {
     await page.getByTestId('item-select').click();
     await page.keyboard.type(code);

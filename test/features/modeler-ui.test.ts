@@ -3,37 +3,24 @@
  * database, real Chromium — the designer logs in, opens the seeded report-up-item (version 1),
  * sees it rendered with its Chinese step names on the canvas, and deploys version 2.
  */
-import type { Browser } from 'playwright-core';
-import { ApiClient } from '../helpers/api';
-import { chromiumAvailable, launchBrowser } from '../helpers/browser';
-import { startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
+import { signIn } from '../helpers/browser';
+import { useBrowser, useServer } from '../helpers/suite';
 
 describe('a designer edits a deployed diagram in the browser and deploys a new version', () => {
-  let server: RunningProcess;
-  let browser: Browser;
+  const server = useServer('modeler');
+  const browser = useBrowser(server);
 
   beforeAll(async () => {
-    if (!chromiumAvailable()) throw new Error('Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium; .ci/run does it)');
-    server = await startServer(uniqueDbName('modeler'));
     // the first start seeds the path-pattern diagrams: report-up-item is at version 1
-    const designer = await ApiClient.login(server.url, 'designer');
+    const designer = await server.as('designer');
     const seeded = (await designer.get('/api/definitions')).body.find((d: any) => d.key === 'report-up-item');
     expect(seeded.latestVersion).toBe(1);
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
   });
 
   it('logs in, opens report-up-item, renders it, and deploys version 2', async () => {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(server.url + '/staff'); // the staff login (`/` is the public home)
-    await page.getByTestId('login-username').fill('designer');
-    await page.getByTestId('login-password').fill('demo123');
-    await page.getByTestId('login-submit').click();
+    const page = await browser.page({ width: 1280, height: 720 });
+    // the staff login (`/` is the public home)
+    await signIn(page, 'designer', { url: server.url + '/staff', waitForUser: false });
 
     const row = page.locator('[data-testid="definition-row"][data-key="report-up-item"]');
     await row.waitFor({ timeout: 15_000 });
@@ -50,10 +37,10 @@ describe('a designer edits a deployed diagram in the browser and deploys a new v
     await page.getByTestId('deploy-confirm').click();
     await page.getByTestId('status-message').filter({ hasText: 'v2' }).waitFor({ timeout: 15_000 });
 
-    const designer = await ApiClient.login(server.url, 'designer');
+    const designer = await server.as('designer');
     const defs = (await designer.get('/api/definitions')).body;
     expect(defs.find((d: any) => d.key === 'report-up-item').latestVersion).toBe(2);
-    expect(errors).toEqual([]);
+    expect(browser.errors).toEqual([]);
     await page.screenshot({ path: require('node:path').resolve(__dirname, '..', '..', '.test-data', 'modeler.png') });
   });
 });

@@ -18,7 +18,7 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient, waitFor } from '../helpers/api';
-import { chromiumAvailable, launchBrowser } from '../helpers/browser';
+import { launchBrowser, openPage, signIn } from '../helpers/browser';
 import { residentId } from '../helpers/people';
 import { ROOT, startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
 
@@ -47,18 +47,8 @@ describe('people, not logins; names, not codes (issue #13 defects 4 and 5)', () 
   let caseSoon: string; // due soon
 
   const errors: string[] = [];
-  async function newPage(width = 1366, height = 768): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width, height } });
-    page.on('pageerror', (e) => errors.push(`${e.message} ${e.stack ?? ''}`.slice(0, 2000)));
-    return page;
-  }
-  async function login(page: Page, username: string) {
-    await page.goto(server.url + '/#/login');
-    await page.getByTestId('login-username').fill(username);
-    await page.getByTestId('login-password').fill('demo123');
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('current-user').waitFor();
-  }
+  const newPage = async (width = 1366, height = 768): Promise<Page> => (await openPage(browser, errors, { width, height })).page;
+  const login = (page: Page, username: string) => signIn(page, username, { url: server.url + '/#/login' });
   const intake = async (who: ApiClient, name: string, idNumber: string, phone: string, limits?: Record<string, string>) => {
     const r = await who.post('/api/intake', {
       itemCode: item.code,
@@ -71,7 +61,6 @@ describe('people, not logins; names, not codes (issue #13 defects 4 and 5)', () 
   };
 
   beforeAll(async () => {
-    if (!chromiumAvailable()) throw new Error('Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium; .ci/run does it)');
     mkdirSync(SHOTS, { recursive: true });
     server = await startServer(uniqueDbName('people'), { ALLOW_LIMIT_OVERRIDES: 'true', BOARD_TICK_MS: '1000' });
     clerk = await ApiClient.login(server.url, 'clerk');

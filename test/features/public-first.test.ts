@@ -15,7 +15,7 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient, waitFor } from '../helpers/api';
-import { chromiumAvailable, launchBrowser } from '../helpers/browser';
+import { launchBrowser, openPage, signIn } from '../helpers/browser';
 import { applicant } from '../helpers/people';
 import { ROOT, startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
 import { DESKTOP, PHONE, settle, staffLogin } from '../screenshots/pages';
@@ -34,7 +34,6 @@ describe('public first, a readable procedure, Chinese task forms (issue 13: defe
   const errors: string[] = [];
 
   beforeAll(async () => {
-    if (!chromiumAvailable()) throw new Error('Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium; .ci/run does it)');
     server = await startServer(uniqueDbName('public_first'));
     clerk = await ApiClient.login(server.url, 'clerk');
     browser = await launchBrowser();
@@ -44,12 +43,7 @@ describe('public first, a readable procedure, Chinese task forms (issue 13: defe
     await server?.kill();
   });
 
-  async function newPage(viewport: { width: number; height: number }) {
-    const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(`${e.message}`.slice(0, 500)));
-    return { page, close: () => context.close() };
-  }
+  const newPage = (viewport: { width: number; height: number }) => openPage(browser, errors, viewport, { isolated: true });
   const scrollWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth);
 
   it.each(SIZES)('`/` is the public home in Chinese with a 工作人员登录 link; staff sign in at /staff (%o)', async (size) => {
@@ -74,10 +68,7 @@ describe('public first, a readable procedure, Chinese task forms (issue 13: defe
       await link.click();
       await page.getByTestId('login-username').waitFor();
       expect(new URL(page.url()).hash).toBe('#/staff');
-      await page.getByTestId('login-username').fill('clerk');
-      await page.getByTestId('login-password').fill('demo123');
-      await page.getByTestId('login-submit').click();
-      await page.getByTestId('current-user').waitFor();
+      await signIn(page, 'clerk');
       expect(new URL(page.url()).hash).toMatch(/^#\/workbench/);
       // the staff header fits too: the user's name and the buttons on one line, inside the screen
       for (const id of ['current-user', 'switch-language', 'logout']) {
@@ -113,10 +104,7 @@ describe('public first, a readable procedure, Chinese task forms (issue 13: defe
 
       await page.goto(`${server.url}/#/workbench/inbox?filter=mine`);
       await page.getByTestId('login-username').waitFor();
-      await page.getByTestId('login-username').fill('clerk');
-      await page.getByTestId('login-password').fill('demo123');
-      await page.getByTestId('login-submit').click();
-      await page.getByTestId('current-user').waitFor();
+      await signIn(page, 'clerk');
       expect(new URL(page.url()).hash).toBe('#/workbench/inbox?filter=mine');
 
       await page.getByTestId('logout').click();

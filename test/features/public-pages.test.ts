@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient, waitFor } from '../helpers/api';
-import { chromiumAvailable, launchBrowser } from '../helpers/browser';
+import { launchBrowser, openPage } from '../helpers/browser';
 import { applicant } from '../helpers/people';
 import { ROOT, startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
 
@@ -34,7 +34,6 @@ describe('public pages (办事指南 / 办件查询 / 好差评 / 投诉举报) 
     }, `open step ${elementId} of ${caseNo}`);
 
   beforeAll(async () => {
-    if (!chromiumAvailable()) throw new Error('Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium; .ci/run does it)');
     mkdirSync(SHOTS, { recursive: true });
     server = await startServer(uniqueDbName('public_pages'), { LOOKUP_PER_MINUTE: '8' });
     clerk = await ApiClient.login(server.url, 'clerk');
@@ -66,11 +65,8 @@ describe('public pages (办事指南 / 办件查询 / 好差评 / 投诉举报) 
   });
 
   async function newPage(viewport: { width: number; height: number }) {
-    const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    const page = await context.newPage();
     const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    return { page, errors, close: () => context.close() };
+    return { ...(await openPage(browser, errors, viewport, { isolated: true })), errors };
   }
 
   async function noHorizontalOverflow(page: Page, width: number, where: string) {

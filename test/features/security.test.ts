@@ -5,20 +5,16 @@
  * again (no endless loop). The server stays up after each.
  */
 import { ApiClient, fixture } from '../helpers/api';
-import { startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
+import { useServer } from '../helpers/suite';
 
 describe('no code from a diagram or from user data runs on the server', () => {
-  let server: RunningProcess;
+  const server = useServer('security');
   let designer: ApiClient;
   let clerk: ApiClient;
 
   beforeAll(async () => {
-    server = await startServer(uniqueDbName('security'));
-    designer = await ApiClient.login(server.url, 'designer');
-    clerk = await ApiClient.login(server.url, 'clerk');
-  });
-  afterAll(async () => {
-    await server?.kill();
+    designer = await server.as('designer');
+    clerk = await server.as('clerk');
   });
 
   const alive = async () => (await new ApiClient(server.url).get('/api/health')).status === 200;

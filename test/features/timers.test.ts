@@ -6,22 +6,18 @@
  * report-up case reaches the supervisor with the step named, and clerks do not see that list.
  */
 import { ApiClient, diagram, fixture, waitFor } from '../helpers/api';
-import { startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
+import { useServer } from '../helpers/suite';
 
 describe('step deadlines are Agenda timers that escalate to supervision', () => {
-  let server: RunningProcess;
+  const server = useServer('timers');
   let clerk: ApiClient;
   let supervisor: ApiClient;
 
   beforeAll(async () => {
-    server = await startServer(uniqueDbName('timers'));
-    const designer = await ApiClient.login(server.url, 'designer');
-    clerk = await ApiClient.login(server.url, 'clerk');
-    supervisor = await ApiClient.login(server.url, 'supervisor');
+    const designer = await server.as('designer');
+    clerk = await server.as('clerk');
+    supervisor = await server.as('supervisor');
     for (const xml of [fixture('timers.bpmn'), diagram('report-up-item.bpmn')]) expect((await designer.deployXml(xml)).status).toBe(201);
-  });
-  afterAll(async () => {
-    await server?.kill();
   });
 
   const escalationsOf = async (caseId: string) => (await supervisor.get('/api/escalations')).body.filter((e: any) => e.caseId === caseId);

@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ApiClient, waitFor } from '../helpers/api';
-import { chromiumAvailable, launchBrowser } from '../helpers/browser';
+import { launchBrowser, openPage, signIn } from '../helpers/browser';
 import { applicant, residentId } from '../helpers/people';
 import { ROOT, startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
 
@@ -25,7 +25,6 @@ describe('clerks\' workbench (受理工作台) in the browser', () => {
   let reviewer: string; // A post of 丁堡镇 计生 window
 
   beforeAll(async () => {
-    if (!chromiumAvailable()) throw new Error('Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium; .ci/run does it)');
     mkdirSync(SHOTS, { recursive: true });
     server = await startServer(uniqueDbName('workbench'), { ALLOW_LIMIT_OVERRIDES: 'true' });
     admin = await ApiClient.login(server.url, 'admin');
@@ -41,18 +40,8 @@ describe('clerks\' workbench (受理工作台) in the browser', () => {
   });
 
   const errors: string[] = [];
-  async function newPage(): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    page.on('pageerror', (e) => errors.push(`${e.message} ${e.stack ?? ''}`.slice(0, 2000)));
-    return page;
-  }
-  async function login(page: Page, username: string) {
-    await page.goto(server.url + '/#/login');
-    await page.getByTestId('login-username').fill(username);
-    await page.getByTestId('login-password').fill('demo123');
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('current-user').waitFor();
-  }
+  const newPage = async (): Promise<Page> => (await openPage(browser, errors)).page;
+  const login = (page: Page, username: string) => signIn(page, username, { url: server.url + '/#/login' });
   async function logout(page: Page) {
     await page.getByTestId('logout').click();
     await page.getByTestId('login-username').waitFor();

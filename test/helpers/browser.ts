@@ -1,6 +1,7 @@
 /** Debian's Chromium driven by playwright-core (Playwright's own browser download cannot work here). */
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { DEMO_PASSWORD } from './api';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -9,11 +10,12 @@ export function chromiumAvailable(): boolean {
 }
 
 /**
- * Launches Chromium. Every page it opens is watched for Content-Security-Policy violations
+ * Launches Chromium (failing with the fix when Debian's chromium is missing). Every page it opens is watched for Content-Security-Policy violations
  * (api/http/security-headers.ts); closing the browser fails when there were any, so each
  * browser suite proves the CSP breaks nothing it exercises.
  */
 export async function launchBrowser(): Promise<Browser> {
+  if (!chromiumAvailable()) throw new Error(`Debian chromium is not installed at ${CHROMIUM} (apt-get install chromium; .ci/run does it)`);
   const browser = await launchChromium();
   const violations: string[] = [];
   const watch = (page: Page) => {
@@ -56,4 +58,33 @@ function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** The desktop size every staff page is checked at. */
+export const DESKTOP = { width: 1366, height: 768 };
+
+/**
+ * A page of `browser` at `viewport` whose uncaught errors are collected in `errors` (a suite
+ * expects it empty). With `{ isolated: true }` the page gets a context of its own (no shared
+ * login), in zh-CN and Asia/Shanghai as the public sees it; `close` closes what was opened.
+ */
+export async function openPage(browser: Browser, errors: string[], viewport = DESKTOP, opts: { isolated?: boolean } = {}): Promise<{ page: Page; close: () => Promise<void> }> {
+  const context = opts.isolated ? await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' }) : undefined;
+  const page = context ? await context.newPage() : await browser.newPage({ viewport });
+  page.on('pageerror', (e) => errors.push(`${e.message} ${e.stack ?? ''}`.slice(0, 2000)));
+  return { page, close: () => (context ? context.close() : page.close()) };
+}
+
+/**
+ * Signs a member of staff in through the login form. Without `url` the form is expected on the
+ * page already (a protected page shows it); with `url` (e.g. `${server.url}/staff`) the page goes
+ * there first. Waits for the signed-in header unless `waitForUser: false` (the caller waits for
+ * what its page shows).
+ */
+export async function signIn(page: Page, username: string, opts: { url?: string; password?: string; waitForUser?: boolean; timeoutMs?: number } = {}): Promise<void> {
+  if (opts.url) await page.goto(opts.url);
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill(opts.password ?? DEMO_PASSWORD);
+  await page.getByTestId('login-submit').click();
+  if (opts.waitForUser !== false) await page.getByTestId('current-user').waitFor({ timeout: opts.timeoutMs });
 }

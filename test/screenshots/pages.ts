@@ -13,14 +13,15 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { ApiClient, DEMO_PASSWORD, waitFor } from '../helpers/api';
+import { ApiClient, waitFor } from '../helpers/api';
+import { DESKTOP, signIn } from '../helpers/browser';
 import { applicant } from '../helpers/people';
 
 /* browser globals inside page.evaluate (the test tsconfig has no DOM library) */
 /* eslint-disable @typescript-eslint/no-explicit-any */
 declare const document: any, NodeFilter: any, getComputedStyle: any;
 
-export const DESKTOP = { width: 1366, height: 768 };
+export { DESKTOP };
 export const PHONE = { width: 390, height: 844 };
 export const SIZES = [DESKTOP, PHONE];
 
@@ -177,12 +178,8 @@ export async function settle(page: Page, ready?: string) {
 }
 
 /** Logs in through the staff login page (`/staff`). */
-export async function staffLogin(page: Page, url: string, username: string) {
-  await page.goto(`${url}/staff`);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('current-user').waitFor();
+export function staffLogin(page: Page, url: string, username: string) {
+  return signIn(page, username, { url: `${url}/staff` });
 }
 
 /** Shoots every page of every role at both sizes; returns the files and the pages that showed an error. */
