@@ -540,7 +540,7 @@ export default function ModelerPage() {
             <DeploySummary confirm={confirm} />
             {pathItems && pathItems.length ? (
               <Typography.Paragraph type="secondary" data-testid="deploy-items">
-                {t('modeler.confirmItems', { count: pathItems.length, names: pathItems.slice(0, 5).map((i) => `${i.name}（${i.code}）`).join('、') + (pathItems.length > 5 ? '等' : '') })}
+                {t('modeler.confirmItems', { count: pathItems.length, names: pathItems.slice(0, 5).map((i) => `“${i.name}”`).join('、') + (pathItems.length > 5 ? '等' : '') })}
               </Typography.Paragraph>
             ) : null}
             {deployError ? (
