@@ -6,6 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { cstDay } from '../../common/cst';
 import ExcelJS from 'exceljs';
 import type { Browser } from 'playwright-core';
 import { ApiClient, waitFor } from '../helpers/api';
@@ -228,6 +229,12 @@ describe('supervisors\' console: live board, escalations, heat map, xlsx export'
       await expect(overlay.textContent()).resolves.toContain(`${dingbaoCases}件`);
       await page.getByText('超期次数').click();
       await expect(overlay.textContent()).resolves.toContain('超期1');
+      // the period the map covers, said in Chinese: by default the 30 days up to today (Beijing time)
+      const [y, m, d] = cstDay(new Date()).split('-').map(Number);
+      const covered = await page.getByTestId('heat-covered').textContent();
+      expect(covered).toMatch(/^统计 \d{4}年\d{1,2}月\d{1,2}日 至 \d{4}年\d{1,2}月\d{1,2}日 产生的任务/);
+      expect(covered).toContain(`至 ${y}年${m}月${d}日`);
+      await expect(page.getByLabel('统计区间').first().isVisible()).resolves.toBe(true);
       mkdirSync(SHOTS, { recursive: true });
       await page.screenshot({ path: path.join(SHOTS, 'console-heatmap.png') });
 

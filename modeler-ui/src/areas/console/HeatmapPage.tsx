@@ -1,4 +1,6 @@
-import { Card, Col, Empty, Row, Segmented, Select, Space, Statistic, Table, Tag, Typography } from 'antd';
+import { Card, Col, DatePicker, Empty, Row, Segmented, Select, Space, Statistic, Table, Tag, Typography } from 'antd';
+import dayjs, { type Dayjs } from 'dayjs';
+import { cstDay } from '../../../../common/cst';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useParams } from 'react-router-dom';
@@ -11,14 +13,20 @@ import type { Heatmap, HeatStep, ServiceItemSummary } from './types';
 /** Colours of heat-0 … heat-5 (as styles.css draws them on the diagram), for the legend. */
 const HEAT_COLOURS = ['#ffffff', '#fff7e6', '#ffe7ba', '#ffc069', '#ff7a45', '#f5222d'];
 
+/** `2026-11-08` → 2026年11月8日 */
+const zhDay = (day: string) => { const [y, m, d] = day.split('-').map(Number); return `${y}年${m}月${d}日`; };
+
 /** 热力图: where the cases of an item wait longest and where breaches happen, on its diagram. */
 export default function HeatmapPage() {
   const { t } = useTranslation('console');
   const navigate = useNavigate();
   const { itemCode } = useParams();
   const [mode, setMode] = useState<'wait' | 'breach'>('wait');
+  // 统计区间: tasks created in the period (the server's default: the 30 days to today; at most 366 days)
+  const [range, setRange] = useState<[Dayjs, Dayjs] | null>(null);
+  const period = range ? `&from=${range[0].format('YYYY-MM-DD')}&to=${range[1].format('YYYY-MM-DD')}` : '';
   const items = useApi(() => api.get<ServiceItemSummary[]>('/api/items'), []);
-  const heat = useApi(() => (itemCode ? api.get<Heatmap>(`/api/supervision/heatmap?itemCode=${encodeURIComponent(itemCode)}`) : Promise.resolve(undefined)), [itemCode]);
+  const heat = useApi(() => (itemCode ? api.get<Heatmap>(`/api/supervision/heatmap?itemCode=${encodeURIComponent(itemCode)}${period}`) : Promise.resolve(undefined)), [itemCode, period]);
   const key = heat.data?.definitionKey;
   const xml = useApi(() => (key ? api.text(`/api/definitions/${encodeURIComponent(key)}/xml`, 'application/xml') : Promise.resolve(undefined)), [key]);
 
@@ -42,9 +50,14 @@ export default function HeatmapPage() {
         <Typography.Title level={3} style={{ margin: 0 }}>{t('heat.title')}</Typography.Title>
         <Space wrap>
           <label>{t('heat.item')}{' '}
-            <Select aria-label={t('heat.item')} style={{ width: 320 }} showSearch optionFilterProp="label" placeholder={t('heat.pick')} value={itemCode} loading={items.loading}
+            <Select aria-label={t('heat.item')} style={{ width: 320, maxWidth: 'calc(100vw - 110px)' }} showSearch optionFilterProp="label" placeholder={t('heat.pick')} value={itemCode} loading={items.loading}
               data-testid="heat-item" onChange={(v: string) => navigate(`/console/heatmap/${encodeURIComponent(v)}`)}
               options={(items.data ?? []).map((i) => ({ value: i.code, label: `${i.name}（${i.code}）` }))} />
+          </label>
+          <label>{t('heat.period')}{' '}
+            <DatePicker.RangePicker aria-label={t('heat.period')} data-testid="heat-period" value={range} allowClear placeholder={[t('heat.last30'), t('heat.today')]}
+              disabledDate={(d) => d.isAfter(dayjs(), 'day')}
+              onChange={(v) => setRange(v && v[0] && v[1] ? [v[0], v[1]] : null)} />
           </label>
           <Segmented aria-label={t('heat.mode')} value={mode} onChange={(v) => setMode(v as 'wait' | 'breach')} options={[{ value: 'wait', label: t('heat.wait') }, { value: 'breach', label: t('heat.breach') }]} data-testid="heat-mode" />
         </Space>
@@ -53,12 +66,15 @@ export default function HeatmapPage() {
       {!itemCode ? <Empty description={t('heat.pick')} /> : null}
       {heat.data ? (
         <>
-          <Row gutter={12} style={{ marginBottom: 12 }}>
-            <Col span={6}><Card size="small"><Statistic title={t('heat.definition')} value={heat.data.definitionName ?? heat.data.definitionKey} valueStyle={{ fontSize: 16 }} data-testid="heat-definition" /></Card></Col>
-            <Col span={6}><Card size="small"><Statistic title={t('heat.cases')} value={heat.data.totals.cases} /></Card></Col>
-            <Col span={6}><Card size="small"><Statistic title={t('heat.open')} value={heat.data.totals.open} /></Card></Col>
-            <Col span={6}><Card size="small"><Statistic title={t('heat.breaches')} value={heat.data.totals.breaches} valueStyle={heat.data.totals.breaches ? { color: '#cf1322' } : undefined} /></Card></Col>
+          <Row gutter={[12, 12]} style={{ marginBottom: 12 }}>
+            <Col xs={24} sm={12} md={6}><Card size="small"><Statistic title={t('heat.definition')} value={heat.data.definitionName ?? heat.data.definitionKey} valueStyle={{ fontSize: 16 }} data-testid="heat-definition" /></Card></Col>
+            <Col xs={8} sm={12} md={6}><Card size="small"><Statistic title={t('heat.cases')} value={heat.data.totals.cases} /></Card></Col>
+            <Col xs={8} sm={12} md={6}><Card size="small"><Statistic title={t('heat.open')} value={heat.data.totals.open} /></Card></Col>
+            <Col xs={8} sm={12} md={6}><Card size="small"><Statistic title={t('heat.breaches')} value={heat.data.totals.breaches} valueStyle={heat.data.totals.breaches ? { color: '#cf1322' } : undefined} /></Card></Col>
           </Row>
+          <Typography.Paragraph type="secondary" data-testid="heat-covered" style={{ marginBottom: 8 }}>
+            {t('heat.covered', { from: zhDay(cstDay(heat.data.from)), to: zhDay(cstDay(new Date(new Date(heat.data.to).getTime() - 1))) })}
+          </Typography.Paragraph>
           <Card size="small" title={`${heat.data.itemName ?? ''} · ${formatDateTime(heat.data.at)}`} extra={
             <Space size={2} aria-label={t('heat.legend')} data-testid="heat-legend">
               <span>{t('heat.legend')}：{t('heat.none')}</span>

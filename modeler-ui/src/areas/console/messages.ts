@@ -52,6 +52,8 @@ export const zh = {
     avgDays: '平均(工作日)', p90Days: 'P90(工作日)', legend: '图例', low: '低', high: '高', none: '无数据',
     empty: '该事项暂无办理记录', definition: '流程', cases: '办件数',
     ovTasks: '{{n}}件', ovWait: '均{{avg}}h / P90 {{p90}}h', ovBreach: '超期{{n}}', ovOpen: '在办{{n}}',
+    period: '统计区间', last30: '近30天', today: '今天',
+    covered: '统计 {{from}} 至 {{to}} 产生的任务（北京时间），以及此前产生、至今仍在办的任务；区间最长366天。',
   },
 };
 
@@ -108,5 +110,7 @@ export const en: typeof zh = {
     avgDays: 'Avg. (working days)', p90Days: 'P90 (working days)', legend: 'Legend', low: 'low', high: 'high', none: 'no data',
     empty: 'No cases of this item yet', definition: 'Process', cases: 'Cases',
     ovTasks: '{{n}} tasks', ovWait: 'avg {{avg}} h / p90 {{p90}} h', ovBreach: '{{n}} breached', ovOpen: '{{n}} open',
+    period: 'Period', last30: 'Last 30 days', today: 'Today',
+    covered: 'Tasks created {{from}} to {{to}} (Beijing time), and older tasks still open; at most 366 days.',
   },
 };
