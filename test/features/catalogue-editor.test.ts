@@ -8,33 +8,27 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { ApiClient } from '../helpers/api';
-import { launchBrowser, openPage, signIn } from '../helpers/browser';
-import { startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
+import type { Page } from 'playwright-core';
+import type { ApiClient } from '../helpers/api';
+import { signIn } from '../helpers/browser';
+import { useBrowser, useServer } from '../helpers/suite';
 
 const SHOTS = path.resolve(__dirname, '..', '..', '.test-data', 'screenshots');
 const CODE = 'NL-004'; // 人工繁育（驯养繁殖）“三有”保护野生动物许可申请 — 上报件, statutory 20, promised 15
 const MATERIAL = '驯养繁殖场所的土地使用证明或租赁合同（复印件加盖单位公章）';
 
 describe('designer: catalogue editor with versions and rule refusals in the browser', () => {
-  let server: RunningProcess;
-  let browser: Browser;
+  const server = useServer('catalogue_ui');
+  const browser = useBrowser(server);
+  const errors = browser.errors;
   let page: Page;
   let designer: ApiClient;
-  const errors: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    server = await startServer(uniqueDbName('catalogue_ui'));
-    designer = await ApiClient.login(server.url, 'designer');
-    browser = await launchBrowser();
-    page = (await openPage(browser, errors)).page;
+    designer = await server.as('designer');
+    page = await browser.page();
     await signIn(page, 'designer', { url: server.url + '/staff', timeoutMs: 15_000 });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
   });
 
   const input = (testId: string) => page.locator(`input[data-testid="${testId}"], [data-testid="${testId}"] input`).first();

@@ -8,10 +8,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ApiClient, waitFor } from '../helpers/api';
-import { launchBrowser, openPage, signIn } from '../helpers/browser';
-import { startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
+import { signIn } from '../helpers/browser';
+import { useBrowser, useServer } from '../helpers/suite';
 
 const SHOTS = path.resolve(__dirname, '..', '..', '.test-data', 'screenshots');
 
@@ -22,24 +22,18 @@ function englishIn(text: string): string[] {
 }
 
 describe('designer: Chinese lint and panel, deliberate deploy with a change note, archive', () => {
-  let server: RunningProcess;
-  let browser: Browser;
+  const server = useServer('designer_deploy');
+  const browser = useBrowser(server);
+  const errors = browser.errors;
   let page: Page;
   let designer: ApiClient;
-  const errors: string[] = [];
 
   beforeAll(async () => {
-    server = await startServer(uniqueDbName('designer_deploy'));
-    designer = await ApiClient.login(server.url, 'designer');
-    browser = await launchBrowser();
-    page = (await openPage(browser, errors)).page;
+    designer = await server.as('designer');
+    page = await browser.page();
     // the staff login (`/` is the public home)
     await signIn(page, 'designer', { url: server.url + '/staff', waitForUser: false });
     await page.locator('[data-testid="definition-row"][data-key="supplement-item"]').waitFor({ timeout: 15_000 });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.kill();
   });
 
   async function open(key: string) {
