@@ -22,7 +22,7 @@ export default function CataloguePage() {
 
   return (
     <div className="designer-page">
-      <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 12 }} align="start">
+      <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 12 }} align="start" wrap>
         <div>
           <Typography.Title level={3} style={{ margin: 0 }}>{t('catalogue.title')}</Typography.Title>
           <Typography.Text type="secondary">{t('catalogue.intro')}</Typography.Text>

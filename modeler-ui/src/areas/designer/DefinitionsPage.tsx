@@ -25,7 +25,7 @@ export function DefinitionsPage() {
 
   return (
     <div className="designer-page">
-      <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 12 }} align="start">
+      <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 12 }} align="start" wrap>
         <div>
           <Typography.Title level={3} style={{ margin: 0 }}>{t('list.title')}</Typography.Title>
           <Typography.Text type="secondary">{t('list.intro')}</Typography.Text>

@@ -19,7 +19,7 @@ export default function FormsPage() {
 
   return (
     <div className="designer-page">
-      <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 12 }} align="start">
+      <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 12 }} align="start" wrap>
         <div>
           <Typography.Title level={3} style={{ margin: 0 }}>{t('forms.title')}</Typography.Title>
           <Typography.Text type="secondary">{t('forms.intro')}</Typography.Text>
