@@ -38,7 +38,7 @@ export interface BpmnDiagramProps {
 
 /** Labels are drawn at 12 px (textRenderer below): at 1.0 they stay 12 px on screen. */
 export const MIN_ZOOM = 1;
-const MAX_ZOOM = 1.25;
+const MAX_ZOOM = 1.1;
 /** room (diagram units) above the top row for the deadline / heat overlays, and at the sides */
 const PAD_TOP = 44;
 const PAD = 16;
