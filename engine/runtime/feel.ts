@@ -15,7 +15,7 @@
  * `__proto__`, `constructor` and `prototype`. Limits are those of the `${…}` language. The
  * variables given to feelin are a copy holding plain data only (no functions, no accessors).
  */
-import { evaluate as feelEvaluate, parseExpression as feelParse } from 'feelin';
+import { evaluate as feelEvaluate, parseExpression as feelParse, parseUnaryTests as feelParseUnaryTests, unaryTest as feelUnaryTest } from 'feelin';
 
 /** A FEEL problem; expressions.ts turns it into its ExpressionError. */
 export class FeelError extends Error {
@@ -87,9 +87,22 @@ export function checkFeel(text: string): string {
   if (hit !== undefined) return hit;
   const source = text.trimStart().slice(1).trim();
   if (!source) throw new FeelError('empty FEEL expression after "="');
+  checkSource(source, false);
+  checked.set(text, source);
+  if (checked.size > CACHE_SIZE) checked.delete(checked.keys().next().value as string);
+  return source;
+}
+
+/**
+ * Checks FEEL `source` (no leading `=`) as an expression or, with `unaryTests`, as DMN unary tests
+ * (a decision table's input entry: `< 18`, `"联办件","承诺件"`, `[1..10]`, `not(0)`), against the
+ * same allow-list and limits as {@link checkFeel}.
+ * @throws FeelError as {@link checkFeel}
+ */
+function checkSource(source: string, unaryTests: boolean): void {
   if (source.length > MAX_FEEL_LENGTH) throw new FeelError(`FEEL expression is longer than ${MAX_FEEL_LENGTH} characters`);
   checkBrackets(source);
-  const tree = feelParse(source, {}, undefined);
+  const tree = unaryTests ? feelParseUnaryTests(source, {}, undefined) : feelParse(source, {}, undefined);
   let nodes = 0;
   let depth = 0;
   let problem: string | undefined;
@@ -123,9 +136,40 @@ export function checkFeel(text: string): string {
     },
   });
   if (problem) throw new FeelError(problem);
-  checked.set(text, source);
-  if (checked.size > CACHE_SIZE) checked.delete(checked.keys().next().value as string);
-  return source;
+}
+
+const checkedUnaryTests = new Set<string>();
+
+/**
+ * Parses and checks DMN unary tests (an input entry, without `=`) without evaluating them; `-` or
+ * an empty text matches anything.
+ * @throws FeelError as {@link checkFeel}
+ */
+export function checkUnaryTests(source: string): void {
+  const text = source.trim();
+  if (text === '' || text === '-' || checkedUnaryTests.has(text)) return;
+  checkSource(text, true);
+  checkedUnaryTests.add(text);
+  if (checkedUnaryTests.size > CACHE_SIZE) checkedUnaryTests.delete(checkedUnaryTests.values().next().value as string);
+}
+
+/**
+ * True when `input` passes the unary tests `source` (checked first, as {@link checkUnaryTests});
+ * the other variables are visible to the tests as in {@link evaluateFeel}. `null` (FEEL: the test
+ * could not be decided) is false.
+ * @throws FeelError when refused or when feelin fails to evaluate
+ */
+export function evaluateUnaryTests(source: string, input: unknown, variables: unknown): boolean {
+  const text = source.trim();
+  if (text === '' || text === '-') return true;
+  checkUnaryTests(text);
+  const context = topLevel(plainData(variables, 0));
+  context['?'] = plainData(input, 0) ?? null;
+  try {
+    return feelUnaryTest(text, context).value === true;
+  } catch (err) {
+    throw new FeelError(`FEEL evaluation failed: ${(err as Error).message}`);
+  }
 }
 
 /**

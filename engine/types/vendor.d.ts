@@ -5,3 +5,11 @@ declare module 'bpmn-moddle' {
     fromXML(xml: string, typeName?: string): Promise<{ rootElement: any; warnings: { message: string }[]; references: unknown[]; elementsById: Record<string, any> }>;
   }
 }
+
+// dmn-moddle ships no types.
+declare module 'dmn-moddle' {
+  export class DmnModdle {
+    constructor(packages?: Record<string, unknown>, options?: Record<string, unknown>);
+    fromXML(xml: string, typeName?: string): Promise<{ rootElement: any; warnings: { message: string }[]; references: unknown[]; elementsById: Record<string, any> }>;
+  }
+}
