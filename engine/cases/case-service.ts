@@ -974,7 +974,11 @@ export class CaseService implements ProjectionListener {
       { $set: { status: outcome === 'approved' ? 'completed' : outcome, outcome, endedAt: now, updatedAt: now } },
     );
     if (outcome === 'failed') {
-      await this.deps.audit.append(caseNo, 'case.failed', 'system', {}, { dedupeKey: `case:failed:${caseNo}` });
+      // an operator who ended the instance (终止, e.g. cancelling an incident) is who ended the case,
+      // with the reason given: the chain says so instead of a bare 'system' failure
+      const cancel: any = engineStatus === 'cancelled' ? await models.Revision.findOne({ instanceId }, { command: 1, actor: 1, createdAt: 1 }).sort({ revision: -1 }).lean() : null;
+      const by = cancel?.command?.type === 'cancel' ? cancel : null;
+      await this.deps.audit.append(caseNo, 'case.failed', by?.actor ?? 'system', by ? { cancelled: true, reason: by.command.reason ?? null } : {}, { dedupeKey: `case:failed:${caseNo}`, ...(by?.createdAt ? { at: by.createdAt } : {}) });
       return;
     }
     const reason = [...lastByElement.values()].filter((t) => (t.outcome as any)?.decision === 'reject').map((t) => `${t.name}：${(t.outcome as any)?.opinion ?? '不予许可'}`).join('；');
