@@ -125,10 +125,12 @@ export function rolePages(c: PreparedCases): RoleShots[] {
     { name: 'cases', path: '/#/workbench/cases' },
     ...extra,
   ];
-  const console = (extra: ShotPage[] = []): ShotPage[] => [
+  // 投诉 only for the roles that handle complaints (supervisors, the discipline commission): a
+  // centre head has no such menu entry, and his shot of the page was an error box
+  const console = (extra: ShotPage[] = [], complaints = false): ShotPage[] => [
     { name: 'board', path: '/#/console' },
     { name: 'escalations', path: '/#/console/escalations' },
-    { name: 'complaints', path: '/#/console/complaints' },
+    ...(complaints ? [{ name: 'complaints', path: '/#/console/complaints' }] : []),
     { name: 'stats', path: '/#/console/stats' },
     { name: 'heatmap', path: '/#/console/heatmap' },
     ...extra,
@@ -153,7 +155,7 @@ export function rolePages(c: PreparedCases): RoleShots[] {
       ]),
     },
     { role: 'manager', username: 'manager', pages: [...workbench([]), ...console()] },
-    { role: 'supervisor', username: 'supervisor', pages: console([{ name: 'heatmap-item', path: `/#/console/heatmap/${enc(c.guideItem)}` }]) },
+    { role: 'supervisor', username: 'supervisor', pages: console([{ name: 'heatmap-item', path: `/#/console/heatmap/${enc(c.guideItem)}` }], true) },
     {
       role: 'designer',
       username: 'designer',
