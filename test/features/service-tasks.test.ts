@@ -12,6 +12,16 @@ import { dbUri, startServer, startWorker, uniqueDbName, type RunningProcess } fr
 
 const PHONE = '13812345678';
 
+/** Waits for `p` to exit, failing after `ms`; the timer is cleared either way (an uncleared 30 s timer kept jest from exiting). */
+async function exitWithin(p: RunningProcess, ms: number, failure: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([p.exited, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(failure)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe('service and send tasks as jobs, FEEL conditions and incidents (事件/故障)', () => {
   const dbName = uniqueDbName('service-tasks');
   let api: RunningProcess;
@@ -102,7 +112,7 @@ describe('service and send tasks as jobs, FEEL conditions and incidents (事件/
     const doomed = await startWorker(dbName, { ...JOBS, SMS_GATEWAY_URL: gatewayUrl, PLATFORM_FAULT_INJECTION: '1', PLATFORM_KILL_AT: 'service-job.after-handler' });
     workers.push(doomed);
     const id = await startAndAccept('SJ-001', { amount: 5000, category: '联办件', applicantPhone: PHONE });
-    await Promise.race([doomed.exited, new Promise((_, reject) => setTimeout(() => reject(new Error('the worker did not reach service-job.after-handler')), 30_000))]);
+    await exitWithin(doomed, 30_000, 'the worker did not reach service-job.after-handler');
     expect(doomed.child.signalCode).toBe('SIGKILL');
     expect((await caseOf(id)).activeElements).toEqual(['Activity_push']);
 
@@ -191,7 +201,7 @@ describe('service and send tasks as jobs, FEEL conditions and incidents (事件/
     const doomed = await startWorker(dbName, { ...JOBS, PLATFORM_FAULT_INJECTION: '1', PLATFORM_KILL_AT: 'service-job.after-complete' }).catch(() => undefined);
     if (doomed) {
       workers.push(doomed);
-      await Promise.race([doomed.exited, new Promise((_, reject) => setTimeout(() => reject(new Error('the worker did not reach service-job.after-complete')), 30_000))]);
+      await exitWithin(doomed, 30_000, 'the worker did not reach service-job.after-complete');
       expect(doomed.child.signalCode).toBe('SIGKILL');
     }
     // killed between the continuation's revision and marking the job
