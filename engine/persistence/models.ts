@@ -282,6 +282,11 @@ export type Models = ReturnType<typeof createModels>;
  * name, nextRunAt, priority, lockedAt, disabled): jobs are saved unique by `data.key` and
  * cancelled by `data.clockId` (supervision-service.ts, timers/agenda-timers.ts).
  */
+/**
+ * Agenda's lock index, as @agendajs/mongo-backend builds it with its default sort; created here
+ * because the backend is told to build none (agenda-timers.ts: its lock query runs unsorted).
+ */
+export const AGENDA_LOCK_INDEX = { name: 'findAndLockNextJobIndex', key: { name: 1, nextRunAt: 1, priority: -1, lockedAt: 1, disabled: 1 } as Record<string, 1 | -1> } as const;
 export const AGENDA_JOB_INDEXES: ReadonlyArray<Record<string, 1 | -1>> = [{ name: 1, 'data.key': 1 }, { name: 1, 'data.clockId': 1 }];
 
 /**
@@ -302,6 +307,7 @@ export async function ensureIndexes(models: Models, warn: (msg: string) => void 
   const db = models.Task.db.db!;
   const jobs = db.collection('agendaJobs');
   for (const key of AGENDA_JOB_INDEXES) await jobs.createIndex(key);
+  await jobs.createIndex(AGENDA_LOCK_INDEX.key, { name: AGENDA_LOCK_INDEX.name });
   // Indexes an older version declared and a compound one replaced: left in place, the planner
   // would still join them in (a database copied from FerretDB 1.24 brings them along).
   for (const [collection, name] of OBSOLETE_INDEXES) {

@@ -415,7 +415,7 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   {
     name: 'agenda: next job to run (find and lock)', from: 'mongo-backend getNextJobToRun', collection: 'agendaJobs',
     filter: { name: 'supervision.clock.signal', disabled: { $ne: true }, $or: [{ lockedAt: { $eq: null }, nextRunAt: { $lte: new Date(NOW.getTime() + 5000) } }, { lockedAt: { $lte: new Date(NOW.getTime() - 60_000) } }] },
-    sort: { nextRunAt: 1, priority: -1 }, limit: 1,
+    limit: 1, // unsorted: agenda-timers.ts (DocumentDB reads no sort from an index)
   },
   { name: 'agenda: unique job by key (save)', from: 'mongo-backend saveJob unique data.key', collection: 'agendaJobs', filter: { 'data.key': `${s.clockId}:warning:1`, name: 'supervision.clock.signal' }, limit: 1 },
   { name: 'agenda: cancel a clock\'s jobs', from: 'supervision-service.ts reschedule/stopClock (agenda.cancel)', collection: 'agendaJobs', filter: { name: 'supervision.clock.signal', 'data.clockId': s.clockId } },
