@@ -7,7 +7,7 @@ import path from 'node:path';
 import express, { type Request } from 'express';
 import helmet from 'helmet';
 import { z } from 'zod';
-import { BusinessRuleError, checkItemsOnPath, MAX_DIAGRAM_BYTES, ValidationError, type Logger, type PathItemCheck, type Platform } from '../engine';
+import { BusinessRuleError, checkItemsOnPath, MAX_DIAGRAM_BYTES, MAX_DMN_BYTES, ValidationError, type Logger, type PathItemCheck, type Platform } from '../engine';
 import { authenticate, bearerToken, login, logout, requireRole } from './http/auth';
 import { errorHandler, sendProblem } from './http/error-handler';
 import { requestDeadline } from './http/deadline';
@@ -70,6 +70,7 @@ export function createApp(deps: AppDeps) {
   app.use('/api', express.json({ limit: MAX_JSON_BYTES, type: ['application/json', 'application/*+json'] }));
   app.use('/api', boundJsonBody());
   app.use('/api/definitions', express.text({ limit: MAX_DIAGRAM_BYTES, type: ['application/xml', 'text/xml', 'application/bpmn+xml'] }));
+  app.use('/api/decisions', express.text({ limit: MAX_DMN_BYTES, type: ['application/xml', 'text/xml', 'application/dmn+xml'] }));
 
   app.get('/api/health', async (_req, res) => {
     let bound: NodeJS.Timeout | undefined;
@@ -164,6 +165,29 @@ export function createApp(deps: AppDeps) {
   });
   app.get('/api/definitions/:key/xml', async (req, res) => {
     const d = await svc.getDefinition(param(req, 'key'));
+    res.type('application/xml').send(d.xml);
+  });
+
+  // ---- decisions (决策表, DMN): deployed next to diagrams, a version per decision id
+  app.post('/api/decisions', requireRole('designer'), async (req, res) => {
+    let xml: string;
+    let note: string | undefined;
+    if (typeof req.body === 'string') {
+      xml = req.body;
+      note = changeNoteHeader(req);
+    } else if (req.is('application/json')) ({ xml, note } = DeployJsonBody.parse(req.body));
+    else throw new ValidationError('UNSUPPORTED_MEDIA_TYPE', 'send the DMN as application/xml (change note in X-Change-Note), or JSON {"xml": "...", "note": "..."}');
+    const versions = await platform.decisions.deploy(xml, req.actor!, note);
+    res.status(201).location(`/api/decisions/${encodeURIComponent(versions[0].key)}`).json(versions);
+  });
+  app.get('/api/decisions', async (_req, res) => {
+    res.json(await platform.decisions.list());
+  });
+  app.get('/api/decisions/:key', async (req, res) => {
+    res.json(await platform.decisions.entry(param(req, 'key')));
+  });
+  app.get('/api/decisions/:key/xml', async (req, res) => {
+    const d = await platform.decisions.get(param(req, 'key'));
     res.type('application/xml').send(d.xml);
   });
 

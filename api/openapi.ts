@@ -82,6 +82,17 @@ export function openApiDocument(): object {
       '/api/definitions/{key}/versions/{version}': { get: { summary: 'One version (metadata, user tasks)', responses: { 200: { description: 'version' }, ...std } } },
       '/api/definitions/{key}/versions/{version}/xml': { get: { summary: 'The BPMN XML of one version', responses: { 200: { description: 'xml', content: { 'application/xml': {} } }, ...std } } },
       '/api/definitions/{key}/xml': { get: { summary: 'The BPMN XML of the latest version', responses: { 200: { description: 'xml' }, ...std } } },
+      '/api/decisions': {
+        get: { summary: 'Deployed decisions (决策表, DMN decision tables) with their versions', responses: { 200: { description: 'list' }, 401: problem } },
+        post: {
+          summary: 'Deploy a DMN 1.3 document (as Camunda Modeler 5 exports it): each decision in it is stored as the next version of its id (role designer); a change note (变更说明) is required as for diagrams — JSON `note`, or X-Change-Note (percent-encoded) with an XML body. 422 with the decision, rule and column for an unsupported hit policy (DMN_HIT_POLICY_UNSUPPORTED; UNIQUE, FIRST, RULE ORDER, COLLECT with or without SUM/COUNT/MIN/MAX are supported) or a FEEL cell that does not parse or is not allowed (DMN_FEEL_INVALID: no for/some/every, no function definitions, only listed built-ins); 422 DMN_DOCTYPE_REFUSED for any DOCTYPE or entity; 400 DMN_MALFORMED for what is not DMN XML',
+          parameters: [{ name: 'X-Change-Note', in: 'header', required: false, schema: { type: 'string', maxLength: 2000 }, description: '变更说明 of an application/xml deploy, UTF-8 percent-encoded' }],
+          requestBody: { content: { 'application/xml': { schema: { type: 'string' } }, ...json('DeployJsonBody').content } },
+          responses: { 201: { description: 'the versions deployed, one per decision' }, ...std, 409: problem, 413: problem, 422: problem },
+        },
+      },
+      '/api/decisions/{key}': { get: { summary: 'One decision with its versions, newest first (hit policy, change note, who deployed)', responses: { 200: { description: 'decision' }, ...std } } },
+      '/api/decisions/{key}/xml': { get: { summary: 'The DMN XML of the latest version', responses: { 200: { description: 'xml', content: { 'application/xml': {} } }, ...std } } },
       '/api/cases': { post: { summary: 'Start a case on the latest version of a definition (role clerk)', requestBody: json('StartCaseBody'), responses: { 201: { description: 'case' }, ...std } } },
       '/api/cases/{id}': { get: { summary: 'A case: status, variables, open and completed steps, history with times', responses: { 200: { description: 'case' }, ...std } } },
       '/api/tasks': {

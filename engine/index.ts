@@ -9,6 +9,8 @@ export { BPMN_TIMER_JOB } from './timers/timer-port';
 export { isDuplicateKey, type Models } from './persistence/models';
 export { newestFirst } from './persistence/newest';
 export { MAX_DIAGRAM_BYTES } from './runtime/validate-definition';
+export { MAX_DMN_BYTES, parseDmn, evaluateDecision, mapDecisionResult, type DecisionTable } from './runtime/dmn';
+export { DecisionService, type DecisionEntry, type DecisionVersionView } from './decisions/decision-service';
 export { seedAll, seedDemoUsers, DEMO_USERS } from './seed';
 export { REJECT_REASONS, CaseService } from './cases/case-service';
 export { checkItemsOnPath, type PathItemCheck } from './catalogue/path-check';

@@ -12,6 +12,7 @@ import { createModels, ensureIndexes, type Models } from './persistence/models';
 import { PROJECT_ROOT } from './runtime/moddle';
 import { AgendaTimerScheduler, createAgenda } from './timers/agenda-timers';
 import { ProcessService } from './services/process-service';
+import { DecisionService } from './decisions/decision-service';
 import { AuditLog } from './cases/audit';
 import { CaseService } from './cases/case-service';
 import { TaskActions } from './cases/task-actions';
@@ -55,6 +56,8 @@ export interface Platform {
   models: Models;
   agenda: Agenda;
   processService: ProcessService;
+  /** Decisions (决策表, DMN) deployed next to diagrams, with versions. */
+  decisions: DecisionService;
   audit: AuditLog;
   org: OrgService;
   catalogue: CatalogueService;
@@ -117,6 +120,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     logger,
   });
   const clock = { now: () => new Date() };
+  const decisions = new DecisionService({ models, clock, logger });
   const outbox = new Outbox(conn, { ...config.feed?.outbox, logger });
   await outbox.ensureIndexes();
   const jobConfig = config.serviceJobs ?? DEFAULT_SERVICE_JOB_CONFIG;
@@ -175,6 +179,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     models,
     agenda,
     processService,
+    decisions,
     audit,
     org,
     catalogue,

@@ -1,10 +1,12 @@
 /**
  * Demo and reference data (演示数据): demo logins, the org model of the city and its 19 towns,
- * the service catalogue and the path-pattern diagrams of `processes/diagrams`. Runs on the
+ * the service catalogue, the decision tables of `processes/decisions` (决策表, e.g. the HJ-001 fee
+ * table) and the path-pattern diagrams of `processes/diagrams`. Runs on the
  * first start of an empty database and by `npm run seed`; idempotent (everything is created
  * by insert and left alone when it exists).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import type { Logger } from './domain/types';
@@ -44,6 +46,18 @@ export async function seedAll(platform: Platform, demoPassword: string, logger: 
   const users = await seedDemoUsers(platform.models, demoPassword, passwordHash);
   const org = await platform.org.seed(passwordHash);
   const catalogue = await platform.catalogue.seed();
+  // decisions before diagrams: a business rule task's decision must exist when its diagram deploys
+  let decisions = 0;
+  const dmnDir = path.join(PROJECT_ROOT, 'processes', 'decisions');
+  for (const f of existsSync(dmnDir) ? readdirSync(dmnDir).filter((n) => n.endsWith('.dmn')).sort() : []) {
+    const xml = readFileSync(path.join(dmnDir, f), 'utf8');
+    if (await platform.models.Decision.exists({ sha256: createHash('sha256').update(xml).digest('hex') })) continue;
+    try {
+      decisions += (await platform.decisions.deploy(xml, { username: 'system', groups: [], roles: ['designer'] }, '平台预置的决策表（首次启动）')).length;
+    } catch (err) {
+      logger.error({ file: f, err: (err as Error).message }, 'seed decision refused');
+    }
+  }
   let diagrams = 0;
   const dir = path.join(PROJECT_ROOT, 'processes', 'diagrams');
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.bpmn')).sort()) {
@@ -57,5 +71,5 @@ export async function seedAll(platform: Platform, demoPassword: string, logger: 
     }
   }
   const forms = await platform.forms.seed(path.join(PROJECT_ROOT, 'processes', 'forms'));
-  return { users, org, catalogue, diagrams, forms };
+  return { users, org, catalogue, decisions, diagrams, forms };
 }

@@ -55,6 +55,11 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = {
   'GET /api/definitions/{key}/versions/{version}/xml': any,
   'GET /api/definitions/{key}/xml': any,
 
+  'GET /api/decisions': any,
+  'POST /api/decisions': rule(['designer'], 'none'),
+  'GET /api/decisions/{key}': any,
+  'GET /api/decisions/{key}/xml': any,
+
   'POST /api/cases': rule(['clerk'], 'none', 'the case belongs to the starter\'s org unit'),
   'GET /api/cases/{id}': rule('anyone', 'instance'),
   'GET /api/tasks': { ...rule('anyone', 'list', 'offered tasks only of the caller\'s org unit'), narrow: 'tasks' },

@@ -44,6 +44,30 @@ const definitionSchema = new Schema(
 );
 definitionSchema.index({ key: 1, version: -1 });
 
+/**
+ * An immutable deployed decision version (决策表, DMN). `_id` = `${key}:${version}`, the key being
+ * the decision's id; the XML is the whole DMN document it came in, `table` its checked decision
+ * table (engine/runtime/dmn.ts), evaluated by business rule tasks without parsing again.
+ */
+const decisionSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    key: { type: String, required: true },
+    version: { type: Number, required: true },
+    name: { type: String, required: true },
+    hitPolicy: { type: String, required: true },
+    xml: { type: String, required: true },
+    sha256: { type: String, required: true },
+    deployedAt: { type: Date, required: true },
+    deployedBy: { type: String, required: true },
+    /** 变更说明, required at deploy as for diagrams. */
+    changeNote: { type: String, required: true },
+    table: { type: Schema.Types.Mixed, required: true },
+  },
+  { ...opts, collection: 'decisions' },
+);
+decisionSchema.index({ key: 1, version: -1 });
+
 /** Who deployed, archived or restored a definition, when, and the note given (流程定义操作记录). */
 const definitionEventSchema = new Schema(
   {
@@ -265,6 +289,7 @@ export function createModels(conn: Connection = mongoose.connection) {
   return {
     Definition: conn.model('Definition', definitionSchema),
     DefinitionEvent: conn.model('DefinitionEvent', definitionEventSchema),
+    Decision: conn.model('Decision', decisionSchema),
     Instance: conn.model('Instance', instanceSchema),
     Revision: conn.model('Revision', revisionSchema),
     Task: conn.model('Task', taskSchema),

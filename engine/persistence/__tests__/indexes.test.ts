@@ -291,6 +291,9 @@ interface Shape {
 
 const c0 = 'DB-x';
 const shapes = (s: { caseNo: string; instanceId: string; town: string; window: string; clerk: string; taskId: string; clockId: string; from: Date; to: Date; monthAgo: Date; yearAgo: Date }): Shape[] => [
+  // ---- decisions (决策表, engine/decisions/decision-service.ts): a configuration collection, read by key
+  { name: 'decision: latest version of a key', from: 'decision-service.ts get/store', collection: 'decisions', filter: { key: 'hj001Fee' }, sort: { version: -1 }, limit: 1 },
+  { name: 'decision: versions of a key', from: 'decision-service.ts entry', collection: 'decisions', filter: { key: 'hj001Fee' }, sort: { version: -1 } },
   // ---- inbox, task lists (engine/cases/task-actions.ts inboxTasks, engine/services/process-service.ts listTasks)
   { name: 'inbox: mine', from: 'task-actions.ts inboxTasks', collection: 'tasks', filter: { status: 'open', assignee: s.clerk }, sort: { dueDate: 1, createdAt: 1 }, limit: 500 },
   { name: 'inbox: window', from: 'task-actions.ts inboxTasks', collection: 'tasks', filter: { status: 'open', windowId: s.window }, sort: { dueDate: 1, createdAt: 1 }, limit: 500 },
@@ -426,7 +429,7 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
 // ---------------------------------------------------------------- the test
 
 /** Collections that do not grow with cases (configuration) or hold only what is in flight. */
-const SMALL = new Set(['org_units', 'windows', 'users', 'service_items', 'definitions', 'settings', 'form_versions', 'form_heads', 'calendar_years', 'filings', 'info_posts', 'projection_queue', 'audit_pending', 'case_intents', 'stats_dirty', 'stats_range']);
+const SMALL = new Set(['org_units', 'windows', 'users', 'service_items', 'definitions', 'decisions', 'settings', 'form_versions', 'form_heads', 'calendar_years', 'filings', 'info_posts', 'projection_queue', 'audit_pending', 'case_intents', 'stats_dirty', 'stats_range']);
 
 describe('every query the platform makes is served by an index', () => {
   const dbName = uniqueDbName('indexes');
