@@ -6,7 +6,7 @@
  * bulk-loads a few thousand cases with everything that grows with them (instances, revisions,
  * tasks, clocks, signals, escalations, audit chain, notices, notifications, ratings, complaints,
  * violations, case numbers, idempotency records, the provincial feed's outbox and leases,
- * Agenda's jobs), lets PostgreSQL analyse the tables when it can reach them (production has
+ * Agenda's jobs, service task jobs and their incidents), lets PostgreSQL analyse the tables when it can reach them (production has
  * autovacuum; a plan right after a bulk load is the planner guessing), and then `explain`s the
  * platform's real query shapes — each one copied from the code named beside it.
  *
@@ -29,6 +29,7 @@ import mongoose, { type Connection } from 'mongoose';
 import { BSON, type Db, type Document } from 'mongodb';
 import { createModels, ensureIndexes, type Models } from '../models';
 import { Outbox } from '../../outbox/outbox';
+import { serviceJobModel } from '../../service-jobs/service-jobs';
 import { PG_BIN } from '../embedded-db';
 import { dbUri, uniqueDbName } from '../../../test/helpers/server';
 
@@ -233,6 +234,23 @@ function seed(i: number) {
   if (i % 20 === 2) add('complaints', { _id: `${town}-${day}-${pad(i)}`, orgUnit: town, day, seq: i, targetKind: 'case', caseNo, content: '办理太慢', queryCodeHash: 'q', status: i % 200 === 2 ? 'received' : 'closed', createdAt: received, history: [] });
   if (i % 10 === 3) add('violations', { _id: `v-${i}`, kind: 'second-notification', windowId: window, orgUnit: town, caseNo, actor: clerk, at: received, detail: {} });
   if (i % 7 === 0) add('stats_buckets', { _id: `${town}|${day}`, orgUnit: town, day, rows: {} });
+  if (i % 3 === 0) {
+    // a service task's job (作业: the provincial-feed push after the last step); nearly all done at
+    // once, one in 50 failed its attempts into an incident (事件/故障) that an admin retried or
+    // cancelled since, and the open incidents are among the cases still under way
+    const key = `${instanceId}:push:exec9`;
+    const failed = i % 150 === 0;
+    const incident = failed && open;
+    const at = new Date(received.getTime() + 3 * DAY);
+    add('service_jobs', {
+      _id: key, instanceId, elementId: 'push', elementName: '推送省平台', executionId: 'exec9', topic: 'provincial-feed', definitionKey: def, caseNo, orgUnit: town,
+      status: incident ? 'incident' : failed ? pick(['done', 'done', 'cancelled'], i / 150) : open ? 'pending' : 'done', attempts: failed ? 3 : 0, maxAttempts: 3, runs: failed && !incident ? 1 : 0, createdAt: at,
+      ...(failed ? { firstFailedAt: at, lastFailedAt: at, lastError: 'SMS gateway answered 503', incidentAt: at, failures: [1, 2, 3].map((attempt) => ({ attempt, at, error: 'SMS gateway answered 503' })), history: [{ action: 'incident', at, by: 'system' }] } : { failures: [], history: [] }),
+      ...(open && !failed ? {} : { doneAt: at }),
+    });
+    if (!open) add('agendaJobs', { name: 'bpmn.service-task.run', data: { key: `${key}#0`, job: key }, type: 'normal', priority: 0, nextRunAt: null, lockedAt: null, lastRunAt: at, lastFinishedAt: at, lastModifiedBy: null });
+    if (!open) add('sms_messages', { _id: `${instanceId}:notify:exec8`, caseNo, to: '138****0000', channel: 'log', claimedAt: at, sentAt: at });
+  }
   return out;
 }
 
@@ -423,6 +441,26 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'agenda: unique job by key (save)', from: 'mongo-backend saveJob unique data.key', collection: 'agendaJobs', filter: { 'data.key': `${s.clockId}:warning:1`, name: 'supervision.clock.signal' }, limit: 1 },
   { name: 'agenda: cancel a clock\'s jobs', from: 'supervision-service.ts reschedule/stopClock (agenda.cancel)', collection: 'agendaJobs', filter: { name: 'supervision.clock.signal', 'data.clockId': s.clockId } },
   { name: 'agenda: cancel a clock version\'s jobs', from: 'supervision-service.ts reschedule (agenda.cancel)', collection: 'agendaJobs', filter: { name: 'supervision.clock.signal', 'data.clockId': s.clockId, 'data.version': 1 } },
+  // ---- service/send task jobs (作业) and incidents (engine/service-jobs/service-jobs.ts, api/routes/incidents.ts)
+  { name: 'job by key (run, mark done, count a failure)', from: 'service-jobs.ts run (findById, updateOne, findOneAndUpdate)', collection: 'service_jobs', filter: { _id: `${s.instanceId}:push:exec9`, status: 'pending' }, limit: 1 },
+  { name: 'job by key (schedule: upsert)', from: 'service-jobs.ts schedule (updateOne upsert)', collection: 'service_jobs', filter: { _id: `${s.instanceId}:push:exec9` }, limit: 1 },
+  { name: 'incident by id (read, retry, cancel)', from: 'service-jobs.ts incidentDoc/retry/cancel', collection: 'service_jobs', filter: { _id: `${s.instanceId}:push:exec9`, status: 'incident' }, limit: 1 },
+  { name: 'incidents open: last month', from: 'service-jobs.ts listIncidents → persistence/newest.ts', collection: 'service_jobs', filter: { incidentAt: { $gte: s.monthAgo }, status: 'incident' }, sort: { incidentAt: -1, _id: -1 }, limit: 200 },
+  { name: 'incidents open: last year', from: 'service-jobs.ts listIncidents → persistence/newest.ts', collection: 'service_jobs', filter: { incidentAt: { $gte: s.yearAgo }, status: 'incident' }, sort: { incidentAt: -1, _id: -1 }, limit: 200 },
+  { name: 'incidents open: everything', from: 'service-jobs.ts listIncidents → persistence/newest.ts (fewer than 200 in a year)', collection: 'service_jobs', filter: { incidentAt: { $gt: new Date(0) }, status: 'incident' }, sort: { incidentAt: -1, _id: -1 }, limit: 200 },
+  { name: 'incidents resolved: last year', from: 'service-jobs.ts listIncidents → persistence/newest.ts', collection: 'service_jobs', filter: { incidentAt: { $gte: s.yearAgo }, status: { $in: ['pending', 'done', 'gone', 'cancelled'] } }, sort: { incidentAt: -1, _id: -1 }, limit: 200 },
+  { name: 'incidents resolved: everything', from: 'service-jobs.ts listIncidents → persistence/newest.ts (fewer than 200 in a year)', collection: 'service_jobs', filter: { incidentAt: { $gt: new Date(0) }, status: { $in: ['pending', 'done', 'gone', 'cancelled'] } }, sort: { incidentAt: -1, _id: -1 }, limit: 200 },
+  { name: 'incidents all: last month', from: 'service-jobs.ts listIncidents → persistence/newest.ts', collection: 'service_jobs', filter: { incidentAt: { $gte: s.monthAgo } }, sort: { incidentAt: -1, _id: -1 }, limit: 200 },
+  { name: 'incidents all: everything', from: 'service-jobs.ts listIncidents → persistence/newest.ts (fewer than 200 in a year)', collection: 'service_jobs', filter: { incidentAt: { $gt: new Date(0) } }, sort: { incidentAt: -1, _id: -1 }, limit: 200 },
+  { name: 'incidents open of a town', from: 'service-jobs.ts listIncidents (an actor who does not see across) → persistence/newest.ts', collection: 'service_jobs', filter: { incidentAt: { $gte: s.yearAgo }, status: 'incident', orgUnit: s.town }, sort: { incidentAt: -1, _id: -1 }, limit: 200 },
+  { name: 'job completed by a job command?', from: 'process-service.ts jobCompleted (exists)', collection: 'revisions', filter: { instanceId: s.instanceId, 'command.type': 'service-task', 'command.executionId': 'exec9' }, limit: 1, projection: { _id: 1 } },
+  { name: 'SMS of a job', from: 'service-jobs/handlers.ts applicantNotificationHandler (findById, updateOne)', collection: 'sms_messages', filter: { _id: `${s.instanceId}:notify:exec8` }, limit: 1 },
+  { name: 'agenda: unique service task run by key (save)', from: 'service-jobs.ts enqueue (job.unique data.key)', collection: 'agendaJobs', filter: { 'data.key': `${s.instanceId}:push:exec9#0`, name: 'bpmn.service-task.run' }, limit: 1 },
+  {
+    name: 'agenda: next service task run (find and lock)', from: 'mongo-backend getNextJobToRun', collection: 'agendaJobs',
+    filter: { name: 'bpmn.service-task.run', disabled: { $ne: true }, $or: [{ lockedAt: { $eq: null }, nextRunAt: { $lte: new Date(NOW.getTime() + 5000) } }, { lockedAt: { $lte: new Date(NOW.getTime() - 60_000) } }] },
+    limit: 1, // unsorted: agenda-timers.ts (DocumentDB reads no sort from an index)
+  },
   { name: 'agenda: recurring job (every)', from: 'mongo-backend saveJob type single', collection: 'agendaJobs', filter: { name: 'outbox.deliver', type: 'single' }, limit: 1 },
 ];
 
@@ -446,6 +484,7 @@ describe('every query the platform makes is served by an index', () => {
     // as startPlatform does: the models' indexes, the outbox's, Agenda's own
     await ensureIndexes(models);
     await new Outbox(conn).ensureIndexes();
+    await serviceJobModel(conn).createIndexes(); // ServiceJobs.ensureIndexes
     // Agenda's own index, as @agendajs/mongo-backend 4.0.3 creates it on connect (MongoJobRepository.connect;
     // Agenda is an ES module jest cannot load here)
     await db.collection('agendaJobs').createIndex({ name: 1, nextRunAt: 1, priority: -1, lockedAt: 1, disabled: 1 }, { name: 'findAndLockNextJobIndex' });
