@@ -8,6 +8,8 @@ import { Engine } from 'bpmn-engine';
 import { Timers } from 'bpmn-elements';
 import { createSafeExpressions } from './expressions';
 import { moddleOptions } from './moddle';
+import { BusinessRuleError } from '../domain/errors';
+import { evaluateDecision, mapDecisionResult, type DecisionTable, type MapDecisionResult } from './dmn';
 
 /** Engine version stamped into every saved revision, for state upgrades. */
 export const ENGINE_VERSION = 'bpmn-engine@25.0.1';
@@ -75,7 +77,7 @@ function createDeferredTimers(tracker: DueTimerTracker) {
  * process variables when the task ends, so a gateway after it can route on them
  * (the signal payload otherwise stays in the task's output only).
  */
-const COMPLETION_TYPES = new Set(['bpmn:UserTask', 'bpmn:ReceiveTask', 'bpmn:ManualTask', 'bpmn:ServiceTask', 'bpmn:SendTask']);
+const COMPLETION_TYPES = new Set(['bpmn:UserTask', 'bpmn:ReceiveTask', 'bpmn:ManualTask', 'bpmn:ServiceTask', 'bpmn:SendTask', 'bpmn:BusinessRuleTask']);
 
 function completionVariables(activity: any) {
   if (!COMPLETION_TYPES.has(activity.type)) return undefined;
@@ -160,16 +162,68 @@ export class ServiceJobHost {
   }
 }
 
+/** A business rule task's decision table as loaded for one command, with how its result is written. */
+export interface LoadedDecision {
+  table: DecisionTable;
+  resultVariable: string;
+  mapDecisionResult: MapDecisionResult;
+}
+
+/**
+ * The host side of business rule tasks (决策) for one command: the decision tables the diagram's
+ * business rule tasks name are loaded before the engine runs (by element id), and each task
+ * evaluates its table synchronously over the process variables when it is reached, completing
+ * with `{ [resultVariable]: result }` (written to the process variables in the same revision).
+ * An evaluation error is kept in {@link error}: runEngine throws it, so the command fails and
+ * nothing is written (the task does not end with an engine error that would fail the instance).
+ */
+export class DecisionHost {
+  error: Error | undefined;
+  constructor(private readonly decisions: ReadonlyMap<string, LoadedDecision> = new Map()) {}
+
+  extension() {
+    const host = this;
+    return function businessRuleTasks(activity: any) {
+      if (activity.type !== 'bpmn:BusinessRuleTask') return undefined;
+      activity.behaviour.Service = function DecisionService(this: any) {
+        this.type = 'dmn-decision';
+        this.execute = (_executeMessage: any, callback: (err: Error | null, output?: unknown) => void) => {
+          const loaded = host.decisions.get(activity.id);
+          if (!loaded) {
+            host.error ??= new Error(`business rule task ${activity.id}: its decision is not loaded`);
+            return;
+          }
+          let value: unknown;
+          try {
+            value = mapDecisionResult(evaluateDecision(loaded.table, { ...(activity.environment.variables ?? {}) }), loaded.mapDecisionResult);
+          } catch (err) {
+            // the task stays where it is: the command is refused by runEngine, naming the element
+            const e = err as Error & { code?: string; details?: Record<string, unknown> };
+            host.error ??= new BusinessRuleError(e instanceof BusinessRuleError ? e.code : 'DMN_EVALUATION_FAILED', `business rule task ${activity.id}: ${e.message}`, { ...(e.details ?? {}), elementId: activity.id });
+            return;
+          }
+          callback(null, { variables: { [loaded.resultVariable]: value } });
+        };
+        this.discard = () => undefined;
+        this.stop = () => undefined;
+      };
+      return undefined;
+    };
+  }
+}
+
 export interface EngineHandle {
   engine: InstanceType<typeof Engine>;
   timers: DueTimerTracker;
   jobs: ServiceJobHost;
+  decisions: DecisionHost;
 }
 
 /** A fresh engine for a new instance from diagram XML. */
-export function createEngine(name: string, source?: string): EngineHandle {
+export function createEngine(name: string, source?: string, decisionTables?: ReadonlyMap<string, LoadedDecision>): EngineHandle {
   const timers: DueTimerTracker = { pending: 0 };
   const jobs = new ServiceJobHost();
+  const decisions = new DecisionHost(decisionTables);
   const engine = new Engine({
     name,
     source,
@@ -177,8 +231,8 @@ export function createEngine(name: string, source?: string): EngineHandle {
     expressions: createSafeExpressions(),
     scripts: denyScripts,
     timers: createDeferredTimers(timers),
-    extensions: { completionVariables, serviceJobs: jobs.extension() },
+    extensions: { completionVariables, serviceJobs: jobs.extension(), businessRuleTasks: decisions.extension() },
     settings: { enableDummyService: false },
   } as any);
-  return { engine, timers, jobs };
+  return { engine, timers, jobs, decisions };
 }

@@ -3,7 +3,8 @@
  * Pure with respect to persistence: it returns what happened; `command-runner.ts` stores it.
  */
 import { EventEmitter } from 'node:events';
-import { createEngine, type WaitingJob } from './engine-factory';
+import { createEngine, type LoadedDecision, type WaitingJob } from './engine-factory';
+import { BusinessRuleError } from '../domain/errors';
 
 export type { WaitingJob } from './engine-factory';
 import type { HistoryEvent } from '../domain/types';
@@ -101,8 +102,10 @@ export async function runEngine(opts: {
   previous: { openTasks: WaitingTask[]; timers: PendingTimer[]; jobs?: WaitingJob[] } | null;
   now: () => Date;
   apply?: (ctx: ApplyContext) => void | Promise<void>;
+  /** Business rule tasks' decision tables by element id (loaded by the caller for this command). */
+  decisions?: ReadonlyMap<string, LoadedDecision>;
 }): Promise<RunResult> {
-  const { engine, timers, jobs } = createEngine(opts.name, opts.source);
+  const { engine, timers, jobs, decisions } = createEngine(opts.name, opts.source, opts.decisions);
   const listener = new EventEmitter();
   const raw: { key: string; api: any }[] = [];
   for (const key of [...RECORDED, 'process.end']) {
@@ -154,6 +157,13 @@ export async function runEngine(opts: {
     await settle(engine, timers);
   }
 
+  if (decisions.error) {
+    // a business rule task's decision failed: the command is refused, nothing is written
+    engine.stop();
+    const err = decisions.error;
+    if (err instanceof BusinessRuleError) throw err;
+    throw new BusinessRuleError('DMN_EVALUATION_FAILED', err.message);
+  }
   const at = () => opts.now().toISOString();
   const prevOpen = new Map((opts.previous?.openTasks ?? []).map((t) => [t.executionId, t]));
   const prevTimers = new Map((opts.previous?.timers ?? []).map((t) => [t.executionId, t]));

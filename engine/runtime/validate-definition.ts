@@ -13,6 +13,8 @@ import type { UserTaskMeta } from '../domain/types';
 import { moddleOptions } from './moddle';
 import { hasExpression, validateExpressionSyntax } from './expressions';
 import { isFeel } from './feel';
+import { MAP_DECISION_RESULTS, type MapDecisionResult } from './dmn';
+import { RESERVED_VARIABLE_NAMES } from './engine-factory';
 import { jobTopicOf } from './engine-factory';
 import { KNOWN_JOB_TOPICS, MAX_JOB_RETRIES } from '../domain/service-jobs';
 
@@ -87,6 +89,7 @@ const SUPPORTED = new Set([
   'bpmn:SubProcess',
   'bpmn:ServiceTask',
   'bpmn:SendTask',
+  'bpmn:BusinessRuleTask',
   'bpmn:SequenceFlow',
   'bpmn:DataObject',
   'bpmn:DataObjectReference',
@@ -114,6 +117,20 @@ export interface ValidatedDefinition {
   escalations: { id: string; code?: string; name?: string }[];
   /** Service and send tasks run as jobs: element, topic, retries (svc:jobRetries, else the platform default). */
   jobTasks: { elementId: string; name?: string; topic: string; retries?: number }[];
+  /** Business rule tasks (决策): the decision they evaluate, its binding and how the result is written. */
+  decisionTasks: DecisionTaskMeta[];
+}
+
+/** A business rule task's decision (camunda:decisionRef …), evaluated inside the command. */
+export interface DecisionTaskMeta {
+  elementId: string;
+  name?: string;
+  decisionRef: string;
+  /** `latest` (default) or `version` with {@link version}. */
+  binding: 'latest' | 'version';
+  version?: number;
+  resultVariable: string;
+  mapDecisionResult: MapDecisionResult;
 }
 
 interface Problem {
@@ -194,6 +211,7 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
   const problems: Problem[] = [];
   const userTasks: UserTaskMeta[] = [];
   const jobTasks: ValidatedDefinition['jobTasks'] = [];
+  const decisionTasks: DecisionTaskMeta[] = [];
   const boundaryToTask = new Map<string, { id: string; name?: string }>();
   const incomingCount = new Map<string, number>();
   const outgoing = new Map<string, string[]>();
@@ -271,6 +289,33 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
           jobTasks.push({ elementId: el.id, name: el.name || undefined, topic, ...(retries !== undefined && retries >= 1 ? { retries } : {}) });
         }
         if (el.loopCharacteristics) problems.push({ elementId: el.id, message: `multi-instance ${kind}s are not supported yet` });
+      }
+      if (type === 'bpmn:BusinessRuleTask') {
+        const problem = (message: string) => problems.push({ elementId: el.id, message });
+        const ref = typeof el.decisionRef === 'string' ? el.decisionRef.trim() : '';
+        const binding = String(el.decisionRefBinding ?? 'latest').trim() || 'latest';
+        const rawVersion = el.decisionRefVersion === undefined ? undefined : String(el.decisionRefVersion).trim();
+        const mapping = String(el.mapDecisionResult ?? 'resultList').trim() || 'resultList';
+        const resultVariable = typeof el.resultVariable === 'string' ? el.resultVariable.trim() : '';
+        if (el.class || el.delegateExpression || el.expression || el.type || el.topic || el.jobTopic) problem('business rule task with camunda:class, delegateExpression, expression or an external topic is not supported (diagrams never run code here); use camunda:decisionRef');
+        else if (!ref) problem('business rule task has no decision: set camunda:decisionRef to a deployed decision id');
+        else if (!/^[A-Za-z_][\w.-]{0,99}$/.test(ref)) problem(`camunda:decisionRef "${ref.slice(0, 80)}" is not a decision id (an expression or a name with spaces is not supported)`);
+        else if (binding !== 'latest' && binding !== 'version') problem(`camunda:decisionRefBinding "${binding.slice(0, 40)}" is not supported (latest or version)`);
+        else if (binding === 'version' && !(rawVersion && /^\d{1,6}$/.test(rawVersion) && Number(rawVersion) >= 1)) problem('camunda:decisionRefBinding="version" needs camunda:decisionRefVersion, a version number');
+        else if (!MAP_DECISION_RESULTS.includes(mapping as MapDecisionResult)) problem(`camunda:mapDecisionResult "${mapping.slice(0, 40)}" is not supported (${MAP_DECISION_RESULTS.join(', ')})`);
+        else if (!/^[\p{L}_][\p{L}\p{N}_]{0,99}$/u.test(resultVariable) || RESERVED_VARIABLE_NAMES.has(resultVariable)) problem('business rule task needs camunda:resultVariable, a plain variable name (letters, digits, _), to receive the decision result');
+        else {
+          decisionTasks.push({
+            elementId: el.id,
+            ...(el.name ? { name: el.name } : {}),
+            decisionRef: ref,
+            binding,
+            ...(binding === 'version' ? { version: Number(rawVersion) } : {}),
+            resultVariable,
+            mapDecisionResult: mapping as MapDecisionResult,
+          });
+        }
+        if (el.loopCharacteristics) problem('multi-instance business rule tasks are not supported yet');
       }
       if (type === 'bpmn:BoundaryEvent' && el.attachedToRef) {
         boundaryToTask.set(el.id, { id: el.attachedToRef.id, name: el.attachedToRef.name });
@@ -377,5 +422,6 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
     userTasks,
     escalationSources,
     jobTasks,
+    decisionTasks,
   };
 }

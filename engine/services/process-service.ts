@@ -14,14 +14,16 @@
  * runs again; the repair sweep does the same for instances nobody touches.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
+import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
 import type { Actor, Clock, DefinitionSummary, HistoryEvent, Logger, UserTaskMeta } from '../domain/types';
 import { isDuplicateKey, type Models } from '../persistence/models';
 import { ENGINE_VERSION } from '../runtime/engine-factory';
 import { evaluate, hasExpression } from '../runtime/expressions';
 import { runEngine, type EscalationRaised, type PendingTimer, type RunResult, type WaitingJob, type WaitingTask } from '../runtime/run-engine';
 import type { ServiceJobScheduler } from '../domain/service-jobs';
-import { validateDefinition } from '../runtime/validate-definition';
+import { validateDefinition, type DecisionTaskMeta } from '../runtime/validate-definition';
+import type { LoadedDecision } from '../runtime/engine-factory';
+import type { DecisionTable } from '../runtime/dmn';
 import type { TimerScheduler } from '../timers/timer-port';
 import type { TaskRouter } from '../org/org-service';
 import { KeyedMutex } from './keyed-mutex';
@@ -142,6 +144,7 @@ export class ProcessService {
   async deploy(xml: string, actor: Actor, changeNote?: string): Promise<DefinitionSummary> {
     const note = checkChangeNote(changeNote);
     const v = await validateDefinition(xml);
+    await this.checkDecisionsExist(v.decisionTasks);
     const { Definition } = this.deps.models;
     const latest = await Definition.findOne({ key: v.processId }).sort({ version: -1 }).lean();
     if (latest?.archived) {
@@ -164,7 +167,7 @@ export class ProcessService {
         caseCategory: v.caseCategory,
         itemCode: v.itemCode,
         orgLevel: v.orgLevel,
-        userTasks: [...v.userTasks, { escalationSources: v.escalationSources, escalations: v.escalations, jobTasks: v.jobTasks }],
+        userTasks: [...v.userTasks, { escalationSources: v.escalationSources, escalations: v.escalations, jobTasks: v.jobTasks, decisionTasks: v.decisionTasks }],
       };
       try {
         await Definition.create(doc);
@@ -280,6 +283,38 @@ export class ProcessService {
     return { ...this.summary(d), xml: d.xml as string, userTasks: this.taskMetas(d) };
   }
 
+  /**
+   * A business rule task's decision must be deployed (the version named, with binding version).
+   * @throws BusinessRuleError DECISION_NOT_FOUND naming the element and the decision id
+   */
+  private async checkDecisionsExist(tasks: DecisionTaskMeta[]): Promise<void> {
+    for (const t of tasks) {
+      const found = await this.deps.models.Decision.exists(t.binding === 'version' ? { key: t.decisionRef, version: t.version } : { key: t.decisionRef });
+      if (!found) {
+        const which = t.binding === 'version' ? `decision "${t.decisionRef}" version ${t.version}` : `decision "${t.decisionRef}"`;
+        throw new BusinessRuleError('DECISION_NOT_FOUND', `${t.elementId}: ${which} is not deployed; deploy it (POST /api/decisions) before the diagram`, { elementId: t.elementId, decisionRef: t.decisionRef, ...(t.version ? { version: t.version } : {}) });
+      }
+    }
+  }
+
+  /**
+   * The decision tables of a definition's business rule tasks for one command, by element id
+   * (the latest version, or the version bound). No read for a definition without them.
+   * @throws BusinessRuleError DECISION_NOT_FOUND when one is gone
+   */
+  private async loadDecisions(def: any): Promise<Map<string, LoadedDecision> | undefined> {
+    const tasks: DecisionTaskMeta[] = (def.userTasks ?? []).find((t: any) => t.decisionTasks)?.decisionTasks ?? [];
+    if (!tasks.length) return undefined;
+    const out = new Map<string, LoadedDecision>();
+    for (const t of tasks) {
+      const { Decision } = this.deps.models;
+      const doc: any = t.binding === 'version' ? await Decision.findOne({ key: t.decisionRef, version: t.version }, { table: 1 }).lean() : await Decision.findOne({ key: t.decisionRef }, { table: 1 }).sort({ version: -1 }).lean();
+      if (!doc) throw new BusinessRuleError('DECISION_NOT_FOUND', `${t.elementId}: decision "${t.decisionRef}"${t.version ? ` version ${t.version}` : ''} is not deployed`, { elementId: t.elementId, decisionRef: t.decisionRef });
+      out.set(t.elementId, { table: doc.table as DecisionTable, resultVariable: t.resultVariable, mapDecisionResult: t.mapDecisionResult });
+    }
+    return out;
+  }
+
   private taskMetas(d: any): UserTaskMeta[] {
     return (d.userTasks ?? []).filter((t: any) => t.elementId);
   }
@@ -326,7 +361,7 @@ export class ProcessService {
     const def = await this.loadDefinitionById(latest._id as string);
     const instanceId = givenId ?? randomUUID();
     const now = this.deps.clock.now();
-    const run = await runEngine({ name: instanceId, source: def.xml, variables, previous: null, now: () => this.deps.clock.now() });
+    const run = await runEngine({ name: instanceId, source: def.xml, variables, previous: null, now: () => this.deps.clock.now(), decisions: await this.loadDecisions(def) });
     run.events.unshift({ type: 'case.started', elementId: def.processId, name: def.name, at: now.toISOString(), actor: actor.username });
     // No instance document before revision 1: the insert of revision 1 is the claim, and the head
     // is written by its projection (from the revision alone, so the repair sweep can write it too).
@@ -654,7 +689,7 @@ export class ProcessService {
         }
         let run: RunResult;
         try {
-          run = await runEngine({ name: instanceId, state: withSource(latest.state, def), previous, now: () => this.deps.clock.now(), apply });
+          run = await runEngine({ name: instanceId, state: withSource(latest.state, def), previous, now: () => this.deps.clock.now(), apply, decisions: await this.loadDecisions(def) });
         } catch (err) {
           if (err instanceof ConflictError && (await this.behind(instanceId, latest.revision))) continue;
           throw err;

@@ -11,6 +11,37 @@ import type { ApiClient } from '../helpers/api';
 import { useServer } from '../helpers/suite';
 
 const FEE_DMN = readFileSync(path.join(__dirname, '../../processes/decisions/hj-001-id-card-fee.dmn'), 'utf8');
+/** A diagram as Camunda Modeler 5 (Camunda 7) exports it: 受理 → 核定收费 (business rule task) → 缴费. */
+function feeDiagram(id: string, decisionRef: string, extra = ''): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:modeler="http://camunda.org/schema/modeler/1.0" id="Definitions_0fee" targetNamespace="http://bpmn.io/schema/bpmn" exporter="Camunda Modeler" exporterVersion="5.31.0" modeler:executionPlatform="Camunda Platform" modeler:executionPlatformVersion="7.22.0">
+  <bpmn:process id="${id}" name="居民身份证申领（收费核定）" isExecutable="true" camunda:historyTimeToLive="180">
+    <bpmn:startEvent id="StartEvent_1" name="收件"><bpmn:outgoing>Flow_1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="Activity_accept" name="受理" camunda:candidateGroups="town-window"><bpmn:incoming>Flow_1</bpmn:incoming><bpmn:outgoing>Flow_2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:businessRuleTask id="Activity_fee" name="核定工本费" camunda:resultVariable="feeFen" camunda:decisionRef="${decisionRef}" camunda:mapDecisionResult="singleEntry"${extra}><bpmn:incoming>Flow_2</bpmn:incoming><bpmn:outgoing>Flow_3</bpmn:outgoing></bpmn:businessRuleTask>
+    <bpmn:userTask id="Activity_pay" name="缴费" camunda:candidateGroups="town-window"><bpmn:incoming>Flow_3</bpmn:incoming><bpmn:outgoing>Flow_4</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="Event_end" name="办结"><bpmn:incoming>Flow_4</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Activity_accept" />
+    <bpmn:sequenceFlow id="Flow_2" sourceRef="Activity_accept" targetRef="Activity_fee" />
+    <bpmn:sequenceFlow id="Flow_3" sourceRef="Activity_fee" targetRef="Activity_pay" />
+    <bpmn:sequenceFlow id="Flow_4" sourceRef="Activity_pay" targetRef="Event_end" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="BPMNDiagram_1">
+    <bpmndi:BPMNPlane id="BPMNPlane_1" bpmnElement="${id}">
+      <bpmndi:BPMNShape id="StartEvent_1_di" bpmnElement="StartEvent_1"><dc:Bounds x="152" y="102" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="Activity_accept_di" bpmnElement="Activity_accept"><dc:Bounds x="240" y="80" width="100" height="80" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="Activity_fee_di" bpmnElement="Activity_fee"><dc:Bounds x="390" y="80" width="100" height="80" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="Activity_pay_di" bpmnElement="Activity_pay"><dc:Bounds x="540" y="80" width="100" height="80" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="Event_end_di" bpmnElement="Event_end"><dc:Bounds x="692" y="102" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNEdge id="Flow_1_di" bpmnElement="Flow_1"><di:waypoint x="188" y="120" /><di:waypoint x="240" y="120" /></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="Flow_2_di" bpmnElement="Flow_2"><di:waypoint x="340" y="120" /><di:waypoint x="390" y="120" /></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="Flow_3_di" bpmnElement="Flow_3"><di:waypoint x="490" y="120" /><di:waypoint x="540" y="120" /></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="Flow_4_di" bpmnElement="Flow_4"><di:waypoint x="640" y="120" /><di:waypoint x="692" y="120" /></bpmndi:BPMNEdge>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>`;
+}
+
 const deployDmn = (c: ApiClient, xml: string, note = '测试部署') => c.post('/api/decisions', xml, { 'content-type': 'application/xml', 'x-change-note': encodeURIComponent(note) });
 
 describe('decisions (决策表) are deployed next to diagrams, with versions', () => {
@@ -77,5 +108,41 @@ describe('decisions (决策表) are deployed next to diagrams, with versions', (
     expect([400, 415]).toContain(notXml.status);
     expect(notXml.contentType).toMatch(/problem\+json/);
     expect((await clerk.get('/api/decisions/hj001Fee')).body.latestVersion).toBe(before);
+  });
+
+  it('a business rule task decides the fee inside the command: the fee variable is in the same revision; a missing decision refuses the deploy; an evaluation error refuses the command', async () => {
+    const missing = await designer.deployXml(feeDiagram('id-card-fee-missing', 'noSuchDecision'));
+    expect(missing.status).toBe(422);
+    expect(missing.contentType).toMatch(/application\/problem\+json/);
+    expect(missing.body.code).toBe('DECISION_NOT_FOUND');
+    expect(missing.body.detail).toMatch(/Activity_fee: decision "noSuchDecision"/);
+    const badVersion = await designer.deployXml(feeDiagram('id-card-fee-v99', 'hj001Fee', ' camunda:decisionRefBinding="version" camunda:decisionRefVersion="99"'));
+    expect(badVersion.status).toBe(422);
+    expect(badVersion.body.code).toBe('DECISION_NOT_FOUND');
+
+    const deployed = await designer.deployXml(feeDiagram('id-card-fee', 'hj001Fee', ' camunda:decisionRefBinding="version" camunda:decisionRefVersion="1"'));
+    expect(deployed.status).toBe(201);
+    const started = await clerk.post('/api/cases', { definitionKey: 'id-card-fee', variables: { applyType: '申领', lowIncome: true } });
+    expect(started.status).toBe(201);
+    expect(started.body.openTasks.map((t: any) => t.elementId)).toEqual(['Activity_accept']);
+    const done = await clerk.post(`/api/tasks/${started.body.openTasks[0].id}/complete`, { variables: { applyType: '补领' } });
+    expect(done.status).toBe(200);
+    expect(done.body.variables.feeFen).toBe(2000);
+    const after = (await clerk.get(`/api/cases/${started.body.id}`)).body;
+    expect(after.openTasks.map((t: any) => t.elementId)).toEqual(['Activity_pay']);
+
+    // a table whose rules overlap under UNIQUE: the command is refused, the case stays at 受理
+    const overlap = FEE_DMN.replaceAll('hj001Fee', 'overlapFee').replace('<text>"补领"</text>', '<text>"补领","申领"</text>');
+    expect((await deployDmn(designer, overlap, '重叠规则（测试）')).status).toBe(201);
+    expect((await designer.deployXml(feeDiagram('id-card-overlap', 'overlapFee'))).status).toBe(201);
+    const c2 = (await clerk.post('/api/cases', { definitionKey: 'id-card-overlap', variables: {} })).body;
+    const refused = await clerk.post(`/api/tasks/${c2.openTasks[0].id}/complete`, { variables: { applyType: '申领', lowIncome: false } });
+    expect(refused.status).toBe(422);
+    expect(refused.contentType).toMatch(/application\/problem\+json/);
+    expect(refused.body.code).toBe('DMN_UNIQUE_VIOLATED');
+    expect(refused.body.detail).toMatch(/Activity_fee.*overlapFee.*Rule_standard, Rule_replace/);
+    const still = (await clerk.get(`/api/cases/${c2.id}`)).body;
+    expect(still.openTasks.map((t: any) => t.elementId)).toEqual(['Activity_accept']);
+    expect(still.variables?.feeFen).toBeUndefined();
   });
 });
