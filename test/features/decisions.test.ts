@@ -120,6 +120,20 @@ describe('decisions (决策表) are deployed next to diagrams, with versions', (
     expect(badVersion.status).toBe(422);
     expect(badVersion.body.code).toBe('DECISION_NOT_FOUND');
 
+    for (const [xml, says] of [
+      [feeDiagram('id-card-bad', 'hj001Fee', ' camunda:decisionRefBinding="deployment"'), /decisionRefBinding "deployment" is not supported/],
+      [feeDiagram('id-card-bad', 'hj001Fee').replace('camunda:mapDecisionResult="singleEntry"', 'camunda:mapDecisionResult="everything"'), /mapDecisionResult "everything" is not supported/],
+      [feeDiagram('id-card-bad', 'hj001Fee').replace(' camunda:resultVariable="feeFen"', ''), /needs camunda:resultVariable/],
+      [feeDiagram('id-card-bad', '${decisionName}'), /is not a decision id/],
+      [feeDiagram('id-card-bad', 'hj001Fee', ' camunda:class="com.example.FeeDelegate"'), /diagrams never run code/],
+    ] as const) {
+      const r = await designer.deployXml(xml);
+      expect(r.status).toBe(422);
+      expect(r.contentType).toMatch(/application\/problem\+json/);
+      expect(r.body.detail).toMatch(/^Activity_fee: /);
+      expect(r.body.detail).toMatch(says);
+    }
+
     const deployed = await designer.deployXml(feeDiagram('id-card-fee', 'hj001Fee', ' camunda:decisionRefBinding="version" camunda:decisionRefVersion="1"'));
     expect(deployed.status).toBe(201);
     const started = await clerk.post('/api/cases', { definitionKey: 'id-card-fee', variables: { applyType: '申领', lowIncome: true } });
