@@ -120,6 +120,10 @@ function condFields(cond: string | undefined): string[] {
 /** Values of a broad field that history accumulates (the rest — open, pending, running — are work in progress). */
 const HISTORY = new Set(['completed', 'rejected', 'closed', 'delivered', 'stopped', 'cancelled', 'used', 'done', 'void']);
 
+/** A value of history, or a list of values ($in) with one of history among them. */
+const isHistory = (v: unknown) => HISTORY.has(v as string) || (!!v && typeof v === 'object' && Array.isArray((v as any).$in) && (v as any).$in.some((x: unknown) => HISTORY.has(x as string)));
+const onlyExists = (v: unknown) => !!v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date) && Object.keys(v).length > 0 && Object.keys(v).every((op) => op === '$exists');
+
 /**
  * A newest/oldest-N list whose filter matches history: DocumentDB reads no sort from an index, so
  * every matching document is read and sorted for the first N. Lists ask for windows of their
@@ -129,11 +133,13 @@ function historySort(q: Shape): string | undefined {
   if (!q.sort || q.limit === undefined || q.pipeline) return undefined;
   const sortField = Object.keys(q.sort)[0]!;
   const filter = q.filter ?? {};
-  if (sortField === '_id' || filter[sortField] !== undefined) return undefined;
-  const fields = Object.keys(filter);
+  if (sortField === '_id' || (filter[sortField] !== undefined && !onlyExists(filter[sortField]))) return undefined;
+  // a field tested only for presence ($exists) narrows nothing an index reads
+  const fields = Object.keys(filter).filter((k) => !onlyExists(filter[k]));
   if (fields.some((k) => k.startsWith('$') || !BROAD.has(k))) return undefined;
-  const history = fields.length === 0 || fields.some((k) => HISTORY.has(filter[k]));
-  return history ? `every ${fields.length ? fields.map((k) => `${k}=${filter[k]}`).join(', ') : ''} document read and sorted for the first ${q.limit}`.replace('every  document', 'every document') : undefined;
+  const history = fields.length === 0 || fields.some((k) => isHistory(filter[k]));
+  const shown = (v: unknown) => (typeof v === 'object' ? JSON.stringify(v) : String(v));
+  return history ? `every ${fields.length ? fields.map((k) => `${k}=${shown(filter[k])}`).join(', ') : ''} document read and sorted for the first ${q.limit}`.replace('every  document', 'every document') : undefined;
 }
 
 /** A scan of a broad index while the filter names a selective field, or undefined. */
