@@ -46,6 +46,16 @@ const HEALTH_BOUND_MS = 3000;
 
 const param = (req: Request, name: string) => pathParam(req, name);
 
+/**
+ * The body of a deploy (a diagram or a DMN file): the XML as application/xml with the change
+ * note (变更说明) in X-Change-Note, or JSON {xml, note}; anything else 400 UNSUPPORTED_MEDIA_TYPE.
+ */
+function deployBody(req: Request, what: 'diagram' | 'DMN'): { xml: string; note?: string } {
+  if (typeof req.body === 'string') return { xml: req.body, note: changeNoteHeader(req) };
+  if (req.is('application/json')) return DeployJsonBody.parse(req.body);
+  throw new ValidationError('UNSUPPORTED_MEDIA_TYPE', `send the ${what} as application/xml (change note in X-Change-Note), or JSON {"xml": "...", "note": "..."}`);
+}
+
 /** The change note of an XML deploy: header X-Change-Note, UTF-8 percent-encoded (headers carry no Chinese as is). */
 function changeNoteHeader(req: Request): string | undefined {
   const raw = req.get('x-change-note');
@@ -114,13 +124,7 @@ export function createApp(deps: AppDeps) {
 
   // ---- definitions (流程定义)
   app.post('/api/definitions', requireRole('designer'), async (req, res) => {
-    let xml: string;
-    let note: string | undefined;
-    if (typeof req.body === 'string') {
-      xml = req.body;
-      note = changeNoteHeader(req);
-    } else if (req.is('application/json')) ({ xml, note } = DeployJsonBody.parse(req.body));
-    else throw new ValidationError('UNSUPPORTED_MEDIA_TYPE', 'send the diagram as application/xml (change note in X-Change-Note), or JSON {"xml": "...", "note": "..."}');
+    const { xml, note } = deployBody(req, 'diagram');
     // the catalogue items on this path must stay consistent with its new steps (422 naming each
     // item and rule, engine/catalogue/path-check.ts); other problems of the request (no change
     // note, an invalid diagram) are the deploy's own answer, in its order
@@ -170,13 +174,7 @@ export function createApp(deps: AppDeps) {
 
   // ---- decisions (决策表, DMN): deployed next to diagrams, a version per decision id
   app.post('/api/decisions', requireRole('designer'), async (req, res) => {
-    let xml: string;
-    let note: string | undefined;
-    if (typeof req.body === 'string') {
-      xml = req.body;
-      note = changeNoteHeader(req);
-    } else if (req.is('application/json')) ({ xml, note } = DeployJsonBody.parse(req.body));
-    else throw new ValidationError('UNSUPPORTED_MEDIA_TYPE', 'send the DMN as application/xml (change note in X-Change-Note), or JSON {"xml": "...", "note": "..."}');
+    const { xml, note } = deployBody(req, 'DMN');
     const versions = await platform.decisions.deploy(xml, req.actor!, note);
     res.status(201).location(`/api/decisions/${encodeURIComponent(versions[0].key)}`).json(versions);
   });

@@ -33,23 +33,15 @@ import { newestFirst } from '../persistence/newest';
 import type { ProcessService } from '../services/process-service';
 import type { ServiceJobConfig } from './config';
 import type { JobHandler } from './handlers';
+import type { AttemptLogOf, IncidentHistoryEntryOf, IncidentViewOf } from '../../common/incidents';
 
 export type ServiceJobStatus = 'pending' | 'done' | 'gone' | 'incident' | 'cancelled';
 /** `open`: incidents waiting for an operator; `resolved`: retried or cancelled since; `all`. */
 export const INCIDENT_FILTERS = ['open', 'resolved', 'all'] as const;
 export type IncidentFilter = (typeof INCIDENT_FILTERS)[number];
 
-interface AttemptLog {
-  attempt: number;
-  at: Date;
-  error: string;
-}
-interface HistoryEntry {
-  action: 'incident' | 'retry' | 'cancel';
-  at: Date;
-  by: string;
-  note?: string;
-}
+type AttemptLog = AttemptLogOf<Date>;
+type HistoryEntry = IncidentHistoryEntryOf<Date>;
 
 interface ServiceJobDoc {
   _id: string;
@@ -78,26 +70,8 @@ interface ServiceJobDoc {
   history: HistoryEntry[];
 }
 
-/** An incident as the API shows it. */
-export interface IncidentView {
-  id: string;
-  status: 'open' | 'retrying' | 'resolved' | 'cancelled';
-  topic: string;
-  instanceId: string;
-  caseNo?: string;
-  orgUnit?: string;
-  definitionKey: string;
-  elementId: string;
-  elementName?: string;
-  error?: string;
-  attempts: number;
-  maxAttempts: number;
-  firstFailedAt?: Date;
-  lastFailedAt?: Date;
-  incidentAt?: Date;
-  errors: AttemptLog[];
-  history: HistoryEntry[];
-}
+/** An incident as the API shows it (common/incidents.ts, shared with the console). */
+export type IncidentView = IncidentViewOf<Date>;
 
 /** Longest error text kept (a handler's message; never personal data by the handlers' rule). */
 const MAX_ERROR_CHARS = 500;

@@ -5,25 +5,11 @@ import { api } from '../../api-client';
 import { ApiErrorAlert, useApi } from '../../app/ApiError';
 import { useSession } from '../../app/session';
 import { formatDateTime } from '../../format';
+import type { IncidentViewOf } from '../../../../common/incidents';
 
 /** An incident as GET /api/incidents answers it (api/routes/incidents.ts). */
-interface Incident {
-  id: string;
-  status: 'open' | 'retrying' | 'resolved' | 'cancelled';
-  topic: string;
-  instanceId: string;
-  caseNo?: string;
-  definitionKey: string;
-  elementId: string;
-  elementName?: string;
-  error?: string;
-  attempts: number;
-  maxAttempts: number;
-  firstFailedAt?: string;
-  lastFailedAt?: string;
-  incidentAt?: string;
-  history: { action: string; at: string; by: string; note?: string }[];
-}
+/** An incident as the API answers it (common/incidents.ts). */
+type Incident = IncidentViewOf<string>;
 
 const COLOUR: Record<string, string> = { open: 'red', retrying: 'orange', resolved: 'green', cancelled: 'default' };
 
