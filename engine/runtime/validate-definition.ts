@@ -182,6 +182,11 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
     throw new ValidationError('BPMN_TOO_LARGE', `diagram is larger than ${MAX_DIAGRAM_BYTES} bytes`);
   }
   if (!xml.trim().startsWith('<')) throw new ValidationError('BPMN_MALFORMED', 'body is not an XML document');
+  // a DOCTYPE is where entity bombs and external entities (SYSTEM "file:///…") live; no modeler
+  // writes one, so none reaches a parser (before, the parser's own warnings happened to refuse them)
+  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) {
+    throw new BusinessRuleError('BPMN_DOCTYPE_REFUSED', 'diagrams may not declare a DOCTYPE or entities (XML bombs and external entities are refused)');
+  }
   if (xmlDepth(xml, MAX_XML_DEPTH) > MAX_XML_DEPTH) {
     throw new BusinessRuleError('BPMN_TOO_DEEP', `diagram elements are nested deeper than ${MAX_XML_DEPTH} levels; the limit is ${MAX_XML_DEPTH}`, { limit: MAX_XML_DEPTH });
   }

@@ -35,6 +35,24 @@ describe('no code from a diagram or from user data runs on the server', () => {
     expect(await alive()).toBe(true);
   });
 
+  it('refuses an XML entity bomb and an external entity in a diagram before any parser reads it, and a diagram nested 5,000 deep', async () => {
+    const base = fixture('self-reference.bpmn').replace(/^<\?xml[^>]*>\s*/, '');
+    const bomb = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">]>${base.replace(/name="[^"]*"/, 'name="&lol2;"')}`;
+    const xxe = `<?xml version="1.0"?><!DOCTYPE d [<!ENTITY secret SYSTEM "file:///etc/passwd">]>${base.replace(/name="[^"]*"/, 'name="&secret;"')}`;
+    for (const xml of [bomb, xxe]) {
+      const r = await designer.deployXml(xml);
+      expect(r.status).toBe(422);
+      expect(r.contentType).toContain('application/problem+json');
+      expect(r.body.code).toBe('BPMN_DOCTYPE_REFUSED');
+      expect(JSON.stringify(r.body)).not.toContain('root:');
+    }
+    const deep = `<?xml version="1.0"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t"><bpmn:process id="deep" isExecutable="true">${'<bpmn:subProcess>'.repeat(5000)}${'</bpmn:subProcess>'.repeat(5000)}</bpmn:process></bpmn:definitions>`;
+    const d = await designer.deployXml(deep);
+    expect(d.status).toBe(422);
+    expect(d.body.code).toBe('BPMN_TOO_DEEP');
+    expect(await alive()).toBe(true);
+  });
+
   it('does not re-evaluate a variable that contains an expression (no endless loop)', async () => {
     expect((await designer.deployXml(fixture('self-reference.bpmn'))).status).toBe(201);
     const started = await clerk.post('/api/cases', { definitionKey: 'self-reference', variables: { loop: '${environment.variables.loop}' } });
