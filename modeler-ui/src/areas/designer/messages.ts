@@ -1,3 +1,5 @@
+import { CATEGORY_NAMES, ITEM_FIELD_LABELS, ORG_LEVEL_NAMES } from '../../../../common/catalogue';
+
 /** The designer area's dictionary (namespace `designer`). */
 export const zh = {
   menu: { definitions: '流程定义', new: '新建流程', forms: '表单', catalogue: '事项目录' },
@@ -169,23 +171,10 @@ export const zh = {
     noteHelp: '写明为什么修改，随版本保存（选填）。',
     history: '版本记录',
     noHistory: '暂无版本记录',
-    categories: { immediate: '即办件', promised: '承诺件', 'report-up': '上报件', joint: '联办件' },
-    levels: { town: '镇级', city: '市级' },
-    fields: {
-      name: '事项名称',
-      department: '受理部门（窗口）',
-      orgLevel: '审批层级',
-      defaultCategory: '办件类型',
-      procedure: '办理路径',
-      statutoryLimitDays: '法定时限',
-      promisedLimitDays: '承诺时限',
-      materials: '申请材料',
-      fees: '收费',
-      legalBasis: '设定依据',
-      conditions: '受理条件',
-      outcome: '办理结果',
-      jointDepartments: '联办部门',
-    },
+    // the catalogue's Chinese names, one definition shared with the server (common/catalogue.ts)
+    categories: CATEGORY_NAMES,
+    levels: ORG_LEVEL_NAMES,
+    fields: ITEM_FIELD_LABELS,
     material: { name: '材料名称', form: '形式', copiesUnit: '份', original: '需原件', mandatory: '必须提交', conditional: '视情况提交', condition: '何种情况下提交', add: '添加材料', remove: '删除' },
     fees: { free: '不收费', charged: '收费', freeBasis: '不收费的依据', name: '收费项目', basis: '收费依据', add: '添加收费项目' },
   },
