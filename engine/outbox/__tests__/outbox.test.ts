@@ -329,8 +329,10 @@ describe('two workers at once', () => {
 
   it('prunes delivered events past retention, never pending or failed ones', async () => {
     const now = new Date();
-    const ok = await outbox.append({ ...event(1), dedupeKey: 'prune:ok' });
-    const bad = await outbox.append({ ...event(2), dedupeKey: 'prune:bad' });
+    // Appended at `now` (the default stamp is the append's own clock, a millisecond later on a busy
+    // machine, and then not yet due at `now`).
+    const ok = await outbox.append({ ...event(1), dedupeKey: 'prune:ok' }, now);
+    const bad = await outbox.append({ ...event(2), dedupeKey: 'prune:bad' }, now);
     await outbox.deliverDue(now, delivery('/ok'));
     expect((await outbox.get(ok.id)).status).toBe('delivered');
     await conn1.db!.collection<any>('outbox').updateOne({ _id: bad.id }, { $set: { status: 'failed' } });
