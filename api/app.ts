@@ -8,7 +8,7 @@ import express, { type Request } from 'express';
 import helmet from 'helmet';
 import { z } from 'zod';
 import { BusinessRuleError, checkItemsOnPath, MAX_DIAGRAM_BYTES, MAX_DMN_BYTES, ValidationError, type Logger, type PathItemCheck, type Platform } from '../engine';
-import { authenticate, bearerToken, login, logout, requireRole } from './http/auth';
+import { authenticate, bearerToken, requireRole } from './http/auth';
 import { errorHandler, sendProblem } from './http/error-handler';
 import { requestDeadline } from './http/deadline';
 import { pathParam } from './http/params';
@@ -104,18 +104,18 @@ export function createApp(deps: AppDeps) {
     rateLimit({ windowMs: 15 * 60_000, max: 10, key: loginUser, countWhen: (status) => status === 401, detail: 'too many failed logins for this user; wait 15 minutes and try again' }),
     async (req, res) => {
       const body = LoginBody.parse(req.body ?? {});
-      res.json(await login(platform.models, body.username, body.password, deps.sessionHours));
+      res.json(await platform.sessions.login(body.username, body.password, deps.sessionHours));
     },
   );
 
   app.use('/api/public', publicOpeningRoutes(platform));
   app.use('/api/public', publicRoutes(platform, { lookupPerMinute: deps.lookupPerMinute }));
 
-  app.use('/api', authenticate(platform.models));
+  app.use('/api', authenticate(platform));
 
   app.post('/api/auth/logout', async (req, res) => {
     const token = bearerToken(req);
-    if (token) await logout(platform.models, token);
+    if (token) await platform.sessions.logout(token);
     res.status(204).end();
   });
   app.get('/api/me', (req, res) => {

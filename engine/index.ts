@@ -6,6 +6,8 @@ export { ProcessService, checkVariables, MAX_VARIABLES_BYTES, MAX_VARIABLES_DEPT
 export { jsonShape, type JsonShape } from './domain/json-shape';
 export { seesAcross, readsCase, reachesTask, taskFacts, caseUnits, instanceUnits, actorReachesTask, CITY_UNIT, type TaskFacts, type ScopeActor } from './org/scope';
 export { BPMN_TIMER_JOB } from './timers/timer-port';
+export { watchAgenda, retryWhileDatabaseDown, retryAllWhileDatabaseDown, type AgendaWatchdog } from './timers/agenda-watchdog';
+export type { StatsRollups } from './stats/rollups';
 export { isDuplicateKey, type Models } from './persistence/models';
 export { newestFirst } from './persistence/newest';
 export { MAX_DIAGRAM_BYTES } from './runtime/validate-definition';
@@ -19,5 +21,6 @@ export { SupervisionService, SIGNAL_JOB } from './supervision/supervision-servic
 export * from './calendar';
 export * from './stats';
 export * from './outbox';
+export { SessionService, type SessionActor, type LoginResult } from './org/session-service';
 export { OpeningBody, OpeningHours, openingSpecOf } from './org/opening-hours';
 export { ServiceJobs, INCIDENT_FILTERS, SERVICE_TASK_JOB, loadServiceJobConfig, type IncidentFilter, type IncidentView, type ServiceJobConfig } from './service-jobs';

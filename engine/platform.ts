@@ -27,6 +27,7 @@ import { randomBytes } from 'node:crypto';
 import { isDuplicateKey } from './persistence/models';
 import { FormService } from './forms/form-service';
 import { OpeningHours } from './org/opening-hours';
+import { SessionService } from './org/session-service';
 import { StatsRollups } from './stats/rollups';
 import { WorkingDayCounter } from './stats/working-day-counter';
 import { DEFAULT_SERVICE_JOB_CONFIG, platformJobHandlers, ServiceJobs, type ServiceJobConfig } from './service-jobs';
@@ -69,6 +70,8 @@ export interface Platform {
   stats: StatsService;
   /** 开放时间 of each centre (5+X), editable through the API. */
   openingHours: OpeningHours;
+  /** Sign-in sessions (bearer tokens) of the staff. */
+  sessions: SessionService;
   /** The statistics day rollups (kept fresh by the worker job stats.rollups.refresh). */
   rollups: StatsRollups;
   /** Task and intake forms (form-js schemas with versions). */
@@ -192,6 +195,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     rollups,
     forms,
     openingHours: new OpeningHours(models, () => supervision.currentCalendar()),
+    sessions: new SessionService({ models, clock }),
     outbox,
     serviceJobs,
     feedDelivery: config.feed?.delivery,

@@ -1,6 +1,6 @@
 /** Registers every job handler on an Agenda and starts processing. */
 import type { Agenda } from 'agenda';
-import type { CaseService, DeliveryOptions, Logger, Outbox, ProcessService, ServiceJobs, SupervisionService } from '../engine';
+import { retryAllWhileDatabaseDown, watchAgenda, type CaseService, type DeliveryOptions, type Logger, type Outbox, type ProcessService, type ServiceJobs, type StatsRollups, type SupervisionService } from '../engine';
 import { defineServiceTaskJob } from './jobs/service-task.job';
 import { defineOutboxDeliveryJob, OUTBOX_DELIVERY_JOB } from './jobs/outbox-delivery.job';
 import { defineOutboxPruneJob, OUTBOX_PRUNE_JOB } from './jobs/outbox-prune.job';
@@ -9,8 +9,6 @@ import { defineBpmnTimerJob } from './jobs/bpmn-timer.job';
 import { defineProjectionRepairJob, PROJECTION_REPAIR_JOB } from './jobs/projection-repair.job';
 import { CASE_REPAIR_JOB, defineCaseRepairJob, REPAIR_EVERY } from './jobs/case-repair.job';
 import { defineStatsRefreshJob, STATS_REFRESH_EVERY, STATS_REFRESH_JOB } from './jobs/stats-refresh.job';
-import type { StatsRollups } from '../engine/stats/rollups';
-import { retryAllWhileDatabaseDown, watchAgenda } from '../engine/timers/agenda-watchdog';
 
 export async function startWorkers(agenda: Agenda, service: ProcessService, logger: Logger, supervision?: SupervisionService, cases?: CaseService, feed?: { outbox: Outbox; delivery?: DeliveryOptions; retentionDays?: number }, rollups?: StatsRollups, serviceJobs?: ServiceJobs): Promise<void> {
   if (feed?.delivery) defineOutboxDeliveryJob(agenda, feed.outbox, feed.delivery, logger);

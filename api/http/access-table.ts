@@ -20,7 +20,8 @@
  * Supervisors and admins see across org units (DESIGN.md §6); a foreign record answers 404 with
  * nothing of the record in the body, the same answer as a record that does not exist.
  */
-import type { Role } from './auth';
+/** The staff roles a rule names (admin passes every rule that names roles). */
+export type Role = 'admin' | 'designer' | 'clerk' | 'supervisor' | 'manager' | 'discipline';
 
 export type UnitCheck = 'none' | 'case' | 'instance' | 'task' | 'escalation' | 'unit' | 'list' | 'handler';
 export interface AccessRule {

@@ -6,7 +6,7 @@
 import { Router, type Request } from 'express';
 import bcrypt from 'bcryptjs';
 import { z } from 'zod';
-import { ConflictError, newestFirst, NotFoundError, REJECT_REASONS, UnavailableError, type Platform } from '../../engine';
+import { ConflictError, NotFoundError, REJECT_REASONS, UnavailableError, type Platform } from '../../engine';
 import { requireRole } from '../http/auth';
 import { idempotent, type IdempotencyLocals } from '../http/idempotency';
 import { idSchema, pathParam } from '../http/params';
@@ -285,10 +285,7 @@ export function networkOfficeRoutes(platform: Platform): Router {
 
   // ---- notifications (站内消息)
   r.get('/notifications', async (req, res) => {
-    // newest first by windows of createdAt (DocumentDB reads no sort from an index: a plain sort read
-    // every message the person ever had — years of them — to answer the newest 200)
-    const docs = await newestFirst<any>(platform.models.Notification, { to: req.actor!.username }, 'createdAt', 200, new Date());
-    res.json(docs.map((n) => ({ id: n._id, kind: n.kind, title: n.title, body: n.body, caseNo: n.caseNo, taskId: n.taskId, createdAt: n.createdAt, readAt: n.readAt ?? null })));
+    res.json(await cases.notificationsOf(req.actor!.username));
   });
   return r;
 }

@@ -6,7 +6,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { estimateNote, NotFoundError, ValidationError, type Platform } from '../../engine';
+import { NotFoundError, ValidationError, type Platform } from '../../engine';
 import { rateLimit } from '../http/rate-limit';
 import { idempotent } from '../http/idempotency';
 import { caseNoParam } from './network-office';
@@ -35,8 +35,9 @@ export function publicRoutes(platform: Platform, opts: { lookupPerMinute?: numbe
    */
   r.get('/items/:code/diagram', async (req, res) => {
     const item = await catalogue.getItem(parseId(req.params.code, 'item code'));
-    const def = await platform.models.Definition.findOne({ key: item.procedure }, { xml: 1, version: 1, key: 1 }).sort({ version: -1 }).lean();
-    if (!def) throw new NotFoundError('DIAGRAM_NOT_FOUND', `item ${item.code} has no deployed procedure yet`);
+    const def = await platform.processService.getDefinition(item.procedure).catch((err) => {
+      throw err instanceof NotFoundError ? new NotFoundError('DIAGRAM_NOT_FOUND', `item ${item.code} has no deployed procedure yet`) : err;
+    });
     res.setHeader('X-Definition-Key', String(def.key));
     res.setHeader('X-Definition-Version', String(def.version));
     res.type('application/xml').send(def.xml);
@@ -106,23 +107,8 @@ export function publicRoutes(platform: Platform, opts: { lookupPerMinute?: numbe
       .object({ caseNo: caseNoParam, queryCode: z.string().trim().max(20).optional(), phone: z.string().trim().max(20).optional() })
       .refine((b) => b.queryCode || b.phone, { message: 'give the query code (查询码) or the applicant phone number' })
       .parse(req.body ?? {});
-    const found = await cases.publicLookup(body.caseNo, body);
-    res.json({ ...found, ...(await progressOf(body.caseNo)) });
+    res.json(await cases.publicCase(body.caseNo, body));
   });
 
-  /** Steps done (name, date, decision — no names of staff, no opinions) and the case deadlines, for a case already authenticated by the lookup. */
-  async function progressOf(caseNo: string) {
-    const { models } = platform;
-    const kase = await models.ServiceCase.findById(caseNo, { instanceId: 1 }).lean();
-    const done = kase?.instanceId ? await models.Task.find({ instanceId: kase.instanceId, status: 'completed' }, { name: 1, createdAt: 1, completedAt: 1, kind: 1, outcome: 1 }).lean() : [];
-    const stepsDone = done
-      .filter((t) => (t.kind ?? 'engine') === 'engine')
-      .sort((a, b) => new Date(a.completedAt ?? a.createdAt).getTime() - new Date(b.completedAt ?? b.createdAt).getTime())
-      .map((t) => ({ name: t.name, since: t.createdAt, completedAt: t.completedAt ?? undefined, decision: typeof (t.outcome as any)?.decision === 'string' ? (t.outcome as any).decision : undefined }));
-    const clocks = await Promise.all(['promised', 'statutory'].map((k) => models.Clock.findById(`${caseNo}:${k}`, { dueAt: 1, status: 1, budget: 1, estimated: 1, estimatedYears: 1 }).lean()));
-    // a deadline counted over a year without its holiday notice says so (预计，2027年放假安排尚未公布)
-    const view = (c: any) => (c ? { dueAt: c.dueAt ?? undefined, status: c.status, ...(c.estimated && c.status !== 'stopped' ? { estimated: true, estimatedYears: c.estimatedYears ?? [], estimateNote: estimateNote(c.estimatedYears ?? []) } : {}) } : undefined);
-    return { stepsDone, deadline: { promised: view(clocks[0]), statutory: view(clocks[1]) } };
-  }
   return r;
 }

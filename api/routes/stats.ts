@@ -6,7 +6,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { cstMinute } from '../../common/cst';
-import { attachmentDisposition, cstDayOf, ForbiddenError, periodOfDays, RANKING_CSV_COLUMNS, STATS_CSV_COLUMNS, STATS_DIMENSIONS, toCsv, toXlsx, XLSX_CONTENT_TYPE, type Platform, type StatsDimension, type StatsFilter } from '../../engine';
+import { attachmentDisposition, cstDayOf, ForbiddenError, NotFoundError, periodOfDays, RANKING_CSV_COLUMNS, STATS_CSV_COLUMNS, STATS_DIMENSIONS, toCsv, toXlsx, XLSX_CONTENT_TYPE, type Platform, type StatsDimension, type StatsFilter } from '../../engine';
 import { requireRole } from '../http/auth';
 import { idSchema } from '../http/params';
 
@@ -47,23 +47,13 @@ const DIMENSION_LABEL: Record<string, string> = { town: '镇街', window: '窗�
  * item and responsible person by name.
  */
 async function aboutSheet(platform: Platform, title: string, q: z.infer<typeof StatsQuery>, filter: StatsFilter): Promise<[string, string][]> {
-  const { OrgUnit, Window, ServiceItem } = platform.models;
   const out: [string, string][] = [['报表', title], ['导出时间', cstMinute(Date.now()) + '（北京时间）']];
   out.push(['收件期间', `${q.from ?? '不限'} 至 ${q.to ?? '不限'}`]);
-  const unit = filter.orgUnit ? await OrgUnit.findById(filter.orgUnit, { name: 1, shortName: 1 }).lean() : null;
-  out.push(['所属机构', filter.orgUnit ? String((unit as any)?.shortName ?? (unit as any)?.name ?? '—') : '全部（全市）']);
-  if (q.windowId) {
-    const w = await Window.findById(q.windowId, { name: 1, orgUnit: 1 }).lean();
-    out.push(['窗口', w ? String((w as any).name) : '—']);
-  }
-  if (q.department) {
-    const w = await Window.findOne({ department: q.department, departmentName: { $exists: true } }, { departmentName: 1 }).lean();
-    out.push(['部门', String((w as any)?.departmentName ?? '—')]);
-  }
-  if (q.itemCode) {
-    const item = await ServiceItem.findById(q.itemCode, { name: 1 }).lean();
-    out.push(['事项', item ? String((item as any).name) : '—']);
-  }
+  const labels = await platform.org.labelsOf({ orgUnit: filter.orgUnit, windowId: q.windowId, department: q.department });
+  out.push(['所属机构', filter.orgUnit ? (labels.orgUnit ?? '—') : '全部（全市）']);
+  if (q.windowId) out.push(['窗口', labels.window ?? '—']);
+  if (q.department) out.push(['部门', labels.department ?? '—']);
+  if (q.itemCode) out.push(['事项', (await platform.catalogue.getItem(q.itemCode).catch((e) => (e instanceof NotFoundError ? null : Promise.reject(e))))?.name ?? '—']);
   if (q.responsible) out.push(['负责人', (await platform.org.displayNames([q.responsible])).get(q.responsible) ?? '—']);
   out.push(['口径', '按收件期间统计办件；比率以百分数表示；无办件的单位不参与排名；详见 API 文档 /api/openapi.json']);
   return out;

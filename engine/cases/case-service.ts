@@ -34,6 +34,7 @@ import type { SupervisionService } from '../supervision/supervision-service';
 import type { FeedbackService } from '../supervision/feedback-service';
 import { parseBudget, type Budget } from '../supervision/clock-ledger';
 import { crashPoint } from '../domain/fault';
+import { publicProgress } from './public-progress';
 
 const SYSTEM_ACTOR: Actor = { username: 'system', groups: [], roles: ['system'] };
 
@@ -717,6 +718,11 @@ export class CaseService implements ProjectionListener {
     };
   }
 
+  /** 办件查询: the lookup (same answer for a wrong code as for no case) with the steps done and the deadlines. */
+  async publicCase(caseNo: string, secret: { queryCode?: string; phone?: string }) {
+    return { ...(await this.publicLookup(caseNo, secret)), ...(await publicProgress(this.deps.models, caseNo)) };
+  }
+
   async proxyRecord(caseNo: string, actor: Actor) {
     const c = await this.getCase(caseNo, actor);
     return c.proxyRecord;
@@ -1001,5 +1007,15 @@ export class CaseService implements ProjectionListener {
     } catch (err) {
       if (!key || !isDuplicateKey(err)) throw err;
     }
+  }
+
+  /**
+   * A person's newest in-app messages (at most `limit`), newest first, by windows of createdAt
+   * (DocumentDB reads no sort from an index: a plain sort read every message the person ever had —
+   * years of them — to answer the newest 200).
+   */
+  async notificationsOf(username: string, limit = 200) {
+    const docs = await newestFirst<any>(this.deps.models.Notification, { to: username }, 'createdAt', limit, this.deps.clock.now());
+    return docs.map((n) => ({ id: String(n._id), kind: String(n.kind), title: String(n.title), body: String(n.body), caseNo: n.caseNo ?? undefined, taskId: n.taskId ?? undefined, createdAt: n.createdAt as Date, readAt: (n.readAt ?? null) as Date | null }));
   }
 }

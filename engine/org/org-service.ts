@@ -213,6 +213,18 @@ export class OrgService {
     return out;
   }
 
+  /**
+   * Names to print for codes (exports' 说明 sheet): an org unit's short name, a window's name, a
+   * department's name (from a window of it). An unknown code gets no entry.
+   */
+  async labelsOf(q: { orgUnit?: string; windowId?: string; department?: string }): Promise<{ orgUnit?: string; window?: string; department?: string }> {
+    const { OrgUnit, Window } = this.models;
+    const unit: any = q.orgUnit ? await OrgUnit.findById(q.orgUnit, { name: 1, shortName: 1 }).lean() : null;
+    const w: any = q.windowId ? await Window.findById(q.windowId, { name: 1 }).lean() : null;
+    const dept: any = q.department ? await Window.findOne({ department: q.department, departmentName: { $exists: true } }, { departmentName: 1 }).lean() : null;
+    return { orgUnit: unit ? String(unit.shortName ?? unit.name) : undefined, window: w ? String(w.name) : undefined, department: dept?.departmentName ? String(dept.departmentName) : undefined };
+  }
+
   /** One window, as `listWindows` shows it to `viewer`. */
   async getWindow(id: string, viewer?: Actor) {
     const w = await this.models.Window.findById(id).lean();

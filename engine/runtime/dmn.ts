@@ -13,7 +13,7 @@
 import { DmnModdle } from 'dmn-moddle';
 import { BusinessRuleError, ValidationError } from '../domain/errors';
 import { checkFeel, evaluateFeel, evaluateUnaryTests, checkUnaryTests, FeelError } from './feel';
-import { MAX_XML_DEPTH, xmlDepth } from './validate-definition';
+import { MAX_XML_DEPTH, xmlDepth } from './xml-depth';
 
 /** Largest DMN document accepted, in bytes. */
 export const MAX_DMN_BYTES = 1024 * 1024;

@@ -33,7 +33,7 @@
 import type { Db } from 'mongodb';
 import { cstDay as cstIsoDay } from '../../common/cst';
 import { randomUUID } from 'node:crypto';
-import { addClock, mergeAcc, newAcc, OPEN_STATUSES, type Acc, type Doc } from './stats-service';
+import { addClock, mergeAcc, newAcc, OPEN_STATUSES, type Acc, type Doc } from './accumulator';
 import type { WorkingDayCounter } from './working-day-counter';
 
 export type RowDimension = 'window' | 'department' | 'item' | 'person';

@@ -13,7 +13,6 @@ import { newestFirst } from '../persistence/newest';
 import type { AuditLog } from '../cases/audit';
 import { cstDay } from '../cases/case-numbers';
 import { hashPersonal, maskPhone, validateMobile } from '../cases/identity';
-import type { CaseService } from '../cases/case-service';
 import { parseBudget } from './clock-ledger';
 import type { SupervisionService } from './supervision-service';
 
@@ -30,11 +29,22 @@ export interface FeedbackConfig {
 
 export const DEFAULT_FEEDBACK_CONFIG: FeedbackConfig = { complaintLimit: '10WD', rectificationLimit: '5WD', followUpSamplePercent: 10 };
 
+/**
+ * What feedback needs of the cases — an in-app message, the public lookup's check of a case
+ * number and query code, the read check of a case — implemented by CaseService (a port, so the
+ * two services do not import each other).
+ */
+export interface CasePort {
+  notify(to: string, kind: string, title: string, body: string, caseNo?: string, taskId?: string, key?: string): Promise<void>;
+  publicLookup(caseNo: string, secret: { queryCode?: string; phone?: string }): Promise<unknown>;
+  assertReadable(caseNo: string, actor: Actor): Promise<void>;
+}
+
 export interface FeedbackDeps {
   models: Models;
   audit: AuditLog;
   clock: TimeSource;
-  cases: CaseService;
+  cases: CasePort;
   supervision: SupervisionService;
   lookupSalt: string;
   config?: Partial<FeedbackConfig>;

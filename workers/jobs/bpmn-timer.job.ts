@@ -9,8 +9,7 @@
  */
 import { z } from 'zod';
 import { exponential, type Agenda } from 'agenda';
-import { BPMN_TIMER_JOB, type Logger, type ProcessService } from '../../engine';
-import { retryWhileDatabaseDown } from '../../engine/timers/agenda-watchdog';
+import { BPMN_TIMER_JOB, retryWhileDatabaseDown, type Logger, type ProcessService } from '../../engine';
 
 export const TimerJobData = z.object({
   key: z.string().min(1),

@@ -6,8 +6,7 @@
  * killed mid-way or two at once double nothing. Retries: the next run.
  */
 import type { Agenda } from 'agenda';
-import type { Logger } from '../../engine';
-import type { StatsRollups } from '../../engine/stats/rollups';
+import type { Logger, StatsRollups } from '../../engine';
 
 export const STATS_REFRESH_JOB = 'stats.rollups.refresh';
 export const STATS_REFRESH_EVERY = process.env.STATS_REFRESH_EVERY ?? '30 seconds';
