@@ -26,6 +26,10 @@ const Env = z.object({
   SESSION_HOURS: z.coerce.number().min(0.01).max(720).default(12),
   /** Allow step time-limit overrides at intake (demos and tests; never in production). */
   ALLOW_LIMIT_OVERRIDES: z.enum(['true', 'false']).default('false'),
+  /** Another service catalogue to load instead of processes/catalogue/items.json (seed and first start). */
+  CATALOGUE_FILE: z.string().min(1).optional(),
+  /** Where statistics come from: the day rollups (default) or a scan of the cases (a check of the rollups). */
+  STATS_SOURCE: z.enum(['rollups', 'scan']).default('rollups'),
   /** Reply limit of a complaint (working days like 10WD, or ISO duration). */
   COMPLAINT_LIMIT: z.string().max(20).default('10WD'),
   /** Rectification limit after a poor rating. */
@@ -72,6 +76,8 @@ export interface ApiConfig {
   requestTimeoutMs: number;
   /** Trusted reverse proxies (TRUST_PROXY); empty: X-Forwarded-For is ignored. */
   trustProxy: string[];
+  /** CATALOGUE_FILE: the catalogue the seed loads (default processes/catalogue/items.json). */
+  catalogueFile?: string;
   platform: PlatformConfig;
 }
 
@@ -92,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ApiConfig {
     lookupPerMinute: e.LOOKUP_PER_MINUTE,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     trustProxy: e.TRUST_PROXY,
+    catalogueFile: e.CATALOGUE_FILE,
     platform: {
       mongodbUri: e.MONGODB_URI,
       dbName: e.DB_NAME,
@@ -99,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ApiConfig {
       agendaProcessEveryMs: e.AGENDA_PROCESS_EVERY_MS,
       agendaLockLifetimeMs: e.AGENDA_LOCK_LIFETIME_MS,
       allowLimitOverrides: e.ALLOW_LIMIT_OVERRIDES === 'true',
+      statsSource: e.STATS_SOURCE,
       feed: loadFeedConfig(env),
       serviceJobs: loadServiceJobConfig(env),
       feedback: { complaintLimit: e.COMPLAINT_LIMIT, rectificationLimit: e.RECTIFICATION_LIMIT, followUpSamplePercent: e.FOLLOW_UP_SAMPLE_PERCENT },

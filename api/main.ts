@@ -22,7 +22,7 @@ async function main() {
   const platform = await startPlatform(config.platform, logger);
   // First start of an empty database: demo logins, the city and 19 towns, the catalogue, the diagrams.
   if (await platform.sessions.isEmpty()) {
-    logger.info(await seedAll(platform, config.demoPassword, logger), 'demo data seeded');
+    logger.info(await seedAll(platform, config.demoPassword, logger, { catalogueFile: config.catalogueFile }), 'demo data seeded');
   }
   // forms added to processes/forms after the first start reach older databases too (idempotent)
   await platform.forms.seed(path.resolve(__dirname, '..', 'processes', 'forms'));

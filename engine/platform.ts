@@ -6,7 +6,7 @@
 import path from 'node:path';
 import mongoose from 'mongoose';
 import type { Agenda } from 'agenda';
-import type { Logger } from './domain/types';
+import type { Clock, Logger } from './domain/types';
 import { startEmbeddedDb, type EmbeddedDb } from './persistence/embedded-db';
 import { createModels, ensureIndexes, type Models } from './persistence/models';
 import { PROJECT_ROOT } from './runtime/moddle';
@@ -51,6 +51,10 @@ export interface PlatformConfig {
   feedback?: Partial<FeedbackConfig>;
   /** Service/send task jobs: attempts, backoff, the SMS gateway (engine/service-jobs/config.ts). */
   serviceJobs?: ServiceJobConfig;
+  /** Statistics from the day rollups (default) or by scanning the cases (`scan`, a check of the rollups). */
+  statsSource?: 'rollups' | 'scan';
+  /** The time every service reads (the system clock unless a test passes its own). Agenda's own polling stays on real time. */
+  clock?: Clock;
 }
 
 export interface Platform {
@@ -115,14 +119,14 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
   await conn.asPromise();
   const models = createModels(conn);
   await ensureIndexes(models, (msg) => logger.warn({}, msg));
+  const clock: Clock = config.clock ?? { now: () => new Date() };
   const agenda = createAgenda(conn.db as any, { processEveryMs: config.agendaProcessEveryMs, lockLifetimeMs: config.agendaLockLifetimeMs });
   const processService = new ProcessService({
     models,
     timers: new AgendaTimerScheduler(agenda),
-    clock: { now: () => new Date() },
+    clock,
     logger,
   });
-  const clock = { now: () => new Date() };
   const decisions = new DecisionService({ models, clock, logger });
   const outbox = new Outbox(conn, { ...config.feed?.outbox, logger });
   await outbox.ensureIndexes();
@@ -168,7 +172,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     return counterCache.counter;
   });
   audit.onAppended((caseNo, seq, type, data) => rollups.onAudit(caseNo, seq, type, data));
-  const stats = new StatsService({ models, clock, currentCalendar: () => supervision.currentCalendar(), rollups: process.env.STATS_SOURCE === 'scan' ? undefined : rollups });
+  const stats = new StatsService({ models, clock, currentCalendar: () => supervision.currentCalendar(), rollups: config.statsSource === 'scan' ? undefined : rollups });
   const feedback = new FeedbackService({ models, audit, clock, cases, supervision, lookupSalt, config: config.feedback });
   cases.setFeedback(feedback);
   // complaints and escalations that name no case join the rollup of their centre and day

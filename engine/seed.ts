@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import type { Logger } from './domain/types';
+import { loadItemCatalogue } from './catalogue/catalogue-service';
 import type { Platform } from './platform';
 import type { Models } from './persistence/models';
 import { PROJECT_ROOT } from './runtime/moddle';
@@ -41,11 +42,11 @@ export async function seedDemoUsers(models: Models, password: string, passwordHa
 }
 
 /** Seeds everything; returns counts. Diagrams are deployed only for keys that have no version. */
-export async function seedAll(platform: Platform, demoPassword: string, logger: Logger) {
+export async function seedAll(platform: Platform, demoPassword: string, logger: Logger, opts: { catalogueFile?: string } = {}) {
   const passwordHash = await bcrypt.hash(demoPassword, 10);
   const users = await seedDemoUsers(platform.models, demoPassword, passwordHash);
   const org = await platform.org.seed(passwordHash);
-  const catalogue = await platform.catalogue.seed();
+  const catalogue = await platform.catalogue.seed(loadItemCatalogue(opts.catalogueFile));
   // decisions before diagrams: a business rule task's decision must exist when its diagram deploys
   let decisions = 0;
   const dmnDir = path.join(PROJECT_ROOT, 'processes', 'decisions');

@@ -12,7 +12,7 @@ async function main() {
   const logger = pino({ level: config.logLevel, base: { role: 'seed' } });
   const platform = await startPlatform(config.platform, logger);
   try {
-    const counts = await seedAll(platform, config.demoPassword, logger);
+    const counts = await seedAll(platform, config.demoPassword, logger, { catalogueFile: config.catalogueFile });
     logger.info(counts, 'seeded');
   } finally {
     await platform.close();

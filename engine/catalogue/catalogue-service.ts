@@ -83,10 +83,11 @@ export function diffItems(before: Record<string, any> | null, after: Record<stri
 const catalogueDir = path.join(PROJECT_ROOT, 'processes', 'catalogue');
 
 /**
- * The catalogue file: `processes/catalogue/items.json`, or the file `CATALOGUE_FILE` names
- * (`CATALOGUE_FILE=/path/items.json npm run seed` imports another catalogue; checked by the same rules).
+ * The catalogue file: `processes/catalogue/items.json`, or the file given (the host passes
+ * `CATALOGUE_FILE`: `CATALOGUE_FILE=/path/items.json npm run seed` imports another catalogue,
+ * checked by the same rules).
  */
-export function loadItemCatalogue(file = process.env.CATALOGUE_FILE || path.join(catalogueDir, 'items.json')): ServiceItem[] {
+export function loadItemCatalogue(file = path.join(catalogueDir, 'items.json')): ServiceItem[] {
   return JSON.parse(readFileSync(file, 'utf8'));
 }
 
