@@ -32,6 +32,7 @@ import { Outbox } from '../../outbox/outbox';
 import { serviceJobModel } from '../../service-jobs/service-jobs';
 import { PG_BIN } from '../embedded-db';
 import { dbUri, uniqueDbName } from '../../../test/helpers/server';
+import { boardClockPipeline, boardEscalationPipeline } from '../../stats/board';
 
 const CASES = Number(process.env.INDEX_TEST_CASES ?? 4000);
 const DAY = 86_400_000;
@@ -389,10 +390,10 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'open step clocks of a case', from: 'case-service.ts', collection: 'clocks', filter: { caseNo: s.caseNo, kind: 'step', status: { $ne: 'stopped' } }, projection: { taskId: 1 } },
   { name: 'step clocks of tasks', from: 'task-actions.ts withDeadlines', collection: 'clocks', filter: { _id: { $in: [`step:${s.taskId}`, `step:${s.instanceId}:exec0`] } } },
   { name: 'clocks counted over a year without its holiday notice', from: 'supervision-service.ts recomputeEstimatedClocks', collection: 'clocks', filter: { estimated: true, status: { $in: ['running', 'paused'] } }, projection: { _id: 1 } },
-  { name: 'board: clocks not stopped', from: 'stats/board.ts', collection: 'clocks', filter: { status: { $in: ['running', 'paused'] }, kind: { $in: ['statutory', 'promised', 'examination', 'step'] } }, projection: { _id: 1, caseNo: 1, kind: 1, orgUnit: 1, windowId: 1, status: 1, dueAt: 1, fired: 1 } },
-  { name: 'board: clocks not stopped, one town', from: 'stats/board.ts', collection: 'clocks', filter: { status: { $in: ['running', 'paused'] }, kind: { $in: ['statutory', 'promised', 'examination', 'step'] }, orgUnit: s.town } },
-  { name: 'board: open escalations', from: 'stats/board.ts', collection: 'escalations', filter: { status: { $in: ['open', 'acknowledged', 'notified', 'replied'] } }, projection: { _id: 1, orgUnit: 1, windowId: 1 } },
-  { name: 'board: open escalations, one town', from: 'stats/board.ts', collection: 'escalations', filter: { status: { $in: ['open', 'acknowledged', 'notified', 'replied'] }, orgUnit: s.town } },
+  { name: 'board: clock counts', from: 'stats/board.ts (aggregate)', collection: 'clocks', pipeline: boardClockPipeline(undefined, NOW) },
+  { name: 'board: clock counts, one town', from: 'stats/board.ts (aggregate)', collection: 'clocks', pipeline: boardClockPipeline(s.town, NOW) },
+  { name: 'board: open escalations', from: 'stats/board.ts (aggregate)', collection: 'escalations', pipeline: boardEscalationPipeline(undefined) },
+  { name: 'board: open escalations, one town', from: 'stats/board.ts (aggregate)', collection: 'escalations', pipeline: boardEscalationPipeline(s.town) },
   { name: 'escalation list (supervisor): last month', from: 'supervision-service.ts list → persistence/newest.ts', collection: 'escalations', filter: { raisedAt: { $gte: s.monthAgo } }, sort: { raisedAt: -1, _id: -1 }, limit: 500 },
   { name: 'escalation list (supervisor): last year', from: 'supervision-service.ts list → persistence/newest.ts', collection: 'escalations', filter: { raisedAt: { $gte: s.yearAgo } }, sort: { raisedAt: -1, _id: -1 }, limit: 500 },
   { name: 'escalation list by status (closed): last year', from: 'supervision-service.ts list → persistence/newest.ts', collection: 'escalations', filter: { status: 'closed', raisedAt: { $gte: s.yearAgo } }, sort: { raisedAt: -1, _id: -1 }, limit: 500 },
