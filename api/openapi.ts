@@ -64,7 +64,7 @@ export function openApiDocument(): object {
       '/api/definitions': {
         get: { summary: 'Deployed definitions with their versions', responses: { 200: { description: 'list' }, 401: problem } },
         post: {
-          summary: 'Deploy a BPMN diagram as the next version of its process id (role designer); a change note (变更说明) is required: JSON `note`, or the X-Change-Note header (percent-encoded) with an XML body — 400 CHANGE_NOTE_REQUIRED without it; 409 DEFINITION_ARCHIVED on an archived key; 422 ITEM_RULE_VIOLATION when the new steps contradict a catalogue item on this path (details.items: each item with its violations — the deploy is refused, engine/catalogue/path-check.ts); the answer lists the items on the path (`items`)',
+          summary: 'Deploy a BPMN diagram as the next version of its process id (role designer); a change note (变更说明) is required: JSON `note`, or the X-Change-Note header (percent-encoded) with an XML body — 400 CHANGE_NOTE_REQUIRED without it; 409 DEFINITION_ARCHIVED on an archived key; 422 ITEM_RULE_VIOLATION when the new steps contradict a catalogue item on this path (details.items: each item with its violations — the deploy is refused, engine/catalogue/path-check.ts); 422 CALLED_PROCESS_NOT_FOUND when a call activity (调用活动) names a process (or, with camunda:calledElementBinding="version", a version) that is not deployed, naming the element and its name; the answer lists the items on the path (`items`)',
           parameters: [{ name: 'X-Change-Note', in: 'header', required: false, schema: { type: 'string', maxLength: 2000 }, description: '变更说明 of an application/xml deploy, UTF-8 percent-encoded' }],
           requestBody: { content: { 'application/xml': { schema: { type: 'string' } }, ...json('DeployJsonBody').content } },
           responses: { 201: { description: 'deployed' }, ...std, 409: problem, 413: problem, 422: problem },
@@ -94,7 +94,7 @@ export function openApiDocument(): object {
       '/api/decisions/{key}': { get: { summary: 'One decision with its versions, newest first (hit policy, change note, who deployed)', responses: { 200: { description: 'decision' }, ...std } } },
       '/api/decisions/{key}/xml': { get: { summary: 'The DMN XML of the latest version', responses: { 200: { description: 'xml', content: { 'application/xml': {} } }, ...std } } },
       '/api/cases': { post: { summary: 'Start a case on the latest version of a definition (role clerk)', requestBody: json('StartCaseBody'), responses: { 201: { description: 'case' }, ...std } } },
-      '/api/cases/{id}': { get: { summary: 'A case: status, variables, open and completed steps, history with times', responses: { 200: { description: 'case' }, ...std } } },
+      '/api/cases/{id}': { get: { summary: 'A case: status, variables, open and completed steps, history with times; `calledCases` — the instances its call activities (调用活动) started (element, instance id, called process and version, status) — and, for an instance a call activity started, `parent` (the caller\'s instance and call activity, and the case\'s root instance)', responses: { 200: { description: 'case' }, ...std } } },
       '/api/tasks': {
         get: {
           summary: 'Open tasks: mine (assigned to me), groups (offered to my groups) or all',

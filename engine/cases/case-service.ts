@@ -604,9 +604,11 @@ export class CaseService implements ProjectionListener {
     const kase = await this.load(caseNo);
     if (!this.canRead(kase, actor)) throw new NotFoundError('CASE_NOT_FOUND', `case ${caseNo} does not exist`);
     // engine steps and the case's own tasks (co-sign, rectification, follow-up) share the instance id
-    const tasks = kase.instanceId ? await this.deps.models.Task.find({ instanceId: kase.instanceId }).sort({ createdAt: 1 }).lean() : [];
+    const inst = kase.instanceId ? await this.deps.models.Instance.findById(kase.instanceId, { definitionVersion: 1, calledInstances: 1 }).lean() : null;
+    // the steps of the instances its call activities started (调用活动: the city's part of a report-up case) are the case's too
+    const called = (((inst as any)?.calledInstances ?? []) as { instanceId: string }[]).map((c) => c.instanceId);
+    const tasks = kase.instanceId ? await this.deps.models.Task.find({ instanceId: called.length ? { $in: [kase.instanceId, ...called] } : kase.instanceId }).sort({ createdAt: 1 }).lean() : [];
     const notices = await this.listNotices(caseNo);
-    const inst = kase.instanceId ? await this.deps.models.Instance.findById(kase.instanceId, { definitionVersion: 1 }).lean() : null;
     const summary = this.summary(kase);
     const address = (kase.applicant as any)?.address;
     const people = [kase.responsible, ...tasks.flatMap((t) => [t.assignee, t.completedBy, t.claimedBy]), ...((kase.proxyRecord ?? []) as any[]).map((r) => r.toPerson)];
@@ -736,13 +738,14 @@ export class CaseService implements ProjectionListener {
    * windows, and the end of the case with its completion or return notice. Idempotent: every
    * write is keyed by instance, revision and event index.
    */
-  async onProjected(p: { instanceId: string; status: string; variables: Record<string, unknown>; revisions: ProjectedRevision[]; opened?: ReadonlyMap<string, any>; openSteps?: OpenStep[] }): Promise<void> {
+  async onProjected(p: { instanceId: string; status: string; variables: Record<string, unknown>; revisions: ProjectedRevision[]; opened?: ReadonlyMap<string, any>; openSteps?: OpenStep[]; rootInstanceId?: string }): Promise<void> {
     const caseNo = typeof p.variables.caseNo === 'string' ? p.variables.caseNo : undefined;
     if (!caseNo) return;
     const { models, audit } = this.deps;
     const kase: any = await models.ServiceCase.findById(caseNo).lean();
     // While the case is being accepted its instanceId is not yet recorded: the first revision belongs to it too.
-    if (!kase || (kase.instanceId && kase.instanceId !== p.instanceId) || kase.status === 'void') return;
+    // an instance a call activity started (调用活动) belongs to its root's case: its steps, clocks and audit are the case's
+    if (!kase || (kase.instanceId && kase.instanceId !== (p.rootInstanceId ?? p.instanceId)) || kase.status === 'void') return;
     for (const r of p.revisions) {
       for (const [i, e] of r.events.entries()) {
         const key = `${p.instanceId}:${r.revision}:${i}`;
@@ -789,7 +792,8 @@ export class CaseService implements ProjectionListener {
         if (!t || t.status !== 'open') await this.supervision.stopClock(c._id as string, t?.completedAt ?? this.deps.clock.now());
       }
     }
-    if (p.status !== 'running' && kase.status !== 'void') await this.finish(caseNo, p.instanceId, p.status);
+    // only the root instance's end ends the case; a called instance's end returns to its caller
+    if (p.status !== 'running' && !p.rootInstanceId && kase.status !== 'void') await this.finish(caseNo, p.instanceId, p.status);
   }
 
   /**

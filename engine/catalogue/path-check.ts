@@ -33,7 +33,16 @@ export async function checkItemsOnPath(catalogue: CatalogueService, xml: string)
   const v = await validateDefinition(xml);
   // the whole catalogue (tens of items, read by _id): no per-path index needed
   const onPath = (await catalogue.listItems()).filter((i) => i.procedure === v.processId);
-  const path = { key: v.processId, name: v.name, archived: false, steps: v.userTasks };
+  // a call activity's called process (调用活动: the city's part of a 上报件) brings its steps to the path
+  const called: NonNullable<Awaited<ReturnType<CatalogueService["pathInfo"]>>>["steps"] = [];
+  for (const c of v.callActivities) {
+    if (c.calledElement === v.processId) continue;
+    const info = await catalogue.pathInfo(c.calledElement);
+    // not deployed: the deploy itself refuses it, naming the call activity (CALLED_PROCESS_NOT_FOUND)
+    if (!info) return { key: v.processId, items: onPath.map((i) => ({ code: i.code, name: i.name })) };
+    called.push(...info.steps);
+  }
+  const path = { key: v.processId, name: v.name, archived: false, steps: [...v.userTasks, ...called] };
   const refused: { code: string; name: string; violations: ItemRuleViolation[] }[] = [];
   for (const item of onPath) {
     // only the rules about the path: a limit the item already broke is the item's own matter

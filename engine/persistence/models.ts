@@ -102,6 +102,13 @@ const instanceSchema = new Schema(
     orgUnit: String,
     endedAt: Date,
     updatedAt: Date,
+    /** A called instance (child of a call activity): the caller's instance, element and execution, and the case's root instance. */
+    parentInstanceId: String,
+    parentElementId: String,
+    parentExecutionId: String,
+    rootInstanceId: String,
+    /** The instances this one's call activities started: element, execution and child instance id. */
+    calledInstances: { type: [Schema.Types.Mixed], default: undefined },
   },
   { ...opts, collection: 'instances' },
 );
@@ -138,6 +145,10 @@ const revisionSchema = new Schema(
     jobs: { type: String, default: '[]' },
     /** Element ids waiting after this command, JSON text. */
     activeElements: { type: String, default: '[]' },
+    /** Call activities waiting on their called process after this command, JSON text. */
+    calls: { type: String, default: '[]' },
+    /** The error end event the process ended through (for a caller's call activity), JSON text. */
+    endError: String,
     /** Engine error message when the command failed the instance. */
     error: String,
     /** False until the read models (tasks, instance, escalations) reflect this revision. */
@@ -147,6 +158,37 @@ const revisionSchema = new Schema(
 );
 revisionSchema.index({ instanceId: 1, revision: -1 });
 revisionSchema.index({ projected: 1 });
+
+/**
+ * The link between a call activity and the instance it started (调用活动 → 被调用流程), `_id` = the
+ * child instance id (derived from the caller's instance and the call's execution, so a repeated
+ * start finds it). Written `starting` before the caller's revision that waits on the call; the
+ * child is started after it (`running`); the child's projection marks it `ended` when the child
+ * ends; the caller is completed (`returned`). A link whose call never came to wait is `gone`; a
+ * child the caller no longer waits for (cancelled, interrupted) is `cancelled`. The repair sweep
+ * picks up `starting` and `ended` links a crash left behind.
+ */
+const callLinkSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    parentInstanceId: { type: String, required: true },
+    rootInstanceId: { type: String, required: true },
+    parentElementId: { type: String, required: true },
+    parentElementName: String,
+    parentExecutionId: { type: String, required: true },
+    calledElement: { type: String, required: true },
+    /** The called definition version resolved by the binding when the call was reached. */
+    definitionId: { type: String, required: true },
+    status: { type: String, required: true },
+    /** The child's final engine status (completed, failed, cancelled). */
+    childStatus: String,
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { ...opts, collection: 'call_links' },
+);
+callLinkSchema.index({ parentInstanceId: 1 });
+callLinkSchema.index({ status: 1, updatedAt: 1 });
 
 /** Read model of user tasks. `_id` = `${instanceId}:${executionId}`. */
 const taskSchema = new Schema(
@@ -292,6 +334,7 @@ export function createModels(conn: Connection = mongoose.connection) {
     Decision: conn.model('Decision', decisionSchema),
     Instance: conn.model('Instance', instanceSchema),
     Revision: conn.model('Revision', revisionSchema),
+    CallLink: conn.model('CallLink', callLinkSchema),
     Task: conn.model('Task', taskSchema),
     Escalation: conn.model('Escalation', escalationSchema),
     User: conn.model('User', userSchema),

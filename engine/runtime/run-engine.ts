@@ -36,6 +36,26 @@ export interface PendingTimer {
   attachedToId?: string;
 }
 
+/**
+ * A call activity (调用活动) waiting on its called process: bpmn-elements publishes
+ * `activity.call` and waits (the called process is another deployed diagram, which the
+ * definition cannot start itself); the host starts the child instance and later completes the
+ * activity with the out-mapped variables (`returnCall`) or throws into it (`failCall`).
+ */
+export interface WaitingCall {
+  elementId: string;
+  executionId: string;
+  calledElement: string;
+  name?: string;
+}
+
+/** An error end event reached at the end of the process (an uncaught BPMN error for a caller). */
+export interface EndError {
+  elementId: string;
+  code?: string;
+  name?: string;
+}
+
 export interface RunResult {
   state: string;
   status: 'running' | 'completed' | 'failed';
@@ -49,6 +69,12 @@ export interface RunResult {
   /** Those of `jobs` that this command reached (a job must be scheduled for each). */
   newJobs: WaitingJob[];
   escalations: EscalationRaised[];
+  /** Call activities waiting on their called process after the command. */
+  calls: WaitingCall[];
+  /** Those of `calls` this command reached (a child instance must be started for each). */
+  newCalls: WaitingCall[];
+  /** The process ended through an error end event that nothing caught: its error, for the caller. */
+  endError?: EndError;
   variables: Record<string, unknown>;
   /** Element ids that are active (waiting) after the command. */
   activeElements: string[];
@@ -63,6 +89,13 @@ export interface ApplyContext {
   isWaiting(executionId: string): boolean;
   /** Completes a service/send task waiting on its job; throws if it is not waiting. */
   completeJob(executionId: string, variables: Record<string, unknown>): void;
+  /** Completes a call activity waiting on its called process with the out-mapped `variables`; throws if it is not waiting. */
+  returnCall(executionId: string, variables: Record<string, unknown>): void;
+  /**
+   * Throws a BPMN error into a waiting call activity (its error boundary event catches it when
+   * the codes match; otherwise the instance fails with the error); throws if it is not waiting.
+   */
+  failCall(executionId: string, error: { message: string; code?: string }): void;
 }
 
 const RECORDED = new Set(['activity.start', 'activity.wait', 'activity.end', 'activity.timer', 'activity.timeout', 'activity.escalate', 'activity.discard']);
@@ -99,7 +132,7 @@ export async function runEngine(opts: {
   source?: string;
   state?: string;
   variables?: Record<string, unknown>;
-  previous: { openTasks: WaitingTask[]; timers: PendingTimer[]; jobs?: WaitingJob[] } | null;
+  previous: { openTasks: WaitingTask[]; timers: PendingTimer[]; jobs?: WaitingJob[]; calls?: WaitingCall[] } | null;
   now: () => Date;
   apply?: (ctx: ApplyContext) => void | Promise<void>;
   /** Business rule tasks' decision tables by element id (loaded by the caller for this command). */
@@ -111,6 +144,24 @@ export async function runEngine(opts: {
   for (const key of [...RECORDED, 'process.end']) {
     listener.on(key, (api: any) => raw.push({ key, api }));
   }
+  // call activities: the latest `activity.call` per execution (re-emitted on resume, with isRecovered)
+  const called = new Map<string, { elementId: string; calledElement: string; name?: string }>();
+  listener.on('activity.call', (api: any) => {
+    const c = api.content ?? {};
+    if (typeof c.calledElement === 'string') called.set(api.executionId ?? c.executionId, { elementId: api.id, calledElement: c.calledElement, name: api.name ?? c.name });
+  });
+  // an error end event's throw that no catch answered ends the process "normally" in bpmn-elements:
+  // the error is kept so that a caller's call activity can receive it
+  let endError: EndError | undefined;
+  listener.on('activity.throw', (api: any) => {
+    const c = api.content ?? {};
+    const m = c.message ?? {};
+    // an error end event at the process's top level (errors are thrown only by end events)
+    if (m.type === 'bpmn:Error' && c.parent?.type === 'bpmn:Process') endError = { elementId: api.id, ...(m.code !== undefined ? { code: String(m.code) } : {}), ...(m.name ? { name: String(m.name) } : {}) };
+  });
+  listener.on('activity.catch', () => {
+    endError = undefined;
+  });
   let ended = false;
   let failed: Error | undefined;
   engine.once('end', () => {
@@ -147,6 +198,18 @@ export async function runEngine(opts: {
       isWaiting: (executionId) => waitingIds().has(executionId),
       completeJob(executionId, variables) {
         jobs.complete(executionId, variables);
+      },
+      returnCall(executionId, variables) {
+        const api = execution.getPostponed().find((p: any) => p.executionId === executionId && p.type === 'bpmn:CallActivity');
+        if (!api) throw new Error(`call activity execution ${executionId} is not waiting`);
+        execution.signal({ id: api.id, executionId, variables });
+      },
+      failCall(executionId, error) {
+        const api = execution.getPostponed().find((p: any) => p.executionId === executionId && p.type === 'bpmn:CallActivity');
+        if (!api) throw new Error(`call activity execution ${executionId} is not waiting`);
+        // CallActivityBehaviour turns an `error` api message into an ActivityError carrying `code`,
+        // which an error boundary event with that errorCode (or none) catches
+        api.sendApiMessage('error', { message: error.message, ...(error.code !== undefined ? { code: error.code } : {}) });
       },
       signalTask(executionId, variables) {
         const api = waitsByExec.get(executionId);
@@ -240,6 +303,17 @@ export async function runEngine(opts: {
   const waitingJobs: WaitingJob[] = ended || failed ? [] : [...jobs.waiting.values()].map(({ elementId, executionId, topic, name }) => ({ elementId, executionId, topic, ...(name ? { name } : {}) }));
   if (waitingJobs.some((j) => !prevJobs.has(j.executionId))) meaningful = true;
 
+  const prevCalls = new Set((opts.previous?.calls ?? []).map((c) => c.executionId));
+  const waitingCalls: WaitingCall[] = [];
+  if (!ended && !failed) {
+    for (const api of execution.getPostponed()) {
+      if (api.type !== 'bpmn:CallActivity') continue;
+      const c = called.get(api.executionId);
+      if (c) waitingCalls.push({ elementId: c.elementId, executionId: api.executionId, calledElement: c.calledElement, ...(c.name ? { name: c.name } : {}) });
+    }
+  }
+  if (waitingCalls.some((c) => !prevCalls.has(c.executionId))) meaningful = true;
+
   const rawState = await engine.getState();
   const state = JSON.stringify(rawState);
   const variables = processVariables(rawState);
@@ -256,6 +330,9 @@ export async function runEngine(opts: {
     jobs: waitingJobs,
     newJobs: waitingJobs.filter((j) => !prevJobs.has(j.executionId)),
     escalations,
+    calls: waitingCalls,
+    newCalls: waitingCalls.filter((c) => !prevCalls.has(c.executionId)),
+    ...(ended && !failed && endError ? { endError } : {}),
     variables,
     activeElements: [...postponedElements],
     changed: meaningful || !!failed || ended,

@@ -46,6 +46,7 @@ const SUPPORTED = new Set([
   'bpmn:ServiceTask',
   'bpmn:SendTask',
   'bpmn:BusinessRuleTask',
+  'bpmn:CallActivity',
   'bpmn:SequenceFlow',
   'bpmn:DataObject',
   'bpmn:DataObjectReference',
@@ -75,6 +76,29 @@ export interface ValidatedDefinition {
   jobTasks: { elementId: string; name?: string; topic: string; retries?: number }[];
   /** Business rule tasks (决策): the decision they evaluate, its binding and how the result is written. */
   decisionTasks: DecisionTaskMeta[];
+  /** Call activities (调用活动): the process they call, its binding and the variables passed in and out. */
+  callActivities: CallActivityMeta[];
+}
+
+/** One variable mapping of a call activity: `camunda:in`/`camunda:out` with source/target, or all variables. */
+export type VariableMapping = { all: true } | { source: string; target: string };
+
+/** A call activity's called process (calledElement …), started as a child instance by the host. */
+export interface CallActivityMeta {
+  elementId: string;
+  name?: string;
+  /** The called process id (the key of its deployed diagram). */
+  calledElement: string;
+  /**
+   * `latest` (default): the latest version when the child starts; `version` with {@link version};
+   * `deployment`: the version that was latest when this diagram was deployed (pinned by deploy).
+   */
+  binding: 'latest' | 'deployment' | 'version';
+  version?: number;
+  /** Variables into the child (`camunda:in`); none when empty, as in Camunda. */
+  inputs: VariableMapping[];
+  /** Variables back to the caller (`camunda:out`); none when empty. */
+  outputs: VariableMapping[];
 }
 
 /** A business rule task's decision (camunda:decisionRef …), evaluated inside the command. */
@@ -173,6 +197,7 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
   const userTasks: UserTaskMeta[] = [];
   const jobTasks: ValidatedDefinition['jobTasks'] = [];
   const decisionTasks: DecisionTaskMeta[] = [];
+  const callActivities: CallActivityMeta[] = [];
   const boundaryToTask = new Map<string, { id: string; name?: string }>();
   const incomingCount = new Map<string, number>();
   const outgoing = new Map<string, string[]>();
@@ -277,6 +302,53 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
           });
         }
         if (el.loopCharacteristics) problem('multi-instance business rule tasks are not supported yet');
+      }
+      if (type === 'bpmn:CallActivity') {
+        const problem = (message: string) => problems.push({ elementId: el.id, message });
+        const ref = typeof el.calledElement === 'string' ? el.calledElement.trim() : '';
+        const binding = String(el.calledElementBinding ?? 'latest').trim() || 'latest';
+        const rawVersion = el.calledElementVersion === undefined ? undefined : String(el.calledElementVersion).trim();
+        const inputs: VariableMapping[] = [];
+        const outputs: VariableMapping[] = [];
+        const before = problems.length;
+        for (const x of el.extensionElements?.values ?? []) {
+          if (x.$type !== 'camunda:In' && x.$type !== 'camunda:Out') continue;
+          const dir = x.$type === 'camunda:In' ? 'camunda:in' : 'camunda:out';
+          const list = x.$type === 'camunda:In' ? inputs : outputs;
+          // Camunda Modeler's "business key" checkbox: the child always gets the caller's business key (case number) here
+          if (x.$type === 'camunda:In' && x.businessKey !== undefined) continue;
+          if (x.sourceExpression !== undefined) {
+            problem(`${dir} with sourceExpression is not supported; map a variable with source and target`);
+            continue;
+          }
+          if (x.variables !== undefined) {
+            if (String(x.variables).trim() !== 'all') problem(`${dir} variables="${String(x.variables).slice(0, 20)}" is not supported (only variables="all")`);
+            else list.push({ all: true });
+            continue;
+          }
+          const source = typeof x.source === 'string' ? x.source.trim() : '';
+          const target = typeof x.target === 'string' && x.target.trim() ? x.target.trim() : source;
+          const plain = (v: string) => /^[\p{L}_][\p{L}\p{N}_]{0,99}$/u.test(v) && !RESERVED_VARIABLE_NAMES.has(v);
+          if (!plain(source) || !plain(target)) problem(`${dir} needs source and target, plain variable names (letters, digits, _)`);
+          else list.push({ source, target });
+        }
+        if (el.loopCharacteristics) problem('multi-instance call activities are not supported yet');
+        if (!ref) problem('call activity has no called process: set calledElement to the id of a deployed process');
+        else if (!/^[A-Za-z_][\w.-]{0,99}$/.test(ref)) problem(`calledElement "${ref.slice(0, 80)}" is not a process id (an expression or a name with spaces is not supported)`);
+        else if (binding !== 'latest' && binding !== 'version' && binding !== 'deployment') problem(`camunda:calledElementBinding "${binding.slice(0, 40)}" is not supported (latest, deployment or version)`);
+        else if (binding === 'version' && !(rawVersion && /^\d{1,6}$/.test(rawVersion) && Number(rawVersion) >= 1)) problem('camunda:calledElementBinding="version" needs camunda:calledElementVersion, a version number');
+        else if (el.calledElementTenantId || el.caseRef) problem('call activity with a tenant or a CMMN case reference is not supported');
+        else if (problems.length === before) {
+          callActivities.push({
+            elementId: el.id,
+            ...(el.name ? { name: el.name } : {}),
+            calledElement: ref,
+            binding,
+            ...(binding === 'version' ? { version: Number(rawVersion) } : {}),
+            inputs,
+            outputs,
+          });
+        }
       }
       if (type === 'bpmn:BoundaryEvent' && el.attachedToRef) {
         boundaryToTask.set(el.id, { id: el.attachedToRef.id, name: el.attachedToRef.name });
@@ -384,5 +456,6 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
     escalationSources,
     jobTasks,
     decisionTasks,
+    callActivities,
   };
 }

@@ -19,9 +19,9 @@ import type { Actor, Clock, DefinitionSummary, HistoryEvent, Logger, UserTaskMet
 import { isDuplicateKey, type Models } from '../persistence/models';
 import { ENGINE_VERSION } from '../runtime/engine-factory';
 import { evaluate, hasExpression } from '../runtime/expressions';
-import { runEngine, type EscalationRaised, type PendingTimer, type RunResult, type WaitingJob, type WaitingTask } from '../runtime/run-engine';
+import { runEngine, type EndError, type EscalationRaised, type PendingTimer, type RunResult, type WaitingCall, type WaitingJob, type WaitingTask } from '../runtime/run-engine';
 import type { ServiceJobScheduler } from '../domain/service-jobs';
-import { validateDefinition, type DecisionTaskMeta } from '../runtime/validate-definition';
+import { validateDefinition, type CallActivityMeta, type DecisionTaskMeta, type VariableMapping } from '../runtime/validate-definition';
 import type { LoadedDecision } from '../runtime/engine-factory';
 import type { DecisionTable } from '../runtime/dmn';
 import type { TimerScheduler } from '../timers/timer-port';
@@ -29,9 +29,18 @@ import type { TaskRouter } from '../org/org-service';
 import { KeyedMutex } from './keyed-mutex';
 import { crashPoint } from '../domain/fault';
 import { checkVariables } from './variables';
+import { RESERVED_VARIABLE_NAMES } from '../runtime/engine-factory';
 
 export { checkVariables, MAX_VARIABLES_BYTES, MAX_VARIABLES_DEPTH, MAX_VARIABLES_NODES } from './variables';
 import { actorReachesTask, CITY_UNIT, reachableTasks, seesAcross } from '../org/scope';
+
+/** The variables intake gives a case (case-service `accept`) that every instance a call activity starts for it gets too. */
+const CASE_CONTEXT_VARIABLES = new Set(['caseNo', 'itemCode', 'orgUnit', 'receivingWindow', 'responsible', 'department', 'category', 'statutoryLimitDays', 'promisedLimitDays']);
+
+/** Deepest chain of call activities followed in one request (a process that calls itself without waiting stops here). */
+const MAX_CALL_DEPTH = 10;
+/** A `starting` call link whose caller wrote no revision since is given up after this long (the command died before its revision). */
+const CALL_START_GIVE_UP_MS = 10 * 60_000;
 
 /** How many times a command reloads and retries after losing a revision race. */
 const MAX_COMMAND_ATTEMPTS = 5;
@@ -45,6 +54,19 @@ export interface ProcessServiceDeps {
   router?: TaskRouter;
   /** Schedules the jobs of service and send tasks (engine/service-jobs); without it such a task only waits. */
   serviceJobs?: ServiceJobScheduler;
+}
+
+/** Who started a called instance (a call activity of another instance), as `start` needs it. */
+interface CallParent {
+  instanceId: string;
+  elementId: string;
+  executionId: string;
+  rootInstanceId: string;
+  /** The called definition version (resolved by the call's binding). */
+  definitionId: string;
+  orgUnit?: string;
+  /** Call activities followed so far in this request. */
+  depth: number;
 }
 
 /** The system as the actor of jobs and timers. */
@@ -70,7 +92,7 @@ export interface ProjectionListener {
    * `opened`: the task documents the projection inserted, by id, when it projected a command
    * just run (absent when the repair sweep projects: read the tasks then).
    */
-  onProjected(p: { instanceId: string; status: string; variables: Record<string, unknown>; revisions: ProjectedRevision[]; opened?: ReadonlyMap<string, any>; openSteps?: OpenStep[] }): Promise<void>;
+  onProjected(p: { instanceId: string; status: string; variables: Record<string, unknown>; revisions: ProjectedRevision[]; opened?: ReadonlyMap<string, any>; openSteps?: OpenStep[]; rootInstanceId?: string }): Promise<void>;
 }
 
 /** A user task the engine waits on after the projected revisions (`openSteps` of a projection). */
@@ -145,6 +167,7 @@ export class ProcessService {
     const note = checkChangeNote(changeNote);
     const v = await validateDefinition(xml);
     await this.checkDecisionsExist(v.decisionTasks);
+    const callActivities = await this.checkCalledProcesses(v.callActivities, v.processId);
     const { Definition } = this.deps.models;
     const latest = await Definition.findOne({ key: v.processId }).sort({ version: -1 }).lean();
     if (latest?.archived) {
@@ -167,7 +190,7 @@ export class ProcessService {
         caseCategory: v.caseCategory,
         itemCode: v.itemCode,
         orgLevel: v.orgLevel,
-        userTasks: [...v.userTasks, { escalationSources: v.escalationSources, escalations: v.escalations, jobTasks: v.jobTasks, decisionTasks: v.decisionTasks }],
+        userTasks: [...v.userTasks, { escalationSources: v.escalationSources, escalations: v.escalations, jobTasks: v.jobTasks, decisionTasks: v.decisionTasks, callActivities }],
       };
       try {
         await Definition.create(doc);
@@ -298,6 +321,51 @@ export class ProcessService {
   }
 
   /**
+   * A call activity's called process must be deployed (the version named, with binding version);
+   * a process may call itself (its first version is this deploy). Binding `deployment` is pinned
+   * here to the called process's latest version now (Camunda: the version deployed with the caller).
+   * @returns the call activities as stored with the definition
+   * @throws BusinessRuleError CALLED_PROCESS_NOT_FOUND naming the element, its name and the process id
+   */
+  private async checkCalledProcesses(calls: CallActivityMeta[], ownId: string): Promise<CallActivityMeta[]> {
+    const out: CallActivityMeta[] = [];
+    for (const c of calls) {
+      if (c.calledElement === ownId && c.binding !== 'version') {
+        out.push(c);
+        continue;
+      }
+      const { Definition } = this.deps.models;
+      const found: any = c.binding === 'version' ? await Definition.findOne({ key: c.calledElement, version: c.version }, { version: 1 }).lean() : await Definition.findOne({ key: c.calledElement }, { version: 1 }).sort({ version: -1 }).lean();
+      if (!found) {
+        const which = c.binding === 'version' ? `process "${c.calledElement}" version ${c.version}` : `process "${c.calledElement}"`;
+        throw new BusinessRuleError('CALLED_PROCESS_NOT_FOUND', `${c.elementId}${c.name ? ` (${c.name})` : ''}: ${which} is not deployed; deploy the called process before the diagram that calls it`, { elementId: c.elementId, ...(c.name ? { elementName: c.name } : {}), calledElement: c.calledElement, ...(c.version ? { version: c.version } : {}) });
+      }
+      out.push(c.binding === 'deployment' ? { ...c, version: found.version as number } : c);
+    }
+    return out;
+  }
+
+  private callActivities(def: any): CallActivityMeta[] {
+    return (def.userTasks ?? []).find((t: any) => t.callActivities)?.callActivities ?? [];
+  }
+
+  /**
+   * The definition version a call starts, by its binding: the latest version now, the version
+   * named, or (deployment) the version pinned when the caller was deployed.
+   * @throws BusinessRuleError CALLED_PROCESS_NOT_FOUND when it is not deployed (any more)
+   */
+  private async resolveCalled(meta: CallActivityMeta | undefined, call: WaitingCall): Promise<string> {
+    const { Definition } = this.deps.models;
+    const key = meta?.calledElement ?? call.calledElement;
+    const version = meta && meta.binding !== 'latest' ? meta.version : undefined;
+    const d: any = version ? await Definition.findById(`${key}:${version}`, { _id: 1 }).lean() : await Definition.findOne({ key }, { _id: 1 }).sort({ version: -1 }).lean();
+    if (!d) {
+      throw new BusinessRuleError('CALLED_PROCESS_NOT_FOUND', `${call.elementId}${call.name ? ` (${call.name})` : ''}: process "${key}"${version ? ` version ${version}` : ''} is not deployed`, { elementId: call.elementId, calledElement: key, ...(version ? { version } : {}) });
+    }
+    return String(d._id);
+  }
+
+  /**
    * The decision tables of a definition's business rule tasks for one command, by element id
    * (the latest version, or the version bound). No read for a definition without them.
    * @throws BusinessRuleError DECISION_NOT_FOUND when one is gone
@@ -353,12 +421,16 @@ export class ProcessService {
     return (await this.start(key, variables, actor, businessKey, givenId)).instanceId;
   }
 
-  private async start(key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string, givenId?: string): Promise<{ instanceId: string; head?: any }> {
+  private async start(key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string, givenId?: string, parent?: CallParent): Promise<{ instanceId: string; head?: any }> {
     checkVariables(variables);
-    const latest = await this.deps.models.Definition.findOne({ key }, { _id: 1, archived: 1 }).sort({ version: -1 }).lean();
-    if (!latest) throw new NotFoundError('DEFINITION_NOT_FOUND', `definition ${key} does not exist`);
-    if (latest.archived) throw new ConflictError('DEFINITION_ARCHIVED', `definition ${key} is archived: no new case starts on it (running cases finish on their version); a designer can restore it`, { key });
-    const def = await this.loadDefinitionById(latest._id as string);
+    let definitionId = parent?.definitionId;
+    if (!definitionId) {
+      const latest = await this.deps.models.Definition.findOne({ key }, { _id: 1, archived: 1 }).sort({ version: -1 }).lean();
+      if (!latest) throw new NotFoundError('DEFINITION_NOT_FOUND', `definition ${key} does not exist`);
+      if (latest.archived) throw new ConflictError('DEFINITION_ARCHIVED', `definition ${key} is archived: no new case starts on it (running cases finish on their version); a designer can restore it`, { key });
+      definitionId = latest._id as string;
+    }
+    const def = await this.loadDefinitionById(definitionId);
     const instanceId = givenId ?? randomUUID();
     const now = this.deps.clock.now();
     const run = await runEngine({ name: instanceId, source: def.xml, variables, previous: null, now: () => this.deps.clock.now(), decisions: await this.loadDecisions(def) });
@@ -366,9 +438,19 @@ export class ProcessService {
     // No instance document before revision 1: the insert of revision 1 is the claim, and the head
     // is written by its projection (from the revision alone, so the repair sweep can write it too).
     // the starter's org unit is the instance's (DESIGN.md §6): a bare instance's tasks are scoped by it
-    const command = { type: 'start', definitionId: def._id, ...(businessKey ? { businessKey } : {}), ...(actor.orgUnit ? { orgUnit: actor.orgUnit } : {}) };
+    const orgUnit = parent ? parent.orgUnit : actor.orgUnit;
+    const command = {
+      type: 'start',
+      definitionId: def._id,
+      ...(businessKey ? { businessKey } : {}),
+      ...(orgUnit ? { orgUnit } : {}),
+      ...(parent ? { parent: { instanceId: parent.instanceId, elementId: parent.elementId, executionId: parent.executionId, rootInstanceId: parent.rootInstanceId } } : {}),
+    };
     const head = await this.mutex.run(instanceId, () => this.persist(instanceId, 1, def, run, command, actor, null));
-    if (head) return { instanceId, head };
+    if (head) {
+      if (run.calls.length || (parent && run.status !== 'running')) await this.followAfterCommit(instanceId, parent?.depth ?? 0);
+      return { instanceId, head };
+    }
     // A start with a chosen id is idempotent: a second call (a repair after a kill) finds
     // revision 1 written and only brings the read models up to it.
     if (!givenId) throw new ConflictError('CASE_CONTENDED', `instance id ${instanceId} is taken`);
@@ -437,6 +519,7 @@ export class ProcessService {
     if (task.status !== 'completed') throw new ConflictError('TASK_NOT_COMPLETED', `task ${taskId} is ${task.status}; only a completed step can be withdrawn`);
     if (task.completedBy !== actor.username && !actor.roles.includes('admin')) throw new ForbiddenError('NOT_YOUR_STEP', 'only the person who completed the step can withdraw it');
     const instanceId = task.instanceId;
+    let follow = false;
     await this.mutex.run(instanceId, async () => {
       const latest = await this.latestRevision(instanceId);
       if (!latest || (latest.command as any)?.type !== 'complete-task' || (latest.command as any)?.taskId !== taskId) {
@@ -471,15 +554,19 @@ export class ProcessService {
           escalations: '[]',
           variables: before.variables,
           activeElements: (before as any).activeElements ?? '[]',
+          calls: (before as any).calls ?? '[]',
           projected: false,
         } as any);
       } catch (err) {
         if (isDuplicateKey(err)) throw new ConflictError('CASE_CONTENDED', 'the case changed while withdrawing; reload and try again');
         throw err;
       }
+      // a call the withdrawn completion reached no longer waits: its child is cancelled
+      follow = (latest as any).calls !== undefined && (latest as any).calls !== '[]';
       // a reopened task is the one thing the incremental projection does not do: the full one does
       await this.project(instanceId);
     });
+    if (follow) await this.followAfterCommit(instanceId);
     return this.getCase(instanceId);
   }
 
@@ -552,8 +639,9 @@ export class ProcessService {
    * keeps the engine state as it was and waits on nothing; its projection cancels the open steps.
    * @throws NotFoundError when there is no such instance; ConflictError CASE_ENDED when it has ended
    */
-  async cancelInstance(instanceId: string, actor: Actor, reason: string): Promise<void> {
+  async cancelInstance(instanceId: string, actor: Actor, reason: string, depth = 0): Promise<void> {
     const { Revision } = this.deps.models;
+    let follow = false;
     await this.mutex.run(instanceId, async () => {
       const latest: any = await this.latestRevision(instanceId);
       if (!latest) throw new NotFoundError('CASE_NOT_FOUND', `case ${instanceId} does not exist`);
@@ -584,8 +672,163 @@ export class ProcessService {
         if (isDuplicateKey(err)) throw new ConflictError('CASE_CONTENDED', 'the case changed while cancelling; reload and try again');
         throw err;
       }
+      // its called instances are cancelled with it; a called instance cancelled on its own fails its caller's call
+      follow = JSON.parse(latest.calls ?? '[]').length > 0 || (await this.deps.models.CallLink.exists({ _id: instanceId })) !== null;
       await this.project(instanceId);
     });
+    if (follow) await this.followAfterCommit(instanceId, depth);
+  }
+
+  // ---------------------------------------------------------------- call activities (调用活动)
+
+  /**
+   * Follows the call activities of `instanceId` after a command on it (outside its lock: a
+   * child's start and a caller's completion take the other instance's lock). As the caller:
+   * starts the child of each call it waits on whose link is `starting`; cancels the child of a
+   * call it no longer waits on (the case was cancelled or failed, a boundary event interrupted
+   * the call); gives up a `starting` link whose revision never came. As a called instance that
+   * has ended: completes the caller's call activity (`returnToCaller`). Idempotent — every step
+   * is guarded by a conditional write (the child's revision 1, the caller's next revision, the
+   * link's status) — so the repair sweep may run it again after a kill.
+   */
+  async followLinks(instanceId: string, depth = 0): Promise<void> {
+    if (depth > MAX_CALL_DEPTH) {
+      this.deps.logger.warn({ instanceId, depth }, 'call activities nested too deep in one request; the repair sweep goes on');
+      return;
+    }
+    const { CallLink } = this.deps.models;
+    const latest: any = await this.latestRevision(instanceId);
+    if (!latest) return;
+    const running = latest.status === 'running';
+    const waiting = new Set(running ? (JSON.parse(latest.calls ?? '[]') as WaitingCall[]).map((c) => c.executionId) : []);
+    const links = await CallLink.find({ parentInstanceId: instanceId, status: { $in: ['starting', 'running'] } }).lean();
+    for (const link of links) {
+      if (waiting.has(link.parentExecutionId as string)) {
+        if (link.status === 'starting') await this.startChild(link, latest, depth);
+        continue;
+      }
+      if (link.status === 'starting') {
+        // the call does not wait: its revision was overtaken (a lost race, a kill before it) or the call ended first
+        const decided = new Date(latest.createdAt).getTime() >= new Date(link.createdAt).getTime() || !running;
+        if (decided || this.deps.clock.now().getTime() - new Date(link.createdAt).getTime() > CALL_START_GIVE_UP_MS) {
+          await CallLink.updateOne({ _id: link._id, status: 'starting' }, { $set: { status: 'gone', updatedAt: this.deps.clock.now() } });
+        }
+        continue;
+      }
+      // a child the caller no longer waits for: cancelled with it
+      try {
+        await this.cancelInstance(String(link._id), SYSTEM_ACTOR, running ? `调用活动"${link.parentElementName ?? link.parentElementId}"已中断，被调用流程随之终止` : '上级流程已结束，被调用流程随之终止', depth + 1);
+      } catch (err) {
+        if (!(err instanceof ConflictError && err.code === 'CASE_ENDED') && !(err instanceof NotFoundError)) throw err;
+      }
+      await CallLink.updateOne({ _id: link._id, status: 'running' }, { $set: { status: 'cancelled', updatedAt: this.deps.clock.now() } });
+    }
+    if (!running) {
+      const own: any = await CallLink.findById(instanceId).lean();
+      if (own && ['starting', 'running', 'ended'].includes(own.status)) {
+        crashPoint('engine.call.before-return');
+        await this.returnToCaller(own, latest, depth);
+      }
+    }
+  }
+
+  /**
+   * `followLinks` after a command committed: its failure (the database gone, a called process
+   * archived away) must not fail the command that is written — the link stays `starting` or
+   * `ended` and the repair sweep follows it again.
+   */
+  private async followAfterCommit(instanceId: string, depth = 0): Promise<void> {
+    try {
+      await this.followLinks(instanceId, depth);
+    } catch (err) {
+      this.deps.logger.warn({ instanceId, err: (err as Error).message }, 'following call activities failed; the repair sweep goes on');
+    }
+  }
+
+  /** Starts the child instance of a `starting` link (idempotent: its id is fixed), with the in-mapped variables. */
+  private async startChild(link: any, callerLatest: any, depth: number): Promise<void> {
+    const { Instance, CallLink } = this.deps.models;
+    const caller: any = await Instance.findById(link.parentInstanceId, { definitionId: 1, businessKey: 1, orgUnit: 1 }).lean();
+    const callerDef = caller ? await this.loadDefinitionById(caller.definitionId) : undefined;
+    const meta = callerDef ? this.callActivities(callerDef).find((m) => m.elementId === link.parentElementId) : undefined;
+    const callerVars = JSON.parse(callerLatest.variables) as Record<string, unknown>;
+    const variables = mapVariables(callerVars, meta?.inputs ?? []);
+    // the child's steps belong to the same case (办件): its number, org unit, window and department (the
+    // router's inputs) and its limit overrides go with it, whatever the mapping
+    for (const [k, v] of Object.entries(callerVars)) if ((CASE_CONTEXT_VARIABLES.has(k) || /^[a-z][A-Za-z0-9]{0,60}Limit$/.test(k)) && !(k in variables)) variables[k] = v;
+    const def = await this.loadDefinitionById(link.definitionId);
+    const childId = String(link._id);
+    await this.start(def.key, variables, SYSTEM_ACTOR, caller?.businessKey ?? undefined, childId, {
+      instanceId: link.parentInstanceId,
+      elementId: link.parentElementId,
+      executionId: link.parentExecutionId,
+      rootInstanceId: link.rootInstanceId,
+      definitionId: link.definitionId,
+      orgUnit: caller?.orgUnit ?? undefined,
+      depth: depth + 1,
+    });
+    crashPoint('engine.call.after-child-start');
+    await Instance.updateOne({ _id: link.parentInstanceId }, { $addToSet: { calledInstances: { elementId: link.parentElementId, executionId: link.parentExecutionId, instanceId: childId } } });
+    await CallLink.updateOne({ _id: childId, status: 'starting' }, { $set: { status: 'running', updatedAt: this.deps.clock.now() } });
+    this.deps.logger.info({ instanceId: link.parentInstanceId, activityId: link.parentElementId, childId, calledElement: link.calledElement }, 'call activity started its called process');
+    // a start that found revision 1 written (a repair) did not follow the child: do it now
+    await this.followLinks(childId, depth + 1);
+  }
+
+  /**
+   * A called instance has ended: completes its caller's call activity with the out-mapped
+   * variables, or — for an error end event, a failure or a cancellation — throws a BPMN error
+   * into it (caught by its error boundary event when the codes match, else the caller fails).
+   * Once: the caller's conditional revision write lets one return through; a second finds the
+   * call no longer waiting (CALL_NOT_WAITING) or the caller ended.
+   */
+  private async returnToCaller(link: any, childLatest: any, depth: number): Promise<void> {
+    const { Instance, CallLink } = this.deps.models;
+    const caller: any = await Instance.findById(link.parentInstanceId, { definitionId: 1 }).lean();
+    const callerDef = caller ? await this.loadDefinitionById(caller.definitionId) : undefined;
+    const meta = callerDef ? this.callActivities(callerDef).find((m) => m.elementId === link.parentElementId) : undefined;
+    const endError: EndError | undefined = childLatest.endError ? JSON.parse(childLatest.endError) : undefined;
+    const childVars = JSON.parse(childLatest.variables) as Record<string, unknown>;
+    const ok = childLatest.status === 'completed' && !endError;
+    const executionId = String(link.parentExecutionId);
+    const command = { type: 'call-returned', elementId: link.parentElementId, executionId, childInstanceId: String(link._id), childStatus: childLatest.status, ...(endError?.code ? { errorCode: endError.code } : {}) };
+    try {
+      await this.command(
+        link.parentInstanceId,
+        command,
+        SYSTEM_ACTOR,
+        (prev) => {
+          if (!prev.calls.some((c) => c.executionId === executionId)) {
+            throw new ConflictError('CALL_NOT_WAITING', `call activity ${link.parentElementId} of case ${link.parentInstanceId} no longer waits for its called process`);
+          }
+          return (ctx) => {
+            if (ok) {
+              const out = mapVariables(childVars, meta?.outputs ?? []);
+              delete out.caseNo; // the case number is the caller's
+              ctx.returnCall(executionId, out);
+            } else if (endError) {
+              ctx.failCall(executionId, { message: `called process ${link.calledElement} ended with error ${endError.code ?? ''}${endError.name ? ` (${endError.name})` : ''}`.trim(), code: endError.code });
+            } else {
+              ctx.failCall(executionId, { message: `called process ${link.calledElement} ${childLatest.status === 'cancelled' ? 'was cancelled' : 'failed'}`, code: childLatest.status === 'cancelled' ? 'CALLED_PROCESS_CANCELLED' : 'CALLED_PROCESS_FAILED' });
+            }
+          };
+        },
+        undefined,
+        undefined,
+        depth + 1,
+      );
+    } catch (err) {
+      if (!(err instanceof ConflictError && (err.code === 'CALL_NOT_WAITING' || err.code === 'CASE_ENDED'))) throw err;
+      this.deps.logger.info({ instanceId: link.parentInstanceId, activityId: link.parentElementId, childId: link._id, code: err.code }, 'caller already moved on; call return done');
+    }
+    crashPoint('engine.call.after-return');
+    await CallLink.updateOne({ _id: link._id, status: { $in: ['starting', 'running', 'ended'] } }, { $set: { status: 'returned', childStatus: childLatest.status, updatedAt: this.deps.clock.now() } });
+  }
+
+  /** A called instance's final revision marks its link `ended` (before its head moves: a kill before is re-projected). */
+  private async markCallEnded(instanceId: string, rev: any): Promise<void> {
+    if (rev.status === 'running') return;
+    await this.deps.models.CallLink.updateOne({ _id: instanceId, status: { $in: ['starting', 'running'] } }, { $set: { status: 'ended', childStatus: rev.status, updatedAt: rev.createdAt } });
   }
 
   /**
@@ -651,13 +894,16 @@ export class ProcessService {
     instanceId: string,
     command: Record<string, unknown>,
     actor: Actor,
-    prepare: (prev: { openTasks: WaitingTask[]; timers: PendingTimer[]; jobs: WaitingJob[] }) => ((ctx: any) => void) | undefined,
+    prepare: (prev: { openTasks: WaitingTask[]; timers: PendingTimer[]; jobs: WaitingJob[]; calls: WaitingCall[] }) => ((ctx: any) => void) | undefined,
     shouldWrite: (run: RunResult) => boolean = () => true,
     preloaded?: Head | null,
+    depth = 0,
   ): Promise<any | null> {
     // a head read while another command of this process was moving the instance may be stale: read it again inside
     let head = preloaded && !this.mutex.busy(instanceId) ? preloaded : null;
-    return this.mutex.run(instanceId, async () => {
+    // call activities to follow once the instance's lock is released (a child's start or a caller's completion takes the other's lock)
+    let follow = false;
+    const written = await this.mutex.run(instanceId, async () => {
       for (let attempt = 1; attempt <= MAX_COMMAND_ATTEMPTS; attempt++) {
         head ??= await this.loadHead(instanceId);
         if (!head?.rev) {
@@ -669,7 +915,12 @@ export class ProcessService {
         const { inst, rev: latest } = head;
         head = null; // a retry reads again
         if (latest.status !== 'running') throw new ConflictError('CASE_ENDED', `case ${instanceId} has already ended (${latest.status})`);
-        const previous = { openTasks: JSON.parse(latest.openTasks) as WaitingTask[], timers: JSON.parse((latest as any).timers ?? '[]') as PendingTimer[], jobs: JSON.parse((latest as any).jobs ?? '[]') as WaitingJob[] };
+        const previous = {
+          openTasks: JSON.parse(latest.openTasks) as WaitingTask[],
+          timers: JSON.parse((latest as any).timers ?? '[]') as PendingTimer[],
+          jobs: JSON.parse((latest as any).jobs ?? '[]') as WaitingJob[],
+          calls: JSON.parse((latest as any).calls ?? '[]') as WaitingCall[],
+        };
         let apply: ((ctx: any) => void) | undefined;
         try {
           apply = prepare(previous);
@@ -706,13 +957,18 @@ export class ProcessService {
           return null;
         }
         const written = await this.persist(instanceId, latest.revision + 1, def, run, command, actor, { inst, rev: latest });
-        if (written) return written;
+        if (written) {
+          follow = run.calls.length > 0 || previous.calls.length > 0 || (!!inst.parentInstanceId && run.status !== 'running');
+          return written;
+        }
         this.deps.logger.info({ instanceId, revision: latest.revision + 1, attempt }, 'revision race lost; reloading');
         // the winner may have died before projecting: bring the head up to the series first
         await this.project(instanceId);
       }
       throw new ConflictError('CASE_CONTENDED', `case ${instanceId} is being changed by others; try again`);
     });
+    if (follow) await this.followAfterCommit(instanceId, depth);
+    return written;
   }
 
   /**
@@ -768,6 +1024,35 @@ export class ProcessService {
         })),
       );
     }
+    if (run.newCalls.length) {
+      // before the revision, like jobs: a link whose revision never came is found `starting` by the
+      // sweep and given up; one whose revision came is followed (the child started) after it
+      const metas = this.callActivities(def);
+      const rootInstanceId = prev ? (prev.inst.rootInstanceId ?? instanceId) : ((command as any).parent?.rootInstanceId ?? instanceId);
+      for (const c of run.newCalls) {
+        const definitionId = await this.resolveCalled(metas.find((m) => m.elementId === c.elementId), c);
+        const childId = childInstanceId(instanceId, c.executionId);
+        await this.deps.models.CallLink.updateOne(
+          { _id: childId },
+          {
+            $setOnInsert: {
+              parentInstanceId: instanceId,
+              rootInstanceId,
+              parentElementId: c.elementId,
+              ...(c.name ? { parentElementName: c.name } : {}),
+              parentExecutionId: c.executionId,
+              calledElement: c.calledElement,
+              definitionId,
+              status: 'starting',
+              createdAt: now,
+              updatedAt: now,
+            },
+          },
+          { upsert: true },
+        );
+      }
+      crashPoint('engine.call.after-link');
+    }
     const sources = this.escalationSources(def);
     const declared: { id: string; code?: string; name?: string }[] = (def.userTasks ?? []).find((t: any) => t.escalations)?.escalations ?? [];
     const escalations = run.escalations.map((e: EscalationRaised) => {
@@ -798,6 +1083,8 @@ export class ProcessService {
       escalations: JSON.stringify(escalations),
       variables: JSON.stringify(run.variables),
       activeElements: JSON.stringify(run.activeElements),
+      calls: JSON.stringify(run.calls),
+      ...(run.endError ? { endError: JSON.stringify(run.endError) } : {}),
       ...(run.error ? { error: run.error } : {}),
       projected: false,
     };
@@ -846,8 +1133,10 @@ export class ProcessService {
       });
     }
     await this.writeTasks(ops);
-    await this.tell(instanceId, def, run.openTasks, rev.status, run.variables, [{ ...rev, events: run.events, escalations }], escalationIds, opened);
-    const start = prev ? undefined : { createdAt: rev.createdAt, actor: rev.actor, businessKey, orgUnit: rev.command.orgUnit as string | undefined };
+    const parent: CallParentRef | undefined = prev ? parentOf(prev.inst) : rev.command.parent;
+    await this.tell(instanceId, def, run.openTasks, rev.status, run.variables, [{ ...rev, events: run.events, escalations }], escalationIds, opened, parent?.rootInstanceId);
+    if (parent) await this.markCallEnded(instanceId, rev);
+    const start = prev ? undefined : { createdAt: rev.createdAt, actor: rev.actor, businessKey, orgUnit: rev.command.orgUnit as string | undefined, parent };
     return this.moveHead(instanceId, def, rev, run.variables, run.activeElements, prev?.inst, start);
   }
 
@@ -950,7 +1239,7 @@ export class ProcessService {
   }
 
   /** Tells the listeners about revisions now in the read models (before the head passes them). */
-  private async tell(instanceId: string, def: any, open: WaitingTask[], status: string, variables: Record<string, unknown>, revs: any[], escalationIds: Map<string, string>, opened?: Map<string, any>) {
+  private async tell(instanceId: string, def: any, open: WaitingTask[], status: string, variables: Record<string, unknown>, revs: any[], escalationIds: Map<string, string>, opened?: Map<string, any>, rootInstanceId?: string) {
     if (!this.listeners.length || !revs.length) return;
     const revisions: ProjectedRevision[] = revs.map((r) => ({
       revision: r.revision,
@@ -963,7 +1252,7 @@ export class ProcessService {
     }));
     const metas = this.taskMetas(def);
     const openSteps: OpenStep[] = open.map((t) => ({ id: `${instanceId}:${t.executionId}`, elementId: t.elementId, stepKind: metas.find((m) => m.elementId === t.elementId)?.stepKind }));
-    for (const l of this.listeners) await l.onProjected({ instanceId, status, variables, revisions, openSteps, ...(opened ? { opened } : {}) });
+    for (const l of this.listeners) await l.onProjected({ instanceId, status, variables, revisions, openSteps, ...(opened ? { opened } : {}), ...(rootInstanceId ? { rootInstanceId } : {}) });
   }
 
   /**
@@ -971,7 +1260,7 @@ export class ProcessService {
    * never moves it back). A start's head is created from revision 1 (`start`).
    * @returns the head as written
    */
-  private async moveHead(instanceId: string, def: any, rev: any, variables: Record<string, unknown>, activeElements: string[], inst?: any, start?: { createdAt: Date; actor: string; businessKey?: string; orgUnit?: string }) {
+  private async moveHead(instanceId: string, def: any, rev: any, variables: Record<string, unknown>, activeElements: string[], inst?: any, start?: { createdAt: Date; actor: string; businessKey?: string; orgUnit?: string; parent?: CallParentRef }) {
     const set = {
       status: rev.status,
       headRevision: rev.revision,
@@ -995,6 +1284,7 @@ export class ProcessService {
       startedAt: start.createdAt,
       startedBy: start.actor,
       ...(start.orgUnit ? { orgUnit: start.orgUnit } : {}),
+      ...(start.parent ? { parentInstanceId: start.parent.instanceId, parentElementId: start.parent.elementId, parentExecutionId: start.parent.executionId, rootInstanceId: start.parent.rootInstanceId } : {}),
     };
     try {
       await Instance.updateOne(filter, { $set: set, $setOnInsert: created }, { upsert: true });
@@ -1015,14 +1305,14 @@ export class ProcessService {
     const latest = await this.latestRevision(instanceId);
     if (!latest) return;
     const headRevision = inst?.headRevision ?? 0;
-    let start: { createdAt: Date; actor: string; businessKey?: string; orgUnit?: string } | undefined;
+    let start: { createdAt: Date; actor: string; businessKey?: string; orgUnit?: string; parent?: CallParentRef } | undefined;
     let definitionId = inst?.definitionId as string | undefined;
     if (!inst || headRevision === 0) {
       // a start cut short before its head was written: the head comes from revision 1
       const first: any = latest.revision === 1 ? latest : await Revision.findById(`${instanceId}:1`, { command: 1, createdAt: 1, actor: 1 }).lean();
       if (!first) return;
       definitionId ??= first.command?.definitionId;
-      start = { createdAt: first.createdAt, actor: first.actor, businessKey: first.command?.businessKey ?? inst?.businessKey, orgUnit: first.command?.orgUnit ?? inst?.orgUnit };
+      start = { createdAt: first.createdAt, actor: first.actor, businessKey: first.command?.businessKey ?? inst?.businessKey, orgUnit: first.command?.orgUnit ?? inst?.orgUnit, parent: first.command?.parent ?? parentOf(inst) };
     }
     if (!definitionId) return;
     const def = await this.loadDefinitionById(definitionId);
@@ -1079,7 +1369,9 @@ export class ProcessService {
       }
     }
     await this.writeTasks(ops);
-    await this.tell(instanceId, def, open, latest.status, variables, unprojected, escalationIds);
+    const parent = start?.parent ?? parentOf(inst);
+    await this.tell(instanceId, def, open, latest.status, variables, unprojected, escalationIds, undefined, parent?.rootInstanceId);
+    if (parent) await this.markCallEnded(instanceId, latest);
     await this.moveHead(instanceId, def, latest, variables, JSON.parse((latest as any).activeElements ?? '[]') as string[], inst ?? undefined, start);
     await Revision.updateMany({ instanceId, revision: { $lte: latest.revision }, projected: false }, { $set: { projected: true } });
   }
@@ -1114,6 +1406,17 @@ export class ProcessService {
       repaired += behind.size;
       if (pending.length < 2000) break;
     }
+    // call activities a kill left half-way: a child not started after its caller's revision, a
+    // caller not completed after its child ended
+    const links = await this.deps.models.CallLink.find({ status: { $in: ['starting', 'ended'] }, updatedAt: { $lt: cutoff } }, { status: 1, parentInstanceId: 1 }).limit(200).lean();
+    for (const l of links) {
+      try {
+        await this.followLinks(l.status === 'starting' ? String(l.parentInstanceId) : String(l._id));
+        repaired++;
+      } catch (err) {
+        this.deps.logger.warn({ instanceId: l.status === 'starting' ? l.parentInstanceId : l._id, err: (err as Error).message }, 'call activity repair failed; the next sweep tries again');
+      }
+    }
     return repaired;
   }
 
@@ -1144,6 +1447,9 @@ export class ProcessService {
     }
     const history = revs.flatMap((r) => (JSON.parse(r.events as string) as HistoryEvent[]).map((e) => ({ ...e, revision: r.revision })));
     const tasks = await Task.find({ instanceId }).sort({ createdAt: 1 }).lean();
+    // 调用活动: the instances this one's call activities started (one read, only when there are some)
+    const calledRefs: { elementId: string; executionId: string; instanceId: string }[] = inst.calledInstances ?? [];
+    const called = calledRefs.length ? new Map((await Instance.find({ _id: { $in: calledRefs.map((c) => c.instanceId) } }, { status: 1, definitionKey: 1, definitionVersion: 1, name: 1 }).lean()).map((c: any) => [String(c._id), c])) : new Map<string, any>();
     return {
       id: inst._id,
       definitionKey: inst.definitionKey,
@@ -1157,6 +1463,11 @@ export class ProcessService {
       startedAt: inst.startedAt,
       startedBy: inst.startedBy,
       endedAt: inst.endedAt ?? undefined,
+      ...(inst.parentInstanceId ? { parent: { instanceId: inst.parentInstanceId, elementId: inst.parentElementId, rootInstanceId: inst.rootInstanceId ?? inst.parentInstanceId } } : {}),
+      calledCases: calledRefs.map((c) => {
+        const child = called.get(c.instanceId);
+        return { elementId: c.elementId, instanceId: c.instanceId, ...(child ? { definitionKey: child.definitionKey, definitionVersion: child.definitionVersion, name: child.name, status: child.status } : {}) };
+      }),
       openTasks: tasks.filter((t) => t.status === 'open').map(taskView),
       completedSteps: history
         .filter((e) => e.type === 'activity.end' && e.elementType !== 'bpmn:SequenceFlow')
@@ -1193,6 +1504,45 @@ export class ProcessService {
     const tasks = await this.deps.models.Task.find(query).sort({ createdAt: 1 }).limit(500).lean();
     return (await reachableTasks(this.deps.models, actor, tasks)).map(taskView);
   }
+}
+
+/** Where a called instance came from (revision 1's `command.parent`, the instance head's parent fields). */
+interface CallParentRef {
+  instanceId: string;
+  elementId: string;
+  executionId: string;
+  rootInstanceId: string;
+}
+
+function parentOf(inst: any): CallParentRef | undefined {
+  if (!inst?.parentInstanceId) return undefined;
+  return { instanceId: inst.parentInstanceId, elementId: inst.parentElementId, executionId: inst.parentExecutionId, rootInstanceId: inst.rootInstanceId ?? inst.parentInstanceId };
+}
+
+/**
+ * The id of the instance a call starts: derived from the caller and the call's execution, so
+ * every retry of the start (a repair after a kill) names the same instance. UUID-shaped.
+ */
+export function childInstanceId(parentInstanceId: string, executionId: string): string {
+  const h = createHash('sha256').update(`call:${parentInstanceId}:${executionId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * Variables passed by `camunda:in` / `camunda:out`: all of them (`variables="all"`) and/or the
+ * named ones, each from source to target (a source that is not set is not passed). None without
+ * a mapping, as in Camunda. Names the engine overwrites are never passed.
+ */
+export function mapVariables(from: Record<string, unknown>, mappings: VariableMapping[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const m of mappings) {
+    if ('all' in m) {
+      for (const [k, v] of Object.entries(from)) if (!RESERVED_VARIABLE_NAMES.has(k)) out[k] = v;
+    } else if (Object.hasOwn(from, m.source) && !RESERVED_VARIABLE_NAMES.has(m.target)) {
+      out[m.target] = from[m.source];
+    }
+  }
+  return out;
 }
 
 /** Puts the definition's serialized context back into a stored state (see `stripSource`). */

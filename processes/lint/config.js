@@ -38,5 +38,6 @@ module.exports = {
     'svc/no-script-task': 'error',
     'svc/path-reaches-end': 'error',
     'svc/service-task-topic': 'error',
+    'svc/call-activity-target': 'error',
   },
 };

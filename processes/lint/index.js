@@ -10,6 +10,7 @@ const rules = {
   'no-script-task': require('./rules/no-script-task'),
   'path-reaches-end': require('./rules/path-reaches-end'),
   'service-task-topic': require('./rules/service-task-topic'),
+  'call-activity-target': require('./rules/call-activity-target'),
 };
 
 module.exports = { rules, config: require('./config') };

@@ -93,6 +93,7 @@ export const RULE_TITLES: Record<string, string> = {
   'svc/no-script-task': '不用脚本任务',
   'svc/path-reaches-end': '路径要能结束',
   'svc/service-task-topic': '需要作业主题',
+  'svc/call-activity-target': '被调用流程要已部署',
 };
 
 /** `bpmnlint/label-required` and `label-required` are the same rule. */
@@ -179,6 +180,14 @@ export function lintMessageZh(rule: string | undefined, message: string, el: str
       const topic = /^作业主题「([^」]*)」/.exec(message)?.[1];
       if (topic !== undefined) return `${el} 的作业主题「${topic}」没有处理程序：可用的是推送省平台、短信告知申请人`;
       return `${el} 未设置作业主题：请设为外部任务，并选择推送省平台或短信告知申请人`;
+    }
+    case 'svc/call-activity-target': {
+      const called = /流程「([^」]*)」/.exec(message)?.[1];
+      if (message.includes('尚未部署')) return `${el} 调用的流程「${called ?? ''}」尚未部署：请先部署被调用的流程`;
+      if (message.includes('不是流程标识')) return `${el} 的被调用流程「${called ?? ''}」不是流程标识：不支持表达式`;
+      if (message.includes('版本绑定')) return `${el} 的版本绑定不受支持：请选最新版本、部署时版本或指定版本`;
+      if (message.includes('未填写版本号')) return `${el} 绑定指定版本，但未填写版本号`;
+      return `${el} 未设置被调用的流程：请填写已部署流程的标识`;
     }
     default:
       return `${el}：${message}`;

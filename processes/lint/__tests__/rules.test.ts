@@ -62,6 +62,26 @@ describe('service-centre lint rules', () => {
     }
   });
 
+  it('knows call activities: the called process must be deployed (or linted with it), named by id, with a version when bound to one', () => {
+    const file = join(__dirname, 'fixtures', 'calls.bpmn');
+    for (const flags of [['--known=city-approval'], ['--known=city-approval', '--no-extensions']]) {
+      const { status, results } = lint([file], ...flags);
+      expect(status).toBe(1);
+      const reports = results[file]!.reports!['svc/call-activity-target'] ?? [];
+      // the known process and the process calling itself pass
+      expect(reports.map((r) => r.id).sort()).toEqual(['expression', 'no-target', 'no-version', 'unknown']);
+      const unknown = reports.find((r) => r.id === 'unknown')!;
+      // Chinese, naming the element by its name and the missing process by its id
+      expect(unknown.message).toBe('调用活动「报县级复核」调用的流程「county-review」尚未部署：请先部署被调用的流程');
+      expect(reports.find((r) => r.id === 'no-target')!.message).toContain('「部门会审」未设置被调用的流程');
+      expect(reports.find((r) => r.id === 'no-version')!.message).toContain('未填写版本号');
+      for (const r of reports) expect(r.category).toBe('error');
+    }
+    // without --known, city-approval is not known either
+    const { results } = lint([file]);
+    expect((results[file]!.reports!['svc/call-activity-target'] ?? []).map((r) => r.id).sort()).toEqual(['expression', 'known', 'no-target', 'no-version', 'unknown']);
+  });
+
   it('accepts working days and ISO durations as time limits, nothing else', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { isTimeLimit } = require('../rules/user-task-time-limit');

@@ -1,0 +1,236 @@
+/**
+ * Call activities (调用活动, issue 15): a report-up case (上报件) as two processes, each deployed by its
+ * own office — the town's (test/fixtures/call-town-report-up.bpmn, the item's procedure) calls the
+ * city's (call-city-approval.bpmn) bound to city version 1 while version 2 is the latest. The town's
+ * opinion goes in, the city's opinion comes back; the city's steps and clocks are the case's; the
+ * city's 不予批准 (an error end event, CITY_REJECTED) is caught by the town's boundary error event,
+ * and fails a caller that has none. Cancelling the town cancels the city. A server SIGKILLed after
+ * the city ended and before the town moved on is repaired by the next server's sweep, once.
+ * Real servers, engine, FerretDB, HTTP.
+ */
+import { MongoClient } from 'mongodb';
+import { ApiClient, fixture, waitFor } from '../helpers/api';
+import { applicant } from '../helpers/people';
+import { dbUri, startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
+import { useServer } from '../helpers/suite';
+
+const CITY = fixture('call-city-approval.bpmn');
+const TOWN = fixture('call-town-report-up.bpmn');
+const JOBS = { SERVICE_JOB_RETRIES: '1', SERVICE_JOB_BACKOFF_MS: '100', AGENDA_PROCESS_EVERY_MS: '200' };
+
+/** The city's diagram and version 2 of it (same path, another name), then the town's. */
+async function deployReportUp(designer: ApiClient) {
+  const v1 = await designer.deployXml(CITY, '市中心审批独立成流程，由市中心维护');
+  expect(v1.status).toBe(201);
+  expect(v1.body).toMatchObject({ key: 'report-up-city', version: 1 });
+  const v2 = await designer.deployXml(CITY.replace('市中心审批（上报件被调用流程）', '市中心审批（上报件被调用流程，第二版）'), '第二版：名称调整');
+  expect(v2.body).toMatchObject({ key: 'report-up-city', version: 2 });
+  const town = await designer.deployXml(TOWN, '上报件改为调用市中心流程（绑定第 1 版）');
+  expect(town.status).toBe(201);
+  expect(town.body.key).toBe('report-up-item');
+}
+
+/** Takes in a report-up case at the town window; returns its number and its process instance. */
+async function intake(clerk: ApiClient, name: string) {
+  const item = (await clerk.get('/api/items')).body.find((i: any) => i.procedure === 'report-up-item');
+  const taken = await clerk.post('/api/intake', { itemCode: item.code, applicant: applicant(name), materials: item.materials.map((m: any) => ({ code: m.code, provided: true })) });
+  expect(taken.status).toBe(201);
+  const caseNo: string = taken.body.case.caseNo;
+  const instanceId: string = (await clerk.get(`/api/service-cases/${caseNo}`)).body.instanceId;
+  return { caseNo, instanceId };
+}
+
+/** Completes the open step `elementId` of the case as whoever holds it (or `fallback`). */
+async function complete(server: { as(u: string): Promise<ApiClient> }, caseNo: string, elementId: string, fallback: string, body: Record<string, unknown>) {
+  const clerk = await server.as('clerk');
+  const step = await waitFor(async () => ((await clerk.get(`/api/service-cases/${caseNo}`)).body.steps as any[]).find((s) => s.elementId === elementId && s.status === 'open'), `step ${elementId} to open`);
+  const who = await server.as(step.assignee ?? fallback);
+  const r = await who.post(`/api/tasks/${step.taskId}/complete`, body);
+  expect([r.status, r.body?.code]).toEqual([200, undefined]);
+  return step;
+}
+
+describe('a town process calls the city process (调用活动, 上报件)', () => {
+  const server = useServer('call-activities', JOBS);
+  let designer: ApiClient;
+  let clerk: ApiClient;
+  let admin: ApiClient;
+
+  beforeAll(async () => {
+    designer = await server.as('designer');
+    clerk = await server.as('clerk');
+    admin = await server.as('admin');
+  });
+
+  it('refuses at deploy a call activity whose called process (or bound version) is not deployed, naming the element', async () => {
+    const unknown = await designer.deployXml(TOWN.replace('calledElement="report-up-city"', 'calledElement="county-review"'), '调用县级复核');
+    expect(unknown.status).toBe(422);
+    expect(unknown.contentType).toMatch(/application\/problem\+json/);
+    expect(unknown.body.code).toBe('CALLED_PROCESS_NOT_FOUND');
+    expect(unknown.body.detail).toContain('report-to-city (报市中心审批)');
+    expect(unknown.body.details).toMatchObject({ elementId: 'report-to-city', elementName: '报市中心审批', calledElement: 'county-review' });
+    const multi = await designer.deployXml(TOWN.replace("</bpmn:extensionElements>", "</bpmn:extensionElements><bpmn:multiInstanceLoopCharacteristics />"), '多实例调用');
+    expect([multi.status, multi.body.code]).toEqual([422, 'INVALID_DIAGRAM']);
+    expect(multi.body.detail).toContain('multi-instance call activities');
+    await deployReportUp(designer);
+    const version9 = await designer.deployXml(TOWN.replace('camunda:calledElementVersion="1"', 'camunda:calledElementVersion="9"'), '绑定第 9 版');
+    expect([version9.status, version9.body.code]).toEqual([422, 'CALLED_PROCESS_NOT_FOUND']);
+    expect(version9.body.detail).toContain('version 9');
+  });
+
+  it('approved: the city runs on version 1 with the town opinion, its step and clock are the case’s, its opinion comes back, the case ends once', async () => {
+    const { caseNo, instanceId } = await intake(clerk, '欧阳·娜仁');
+    await complete(server, caseNo, 'town-review', 'clerk', { decision: 'approve', opinion: '同意上报', variables: { townOpinion: '材料齐全，同意上报', internalNote: '镇内备注，不上报' } });
+
+    // the town waits on the call; its case view names the child, the child's names its caller
+    const town = await waitFor(async () => {
+      const c = (await clerk.get(`/api/cases/${instanceId}`)).body;
+      return c.calledCases?.length ? c : undefined;
+    }, 'the city instance to start');
+    expect(town.status).toBe('running');
+    expect(town.activeElements).toContain('report-to-city');
+    expect(town.calledCases).toEqual([expect.objectContaining({ elementId: 'report-to-city', definitionKey: 'report-up-city', definitionVersion: 1, status: 'running' })]);
+    const childId: string = town.calledCases[0].instanceId;
+    const city = (await admin.get(`/api/cases/${childId}`)).body;
+    expect(city).toMatchObject({ definitionKey: 'report-up-city', definitionVersion: 1, businessKey: caseNo, parent: { instanceId, elementId: 'report-to-city', rootInstanceId: instanceId } });
+    expect(city.variables).toMatchObject({ townOpinion: '材料齐全，同意上报', caseNo });
+    expect(city.variables.internalNote).toBeUndefined();
+    expect(city.variables.decision).toBeUndefined();
+
+    // the city's step is a step of the case, with its own clock on the case
+    const sc = (await clerk.get(`/api/service-cases/${caseNo}`)).body;
+    const cityStep = sc.steps.find((s: any) => s.elementId === 'city-approval');
+    expect(cityStep).toMatchObject({ status: 'open', orgUnit: 'city' });
+    expect(cityStep.taskId.startsWith(`${childId}:`)).toBe(true);
+    const clocks = (await clerk.get(`/api/service-cases/${caseNo}/clocks`)).body as any[];
+    expect(clocks.filter((c) => c.taskId === cityStep.taskId).map((c) => [c.kind, c.status])).toEqual([['step', 'running']]);
+
+    await complete(server, caseNo, 'city-approval', 'cityclerk', { decision: 'approve', opinion: '同意', variables: { cityOpinion: '符合条件，予以批准' } });
+    const back = await waitFor(async () => {
+      const c = (await clerk.get(`/api/cases/${instanceId}`)).body;
+      return c.openTasks.some((t: any) => t.elementId === 'town-notify-result') ? c : undefined;
+    }, 'the town to move on');
+    expect(back.variables.cityOpinion).toBe('符合条件，予以批准');
+    expect(back.calledCases[0].status).toBe('completed');
+    expect(back.completedSteps.map((s: any) => s.elementId)).toContain('report-to-city');
+    expect((await admin.get(`/api/cases/${childId}`)).body.status).toBe('completed');
+    // the city's end did not end the case; its clock stopped with its step
+    expect((await clerk.get(`/api/service-cases/${caseNo}`)).body.status).toBe('in-progress');
+    const after = (await clerk.get(`/api/service-cases/${caseNo}/clocks`)).body as any[];
+    expect(after.find((c) => c.taskId === cityStep.taskId)?.status).toBe('stopped');
+
+    await complete(server, caseNo, 'town-notify-result', 'clerk', { decision: 'approve', opinion: '已电话通知' });
+    const ended = await waitFor(async () => {
+      const c = (await clerk.get(`/api/service-cases/${caseNo}`)).body;
+      return c.status !== 'in-progress' ? c : undefined;
+    }, 'the case to end');
+    expect(ended.status).toBe('completed');
+    const audit = (await clerk.get(`/api/service-cases/${caseNo}/audit`)).body as any[];
+    expect(audit.filter((e) => /^case\.(completed|ended|failed|cancelled)$/.test(e.type))).toHaveLength(1);
+    expect(audit.filter((e) => e.type === 'task.completed').map((e) => e.data.elementId)).toEqual(['town-review', 'city-approval', 'town-notify-result']);
+    expect((await clerk.get(`/api/service-cases/${caseNo}/audit/verify`)).body.valid).toBe(true);
+  });
+
+  it('rejected: the city’s error end event is caught by the town’s boundary error event', async () => {
+    const { caseNo, instanceId } = await intake(clerk, '买买提·艾力');
+    await complete(server, caseNo, 'town-review', 'clerk', { decision: 'approve', opinion: '同意上报', variables: { townOpinion: '同意上报' } });
+    await complete(server, caseNo, 'city-approval', 'cityclerk', { decision: 'reject', opinion: '不符合规划条件', variables: { cityOpinion: '不予批准' } });
+    const town = await waitFor(async () => {
+      const c = (await clerk.get(`/api/cases/${instanceId}`)).body;
+      return c.openTasks.some((t: any) => t.elementId === 'town-notify-rejection') ? c : undefined;
+    }, 'the town to take the rejection path');
+    expect(town.status).toBe('running');
+    expect(town.openTasks.map((t: any) => t.elementId)).toEqual(['town-notify-rejection']);
+    // no out-mapping on an error: the city's opinion stays the city's
+    expect(town.variables.cityOpinion).toBeUndefined();
+    expect(town.calledCases[0].status).toBe('completed');
+  });
+
+  it('cancelling the town cancels the city; a city error nobody catches fails its caller', async () => {
+    // a town instance with the SMS beside the call: the SMS (no phone) fails into an incident
+    expect((await designer.deployXml(fixture('call-town-cancel.bpmn'), '并行短信告知')).status).toBe(201);
+    const started = await clerk.post('/api/cases', { definitionKey: 'call-town-cancel', variables: { applicantName: '欧阳·娜仁', townOpinion: '同意上报' } });
+    expect(started.status).toBe(201);
+    const townId: string = started.body.id;
+    const town = await waitFor(async () => {
+      const c = (await clerk.get(`/api/cases/${townId}`)).body;
+      return c.calledCases?.length ? c : undefined;
+    }, 'the city instance to start');
+    const childId: string = town.calledCases[0].instanceId;
+    // binding latest: version 2; every variable in
+    expect((await admin.get(`/api/cases/${childId}`)).body).toMatchObject({ definitionVersion: 2, status: 'running', variables: { applicantName: '欧阳·娜仁', townOpinion: '同意上报' } });
+    const incident = await waitFor(async () => ((await admin.get('/api/incidents')).body as any[]).find((i) => i.instanceId === townId), 'the SMS incident', 30_000);
+    expect((await admin.post(`/api/incidents/${incident.id}/cancel`, { reason: '申请人撤回上报申请' })).status).toBe(200);
+    expect((await admin.get(`/api/cases/${townId}`)).body.status).toBe('cancelled');
+    const city = await waitFor(async () => {
+      const c = (await admin.get(`/api/cases/${childId}`)).body;
+      return c.status !== 'running' ? c : undefined;
+    }, 'the city instance to be cancelled');
+    expect(city.status).toBe('cancelled');
+    expect(city.openTasks).toEqual([]);
+    expect(city.tasks.map((t: any) => [t.elementId, t.status])).toEqual([['city-approval', 'cancelled']]);
+
+    // another town instance: the city rejects, and nothing on the call catches CITY_REJECTED
+    const second = (await clerk.post('/api/cases', { definitionKey: 'call-town-cancel', variables: { townOpinion: '同意上报' } })).body;
+    const child2 = await waitFor(async () => (await clerk.get(`/api/cases/${second.id}`)).body.calledCases?.[0]?.instanceId, 'the second city instance');
+    const task = await waitFor(async () => ((await admin.get(`/api/cases/${child2}`)).body.openTasks as any[])[0], 'the city step');
+    const city2 = await server.as(task.assignee ?? 'cityclerk');
+    expect((await city2.post(`/api/tasks/${task.id}/complete`, { decision: 'reject', opinion: '不符合条件' })).status).toBe(200);
+    const failed = await waitFor(async () => {
+      const c = (await admin.get(`/api/cases/${second.id}`)).body;
+      return c.status !== 'running' ? c : undefined;
+    }, 'the caller to fail');
+    expect(failed.status).toBe('failed');
+    expect(failed.calledCases[0].status).toBe('completed');
+  });
+});
+
+describe('a server killed after the city ended, before the town moved on (中断修复)', () => {
+  const servers: RunningProcess[] = [];
+  afterAll(async () => {
+    for (const s of servers) await s.kill();
+  });
+
+  it('the next server’s sweep completes the town’s call activity, once', async () => {
+    const dbName = uniqueDbName('call-kill');
+    const mongo = await MongoClient.connect(dbUri(dbName));
+    const db = mongo.db();
+    try {
+      const doomed = await startServer(dbName, { PLATFORM_FAULT_INJECTION: '1', PLATFORM_KILL_AT: 'engine.call.before-return' });
+      servers.push(doomed);
+      const first = { as: (u: string) => ApiClient.login(doomed.url, u) };
+      await deployReportUp(await first.as('designer'));
+      const { caseNo, instanceId } = await intake(await first.as('clerk'), '郑晓东');
+      await complete(first, caseNo, 'town-review', 'clerk', { decision: 'approve', opinion: '同意上报', variables: { townOpinion: '同意上报' } });
+      const clerk1 = await first.as('clerk');
+      const step = await waitFor(async () => ((await clerk1.get(`/api/service-cases/${caseNo}`)).body.steps as any[]).find((s) => s.elementId === 'city-approval' && s.status === 'open'), 'the city step');
+      const cityclerk = await first.as(step.assignee ?? 'cityclerk');
+      await cityclerk.post(`/api/tasks/${step.taskId}/complete`, { decision: 'approve', opinion: '同意', variables: { cityOpinion: '予以批准' } }).catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([doomed.exited, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the server did not reach engine.call.before-return')), 30_000)))]).finally(() => clearTimeout(timer));
+      expect(doomed.child.signalCode).toBe('SIGKILL');
+
+      // the city ended; the town still waits on the call
+      const childId = String((await db.collection('call_links').findOne({ parentInstanceId: instanceId }))!._id);
+      expect((await db.collection('call_links').findOne({ _id: childId as any }))!.status).toBe('ended');
+      expect((await db.collection('instances').findOne({ _id: childId as any }))!.status).toBe('completed');
+      expect(await db.collection('revisions').countDocuments({ instanceId, 'command.type': 'call-returned' })).toBe(0);
+
+      const second = await startServer(dbName);
+      servers.push(second);
+      await waitFor(async () => ((await db.collection('call_links').findOne({ _id: childId as any }))!.status === 'returned' ? true : undefined), 'the sweep to return to the town', 30_000);
+      const clerk2 = await ApiClient.login(second.url, 'clerk');
+      const town = await waitFor(async () => {
+        const c = (await clerk2.get(`/api/cases/${instanceId}`)).body;
+        return c.openTasks.some((t: any) => t.elementId === 'town-notify-result') ? c : undefined;
+      }, 'the town to move on');
+      expect(town.variables.cityOpinion).toBe('予以批准');
+      expect(town.openTasks.map((t: any) => t.elementId)).toEqual(['town-notify-result']);
+      expect(await db.collection('revisions').countDocuments({ instanceId, 'command.type': 'call-returned' })).toBe(1);
+      expect(await db.collection('tasks').countDocuments({ instanceId, elementId: 'town-notify-result' })).toBe(1);
+      expect(await db.collection('instances').countDocuments({ parentInstanceId: instanceId })).toBe(1);
+    } finally {
+      await mongo.close();
+    }
+  });
+});
