@@ -31,8 +31,9 @@ import { CaseNumbers } from './case-numbers';
 import { hashPersonal, maskIdNumber, maskName, maskPhone, normalizePhone, validateApplicant } from './identity';
 import { renderNotice, type NoticeInput, type NoticeKind } from './notices';
 import type { SupervisionService } from '../supervision/supervision-service';
+import type { WorkingCalendar } from '../calendar/working-calendar';
 import type { FeedbackService } from '../supervision/feedback-service';
-import { parseBudget, type Budget } from '../supervision/clock-ledger';
+import { parseBudget, parseStepLimit, type Budget } from '../supervision/clock-ledger';
 import { crashPoint } from '../domain/fault';
 import { publicProgress } from './public-progress';
 
@@ -136,6 +137,11 @@ export class CaseService implements ProjectionListener {
   /** The supervision system that keeps the case's and steps' deadline clocks. */
   setSupervision(s: SupervisionService): void {
     this.supervision = s;
+  }
+
+  /** The counting calendar in force (the inbox counts the working days left with it); none without supervision. */
+  async workingCalendar(): Promise<WorkingCalendar | undefined> {
+    return this.supervision?.currentCalendar();
   }
 
   private feedback?: FeedbackService;
@@ -797,8 +803,11 @@ export class CaseService implements ProjectionListener {
   }
 
   /**
-   * A step's own clock: its `svc:timeLimit` in working days (`3WD`), or a demo override
-   * `<stepId in camelCase>Limit` given at intake (ISO duration).
+   * A step's own clock (环节时限): its `svc:timeLimit` read by `parseStepLimit` — working days
+   * (`3WD`, and the ISO `P3D` of the shipped diagrams as 3 working days, `PT8H` as one working
+   * day), other durations in calendar time — or a demo override `<stepId in camelCase>Limit`
+   * given at intake (ISO duration, calendar time, as the boundary timer reads it). A step with no
+   * limit, or one that does not parse (the deploy lint reports it), has no clock.
    */
   private async startStepClock(caseNo: string, t: any, variables: Record<string, unknown>) {
     if (!this.supervision) return;
@@ -807,7 +816,7 @@ export class CaseService implements ProjectionListener {
     let budget: Budget | undefined;
     try {
       if (typeof override === 'string') budget = parseBudget(override);
-      else if (typeof t.timeLimit === 'string' && /^\d+\s*(WD|工作日)$/i.test(t.timeLimit)) budget = parseBudget(t.timeLimit);
+      else if (typeof t.timeLimit === 'string' && t.timeLimit.trim()) budget = parseStepLimit(t.timeLimit);
     } catch {
       budget = undefined;
     }

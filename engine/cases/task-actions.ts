@@ -16,6 +16,7 @@ import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, Valida
 import type { Actor, Clock, UserTaskMeta } from '../domain/types';
 import type { Models } from '../persistence/models';
 import { estimateNote } from '../calendar/working-calendar';
+import { cstDayOf } from '../calendar/cst';
 import { maskIdNumber, maskNameInList, maskPhone } from './identity';
 import { actorReachesTask } from '../org/scope';
 import { canWorkOn, taskView, type ProcessService } from '../services/process-service';
@@ -273,6 +274,23 @@ export class TaskActions {
     const clocks = tasks.length ? await this.deps.models.Clock.find({ _id: { $in: tasks.map((t) => `step:${t.id}`) } }).lean() : [];
     const byId = new Map(clocks.map((c: any) => [c._id as string, c]));
     const now = this.deps.clock.now().getTime();
+    const calendar = clocks.some((c: any) => c.budget?.unit === 'working-days' && c.status === 'running') ? await this.deps.cases.workingCalendar().catch(() => undefined) : undefined;
+    const today = cstDayOf(new Date(now));
+    /**
+     * What is left of a running step clock before its deadline (剩余): working days after today up to
+     * the deadline's day (0 = due today) for a working-day budget; hours (minutes under one hour),
+     * rounded up, for a duration. None when paused, stopped or past the deadline.
+     */
+    const remainingOf = (c: any, dueAt: Date | undefined): { unit: 'working-days' | 'hours' | 'minutes'; value: number; estimated?: boolean } | undefined => {
+      if (!c || c.status !== 'running' || !dueAt || dueAt.getTime() <= now) return undefined;
+      if (c.budget?.unit === 'working-days') {
+        if (!calendar) return undefined;
+        const n = calendar.workingDaysBetweenOrEstimate(today, cstDayOf(dueAt), true);
+        return { unit: 'working-days', value: n.days, ...(n.estimated ? { estimated: true } : {}) };
+      }
+      const ms = dueAt.getTime() - now;
+      return ms >= 3_600_000 ? { unit: 'hours', value: Math.ceil(ms / 3_600_000) } : { unit: 'minutes', value: Math.ceil(ms / 60_000) };
+    };
     return tasks.map((t) => {
       const c = byId.get(`step:${t.id}`);
       const dueAt: Date | undefined = c ? (c.dueAt ?? undefined) : t.dueDate ? new Date(t.dueDate) : undefined;
@@ -285,7 +303,8 @@ export class TaskActions {
       }
       // a deadline counted over a year without its holiday notice says so (预计，2027年放假安排尚未公布)
       const estimated = c && c.estimated && c.status !== 'stopped' ? { estimated: true, estimatedYears: c.estimatedYears ?? [], estimateNote: estimateNote(c.estimatedYears ?? []) } : {};
-      return { ...t, deadline: { dueAt, signal, ...estimated, clock: c ? { id: c._id, status: c.status, budget: c.budget, startedAt: c.startedAt, signalsAt: signals } : null } };
+      const remaining = t.status === 'open' || t.status === undefined ? remainingOf(c, dueAt ? new Date(dueAt) : undefined) : undefined;
+      return { ...t, deadline: { dueAt, signal, ...estimated, ...(remaining ? { remaining } : {}), clock: c ? { id: c._id, status: c.status, budget: c.budget, startedAt: c.startedAt, signalsAt: signals } : null } };
     });
   }
 

@@ -105,6 +105,30 @@ export function parseBudget(limit: string | number): Budget {
   throw new ValidationError('INVALID_TIME_LIMIT', `time limit "${limit}" must be working days like "5WD" or an ISO-8601 duration like "P3D"`);
 }
 
+/** Hours of one working day (8:30–12:00 and 14:00–17:30 at a town centre; 国务院关于职工工作时间的规定: 8 hours a day). */
+export const WORKING_DAY_HOURS = 8;
+
+/**
+ * A step's `svc:timeLimit` (环节时限) as the budget of its step clock. Step limits in Chinese
+ * administrative practice are working days (行政许可法 第八十二条: 期限以工作日计算，不含法定节假日),
+ * and the shipped diagrams write them as ISO durations for the engine's boundary timers, so:
+ * - `3WD` / `3工作日` / `3` → 3 working days;
+ * - a whole number of days `P3D` → 3 working days (not 72 hours: a step received on Friday is not late on Monday);
+ * - whole working days of hours `PT8H`, `PT16H` → 1, 2 working days (8 hours = one working day,
+ *   `WORKING_DAY_HOURS`), ending at the centre's close of business like every working-day clock;
+ * - any other duration (`PT2H`, `PT30M`, `P1DT4H`, `P1M`) → that duration in calendar time (hour-level steps, demos).
+ * The BPMN boundary timer beside the step keeps its own calendar reading; the step clock is what the
+ * inbox, the board and the escalations count. Throws `INVALID_TIME_LIMIT` like `parseBudget`.
+ */
+export function parseStepLimit(limit: string): Budget {
+  const s = limit.trim();
+  const days = /^P(\d{1,4})D$/i.exec(s);
+  if (days && Number(days[1]) > 0) return { unit: 'working-days', days: Number(days[1]) };
+  const hours = /^PT(\d{1,5})H$/i.exec(s);
+  if (hours && Number(hours[1]) > 0 && Number(hours[1]) % WORKING_DAY_HOURS === 0) return { unit: 'working-days', days: Number(hours[1]) / WORKING_DAY_HOURS };
+  return parseBudget(s);
+}
+
 /** Derives deadline and signal times from the ledger. Pure. */
 export function derive(ledger: Ledger, cal: WorkingCalendar, policy: SignalPolicy = DEFAULT_POLICY): Derived {
   const open = ledger.pauses.some((p) => !p.to);

@@ -6,7 +6,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api } from '../../api-client';
 import { ApiErrorAlert, useApi, useErrorToast } from '../../app/ApiError';
 import { useSession } from '../../app/session';
-import { DeadlineTag, dueText } from './common';
+import { DeadlineTag, dueText, RemainingText } from './common';
 import { formatDateTime } from './format';
 import type { Task } from './types';
 
@@ -74,7 +74,7 @@ export function InboxPage() {
               <div className="phone-card-line"><span className="phone-card-label">{t('inbox.step')}</span>
                 <span><span data-testid="inbox-step">{r.name}</span>{r.assignee ? <Typography.Text type="secondary" data-testid="inbox-assignee">（{r.assigneeName ?? r.assignee}）</Typography.Text> : <Tag color="orange" style={{ marginInlineStart: 4 }}>{t('inbox.unclaimed')}</Tag>}</span>
               </div>
-              <div className="phone-card-line"><span className="phone-card-label">{t('inbox.deadline')}</span><span data-testid="inbox-due">{dueText(r)}</span></div>
+              <div className="phone-card-line"><span className="phone-card-label">{t('inbox.deadline')}</span><span data-testid="inbox-due">{dueText(r)}{r.deadline?.remaining ? <span style={{ display: 'block' }}><RemainingText task={r} /></span> : null}</span></div>
               <Space size={8} style={{ marginTop: 8 }}>
                 {filter !== 'cc' && r.assignee !== me && r.status === 'open'
                   ? <Button loading={claiming === r.id} onClick={() => void claim(r)} data-testid="claim-task">{t('inbox.claim')}</Button>
@@ -121,7 +121,7 @@ export function InboxPage() {
           { title: t('inbox.arrived'), key: 'createdAt', width: 120, render: (_, r) => { const [day, time] = formatDateTime(r.createdAt).split(' '); return <span data-testid="inbox-arrived">{day}<br />{time}</span>; } },
           {
             title: t('inbox.deadline'), key: 'due', width: 180, defaultSortOrder: 'ascend', sorter: (a, b) => dueMs(a) - dueMs(b),
-            render: (_, r) => <div data-testid="inbox-due"><DeadlineTag task={r} /><div style={{ fontSize: 12 }}>{dueText(r)}</div></div>,
+            render: (_, r) => <div data-testid="inbox-due"><DeadlineTag task={r} /><div style={{ fontSize: 12 }}>{dueText(r)}</div>{r.deadline?.remaining ? <div style={{ fontSize: 12 }}><RemainingText task={r} /></div> : null}</div>,
           },
           {
             title: t('inbox.actions'), key: 'actions', width: 130,

@@ -28,6 +28,15 @@ export function DeadlineTag({ task }: { task: Pick<Task, 'deadline' | 'status'> 
   );
 }
 
+/** 剩余 N 个工作日 / N 小时 / 今日到期 of a running step clock (counted by the server), or nothing. */
+export function RemainingText({ task }: { task: Pick<Task, 'deadline'> }) {
+  const { t } = useTranslation('workbench');
+  const r = task.deadline?.remaining;
+  if (!r) return null;
+  const text = r.unit === 'working-days' && r.value === 0 ? t('inbox.remaining.today') : t(`inbox.remaining.${r.unit}`, { n: r.value });
+  return <span data-testid="inbox-remaining" data-unit={r.unit} data-value={r.value}>{text}{r.estimated ? '（预计）' : ''}</span>;
+}
+
 /** The due time; `（预计）` when it was counted over a year without its holiday notice. */
 export function dueText(task: Pick<Task, 'deadline'>): string {
   const d = task.deadline;

@@ -103,7 +103,7 @@ export interface Task {
   people?: Record<string, string>;
   /** the case of the step: its service item and applicant (name, phone, ID masked) */
   case?: { itemCode: string; itemName: string; category?: string; receivedAt?: string; applicant: { kind?: string; name: string; phone?: string; idNumber?: string } };
-  deadline?: { dueAt?: string; signal: Signal; estimated?: boolean; estimatedYears?: number[]; estimateNote?: string; clock: { id: string; status: string; budget: Budget; startedAt: string } | null };
+  deadline?: { dueAt?: string; signal: Signal; estimated?: boolean; estimatedYears?: number[]; estimateNote?: string; remaining?: { unit: 'working-days' | 'hours' | 'minutes'; value: number; estimated?: boolean }; clock: { id: string; status: string; budget: Budget; startedAt: string } | null };
 }
 
 export type Budget = { unit: 'working-days'; days: number } | { unit: 'duration'; ms: number; iso: string };
