@@ -28,7 +28,7 @@ import { toItem, type CatalogueService, type Material, type ServiceItem } from '
 import type { OrgService } from '../org/org-service';
 import { AuditLog } from './audit';
 import { CaseNumbers } from './case-numbers';
-import { hashPersonal, maskIdNumber, maskName, maskPhone, normalizePhone, validateApplicant } from './identity';
+import { hashPersonal, maskIdNumber, maskName, maskNameInList, maskPhone, normalizePhone, validateApplicant } from './identity';
 import { renderNotice, type NoticeInput, type NoticeKind } from './notices';
 import type { SupervisionService } from '../supervision/supervision-service';
 import type { WorkingCalendar } from '../calendar/working-calendar';
@@ -689,7 +689,11 @@ export class CaseService implements ProjectionListener {
     if (filter.mine) q.responsible = actor.username;
     // windows of time: DocumentDB reads no sort from an index (persistence/newest.ts)
     const docs = await newestFirst(this.deps.models.ServiceCase, q, 'receivedAt', Math.min(filter.limit ?? 100, 500), this.deps.clock.now());
-    return docs.map((d) => this.summary(d));
+    // a list (办件查询) masks a person's name as the inbox does (王*燕); the case page shows it whole
+    return docs.map((d) => {
+      const s = this.summary(d);
+      return s.applicant.kind === 'company' ? s : { ...s, applicant: { ...s.applicant, name: maskNameInList(s.applicant.name ?? '') } };
+    });
   }
 
   /**

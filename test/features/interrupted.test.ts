@@ -297,7 +297,7 @@ describe('a process killed in the middle of a decision (中断修复)', () => {
     expect((await clerk.get(`/api/service-cases/${caseNo}`)).body.status).toBe('in-progress');
     const events = (await clerk.get(`/api/service-cases/${caseNo}/audit`)).body as any[];
     expect(events[0].type).toBe('case.received');
-    expect(events[0].data.applicant.name).toBe('欧***');
+    expect(events[0].data.applicant.name).toBe('欧阳**');
     expect(events.filter((e) => e.type === 'case.received')).toHaveLength(1);
     expect(events.filter((e) => e.type === 'case.accepted')).toHaveLength(1);
     expect((await clerk.get(`/api/service-cases/${caseNo}/audit/verify`)).body.valid).toBe(true);

@@ -372,22 +372,36 @@ describe('masking', () => {
     expect(maskPhone('5551234567')).toBe('555*****67');
   });
 
-  it('masks names: first character kept, one * per other character', () => {
+  it('masks names as government service platforms do: 张*、张*三、欧阳**, middle dots kept, one * per character', () => {
     expect(maskName('张三')).toBe('张*');
-    expect(maskName('欧阳小明')).toBe('欧***');
-    expect(maskName('买买提·艾力')).toBe('买*****');
-    expect(maskName('John Smith')).toBe('J*********');
+    expect(maskName('张小三')).toBe('张*三');
+    expect(maskName('周丽华')).toBe('周*华');
+    expect(maskName('欧阳小明')).toBe('欧阳**');
+    expect(maskName('欧阳明')).toBe('欧阳*');
+    expect(maskName('司马相如')).toBe('司马**');
+    expect(maskName('欧阳')).toBe('欧*'); // two characters: a surname alone is not kept whole
+    expect(maskName('阿卜杜·热合曼')).toBe('阿**·**曼');
+    expect(maskName('买买提·艾力')).toBe('买**·*力');
+    expect(maskName('阿依古丽•买买提')).toBe('阿***•**提');
+    expect(maskName('John Smith')).toBe('J*** ****h');
+    expect(maskName('  王晓燕 ')).toBe('王*燕');
     expect(maskName('𠀋一')).toBe('𠀋*'); // a character outside the BMP counts once
+    expect(maskName('𠀋一二')).toBe('𠀋*二');
+    expect(maskName('王')).toBe('王');
     expect(maskName('')).toBe('');
+    for (const n of ['张小三', '欧阳小明', '阿卜杜·热合曼', '买买提·艾力']) {
+      expect([...maskName(n)]).toHaveLength([...n].length);
+      expect(maskName(n)).not.toBe(n);
+    }
   });
 
   it('masks an applicant: ID and phone always, person and contact names when public, never the input', () => {
     const a = { kind: 'person', name: '周丽华', idType: 'resident-id', idNumber: '440983199003071234', phone: '13711112222' };
     expect(maskApplicant(a)).toEqual({ ...a, idNumber: '4409**********1234', phone: '137****2222' });
-    expect(maskApplicant(a, { public: true })).toEqual({ ...a, name: '周**', idNumber: '4409**********1234', phone: '137****2222' });
+    expect(maskApplicant(a, { public: true })).toEqual({ ...a, name: '周*华', idNumber: '4409**********1234', phone: '137****2222' });
     expect(a.idNumber).toBe('440983199003071234');
     const c = { kind: 'company', name: '信宜市某某公司', idNumber: '91350100M000100Y43', contactName: '李秀英' };
-    expect(maskApplicant(c, { public: true })).toEqual({ kind: 'company', name: '信宜市某某公司', idNumber: '9135**********0Y43', contactName: '李**' });
+    expect(maskApplicant(c, { public: true })).toEqual({ kind: 'company', name: '信宜市某某公司', idNumber: '9135**********0Y43', contactName: '李*英' });
   });
 });
 
