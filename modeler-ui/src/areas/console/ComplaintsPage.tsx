@@ -1,41 +1,27 @@
-import { App as AntApp, Button, Form, Input, Modal, Select, Space, Table, Tag, Typography, type ButtonProps } from 'antd';
+import { App as AntApp, Button, Select, Space, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api-client';
 import { ApiErrorAlert, useApi } from '../../app/ApiError';
 import { formatDateTime } from '../../format';
+import { ReasonDialog } from '../../shared/ReasonDialog';
 import type { Complaint } from './types';
 
 const COLOUR: Record<string, string> = { received: 'red', replied: 'green', closed: 'default' };
 
+/** 答复: the reply to a complaint, the complaint's text above it (the shared ReasonDialog). */
 function ReplyDialog({ complaint, onClose, onDone }: { complaint: Complaint; onClose: () => void; onDone: () => void }) {
   const { t } = useTranslation('console');
-  const [form] = Form.useForm();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const submit = async () => {
-    const v = await form.validateFields();
-    setBusy(true);
-    try {
-      await api.post(`/api/complaints/${encodeURIComponent(complaint.reference)}/reply`, { text: v.text });
-      onDone();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
-    <Modal open title={`${t('complaints.reply')} · ${complaint.reference}`} onCancel={onClose} onOk={() => void submit().catch(() => undefined)} confirmLoading={busy}
-      okText={t('esc.submit')} cancelText={t('esc.cancel')} okButtonProps={{ 'data-testid': 'complaint-reply-submit' } as unknown as ButtonProps} destroyOnHidden>
-      <ApiErrorAlert error={error} />
-      <Typography.Paragraph type="secondary">{complaint.content}</Typography.Paragraph>
-      <Form form={form} layout="vertical">
-        <Form.Item name="text" label={t('complaints.replyText')} rules={[{ required: true, whitespace: true, message: t('complaints.replyRequired') }, { max: 5000 }]}>
-          <Input.TextArea rows={5} data-testid="complaint-reply-text" />
-        </Form.Item>
-      </Form>
-    </Modal>
+    <ReasonDialog
+      title={`${t('complaints.reply')} · ${complaint.reference}`}
+      hint={complaint.content}
+      label={t('complaints.replyText')} requiredMessage={t('complaints.replyRequired')} maxLength={5000} rows={5}
+      okText={t('esc.submit')} cancelText={t('esc.cancel')}
+      submitTestId="complaint-reply-submit" inputTestId="complaint-reply-text"
+      onSubmit={(text) => api.post(`/api/complaints/${encodeURIComponent(complaint.reference)}/reply`, { text })}
+      onClose={onClose} onDone={onDone}
+    />
   );
 }
 

@@ -75,13 +75,14 @@ export default function HeatmapPage() {
           <Typography.Paragraph type="secondary" data-testid="heat-covered" style={{ marginBottom: 8 }}>
             {t('heat.covered', { from: zhDay(cstDay(heat.data.from)), to: zhDay(cstDay(new Date(new Date(heat.data.to).getTime() - 1))) })}
           </Typography.Paragraph>
-          <Card size="small" title={`${heat.data.itemName ?? ''} · ${formatDateTime(heat.data.at)}`} extra={
-            <Space size={2} aria-label={t('heat.legend')} data-testid="heat-legend">
+          {/* the whole item name in the title, wrapping on a phone (never cut to 个体…); the legend under it, in the body */}
+          <Card size="small" className="heat-card" data-testid="heat-card"
+            title={<span data-testid="heat-card-title">{heat.data.itemName ?? ''}<Typography.Text type="secondary" style={{ fontWeight: 'normal', fontSize: 12, marginInlineStart: 8, whiteSpace: 'nowrap' }}>{formatDateTime(heat.data.at)}</Typography.Text></span>}>
+            <Space size={2} wrap aria-label={t('heat.legend')} data-testid="heat-legend" style={{ marginBottom: 8 }}>
               <span>{t('heat.legend')}：{t('heat.none')}</span>
               {HEAT_COLOURS.map((c, i) => <span key={i} title={`heat-${i}`} style={{ display: 'inline-block', width: 20, height: 14, background: c, border: '1px solid #bfbfbf' }} />)}
               <span>{t('heat.high')}</span>
             </Space>
-          }>
             {steps.length ? null : <Empty description={t('heat.empty')} />}
             <BpmnDiagram xml={xml.data} markers={markers} overlays={overlays} height={480} testId="heat-diagram" />
           </Card>

@@ -1,46 +1,31 @@
-import { App as AntApp, Button, Form, Input, Modal, Select, Space, Table, Tag, Typography, type ButtonProps } from 'antd';
+import { App as AntApp, Button, Select, Space, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api-client';
 import { ApiErrorAlert, useApi } from '../../app/ApiError';
 import { useSession } from '../../app/session';
+import { ReasonDialog } from '../../shared/ReasonDialog';
 import { formatDateTime } from '../../format';
 import type { IncidentViewOf } from '../../../../common/incidents';
 
-/** An incident as GET /api/incidents answers it (api/routes/incidents.ts). */
 /** An incident as the API answers it (common/incidents.ts). */
 type Incident = IncidentViewOf<string>;
 
 const COLOUR: Record<string, string> = { open: 'red', retrying: 'orange', resolved: 'green', cancelled: 'default' };
 
+/** 终止: cancels the incident's case with a reason (the shared ReasonDialog). */
 function CancelDialog({ incident, onClose, onDone }: { incident: Incident; onClose: () => void; onDone: () => void }) {
   const { t } = useTranslation('console');
-  const [form] = Form.useForm();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const submit = async () => {
-    const v = await form.validateFields();
-    setBusy(true);
-    try {
-      await api.post(`/api/incidents/${encodeURIComponent(incident.id)}/cancel`, { reason: v.reason });
-      onDone();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
-    <Modal open title={`${t('incidents.cancel')} · ${incident.caseNo ?? incident.elementName ?? incident.elementId}`} onCancel={onClose} onOk={() => void submit().catch(() => undefined)} confirmLoading={busy}
-      okText={t('esc.submit')} cancelText={t('esc.cancel')} okButtonProps={{ danger: true, 'data-testid': 'incident-cancel-submit' } as unknown as ButtonProps} destroyOnHidden>
-      <ApiErrorAlert error={error} />
-      <Typography.Paragraph type="secondary">{t('incidents.cancelHint')}</Typography.Paragraph>
-      <Form form={form} layout="vertical">
-        <Form.Item name="reason" label={t('esc.reason')} rules={[{ required: true, whitespace: true, message: t('esc.reasonRequired') }, { max: 500 }]}>
-          <Input.TextArea rows={3} data-testid="incident-cancel-reason" />
-        </Form.Item>
-      </Form>
-    </Modal>
+    <ReasonDialog
+      title={`${t('incidents.cancel')} · ${incident.caseNo ?? incident.elementName ?? incident.elementId}`}
+      hint={t('incidents.cancelHint')}
+      label={t('esc.reason')} requiredMessage={t('esc.reasonRequired')} maxLength={500} rows={3}
+      okText={t('esc.submit')} cancelText={t('esc.cancel')} danger
+      submitTestId="incident-cancel-submit" inputTestId="incident-cancel-reason"
+      onSubmit={(reason) => api.post(`/api/incidents/${encodeURIComponent(incident.id)}/cancel`, { reason })}
+      onClose={onClose} onDone={onDone}
+    />
   );
 }
 

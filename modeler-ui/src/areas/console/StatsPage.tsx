@@ -1,4 +1,4 @@
-import { Alert, App as AntApp, Button, Card, DatePicker, Space, Table, Tabs, Tag, Tooltip, Typography } from 'antd';
+import { Alert, App as AntApp, Button, Card, DatePicker, Grid, Space, Table, Tabs, Tag, Tooltip, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import type { Dayjs } from 'dayjs';
 import { useMemo, useState } from 'react';
@@ -60,8 +60,10 @@ function ReportTab({ dim, query }: { dim: (typeof DIMS)[number]; query: string }
       { name: t('stats.onTime'), type: 'line', yAxisIndex: 1, data: rows.map((r) => (r.promised.onTimeRate === null ? null : Math.round(r.promised.onTimeRate * 1000) / 10)) },
     ],
   }), [rows, t]);
+  // a phone (390 px): the table scrolls sideways inside its card with the name column held at the left
+  const phone = !Grid.useBreakpoint().md;
   const columns: ColumnsType<StatsRow> = [
-    { title: t('stats.name'), dataIndex: 'label', key: 'label', width: 150, render: (l: string, r) => (r.orgUnitName ? `${l}（${r.orgUnitName}）` : l) },
+    { title: t('stats.name'), dataIndex: 'label', key: 'label', width: phone ? 108 : 150, fixed: phone ? 'left' : undefined, render: (l: string, r) => <span data-testid="stats-name">{r.orgUnitName ? `${l}（${r.orgUnitName}）` : l}</span> },
     { title: t('stats.received'), dataIndex: 'received', key: 'received', align: 'right', width: 68, sorter: (a, b) => a.received - b.received },
     { title: t('stats.completed'), dataIndex: 'completed', key: 'completed', align: 'right', width: 60 },
     { title: t('stats.open'), dataIndex: 'open', key: 'open', align: 'right', width: 60 },
@@ -83,7 +85,9 @@ function ReportTab({ dim, query }: { dim: (typeof DIMS)[number]; query: string }
       ) : null}
       <Card size="small" style={{ marginBottom: 12 }}><Chart option={option} height={280} testId={`stats-chart-${dim}`} label={`${t(`stats.dims.${dim}`)} ${t('stats.chart')}`} /></Card>
       <Table<StatsRow>
-        size="small" rowKey="key" loading={loading} dataSource={rows} columns={columns} tableLayout="fixed" pagination={rows.length > 20 ? { pageSize: 20, showSizeChanger: false } : false}
+        size="small" rowKey="key" loading={loading} dataSource={rows} pagination={rows.length > 20 ? { pageSize: 20, showSizeChanger: false } : false}
+        columns={phone ? columns.map((c) => ({ ...c, onHeaderCell: () => ({ style: { whiteSpace: 'nowrap' } }) })) : columns}
+        {...(phone ? { scroll: { x: 'max-content' as const }, className: 'phone-wide-table' } : { tableLayout: 'fixed' as const })}
         data-testid={`stats-table-${dim}`}
         summary={() => (data ? (
           <Table.Summary.Row>
@@ -125,17 +129,33 @@ function RankingTab({ level, query }: { level: 'towns' | 'windows'; query: strin
     const c = r.components[name];
     return c?.score === null || c?.score === undefined ? '—' : (c.score * 100).toFixed(1);
   };
+  // a phone (390 px): rank and name in one column held at the left, 综合得分 right beside it on screen,
+  // the components reached by scrolling the table sideways (the page itself never scrolls sideways)
+  const phone = !Grid.useBreakpoint().md;
+  const rankCell = (v: number | null, r: RankingRow) => <span data-testid="ranking-rank" data-rank={v ?? 'none'}>{v ?? <Tag>{r.unranked ?? t('stats.noCases')}</Tag>}</span>;
+  const nameCell = (l: string, r: RankingRow) => <span data-testid="ranking-name">{r.orgUnitName ? `${r.orgUnitName} ${l}` : l}</span>;
+  const scoreColumn = { title: <Tooltip title={t('stats.scoreHelp')}><span data-testid="ranking-score-header">{t('stats.score')}</span></Tooltip>, dataIndex: 'score', key: 'score', align: 'right' as const, width: phone ? 84 : undefined, render: (v: number | null) => <span data-testid="ranking-score">{v === null ? '—' : <strong>{v.toFixed(2)}</strong>}</span> };
+  const leading: ColumnsType<RankingRow> = phone
+    ? [
+        { title: `${t('stats.rank')} · ${t('stats.name')}`, dataIndex: 'label', key: 'label', width: 136, fixed: 'left', render: (l: string, r) => <div style={{ display: 'flex', gap: 6, alignItems: 'baseline' }}>{rankCell(r.rank, r)}{nameCell(l, r)}</div> },
+        scoreColumn,
+      ]
+    : [
+        { title: t('stats.rank'), dataIndex: 'rank', key: 'rank', width: 70, render: rankCell },
+        { title: t('stats.name'), dataIndex: 'label', key: 'label', width: 160, render: nameCell },
+        scoreColumn,
+      ];
   return (
     <>
       <ApiErrorAlert error={error} onRetry={reload} />
       <Typography.Paragraph type="secondary">{t('stats.scoreHelp')}</Typography.Paragraph>
       <Card size="small" style={{ marginBottom: 12 }}><Chart option={option} height={260} testId={`ranking-chart-${level}`} label={t('stats.ranking')} /></Card>
       <Table<RankingRow>
-        size="small" rowKey="key" loading={loading} dataSource={rows} data-testid={`ranking-table-${level}`} pagination={rows.length > 25 ? { pageSize: 25, showSizeChanger: false } : false} scroll={{ x: 1000 }}
+        size="small" rowKey="key" loading={loading} dataSource={rows} data-testid={`ranking-table-${level}`} pagination={rows.length > 25 ? { pageSize: 25, showSizeChanger: false } : false} scroll={{ x: phone ? 'max-content' : 1000 }}
+        className={phone ? 'phone-wide-table' : undefined}
+        onHeaderRow={phone ? () => ({ style: { whiteSpace: 'nowrap' } }) : undefined}
         columns={[
-          { title: t('stats.rank'), dataIndex: 'rank', key: 'rank', width: 70, render: (v: number | null, r) => <span data-testid="ranking-rank" data-rank={v ?? 'none'}>{v ?? <Tag>{r.unranked ?? t('stats.noCases')}</Tag>}</span> },
-          { title: t('stats.name'), dataIndex: 'label', key: 'label', width: 160, render: (l: string, r) => <span data-testid="ranking-name">{r.orgUnitName ? `${r.orgUnitName} ${l}` : l}</span> },
-          { title: <Tooltip title={t('stats.scoreHelp')}>{t('stats.score')}</Tooltip>, dataIndex: 'score', key: 'score', align: 'right', render: (v: number | null) => (v === null ? '—' : <strong>{v.toFixed(2)}</strong>) },
+          ...leading,
           { title: t('stats.received'), key: 'rec', align: 'right', render: (_: unknown, r) => r.stats.received },
           { title: `${t('stats.onTime')}(30)`, key: 'c1', align: 'right', render: comp('onTimePromised') },
           { title: `${t('stats.speed')}(20)`, key: 'c2', align: 'right', render: comp('speed') },

@@ -537,6 +537,7 @@ export default function ModelerPage() {
         {confirm ? (
           <div data-testid="deploy-dialog">
             <Typography.Paragraph data-testid="deploy-target">{confirm.target}</Typography.Paragraph>
+            <DeployLint issues={issues ?? []} onSelect={(id) => { if (!deploying) { setConfirm(null); selectElement(id); } }} />
             <DeploySummary confirm={confirm} />
             {pathItems && pathItems.length ? (
               <Typography.Paragraph type="secondary" data-testid="deploy-items">
@@ -603,6 +604,29 @@ function historyItems(d: DefinitionDetail): HistoryItem[] {
 
 const KIND_COLORS: Record<DiffKind, string> = { added: 'green', removed: 'red', changed: 'orange', layout: 'default' };
 const SUMMARY_LIMIT = 12;
+
+/**
+ * The lint result inside the deploy confirmation (one action: the check is shown where the deploy is
+ * confirmed). Errors never get here (they disable 部署); warnings are listed by element label.
+ */
+function DeployLint({ issues, onSelect }: { issues: LintIssue[]; onSelect: (id: string) => void }) {
+  const { t } = useTranslation('designer');
+  const warnings = issues.filter((i) => i.category === 'warn');
+  if (!warnings.length) return <Alert type="success" showIcon data-testid="deploy-lint" data-warnings="0" style={{ marginBottom: 12 }} title={t('modeler.confirmLintClean')} />;
+  return (
+    <Alert type="warning" showIcon data-testid="deploy-lint" data-warnings={warnings.length} style={{ marginBottom: 12 }} title={t('modeler.confirmLintWarnings', { count: warnings.length })}
+      description={(
+        <ul style={{ margin: 0, paddingLeft: 18 }}>
+          {warnings.slice(0, 5).map((w, n) => (
+            <li key={`${w.id}:${w.rule}:${n}`} data-testid="deploy-lint-issue" data-element-id={w.id}>
+              <Button type="link" size="small" style={{ padding: 0, height: 'auto' }} onClick={() => onSelect(w.id)}>{w.label}</Button>：{w.message}
+            </li>
+          ))}
+          {warnings.length > 5 ? <li>{t('modeler.confirmLintMore', { count: warnings.length - 5 })}</li> : null}
+        </ul>
+      )} />
+  );
+}
 
 /** What the deploy changes against the live version: counts per kind, then the changes themselves (not the moves). */
 function DeploySummary({ confirm }: { confirm: { computing: boolean; live: string | null; entries: DiffEntry[]; first?: number; failed?: string } }) {

@@ -109,6 +109,9 @@ export const zh = {
     notePlaceholder: '写明本次修改了什么、为什么，例如：镇级初审时限由 3 个工作日改为 5 个工作日（依据 2026 年第 12 号文）',
     noteRequired: '请填写变更说明',
     confirmOk: '确认部署',
+    confirmLintClean: '部署前检查通过：没有错误，没有警告。',
+    confirmLintWarnings: '部署前检查：没有错误，{{count}} 个警告（不阻止部署，请确认无误）：',
+    confirmLintMore: '……另有 {{count}} 个警告，见右侧“问题”页',
     cancel: '取消',
   },
   forms: {
@@ -288,6 +291,9 @@ export const en: typeof zh = {
     notePlaceholder: 'What changed and why',
     noteRequired: 'Please write a change note',
     confirmOk: 'Deploy',
+    confirmLintClean: 'Checked before deploy: no errors, no warnings.',
+    confirmLintWarnings: 'Checked before deploy: no errors, {{count}} warnings (they do not block the deploy):',
+    confirmLintMore: '…and {{count}} more warnings, see the Problems tab',
     cancel: 'Cancel',
   },
   forms: {
