@@ -4,7 +4,7 @@
  * (its defaults are a 5 s poll and a 10 min lock).
  */
 import { Agenda } from 'agenda';
-import { MongoBackend } from '@agendajs/mongo-backend';
+import { batchLockingBackend } from './agenda-lock';
 import type { Db } from 'mongodb';
 import { agendaInstanceName } from './agenda-watchdog';
 import { BPMN_TIMER_JOB, timerJobKey, type TimerRequest, type TimerScheduler } from './timer-port';
@@ -16,6 +16,8 @@ export interface AgendaOptions {
   lockLifetimeMs?: number;
   /** Jobs run at once by this process. Default 10. */
   maxConcurrency?: number;
+  /** Jobs of one name this process holds locked (running or about to). Default 4 × maxConcurrency. */
+  lockLimit?: number;
 }
 
 export function createAgenda(db: Db, options: AgendaOptions = {}): Agenda {
@@ -32,11 +34,18 @@ export function createAgenda(db: Db, options: AgendaOptions = {}): Agenda {
     // its lock index from the sort — other keys under the same name on an existing database, and
     // its creation throws — so it builds none, and ensureIndexes creates `findAndLockNextJobIndex`
     // with the keys it always had (persistence/models.ts AGENDA_LOCK_INDEX).
-    backend: new MongoBackend({ mongo: db as any, sort: {}, ensureIndex: false } as any),
+    // The lock itself runs as two index ranges and locks due jobs in batches (agenda-lock.ts): the
+    // backend's single `$or` query read every index entry of the job name per lock and per poll.
+    backend: batchLockingBackend({ mongo: db as any, sort: {}, ensureIndex: false } as any),
     processEvery: options.processEveryMs ?? 500,
     defaultLockLifetime: options.lockLifetimeMs ?? 60_000,
     maxConcurrency: options.maxConcurrency ?? 10,
     defaultConcurrency: options.maxConcurrency ?? 10,
+    // Jobs of one name locked by this process and not yet finished: Agenda otherwise locks every
+    // due job at once (1,000 timers of a close-of-business deadline), queues them in memory, and
+    // drops — to run again after the lock lifetime — those that waited there longer than it; a
+    // second worker process finds them all locked meanwhile.
+    defaultLockLimit: options.lockLimit ?? 4 * (options.maxConcurrency ?? 10),
     // A one-off job that ran is deleted: agendaJobs holds what is still to run, not every timer
     // and clock signal of every case ever (Agenda keeps them by default). Each poll's lock query
     // reads a job name's index entries (DocumentDB's planner cannot range both branches of its

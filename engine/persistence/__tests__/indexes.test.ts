@@ -440,11 +440,10 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'idempotency record', from: 'api/http/idempotency.ts', collection: 'idempotency_records', filter: { _id: 'key-17' }, limit: 1 },
   { name: 'idempotency records expired', from: 'api/http/idempotency.ts sweep (deleteMany)', collection: 'idempotency_records', filter: { at: { $lt: new Date(NOW.getTime() - 300 * DAY) } } },
   // ---- timers: Agenda's job queries (@agendajs/mongo-backend MongoJobRepository)
-  {
-    name: 'agenda: next job to run (find and lock)', from: 'mongo-backend getNextJobToRun', collection: 'agendaJobs',
-    filter: { name: 'supervision.clock.signal', disabled: { $ne: true }, $or: [{ lockedAt: { $eq: null }, nextRunAt: { $lte: new Date(NOW.getTime() + 5000) } }, { lockedAt: { $lte: new Date(NOW.getTime() - 60_000) } }] },
-    limit: 1, // unsorted: agenda-timers.ts (DocumentDB reads no sort from an index)
-  },
+  // Agenda's lock, as timers/agenda-lock.ts splits it: the due and unlocked jobs of a name (a range of the lock index), and a dead worker's expired locks
+  { name: 'agenda: due jobs to lock', from: 'agenda-lock.ts getNextJobToRun (due)', collection: 'agendaJobs', filter: { name: 'supervision.clock.signal', nextRunAt: { $lte: new Date(NOW.getTime() + 500) }, lockedAt: null, disabled: { $ne: true } }, projection: { _id: 1 }, limit: 20 },
+  { name: 'agenda: due timers to lock', from: 'agenda-lock.ts getNextJobToRun (due)', collection: 'agendaJobs', filter: { name: 'bpmn.timer.fire', nextRunAt: { $lte: new Date(NOW.getTime() + 500) }, lockedAt: null, disabled: { $ne: true } }, projection: { _id: 1 }, limit: 20 },
+  { name: 'agenda: expired lock', from: 'agenda-lock.ts getNextJobToRun (expired)', collection: 'agendaJobs', filter: { name: 'supervision.clock.signal', lockedAt: { $lte: new Date(NOW.getTime() - 60_000) }, disabled: { $ne: true } }, limit: 1 },
   { name: 'agenda: unique job by key (save)', from: 'mongo-backend saveJob unique data.key', collection: 'agendaJobs', filter: { 'data.key': `${s.clockId}:warning:1`, name: 'supervision.clock.signal' }, limit: 1 },
   { name: 'agenda: cancel a clock\'s jobs', from: 'supervision-service.ts reschedule/stopClock (agenda.cancel)', collection: 'agendaJobs', filter: { name: 'supervision.clock.signal', 'data.clockId': s.clockId } },
   { name: 'agenda: cancel a clock version\'s jobs', from: 'supervision-service.ts reschedule (agenda.cancel)', collection: 'agendaJobs', filter: { name: 'supervision.clock.signal', 'data.clockId': s.clockId, 'data.version': 1 } },
@@ -463,11 +462,7 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'job completed by a job command?', from: 'process-service.ts jobCompleted (exists)', collection: 'revisions', filter: { instanceId: s.instanceId, 'command.type': 'service-task', 'command.executionId': 'exec9' }, limit: 1, projection: { _id: 1 } },
   { name: 'SMS of a job', from: 'service-jobs/handlers.ts applicantNotificationHandler (findById, updateOne)', collection: 'sms_messages', filter: { _id: `${s.instanceId}:notify:exec8` }, limit: 1 },
   { name: 'agenda: unique service task run by key (save)', from: 'service-jobs.ts enqueue (job.unique data.key)', collection: 'agendaJobs', filter: { 'data.key': `${s.instanceId}:push:exec9#0`, name: 'bpmn.service-task.run' }, limit: 1 },
-  {
-    name: 'agenda: next service task run (find and lock)', from: 'mongo-backend getNextJobToRun', collection: 'agendaJobs',
-    filter: { name: 'bpmn.service-task.run', disabled: { $ne: true }, $or: [{ lockedAt: { $eq: null }, nextRunAt: { $lte: new Date(NOW.getTime() + 5000) } }, { lockedAt: { $lte: new Date(NOW.getTime() - 60_000) } }] },
-    limit: 1, // unsorted: agenda-timers.ts (DocumentDB reads no sort from an index)
-  },
+  { name: 'agenda: due service task runs to lock', from: 'agenda-lock.ts getNextJobToRun (due)', collection: 'agendaJobs', filter: { name: 'bpmn.service-task.run', nextRunAt: { $lte: new Date(NOW.getTime() + 500) }, lockedAt: null, disabled: { $ne: true } }, projection: { _id: 1 }, limit: 20 },
   { name: 'agenda: recurring job (every)', from: 'mongo-backend saveJob type single', collection: 'agendaJobs', filter: { name: 'outbox.deliver', type: 'single' }, limit: 1 },
 ];
 
