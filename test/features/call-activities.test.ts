@@ -185,13 +185,53 @@ describe('a town process calls the city process (调用活动, 上报件)', () =
   });
 });
 
-describe('a server killed after the city ended, before the town moved on (中断修复)', () => {
+describe('a server killed half-way through a call (中断修复)', () => {
   const servers: RunningProcess[] = [];
   afterAll(async () => {
     for (const s of servers) await s.kill();
   });
 
-  it('the next server’s sweep completes the town’s call activity, once', async () => {
+  /** Waits for the doomed server's SIGKILL at `point`. */
+  async function killed(doomed: RunningProcess, point: string) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([doomed.exited, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`the server did not reach ${point}`)), 30_000)))]).finally(() => clearTimeout(timer));
+    expect(doomed.child.signalCode).toBe('SIGKILL');
+  }
+
+  it('killed after the city instance started, before the town knew: the next server links it, no second city instance', async () => {
+    const dbName = uniqueDbName('call-kill-start');
+    const mongo = await MongoClient.connect(dbUri(dbName));
+    const db = mongo.db();
+    try {
+      const doomed = await startServer(dbName, { PLATFORM_FAULT_INJECTION: '1', PLATFORM_KILL_AT: 'engine.call.after-child-start' });
+      servers.push(doomed);
+      const first = { as: (u: string) => ApiClient.login(doomed.url, u) };
+      await deployReportUp(await first.as('designer'));
+      const clerk1 = await first.as('clerk');
+      const { caseNo, instanceId } = await intake(clerk1, '贺振华');
+      const step = await waitFor(async () => ((await clerk1.get(`/api/service-cases/${caseNo}`)).body.steps as any[]).find((s) => s.elementId === 'town-review' && s.status === 'open'), 'the town step');
+      const holder = await first.as(step.assignee ?? 'clerk');
+      await holder.post(`/api/tasks/${step.taskId}/complete`, { decision: 'approve', opinion: '同意上报', variables: { townOpinion: '同意上报' } }).catch(() => undefined);
+      await killed(doomed, 'engine.call.after-child-start');
+      const link = (await db.collection('call_links').findOne({ parentInstanceId: instanceId }))!;
+      expect(link.status).toBe('starting');
+      expect(await db.collection('revisions').countDocuments({ instanceId: String(link._id) })).toBe(1);
+
+      const second = await startServer(dbName);
+      servers.push(second);
+      await waitFor(async () => ((await db.collection('call_links').findOne({ _id: link._id }))!.status === 'running' ? true : undefined), 'the sweep to finish the start', 30_000);
+      const admin = await ApiClient.login(second.url, 'admin');
+      const town = (await admin.get(`/api/cases/${instanceId}`)).body;
+      expect(town.calledCases).toEqual([expect.objectContaining({ instanceId: String(link._id), status: 'running', definitionVersion: 1 })]);
+      expect(await db.collection('instances').countDocuments({ parentInstanceId: instanceId })).toBe(1);
+      expect(await db.collection('revisions').countDocuments({ instanceId: String(link._id) })).toBe(1);
+      expect(await db.collection('tasks').countDocuments({ instanceId: String(link._id), elementId: 'city-approval' })).toBe(1);
+    } finally {
+      await mongo.close();
+    }
+  });
+
+  it('killed after the city ended, before the town moved on: the next server’s sweep completes the town’s call activity, once', async () => {
     const dbName = uniqueDbName('call-kill');
     const mongo = await MongoClient.connect(dbUri(dbName));
     const db = mongo.db();
@@ -206,9 +246,7 @@ describe('a server killed after the city ended, before the town moved on (中断
       const step = await waitFor(async () => ((await clerk1.get(`/api/service-cases/${caseNo}`)).body.steps as any[]).find((s) => s.elementId === 'city-approval' && s.status === 'open'), 'the city step');
       const cityclerk = await first.as(step.assignee ?? 'cityclerk');
       await cityclerk.post(`/api/tasks/${step.taskId}/complete`, { decision: 'approve', opinion: '同意', variables: { cityOpinion: '予以批准' } }).catch(() => undefined);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([doomed.exited, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the server did not reach engine.call.before-return')), 30_000)))]).finally(() => clearTimeout(timer));
-      expect(doomed.child.signalCode).toBe('SIGKILL');
+      await killed(doomed, 'engine.call.before-return');
 
       // the city ended; the town still waits on the call
       const childId = String((await db.collection('call_links').findOne({ parentInstanceId: instanceId }))!._id);
