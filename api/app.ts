@@ -196,7 +196,7 @@ export function createApp(deps: AppDeps) {
     res.status(201).location(`/api/cases/${c.id}`).json(c);
   });
   app.get('/api/cases/:id', async (req, res) => {
-    res.json(await svc.getCase(param(req, 'id')));
+    res.json(await svc.getCase(param(req, 'id'), req.actor!));
   });
 
   // ---- tasks (待办)

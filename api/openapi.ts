@@ -105,7 +105,7 @@ export function openApiDocument(): object {
           responses: { 200: { description: 'tasks' }, 400: problem, 401: problem },
         },
       },
-      '/api/tasks/{id}/complete': { post: { summary: '办理: complete an open task with decision (approve/reject/return/supplement/done; agree/disagree for co-sign), opinion and variables', requestBody: json('CompleteTaskBody'), responses: { 200: { description: 'the case after' }, ...std, 409: problem } } },
+      '/api/tasks/{id}/complete': { post: { parameters: [idempotencyKey], summary: '办理: complete an open task with decision (approve/reject/return/supplement/done; agree/disagree for co-sign), opinion and variables. A resend of a completion that committed (its answer lost, or a 503 after the write) is answered 200 with the case as it stands and Idempotent-Replayed: true — with an Idempotency-Key when the key is the same, without one when the same user sends the same input; otherwise 409 TASK_ALREADY_COMPLETED with details { completedBy, completedAt, byYou }', requestBody: json('CompleteTaskBody'), responses: { 200: { description: 'the case after (replayed: true on a resend of a completion that was done)' }, ...std, 409: problem } } },
       ...actions(),
       '/api/service-cases/{no}/examination': { post: { parameters: [idempotencyKey], summary: '审查决定 on a case taken in with `examine: true` (行政许可法第三十二条): { materials?, reject? } → refused, one-time notification of everything missing, or accepted; within five working days, else the case is deemed accepted from receipt (视为受理) with a violation and an escalation', responses: { 200: { description: 'the case' }, ...std, 409: problem } } },
       '/api/org/units/{id}/opening': {

@@ -4,7 +4,7 @@ export * from './domain/types';
 export { startPlatform, defaultEmbeddedDataDir, type DatabaseInfo, type Platform, type PlatformConfig } from './platform';
 export { ProcessService, checkVariables, MAX_VARIABLES_BYTES, MAX_VARIABLES_DEPTH, MAX_VARIABLES_NODES } from './services/process-service';
 export { jsonShape, type JsonShape } from './domain/json-shape';
-export { seesAcross, readsCase, reachesTask, taskFacts, caseUnits, instanceUnits, actorReachesTask, CITY_UNIT, type TaskFacts, type ScopeActor } from './org/scope';
+export { seesAcross, readsCase, reachesTask, taskFacts, caseUnits, instanceUnits, actorReachesTask, actorReadsInstance, actorReadsEscalation, CITY_UNIT, type TaskFacts, type ScopeActor } from './org/scope';
 export { BPMN_TIMER_JOB } from './timers/timer-port';
 export { watchAgenda, retryWhileDatabaseDown, retryAllWhileDatabaseDown, type AgendaWatchdog } from './timers/agenda-watchdog';
 export type { StatsRollups } from './stats/rollups';

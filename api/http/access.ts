@@ -21,7 +21,7 @@
  * nothing of the record in the body, the same answer as a record that does not exist.
  */
 import type { Express, NextFunction, Request, Response } from 'express';
-import { CITY_UNIT, ForbiddenError, instanceUnits, NotFoundError, readsCase, reachesTask, seesAcross, taskFacts, type Models, type ScopeActor } from '../../engine';
+import { actorReadsEscalation, actorReadsInstance, ForbiddenError, NotFoundError, readsCase, reachesTask, seesAcross, taskFacts, type Models, type ScopeActor } from '../../engine';
 import { ACCESS, type AccessRule } from './access-table';
 
 export { ACCESS, type AccessRule, type UnitCheck } from './access-table';
@@ -127,26 +127,11 @@ export function accessDisagreements(app: Express, doc: any): string[] {
 export type AccessActor = ScopeActor;
 export { seesAcross, reachesTask };
 
-const CITY = CITY_UNIT;
-
 /** Tasks of a list the actor may see: the foreign ones are left out. */
 export async function visibleTasks<T extends object>(models: Models, actor: AccessActor, tasks: T[]): Promise<T[]> {
   if (seesAcross(actor) || !tasks.length) return tasks;
   const facts = await taskFacts(models, tasks.map((t: any) => ({ ...t, _id: t.id })));
   return tasks.filter((_t, i) => reachesTask(actor, facts[i]));
-}
-
-async function reachesInstance(models: Models, actor: AccessActor, instanceId: string): Promise<boolean | undefined> {
-  if (seesAcross(actor)) return true;
-  const kase = await models.ServiceCase.findOne({ instanceId }, { orgUnit: 1, involvedOrgUnits: 1 }).lean();
-  if (kase) return readsCase(actor, kase);
-  const inst = await models.Instance.findById(instanceId, { startedBy: 1 }).lean();
-  if (!inst) return undefined;
-  if ((inst as any).startedBy === actor.username) return true;
-  if (actor.orgUnit && (await instanceUnits(models, [instanceId])).get(instanceId) === actor.orgUnit) return true;
-  const tasks = await models.Task.find({ instanceId }).lean();
-  const facts = await taskFacts(models, tasks);
-  return facts.some((f) => reachesTask(actor, f));
 }
 
 const foreign = (what: string, id: string) => new NotFoundError(`${what}_NOT_FOUND`, `${what.toLowerCase()} ${id} does not exist`);
@@ -183,7 +168,7 @@ export function accessGuard(models: Models) {
         break;
       }
       case 'instance': {
-        if ((await reachesInstance(models, actor, params.id)) === false) throw foreign('CASE', params.id);
+        if ((await actorReadsInstance(models, actor, params.id)) === false) throw foreign('CASE', params.id);
         break;
       }
       case 'task': {
@@ -194,8 +179,7 @@ export function accessGuard(models: Models) {
       case 'escalation': {
         // the city office supervises its towns; an escalation of a bare instance goes by the instance
         const e: any = await models.Escalation.findById(params.id, { orgUnit: 1, instanceId: 1 }).lean();
-        const reaches = !e || actor.orgUnit === CITY || (e.orgUnit ? e.orgUnit === actor.orgUnit : !!e.instanceId && (await reachesInstance(models, actor, e.instanceId)) !== false);
-        if (!reaches) throw foreign('ESCALATION', params.id);
+        if (e && !(await actorReadsEscalation(models, actor, e))) throw foreign('ESCALATION', params.id);
         break;
       }
       default:

@@ -9,12 +9,26 @@
  *   IDEMPOTENCY_KEY_REUSED. A key must be 8–200 printable ASCII characters (a UUID is typical).
  * - The record is claimed by insert before the handler runs, so two identical requests at once run
  *   once: the second gets 409 IDEMPOTENCY_IN_FLIGHT with Retry-After.
- * - The answer is stored before it is sent (2xx and 4xx; a 5xx removes the record so a retry runs
- *   again). Records are kept 24 hours: about one new record in 200 also deletes the expired ones
- *   (`pruneIdempotency`; the collection holds a day of requests, so the delete stays small).
- * - A record left in flight by a killed process is taken over after a minute. A handler can name
- *   what it created (`res.locals.idempotency.attach(caseNo)`) so the taker can answer with that
- *   instead of creating it again (`res.locals.idempotency.previous`).
+ * - The answer is stored before it is sent (2xx and 4xx). Records are kept 24 hours: about one new
+ *   record in 200 also deletes the expired ones (`pruneIdempotency`; the collection holds a day of
+ *   requests, so the delete stays small).
+ * - A 5xx is not an outcome: it does not say the work did not happen (during a database outage a
+ *   command can commit and its follow-up or its answer's read then fail: 503). The record is kept,
+ *   marked `retry` with whatever the attempt had named, and the resend with the same key runs the
+ *   handler again at once, told what the first attempt created and under which request id:
+ *   * `res.locals.idempotency.attach(caseNo)` names what a handler created (the intake's case
+ *     number); the resend gets it as `previous` and answers with that case instead of a second one;
+ *   * `res.locals.idempotency.requestId` (one per caller, route and key) is recorded with the
+ *     command (a task completion's revision), so the resend of a completion that did commit is
+ *     answered 200 with the case as it stands, `Idempotent-Replayed: true`, not 409.
+ *   When the database is still down the `retry` mark cannot be written: the record stays in flight,
+ *   is marked as soon as the database answers (every 2 s within the stale window), and a resend
+ *   meanwhile is 409 IDEMPOTENCY_IN_FLIGHT with Retry-After.
+ * - A record left in flight by a killed process (or by a request answered 503 REQUEST_TIMEOUT by the
+ *   request deadline while its work went on) is taken over after IDEMPOTENCY_STALE_MS, the same way.
+ * - What a resend after a 5xx does NOT get back: routes other than intake and task completion
+ *   (supplements, examination, notices, public complaints and ratings) run again and answer what
+ *   the record now says — e.g. 409 when the first attempt had done it.
  */
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
@@ -30,8 +44,10 @@ export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 export interface IdempotencyLocals {
   /** Names what this request created, as soon as it exists (e.g. the claimed case number). */
   attach(subject: string): Promise<void>;
-  /** What an earlier attempt of this request, whose process died, had created. */
+  /** What an earlier attempt of this request (its process died, or it was answered 5xx) had created. */
   previous?: string;
+  /** This request's id (caller, method, path and key hashed): the same on every resend; commands record it. */
+  requestId: string;
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -59,18 +75,20 @@ export function idempotent(models: Models): RequestHandler {
         res.set('Idempotent-Replayed', 'true').status(rec.statusCode as number).type((rec.contentType as string) ?? 'application/json').send(rec.body);
         return;
       }
-      if (now.getTime() - new Date(rec.at as Date).getTime() < IDEMPOTENCY_STALE_MS) {
+      // an attempt answered 5xx is over: go on at once; one in flight only once its process is presumed dead
+      if (rec.state !== 'retry' && now.getTime() - new Date(rec.at as Date).getTime() < IDEMPOTENCY_STALE_MS) {
         res.set('Retry-After', '2');
         throw new ConflictError('IDEMPOTENCY_IN_FLIGHT', 'a request with this Idempotency-Key is being answered; retry in a moment');
       }
-      // its process died: one taker goes on, with what the dead attempt had created
-      const took = await IdempotencyRecord.updateOne({ _id: id, state: 'in-flight', at: rec.at }, { $set: { at: now } });
+      // one taker goes on, with what the earlier attempt had created
+      const took = await IdempotencyRecord.updateOne({ _id: id, state: rec.state, at: rec.at }, { $set: { state: 'in-flight', at: now } });
       if (!took.modifiedCount) throw new ConflictError('IDEMPOTENCY_IN_FLIGHT', 'a request with this Idempotency-Key is being answered; retry in a moment');
       previous = (rec.subject as string | undefined) ?? undefined;
     }
     const locals: IdempotencyLocals = {
       attach: async (subject) => void (await IdempotencyRecord.updateOne({ _id: id }, { $set: { subject } })),
       previous,
+      requestId: id,
     };
     res.locals.idempotency = locals;
     // store the answer before it leaves (res.json ends in res.send)
@@ -83,17 +101,18 @@ export function idempotent(models: Models): RequestHandler {
       if (res.locals.deadlinePassed) return send(body as any);
       const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body ?? null);
       const status = res.statusCode;
+      // a 5xx is no outcome (the work may have committed): the resend runs again, told what this attempt named
       const write =
         status >= 500
-          ? IdempotencyRecord.deleteOne({ _id: id })
+          ? IdempotencyRecord.updateOne({ _id: id, state: 'in-flight' }, { $set: { state: 'retry' } })
           : IdempotencyRecord.updateOne({ _id: id }, { $set: { state: 'done', statusCode: status, contentType: String(res.get('Content-Type') ?? 'application/json'), body: text, doneAt: new Date() } });
       write.then(
         () => send(body as any),
         () => {
           send(body as any);
-          // the database is down (the answer is then a 503): forget the attempt once it is back,
-          // so the client's retry with the same key is served rather than told "in flight"
-          if (status >= 500) forgetLater(IdempotencyRecord, id);
+          // the database is down (the answer is then a 503): mark the attempt over once it is back,
+          // so the client's resend with the same key is served rather than told "in flight"
+          if (status >= 500) retryLater(IdempotencyRecord, id);
         },
       );
       return res;
@@ -102,12 +121,12 @@ export function idempotent(models: Models): RequestHandler {
   };
 }
 
-/** Retries deleting a failed attempt's record every 2 s within the stale window (after that a retry takes it over anyway). */
-function forgetLater(IdempotencyRecord: Models['IdempotencyRecord'], id: string, until = Date.now() + IDEMPOTENCY_STALE_MS) {
+/** Marks a failed attempt's record `retry` every 2 s within the stale window (after that a resend takes it over anyway). */
+function retryLater(IdempotencyRecord: Models['IdempotencyRecord'], id: string, until = Date.now() + IDEMPOTENCY_STALE_MS) {
   const t = setTimeout(() => {
-    IdempotencyRecord.deleteOne({ _id: id, state: 'in-flight' }).then(
+    IdempotencyRecord.updateOne({ _id: id, state: 'in-flight' }, { $set: { state: 'retry' } }).then(
       () => undefined,
-      () => Date.now() < until && forgetLater(IdempotencyRecord, id, until),
+      () => Date.now() < until && retryLater(IdempotencyRecord, id, until),
     );
   }, 2000);
   t.unref();

@@ -254,9 +254,13 @@ export function networkOfficeRoutes(platform: Platform): Router {
     const body = z.object({ reason: z.string().trim().max(500).optional() }).parse(req.body ?? {});
     res.json(await taskActions.claim(p(req, 'id'), req.actor!, body.reason));
   });
-  r.post('/tasks/:id/complete', async (req, res) => {
+  r.post('/tasks/:id/complete', once, async (req, res) => {
     const body = CompleteBody.parse(req.body ?? {});
-    res.json(await taskActions.complete(p(req, 'id'), body, req.actor!));
+    const idem = res.locals.idempotency as IdempotencyLocals | undefined;
+    const out: any = await taskActions.complete(p(req, 'id'), body, req.actor!, { requestId: idem?.requestId });
+    // a resend of a completion that did commit (its answer lost, or a 503 after the revision): the case as it stands
+    if (out?.replayed) res.set('Idempotent-Replayed', 'true');
+    res.json(out);
   });
   r.post('/tasks/:id/return', async (req, res) => {
     const body = z.object({ reason }).parse(req.body ?? {});

@@ -156,9 +156,7 @@ export function supervisionRoutes(platform: Platform): Router {
   });
 
   r.get('/service-cases/:no/clocks', async (req, res) => {
-    const no = p(req, 'no', caseNoParam);
-    await cases.assertReadable(no, req.actor!);
-    res.json(await supervision.clocksOf(no));
+    res.json(await supervision.clocksOf(p(req, 'no', caseNoParam), req.actor!));
   });
   r.post('/service-cases/:no/clocks/pause', requireRole('clerk', 'manager'), async (req, res) => {
     const no = p(req, 'no', caseNoParam);
@@ -180,7 +178,7 @@ export function supervisionRoutes(platform: Platform): Router {
     const q = z.object({ status: z.enum(['open', 'acknowledged', 'notified', 'replied', 'closed']).optional(), orgUnit: id.optional() }).parse(req.query);
     res.json(await escalationNames((await supervision.list(req.actor!, q)) as any[]));
   });
-  r.get('/escalations/:id', requireRole('supervisor', 'designer', 'manager'), async (req, res) => void res.json((await escalationNames([(await supervision.get(p(req, 'id'))) as any]))[0]));
+  r.get('/escalations/:id', requireRole('supervisor', 'designer', 'manager'), async (req, res) => void res.json((await escalationNames([(await supervision.get(p(req, 'id'), req.actor!)) as any]))[0]));
   r.post('/escalations/:id/acknowledge', async (req, res) => {
     const b = z.object({ reason: z.string().trim().max(500).optional() }).parse(req.body ?? {});
     res.json(await supervision.acknowledge(p(req, 'id'), req.actor!, b.reason));
@@ -212,9 +210,7 @@ export function supervisionRoutes(platform: Platform): Router {
     res.json(await platform.feedback.replyComplaint(p(req, 'id'), b.text, req.actor!));
   });
   r.get('/service-cases/:no/ratings', async (req, res) => {
-    const no = p(req, 'no', caseNoParam);
-    await cases.assertReadable(no, req.actor!);
-    res.json(await platform.feedback.ratingsOf(no));
+    res.json(await platform.feedback.ratingsOf(p(req, 'no', caseNoParam), req.actor!));
   });
 
   /** Working-day arithmetic as the supervision system counts it (行政许可法 第八十二条). */

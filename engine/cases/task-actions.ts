@@ -114,8 +114,13 @@ export class TaskActions {
     return this.view(taskId);
   }
 
-  /** 办理: completes the task with a decision and opinion (and form data as variables). */
-  async complete(taskId: string, input: { decision?: string; opinion?: string; variables?: Record<string, unknown> }, actor: Actor) {
+  /**
+   * 办理: completes the task with a decision and opinion (and form data as variables), or answers a
+   * co-sign, rectification or follow-up. `opts.requestId` (the
+   * Idempotency-Key's request id) lets a resend of a completion that committed be answered as done
+   * (ProcessService.completeTask: the case view marked `replayed`).
+   */
+  async complete(taskId: string, input: { decision?: string; opinion?: string; variables?: Record<string, unknown> }, actor: Actor, opts: { requestId?: string } = {}) {
     const t = await this.load(taskId);
     await this.reach(t, actor);
     if (t.kind === 'cosign') return this.answerCosign(t, input, actor);
@@ -132,7 +137,7 @@ export class TaskActions {
     const variables: Record<string, unknown> = { ...(input.variables ?? {}) };
     if (input.decision) variables.decision = input.decision;
     if (input.opinion !== undefined) variables.opinion = input.opinion;
-    return this.deps.processService.completeTask(taskId, variables, actor, { decision: input.decision ?? null, opinion: input.opinion ?? null });
+    return this.deps.processService.completeTask(taskId, variables, actor, { decision: input.decision ?? null, opinion: input.opinion ?? null }, opts);
   }
 
   /** 退回: back to the earlier step named by the diagram's return flow. */

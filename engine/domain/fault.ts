@@ -11,3 +11,28 @@ const target = enabled ? process.env.PLATFORM_KILL_AT : undefined;
 export function crashPoint(name: string): void {
   if (target && target === name) process.kill(process.pid, 'SIGKILL');
 }
+
+const holdAt = enabled ? (process.env.PLATFORM_HOLD_AT ?? '').split(',').filter(Boolean) : [];
+const holdDir = enabled ? process.env.PLATFORM_HOLD_DIR : undefined;
+
+/**
+ * A pause at a named point (故障注入, like `crashPoint`), for tests that change the world between two
+ * writes — e.g. stop PostgreSQL after a command's revision has committed and before its projection,
+ * which no timing can hit. With `PLATFORM_FAULT_INJECTION=1`, `PLATFORM_HOLD_AT=<point>[,<point>…]`
+ * and `PLATFORM_HOLD_DIR=<dir>`: a request reaching one of the points while `<dir>/armed` exists
+ * removes it (one request holds per arming), writes `<dir>/held` and waits until the test removes
+ * `held` (at most two minutes). Without all three (every production start) it returns at once.
+ */
+export async function holdPoint(name: string): Promise<void> {
+  if (!holdDir || !holdAt.includes(name)) return;
+  const { existsSync, unlinkSync, writeFileSync } = await import('node:fs');
+  const armed = `${holdDir}/armed`;
+  const held = `${holdDir}/held`;
+  try {
+    unlinkSync(armed);
+  } catch {
+    return; // not armed, or another request took it
+  }
+  writeFileSync(held, name);
+  for (const until = Date.now() + 120_000; existsSync(held) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+}

@@ -84,6 +84,41 @@ export async function instanceUnits(models: Models, instanceIds: string[]): Prom
 }
 
 /**
+ * May `actor` read the process instance `instanceId` (GET /api/cases/{id}, ProcessService.getCase)?
+ * Its service case decides when it has one (its org unit or one it was handed to); a bare
+ * instance goes by its starter, its recorded org unit (else the starter's), and the org units of
+ * its steps. `undefined` when there is no such instance (the caller answers 404 either way).
+ * `inst` is the instance head when the caller has it (saves a read). The system actor (timers,
+ * repairs) and supervisors and admins read across.
+ */
+export async function actorReadsInstance(models: Models, actor: ScopeActor, instanceId: string, inst?: { startedBy?: string | null; orgUnit?: string | null } | null): Promise<boolean | undefined> {
+  if (seesAcross(actor) || actor.roles.includes('system')) return true;
+  const kase = await models.ServiceCase.findOne({ instanceId }, { orgUnit: 1, involvedOrgUnits: 1 }).lean();
+  if (kase) return readsCase(actor, kase);
+  const head: any = inst ?? (await models.Instance.findById(instanceId, { startedBy: 1, orgUnit: 1 }).lean());
+  if (!head) return undefined;
+  if (head.startedBy === actor.username) return true;
+  if (actor.orgUnit) {
+    const unit = head.orgUnit ?? (await instanceUnits(models, [instanceId])).get(instanceId);
+    if (unit === actor.orgUnit) return true;
+  }
+  const tasks = await models.Task.find({ instanceId }).lean();
+  const facts = await taskFacts(models, tasks);
+  return facts.some((f) => reachesTask(actor, f));
+}
+
+/**
+ * May `actor` read the escalation (督办) `e` (its `orgUnit` and `instanceId` are enough)? Its org
+ * unit's staff; the city office supervises its towns; an escalation of a bare instance (no org
+ * unit recorded) goes by the instance. Supervisors, admins and the system read across.
+ */
+export async function actorReadsEscalation(models: Models, actor: ScopeActor, e: { orgUnit?: string | null; instanceId?: string | null }): Promise<boolean> {
+  if (seesAcross(actor) || actor.roles.includes('system') || actor.orgUnit === CITY_UNIT) return true;
+  if (e.orgUnit) return e.orgUnit === actor.orgUnit;
+  return !!e.instanceId && (await actorReadsInstance(models, actor, e.instanceId)) !== false;
+}
+
+/**
  * The engine's check before a use case reads or acts on a task for `actor`: true when the task
  * names the actor or sits in the actor's org unit. No reads when the task or its instance head
  * (`inst`, when the caller has it) already answers yes; a refusal is always decided from the

@@ -156,7 +156,8 @@ const idempotencyRecordSchema = new Schema(
   {
     _id: { type: String, required: true },
     requestHash: { type: String, required: true },
-    state: { type: String, required: true, enum: ['in-flight', 'done'] },
+    /** in-flight: being answered (or its process died); retry: answered 5xx, a resend runs again; done: the answer is stored */
+    state: { type: String, required: true, enum: ['in-flight', 'retry', 'done'] },
     at: { type: Date, required: true },
     subject: String,
     statusCode: Number,

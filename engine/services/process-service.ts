@@ -14,6 +14,7 @@
  * runs again; the repair sweep does the same for instances nobody touches.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import canonicalize from 'canonicalize';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
 import type { Actor, Clock, DefinitionSummary, HistoryEvent, Logger, UserTaskMeta } from '../domain/types';
 import { isDuplicateKey, type Models } from '../persistence/models';
@@ -27,12 +28,12 @@ import type { DecisionTable } from '../runtime/dmn';
 import type { TimerScheduler } from '../timers/timer-port';
 import type { TaskRouter } from '../org/org-service';
 import { KeyedMutex } from './keyed-mutex';
-import { crashPoint } from '../domain/fault';
+import { crashPoint, holdPoint } from '../domain/fault';
 import { checkVariables } from './variables';
 import { RESERVED_VARIABLE_NAMES } from '../runtime/engine-factory';
 
 export { checkVariables, MAX_VARIABLES_BYTES, MAX_VARIABLES_DEPTH, MAX_VARIABLES_NODES } from './variables';
-import { actorReachesTask, CITY_UNIT, reachableTasks, seesAcross } from '../org/scope';
+import { actorReachesTask, actorReadsInstance, CITY_UNIT, reachableTasks, seesAcross } from '../org/scope';
 
 /** The variables intake gives a case (case-service `accept`) that every instance a call activity starts for it gets too. */
 const CASE_CONTEXT_VARIABLES = new Set(['caseNo', 'itemCode', 'orgUnit', 'receivingWindow', 'responsible', 'department', 'category', 'statutoryLimitDays', 'promisedLimitDays']);
@@ -409,7 +410,7 @@ export class ProcessService {
    */
   async startCase(key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string, givenId?: string) {
     const { instanceId, head } = await this.start(key, variables, actor, businessKey, givenId);
-    return this.getCase(instanceId, head);
+    return this.caseView(instanceId, head);
   }
 
   /**
@@ -459,12 +460,16 @@ export class ProcessService {
   }
 
   /**
-   * Completes an open user task with `variables`, as `actor`, and returns the case view.
-   * @throws NotFoundError (no such task), ForbiddenError (not the actor's), ConflictError (already done)
+   * Completes an open user task with `variables`, as `actor`, and returns the case view. A resend
+   * of a completion that committed (same actor, and the same `opts.requestId`, or without one the
+   * same variables) is answered with the case view marked `replayed: true`, nothing written.
+   * @throws NotFoundError (no such task), ForbiddenError (not the actor's), ConflictError TASK_ALREADY_COMPLETED
+   * (done by someone else, or by the actor under another request id or with other input; details say who and when)
    */
-  async completeTask(taskId: string, variables: Record<string, unknown>, actor: Actor, output?: Record<string, unknown>) {
-    const { instanceId, head } = await this.complete(taskId, variables, actor, output);
-    return this.getCase(instanceId, head);
+  async completeTask(taskId: string, variables: Record<string, unknown>, actor: Actor, output?: Record<string, unknown>, opts: CompleteOptions = {}) {
+    const { instanceId, head, replayed } = await this.complete(taskId, variables, actor, output, opts);
+    const view = await this.caseView(instanceId, head);
+    return replayed ? { ...view, replayed: true as const } : view;
   }
 
   /**
@@ -472,11 +477,34 @@ export class ProcessService {
    * view. Round trips: the task with its instance head and latest revision (one aggregate), the
    * timer jobs of the steps it opens, revision n+1, the tasks (one bulk write), the head.
    */
-  async completeStep(taskId: string, variables: Record<string, unknown>, actor: Actor, output?: Record<string, unknown>): Promise<string> {
-    return (await this.complete(taskId, variables, actor, output)).instanceId;
+  async completeStep(taskId: string, variables: Record<string, unknown>, actor: Actor, output?: Record<string, unknown>, opts: CompleteOptions = {}): Promise<string> {
+    return (await this.complete(taskId, variables, actor, output, opts)).instanceId;
   }
 
-  private async complete(taskId: string, variables: Record<string, unknown>, actor: Actor, output?: Record<string, unknown>) {
+  /**
+   * A completion that finds its task no longer open asks whether it was itself (a resend after an
+   * answer that was lost, or a 503 after the revision had committed): the task's last completion
+   * was by the same actor and — with a request id (Idempotency-Key) — under the same request id,
+   * or — without — with the same input (hash of the variables). Then the completion is answered as
+   * done (`replayed`), nothing written; otherwise 409 TASK_ALREADY_COMPLETED saying who completed
+   * it and when. A resend under another Idempotency-Key is another request: 409.
+   * (Camunda answers any completion of a completed task with an error; the UI is promised a clear
+   * answer instead: what the clerk did, done once.)
+   */
+  private async completedBefore(task: any, actor: Actor, requestId: string | undefined, inputHash: string, cause: ConflictError): Promise<true> {
+    const revs = await this.deps.models.Revision.find({ instanceId: task.instanceId, 'command.type': 'complete-task', 'command.taskId': String(task._id) }, { command: 1, actor: 1, revision: 1, createdAt: 1 }).lean();
+    const last: any = revs.reduce<any>((a, b: any) => (!a || b.revision > a.revision ? b : a), undefined);
+    if (last && last.actor === actor.username && (requestId ? last.command?.requestId === requestId : last.command?.inputHash === inputHash)) return true;
+    if (!last) throw cause;
+    const byYou = last.actor === actor.username;
+    throw new ConflictError(
+      'TASK_ALREADY_COMPLETED',
+      `task ${task._id} was already completed${byYou ? ' by you' : ''} at ${new Date(last.createdAt).toISOString()}${byYou ? (requestId ? ' under another Idempotency-Key' : ' with other input') : ''}`,
+      { completedBy: last.actor, completedAt: last.createdAt, byYou, ...(byYou ? { output: last.command?.output ?? null } : {}) },
+    );
+  }
+
+  private async complete(taskId: string, variables: Record<string, unknown>, actor: Actor, output?: Record<string, unknown>, opts: CompleteOptions = {}): Promise<{ instanceId: string; head?: any; replayed?: boolean }> {
     checkVariables(variables);
     const found = await this.loadTaskWithHead(taskId);
     const task = found?.task;
@@ -487,22 +515,33 @@ export class ProcessService {
     if (!canWorkOn(actor, task as any)) throw new ForbiddenError('TASK_NOT_YOURS', `task ${taskId} is not assigned to you or your groups`);
     const instanceId = task.instanceId as string;
     const recorded = output ?? pickOutput(variables);
-    const head = await this.command(
-      instanceId,
-      { type: 'complete-task', taskId, elementId: task.elementId, executionId: task.executionId, output: recorded },
-      actor,
-      (prev) => {
-        if (!prev.openTasks.some((t) => t.executionId === task.executionId)) {
-          throw new ConflictError('TASK_ALREADY_COMPLETED', `task ${taskId} is no longer open (already completed or cancelled)`);
-        }
-        return (ctx) => {
-          if (!ctx.isWaiting(task.executionId)) throw new ConflictError('TASK_ALREADY_COMPLETED', `task ${taskId} is no longer open`);
-          ctx.signalTask(task.executionId, variables);
-        };
-      },
-      undefined,
-      found.head,
-    );
+    // what a resend is recognised by (completedBefore): the request id and the input's hash
+    const inputHash = createHash('sha256').update(canonicalize(variables) ?? '').digest('hex');
+    const command = { type: 'complete-task', taskId, elementId: task.elementId, executionId: task.executionId, output: recorded, inputHash, ...(opts.requestId ? { requestId: opts.requestId } : {}) };
+    let head: any;
+    try {
+      head = await this.command(
+        instanceId,
+        command,
+        actor,
+        (prev) => {
+          if (!prev.openTasks.some((t) => t.executionId === task.executionId)) {
+            throw new ConflictError('TASK_ALREADY_COMPLETED', `task ${taskId} is no longer open (already completed or cancelled)`);
+          }
+          return (ctx) => {
+            if (!ctx.isWaiting(task.executionId)) throw new ConflictError('TASK_ALREADY_COMPLETED', `task ${taskId} is no longer open`);
+            ctx.signalTask(task.executionId, variables);
+          };
+        },
+        undefined,
+        found.head,
+      );
+    } catch (err) {
+      // a resend of a completion that did commit (its answer lost, or a 503 after the revision) is answered as done
+      if (!(err instanceof ConflictError) || (err.code !== 'TASK_ALREADY_COMPLETED' && err.code !== 'CASE_ENDED')) throw err;
+      await this.completedBefore(task, actor, opts.requestId, inputHash, err);
+      return { instanceId, replayed: true };
+    }
     return { instanceId, head: head ?? undefined };
   }
 
@@ -567,7 +606,7 @@ export class ProcessService {
       await this.project(instanceId);
     });
     if (follow) await this.followAfterCommit(instanceId);
-    return this.getCase(instanceId);
+    return this.caseView(instanceId);
   }
 
   /**
@@ -1095,6 +1134,7 @@ export class ProcessService {
       throw err;
     }
     crashPoint('engine.after-revision');
+    await holdPoint(`engine.after-revision:${String(command.type)}`);
     return this.projectNext(instanceId, def, prev, doc, run, escalations);
   }
 
@@ -1423,12 +1463,33 @@ export class ProcessService {
   // ---------------------------------------------------------------- reads
 
   /**
-   * A case with status, variables, open and completed steps and its history. `head` is the
-   * instance head a command just wrote (saves reading it). Three indexed reads at most: the
-   * head, the revisions' events, the tasks.
+   * A case (process instance) as `actor` may read it: with status, variables, open and completed
+   * steps and its history. The engine checks the org unit itself (DESIGN.md §6; the same rule as
+   * the HTTP guard, engine/org/scope.ts `actorReadsInstance`): another org unit's instance is
+   * answered 404 CASE_NOT_FOUND, exactly as one that does not exist, so no caller — an endpoint, a
+   * worker, a script — reads a foreign record by forgetting a guard. Supervisors, admins and the
+   * system actor read across.
+   * @throws NotFoundError CASE_NOT_FOUND
+   */
+  async getCase(instanceId: string, actor: Actor) {
+    const { models } = this.deps;
+    const refused = () => new NotFoundError('CASE_NOT_FOUND', `case ${instanceId} does not exist`);
+    const inst: any = await models.Instance.findById(instanceId).lean();
+    const reads = await actorReadsInstance(models, actor, instanceId, inst);
+    if (reads === false) throw refused();
+    const view = await this.caseView(instanceId, inst ?? undefined);
+    // no head yet (a start cut short, projected by the view just now): decide on the projected head
+    if (reads === undefined && !(await actorReadsInstance(models, actor, instanceId))) throw refused();
+    return view;
+  }
+
+  /**
+   * The case view without an access check: for the commands, whose actor was checked against the
+   * task or instance before the command ran. `head` is the instance head a command just wrote
+   * (saves reading it). Three indexed reads at most: the head, the revisions' events, the tasks.
    * @throws NotFoundError
    */
-  async getCase(instanceId: string, head?: any) {
+  private async caseView(instanceId: string, head?: any) {
     const { Instance, Revision, Task } = this.deps.models;
     let inst: any = head ?? (await Instance.findById(instanceId).lean());
     if (!inst) {
@@ -1552,6 +1613,12 @@ function withSource(state: string, def: any): string {
   if (!d || d.source || !def.sourceContext) return state;
   d.source = def.sourceContext;
   return JSON.stringify(parsed);
+}
+
+/** How a completion is told apart from its resends (see `completedBefore`). */
+export interface CompleteOptions {
+  /** The request's id (api/http/idempotency.ts, from the Idempotency-Key): recorded with the command; the same id finding the task completed is answered as done. */
+  requestId?: string;
 }
 
 /** What a completion records on the task: the decision and opinion (never the whole form). */

@@ -308,7 +308,13 @@ export class FeedbackService {
     return models.Task.findById(taskId).lean();
   }
 
-  async ratingsOf(caseNo: string) {
+  /**
+   * The ratings (好差评) of a case as `actor` may read them: its org units' staff, supervisors and
+   * admins (CaseService.assertReadable); another unit's case, or none, is 404 CASE_NOT_FOUND.
+   * @throws NotFoundError CASE_NOT_FOUND
+   */
+  async ratingsOf(caseNo: string, actor: Actor) {
+    await this.deps.cases.assertReadable(caseNo, actor);
     const docs = await this.deps.models.Rating.find({ caseNo }).sort({ createdAt: 1 }).lean();
     return docs.map((r) => ({ stage: r.stage, level: r.level, label: RATING_LEVELS[r.level], comment: r.comment, createdAt: r.createdAt }));
   }

@@ -22,7 +22,7 @@ import { crashPoint } from '../domain/fault';
 import { completionResult, derive, parseBudget, RUNGS, type Budget, type Ledger, type Pause, type Rung } from './clock-ledger';
 
 import { closeTimeOfSpec, openingSpecOf } from '../org/opening-hours';
-import { CITY_UNIT, readsCase, seesAcross } from '../org/scope';
+import { actorReadsEscalation, CITY_UNIT, readsCase, seesAcross } from '../org/scope';
 
 export const SIGNAL_JOB = 'supervision.clock.signal';
 
@@ -173,7 +173,20 @@ export class SupervisionService {
     if (c.caseNo) await this.deps.audit.append(c.caseNo, 'clock.stopped', 'system', { clockId, result, dueAt: c.dueAt?.toISOString() ?? null }, { dedupeKey: `clock:stop:${clockId}` });
   }
 
-  async clocksOf(caseNo: string) {
+  /**
+   * The clocks of a case as `actor` may read them: its org units' staff, supervisors and admins
+   * (the same rule as the case itself, CaseService.assertReadable); another unit's case, or none,
+   * is 404 CASE_NOT_FOUND, nothing of its clocks.
+   * @throws NotFoundError CASE_NOT_FOUND
+   */
+  async clocksOf(caseNo: string, actor: Actor) {
+    const kase = await this.deps.models.ServiceCase.findById(caseNo, { orgUnit: 1, involvedOrgUnits: 1 }).lean();
+    if (!kase || !(actor.roles.includes('system') || readsCase(actor, kase))) throw new NotFoundError('CASE_NOT_FOUND', `case ${caseNo} does not exist`);
+    return this.clockViews(caseNo);
+  }
+
+  /** The clocks of a case, unchecked: what a command that checked its actor answers with. */
+  private async clockViews(caseNo: string) {
     const docs = await this.deps.models.Clock.find({ caseNo }).lean();
     return docs.map(clockView);
   }
@@ -202,7 +215,7 @@ export class SupervisionService {
       await this.reschedule(c._id as string, true);
     }
     await this.deps.audit.append(caseNo, 'clock.paused', actor.username, { kind: input.kind, reason: input.reason, notice: input.notice ?? null, clocks: clocks.map((c) => c._id) });
-    return this.clocksOf(caseNo);
+    return this.clockViews(caseNo);
   }
 
   async resume(caseNo: string, actor: Actor) {
@@ -217,7 +230,7 @@ export class SupervisionService {
       await this.reschedule(c._id as string, true);
     }
     await this.deps.audit.append(caseNo, 'clock.resumed', actor.username, { clocks: clocks.map((c) => c._id) });
-    return this.clocksOf(caseNo);
+    return this.clockViews(caseNo);
   }
 
   /** 延长: at most once per clock, approved by a centre manager or the city office. */
@@ -243,7 +256,7 @@ export class SupervisionService {
     if (!r.modifiedCount) throw new BusinessRuleError('ALREADY_EXTENDED', 'the limit was extended once already');
     await this.reschedule(id, true);
     await this.deps.audit.append(caseNo, 'clock.extended', actor.username, { clockId: id, days: extension.days ?? null, ms: extension.ms ?? null, reason: input.reason });
-    return this.clocksOf(caseNo);
+    return this.clockViews(caseNo);
   }
 
   /** A step changed hands (transfer, A/B move): the clock now answers to the new holder. */
@@ -479,8 +492,20 @@ export class SupervisionService {
     return docs.map(escalationView);
   }
 
-  async get(id: string) {
-    return escalationView(await this.loadEscalation(id));
+  /**
+   * One escalation (督办) as `actor` may read it — the rule of GET /api/escalations/{id}, checked
+   * here too so that no caller reads a foreign one by forgetting the HTTP guard: supervisors and
+   * designers and managers (403 ROLE_REQUIRED for other roles), of its org unit — the city office
+   * over its towns, supervisors and admins across; an escalation of a bare instance goes by the
+   * instance (engine/org/scope.ts `actorReadsEscalation`). Another unit's is 404 ESCALATION_NOT_FOUND.
+   * @throws ForbiddenError ROLE_REQUIRED; NotFoundError ESCALATION_NOT_FOUND
+   */
+  async get(id: string, actor: Actor) {
+    const may = ['supervisor', 'designer', 'manager', 'admin', 'system'];
+    if (!actor.roles.some((r) => may.includes(r))) throw new ForbiddenError('ROLE_REQUIRED', 'this needs one of the roles: supervisor, designer, manager');
+    const e = await this.loadEscalation(id);
+    if (!(await actorReadsEscalation(this.deps.models, actor, e))) throw new NotFoundError('ESCALATION_NOT_FOUND', `escalation ${id} does not exist`);
+    return escalationView(e);
   }
 }
 

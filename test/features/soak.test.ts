@@ -51,6 +51,8 @@ describe('soak, small (nothing lost, nothing doubled under kills, two workers an
     expect(r.r1.crashes).toEqual([]);
     expect(r.r1.unexpected5xxExamples).toEqual([]);
     expect(r.r1.acknowledged).toBe(r.r1.commands);
+    // a completion resent with its Idempotency-Key after a kill is answered as done, never refused
+    expect(r.r1.completionsSettledByRead).toBe(0);
     expect(r.r1.cases).toBeGreaterThan(0);
     expectClean(r, 'r1');
   }, 400_000);
@@ -72,6 +74,8 @@ describe('soak, small (nothing lost, nothing doubled under kills, two workers an
     expect(r.r5.badAnswers).toEqual([]);
     expect(Object.keys(r.r5.answersInOutage).some((k) => k.startsWith('503 DATABASE_UNAVAILABLE') || k.startsWith('503 REQUEST_TIMEOUT'))).toBe(true);
     expect(r.r5.timersRung).toBe(r.r5.timers);
+    // the 503 ambiguity: a completion resent with its Idempotency-Key after a 503 is answered as done, never 409
+    expect(r.r5.completionsSettledByRead).toBe(0);
     expectClean(r, 'r5');
   }, 400_000);
 });

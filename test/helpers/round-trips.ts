@@ -57,7 +57,7 @@ export async function measureRoundTrips(platform: Platform): Promise<RoundTripRe
     const firstTask = (await platform.models.Task.findOne({ instanceId, status: 'open' }).lean())!;
     const timerDue = Date.now() + 1000;
     const complete = await counter.measure(() => engine.completeStep(String(firstTask._id), { decision: 'approve' }, clerk));
-    const caseView = await counter.measure(() => engine.getCase(instanceId));
+    const caseView = await counter.measure(() => engine.getCase(instanceId, clerk));
     // the next step's deadline: start another case and let its town-accept deadline (PT1S) come due
     const timed = await engine.startInstance('report-up-item', { townAcceptLimit: 'PT1S' }, clerk);
     await wait(Math.max(0, timerDue - Date.now()) + 1100);

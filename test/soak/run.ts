@@ -7,7 +7,8 @@
  *   R5  PostgreSQL stopped for SOAK_OUTAGE_S (60) seconds under load, with clocks falling due
  * then prints the figures and writes `.bench/soak.json`. SOAK_ONLY=r1,r3,r5 picks scenarios;
  * SOAK_UP_MS=min,max how long the process serves between kills (default 2000,8000); SOAK_SEED.
- * Exit code 1 when anything was lost, doubled or stuck, or an audit chain failed.
+ * Exit code 1 when anything was lost, doubled or stuck, an audit chain failed, or a completion resent
+ * with its Idempotency-Key was refused though it had been done (figures.ambiguousCompletions).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -8,8 +8,10 @@
  * - `soakKills` (R1): N clerks work cases over HTTP (intake — accepted, one-time notification,
  *   refusal — supplements, step completions) while the platform process is SIGKILLed at random
  *   moments and started again. A command whose connection died is sent again as a client must:
- *   the same Idempotency-Key on intake and supplements (409 IDEMPOTENCY_IN_FLIGHT → wait
- *   Retry-After), a completion again (409 TASK_NOT_OPEN then means it was done: read the task).
+ *   the same Idempotency-Key on intake, supplements and completions (409 IDEMPOTENCY_IN_FLIGHT → wait
+ *   Retry-After); a completion that did commit is answered 200 Idempotent-Replayed. Should a
+ *   resend still be refused, the client reads the task, and that counts as a finding
+ *   (`completionsSettledByRead`, the 503 ambiguity).
  * - `soakTimers` (R3): an API process without workers, two worker processes; N cases whose promised
  *   clock breaches in the same second; one worker SIGKILLed when about half have rung.
  * - `soakOutage` (R5): PostgreSQL under FerretDB stopped for S seconds under the clerks' load and
@@ -208,9 +210,17 @@ export interface Tally {
   latencies: number[];
   /** when the last 503 came */
   last503At: number;
+  /**
+   * completions whose resend (same Idempotency-Key) was refused and that the client could only
+   * settle by reading the task — the 503 ambiguity; 0 since a resend of a committed completion is
+   * answered 200 (replayed)
+   */
+  completionsSettledByRead: number;
+  /** completions whose resend was answered 200 Idempotent-Replayed */
+  completionsReplayed: number;
 }
 
-export const newTally = (): Tally => ({ commands: 0, acknowledged: 0, resent: 0, answers: {}, badOutageAnswers: [], refused: {}, latencies: [], last503At: 0 });
+export const newTally = (): Tally => ({ commands: 0, acknowledged: 0, resent: 0, answers: {}, badOutageAnswers: [], refused: {}, latencies: [], last503At: 0, completionsSettledByRead: 0, completionsReplayed: 0 });
 
 export class Clerk {
   token = '';
@@ -434,14 +444,19 @@ export async function clerkLoop(c: Clerk, items: Items, books: Books, opts: { st
 
 async function complete(c: Clerk, task: any, books: Books, inOutage?: () => boolean) {
   const url = `/api/tasks/${encodeURIComponent(task.id)}/complete`;
+  // one Idempotency-Key per completion: a resend of one that committed (answer lost, or 503 after the write) is answered 200
   const r = await c.command('POST', url, { decision: 'approve', opinion: '材料齐全，同意办理。' }, {
+    key: randomUUID(),
     inOutage,
-    // the answer was lost: if the task is now completed by this clerk, the first send did it
+    // the resend was refused: if the task is now completed by this clerk, the first send did it (counted: the platform should have said so)
     onLost: async () => {
       const t = await c.get(`/api/tasks/${encodeURIComponent(task.id)}`);
-      return t.status === 200 && t.body.status === 'completed' && t.body.completedBy === c.username ? { status: 200, body: t.body, headers: new Headers() } : undefined;
+      const done = t.status === 200 && t.body.status === 'completed' && t.body.completedBy === c.username;
+      if (done) c.tally.completionsSettledByRead++;
+      return done ? { status: 200, body: t.body, headers: new Headers() } : undefined;
     },
   });
+  if (r.status === 200 && r.headers.get('idempotent-replayed') === 'true') c.tally.completionsReplayed++;
   if (r.status === 200) {
     if (books.completions.has(task.id)) books.doubleAnswers.push(`task ${task.id} acknowledged twice`);
     books.completions.set(task.id, task.caseNo);
@@ -970,6 +985,8 @@ export async function runSoak(o: SoakOptions) {
   let doubled = 0;
   let stuck = 0;
   let broken = 0;
+  /** completions the platform answered 409 on a resend with the same key though they were done (the 503 ambiguity) */
+  let ambiguous = 0;
 
   if (o.only.includes('r1')) {
     const uri = o.embedded.uriFor('soak_r1');
@@ -984,6 +1001,8 @@ export async function runSoak(o: SoakOptions) {
       commands: r.tally.commands,
       acknowledged: r.tally.acknowledged,
       resentAfterKill: r.tally.resent,
+      completionsReplayed: r.tally.completionsReplayed,
+      completionsSettledByRead: r.tally.completionsSettledByRead,
       restartMsP50: r0(pct(r.restarts, 50)),
       restartMsMax: Math.max(...r.restarts),
       crashes: r.platform.crashes,
@@ -1002,6 +1021,7 @@ export async function runSoak(o: SoakOptions) {
     doubled += f.doubled.length;
     stuck += f.stuck.length + r.platform.crashes.length + r.tally.badOutageAnswers.length;
     broken += f.auditChainsBroken.length;
+    ambiguous += r.tally.completionsSettledByRead;
     o.log(`R1: ${JSON.stringify({ kills: r.kills, commands: r.tally.commands, acknowledged: r.tally.acknowledged, ...summary(f) })}`);
   }
   if (o.only.includes('r3')) {
@@ -1025,12 +1045,13 @@ export async function runSoak(o: SoakOptions) {
     const r = await soakOutage({ uri, embedded: o.embedded, clerks: o.clerks, outageSeconds: o.outageSeconds, timers: o.outageTimers, seed: o.seed + 5, log: o.log, leadMs: o.quick ? 8000 : 20_000, recoveryMs: o.quick ? 12_000 : 30_000 });
     const f = await checkAll(uri, r.platform.url, [r.books], o.log);
     await r.platform.stop();
-    out.r5 = { ...r.result, commands: r.tally.commands, acknowledged: r.tally.acknowledged, refused: r.tally.refused, ...summary(f) };
+    out.r5 = { ...r.result, commands: r.tally.commands, acknowledged: r.tally.acknowledged, refused: r.tally.refused, completionsReplayed: r.tally.completionsReplayed, completionsSettledByRead: r.tally.completionsSettledByRead, ...summary(f) };
     commands += r.tally.commands;
     lost += f.lost.length + (r.result.timers - r.result.timersRung);
     doubled += f.doubled.length;
     stuck += f.stuck.length + (r.result.samePlatformProcess ? 0 : 1) + (r.result.healthyAfterMs === null ? 1 : 0) + r.result.badAnswerCount;
     broken += f.auditChainsBroken.length;
+    ambiguous += r.tally.completionsSettledByRead;
     o.log(`R5: ${JSON.stringify(out.r5)}`);
   }
   out.figures = {
@@ -1040,11 +1061,12 @@ export async function runSoak(o: SoakOptions) {
     doubled,
     stuck,
     auditChainsBroken: broken,
+    ambiguousCompletions: ambiguous,
     latenessP50Ms: out.r3?.latenessBreachP50Ms ?? null,
     latenessP99Ms: out.r3?.latenessBreachP99Ms ?? null,
     outageLatenessP99Ms: out.r5?.latenessP99Ms ?? null,
   };
   out.minutes = Math.round((Date.now() - t0) / 6000) / 10;
-  out.pass = lost === 0 && doubled === 0 && stuck === 0 && broken === 0;
+  out.pass = lost === 0 && doubled === 0 && stuck === 0 && broken === 0 && ambiguous === 0;
   return out;
 }

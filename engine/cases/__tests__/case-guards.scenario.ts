@@ -55,7 +55,7 @@ async function main(uri: string) {
       ok(`${name} by another town: 404 ${err.code}, nothing of the record`);
     }
     assert.equal(JSON.stringify(await platform.models.Task.findById(task._id).lean()), before, 'a refused action changed the task');
-    const clocks = await platform.supervision.clocksOf(caseNo);
+    const clocks = await platform.supervision.clocksOf(caseNo, clerk);
     assert.ok(clocks.every((c: any) => !c.extension && !(c.pauses ?? []).length), 'a refused pause or extension was written');
     ok('nothing a refused action would write was written');
     // the own town works

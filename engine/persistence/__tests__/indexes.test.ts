@@ -370,6 +370,7 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'revisions not projected (repair)', from: 'process-service.ts repair', collection: 'revisions', filter: { projected: false, createdAt: { $lt: NOW } }, limit: 2000, projection: { instanceId: 1, revision: 1 } },
   { name: 'latest revision of an instance', from: 'process-service.ts loadLatest', collection: 'revisions', filter: { instanceId: s.instanceId }, sort: { revision: -1 }, limit: 1 },
   { name: 'revision by id', from: 'process-service.ts', collection: 'revisions', filter: { _id: `${s.instanceId}:2` }, limit: 1 },
+  { name: 'completions of a task (a resend told apart)', from: 'process-service.ts completedBefore', collection: 'revisions', filter: { instanceId: s.instanceId, 'command.type': 'complete-task', 'command.taskId': `${s.instanceId}:exec1` }, projection: { command: 1, actor: 1, revision: 1, createdAt: 1 } },
   { name: 'notices of a case', from: 'case-service.ts notices', collection: 'notices', filter: { caseNo: s.caseNo }, sort: { issuedAt: 1 }, projection: { html: 0, text: 0 } },
   { name: 'notices of a kind', from: 'case-service.ts (countDocuments)', collection: 'notices', pipeline: [{ $match: { caseNo: s.caseNo, kind: 'acceptance' } }, { $group: { _id: 1, n: { $sum: 1 } } }] },
   { name: 'ratings of a case', from: 'feedback-service.ts', collection: 'ratings', filter: { caseNo: s.caseNo }, sort: { createdAt: 1 } },
