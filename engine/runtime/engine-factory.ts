@@ -77,7 +77,9 @@ function createDeferredTimers(tracker: DueTimerTracker) {
  * process variables when the task ends, so a gateway after it can route on them
  * (the signal payload otherwise stays in the task's output only).
  */
-const COMPLETION_TYPES = new Set(['bpmn:UserTask', 'bpmn:ReceiveTask', 'bpmn:ManualTask', 'bpmn:ServiceTask', 'bpmn:SendTask', 'bpmn:BusinessRuleTask', 'bpmn:CallActivity']);
+const COMPLETION_TYPES = new Set(['bpmn:UserTask', 'bpmn:ReceiveTask', 'bpmn:ManualTask', 'bpmn:ServiceTask', 'bpmn:SendTask', 'bpmn:BusinessRuleTask', 'bpmn:CallActivity',
+  // a message catch ends with the delivered message ({ id, variables }) as its output
+  'bpmn:IntermediateCatchEvent', 'bpmn:BoundaryEvent', 'bpmn:StartEvent']);
 
 function completionVariables(activity: any) {
   if (!COMPLETION_TYPES.has(activity.type)) return undefined;

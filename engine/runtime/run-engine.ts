@@ -49,6 +49,23 @@ export interface WaitingCall {
   name?: string;
 }
 
+/**
+ * A message catch (消息) the instance waits on: an intermediate catch event, a boundary event, a
+ * receive task or a message start event, with the `bpmn:Message` it expects. Groundwork for
+ * correlating messages across instances (issue 15): the host finds the waiting instance by message
+ * name (and business key) and delivers with `ApplyContext.deliverMessage`.
+ */
+export interface MessageWait {
+  elementId: string;
+  executionId: string;
+  /** Id of the `bpmn:Message` element expected (what `deliverMessage` names). */
+  messageId: string;
+  /** Its `name` (what senders correlate by). */
+  messageName?: string;
+  /** `start` for a message start event (the instance waits there before anything else). */
+  kind: 'start' | 'catch';
+}
+
 /** An error end event reached at the end of the process (an uncaught BPMN error for a caller). */
 export interface EndError {
   elementId: string;
@@ -73,6 +90,10 @@ export interface RunResult {
   calls: WaitingCall[];
   /** Those of `calls` this command reached (a child instance must be started for each). */
   newCalls: WaitingCall[];
+  /** Message catches waiting after the command (see {@link MessageWait}). */
+  messageWaits: MessageWait[];
+  /** Those of `messageWaits` this command reached. */
+  newMessageWaits: MessageWait[];
   /** The process ended through an error end event that nothing caught: its error, for the caller. */
   endError?: EndError;
   variables: Record<string, unknown>;
@@ -96,6 +117,11 @@ export interface ApplyContext {
    * the codes match; otherwise the instance fails with the error); throws if it is not waiting.
    */
   failCall(executionId: string, error: { message: string; code?: string }): void;
+  /**
+   * Delivers message `messageId` (a `bpmn:Message` id) with `variables` to the catches waiting on it
+   * (copied into the process variables when the catch ends); throws if nothing waits on it.
+   */
+  deliverMessage(messageId: string, variables: Record<string, unknown>): void;
 }
 
 const RECORDED = new Set(['activity.start', 'activity.wait', 'activity.end', 'activity.timer', 'activity.timeout', 'activity.escalate', 'activity.discard']);
@@ -132,7 +158,7 @@ export async function runEngine(opts: {
   source?: string;
   state?: string;
   variables?: Record<string, unknown>;
-  previous: { openTasks: WaitingTask[]; timers: PendingTimer[]; jobs?: WaitingJob[]; calls?: WaitingCall[] } | null;
+  previous: { openTasks: WaitingTask[]; timers: PendingTimer[]; jobs?: WaitingJob[]; calls?: WaitingCall[]; messageWaits?: MessageWait[] } | null;
   now: () => Date;
   apply?: (ctx: ApplyContext) => void | Promise<void>;
   /** Business rule tasks' decision tables by element id (loaded by the caller for this command). */
@@ -149,6 +175,16 @@ export async function runEngine(opts: {
   listener.on('activity.call', (api: any) => {
     const c = api.content ?? {};
     if (typeof c.calledElement === 'string') called.set(api.executionId ?? c.executionId, { elementId: api.id, calledElement: c.calledElement, name: api.name ?? c.name });
+  });
+  // message catches: the latest wait per execution (re-emitted on resume)
+  const messageWaitsByExec = new Map<string, MessageWait>();
+  listener.on('activity.wait', (api: any) => {
+    const m = api.content?.message;
+    if (m?.type !== 'bpmn:Message' || typeof m.id !== 'string') return;
+    const executionId: string = api.executionId ?? api.content.executionId;
+    // the element's own type is its broker owner's (the wait comes from its event definition)
+    const isStart = api.owner?.type === 'bpmn:StartEvent';
+    messageWaitsByExec.set(executionId, { elementId: api.id, executionId, messageId: m.id, ...(m.name ? { messageName: String(m.name) } : {}), kind: isStart ? 'start' : 'catch' });
   });
   // an error end event's throw that no catch answered ends the process "normally" in bpmn-elements:
   // the error is kept so that a caller's call activity can receive it
@@ -210,6 +246,10 @@ export async function runEngine(opts: {
         // CallActivityBehaviour turns an `error` api message into an ActivityError carrying `code`,
         // which an error boundary event with that errorCode (or none) catches
         api.sendApiMessage('error', { message: error.message, ...(error.code !== undefined ? { code: error.code } : {}) });
+      },
+      deliverMessage(messageId, variables) {
+        if (![...messageWaitsByExec.values()].some((w) => w.messageId === messageId && waitingIds().has(w.executionId))) throw new Error(`nothing waits on message ${messageId}`);
+        execution.signal({ id: messageId, variables });
       },
       signalTask(executionId, variables) {
         const api = waitsByExec.get(executionId);
@@ -313,6 +353,9 @@ export async function runEngine(opts: {
     }
   }
   if (waitingCalls.some((c) => !prevCalls.has(c.executionId))) meaningful = true;
+  const prevMessageWaits = new Set((opts.previous?.messageWaits ?? []).map((w) => w.executionId));
+  const stillWaitingIds = ended || failed ? new Set<string>() : waitingIds();
+  const messageWaits = [...messageWaitsByExec.values()].filter((w) => stillWaitingIds.has(w.executionId));
 
   const rawState = await engine.getState();
   const state = JSON.stringify(rawState);
@@ -331,6 +374,8 @@ export async function runEngine(opts: {
     newJobs: waitingJobs.filter((j) => !prevJobs.has(j.executionId)),
     escalations,
     calls: waitingCalls,
+    messageWaits,
+    newMessageWaits: messageWaits.filter((w) => !prevMessageWaits.has(w.executionId)),
     newCalls: waitingCalls.filter((c) => !prevCalls.has(c.executionId)),
     ...(ended && !failed && endError ? { endError } : {}),
     variables,
