@@ -183,6 +183,20 @@ describe('a town process calls the city process (调用活动, 上报件)', () =
     expect(failed.status).toBe('failed');
     expect(failed.calledCases[0].status).toBe('completed');
   });
+
+  it('binding deployment keeps the version that was latest when the caller was deployed; binding latest takes a newer one', async () => {
+    const pinnedXml = fixture('call-town-cancel.bpmn').replace('id="call-town-cancel"', 'id="call-town-pinned"').replace('calledElement="report-up-city"', 'calledElement="report-up-city" camunda:calledElementBinding="deployment"');
+    expect((await designer.deployXml(pinnedXml, '调用市中心流程，绑定部署时版本')).status).toBe(201);
+    const v3 = await designer.deployXml(CITY.replace('市中心审批（上报件被调用流程）', '市中心审批（第三版）'), '第三版');
+    expect(v3.body).toMatchObject({ key: 'report-up-city', version: 3 });
+    const childVersion = async (definitionKey: string) => {
+      const id = (await clerk.post('/api/cases', { definitionKey, variables: { townOpinion: '同意上报' } })).body.id;
+      const childId = await waitFor(async () => (await clerk.get(`/api/cases/${id}`)).body.calledCases?.[0]?.instanceId, `the city instance of ${definitionKey}`);
+      return (await admin.get(`/api/cases/${childId}`)).body.definitionVersion;
+    };
+    expect(await childVersion('call-town-pinned')).toBe(2);
+    expect(await childVersion('call-town-cancel')).toBe(3);
+  });
 });
 
 describe('a server killed half-way through a call (中断修复)', () => {
