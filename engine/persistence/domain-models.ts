@@ -386,6 +386,8 @@ clockSchema.index({ orgUnit: 1, status: 1, kind: 1 });
 // statistics: the case clocks started in a period, of every centre or one
 clockSchema.index({ kind: 1, startedAt: 1 });
 clockSchema.index({ orgUnit: 1, kind: 1, startedAt: 1 });
+// the live board: the clocks changed since its last read (stats/board.ts)
+clockSchema.index({ updatedAt: 1 });
 
 /** One fired signal of a clock; the insert on `${clockId}:${rung}` makes each fire exactly once. */
 const signalSchema = new Schema(

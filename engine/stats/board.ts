@@ -17,20 +17,19 @@
  * - openEscalations 未办结督办: escalations not closed, by their org unit and window.
  *
  * ## Queries
- * The database counts; the board never reads a clock document. Two aggregations per computation,
- * on indexed fields (status, and the org unit for a town's board), both explained by
- * engine/persistence/__tests__/indexes.test.ts:
- * - the clocks that have not stopped (the open work, not the history): each clock is reduced to
- *   its flags (case clock, step clock, breached, serious, warned), grouped by (case, unit, window),
- *   then — in one $facet — by (case, unit), (case, window) and case, so a case with several
- *   clocks in one unit or window counts once there, and finally summed per unit, per window and
- *   overall. What comes back is one row per unit and window, however many clocks are open.
- * - the escalations not closed, counted per (unit, window).
- * The breach "running past its due time" is evaluated against the request's `now` inside the
- * pipeline. Cost: grows with the open clocks (read on the server), never with stored history;
- * ~N rows cross the wire where N is the number of units and windows. Org units and windows
- * (small) are cached for a minute. This is how a workflow engine's cockpit counts its runtime
- * (Camunda's statistics are SQL GROUP BYs over the runtime tables, not over history).
+ * The open clocks are kept in memory by each process's BoardSource and brought up to date before
+ * every computation by what changed since the previous one: the clocks whose `updatedAt` is
+ * later than the last read (less a minute, for writes that committed late), on the index
+ * `updatedAt_1` — every write of a clock sets `updatedAt` (start, reschedule, pause, resume,
+ * extension, reassignment, a rung, stop; supervision-service.ts). A clock read with status
+ * `stopped` (or no longer a board kind) leaves the set. The whole set is read again (the clocks
+ * that have not stopped, by status) on the first computation and every 5 minutes, which also
+ * heals a write made without `updatedAt` (a restore, a bulk copy). So a computation costs one
+ * small indexed read plus the tally in memory (a few ms for 10,000 open clocks), not a read of
+ * every open clock; the escalations not closed (few) are read each time. Org units and windows
+ * (small) are cached for a minute. Shared by all pollers: api/routes/supervision.ts computes a
+ * scope at most once per BOARD_TICK_MS. The queries are explained by
+ * engine/persistence/__tests__/indexes.test.ts.
  */
 import type { BoardCounts, BoardOf, BoardUnit, BoardWindow } from '../../common/supervision';
 import type { Models } from '../persistence/models';
@@ -40,105 +39,55 @@ export type { BoardCounts, BoardUnit, BoardWindow };
 export type Board = BoardOf<Date>;
 
 
-const CASE_KINDS = ['statutory', 'promised', 'examination'];
+const CASE_KINDS = new Set(['statutory', 'promised', 'examination']);
 /** The clocks the board counts (reply clocks of supervision notices are not work on a case). */
 const BOARD_KINDS = ['statutory', 'promised', 'examination', 'step'];
 /** Escalation states before `closed`. */
 export const OPEN_ESCALATION_STATES = ['open', 'acknowledged', 'notified', 'replied'];
 
+/** What the board reads of a clock that has not stopped. */
+export interface OpenClock {
+  _id: string;
+  caseNo?: string;
+  kind: string;
+  orgUnit?: string;
+  windowId?: string;
+  status: 'running' | 'paused';
+  dueAt?: Date | null;
+  fired?: string[];
+}
 const zero = (): BoardCounts => ({ openCases: 0, openSteps: 0, warned: 0, breached: 0, serious: 0, openEscalations: 0 });
-
-/** One row of a clock count: a unit, a window or everything (key null). */
-export interface ClockCountRow {
-  _id: string | null;
-  /** the org unit of the window (of one of its clocks), for a window not in the lookups */
-  u?: string | null;
-  clocks: number;
-  openCases: number;
-  openSteps: number;
-  breached: number;
-  serious: number;
-  warned: number;
-}
-export interface ClockCounts { units: ClockCountRow[]; windows: ClockCountRow[]; total: ClockCountRow[] }
-
-const fired = { $ifNull: ['$fired', []] };
-const hasFired = (rung: string) => ({ $in: [rung, fired] });
-
-/**
- * The board's clock counts as one aggregation (see the header): the open clocks of the scope,
- * reduced to flags per clock, merged per (case, unit, window), then counted per unit, window and
- * overall with each case once. `now` decides "running past its due time".
- */
-export function boardClockPipeline(scope: string | undefined, now: Date): Record<string, unknown>[] {
-  const breached = {
-    $or: [
-      hasFired('breach'),
-      hasFired('serious'),
-      { $and: [{ $eq: ['$status', 'running'] }, { $eq: [{ $type: '$dueAt' }, 'date'] }, { $lte: ['$dueAt', now] }] },
-    ],
-  };
-  const flags = { n: { $sum: '$n' }, o: { $max: '$o' }, s: { $sum: '$s' }, b: { $max: '$b' }, x: { $max: '$x' }, g: { $max: '$g' } };
-  /** merge a case's rows under `key`, then count the cases per `outKey` */
-  const perCase = (key: unknown, outKey: unknown, notNull?: string) => [
-    ...(notNull ? [{ $match: { [notNull]: { $ne: null } } }] : []),
-    { $group: { _id: key, u: { $first: '$_id.u' }, ...flags } },
-    {
-      $group: {
-        _id: outKey,
-        u: { $first: '$u' },
-        clocks: { $sum: '$n' },
-        openCases: { $sum: '$o' },
-        openSteps: { $sum: '$s' },
-        breached: { $sum: '$b' },
-        serious: { $sum: '$x' },
-        // warned: a warning fired on a clock that is not breached, and the case is not breached there
-        warned: { $sum: { $cond: [{ $and: [{ $eq: ['$g', 1] }, { $eq: ['$b', 0] }] }, 1, 0] } },
-      },
-    },
-  ];
-  return [
-    { $match: { status: { $in: ['running', 'paused'] }, kind: { $in: BOARD_KINDS }, ...(scope ? { orgUnit: scope } : {}) } },
-    {
-      $project: {
-        _id: 0,
-        c: { $ifNull: ['$caseNo', '$_id'] },
-        u: { $ifNull: ['$orgUnit', null] },
-        w: { $ifNull: ['$windowId', null] },
-        o: { $cond: [{ $in: ['$kind', CASE_KINDS] }, 1, 0] },
-        s: { $cond: [{ $eq: ['$kind', 'step'] }, 1, 0] },
-        b: { $cond: [breached, 1, 0] },
-        x: { $cond: [hasFired('serious'), 1, 0] },
-        g: { $cond: [{ $and: [hasFired('warning'), { $not: [breached] }] }, 1, 0] },
-      },
-    },
-    { $group: { _id: { c: '$c', u: '$u', w: '$w' }, ...flags, n: { $sum: 1 } } },
-    {
-      $facet: {
-        units: perCase({ c: '$_id.c', u: '$_id.u' }, '$_id.u', '_id.u'),
-        windows: perCase({ c: '$_id.c', w: '$_id.w' }, '$_id.w', '_id.w'),
-        total: perCase('$_id.c', null),
-      },
-    },
-  ];
-}
-
-/** Open escalations counted per (unit, window). */
-export function boardEscalationPipeline(scope: string | undefined): Record<string, unknown>[] {
-  return [
-    { $match: { status: { $in: OPEN_ESCALATION_STATES }, ...(scope ? { orgUnit: scope } : {}) } },
-    { $group: { _id: { u: { $ifNull: ['$orgUnit', null] }, w: { $ifNull: ['$windowId', null] } }, n: { $sum: 1 } } },
-  ];
-}
+type CaseSetKey = 'openCases' | 'warned' | 'breached' | 'serious';
 
 interface Lookups { orgs: any[]; windows: any[] }
-interface EscalationCount { _id: { u: string | null; w: string | null }; n: number }
+interface EscalationDoc { orgUnit?: string; windowId?: string }
 
-/** Source of the board for one process: caches the org units and windows (they change rarely). */
+/** Options of a BoardSource (tests shorten them). */
+export interface BoardSourceOptions {
+  /** Read every open clock again after this long, ms. Default 5 minutes. */
+  fullEveryMs?: number;
+  /** Changes are read from this long before the previous read, ms (late commits, clock skew between processes). Default 60 s. */
+  overlapMs?: number;
+}
+
+const OPEN_CLOCK_FIELDS = { _id: 1, caseNo: 1, kind: 1, orgUnit: 1, windowId: 1, status: 1, dueAt: 1, fired: 1 } as const;
+const isOpen = (c: { status?: string; kind?: string }) => (c.status === 'running' || c.status === 'paused') && BOARD_KINDS.includes(String(c.kind));
+
+/** Source of the board for one process: the open clocks in memory (see the header), org units and windows cached. */
 export class BoardSource {
   private lookups?: { at: number; value: Promise<Lookups> };
+  private readonly open = new Map<string, OpenClock>();
+  /** when the set was last read whole, and when the last read (whole or changes) began */
+  private fullAt = 0;
+  private readFrom?: Date;
+  private refreshing?: Promise<void>;
+  private readonly fullEveryMs: number;
+  private readonly overlapMs: number;
 
-  constructor(private readonly models: Models) {}
+  constructor(private readonly models: Models, options: BoardSourceOptions = {}) {
+    this.fullEveryMs = options.fullEveryMs ?? 300_000;
+    this.overlapMs = options.overlapMs ?? 60_000;
+  }
 
   private cachedLookups(): Promise<Lookups> {
     if (this.lookups && Date.now() - this.lookups.at < 60_000) return this.lookups.value;
@@ -155,26 +104,45 @@ export class BoardSource {
     return value;
   }
 
+  /** Brings the open clocks up to date: the changes since the last read, or all of them (one refresh at a time). */
+  private refresh(): Promise<void> {
+    this.refreshing ??= (async () => {
+      const { Clock } = this.models;
+      const startedAt = new Date();
+      if (!this.readFrom || Date.now() - this.fullAt >= this.fullEveryMs) {
+        const all = (await Clock.find({ status: { $in: ['running', 'paused'] }, kind: { $in: BOARD_KINDS } }, OPEN_CLOCK_FIELDS).lean()) as OpenClock[];
+        this.open.clear();
+        for (const c of all) this.open.set(String(c._id), c);
+        this.fullAt = startedAt.getTime();
+      } else {
+        const changed = (await Clock.find({ updatedAt: { $gte: new Date(this.readFrom.getTime() - this.overlapMs) } }, OPEN_CLOCK_FIELDS).lean()) as OpenClock[];
+        for (const c of changed) {
+          if (isOpen(c)) this.open.set(String(c._id), c);
+          else this.open.delete(String(c._id));
+        }
+      }
+      this.readFrom = startedAt;
+    })().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
   async board(opts: { orgUnit?: string; now?: Date } = {}): Promise<Board> {
     const started = Date.now();
     const { models } = this;
-    const now = opts.now ?? new Date();
-    const [lookups, escalations, clockFacets] = await Promise.all([
+    const scope = opts.orgUnit ? { orgUnit: opts.orgUnit } : {};
+    const [lookups, escalations] = await Promise.all([
       this.cachedLookups(),
-      models.Escalation.aggregate(boardEscalationPipeline(opts.orgUnit) as any[]) as unknown as Promise<EscalationCount[]>,
-      models.Clock.aggregate(boardClockPipeline(opts.orgUnit, now) as any[]) as unknown as Promise<ClockCounts[]>,
+      models.Escalation.find({ status: { $in: OPEN_ESCALATION_STATES }, ...scope }, { _id: 1, orgUnit: 1, windowId: 1 }).lean() as Promise<EscalationDoc[]>,
+      this.refresh(),
     ]);
-    const counts: ClockCounts = clockFacets[0] ?? { units: [], windows: [], total: [] };
-    const b = assemble(lookups, escalations, counts, opts.orgUnit, now);
-    b.meta = { elapsedMs: Date.now() - started, openClocks: counts.total[0]?.clocks ?? 0 };
+    const clocks = [...this.open.values()];
+    const b = tally(lookups, escalations, clocks, opts.orgUnit, opts.now ?? new Date());
+    b.meta = { elapsedMs: Date.now() - started, openClocks: opts.orgUnit ? clocks.filter((c) => c.orgUnit === opts.orgUnit).length : clocks.length };
     return b;
   }
 }
 
-const COUNTED: ('openCases' | 'openSteps' | 'warned' | 'breached' | 'serious')[] = ['openCases', 'openSteps', 'warned', 'breached', 'serious'];
-
-/** Places the database's counts on the units and windows of the lookups (scoped to one unit or all). */
-function assemble(lookups: Lookups, escalations: EscalationCount[], counts: ClockCounts, scope: string | undefined, now: Date): Board {
+function tally(lookups: Lookups, escalations: EscalationDoc[], clocks: OpenClock[], scope: string | undefined, now: Date): Board {
   const units = new Map<string, BoardUnit>();
   for (const o of lookups.orgs) {
     if (scope && String(o._id) !== scope) continue;
@@ -186,7 +154,6 @@ function assemble(lookups: Lookups, escalations: EscalationCount[], counts: Cloc
     wins.set(String(w._id), { key: String(w._id), no: w.no, label: w.name ?? String(w._id), orgUnit: String(w.orgUnit), ...zero() });
   }
   const inScope = (orgUnit: unknown) => !scope || orgUnit === scope;
-  // a unit the lookups do not know (deleted since) is shown on the city-wide board under its key
   const unitOf = (key: unknown): BoardUnit | undefined => {
     if (typeof key !== 'string' || !key) return undefined;
     let u = units.get(key);
@@ -196,7 +163,6 @@ function assemble(lookups: Lookups, escalations: EscalationCount[], counts: Cloc
     }
     return u;
   };
-  // a window the lookups do not know (closed since) is shown under its unit's board, by its key
   const winOf = (key: unknown, orgUnit: unknown): BoardWindow | undefined => {
     if (typeof key !== 'string' || !key) return undefined;
     let w = wins.get(key);
@@ -209,24 +175,60 @@ function assemble(lookups: Lookups, escalations: EscalationCount[], counts: Cloc
   const total = zero();
 
   for (const e of escalations) {
-    if (!inScope(e._id.u)) continue;
-    total.openEscalations += e.n;
-    const u = unitOf(e._id.u);
-    if (u) u.openEscalations += e.n;
-    const w = winOf(e._id.w, e._id.u);
-    if (w) w.openEscalations += e.n;
+    if (!inScope(e.orgUnit)) continue;
+    total.openEscalations++;
+    const u = unitOf(e.orgUnit);
+    if (u) u.openEscalations++;
+    const w = winOf(e.windowId, e.orgUnit);
+    if (w) w.openEscalations++;
   }
-  const add = (to: BoardCounts, row: ClockCountRow) => {
-    for (const k of COUNTED) to[k] += row[k] ?? 0;
+
+  // cases per state, counted once per unit / window / overall
+  const seen = new Map<string, Set<string>>();
+  const mark = (scopeKey: string, state: CaseSetKey, caseNo: string): boolean => {
+    const k = `${scopeKey}\u0000${state}`;
+    let s = seen.get(k);
+    if (!s) seen.set(k, (s = new Set()));
+    if (s.has(caseNo)) return false;
+    s.add(caseNo);
+    return true;
   };
-  for (const row of counts.total) add(total, row);
-  for (const row of counts.units) {
-    const u = unitOf(row._id);
-    if (u) add(u, row);
+  const nowMs = now.getTime();
+  const breachedCases = new Set<string>();
+  const pendingWarned: { caseNo: string; u?: BoardUnit; w?: BoardWindow }[] = [];
+  for (const c of clocks) {
+    if (!inScope(c.orgUnit)) continue;
+    const caseNo = String(c.caseNo ?? c._id);
+    const u = unitOf(c.orgUnit);
+    const w = winOf(c.windowId, c.orgUnit);
+    if (c.kind === 'step') {
+      total.openSteps++;
+      if (u) u.openSteps++;
+      if (w) w.openSteps++;
+    }
+    const states: CaseSetKey[] = CASE_KINDS.has(c.kind) ? ['openCases'] : [];
+    const fired = Array.isArray(c.fired) ? c.fired : [];
+    const due = c.dueAt ? new Date(c.dueAt).getTime() : undefined;
+    const breached = fired.includes('breach') || fired.includes('serious') || (c.status === 'running' && due !== undefined && due <= nowMs);
+    if (breached) states.push('breached');
+    if (fired.includes('serious')) states.push('serious');
+    if (!breached && fired.includes('warning')) pendingWarned.push({ caseNo, u, w });
+    if (breached) {
+      breachedCases.add(`*\u0000${caseNo}`);
+      if (u) breachedCases.add(`u:${u.key}\u0000${caseNo}`);
+      if (w) breachedCases.add(`w:${w.key}\u0000${caseNo}`);
+    }
+    for (const s of states) {
+      if (mark('*', s, caseNo)) total[s]++;
+      if (u && mark(`u:${u.key}`, s, caseNo)) u[s]++;
+      if (w && mark(`w:${w.key}`, s, caseNo)) w[s]++;
+    }
   }
-  for (const row of counts.windows) {
-    const w = winOf(row._id, row.u);
-    if (w) add(w, row);
+  // warned: a warning fired and the case is not breached (in that unit / window)
+  for (const p of pendingWarned) {
+    if (!breachedCases.has(`*\u0000${p.caseNo}`) && mark('*', 'warned', p.caseNo)) total.warned++;
+    if (p.u && !breachedCases.has(`u:${p.u.key}\u0000${p.caseNo}`) && mark(`u:${p.u.key}`, 'warned', p.caseNo)) p.u.warned++;
+    if (p.w && !breachedCases.has(`w:${p.w.key}\u0000${p.caseNo}`) && mark(`w:${p.w.key}`, 'warned', p.caseNo)) p.w.warned++;
   }
 
   for (const w of wins.values()) {

@@ -323,7 +323,8 @@ export class SupervisionService {
     const { Clock } = this.deps.models;
     const clockId = c._id as string;
     const keyed = (key: string) => ({ dedupeKey: key, ...(redo ? { claimTakeoverMs: 0 } : {}) });
-    await Clock.updateOne({ _id: clockId }, { $addToSet: { fired: rung } });
+    // updatedAt on every write of a clock: the board reads the clocks changed since its last read (stats/board.ts)
+    await Clock.updateOne({ _id: clockId }, { $addToSet: { fired: rung }, $set: { updatedAt: this.deps.clock.now() } });
     const label = `${KIND_LABEL[c.kind] ?? c.kind}${c.label ? `「${c.label}」` : ''}`;
     // A step's clock answers to whoever holds the step now (transfers and A/B moves included).
     if (c.taskId) {

@@ -32,7 +32,6 @@ import { Outbox } from '../../outbox/outbox';
 import { serviceJobModel } from '../../service-jobs/service-jobs';
 import { PG_BIN } from '../embedded-db';
 import { dbUri, uniqueDbName } from '../../../test/helpers/server';
-import { boardClockPipeline, boardEscalationPipeline } from '../../stats/board';
 
 const CASES = Number(process.env.INDEX_TEST_CASES ?? 4000);
 const DAY = 86_400_000;
@@ -197,7 +196,7 @@ function seed(i: number) {
       createdAt: created, completedAt: taskOpen ? undefined : new Date(created.getTime() + 1800_000), completedBy: taskOpen ? undefined : clerk, revision: s + 1, kind: 'engine', caseNo, orgUnit: town, post: 'A',
       actions: [], ccTo: i % 25 === 0 ? [`clerk${(i + 1) % 120}`] : [], outcome: taskOpen ? undefined : { decision: 'approve' },
     });
-    add('clocks', { _id: `step:${taskId}`, caseNo, kind: 'step', taskId, orgUnit: town, windowId: window, holder: clerk, budget: { unit: 'working-days', amount: 2 }, startedAt: created, pauses: [], extension: null, status: taskOpen ? 'running' : 'stopped', stoppedAt: taskOpen ? undefined : created, dueAt: new Date(created.getTime() + 2 * DAY), signalsAt: {}, fired: [], result: taskOpen ? undefined : 'early', version: 1 });
+    add('clocks', { _id: `step:${taskId}`, caseNo, kind: 'step', taskId, orgUnit: town, windowId: window, holder: clerk, budget: { unit: 'working-days', amount: 2 }, startedAt: created, pauses: [], extension: null, status: taskOpen ? 'running' : 'stopped', stoppedAt: taskOpen ? undefined : created, dueAt: new Date(created.getTime() + 2 * DAY), signalsAt: {}, fired: [], result: taskOpen ? undefined : 'early', version: 1, updatedAt: created });
   });
   if (i % 50 === 0) {
     // a co-sign request (加签) under the review step
@@ -208,6 +207,7 @@ function seed(i: number) {
       _id: `${caseNo}:${kind}`, caseNo, kind, orgUnit: town, windowId: window, holder: clerk, budget: { unit: 'working-days', amount: kind === 'statutory' ? 20 : 10 }, startedAt: received, pauses: [], extension: null,
       status: open ? (i % 60 === 0 ? 'paused' : 'running') : 'stopped', stoppedAt: open ? undefined : new Date(received.getTime() + 3 * DAY), dueAt: new Date(received.getTime() + (kind === 'statutory' ? 28 : 14) * DAY),
       signalsAt: {}, fired: open && i % 3 === 0 ? ['warning'] : [], result: open ? undefined : pick(['early', 'on-time', 'late'], i), version: 1,
+      updatedAt: open ? received : new Date(received.getTime() + 3 * DAY),
     });
     if (open) {
       for (const rung of ['warning', 'reminder', 'breach', 'serious']) {
@@ -391,10 +391,10 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'open step clocks of a case', from: 'case-service.ts', collection: 'clocks', filter: { caseNo: s.caseNo, kind: 'step', status: { $ne: 'stopped' } }, projection: { taskId: 1 } },
   { name: 'step clocks of tasks', from: 'task-actions.ts withDeadlines', collection: 'clocks', filter: { _id: { $in: [`step:${s.taskId}`, `step:${s.instanceId}:exec0`] } } },
   { name: 'clocks counted over a year without its holiday notice', from: 'supervision-service.ts recomputeEstimatedClocks', collection: 'clocks', filter: { estimated: true, status: { $in: ['running', 'paused'] } }, projection: { _id: 1 } },
-  { name: 'board: clock counts', from: 'stats/board.ts (aggregate)', collection: 'clocks', pipeline: boardClockPipeline(undefined, NOW) },
-  { name: 'board: clock counts, one town', from: 'stats/board.ts (aggregate)', collection: 'clocks', pipeline: boardClockPipeline(s.town, NOW) },
-  { name: 'board: open escalations', from: 'stats/board.ts (aggregate)', collection: 'escalations', pipeline: boardEscalationPipeline(undefined) },
-  { name: 'board: open escalations, one town', from: 'stats/board.ts (aggregate)', collection: 'escalations', pipeline: boardEscalationPipeline(s.town) },
+  { name: 'board: clocks not stopped (whole read)', from: 'stats/board.ts refresh', collection: 'clocks', filter: { status: { $in: ['running', 'paused'] }, kind: { $in: ['statutory', 'promised', 'examination', 'step'] } }, projection: { _id: 1, caseNo: 1, kind: 1, orgUnit: 1, windowId: 1, status: 1, dueAt: 1, fired: 1 } },
+  { name: 'board: clocks changed since the last read', from: 'stats/board.ts refresh', collection: 'clocks', filter: { updatedAt: { $gte: new Date(NOW.getTime() - 62_000) } }, projection: { _id: 1, caseNo: 1, kind: 1, orgUnit: 1, windowId: 1, status: 1, dueAt: 1, fired: 1 } },
+  { name: 'board: open escalations', from: 'stats/board.ts', collection: 'escalations', filter: { status: { $in: ['open', 'acknowledged', 'notified', 'replied'] } }, projection: { _id: 1, orgUnit: 1, windowId: 1 } },
+  { name: 'board: open escalations, one town', from: 'stats/board.ts', collection: 'escalations', filter: { status: { $in: ['open', 'acknowledged', 'notified', 'replied'] }, orgUnit: s.town } },
   { name: 'escalation list (supervisor): last month', from: 'supervision-service.ts list → persistence/newest.ts', collection: 'escalations', filter: { raisedAt: { $gte: s.monthAgo } }, sort: { raisedAt: -1, _id: -1 }, limit: 500 },
   { name: 'escalation list (supervisor): last year', from: 'supervision-service.ts list → persistence/newest.ts', collection: 'escalations', filter: { raisedAt: { $gte: s.yearAgo } }, sort: { raisedAt: -1, _id: -1 }, limit: 500 },
   { name: 'escalation list by status (closed): last year', from: 'supervision-service.ts list → persistence/newest.ts', collection: 'escalations', filter: { status: 'closed', raisedAt: { $gte: s.yearAgo } }, sort: { raisedAt: -1, _id: -1 }, limit: 500 },

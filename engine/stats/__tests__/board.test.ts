@@ -1,10 +1,12 @@
 /**
- * The live board's counts (engine/stats/board.ts), computed by the database (one aggregation over
- * the open clocks, one over the open escalations), against the real test server:
+ * The live board's counts (engine/stats/board.ts) against the real test server:
  * - a hand-made set whose every number is worked out in the comments;
  * - 600 random clocks (several clocks per case, across units and windows, in every state) checked
  *   against a plain restatement of the board's documented semantics, unscoped and for one town;
- * - stopped clocks (the history) change nothing.
+ * - stopped clocks (the history) change nothing;
+ * - the open clocks a BoardSource keeps in memory follow every change written with `updatedAt`
+ *   (a clock started, rung, stopped) without reading them all again, and a change written
+ *   without it (a restore, a bulk copy) shows after the periodic whole read.
  */
 import mongoose, { type Connection } from 'mongoose';
 import { createModels, type Models } from '../../persistence/models';
@@ -35,7 +37,7 @@ const units = (b: Board) => Object.fromEntries(b.units.map((u) => [u.key, u]));
 const windows = (b: Board) => Object.fromEntries(b.units.flatMap((u) => u.windows.map((w) => [w.key, w])));
 const counts = (x: any) => ({ openCases: x.openCases, openSteps: x.openSteps, warned: x.warned, breached: x.breached, serious: x.serious, openEscalations: x.openEscalations });
 
-describe('live board counted by the database', () => {
+describe('live board', () => {
   const dbName = uniqueDbName('board');
   let conn: Connection;
   let models: Models;
@@ -186,5 +188,35 @@ describe('live board counted by the database', () => {
     await conn.db!.collection('clocks').insertMany(Array.from({ length: 3000 }, (_, i) => clock({ _id: `H${i}:statutory`, caseNo: `H${i}`, kind: pick(['statutory', 'step']), orgUnit: pick(placed).u, windowId: pick(placed).w, status: 'stopped', dueAt: ago(1000), fired: pick([[], ['breach']]) })));
     const again = await source.board({ now: NOW });
     expect({ ...again, meta: undefined }).toEqual({ ...all, meta: undefined });
+  });
+  it('follows the changes since its last read, and a change written without updatedAt after its whole read', async () => {
+    await reset();
+    const real = () => new Date();
+    const c = conn.db!.collection('clocks');
+    await c.insertMany([
+      clock({ _id: 'DB7:promised', caseNo: 'DB7', kind: 'promised', orgUnit: 'dingbao', windowId: 'db-w01', status: 'running', dueAt: later(48) }),
+      clock({ _id: 'DB8:promised', caseNo: 'DB8', kind: 'promised', orgUnit: 'dingbao', windowId: 'db-w02', status: 'running', dueAt: later(48) }),
+    ].map((x) => ({ ...x, updatedAt: real() })));
+    const source = new BoardSource(models, { fullEveryMs: 60_000, overlapMs: 0 }); // no overlap: what it reads again is only what changed
+    const fresh = async () => counts((await new BoardSource(models).board({ now: NOW })).total);
+    const seen = async () => counts((await source.board({ now: NOW })).total);
+    expect(await seen()).toMatchObject({ openCases: 2, warned: 0, breached: 0 });
+    // written as the product writes them: a rung, a stop, a new case with a step, each with updatedAt
+    await c.updateOne({ _id: 'DB7:promised' as any }, { $addToSet: { fired: 'warning' }, $set: { updatedAt: real() } });
+    await c.updateOne({ _id: 'DB8:promised' as any }, { $set: { status: 'stopped', stoppedAt: real(), updatedAt: real() } });
+    await c.insertMany([
+      clock({ _id: 'CD9:statutory', caseNo: 'CD9', kind: 'statutory', orgUnit: 'chidong', windowId: 'cd-w01', status: 'running', dueAt: ago(1) }),
+      clock({ _id: 'step:CD9-t1', caseNo: 'CD9', kind: 'step', orgUnit: 'chidong', windowId: 'cd-w01', status: 'running', dueAt: later(5) }),
+    ].map((x) => ({ ...x, updatedAt: real() })));
+    const now = await seen();
+    expect(now).toEqual({ openCases: 2, openSteps: 1, warned: 1, breached: 1, serious: 0, openEscalations: 0 });
+    expect(now).toEqual(await fresh());
+    // a change written without updatedAt (a restore, a bulk copy) is not seen by the changes …
+    await c.updateOne({ _id: 'DB7:promised' as any }, { $set: { status: 'stopped' } });
+    expect((await seen()).openCases).toBe(2);
+    // … until the whole read comes round again
+    const soon = new BoardSource(models, { fullEveryMs: 0 });
+    expect((await soon.board({ now: NOW })).total.openCases).toBe(1);
+    expect(await fresh()).toMatchObject({ openCases: 1 });
   });
 });
