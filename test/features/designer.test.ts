@@ -230,4 +230,49 @@ describe('designer: modeler with properties, lint, deploy and diff', () => {
     expect(await page.getByTestId('status-message').textContent()).toContain('无法解析的内容 <bogusElement>');
     expect(errors).toEqual([]);
   });
+
+  it('flags, while drawing, a call activity (调用活动) that calls a process not deployed, and not one that calls a deployed process', async () => {
+    // a fresh page (the other page holds an unsaved import), on a deployed definition's modeler
+    const fresh = (await openPage(browser, errors)).page;
+    await signIn(fresh, 'designer', { url: server.url + '/staff', waitForUser: false });
+    const row = fresh.locator('[data-testid="definition-row"][data-key="report-up-item"]');
+    await row.waitFor({ timeout: 15_000 });
+    await row.getByTestId('open-definition').click();
+    await fresh.getByTestId('canvas').locator('.djs-shape[data-element-id="town-review"]').waitFor({ timeout: 20_000 });
+    const calls = `<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
+  xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="defs" targetNamespace="http://example.com/bpmn">
+  <process id="xy-town-calls" name="镇级调用市级审批" isExecutable="true">
+    <startEvent id="s" name="受理"><outgoing>f1</outgoing></startEvent>
+    <callActivity id="known" name="市级即办审批" calledElement="immediate-item" camunda:calledElementBinding="latest"><incoming>f1</incoming><outgoing>f2</outgoing></callActivity>
+    <callActivity id="unknown" name="市级联合审查" calledElement="xy-city-joint-review" camunda:calledElementBinding="latest"><incoming>f2</incoming><outgoing>f3</outgoing></callActivity>
+    <endEvent id="e" name="办结"><incoming>f3</incoming></endEvent>
+    <sequenceFlow id="f1" sourceRef="s" targetRef="known" /><sequenceFlow id="f2" sourceRef="known" targetRef="unknown" /><sequenceFlow id="f3" sourceRef="unknown" targetRef="e" />
+  </process>
+  <bpmndi:BPMNDiagram id="d"><bpmndi:BPMNPlane id="p" bpmnElement="xy-town-calls">
+    <bpmndi:BPMNShape id="s_di" bpmnElement="s"><dc:Bounds x="100" y="100" width="36" height="36" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="known_di" bpmnElement="known"><dc:Bounds x="200" y="78" width="100" height="80" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="unknown_di" bpmnElement="unknown"><dc:Bounds x="360" y="78" width="100" height="80" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="e_di" bpmnElement="e"><dc:Bounds x="520" y="100" width="36" height="36" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1"><di:waypoint x="136" y="118" /><di:waypoint x="200" y="118" /></bpmndi:BPMNEdge>
+    <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2"><di:waypoint x="300" y="118" /><di:waypoint x="360" y="118" /></bpmndi:BPMNEdge>
+    <bpmndi:BPMNEdge id="f3_di" bpmnElement="f3"><di:waypoint x="460" y="118" /><di:waypoint x="520" y="118" /></bpmndi:BPMNEdge>
+  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
+</definitions>`;
+    await fresh.getByTestId('open-file-input').setInputFiles({ name: 'calls.bpmn', mimeType: 'application/xml', buffer: Buffer.from(calls) });
+    await fresh.getByTestId('canvas').locator('.djs-shape[data-element-id="unknown"]').waitFor({ timeout: 10_000 });
+    await fresh.locator('[data-testid="lint-status"][data-state="errors"]').waitFor({ timeout: 15_000 });
+    await fresh.getByTestId('lint-status').click();
+    const flagged = fresh.locator('[data-testid="lint-issue"][data-rule="svc/call-activity-target"]');
+    await flagged.first().waitFor({ timeout: 15_000 });
+    expect(await flagged.count()).toBe(1);
+    expect(await flagged.getAttribute('data-element-id')).toBe('unknown');
+    const message = await flagged.getByTestId('lint-issue-message').textContent();
+    expect(message).toContain('市级联合审查');
+    expect(message).toContain('调用的流程「xy-city-joint-review」尚未部署');
+    expect(await fresh.getByTestId('deploy').isDisabled()).toBe(true);
+    await fresh.close();
+    expect(errors).toEqual([]);
+  });
 });

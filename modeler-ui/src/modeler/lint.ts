@@ -57,6 +57,17 @@ const bpmnlintRules: Record<string, unknown> = {
   'superfluous-termination': superfluousTermination,
 };
 
+/**
+ * Tells the call-activity rule which processes are deployed (their keys, from GET /api/definitions),
+ * so a call activity naming one that is not is flagged while drawing; `undefined`: not known yet
+ * (then only what the diagram itself shows is checked). The server refuses it at deploy anyway
+ * (422 CALLED_PROCESS_NOT_FOUND).
+ */
+export function setDeployedProcesses(keys: string[] | undefined): void {
+  const rule = (svcPlugin.rules as Record<string, { setKnownProcesses?: (ids?: string[]) => void }>)['call-activity-target'];
+  rule?.setKnownProcesses?.(keys);
+}
+
 export const lintConfig = {
   config: svcPlugin.config,
   resolver: {

@@ -6,12 +6,12 @@ import { Alert, App as AntApp, Button, Empty, Input, List, Modal, Select, Space,
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useBlocker, useLocation, useNavigate, useParams, useSearchParams } from 'react-router-dom';
-import { ApiProblem, api, deployDefinition, getDefinition, getDefinitionXml, type DefinitionDetail } from '../../api-client';
+import { ApiProblem, api, deployDefinition, listDefinitions, getDefinition, getDefinitionXml, type DefinitionDetail } from '../../api-client';
 import { toUserMessage } from '../../errors';
 import { formatDateTime, formatVersion } from '../../format';
 import { createModeler, type Modeler } from '../../modeler/create-modeler';
 import { diffCounts, diffDiagrams, type DiffEntry, type DiffKind } from '../../modeler/diff';
-import { flattenIssues, type LintIssue } from '../../modeler/lint';
+import { flattenIssues, setDeployedProcesses, type LintIssue } from '../../modeler/lint';
 import { ruleTitle, typeName } from '../../modeler/lint-messages';
 import { setFormOptions } from '../../modeler/svc-properties/svc-options';
 import { clearStatus, showStatus } from '../../status';
@@ -102,6 +102,14 @@ export default function ModelerPage() {
     api.get<Array<{ id: string; name: string }>>('/api/forms').then(
       (forms) => setFormOptions(Array.isArray(forms) ? forms : []),
       () => setFormOptions([]),
+    );
+    // the deployed processes a call activity may call (调用活动), then lint again with them known
+    listDefinitions().then(
+      (defs) => {
+        setDeployedProcesses(defs.map((d) => d.key));
+        if (modelerRef.current === modeler) (modeler.get('linting') as Any).update?.();
+      },
+      () => setDeployedProcesses(undefined),
     );
     return () => {
       modeler.destroy();
