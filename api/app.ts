@@ -24,6 +24,7 @@ import { supervisionRoutes } from './routes/supervision';
 import { statsRoutes } from './routes/stats';
 import { outboxRoutes } from './routes/outbox';
 import { incidentRoutes } from './routes/incidents';
+import { messageRoutes } from './routes/messages';
 import { accessDisagreements } from './http/access';
 import { ArchiveBody, DeployJsonBody, LoginBody, StartCaseBody, TaskListQuery } from './schemas';
 
@@ -214,6 +215,7 @@ export function createApp(deps: AppDeps) {
   app.use('/api', statsRoutes(platform));
   app.use('/api', outboxRoutes(platform, logger));
   app.use('/api', incidentRoutes(platform, logger));
+  app.use('/api', messageRoutes(platform));
 
   app.use('/api', (req, res) => sendProblem(res, 404, 'NO_SUCH_ENDPOINT', `no endpoint ${req.method} ${req.originalUrl.split('?')[0]}`));
 

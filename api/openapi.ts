@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ArchiveBody, DeployJsonBody, LoginBody, StartCaseBody } from './schemas';
 import { CompleteBody, DutyBody, IntakeBody, ItemBody } from './routes/network-office';
+import { SendMessageBody } from './routes/messages';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const problem = { $ref: '#/components/responses/Problem' };
@@ -48,6 +49,7 @@ export function openApiDocument(): object {
         ItemBody: schema(ItemBody),
         DeployJsonBody: schema(DeployJsonBody),
         ArchiveBody: schema(ArchiveBody),
+        SendMessageBody: schema(SendMessageBody),
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'detail', 'code'],
@@ -193,6 +195,10 @@ export function openApiDocument(): object {
       '/api/incidents/{id}': { get: { summary: 'One incident with its attempts\' errors and history (supervisor, admin)', responses: { 200: { description: 'incident' }, ...std } } },
       '/api/incidents/{id}/retry': { post: { summary: '重试: the job gets its attempts again and runs at once (admin); 409 INCIDENT_NOT_OPEN when it is not open', requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { note: { type: 'string', maxLength: 500 } } } } } }, responses: { 200: { description: 'incident' }, ...std, 409: problem } } },
       '/api/incidents/{id}/cancel': { post: { summary: '终止: cancel the case\'s process instance (its open steps are cancelled; Camunda\'s resolution of a failed external task) and close the incident (admin); a reason is required', requestBody: { content: { 'application/json': { schema: { type: 'object', required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } } } } } }, responses: { 200: { description: 'incident' }, ...std, 409: problem } } },
+      '/api/messages': {
+        post: { summary: '消息: a message (name, businessKey = the case number, optional correlationKeys the receiving instance\'s variables must equal, variables delivered into it) for the instance waiting on a message catch of that name (intermediate catch event, receive task); 202 with status delivered (and instanceId) or pending (nobody waits yet: kept and delivered when the wait appears). `messageId` makes a resend idempotent (the stored message answered with replayed: true); the same id for another name or key is 409 MESSAGE_ID_REUSED (admin, designer, supervisor)', requestBody: { required: true, ...json('SendMessageBody') }, responses: { 202: { description: 'the message: id, status, instanceId' }, ...std, 409: problem, 422: problem } },
+        get: { summary: 'Messages by status, newest first (pending: nobody waits for them yet; admin)', parameters: [{ name: 'status', in: 'query', schema: { enum: ['pending', 'delivering', 'delivered'] } }], responses: { 200: { description: 'messages' }, ...std } },
+      },
       '/api/notifications': { get: { summary: 'In-app notifications of the user', responses: { 200: { description: 'notifications' } } } },
       '/api/escalations': { get: { summary: 'Escalations (BPMN deadline events and clock breaches) for supervision, with `responsibleName` and `people` {login: 姓名}', parameters: [{ name: 'status', in: 'query', schema: { enum: ['open', 'acknowledged', 'notified', 'replied', 'closed'] } }, { name: 'orgUnit', in: 'query', schema: { type: 'string' } }], responses: { 200: { description: 'escalations' }, ...std } } },
     },

@@ -24,3 +24,4 @@ export * from './outbox';
 export { SessionService, type SessionActor, type LoginResult } from './org/session-service';
 export { OpeningBody, OpeningHours, openingSpecOf } from './org/opening-hours';
 export { ServiceJobs, INCIDENT_FILTERS, SERVICE_TASK_JOB, loadServiceJobConfig, type IncidentFilter, type IncidentView, type ServiceJobConfig } from './service-jobs';
+export { MessageService, MESSAGE_STATUSES, type MessageView, type SendMessage } from './services/messages';

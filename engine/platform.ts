@@ -3,6 +3,7 @@
  * given), mongoose models and indexes, Agenda, and the services. Both `api/main.ts` and
  * `workers/main.ts` start through here; the config is loaded by them and passed in.
  */
+import { MessageService } from './services/messages';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import type { Agenda } from 'agenda';
@@ -84,6 +85,8 @@ export interface Platform {
   outbox: Outbox;
   /** Jobs of service and send tasks, and their incidents. */
   serviceJobs: ServiceJobs;
+  /** Messages between instances and from external senders (issue 15). */
+  messages: MessageService;
   /** How the feed is delivered; undefined when it is off. */
   feedDelivery?: DeliveryOptions;
   /** Days a delivered feed event is kept (PROVINCE_FEED_RETENTION_DAYS). */
@@ -134,6 +137,8 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
   const serviceJobs = new ServiceJobs({ conn, agenda, processService, handlers: platformJobHandlers({ conn, models, outbox, sms: jobConfig.sms, logger }), config: jobConfig, logger });
   await serviceJobs.ensureIndexes();
   processService.setServiceJobs(serviceJobs);
+  const messages = new MessageService({ models, processService, clock, logger });
+  processService.setMessages(messages);
   const audit = new AuditLog(models, config.feed?.delivery ? { outbox, logger } : undefined);
   const org = new OrgService(models, audit, logger);
   const catalogue = new CatalogueService(models, logger);
@@ -202,6 +207,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     sessions: new SessionService({ models, clock }),
     outbox,
     serviceJobs,
+    messages,
     feedDelivery: config.feed?.delivery,
     feedRetentionDays: config.feed?.retentionDays ?? 90,
     embeddedDb,

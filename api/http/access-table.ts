@@ -147,6 +147,8 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = {
   'GET /api/incidents/{id}': rule(['supervisor'], 'none', 'only roles that see every org unit; the engine answers another org unit\'s incident 404 for any other'),
   'POST /api/incidents/{id}/retry': rule(['admin'], 'none'),
   'POST /api/incidents/{id}/cancel': rule(['admin'], 'none'),
+  'POST /api/messages': rule(['designer', 'supervisor'], 'none', 'messages for a business key (case number) from external senders and operators; no integration role exists yet, so the city roles (admin, designer, supervisor) — a town clerk cannot'),
+  'GET /api/messages': rule(['admin'], 'none', 'messages by status (pending: nobody waits yet)'),
 
   'GET /api/public/items': pub,
   'GET /api/public/items/{code}': pub,

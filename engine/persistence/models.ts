@@ -147,6 +147,8 @@ const revisionSchema = new Schema(
     activeElements: { type: String, default: '[]' },
     /** Call activities waiting on their called process after this command, JSON text. */
     calls: { type: String, default: '[]' },
+    /** Message catches (消息) waiting after this command, JSON text (run-engine MessageWait). */
+    messageWaits: { type: String, default: '[]' },
     /** The error end event the process ended through (for a caller's call activity), JSON text. */
     endError: String,
     /** Engine error message when the command failed the instance. */
@@ -188,6 +190,8 @@ const callLinkSchema = new Schema(
   { ...opts, collection: 'call_links' },
 );
 callLinkSchema.index({ parentInstanceId: 1 });
+// a message's correlation: the running instances of a business key (the case number)
+instanceSchema.index({ businessKey: 1, status: 1 });
 callLinkSchema.index({ status: 1, updatedAt: 1 });
 
 /** Read model of user tasks. `_id` = `${instanceId}:${executionId}`. */
@@ -335,6 +339,7 @@ export function createModels(conn: Connection = mongoose.connection) {
     Instance: conn.model('Instance', instanceSchema),
     Revision: conn.model('Revision', revisionSchema),
     CallLink: conn.model('CallLink', callLinkSchema),
+    Message: conn.model('Message', messageSchema),
     Task: conn.model('Task', taskSchema),
     Escalation: conn.model('Escalation', escalationSchema),
     User: conn.model('User', userSchema),
@@ -356,6 +361,38 @@ export type Models = ReturnType<typeof createModels>;
  */
 export const AGENDA_LOCK_INDEX = { name: 'findAndLockNextJobIndex', key: { name: 1, nextRunAt: 1, priority: -1, lockedAt: 1, disabled: 1 } as Record<string, 1 | -1> } as const;
 export const AGENDA_JOB_INDEXES: ReadonlyArray<Record<string, 1 | -1>> = [{ name: 1, 'data.key': 1 }, { name: 1, 'data.clockId': 1 }];
+
+/**
+ * A message (消息) sent to the instances of a business key (issue 15), `_id` = the sender's message
+ * id (a resend with the same id finds it: idempotent). `pending` until an instance waiting on its
+ * name (and correlation keys) takes it; `delivering` while one process holds it (the claim by a
+ * conditional update); `delivered` with the instance and the revision that took it. A message
+ * nobody waits for stays `pending` and is delivered when a wait appears (or by the repair sweep).
+ */
+const messageSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    name: { type: String, required: true },
+    businessKey: { type: String, required: true },
+    /** Process variables the waiting instance must hold with these values, JSON text. */
+    correlationKeys: { type: String, default: '{}' },
+    /** Variables delivered with the message, JSON text. */
+    variables: { type: String, default: '{}' },
+    status: { type: String, required: true },
+    instanceId: String,
+    elementId: String,
+    revision: Number,
+    sentBy: { type: String, required: true },
+    /** The instance that sent it (a throw event or send task), if any. */
+    fromInstanceId: String,
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+    deliveredAt: Date,
+  },
+  { ...opts, collection: 'messages' },
+);
+messageSchema.index({ businessKey: 1, name: 1, status: 1 });
+messageSchema.index({ status: 1, updatedAt: 1 });
 
 /**
  * Creates every index explicitly and waits for it (the platform connects with `autoIndex: false`).

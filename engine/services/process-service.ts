@@ -20,7 +20,7 @@ import type { Actor, Clock, DefinitionSummary, HistoryEvent, Logger, UserTaskMet
 import { isDuplicateKey, type Models } from '../persistence/models';
 import { ENGINE_VERSION } from '../runtime/engine-factory';
 import { evaluate, hasExpression } from '../runtime/expressions';
-import { runEngine, type EndError, type EscalationRaised, type PendingTimer, type RunResult, type WaitingCall, type WaitingJob, type WaitingTask } from '../runtime/run-engine';
+import { runEngine, type EndError, type EscalationRaised, type MessageWait, type PendingTimer, type RunResult, type WaitingCall, type WaitingJob, type WaitingTask } from '../runtime/run-engine';
 import type { ServiceJobScheduler } from '../domain/service-jobs';
 import { validateDefinition, type CallActivityMeta, type DecisionTaskMeta, type VariableMapping } from '../runtime/validate-definition';
 import type { LoadedDecision } from '../runtime/engine-factory';
@@ -450,6 +450,7 @@ export class ProcessService {
     const head = await this.mutex.run(instanceId, () => this.persist(instanceId, 1, def, run, command, actor, null));
     if (head) {
       if (run.calls.length || (parent && run.status !== 'running')) await this.followAfterCommit(instanceId, parent?.depth ?? 0);
+      if (run.newMessageWaits.length) await this.messagesAfterCommit(instanceId, run.newMessageWaits);
       return { instanceId, head };
     }
     // A start with a chosen id is idempotent: a second call (a repair after a kill) finds
@@ -933,7 +934,7 @@ export class ProcessService {
     instanceId: string,
     command: Record<string, unknown>,
     actor: Actor,
-    prepare: (prev: { openTasks: WaitingTask[]; timers: PendingTimer[]; jobs: WaitingJob[]; calls: WaitingCall[] }) => ((ctx: any) => void) | undefined,
+    prepare: (prev: { openTasks: WaitingTask[]; timers: PendingTimer[]; jobs: WaitingJob[]; calls: WaitingCall[]; messageWaits: MessageWait[] }) => ((ctx: any) => void) | undefined,
     shouldWrite: (run: RunResult) => boolean = () => true,
     preloaded?: Head | null,
     depth = 0,
@@ -942,6 +943,8 @@ export class ProcessService {
     let head = preloaded && !this.mutex.busy(instanceId) ? preloaded : null;
     // call activities to follow once the instance's lock is released (a child's start or a caller's completion takes the other's lock)
     let follow = false;
+    // message catches this command reached: a pending message may wait for them (after the lock)
+    let newMessageWaits: MessageWait[] = [];
     const written = await this.mutex.run(instanceId, async () => {
       for (let attempt = 1; attempt <= MAX_COMMAND_ATTEMPTS; attempt++) {
         head ??= await this.loadHead(instanceId);
@@ -959,6 +962,7 @@ export class ProcessService {
           timers: JSON.parse((latest as any).timers ?? '[]') as PendingTimer[],
           jobs: JSON.parse((latest as any).jobs ?? '[]') as WaitingJob[],
           calls: JSON.parse((latest as any).calls ?? '[]') as WaitingCall[],
+          messageWaits: JSON.parse((latest as any).messageWaits ?? '[]') as MessageWait[],
         };
         let apply: ((ctx: any) => void) | undefined;
         try {
@@ -998,6 +1002,7 @@ export class ProcessService {
         const written = await this.persist(instanceId, latest.revision + 1, def, run, command, actor, { inst, rev: latest });
         if (written) {
           follow = run.calls.length > 0 || previous.calls.length > 0 || (!!inst.parentInstanceId && run.status !== 'running');
+          newMessageWaits = run.newMessageWaits;
           return written;
         }
         this.deps.logger.info({ instanceId, revision: latest.revision + 1, attempt }, 'revision race lost; reloading');
@@ -1007,7 +1012,66 @@ export class ProcessService {
       throw new ConflictError('CASE_CONTENDED', `case ${instanceId} is being changed by others; try again`);
     });
     if (follow) await this.followAfterCommit(instanceId, depth);
+    if (newMessageWaits.length) await this.messagesAfterCommit(instanceId, newMessageWaits);
     return written;
+  }
+
+  // ---------------------------------------------------------------- messages (issue 15)
+
+  /** Sets the message correlation (engine/services/messages.ts): told about every new message wait. */
+  setMessages(messages: { waitsAppeared(instanceId: string, waits: MessageWait[]): Promise<void>; sweep(olderThanMs: number): Promise<number> }): void {
+    this.messages = messages;
+  }
+
+  private messages?: { waitsAppeared(instanceId: string, waits: MessageWait[]): Promise<void>; sweep(olderThanMs: number): Promise<number> };
+
+  /** A pending message may wait for the catches a revision just reached: delivered now (the sweep retries on failure). */
+  private async messagesAfterCommit(instanceId: string, waits: MessageWait[]): Promise<void> {
+    if (!this.messages) return;
+    try {
+      await this.messages.waitsAppeared(instanceId, waits.filter((w) => w.kind === 'catch'));
+    } catch (err) {
+      this.deps.logger.warn({ instanceId, err: (err as Error).message }, 'delivering pending messages failed; the repair sweep goes on');
+    }
+  }
+
+  /**
+   * The message catches the instance waits on, with its variables and business key, from the
+   * latest revision (the head may lag). Null when the instance is not running.
+   */
+  async messageWaitsOf(instanceId: string): Promise<{ waits: MessageWait[]; variables: Record<string, unknown> } | null> {
+    const latest: any = await this.latestRevision(instanceId);
+    if (!latest || latest.status !== 'running') return null;
+    return { waits: JSON.parse(latest.messageWaits ?? '[]') as MessageWait[], variables: JSON.parse(latest.variables) as Record<string, unknown> };
+  }
+
+  /** The revision of `instanceId` that took message `messageId`, if one did (within the instance's revisions). */
+  async messageTakenBy(instanceId: string, messageId: string): Promise<{ revision: number; elementId?: string } | null> {
+    const rev: any = await this.deps.models.Revision.findOne({ instanceId, 'command.type': 'message', 'command.messageId': messageId }, { revision: 1, command: 1 }).lean();
+    return rev ? { revision: rev.revision as number, elementId: rev.command?.elementId } : null;
+  }
+
+  /**
+   * The "message delivered" command: the catch waiting on a message named `name` takes it with its
+   * `variables` (copied into the process variables). The same conditional revision write as a
+   * task's completion: of two deliveries racing for one wait only one moves the instance.
+   * @returns the revision written and the element that took the message
+   * @throws ConflictError MESSAGE_NOT_WAITING when nothing waits on that name (any more), CASE_ENDED
+   */
+  async deliverMessage(instanceId: string, message: { id: string; name: string; variables: Record<string, unknown> }, actor: Actor = SYSTEM_ACTOR): Promise<{ revision: number; elementId: string }> {
+    checkVariables(message.variables);
+    let elementId = '';
+    const command: Record<string, unknown> = { type: 'message', messageId: message.id, name: message.name };
+    const head = await this.command(instanceId, command, actor, (prev) => {
+      const w = prev.messageWaits.find((m) => m.kind === 'catch' && (m.messageName ?? m.messageId) === message.name);
+      if (!w) throw new ConflictError('MESSAGE_NOT_WAITING', `case ${instanceId} does not wait for message ${message.name}`, { name: message.name });
+      elementId = w.elementId;
+      command.elementId = w.elementId;
+      return (ctx) => {
+        ctx.deliverMessage(w.messageId, message.variables);
+      };
+    });
+    return { revision: head?.headRevision ?? 0, elementId };
   }
 
   /**
@@ -1123,6 +1187,7 @@ export class ProcessService {
       variables: JSON.stringify(run.variables),
       activeElements: JSON.stringify(run.activeElements),
       calls: JSON.stringify(run.calls),
+      messageWaits: JSON.stringify(run.messageWaits),
       ...(run.endError ? { endError: JSON.stringify(run.endError) } : {}),
       ...(run.error ? { error: run.error } : {}),
       projected: false,
@@ -1457,6 +1522,8 @@ export class ProcessService {
         this.deps.logger.warn({ instanceId: l.status === 'starting' ? l.parentInstanceId : l._id, err: (err as Error).message }, 'call activity repair failed; the next sweep tries again');
       }
     }
+    // messages a kill left `delivering`, and pending ones whose wait appeared unseen
+    if (this.messages) repaired += await this.messages.sweep(olderThanMs);
     return repaired;
   }
 

@@ -1,0 +1,229 @@
+/**
+ * Messages between instances (消息, issue 15): a message — a name, a business key (the case
+ * number), optional correlation keys (process variables the receiver must hold with these values)
+ * and variables — is kept in `messages` and delivered to the one instance of that business key
+ * waiting on a catch of that name (an intermediate message catch event or a receive task).
+ *
+ * Exactly once, durably:
+ *   - the message is inserted `pending` under the sender's id before anything else (a resend with
+ *     the same id finds it and is answered with its state: nothing is delivered twice);
+ *   - one process at a time holds it: the conditional update `pending → delivering` is the claim;
+ *   - delivery is the instance's own command path (ProcessService.deliverMessage: a conditional
+ *     revision write whose command names the message id), so a holder that died after the revision
+ *     leaves a trace the next holder finds (`messageTakenBy`) before delivering again;
+ *   - a message nobody waits for goes back to `pending` and stays visible (GET /api/messages); the
+ *     revision that reaches a catch of its name delivers it (ProcessService tells `waitsAppeared`
+ *     after that revision commits), and the repair sweep retries pending and stale `delivering` ones.
+ *
+ * Correlation reads the running instances of the business key (instances index businessKey+status)
+ * and the message waits of each one's latest revision — no separate subscription read model yet.
+ * More than one instance waiting: the earliest started takes it.
+ */
+import { randomUUID } from 'node:crypto';
+import { ConflictError } from '../domain/errors';
+import type { Models } from '../persistence/models';
+import { isDuplicateKey } from '../persistence/models';
+import type { MessageWait } from '../runtime/run-engine';
+import type { Actor, Clock, Logger } from '../domain/types';
+import { checkVariables } from './variables';
+import type { ProcessService } from './process-service';
+
+/** A `delivering` claim older than this is taken over by the sweep (its holder died). */
+const CLAIM_LEASE_MS = 10_000;
+/** How many running instances of one business key are looked at per delivery. */
+const MAX_CANDIDATES = 50;
+
+export interface SendMessage {
+  /** The sender's message id (idempotency key); a new id when absent. */
+  id?: string;
+  name: string;
+  businessKey: string;
+  correlationKeys?: Record<string, unknown>;
+  variables?: Record<string, unknown>;
+  /** The instance that threw it (a send task or throw event), if any. */
+  fromInstanceId?: string;
+}
+
+export interface MessageView {
+  id: string;
+  name: string;
+  businessKey: string;
+  status: 'pending' | 'delivering' | 'delivered';
+  instanceId?: string;
+  elementId?: string;
+  revision?: number;
+  correlationKeys: Record<string, unknown>;
+  createdAt: string;
+  deliveredAt?: string;
+  sentBy: string;
+  /** True when this answer is for a resend of a message id already stored. */
+  replayed?: boolean;
+}
+
+export const MESSAGE_STATUSES = ['pending', 'delivering', 'delivered'] as const;
+
+function view(m: any, replayed = false): MessageView {
+  return {
+    id: String(m._id),
+    name: m.name,
+    businessKey: m.businessKey,
+    status: m.status,
+    ...(m.instanceId ? { instanceId: m.instanceId } : {}),
+    ...(m.elementId ? { elementId: m.elementId } : {}),
+    ...(typeof m.revision === 'number' ? { revision: m.revision } : {}),
+    correlationKeys: JSON.parse(m.correlationKeys ?? '{}'),
+    createdAt: new Date(m.createdAt).toISOString(),
+    ...(m.deliveredAt ? { deliveredAt: new Date(m.deliveredAt).toISOString() } : {}),
+    sentBy: m.sentBy,
+    ...(replayed ? { replayed: true } : {}),
+  };
+}
+
+/** Whether the instance variables hold every correlation key with an equal value. */
+function correlates(variables: Record<string, unknown>, keys: Record<string, unknown>): boolean {
+  return Object.entries(keys).every(([k, v]) => JSON.stringify(variables[k]) === JSON.stringify(v));
+}
+
+export class MessageService {
+  constructor(private readonly deps: { models: Models; processService: ProcessService; clock: Clock; logger: Logger }) {}
+
+  /**
+   * Stores the message and delivers it if an instance waits for it. A resend with an id already
+   * stored delivers nothing again: it is answered with the message's state (`replayed: true`).
+   * @throws ConflictError MESSAGE_ID_REUSED when the id names another message (other name or business key)
+   */
+  async send(msg: SendMessage, actor: Actor): Promise<MessageView> {
+    const variables = msg.variables ?? {};
+    const correlationKeys = msg.correlationKeys ?? {};
+    checkVariables(variables);
+    checkVariables(correlationKeys);
+    const id = msg.id ?? randomUUID();
+    const now = this.deps.clock.now();
+    try {
+      await this.deps.models.Message.create({
+        _id: id,
+        name: msg.name,
+        businessKey: msg.businessKey,
+        correlationKeys: JSON.stringify(correlationKeys),
+        variables: JSON.stringify(variables),
+        status: 'pending',
+        sentBy: actor.username,
+        ...(msg.fromInstanceId ? { fromInstanceId: msg.fromInstanceId } : {}),
+        createdAt: now,
+        updatedAt: now,
+      });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      const existing: any = await this.deps.models.Message.findById(id).lean();
+      if (!existing) throw err;
+      if (existing.name !== msg.name || existing.businessKey !== msg.businessKey) {
+        throw new ConflictError('MESSAGE_ID_REUSED', `message id ${id} was used for another message (${existing.name}, ${existing.businessKey})`, { id });
+      }
+      return view(existing, true);
+    }
+    return this.tryDeliver(id);
+  }
+
+  /** Messages by status, newest first (at most 200). */
+  async list(status: (typeof MESSAGE_STATUSES)[number] = 'pending'): Promise<MessageView[]> {
+    const docs = await this.deps.models.Message.find({ status }).sort({ updatedAt: -1 }).limit(200).lean();
+    return docs.map((m) => view(m));
+  }
+
+  /** Told after a revision reached message catches: pending messages of the instance's business key and those names are delivered. */
+  async waitsAppeared(instanceId: string, waits: MessageWait[]): Promise<void> {
+    if (!waits.length) return;
+    const inst: any = await this.deps.models.Instance.findById(instanceId, { businessKey: 1 }).lean();
+    if (!inst?.businessKey) return;
+    const names = [...new Set(waits.map((w) => w.messageName ?? w.messageId))];
+    const pending = await this.deps.models.Message.find({ businessKey: inst.businessKey, name: { $in: names }, status: 'pending' }, { _id: 1, createdAt: 1 }).lean();
+    pending.sort((a: any, b: any) => new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime());
+    for (const m of pending) {
+      const v = await this.tryDeliver(String(m._id));
+      if (v.status === 'delivered' && v.instanceId === instanceId) {
+        // the wait took one message; the others of the name wait for the next catch
+        if (names.length === 1) break;
+      }
+    }
+  }
+
+  /**
+   * The repair sweep: `delivering` claims older than the lease (their holder died) are taken over,
+   * and pending messages are tried again (a wait that appeared while its telling failed).
+   * @returns how many it delivered
+   */
+  async sweep(olderThanMs: number): Promise<number> {
+    const { Message } = this.deps.models;
+    const now = this.deps.clock.now();
+    let delivered = 0;
+    const stale = await Message.find({ status: 'delivering', updatedAt: { $lt: new Date(now.getTime() - Math.max(olderThanMs, CLAIM_LEASE_MS)) } }, { _id: 1, updatedAt: 1 }).limit(100).lean();
+    for (const m of stale) {
+      const claimed: any = await Message.findOneAndUpdate({ _id: m._id, status: 'delivering', updatedAt: m.updatedAt }, { $set: { updatedAt: now } }, { new: true }).lean();
+      if (!claimed) continue;
+      try {
+        if ((await this.deliverClaimed(claimed)).status === 'delivered') delivered++;
+      } catch (err) {
+        this.deps.logger.warn({ messageId: m._id, err: (err as Error).message }, 'message repair failed; the next sweep tries again');
+      }
+    }
+    const pending = await Message.find({ status: 'pending', updatedAt: { $lt: new Date(now.getTime() - olderThanMs) } }, { _id: 1 }).sort({ updatedAt: 1 }).limit(100).lean();
+    for (const m of pending) {
+      try {
+        if ((await this.tryDeliver(String(m._id))).status === 'delivered') delivered++;
+      } catch (err) {
+        this.deps.logger.warn({ messageId: m._id, err: (err as Error).message }, 'message delivery failed; the next sweep tries again');
+      }
+    }
+    return delivered;
+  }
+
+  /** Claims a pending message (`pending → delivering`) and delivers it; answers its state when another holds it or it is done. */
+  private async tryDeliver(id: string): Promise<MessageView> {
+    const claimed: any = await this.deps.models.Message.findOneAndUpdate({ _id: id, status: 'pending' }, { $set: { status: 'delivering', updatedAt: this.deps.clock.now() } }, { new: true }).lean();
+    if (!claimed) return view(await this.deps.models.Message.findById(id).lean());
+    return this.deliverClaimed(claimed);
+  }
+
+  /** Delivers a message this process holds to the one instance waiting for it, or puts it back `pending`. */
+  private async deliverClaimed(m: any): Promise<MessageView> {
+    const { Message, Instance } = this.deps.models;
+    const ps = this.deps.processService;
+    const id = String(m._id);
+    const keys = JSON.parse(m.correlationKeys ?? '{}') as Record<string, unknown>;
+    const variables = JSON.parse(m.variables ?? '{}') as Record<string, unknown>;
+    const done = async (instanceId: string, revision: number, elementId?: string) => {
+      const now = this.deps.clock.now();
+      const set = { status: 'delivered', instanceId, revision, ...(elementId ? { elementId } : {}), deliveredAt: now, updatedAt: now };
+      await Message.updateOne({ _id: id, status: 'delivering' }, { $set: set });
+      return view({ ...m, ...set });
+    };
+    try {
+      const candidates = await Instance.find({ businessKey: m.businessKey, status: 'running' }, { _id: 1, startedAt: 1 }).limit(MAX_CANDIDATES).lean();
+      candidates.sort((a: any, b: any) => new Date(a.startedAt).getTime() - new Date(b.startedAt).getTime());
+      for (const c of candidates) {
+        const instanceId = String(c._id);
+        // a holder that died after the instance's revision took the message: only record it
+        const taken = await ps.messageTakenBy(instanceId, id);
+        if (taken) return await done(instanceId, taken.revision, taken.elementId);
+        const state = await ps.messageWaitsOf(instanceId);
+        if (!state || !state.waits.some((w) => w.kind === 'catch' && (w.messageName ?? w.messageId) === m.name)) continue;
+        if (!correlates(state.variables, keys)) continue;
+        try {
+          const r = await ps.deliverMessage(instanceId, { id, name: m.name, variables });
+          return await done(instanceId, r.revision, r.elementId);
+        } catch (err) {
+          // the wait went (taken by another message, the case ended) between the read and the command
+          if (err instanceof ConflictError && (err.code === 'MESSAGE_NOT_WAITING' || err.code === 'CASE_ENDED')) continue;
+          throw err;
+        }
+      }
+    } catch (err) {
+      await Message.updateOne({ _id: id, status: 'delivering' }, { $set: { status: 'pending', updatedAt: this.deps.clock.now() } });
+      throw err;
+    }
+    // nobody waits: kept, visible, delivered when a wait appears
+    const now = this.deps.clock.now();
+    await Message.updateOne({ _id: id, status: 'delivering' }, { $set: { status: 'pending', updatedAt: now } });
+    return view({ ...m, status: 'pending', updatedAt: now });
+  }
+}

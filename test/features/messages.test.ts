@@ -1,0 +1,133 @@
+/**
+ * Messages between instances and from external senders (消息, issue 15), end to end through real
+ * HTTP, the real engine and the embedded FerretDB: a town case (test/fixtures/message-town-receipt.bpmn)
+ * waits in a receive task for the material receipt (材料回执) and later at an intermediate catch
+ * event for the city's result (市中心结果). POST /api/messages delivers to the one instance of the
+ * business key (the case number) waiting on that name, exactly once; a message that arrives before
+ * its catch waits is kept `pending` and taken by the revision that reaches the catch; a message
+ * nobody waits for stays pending and listed; a resend with the same messageId delivers nothing
+ * again; a town clerk — of this town or another — cannot post one.
+ */
+import { ApiClient, fixture, waitFor } from '../helpers/api';
+import { useServer } from '../helpers/suite';
+
+const TOWN = fixture('message-town-receipt.bpmn');
+
+describe('messages between instances (消息)', () => {
+  const server = useServer('messages');
+  let designer: ApiClient;
+  let clerk: ApiClient;
+  let admin: ApiClient;
+  let supervisor: ApiClient;
+
+  beforeAll(async () => {
+    designer = await server.as('designer');
+    clerk = await server.as('clerk');
+    admin = await server.as('admin');
+    supervisor = await server.as('supervisor');
+    const d = await designer.deployXml(TOWN, '上报件改为消息往来：材料回执与市中心结果');
+    expect([d.status, d.body?.code]).toEqual([201, undefined]);
+  });
+
+  let seq = 0;
+  /** Starts a town case whose business key is a case number of its own. */
+  async function startCase() {
+    const caseNo = `DB2026120700${++seq}X`;
+    const r = await clerk.post('/api/cases', { definitionKey: 'message-town', businessKey: caseNo, variables: { caseNo, applicantName: '阿卜杜·热合曼', mobile: '13800138000', windowPhone: '0750-1234567' } });
+    expect([r.status, r.body?.code]).toEqual([201, undefined]);
+    return { caseNo, id: r.body.id as string };
+  }
+  const caseOf = async (id: string) => (await clerk.get(`/api/cases/${id}`)).body;
+  const openSteps = async (id: string) => ((await caseOf(id)).openTasks as any[]).map((t) => t.elementId);
+  const revisionCount = async (id: string) => ((await caseOf(id)).history as any[]).filter((e) => e.type === 'activity.end' && e.elementId === 'receipt').length;
+
+  async function completeStep(id: string, elementId: string, variables: Record<string, unknown> = {}) {
+    const task = await waitFor(async () => ((await caseOf(id)).openTasks as any[]).find((t) => t.elementId === elementId), `step ${elementId}`);
+    const r = await clerk.post(`/api/tasks/${task.id}/complete`, { variables });
+    expect([r.status, r.body?.code]).toEqual([200, undefined]);
+  }
+
+  it('delivers to the instance waiting in its receive task, with the message variables, and a resend with the same messageId delivers nothing again', async () => {
+    const { caseNo, id } = await startCase();
+    expect(await openSteps(id)).toEqual([]);
+    const sent = await supervisor.post('/api/messages', { name: 'material-receipt', businessKey: caseNo, variables: { receiptNo: 'HZ-0750-1234567' }, messageId: `receipt-${caseNo}` });
+    expect(sent.status).toBe(202);
+    expect(sent.body).toMatchObject({ id: `receipt-${caseNo}`, status: 'delivered', instanceId: id, elementId: 'receipt' });
+    const c = await caseOf(id);
+    expect(c.variables.receiptNo).toBe('HZ-0750-1234567');
+    expect(c.openTasks.map((t: any) => t.elementId)).toEqual(['report']);
+
+    // the answer was lost: the sender resends — the same answer, nothing delivered twice
+    const again = await supervisor.post('/api/messages', { name: 'material-receipt', businessKey: caseNo, variables: { receiptNo: 'HZ-0750-1234567' }, messageId: `receipt-${caseNo}` });
+    expect(again.status).toBe(202);
+    expect(again.body).toMatchObject({ id: `receipt-${caseNo}`, status: 'delivered', instanceId: id, revision: sent.body.revision, replayed: true });
+    expect(await revisionCount(id)).toBe(1);
+    expect((await caseOf(id)).revision).toBe(c.revision);
+
+    // the same id for another message is refused, not delivered
+    const reused = await supervisor.post('/api/messages', { name: 'city-result', businessKey: caseNo, messageId: `receipt-${caseNo}` });
+    expect([reused.status, reused.body.code, reused.contentType]).toEqual([409, 'MESSAGE_ID_REUSED', expect.stringContaining('application/problem+json')]);
+
+    // a second receipt (another id) finds nothing waiting on that name any more: kept pending
+    const second = await designer.post('/api/messages', { name: 'material-receipt', businessKey: caseNo, variables: { receiptNo: 'HZ-2' } });
+    expect(second.body).toMatchObject({ status: 'pending' });
+    expect(second.body.instanceId).toBeUndefined();
+    expect((await caseOf(id)).variables.receiptNo).toBe('HZ-0750-1234567');
+  });
+
+  it('a message that arrives before its catch waits is kept pending and taken by the revision that reaches the catch', async () => {
+    const { caseNo, id } = await startCase();
+    const early = await supervisor.post('/api/messages', { name: 'city-result', businessKey: caseNo, variables: { cityOpinion: '予以批准' } });
+    expect(early.body).toMatchObject({ status: 'pending' });
+    const pending = (await admin.get('/api/messages?status=pending')).body as any[];
+    expect(pending.find((m) => m.id === early.body.id)).toMatchObject({ name: 'city-result', businessKey: caseNo, status: 'pending' });
+
+    const receipt = await supervisor.post('/api/messages', { name: 'material-receipt', businessKey: caseNo });
+    expect(receipt.body).toMatchObject({ status: 'delivered', instanceId: id });
+    expect((await caseOf(id)).variables.cityOpinion).toBeUndefined();
+    // completing 镇窗口上报 reaches the catch: the pending city result is delivered on that command
+    await completeStep(id, 'report');
+    const c = await caseOf(id);
+    expect(c.openTasks.map((t: any) => t.elementId)).toEqual(['notify']);
+    expect(c.variables.cityOpinion).toBe('予以批准');
+    const delivered = (await admin.get('/api/messages?status=delivered')).body as any[];
+    expect(delivered.find((m) => m.id === early.body.id)).toMatchObject({ status: 'delivered', instanceId: id, elementId: 'city-result' });
+    expect(((await admin.get('/api/messages?status=pending')).body as any[]).some((m) => m.id === early.body.id)).toBe(false);
+  });
+
+  it('delivers only to the instance whose variables equal the correlation keys', async () => {
+    const { caseNo, id } = await startCase();
+    const wrong = await supervisor.post('/api/messages', { name: 'material-receipt', businessKey: caseNo, correlationKeys: { mobile: '13900139000' } });
+    expect(wrong.body).toMatchObject({ status: 'pending' });
+    expect(await openSteps(id)).toEqual([]);
+    const right = await supervisor.post('/api/messages', { name: 'material-receipt', businessKey: caseNo, correlationKeys: { mobile: '13800138000' } });
+    expect(right.body).toMatchObject({ status: 'delivered', instanceId: id });
+  });
+
+  it('a message nobody waits for stays pending and visible to admins', async () => {
+    const sent = await supervisor.post('/api/messages', { name: 'no-one-waits', businessKey: 'DB20261207999X', variables: { note: '无人等待' } });
+    expect(sent.status).toBe(202);
+    expect(sent.body).toMatchObject({ status: 'pending', name: 'no-one-waits' });
+    const list = await admin.get('/api/messages?status=pending');
+    expect(list.status).toBe(200);
+    expect((list.body as any[]).find((m) => m.id === sent.body.id)).toMatchObject({ businessKey: 'DB20261207999X', status: 'pending', sentBy: 'supervisor' });
+    // only admins list them
+    expect((await supervisor.get('/api/messages?status=pending')).status).toBe(403);
+  });
+
+  it('refuses town clerks (this town and another) with 403, and bad input with 400 problem+json', async () => {
+    const { caseNo, id } = await startCase();
+    const other = await server.as('dongzhen-w10-a');
+    for (const who of [clerk, other]) {
+      const r = await who.post('/api/messages', { name: 'material-receipt', businessKey: caseNo });
+      expect([r.status, r.body.code]).toEqual([403, 'ROLE_REQUIRED']);
+    }
+    expect(await openSteps(id)).toEqual([]);
+    for (const body of [{}, { name: 'material-receipt' }, { name: '<script>', businessKey: caseNo }, { name: 'material-receipt', businessKey: caseNo, variables: { caseNo: 'DB1' } }, { name: 'material-receipt', businessKey: caseNo, variables: [1] }, { name: 'material-receipt', businessKey: caseNo, messageId: 'a/b' }]) {
+      const r = await supervisor.post('/api/messages', body);
+      expect([r.status, r.contentType.includes('application/problem+json'), typeof r.body.code]).toEqual([400, true, 'string']);
+    }
+    expect((await admin.get('/api/messages?status=nonsense')).status).toBe(400);
+    expect(await openSteps(id)).toEqual([]);
+  });
+});
