@@ -396,6 +396,8 @@ describe('the day of a clerk, a designer and a supervisor: issue 13 leftovers', 
       await page.getByTestId('save-item').click();
       await page.waitForURL(/#\/designer\/catalogue\/GT-090$/);
       await page.locator('[data-testid="item-version"]').waitFor();
+      // the title fills in once the saved item is read back (under load, after the version tag)
+      await page.getByTestId('item-title').filter({ hasText: NAME }).waitFor({ timeout: 15_000 });
       await expect(page.getByTestId('item-title').innerText()).resolves.toBe(NAME);
       await expect(page.getByTestId('item-version').innerText()).resolves.toMatch(/1/);
       const entry = page.locator('[data-testid="version-entry"][data-version="1"]');
