@@ -409,6 +409,12 @@ export class CaseService implements ProjectionListener {
         await this.supervision.startClock({ id: `${caseNo}:${kind}`, kind, caseNo, label: item.name, orgUnit: kase.orgUnit, windowId: kase.receivingWindow, holder: kase.responsible, budget: budgetOf(override, days), startedAt: now });
       }
     }
+    // An acceptance finished late — its write of 'in-progress' failed (an outage, a kill) and a resend or
+    // the repair sweep finishes it now — may find its instance ended meanwhile: the step was in the
+    // clerk's inbox and completed while the case was still 'accepting', so the projection's finish found
+    // no case in progress and changed nothing. End the case now (finish is keyed: nothing doubles).
+    const inst = await models.Instance.findById(instanceId, { status: 1 }).lean();
+    if (inst && inst.status !== 'running' && inst.status !== 'starting') await this.finish(caseNo, instanceId, inst.status as string);
   }
 
   /**

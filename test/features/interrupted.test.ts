@@ -124,6 +124,46 @@ describe('a process killed in the middle of a decision (中断修复)', () => {
     expect(third.body.case.caseNo).toBe(again.body.case.caseNo);
   });
 
+  it('an acceptance finished late whose step was completed meanwhile ends the case, not leaves it in progress (soak R5 found it)', async () => {
+    // the acceptance dies after its instance started: the case stays 'accepting' while the step is in the clerk's inbox
+    const dbName = uniqueDbName('kill-late-accept');
+    const key = randomUUID();
+    let body: any;
+    await killedAt(dbName, 'accept.after-instance', { IDEMPOTENCY_STALE_MS: '2000' }, async (clerk) => {
+      const item = (await clerk.get('/api/items')).body.find((i: any) => i.procedure === 'immediate-item');
+      body = { itemCode: item.code, applicant: applicant('买买提·艾力'), materials: item.materials.map((m: any) => ({ code: m.code, provided: true })) };
+      await clerk.post('/api/intake', body, { 'Idempotency-Key': key });
+    });
+    // a server whose repair sweep is slow: the clerk gets there first
+    const second = await startServer(dbName, { ...REPAIR, CASE_REPAIR_AFTER_MS: '600000', IDEMPOTENCY_STALE_MS: '2000' });
+    servers.push(second);
+    const d = await db(dbName);
+    const kase = await d.collection('service_cases').findOne({});
+    expect(kase?.status).toBe('accepting');
+    const caseNo = kase!._id as unknown as string;
+    const step = await waitFor(async () => d.collection('tasks').findOne({ instanceId: kase!.instanceId, status: 'open' }), 'the step in an inbox');
+    const worker = await ApiClient.login(second.url, step.assignee ?? 'clerk');
+    const done = await worker.post(`/api/tasks/${encodeURIComponent(String(step._id))}/complete`, { decision: 'approve', opinion: '材料齐全，当场办结。' });
+    expect(done.status).toBe(200);
+    expect((await d.collection('instances').findOne({ _id: kase!.instanceId }))?.status).toBe('completed');
+    expect((await d.collection('service_cases').findOne({ _id: caseNo as any }))?.status).toBe('accepting');
+    // the clerk's browser resends the intake: the acceptance is finished, and the case ends with its instance
+    const clerk = await ApiClient.login(second.url, 'clerk');
+    const again = await waitFor(async () => {
+      const r = await clerk.post('/api/intake', body, { 'Idempotency-Key': key });
+      return r.status === 409 && r.body?.code === 'IDEMPOTENCY_IN_FLIGHT' ? undefined : r;
+    }, 'the resend to be answered', 30_000, 500);
+    expect(again.status).toBe(201);
+    expect(again.body.case.caseNo).toBe(caseNo);
+    const c = await d.collection('service_cases').findOne({ _id: caseNo as any });
+    expect(c?.status).toBe('completed');
+    expect(await d.collection('service_cases').countDocuments({})).toBe(1);
+    // its clocks stopped, the end recorded once, the chain whole
+    expect(await d.collection('clocks').countDocuments({ caseNo, status: { $ne: 'stopped' } })).toBe(0);
+    expect(await d.collection('audit_events').countDocuments({ caseNo, type: 'case.ended' })).toBe(1);
+    expect((await clerk.get(`/api/service-cases/${caseNo}/audit/verify`)).body.valid).toBe(true);
+  });
+
   it('killed right after an audit event was written: the provincial feed and the statistics still get it, once', async () => {
     const dbName = uniqueDbName('kill-audit');
     const feed = { PROVINCE_FEED_URL: `http://127.0.0.1:${provincePort}/feed`, PROVINCE_FEED_BACKOFF_MS: '100' };
