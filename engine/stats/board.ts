@@ -24,7 +24,9 @@
  * extension, reassignment, a rung, stop; supervision-service.ts). A clock read with status
  * `stopped` (or no longer a board kind) leaves the set. The whole set is read again (the clocks
  * that have not stopped, by status) on the first computation and every 5 minutes, which also
- * heals a write made without `updatedAt` (a restore, a bulk copy). So a computation costs one
+ * heals a write made without `updatedAt` (a restore, a bulk copy) or stamped by a clock more than
+ * the overlap behind this process's (the writers stamp the platform's Clock port; the reads assume
+ * it is the wall clock, as it is outside tests). So a computation costs one
  * small indexed read plus the tally in memory (a few ms for 10,000 open clocks), not a read of
  * every open clock; the escalations not closed (few) are read each time. Org units and windows
  * (small) are cached for a minute. Shared by all pollers: api/routes/supervision.ts computes a
