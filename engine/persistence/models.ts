@@ -149,6 +149,8 @@ const revisionSchema = new Schema(
     calls: { type: String, default: '[]' },
     /** Message catches (消息) waiting after this command, JSON text (run-engine MessageWait). */
     messageWaits: { type: String, default: '[]' },
+    /** Messages this command threw to other instances, JSON text (run-engine ThrownMessage). */
+    thrownMessages: String,
     /** The error end event the process ended through (for a caller's call activity), JSON text. */
     endError: String,
     /** Engine error message when the command failed the instance. */
@@ -385,6 +387,9 @@ const messageSchema = new Schema(
     sentBy: { type: String, required: true },
     /** The instance that sent it (a throw event or send task), if any. */
     fromInstanceId: String,
+    fromElementId: String,
+    /** The revision of `fromInstanceId` that threw it (a `thrown` message waits for it to commit). */
+    fromRevision: Number,
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     deliveredAt: Date,

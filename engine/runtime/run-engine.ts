@@ -66,6 +66,19 @@ export interface MessageWait {
   kind: 'start' | 'catch';
 }
 
+/**
+ * A message thrown by an intermediate throw event or a message end event with a `messageRef`
+ * (issue 15): the host sends it to the instances of the business key. It carries the process
+ * variables its element names in `svc:messageVariables` (comma-separated), as they were when thrown.
+ */
+export interface ThrownMessage {
+  elementId: string;
+  executionId: string;
+  messageId: string;
+  messageName?: string;
+  variables: Record<string, unknown>;
+}
+
 /** An error end event reached at the end of the process (an uncaught BPMN error for a caller). */
 export interface EndError {
   elementId: string;
@@ -94,6 +107,8 @@ export interface RunResult {
   messageWaits: MessageWait[];
   /** Those of `messageWaits` this command reached. */
   newMessageWaits: MessageWait[];
+  /** Messages this command threw to other instances (see {@link ThrownMessage}). */
+  thrownMessages: ThrownMessage[];
   /** The process ended through an error end event that nothing caught: its error, for the caller. */
   endError?: EndError;
   variables: Record<string, unknown>;
@@ -185,6 +200,17 @@ export async function runEngine(opts: {
     // the element's own type is its broker owner's (the wait comes from its event definition)
     const isStart = api.owner?.type === 'bpmn:StartEvent';
     messageWaitsByExec.set(executionId, { elementId: api.id, executionId, messageId: m.id, ...(m.name ? { messageName: String(m.name) } : {}), kind: isStart ? 'start' : 'catch' });
+  });
+  // messages thrown (intermediate throw, message end event): sent to other instances by the host
+  const thrownMessages: ThrownMessage[] = [];
+  listener.on('activity.message', (api: any) => {
+    const m = api.content?.message;
+    if (api.content?.state !== 'throw' || m?.type !== 'bpmn:Message' || typeof m.id !== 'string') return;
+    const names = String(api.owner?.behaviour?.messageVariables ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+    const env: Record<string, unknown> = api.environment?.variables ?? {};
+    const variables: Record<string, unknown> = {};
+    for (const n of names) if (n in env) variables[n] = env[n];
+    thrownMessages.push({ elementId: api.id, executionId: api.executionId ?? api.content.executionId, messageId: m.id, ...(m.name ? { messageName: String(m.name) } : {}), variables });
   });
   // an error end event's throw that no catch answered ends the process "normally" in bpmn-elements:
   // the error is kept so that a caller's call activity can receive it
@@ -376,6 +402,7 @@ export async function runEngine(opts: {
     calls: waitingCalls,
     messageWaits,
     newMessageWaits: messageWaits.filter((w) => !prevMessageWaits.has(w.executionId)),
+    thrownMessages,
     newCalls: waitingCalls.filter((c) => !prevCalls.has(c.executionId)),
     ...(ended && !failed && endError ? { endError } : {}),
     variables,

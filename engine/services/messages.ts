@@ -23,7 +23,7 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError } from '../domain/errors';
 import type { Models } from '../persistence/models';
 import { isDuplicateKey } from '../persistence/models';
-import type { MessageWait } from '../runtime/run-engine';
+import type { MessageWait, ThrownMessage } from '../runtime/run-engine';
 import type { Actor, Clock, Logger } from '../domain/types';
 import { checkVariables } from './variables';
 import type { ProcessService } from './process-service';
@@ -48,7 +48,9 @@ export interface MessageView {
   id: string;
   name: string;
   businessKey: string;
-  status: 'pending' | 'delivering' | 'delivered';
+  status: (typeof MESSAGE_STATUSES)[number];
+  /** The instance that threw it (an intermediate throw or message end event). */
+  fromInstanceId?: string;
   instanceId?: string;
   elementId?: string;
   revision?: number;
@@ -60,7 +62,7 @@ export interface MessageView {
   replayed?: boolean;
 }
 
-export const MESSAGE_STATUSES = ['pending', 'delivering', 'delivered'] as const;
+export const MESSAGE_STATUSES = ['pending', 'delivering', 'delivered', 'thrown'] as const;
 
 function view(m: any, replayed = false): MessageView {
   return {
@@ -69,6 +71,7 @@ function view(m: any, replayed = false): MessageView {
     businessKey: m.businessKey,
     status: m.status,
     ...(m.instanceId ? { instanceId: m.instanceId } : {}),
+    ...(m.fromInstanceId ? { fromInstanceId: m.fromInstanceId } : {}),
     ...(m.elementId ? { elementId: m.elementId } : {}),
     ...(typeof m.revision === 'number' ? { revision: m.revision } : {}),
     correlationKeys: JSON.parse(m.correlationKeys ?? '{}'),
@@ -124,6 +127,48 @@ export class MessageService {
     return this.tryDeliver(id);
   }
 
+  /**
+   * Before the revision that throws them: the messages of an instance's throw events, stored
+   * `thrown` (not deliverable) under `${instanceId}:${executionId}` with the revision that will name them.
+   */
+  async storeThrown(instanceId: string, revision: number, businessKey: string | undefined, thrown: ThrownMessage[]): Promise<void> {
+    if (!businessKey) {
+      this.deps.logger.warn({ instanceId, messages: thrown.map((t) => t.messageName ?? t.messageId) }, 'a message thrown by an instance without a business key (case number) is not sent');
+      return;
+    }
+    const now = this.deps.clock.now();
+    for (const t of thrown) {
+      await this.deps.models.Message.updateOne(
+        { _id: `${instanceId}:${t.executionId}` },
+        {
+          $setOnInsert: {
+            name: t.messageName ?? t.messageId,
+            businessKey,
+            correlationKeys: '{}',
+            variables: JSON.stringify(t.variables),
+            status: 'thrown',
+            sentBy: 'system',
+            fromInstanceId: instanceId,
+            fromElementId: t.elementId,
+            fromRevision: revision,
+            createdAt: now,
+            updatedAt: now,
+          },
+        },
+        { upsert: true },
+      );
+    }
+  }
+
+  /** After the revision that threw them committed: the messages become pending and are delivered. */
+  async releaseThrown(instanceId: string, thrown: ThrownMessage[]): Promise<void> {
+    for (const t of thrown) {
+      const id = `${instanceId}:${t.executionId}`;
+      const released = await this.deps.models.Message.updateOne({ _id: id, status: 'thrown' }, { $set: { status: 'pending', updatedAt: this.deps.clock.now() } });
+      if (released.modifiedCount) await this.tryDeliver(id);
+    }
+  }
+
   /** Messages by status, newest first (at most 200). */
   async list(status: (typeof MESSAGE_STATUSES)[number] = 'pending'): Promise<MessageView[]> {
     const docs = await this.deps.models.Message.find({ status }).sort({ updatedAt: -1 }).limit(200).lean();
@@ -164,6 +209,18 @@ export class MessageService {
         if ((await this.deliverClaimed(claimed)).status === 'delivered') delivered++;
       } catch (err) {
         this.deps.logger.warn({ messageId: m._id, err: (err as Error).message }, 'message repair failed; the next sweep tries again');
+      }
+    }
+    // thrown by a revision that committed but died before releasing them; dropped when it never came
+    const thrown = await Message.find({ status: 'thrown', updatedAt: { $lt: new Date(now.getTime() - Math.max(olderThanMs, CLAIM_LEASE_MS)) } }, { fromInstanceId: 1, fromRevision: 1 }).limit(100).lean();
+    for (const m of thrown) {
+      const [instanceId, executionId] = [String(m.fromInstanceId), String(m._id).slice(String(m.fromInstanceId).length + 1)];
+      const rev: any = await this.deps.models.Revision.findById(`${instanceId}:${m.fromRevision}`, { thrownMessages: 1 }).lean();
+      if (rev && (JSON.parse(rev.thrownMessages ?? '[]') as string[]).includes(executionId)) {
+        await this.releaseThrown(instanceId, [{ executionId } as ThrownMessage]);
+        delivered++;
+      } else {
+        await Message.deleteOne({ _id: m._id, status: 'thrown' });
       }
     }
     const pending = await Message.find({ status: 'pending', updatedAt: { $lt: new Date(now.getTime() - olderThanMs) } }, { _id: 1 }).sort({ updatedAt: 1 }).limit(100).lean();

@@ -20,7 +20,7 @@ import type { Actor, Clock, DefinitionSummary, HistoryEvent, Logger, UserTaskMet
 import { isDuplicateKey, type Models } from '../persistence/models';
 import { ENGINE_VERSION } from '../runtime/engine-factory';
 import { evaluate, hasExpression } from '../runtime/expressions';
-import { runEngine, type EndError, type EscalationRaised, type MessageWait, type PendingTimer, type RunResult, type WaitingCall, type WaitingJob, type WaitingTask } from '../runtime/run-engine';
+import { runEngine, type EndError, type EscalationRaised, type MessageWait, type PendingTimer, type ThrownMessage, type RunResult, type WaitingCall, type WaitingJob, type WaitingTask } from '../runtime/run-engine';
 import type { ServiceJobScheduler } from '../domain/service-jobs';
 import { validateDefinition, type CallActivityMeta, type DecisionTaskMeta, type VariableMapping } from '../runtime/validate-definition';
 import type { LoadedDecision } from '../runtime/engine-factory';
@@ -55,6 +55,14 @@ export interface ProcessServiceDeps {
   router?: TaskRouter;
   /** Schedules the jobs of service and send tasks (engine/service-jobs); without it such a task only waits. */
   serviceJobs?: ServiceJobScheduler;
+}
+
+/** The message correlation as the process service uses it (engine/services/messages.ts). */
+export interface MessagePort {
+  waitsAppeared(instanceId: string, waits: MessageWait[]): Promise<void>;
+  storeThrown(instanceId: string, revision: number, businessKey: string | undefined, thrown: ThrownMessage[]): Promise<void>;
+  releaseThrown(instanceId: string, thrown: ThrownMessage[]): Promise<void>;
+  sweep(olderThanMs: number): Promise<number>;
 }
 
 /** Who started a called instance (a call activity of another instance), as `start` needs it. */
@@ -450,7 +458,7 @@ export class ProcessService {
     const head = await this.mutex.run(instanceId, () => this.persist(instanceId, 1, def, run, command, actor, null));
     if (head) {
       if (run.calls.length || (parent && run.status !== 'running')) await this.followAfterCommit(instanceId, parent?.depth ?? 0);
-      if (run.newMessageWaits.length) await this.messagesAfterCommit(instanceId, run.newMessageWaits);
+      if (run.newMessageWaits.length || run.thrownMessages.length) await this.messagesAfterCommit(instanceId, run.newMessageWaits, run.thrownMessages);
       return { instanceId, head };
     }
     // A start with a chosen id is idempotent: a second call (a repair after a kill) finds
@@ -945,6 +953,7 @@ export class ProcessService {
     let follow = false;
     // message catches this command reached: a pending message may wait for them (after the lock)
     let newMessageWaits: MessageWait[] = [];
+    let thrownMessages: ThrownMessage[] = [];
     const written = await this.mutex.run(instanceId, async () => {
       for (let attempt = 1; attempt <= MAX_COMMAND_ATTEMPTS; attempt++) {
         head ??= await this.loadHead(instanceId);
@@ -1003,6 +1012,7 @@ export class ProcessService {
         if (written) {
           follow = run.calls.length > 0 || previous.calls.length > 0 || (!!inst.parentInstanceId && run.status !== 'running');
           newMessageWaits = run.newMessageWaits;
+          thrownMessages = run.thrownMessages;
           return written;
         }
         this.deps.logger.info({ instanceId, revision: latest.revision + 1, attempt }, 'revision race lost; reloading');
@@ -1012,23 +1022,27 @@ export class ProcessService {
       throw new ConflictError('CASE_CONTENDED', `case ${instanceId} is being changed by others; try again`);
     });
     if (follow) await this.followAfterCommit(instanceId, depth);
-    if (newMessageWaits.length) await this.messagesAfterCommit(instanceId, newMessageWaits);
+    if (newMessageWaits.length || thrownMessages.length) await this.messagesAfterCommit(instanceId, newMessageWaits, thrownMessages);
     return written;
   }
 
   // ---------------------------------------------------------------- messages (issue 15)
 
   /** Sets the message correlation (engine/services/messages.ts): told about every new message wait. */
-  setMessages(messages: { waitsAppeared(instanceId: string, waits: MessageWait[]): Promise<void>; sweep(olderThanMs: number): Promise<number> }): void {
+  setMessages(messages: MessagePort): void {
     this.messages = messages;
   }
 
-  private messages?: { waitsAppeared(instanceId: string, waits: MessageWait[]): Promise<void>; sweep(olderThanMs: number): Promise<number> };
+  private messages?: MessagePort;
 
-  /** A pending message may wait for the catches a revision just reached: delivered now (the sweep retries on failure). */
-  private async messagesAfterCommit(instanceId: string, waits: MessageWait[]): Promise<void> {
+  /**
+   * After a revision committed: the messages it threw are released and sent; a pending message
+   * may wait for the catches it reached: delivered now (the sweep retries on failure).
+   */
+  private async messagesAfterCommit(instanceId: string, waits: MessageWait[], thrown: ThrownMessage[] = []): Promise<void> {
     if (!this.messages) return;
     try {
+      if (thrown.length) await this.messages.releaseThrown(instanceId, thrown);
       await this.messages.waitsAppeared(instanceId, waits.filter((w) => w.kind === 'catch'));
     } catch (err) {
       this.deps.logger.warn({ instanceId, err: (err as Error).message }, 'delivering pending messages failed; the repair sweep goes on');
@@ -1156,6 +1170,12 @@ export class ProcessService {
       }
       crashPoint('engine.call.after-link');
     }
+    if (run.thrownMessages.length && this.messages) {
+      // before the revision, like call links: stored `thrown` (not deliverable) and released once the
+      // revision committed; the sweep releases one whose revision names it, and drops one whose never came
+      const businessKey = (prev ? prev.inst.businessKey : (command as any).businessKey) ?? (typeof run.variables.caseNo === 'string' ? run.variables.caseNo : undefined);
+      await this.messages.storeThrown(instanceId, revision, businessKey, run.thrownMessages);
+    }
     const sources = this.escalationSources(def);
     const declared: { id: string; code?: string; name?: string }[] = (def.userTasks ?? []).find((t: any) => t.escalations)?.escalations ?? [];
     const escalations = run.escalations.map((e: EscalationRaised) => {
@@ -1188,6 +1208,7 @@ export class ProcessService {
       activeElements: JSON.stringify(run.activeElements),
       calls: JSON.stringify(run.calls),
       messageWaits: JSON.stringify(run.messageWaits),
+      ...(run.thrownMessages.length ? { thrownMessages: JSON.stringify(run.thrownMessages.map((m) => m.executionId)) } : {}),
       ...(run.endError ? { endError: JSON.stringify(run.endError) } : {}),
       ...(run.error ? { error: run.error } : {}),
       projected: false,

@@ -12,6 +12,8 @@ import { ApiClient, fixture, waitFor } from '../helpers/api';
 import { useServer } from '../helpers/suite';
 
 const TOWN = fixture('message-town-receipt.bpmn');
+/** The city's own process: 市中心审批, then an intermediate throw of city-result with cityOpinion and cityApprovedBy. */
+const CITY = fixture('message-city-result.bpmn');
 
 describe('messages between instances (消息)', () => {
   const server = useServer('messages');
@@ -27,6 +29,8 @@ describe('messages between instances (消息)', () => {
     supervisor = await server.as('supervisor');
     const d = await designer.deployXml(TOWN, '上报件改为消息往来：材料回执与市中心结果');
     expect([d.status, d.body?.code]).toEqual([201, undefined]);
+    const c = await designer.deployXml(CITY, '市中心审批结果以消息回复镇窗口');
+    expect([c.status, c.body?.code]).toEqual([201, undefined]);
   });
 
   let seq = 0;
@@ -129,5 +133,46 @@ describe('messages between instances (消息)', () => {
     }
     expect((await admin.get('/api/messages?status=nonsense')).status).toBe(400);
     expect(await openSteps(id)).toEqual([]);
+  });
+
+  it('the city process\'s throw event delivers its result to the town instance of the same case number, once (before and after the town waits)', async () => {
+    const cityclerk = await server.as('cityclerk');
+    const startCity = async (caseNo: string) => {
+      const r = await cityclerk.post('/api/cases', { definitionKey: 'message-city', businessKey: caseNo, variables: { caseNo } });
+      expect([r.status, r.body?.code]).toEqual([201, undefined]);
+      return r.body.id as string;
+    };
+    const approve = async (cityId: string, cityOpinion: string) => {
+      const task = ((await cityclerk.get(`/api/cases/${cityId}`)).body.openTasks as any[]).find((t) => t.elementId === 'approve');
+      const r = await cityclerk.post(`/api/tasks/${task.id}/complete`, { variables: { cityOpinion, cityApprovedBy: '陈志强', cityInternalNote: '内部意见，不回复' } });
+      expect([r.status, r.body?.code]).toEqual([200, undefined]);
+    };
+
+    // the town waits at 等市中心结果 before the city decides
+    const town = await startCase();
+    await supervisor.post('/api/messages', { name: 'material-receipt', businessKey: town.caseNo });
+    await completeStep(town.id, 'report');
+    expect(await openSteps(town.id)).toEqual([]);
+    const cityId = await startCity(town.caseNo);
+    await approve(cityId, '予以批准');
+    expect((await cityclerk.get(`/api/cases/${cityId}`)).body.status).toBe('completed');
+    const t = await caseOf(town.id);
+    expect(t.openTasks.map((x: any) => x.elementId)).toEqual(['notify']);
+    expect(t.variables).toMatchObject({ cityOpinion: '予以批准', cityApprovedBy: '陈志强' });
+    expect(t.variables.cityInternalNote).toBeUndefined();
+    const fromCity = ((await admin.get('/api/messages?status=delivered')).body as any[]).filter((m) => m.fromInstanceId === cityId);
+    expect(fromCity).toEqual([expect.objectContaining({ name: 'city-result', businessKey: town.caseNo, status: 'delivered', instanceId: town.id, elementId: 'city-result', sentBy: 'system' })]);
+
+    // the city decides before the town waits: its message is kept and taken when the town reaches the catch
+    const early = await startCase();
+    const earlyCity = await startCity(early.caseNo);
+    await approve(earlyCity, '不予批准：材料不全');
+    const kept = ((await admin.get('/api/messages?status=pending')).body as any[]).filter((m) => m.fromInstanceId === earlyCity);
+    expect(kept).toEqual([expect.objectContaining({ name: 'city-result', businessKey: early.caseNo, status: 'pending' })]);
+    await supervisor.post('/api/messages', { name: 'material-receipt', businessKey: early.caseNo });
+    await completeStep(early.id, 'report');
+    const e = await caseOf(early.id);
+    expect(e.openTasks.map((x: any) => x.elementId)).toEqual(['notify']);
+    expect(e.variables.cityOpinion).toBe('不予批准：材料不全');
   });
 });
