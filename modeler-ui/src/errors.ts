@@ -28,6 +28,7 @@ const HEADLINES: Record<string, string> = {
   BPMN_DOCTYPE_REFUSED: '流程图文件不得包含 DOCTYPE 或实体声明（出于安全原因拒绝部署）。',
   DECISION_NOT_FOUND: '业务规则任务所用的决策表尚未部署（或所绑定的版本不存在）：请先部署决策表。',
   CALLED_PROCESS_NOT_FOUND: '调用活动所调用的流程尚未部署（或所绑定的版本不存在）：请先部署被调用的流程。',
+  MESSAGE_ID_REUSED: '该消息编号已用于另一条消息（名称或业务编号不同），请换用新的消息编号。',
   BODY_TOO_LARGE: '提交的内容过大。',
   NO_EXECUTABLE_PROCESS: '流程图中没有可执行的流程（请在属性中勾选“可执行”）。',
   MULTIPLE_EXECUTABLE_PROCESSES: '流程图中有多个可执行流程，一次只能部署一个。',
