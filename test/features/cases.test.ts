@@ -3,7 +3,8 @@
  * a report-up case goes from the town window to the city and back to completion (a step with a
  * form completed through it, the city kept out of the town's step); an exclusive gateway routes on
  * the completed step's variables; parallel approvals split and join; a task completed twice, or
- * by two server processes at the same moment, is completed once (409 for the other); bad case and
+ * by two server processes at the same moment, is completed once (the same completion resent is
+ * answered as done, a different one or the other process's 409); bad case and
  * task input is refused with a clear problem and writes nothing.
  */
 import { MongoClient } from 'mongodb';
@@ -126,15 +127,23 @@ describe('clerks work cases through their inboxes', () => {
     expect((await clerk.post(`/api/tasks/${n.id}/complete`, { variables: {} })).body.status).toBe('completed');
   });
 
-  it('completes a task once when it is completed twice, and answers 409 to the second', async () => {
+  it('completes a task once when it is completed twice: the same completion resent is answered as done, a different one 409', async () => {
     const c = await clerk.post('/api/cases', { definitionKey: 'immediate-item', variables: {} });
     const t = await openTask(clerk, c.body.id, 'window-handle');
     const first = await clerk.post(`/api/tasks/${t.id}/complete`, { decision: 'done' });
     expect(first.status).toBe(200);
-    const second = await clerk.post(`/api/tasks/${t.id}/complete`, { decision: 'done' });
+    const revisions = await mongo.db().collection('revisions').countDocuments({ instanceId: c.body.id });
+    // the same clerk sending the same completion again (an answer lost on the way): done, replayed, nothing written
+    const resent = await clerk.post(`/api/tasks/${t.id}/complete`, { decision: 'done' });
+    expect(resent.status).toBe(200);
+    expect(resent.body.replayed).toBe(true);
+    expect(await mongo.db().collection('revisions').countDocuments({ instanceId: c.body.id })).toBe(revisions);
+    // a different completion (another opinion) of a completed task is a conflict, not a second completion
+    const second = await clerk.post(`/api/tasks/${t.id}/complete`, { decision: 'done', opinion: '补充意见：已电话告知申请人' });
     expect(second.status).toBe(409);
     expect(second.contentType).toContain('application/problem+json');
     expect(second.body.code).toMatch(/TASK_ALREADY_COMPLETED|CASE_ENDED/);
+    expect(await mongo.db().collection('revisions').countDocuments({ instanceId: c.body.id })).toBe(revisions);
   });
 
   it('lets exactly one of two server processes complete the same task at the same moment', async () => {
