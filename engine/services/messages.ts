@@ -21,6 +21,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConflictError } from '../domain/errors';
+import { crashPoint } from '../domain/fault';
 import type { Models } from '../persistence/models';
 import { isDuplicateKey } from '../persistence/models';
 import type { MessageWait, ThrownMessage } from '../runtime/run-engine';
@@ -267,6 +268,7 @@ export class MessageService {
         if (!correlates(state.variables, keys)) continue;
         try {
           const r = await ps.deliverMessage(instanceId, { id, name: m.name, variables });
+          crashPoint('messages.after-delivery');
           return await done(instanceId, r.revision, r.elementId);
         } catch (err) {
           // the wait went (taken by another message, the case ended) between the read and the command

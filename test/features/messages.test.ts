@@ -8,7 +8,9 @@
  * nobody waits for stays pending and listed; a resend with the same messageId delivers nothing
  * again; a town clerk — of this town or another — cannot post one.
  */
+import { MongoClient } from 'mongodb';
 import { ApiClient, fixture, waitFor } from '../helpers/api';
+import { dbUri, startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
 import { useServer } from '../helpers/suite';
 
 const TOWN = fixture('message-town-receipt.bpmn');
@@ -174,5 +176,58 @@ describe('messages between instances (消息)', () => {
     const e = await caseOf(early.id);
     expect(e.openTasks.map((x: any) => x.elementId)).toEqual(['notify']);
     expect(e.variables.cityOpinion).toBe('不予批准：材料不全');
+  });
+});
+
+describe('a server killed after the delivering revision, before the message was marked (中断修复)', () => {
+  const servers: RunningProcess[] = [];
+  afterAll(async () => {
+    for (const s of servers) await s.kill();
+  });
+
+  it('the next server’s sweep finds the revision that took the message and marks it delivered; nothing is delivered twice', async () => {
+    const dbName = uniqueDbName('messages-kill');
+    const mongo = await MongoClient.connect(dbUri(dbName));
+    const db = mongo.db();
+    try {
+      const doomed = await startServer(dbName, { PLATFORM_FAULT_INJECTION: '1', PLATFORM_KILL_AT: 'messages.after-delivery' });
+      servers.push(doomed);
+      const designer = await ApiClient.login(doomed.url, 'designer');
+      expect((await designer.deployXml(TOWN, '上报件改为消息往来')).status).toBe(201);
+      const clerk = await ApiClient.login(doomed.url, 'clerk');
+      const caseNo = 'DB20261207123X';
+      const started = await clerk.post('/api/cases', { definitionKey: 'message-town', businessKey: caseNo, variables: { caseNo } });
+      expect(started.status).toBe(201);
+      const instanceId: string = started.body.id;
+      const supervisor = await ApiClient.login(doomed.url, 'supervisor');
+      await supervisor.post('/api/messages', { name: 'material-receipt', businessKey: caseNo, variables: { receiptNo: 'HZ-0750-1234567' }, messageId: 'receipt-kill-1' }).catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([doomed.exited, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the server did not reach messages.after-delivery')), 30_000)))]).finally(() => clearTimeout(timer));
+      expect(doomed.child.signalCode).toBe('SIGKILL');
+      expect((await db.collection('messages').findOne({ _id: 'receipt-kill-1' as any }))!.status).toBe('delivering');
+      expect(await db.collection('revisions').countDocuments({ instanceId, 'command.type': 'message', 'command.messageId': 'receipt-kill-1' })).toBe(1);
+
+      const second = await startServer(dbName);
+      servers.push(second);
+      const m = await waitFor(async () => {
+        const doc = await db.collection('messages').findOne({ _id: 'receipt-kill-1' as any });
+        return doc?.status === 'delivered' ? doc : undefined;
+      }, 'the sweep to mark the message delivered', 45_000);
+      expect(m).toMatchObject({ instanceId, elementId: 'receipt' });
+      const supervisor2 = await ApiClient.login(second.url, 'supervisor');
+      const resent = await supervisor2.post('/api/messages', { name: 'material-receipt', businessKey: caseNo, variables: { receiptNo: 'HZ-0750-1234567' }, messageId: 'receipt-kill-1' });
+      expect(resent.body).toMatchObject({ status: 'delivered', instanceId, replayed: true });
+      expect(await db.collection('revisions').countDocuments({ instanceId, 'command.type': 'message' })).toBe(1);
+      const clerk2 = await ApiClient.login(second.url, 'clerk');
+      const c = await waitFor(async () => {
+        const body = (await clerk2.get(`/api/cases/${instanceId}`)).body;
+        return body.openTasks?.length ? body : undefined;
+      }, 'the case at 镇窗口上报');
+      expect(c.openTasks.map((t: any) => t.elementId)).toEqual(['report']);
+      expect(c.variables.receiptNo).toBe('HZ-0750-1234567');
+      expect(await db.collection('tasks').countDocuments({ instanceId, elementId: 'report' })).toBe(1);
+    } finally {
+      await mongo.close();
+    }
   });
 });
