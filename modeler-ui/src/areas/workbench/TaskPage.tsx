@@ -59,6 +59,8 @@ export default function TaskPage() {
     } catch (e) { toast(e); } finally { setBusy(false); }
   };
 
+  /** The last completion sent and its Idempotency-Key, kept until it is answered. */
+  const attempt = useRef<{ body: string; key: string } | null>(null);
   const complete = async () => {
     setError(null);
     let body: { decision?: string; opinion?: string; variables: Record<string, unknown> };
@@ -74,7 +76,12 @@ export default function TaskPage() {
     }
     setBusy(true);
     try {
-      await api.post(`/api/tasks/${encodeURIComponent(id)}/complete`, body);
+      // one Idempotency-Key per completion: resending it after a timeout or a 503 is answered as
+      // done when the first one was saved (the server replays it) instead of 409
+      const text = JSON.stringify(body);
+      if (attempt.current?.body !== text) attempt.current = { body: text, key: crypto.randomUUID() };
+      await api.post(`/api/tasks/${encodeURIComponent(id)}/complete`, body, { 'Idempotency-Key': attempt.current.key });
+      attempt.current = null;
       void message.success(t('task.completed'));
       navigate('/workbench/inbox');
     } catch (e) { setError(e); } finally { setBusy(false); }
