@@ -182,6 +182,8 @@ function seed(i: number) {
     updatedAt: received,
   });
   add('instances', { _id: instanceId, definitionId: `${def}:1`, definitionKey: def, definitionVersion: 1, businessKey: caseNo, status: open ? 'running' : 'completed', headRevision: 4, variables: { caseNo }, activeElements: [], startedAt: received, startedBy: clerk });
+  // messages (issue 15): one case in ten got one, delivered; those of open cases half still pending
+  if (i % 10 === 0) add('messages', { _id: `msg-${pad(i, 7)}`, name: pick(['material-receipt', 'city-result'], i / 10), businessKey: caseNo, correlationKeys: '{}', variables: '{}', status: open && i % 40 === 0 ? 'pending' : 'delivered', ...(open && i % 40 === 0 ? {} : { instanceId, revision: 3, deliveredAt: received }), sentBy: 'supervisor', createdAt: received, updatedAt: received });
   for (let r = 1; r <= 4; r++) {
     add('revisions', { _id: `${instanceId}:${r}`, instanceId, revision: r, command: { type: r === 1 ? 'start' : 'complete' }, actor: clerk, createdAt: new Date(received.getTime() + r * 3600_000), state: FILLER, engineVersion: '25', status: 'running', events: '[]', openTasks: '[]', escalations: '[]', variables: '{}', timers: '[]', activeElements: '[]', projected: true });
   }
@@ -461,6 +463,12 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'incidents all: everything', from: 'service-jobs.ts listIncidents → persistence/newest.ts (fewer than 200 in a year)', collection: 'service_jobs', filter: { incidentAt: { $gt: new Date(0) } }, sort: { incidentAt: -1, _id: -1 }, limit: 200 },
   { name: 'incidents open of a town', from: 'service-jobs.ts listIncidents (an actor who does not see across) → persistence/newest.ts', collection: 'service_jobs', filter: { incidentAt: { $gte: s.yearAgo }, status: 'incident', orgUnit: s.town }, sort: { incidentAt: -1, _id: -1 }, limit: 200 },
   { name: 'job completed by a job command?', from: 'process-service.ts jobCompleted (exists)', collection: 'revisions', filter: { instanceId: s.instanceId, 'command.type': 'service-task', 'command.executionId': 'exec9' }, limit: 1, projection: { _id: 1 } },
+  { name: 'message: running instances of a business key', from: 'messages.ts deliverClaimed', collection: 'instances', filter: { businessKey: s.caseNo, status: 'running' }, projection: { _id: 1, startedAt: 1 }, limit: 50 },
+  { name: 'message: the revision that took a message', from: 'process-service.ts messageTakenBy', collection: 'revisions', filter: { instanceId: s.instanceId, 'command.type': 'message', 'command.messageId': 'msg-1' }, projection: { revision: 1, command: 1 }, limit: 1 },
+  { name: 'message: pending of a business key and names', from: 'messages.ts waitsAppeared', collection: 'messages', filter: { businessKey: s.caseNo, name: { $in: ['city-result'] }, status: 'pending' }, projection: { _id: 1, createdAt: 1 } },
+  { name: 'message: by status (GET /api/messages)', from: 'messages.ts list', collection: 'messages', filter: { status: 'pending' }, sort: { updatedAt: -1 }, limit: 200 },
+  { name: 'message: pending older than the sweep cutoff', from: 'messages.ts sweep', collection: 'messages', filter: { status: 'pending', updatedAt: { $lt: NOW } }, sort: { updatedAt: 1 }, projection: { _id: 1 }, limit: 100 },
+  { name: 'message: stale delivering claims', from: 'messages.ts sweep', collection: 'messages', filter: { status: 'delivering', updatedAt: { $lt: NOW } }, projection: { _id: 1, updatedAt: 1 }, limit: 100 },
   { name: 'SMS of a job', from: 'service-jobs/handlers.ts applicantNotificationHandler (findById, updateOne)', collection: 'sms_messages', filter: { _id: `${s.instanceId}:notify:exec8` }, limit: 1 },
   { name: 'agenda: unique service task run by key (save)', from: 'service-jobs.ts enqueue (job.unique data.key)', collection: 'agendaJobs', filter: { 'data.key': `${s.instanceId}:push:exec9#0`, name: 'bpmn.service-task.run' }, limit: 1 },
   { name: 'agenda: due service task runs to lock', from: 'agenda-lock.ts getNextJobToRun (due)', collection: 'agendaJobs', filter: { name: 'bpmn.service-task.run', nextRunAt: { $lte: new Date(NOW.getTime() + 500) }, lockedAt: null, disabled: { $ne: true } }, projection: { _id: 1 }, limit: 20 },
