@@ -19,4 +19,19 @@ describe('thrown messages in the engine', () => {
     expect(done.status).toBe('completed');
     expect(done.thrownMessages).toEqual([{ elementId: 'send-result', executionId: expect.any(String), messageId: 'Msg_city_result', messageName: 'city-result', variables: { cityOpinion: '予以批准', cityApprovedBy: '陈志强' } }]);
   });
+
+  it('a message end event throws too, carrying its svc:messageVariables', async () => {
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:svc="http://xinyi.gov.cn/schema/bpmn/service-centre" id="d" targetNamespace="http://example.com/test">
+  <bpmn:message id="Msg_done" name="city-done" />
+  <bpmn:process id="city-end" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:endEvent id="end" name="市中心办结并回复" svc:messageVariables="cityOpinion"><bpmn:messageEventDefinition messageRef="Msg_done" /></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>`;
+    const run = await runEngine({ name: 'city-2', source: xml, variables: { caseNo: 'DB20261207002X', cityOpinion: '予以批准' }, previous: null, now });
+    expect(run.status).toBe('completed');
+    expect(run.thrownMessages).toEqual([expect.objectContaining({ elementId: 'end', messageId: 'Msg_done', messageName: 'city-done', variables: { cityOpinion: '予以批准' } })]);
+  });
 });
