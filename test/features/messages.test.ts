@@ -110,6 +110,21 @@ describe('messages between instances (消息)', () => {
     expect(right.body).toMatchObject({ status: 'delivered', instanceId: id });
   });
 
+  it('a message boundary event on a step (申请人撤回) takes its message: the step is cancelled and the case ends there', async () => {
+    const { caseNo, id } = await startCase();
+    await supervisor.post('/api/messages', { name: 'material-receipt', businessKey: caseNo });
+    await completeStep(id, 'report');
+    await supervisor.post('/api/messages', { name: 'city-result', businessKey: caseNo, variables: { cityOpinion: '予以批准' } });
+    expect(await openSteps(id)).toEqual(['notify']);
+    const w = await supervisor.post('/api/messages', { name: 'applicant-withdraw', businessKey: caseNo, variables: { withdrawReason: '申请人·本人撤回' } });
+    expect(w.body).toMatchObject({ status: 'delivered', instanceId: id, elementId: 'withdrawn' });
+    const c = await caseOf(id);
+    expect(c.status).toBe('completed');
+    expect(c.openTasks).toEqual([]);
+    expect(c.variables.withdrawReason).toBe('申请人·本人撤回');
+    expect(c.tasks.find((t: any) => t.elementId === 'notify').status).toBe('cancelled');
+  });
+
   it('a message nobody waits for stays pending and visible to admins', async () => {
     const sent = await supervisor.post('/api/messages', { name: 'no-one-waits', businessKey: 'DB20261207999X', variables: { note: '无人等待' } });
     expect(sent.status).toBe(202);
