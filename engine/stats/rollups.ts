@@ -383,59 +383,21 @@ export class StatsRollups {
    * cases to read again (the rest come from the bucket's stored facts); without it, every case.
    */
   async recompute(id: string, cascade = true, changed?: string[]): Promise<Bucket> {
-    const [orgUnit, day] = id.split('|') as [string, string];
-    const list = ((await this.col('stats_bucket_cases').findOne({ _id: id }))?.cases ?? []) as string[];
-    const stored = changed ? await this.col('stats_bucket_facts').findOne({ _id: id }) : null;
-    const facts = new Map<string, string>();
-    for (const line of (stored?.facts ?? []) as string[]) {
-      const tab = line.indexOf(SEP);
-      facts.set(line.slice(0, tab), line.slice(tab + 1));
-    }
-    const again = new Set(changed ?? list);
-    const toRead = list.filter((caseNo) => !facts.has(caseNo) || again.has(caseNo));
-    const read = await this.readFacts(toRead);
-    for (const caseNo of toRead) {
-      const f = read.get(caseNo);
-      if (f) facts.set(caseNo, JSON.stringify(f));
-      else facts.delete(caseNo);
-    }
-    const cases: Doc[] = [];
-    const clocks = new Map<string, Doc[]>();
-    const refs = new Map<string, Doc>();
-    for (const caseNo of list) {
-      const text = facts.get(caseNo);
-      if (!text) continue;
-      const f = JSON.parse(text, reviveDates) as CaseFact;
-      cases.push(f.c);
-      clocks.set(caseNo, f.k);
-      if (f.r) refs.set(caseNo, f.r);
-    }
-    await this.col('stats_bucket_facts').replaceOne({ _id: id }, { _id: id, facts: list.filter((n) => facts.has(n)).map((n) => `${n}${SEP}${facts.get(n)}`) }, { upsert: true });
-    const looseIds = (await this.col('stats_bucket_loose').findOne({ _id: id })) as { esc?: string[]; cmp?: string[]; vio?: string[] } | null;
-    const loose: LooseEvent[] = [];
-    for (const [kind, name, person] of [['esc', 'escalations', 'responsible'], ['cmp', 'complaints', 'person'], ['vio', 'violations', 'actor']] as const) {
-      const ids = looseIds?.[kind] ?? [];
-      if (ids.length === 0) continue;
-      for (const e of await this.db().collection<any>(name).find({ _id: { $in: ids } }, { projection: { caseNo: 1, windowId: 1, [person]: 1 } }).toArray()) {
-        // a violation counts whether or not it names a case; escalations and complaints naming one count with their case
-        if (kind === 'vio' || !e.caseNo) loose.push({ kind, windowId: e.windowId ?? undefined, person: e[person] ?? undefined });
-      }
-    }
-    const bucket = buildBucket(orgUnit, day, cases, (n) => clocks.get(n) ?? [], (n) => refs.get(n), await this.counter(), loose);
-    await this.col('stats_buckets').replaceOne({ _id: id }, packBucket(bucket), { upsert: true });
-    await this.col('stats_range').updateOne({ _id: 'days' }, { $min: { first: day } }, { upsert: true });
-    if (cascade) await this.recomputeMonth(orgUnit, day.slice(0, 7));
+    const bucket = (await this.recomputeMany([[id, changed]])).get(id)!;
+    if (cascade) await this.recomputeMonth(bucket.orgUnit, bucket.day.slice(0, 7));
     return bucket;
   }
 
   /**
-   * `recompute` for many day buckets at once (no cascade), each with the cases to read again: the
+   * `recompute` for many day buckets at once (no cascade), each with the cases to read again
+   * (`undefined`: every case, the stored facts ignored): the
    * same result, in a constant number of round trips per batch — the lists, stored facts and loose
    * events of all the buckets by `$in`, the changed cases by `readFacts`, the writes in bulk —
    * instead of about eight per bucket (a bulk import leaves thousands of buckets dirty).
    */
-  private async recomputeMany(work: [string, string[]][]): Promise<void> {
-    if (work.length === 0) return;
+  private async recomputeMany(work: [string, string[] | undefined][]): Promise<Map<string, Bucket>> {
+    const out = new Map<string, Bucket>();
+    if (work.length === 0) return out;
     const ids = work.map(([id]) => id);
     const [lists, storedFacts, looseDocs] = await Promise.all(
       (['stats_bucket_cases', 'stats_bucket_facts', 'stats_bucket_loose'] as const).map(async (name) => new Map((await this.col(name).find({ _id: { $in: ids } }).toArray()).map((d: any) => [String(d._id), d]))),
@@ -444,12 +406,12 @@ export class StatsRollups {
     const toRead: string[] = [];
     for (const [id, changed] of work) {
       const facts = new Map<string, string>();
-      for (const line of (storedFacts.get(id)?.facts ?? []) as string[]) {
+      for (const line of (changed ? (storedFacts.get(id)?.facts ?? []) : []) as string[]) {
         const tab = line.indexOf(SEP);
         facts.set(line.slice(0, tab), line.slice(tab + 1));
       }
       factsOf.set(id, facts);
-      const again = new Set(changed);
+      const again = new Set(changed ?? []);
       for (const caseNo of (lists.get(id)?.cases ?? []) as string[]) if (!facts.has(caseNo) || again.has(caseNo)) toRead.push(caseNo);
     }
     const read = await this.readFacts([...new Set(toRead)]);
@@ -470,7 +432,7 @@ export class StatsRollups {
       const [orgUnit, day] = id.split('|') as [string, string];
       const list = (lists.get(id)?.cases ?? []) as string[];
       const facts = factsOf.get(id)!;
-      const again = new Set(changed);
+      const again = new Set(changed ?? []);
       for (const caseNo of list) {
         if (facts.has(caseNo) && !again.has(caseNo)) continue;
         const f = read.get(caseNo);
@@ -499,11 +461,13 @@ export class StatsRollups {
       }
       const bucket = buildBucket(orgUnit, day, cases, (n) => clocks.get(n) ?? [], (n) => refs.get(n), counter, loose);
       bucketWrites.push({ replaceOne: { filter: { _id: id }, replacement: packBucket(bucket), upsert: true } });
+      out.set(id, bucket);
       if (!firstDay || day < firstDay) firstDay = day;
     }
     await this.col('stats_bucket_facts').bulkWrite(factWrites, { ordered: false });
     await this.col('stats_buckets').bulkWrite(bucketWrites, { ordered: false });
     await this.col('stats_range').updateOne({ _id: 'days' }, { $min: { first: firstDay } }, { upsert: true });
+    return out;
   }
 
   /** A month bucket (`_id` = `<orgUnit>|YYYY-MM`): the sum of its day buckets, so long periods read ≈ 20 documents a month. */
