@@ -8,9 +8,8 @@
  * bpmn-engine, a diagram without timers) run in a child process (engine-guards.scenario.ts):
  * jest cannot load bpmn-moddle's ES modules in-process.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ROOT, dbUri, uniqueDbName } from '../../../test/helpers/server';
+import { runScenario } from '../../../test/helpers/scenario';
 import { ValidationError } from '../../domain/errors';
 import { checkVariables, MAX_VARIABLES_DEPTH, MAX_VARIABLES_NODES } from '../variables';
 
@@ -62,17 +61,7 @@ describe('checkVariables: iterative, depth- and size-bounded', () => {
 
 describe('ProcessService on the real database (child process)', () => {
   it('refuses 5,000-deep variables with nothing written, records the starter\'s org unit, and refuses another town\'s completion in the engine', async () => {
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'engine-guards.scenario.ts'), dbUri(uniqueDbName('engine_guards'))], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-      child.once('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`scenario failed (exit ${code}):\n${stdout}\n${stderr}`))));
-    });
-    const passed = out.split('\n').filter((l) => l.startsWith('ok '));
-    process.stdout.write(passed.join('\n') + '\n');
-    expect(out).toContain('ALL_SCENARIOS_PASSED');
+    const passed = await runScenario(path.join(__dirname, 'engine-guards.scenario.ts'), 'engine_guards');
     expect(passed.length).toBeGreaterThanOrEqual(4);
   }, 120_000);
 });
