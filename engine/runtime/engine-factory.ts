@@ -90,7 +90,17 @@ function completionVariables(activity: any) {
         'event',
         'activity.end',
         (_routingKey: string, message: any) => {
-          const vars = message.content?.output?.variables;
+          const output = message.content?.output;
+          // a multi-instance call activity ends with its iterations' outputs by loop index: each variable
+          // they returned becomes a list in loop order (联办件: every department's opinion), null where one
+          // iteration did not return it
+          if (Array.isArray(output) && activity.type === 'bpmn:CallActivity') {
+            const names = new Set<string>();
+            for (const o of output) if (o?.variables && typeof o.variables === 'object') for (const k of Object.keys(o.variables)) names.add(k);
+            for (const k of names) activity.environment.variables[k] = output.map((o: any) => (o?.variables && k in o.variables ? o.variables[k] : null));
+            return;
+          }
+          const vars = output?.variables;
           if (vars && typeof vars === 'object') Object.assign(activity.environment.variables, vars);
         },
         { noAck: true, consumerTag: tag },

@@ -47,6 +47,11 @@ export interface WaitingCall {
   executionId: string;
   calledElement: string;
   name?: string;
+  /**
+   * One iteration of a multi-instance call activity (联办件: one department's review per element of
+   * the collection): its loop index and, with a collection, its element (the element variable's value).
+   */
+  loop?: { index: number; elementVariable?: string; item?: unknown };
 }
 
 /**
@@ -139,6 +144,12 @@ export interface ApplyContext {
   deliverMessage(messageId: string, variables: Record<string, unknown>): void;
 }
 
+/** The iterations of a multi-instance activity waiting (its execution's postponed messages but the activity's own). */
+function iterationsOf(api: any): any[] {
+  const all: any[] = api.owner?.execution?.getPostponed?.() ?? [];
+  return all.filter((x) => x.executionId !== api.executionId);
+}
+
 const RECORDED = new Set(['activity.start', 'activity.wait', 'activity.end', 'activity.timer', 'activity.timeout', 'activity.escalate', 'activity.discard']);
 const QUIET_TYPES = new Set(['bpmn:SequenceFlow']);
 
@@ -186,10 +197,16 @@ export async function runEngine(opts: {
     listener.on(key, (api: any) => raw.push({ key, api }));
   }
   // call activities: the latest `activity.call` per execution (re-emitted on resume, with isRecovered)
-  const called = new Map<string, { elementId: string; calledElement: string; name?: string }>();
+  const called = new Map<string, { elementId: string; calledElement: string; name?: string; loop?: WaitingCall['loop'] }>();
   listener.on('activity.call', (api: any) => {
     const c = api.content ?? {};
-    if (typeof c.calledElement === 'string') called.set(api.executionId ?? c.executionId, { elementId: api.id, calledElement: c.calledElement, name: api.name ?? c.name });
+    if (typeof c.calledElement !== 'string') return;
+    let loop: WaitingCall['loop'];
+    if (c.isMultiInstance && typeof c.index === 'number') {
+      const elementVariable: string | undefined = api.owner?.behaviour?.loopCharacteristics?.behaviour?.collection ? String(api.owner.behaviour.loopCharacteristics.behaviour.elementVariable || 'item') : undefined;
+      loop = { index: c.index, ...(elementVariable ? { elementVariable, item: c[elementVariable] } : {}) };
+    }
+    called.set(api.executionId ?? c.executionId, { elementId: api.id, calledElement: c.calledElement, name: api.name ?? c.name, ...(loop ? { loop } : {}) });
   });
   // message catches: the latest wait per execution (re-emitted on resume)
   const messageWaitsByExec = new Map<string, MessageWait>();
@@ -254,6 +271,16 @@ export async function runEngine(opts: {
   const waitsByExec = new Map<string, any>();
   for (const { key, api } of raw) if (key === 'activity.wait') waitsByExec.set(api.executionId, api);
 
+  /** The waiting call activity (or multi-instance iteration of one, `iteration`) with this execution id. */
+  const waitingCall = (executionId: string): { api: any; iteration: boolean } | undefined => {
+    for (const p of execution.getPostponed()) {
+      if (p.type !== 'bpmn:CallActivity') continue;
+      if (p.executionId === executionId) return { api: p, iteration: false };
+      const it = iterationsOf(p).find((x: any) => x.executionId === executionId);
+      if (it) return { api: it, iteration: true };
+    }
+    return undefined;
+  };
   if (opts.apply && !ended && !failed) {
     await opts.apply({
       execution,
@@ -262,12 +289,14 @@ export async function runEngine(opts: {
         jobs.complete(executionId, variables);
       },
       returnCall(executionId, variables) {
-        const api = execution.getPostponed().find((p: any) => p.executionId === executionId && p.type === 'bpmn:CallActivity');
-        if (!api) throw new Error(`call activity execution ${executionId} is not waiting`);
-        execution.signal({ id: api.id, executionId, variables });
+        const found = waitingCall(executionId);
+        if (!found) throw new Error(`call activity execution ${executionId} is not waiting`);
+        // an iteration of a multi-instance call is signalled on its own execution (its output is collected by index)
+        if (found.iteration) found.api.signal({ variables });
+        else execution.signal({ id: found.api.id, executionId, variables });
       },
       failCall(executionId, error) {
-        const api = execution.getPostponed().find((p: any) => p.executionId === executionId && p.type === 'bpmn:CallActivity');
+        const api = waitingCall(executionId)?.api;
         if (!api) throw new Error(`call activity execution ${executionId} is not waiting`);
         // CallActivityBehaviour turns an `error` api message into an ActivityError carrying `code`,
         // which an error boundary event with that errorCode (or none) catches
@@ -372,10 +401,16 @@ export async function runEngine(opts: {
   const prevCalls = new Set((opts.previous?.calls ?? []).map((c) => c.executionId));
   const waitingCalls: WaitingCall[] = [];
   if (!ended && !failed) {
+    const seen = new Set<string>();
     for (const api of execution.getPostponed()) {
       if (api.type !== 'bpmn:CallActivity') continue;
-      const c = called.get(api.executionId);
-      if (c) waitingCalls.push({ elementId: c.elementId, executionId: api.executionId, calledElement: c.calledElement, ...(c.name ? { name: c.name } : {}) });
+      // a multi-instance call activity waits in its iterations (one `activity.call` each)
+      for (const it of [api, ...iterationsOf(api)]) {
+        if (seen.has(it.executionId)) continue;
+        seen.add(it.executionId);
+        const c = called.get(it.executionId);
+        if (c) waitingCalls.push({ elementId: c.elementId, executionId: it.executionId, calledElement: c.calledElement, ...(c.name ? { name: c.name } : {}), ...(c.loop ? { loop: c.loop } : {}) });
+      }
     }
   }
   if (waitingCalls.some((c) => !prevCalls.has(c.executionId))) meaningful = true;

@@ -78,6 +78,10 @@ export interface ValidatedDefinition {
   decisionTasks: DecisionTaskMeta[];
   /** Call activities (调用活动): the process they call, its binding and the variables passed in and out. */
   callActivities: CallActivityMeta[];
+  /** Names of the messages whose arrival starts a new instance (message start events of the process). */
+  messageStarts: string[];
+  /** Names of the messages the process throws (intermediate throw and message end events), for the designer's lint. */
+  thrownMessages: string[];
 }
 
 /** One variable mapping of a call activity: `camunda:in`/`camunda:out` with source/target, or all variables. */
@@ -99,6 +103,15 @@ export interface CallActivityMeta {
   inputs: VariableMapping[];
   /** Variables back to the caller (`camunda:out`); none when empty. */
   outputs: VariableMapping[];
+  /** How many of the diagram's user tasks come before it (document order): where the called process's steps go in the path. */
+  stepIndex?: number;
+  /**
+   * Multi-instance (多实例, 联办件): one called instance per element of `collection` (a `${…}`
+   * expression naming a list), the element in `elementVariable` (passed in like a variable of the
+   * caller), or `cardinality` instances; `sequential` one after another, else in parallel. The
+   * out-mapped variables come back as lists in loop order.
+   */
+  loop?: { sequential: boolean; collection?: string; elementVariable?: string; cardinality?: string };
 }
 
 /** A business rule task's decision (camunda:decisionRef …), evaluated inside the command. */
@@ -198,6 +211,8 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
   const jobTasks: ValidatedDefinition['jobTasks'] = [];
   const decisionTasks: DecisionTaskMeta[] = [];
   const callActivities: CallActivityMeta[] = [];
+  const messageStarts = new Set<string>();
+  const thrownMessages = new Set<string>();
   const boundaryToTask = new Map<string, { id: string; name?: string }>();
   const incomingCount = new Map<string, number>();
   const outgoing = new Map<string, string[]>();
@@ -256,6 +271,21 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
             problems.push({ elementId: el.id, message: 'cycle timers repeat only on non-interrupting boundary events' });
           }
         }
+      }
+      // messages correlate by name (with the business key): a throw without one reaches nobody, a
+      // catch without one waits forever (Camunda 7 refuses both as well)
+      const messageDef = type === 'bpmn:ReceiveTask' ? el : (el.eventDefinitions ?? []).find((d: any) => d.$type === 'bpmn:MessageEventDefinition');
+      const throwing = type === 'bpmn:IntermediateThrowEvent' || type === 'bpmn:EndEvent';
+      const messageName = typeof messageDef?.messageRef?.name === 'string' ? messageDef.messageRef.name.trim() : '';
+      if (messageDef && messageName) {
+        if (throwing) thrownMessages.add(messageName);
+        else if (type === 'bpmn:StartEvent' && depth === 0) messageStarts.add(messageName);
+      }
+      if (messageDef && !messageName) {
+        problems.push({
+          elementId: el.id,
+          message: `${el.name ? `"${String(el.name).slice(0, 40)}" ` : ''}${throwing ? 'throws' : 'waits for'} a message without a name: set messageRef to a bpmn:message with a name (${throwing ? 'receivers' : 'senders'} correlate by it)`,
+        });
       }
       if (type === 'bpmn:ServiceTask' || type === 'bpmn:SendTask') {
         const kind = type === 'bpmn:ServiceTask' ? 'service task' : 'send task';
@@ -332,7 +362,25 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
           if (!plain(source) || !plain(target)) problem(`${dir} needs source and target, plain variable names (letters, digits, _)`);
           else list.push({ source, target });
         }
-        if (el.loopCharacteristics) problem('multi-instance call activities are not supported yet');
+        let loop: CallActivityMeta['loop'];
+        const lc = el.loopCharacteristics;
+        if (lc && lc.$type !== 'bpmn:MultiInstanceLoopCharacteristics') problem('only multi-instance loops are supported on a call activity');
+        else if (lc) {
+          const collection = typeof lc.collection === 'string' ? lc.collection.trim() : '';
+          const elementVariable = typeof lc.elementVariable === 'string' ? lc.elementVariable.trim() : '';
+          const cardinality = typeof lc.loopCardinality?.body === 'string' ? lc.loopCardinality.body.trim() : '';
+          const plain = (v: string) => /^[\p{L}_][\p{L}\p{N}_]{0,99}$/u.test(v) && !RESERVED_VARIABLE_NAMES.has(v);
+          if (lc.completionCondition) problem('a completion condition on a multi-instance call activity is not supported yet; every instance runs to its end');
+          else if (collection) {
+            if (!/^\$\{[\s\S]+\}$/.test(collection)) problem(`camunda:collection "${collection.slice(0, 60)}" must be a \${…} expression naming a list, such as \${departments}`);
+            else checkExpressionText(problems, el.id, 'camunda:collection', collection);
+            if (elementVariable && !plain(elementVariable)) problem(`camunda:elementVariable "${elementVariable.slice(0, 60)}" must be a plain variable name (letters, digits, _)`);
+            loop = { sequential: !!lc.isSequential, collection, elementVariable: elementVariable || 'item' };
+          } else if (cardinality) {
+            if (!/^\d{1,3}$/.test(cardinality)) checkExpressionText(problems, el.id, 'loopCardinality', cardinality);
+            loop = { sequential: !!lc.isSequential, cardinality };
+          } else problem('a multi-instance call activity needs camunda:collection (with camunda:elementVariable) or a loop cardinality');
+        }
         if (!ref) problem('call activity has no called process: set calledElement to the id of a deployed process');
         else if (!/^[A-Za-z_][\w.-]{0,99}$/.test(ref)) problem(`calledElement "${ref.slice(0, 80)}" is not a process id (an expression or a name with spaces is not supported)`);
         else if (binding !== 'latest' && binding !== 'version' && binding !== 'deployment') problem(`camunda:calledElementBinding "${binding.slice(0, 40)}" is not supported (latest, deployment or version)`);
@@ -347,6 +395,8 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
             ...(binding === 'version' ? { version: Number(rawVersion) } : {}),
             inputs,
             outputs,
+            stepIndex: userTasks.length,
+            ...(loop ? { loop } : {}),
           });
         }
       }
@@ -457,5 +507,7 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
     jobTasks,
     decisionTasks,
     callActivities,
+    messageStarts: [...messageStarts],
+    thrownMessages: [...thrownMessages],
   };
 }

@@ -7,6 +7,10 @@
  * `--no-extensions` reads without the camunda/svc moddle extensions, like a diagram opened by another tool.
  * A call activity may call the processes of the files linted together and those named by
  * `--known=id,id` (the deployed ones); any other is reported (svc/call-activity-target).
+ * A message catch should have a sender: a throw of the files linted together or of `--messages=name,name`
+ * (the names the deployed processes throw), else it is warned about (svc/message-sender).
+ * Business rule tasks may use the decisions of the .dmn files given and of `--decisions=id,id`;
+ * with neither, only the diagram itself is checked (svc/business-rule-decision).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,10 +18,18 @@ import { BpmnModdle } from 'bpmn-moddle';
 import { lintDefinitions } from './lint.mjs';
 
 const require = createRequire(import.meta.url);
+const { messageUse } = require('./rules/message-events.js');
 const args = process.argv.slice(2);
 const extensions = !args.includes('--no-extensions');
-const files = args.filter((a) => !a.startsWith('--'));
-const known = new Set(args.filter((a) => a.startsWith('--known=')).flatMap((a) => a.slice('--known='.length).split(',')).map((s) => s.trim()).filter(Boolean));
+const listFlag = (name) => args.filter((a) => a.startsWith(`--${name}=`)).flatMap((a) => a.slice(name.length + 3).split(',')).map((s) => s.trim()).filter(Boolean);
+const dmnFiles = args.filter((a) => !a.startsWith('--') && a.endsWith('.dmn'));
+const files = args.filter((a) => !a.startsWith('--') && !a.endsWith('.dmn'));
+const known = new Set(listFlag('known'));
+const thrown = new Set(listFlag('messages'));
+const decisionFlags = listFlag('decisions');
+const decisions = dmnFiles.length || decisionFlags.length ? new Set(decisionFlags) : undefined;
+// a DMN file's decision ids (a regex is enough here: the server parses it properly at deploy)
+for (const f of dmnFiles) for (const m of readFileSync(f, 'utf8').matchAll(/<(?:dmn:)?decision\s[^>]*?\bid="([^"]+)"/g)) decisions.add(m[1]);
 
 const moddle = new BpmnModdle(extensions ? {
   camunda: require('camunda-bpmn-moddle/resources/camunda.json'),
@@ -32,11 +44,17 @@ for (const file of files) {
     const parsed = await moddle.fromXML(readFileSync(file, 'utf8'), 'bpmn:Definitions');
     read.set(file, parsed);
     for (const e of parsed.rootElement.rootElements ?? []) if (e.$type === 'bpmn:Process') known.add(e.id);
+    for (const e of parsed.elementsById ? Object.values(parsed.elementsById) : []) {
+      const use = messageUse(e);
+      if (use && use.kind === 'throw' && use.name) thrown.add(use.name);
+    }
   } catch (err) {
     read.set(file, err);
   }
 }
 require('./rules/call-activity-target.js').setKnownProcesses([...known]);
+require('./rules/message-sender.js').setKnownMessages([...thrown]);
+require('./rules/business-rule-decision.js').setKnownDecisions(decisions ? [...decisions] : undefined);
 for (const file of files) {
   try {
     const parsed = read.get(file);

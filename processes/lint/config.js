@@ -39,5 +39,9 @@ module.exports = {
     'svc/path-reaches-end': 'error',
     'svc/service-task-topic': 'error',
     'svc/call-activity-target': 'error',
+    'svc/message-name': 'error',
+    // a catch nobody is known to send to is shown, not blocking: the sender may be deployed later
+    'svc/message-sender': 'warn',
+    'svc/business-rule-decision': 'error',
   },
 };

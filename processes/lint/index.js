@@ -11,6 +11,9 @@ const rules = {
   'path-reaches-end': require('./rules/path-reaches-end'),
   'service-task-topic': require('./rules/service-task-topic'),
   'call-activity-target': require('./rules/call-activity-target'),
+  'message-name': require('./rules/message-name'),
+  'message-sender': require('./rules/message-sender'),
+  'business-rule-decision': require('./rules/business-rule-decision'),
 };
 
 module.exports = { rules, config: require('./config') };

@@ -71,7 +71,8 @@ describe('a town process calls the city process (调用活动, 上报件)', () =
     expect(unknown.body.details).toMatchObject({ elementId: 'report-to-city', elementName: '报市中心审批', calledElement: 'county-review' });
     const multi = await designer.deployXml(TOWN.replace("</bpmn:extensionElements>", "</bpmn:extensionElements><bpmn:multiInstanceLoopCharacteristics />"), '多实例调用');
     expect([multi.status, multi.body.code]).toEqual([422, 'INVALID_DIAGRAM']);
-    expect(multi.body.detail).toContain('multi-instance call activities');
+    // a multi-instance call needs its collection (or a cardinality): one called instance per element
+    expect(multi.body.detail).toContain('multi-instance call activity needs camunda:collection');
     await deployReportUp(designer);
     const version9 = await designer.deployXml(TOWN.replace('camunda:calledElementVersion="1"', 'camunda:calledElementVersion="9"'), '绑定第 9 版');
     expect([version9.status, version9.body.code]).toEqual([422, 'CALLED_PROCESS_NOT_FOUND']);

@@ -104,7 +104,7 @@ describe('call activities at deploy', () => {
   it('reads calledElement, the binding and camunda:in/out (the business key checkbox is accepted)', async () => {
     const v = await validateDefinition(town('calledElement="report-up-city" camunda:calledElementBinding="version" camunda:calledElementVersion="3"', '<camunda:in businessKey="#{execution.processBusinessKey}" /><camunda:in variables="all" /><camunda:in source="a" target="b" /><camunda:out source="cityOpinion" />'));
     expect(v.callActivities).toEqual([
-      { elementId: 'report-to-city', name: '报市中心审批', calledElement: 'report-up-city', binding: 'version', version: 3, inputs: [{ all: true }, { source: 'a', target: 'b' }], outputs: [{ source: 'cityOpinion', target: 'cityOpinion' }] },
+      { elementId: 'report-to-city', name: '报市中心审批', calledElement: 'report-up-city', binding: 'version', version: 3, inputs: [{ all: true }, { source: 'a', target: 'b' }], outputs: [{ source: 'cityOpinion', target: 'cityOpinion' }], stepIndex: 0 },
     ]);
   });
 

@@ -94,7 +94,15 @@ export const RULE_TITLES: Record<string, string> = {
   'svc/path-reaches-end': '路径要能结束',
   'svc/service-task-topic': '需要作业主题',
   'svc/call-activity-target': '被调用流程要已部署',
+  'svc/message-name': '消息要有名称',
+  'svc/message-sender': '消息要有发送方',
+  'svc/business-rule-decision': '决策表要已部署',
 };
+
+/** The element kind a message rule names first (消息抛出事件…), or '' when the message does not start with one. */
+function messageKind(message: string): string {
+  return /^(消息抛出事件|消息结束事件|消息开始事件|消息边界事件|消息捕获事件|接收任务)/.exec(message)?.[1] ?? '';
+}
 
 /** `bpmnlint/label-required` and `label-required` are the same rule. */
 export function ruleKey(rule: string | undefined): string {
@@ -188,6 +196,24 @@ export function lintMessageZh(rule: string | undefined, message: string, el: str
       if (message.includes('版本绑定')) return `${el} 的版本绑定不受支持：请选最新版本、部署时版本或指定版本`;
       if (message.includes('未填写版本号')) return `${el} 绑定指定版本，但未填写版本号`;
       return `${el} 未设置被调用的流程：请填写已部署流程的标识`;
+    }
+    case 'svc/message-name':
+      return message.includes('接收方')
+        ? `${messageKind(message)}${el} 未设置消息名称：请选择或新建一个有名称的消息，接收方按名称接收`
+        : `${messageKind(message)}${el} 未设置消息名称：请选择或新建一个有名称的消息，发送方按名称发送`;
+    case 'svc/message-sender': {
+      const name = /等待的消息「([^」]*)」/.exec(message)?.[1] ?? '';
+      return `${messageKind(message)}${el} 等待的消息「${name}」没有发送方：已部署的流程都不发送该消息；若由外部系统经接口发送，请将「消息来源」设为「外部接口」`;
+    }
+    case 'svc/business-rule-decision': {
+      const ref = /决策表「([^」]*)」/.exec(message)?.[1] ?? '';
+      if (message.includes('尚未部署')) return `${el} 引用的决策表「${ref}」尚未部署：请先部署决策表`;
+      if (message.includes('不是决策表标识')) return `${el} 的决策表「${ref}」不是决策表标识：不支持表达式`;
+      if (message.includes('版本绑定')) return `${el} 的版本绑定不受支持：请选最新版本或指定版本`;
+      if (message.includes('未填写版本号')) return `${el} 绑定指定版本，但未填写版本号`;
+      if (message.includes('结果变量')) return `${el} 未设置结果变量：决策结果写入该变量，供后续网关判断`;
+      if (message.includes('程序代码')) return `${el}：平台不运行程序代码，请改为引用决策表`;
+      return `${el} 未设置决策表：请填写已部署决策表的标识`;
     }
     default:
       return `${el}：${message}`;

@@ -68,6 +68,25 @@ export function setDeployedProcesses(keys: string[] | undefined): void {
   rule?.setKnownProcesses?.(keys);
 }
 
+/**
+ * Tells the business-rule rule which decisions are deployed (their keys, from GET /api/decisions);
+ * `undefined`: not known (then only the diagram itself is checked). Deploy refuses an undeployed one
+ * anyway (422 DECISION_NOT_FOUND).
+ */
+export function setDeployedDecisions(keys: string[] | undefined): void {
+  const rule = (svcPlugin.rules as Record<string, { setKnownDecisions?: (ids?: string[]) => void }>)['business-rule-decision'];
+  rule?.setKnownDecisions?.(keys);
+}
+
+/**
+ * Tells the message rule which message names the deployed processes throw (from GET /api/definitions,
+ * `thrownMessages` of each latest version); `undefined`: not known (then no catch is warned about).
+ */
+export function setThrownMessages(names: string[] | undefined): void {
+  const rule = (svcPlugin.rules as Record<string, { setKnownMessages?: (names?: string[]) => void }>)['message-sender'];
+  rule?.setKnownMessages?.(names);
+}
+
 export const lintConfig = {
   config: svcPlugin.config,
   resolver: {

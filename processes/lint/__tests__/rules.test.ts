@@ -1,7 +1,7 @@
 /**
  * The service-centre lint rules (processes/lint) run by bpmnlint in node (through processes/lint/cli.mjs,
  * since bpmn-moddle is ESM-only): every seeded path pattern lints clean; a bad diagram shows each rule
- * firing on the right element.
+ * firing on the right element; messages and business rule tasks are checked against what is deployed.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -80,6 +80,51 @@ describe('service-centre lint rules', () => {
     // without --known, city-approval is not known either
     const { results } = lint([file]);
     expect((results[file]!.reports!['svc/call-activity-target'] ?? []).map((r) => r.id).sort()).toEqual(['expression', 'known', 'no-target', 'no-version', 'unknown']);
+  });
+
+  it('knows messages: a throw or catch without a message name is an error, a catch nobody sends to a warning naming the element', () => {
+    const town = join(__dirname, 'fixtures', 'messages.bpmn');
+    const city = join(__dirname, 'fixtures', 'message-throw.bpmn');
+    const of = (results: Record<string, Result>, rule: string) => results[town]!.reports![rule] ?? [];
+    for (const flags of [[], ['--no-extensions']]) {
+      // linted with the city's diagram, which throws city-result
+      const { status, results } = lint([town, city], ...flags);
+      expect(status).toBe(1);
+      const names = of(results, 'svc/message-name');
+      expect(names.map((r) => r.id).sort()).toEqual(['catch-blank', 'end-blank', 'throw-no-ref']);
+      expect(names.find((r) => r.id === 'throw-no-ref')!.message).toBe('消息抛出事件「通知市中心」未设置消息名称：请选择或新建一个有名称的消息，接收方按名称接收');
+      expect(names.find((r) => r.id === 'end-blank')!.message).toContain('消息结束事件「办结并通知」');
+      expect(names.find((r) => r.id === 'catch-blank')!.message).toContain('发送方按名称发送');
+      for (const r of names) expect(r.category).toBe('error');
+      // the receipt is declared as sent through the API, city-result is thrown by the city, town-done by this diagram itself
+      const senders = of(results, 'svc/message-sender');
+      expect(senders.map((r) => r.id).sort()).toEqual(['county', 'withdrawn']);
+      expect(senders.find((r) => r.id === 'withdrawn')!.message).toBe('消息边界事件「申请人撤回」等待的消息「applicant-withdraw」没有发送方：已部署的流程都不发送该消息；若由外部系统经接口发送，请将消息来源设为外部接口');
+      for (const r of senders) expect(r.category).toBe('warn');
+      expect(results[city]!.reports!['svc/message-name'] ?? []).toEqual([]);
+    }
+    // alone, the city's message is not known to be thrown: unless --messages names it
+    expect(of(lint([town]).results, 'svc/message-sender').map((r) => r.id).sort()).toEqual(['city', 'county', 'withdrawn']);
+    expect(of(lint([town], '--messages=city-result,county-result').results, 'svc/message-sender').map((r) => r.id)).toEqual(['withdrawn']);
+  });
+
+  it('knows business rule tasks: a deployed decision by id into a result variable, never code', () => {
+    const file = join(__dirname, 'fixtures', 'decisions.bpmn');
+    const dmn = join(__dirname, '..', '..', 'decisions', 'hj-001-id-card-fee.dmn');
+    for (const args of [[dmn, file], ['--decisions=hj001Fee', file], [dmn, file, '--no-extensions']]) {
+      const { status, results } = lint(args);
+      expect(status).toBe(1);
+      const reports = results[file]!.reports!['svc/business-rule-decision'] ?? [];
+      expect(reports.map((r) => r.id).sort()).toEqual(['expression', 'java', 'no-ref', 'no-result', 'no-version', 'unknown']);
+      expect(reports.find((r) => r.id === 'unknown')!.message).toBe('业务规则任务「核定2030年收费」引用的决策表「fee-2030」尚未部署：请先部署决策表');
+      expect(reports.find((r) => r.id === 'no-ref')!.message).toContain('「核定类别」未设置决策表');
+      expect(reports.find((r) => r.id === 'no-result')!.message).toContain('未设置结果变量');
+      expect(reports.find((r) => r.id === 'java')!.message).toContain('不运行程序代码');
+      for (const r of reports) expect(r.category).toBe('error');
+    }
+    // no decisions known: an unknown one is left to the deploy, the rest is still checked
+    const { results } = lint([file]);
+    expect((results[file]!.reports!['svc/business-rule-decision'] ?? []).map((r) => r.id).sort()).toEqual(['expression', 'java', 'no-ref', 'no-result', 'no-version']);
   });
 
   it('accepts working days and ISO durations as time limits, nothing else', () => {

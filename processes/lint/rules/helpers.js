@@ -28,4 +28,10 @@ function attr(node, qualifiedName) {
   return value === '' || value === null ? undefined : value;
 }
 
-module.exports = { isA, attr };
+/** 「名称」 of a named element, else its id (the designer rewrites the id into type and id). */
+function label(node) {
+  const name = typeof node.name === 'string' ? node.name.trim() : '';
+  return name ? `「${name}」` : node.id;
+}
+
+module.exports = { isA, attr, label };

@@ -11,7 +11,7 @@ import { toUserMessage } from '../../errors';
 import { formatDateTime, formatVersion } from '../../format';
 import { createModeler, type Modeler } from '../../modeler/create-modeler';
 import { diffCounts, diffDiagrams, type DiffEntry, type DiffKind } from '../../modeler/diff';
-import { flattenIssues, setDeployedProcesses, type LintIssue } from '../../modeler/lint';
+import { flattenIssues, setDeployedDecisions, setDeployedProcesses, setThrownMessages, type LintIssue } from '../../modeler/lint';
 import { ruleTitle, typeName } from '../../modeler/lint-messages';
 import { setFormOptions } from '../../modeler/svc-properties/svc-options';
 import { clearStatus, showStatus } from '../../status';
@@ -104,12 +104,26 @@ export default function ModelerPage() {
       () => setFormOptions([]),
     );
     // the deployed processes a call activity may call (调用活动), then lint again with them known
+    // and the message names they throw (a catch nobody sends to is warned about), when the server says them
     listDefinitions().then(
       (defs) => {
         setDeployedProcesses(defs.map((d) => d.key));
+        const thrown = defs.map((d) => (d as { thrownMessages?: string[] }).thrownMessages);
+        setThrownMessages(thrown.every(Array.isArray) ? thrown.flat() as string[] : undefined);
         if (modelerRef.current === modeler) (modeler.get('linting') as Any).update?.();
       },
-      () => setDeployedProcesses(undefined),
+      () => {
+        setDeployedProcesses(undefined);
+        setThrownMessages(undefined);
+      },
+    );
+    // the deployed decision tables a business rule task may use (决策表)
+    api.get<Array<{ key: string }>>('/api/decisions').then(
+      (decisions) => {
+        setDeployedDecisions(Array.isArray(decisions) ? decisions.map((d) => d.key) : undefined);
+        if (modelerRef.current === modeler) (modeler.get('linting') as Any).update?.();
+      },
+      () => setDeployedDecisions(undefined),
     );
     return () => {
       modeler.destroy();

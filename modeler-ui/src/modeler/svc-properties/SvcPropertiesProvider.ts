@@ -81,9 +81,37 @@ export default class SvcPropertiesProvider {
           ],
         });
       }
+      const message = messageRole(element);
+      if (message === 'throw') {
+        insertAfterGeneral(groups, {
+          id: 'svc-message',
+          label: this.translate('消息'),
+          entries: [textEntry('svc-messageVariables', 'messageVariables', '随消息发送的变量', '发送消息时一并带给接收方的流程变量名，多个用逗号分隔。')],
+        });
+      } else if (message === 'catch') {
+        insertAfterGeneral(groups, {
+          id: 'svc-message',
+          label: this.translate('消息'),
+          entries: [selectEntry('svc-messageSender', 'messageSender', '消息来源', MESSAGE_SENDERS)],
+        });
+      }
       return groups;
     };
   }
+}
+
+/** Who sends a message a catch waits for, when no deployed process throws it (svc:messageSender). */
+const MESSAGE_SENDERS: SvcOption[] = [{ value: 'api', label: '外部接口（外部系统经接口发送）' }];
+
+/** 'throw' for a message throw or end event, 'catch' for a message catch, boundary or start event or a receive task. */
+function messageRole(element: Element): 'throw' | 'catch' | undefined {
+  const bo = getBusinessObject(element);
+  if (is(element, 'bpmn:ReceiveTask')) return 'catch';
+  const hasMessage = (bo?.eventDefinitions ?? []).some((d: ModdleElement) => is(d, 'bpmn:MessageEventDefinition'));
+  if (!hasMessage) return undefined;
+  if (is(element, 'bpmn:IntermediateThrowEvent') || is(element, 'bpmn:EndEvent')) return 'throw';
+  if (is(element, 'bpmn:IntermediateCatchEvent') || is(element, 'bpmn:BoundaryEvent') || is(element, 'bpmn:StartEvent')) return 'catch';
+  return undefined;
 }
 
 function insertAfterGeneral(groups: Group[], group: Group): void {
