@@ -4,12 +4,14 @@
  * (DESIGN.md §3–§4). Functions are not part of saved state, so every Engine — new or
  * recovered — is made here.
  */
+import { createRequire } from 'node:module';
 import { Engine } from 'bpmn-engine';
 import { Timers } from 'bpmn-elements';
 import { createSafeExpressions } from './expressions';
 import { moddleOptions } from './moddle';
 import { BusinessRuleError } from '../domain/errors';
 import { evaluateDecision, mapDecisionResult, type DecisionTable, type MapDecisionResult } from './dmn';
+import { PlatformTimerEventDefinition, type TimerClock } from './platform-timers';
 
 /** Engine version stamped into every saved revision, for state upgrades. */
 export const ENGINE_VERSION = 'bpmn-engine@25.0.1';
@@ -231,15 +233,55 @@ export interface EngineHandle {
   decisions: DecisionHost;
 }
 
-/** A fresh engine for a new instance from diagram XML. */
-export function createEngine(name: string, source?: string, decisionTables?: ReadonlyMap<string, LoadedDecision>): EngineHandle {
+/**
+ * bpmn-engine's default logger makes a `debug` logger (three, with a TTY check each) for every
+ * element of every engine — ~1.5 ms of a timer firing, measured — and they print only with
+ * `DEBUG=bpmn-engine:*`. Without it, a logger that does nothing.
+ */
+const engineDebug = createRequire(require.resolve('bpmn-engine'))('debug') as { enabled(name: string): boolean };
+const quietLogger = () => ({ debug() {}, error() {}, warn() {} });
+const loggerOption = () => (engineDebug.enabled('bpmn-engine:engine') ? {} : { Logger: quietLogger });
+
+/**
+ * Element behaviours that replace bpmn-elements' own: timers read the platform's clock and a
+ * step's working-day deadline (platform-timers.ts). Bound into a context when it is deserialized,
+ * so every engine and every cached context uses the same map.
+ */
+const ELEMENTS = { TimerEventDefinition: PlatformTimerEventDefinition };
+
+let template: InstanceType<typeof Engine> | undefined;
+/**
+ * An engine that never runs: its type resolver and its XML parse (bpmn-moddle with the platform's
+ * moddle options) build the cached definition contexts (definition-cache.ts), so they are exactly
+ * what an engine given the XML would build.
+ */
+export function templateEngine(): InstanceType<typeof Engine> {
+  template ??= new Engine({ name: 'template', moddleOptions, elements: ELEMENTS, ...loggerOption() } as any);
+  return template;
+}
+
+export interface CreateEngineOptions {
+  /** Diagram XML (parsed by this engine). */
+  source?: string;
+  /** A ready definition context (definition-cache.ts): nothing is parsed; a state without `source` recovers on it. */
+  sourceContext?: unknown;
+  decisions?: ReadonlyMap<string, LoadedDecision>;
+  /** The platform's clock (and working-day deadlines) for the timers; the system clock without it. */
+  timerClock?: TimerClock;
+}
+
+/** A fresh engine, to start an instance (`execute`) or recover one (`recover` + `resume`). */
+export function createEngine(name: string, opts: CreateEngineOptions = {}): EngineHandle {
   const timers: DueTimerTracker = { pending: 0 };
   const jobs = new ServiceJobHost();
-  const decisions = new DecisionHost(decisionTables);
+  const decisions = new DecisionHost(opts.decisions);
   const engine = new Engine({
     name,
-    source,
+    ...(opts.sourceContext ? { sourceContext: opts.sourceContext } : { source: opts.source }),
     moddleOptions,
+    elements: ELEMENTS,
+    ...loggerOption(),
+    ...(opts.timerClock ? { timerClock: opts.timerClock } : {}),
     expressions: createSafeExpressions(),
     scripts: denyScripts,
     timers: createDeferredTimers(timers),
