@@ -17,6 +17,8 @@ export { seedAll, seedDemoUsers, DEMO_USERS } from './seed';
 export { REJECT_REASONS, CaseService } from './cases/case-service';
 export { checkItemsOnPath, type PathItemCheck } from './catalogue/path-check';
 export type { IntakeInput, HandedMaterial } from './cases/case-service';
+export { INBOX_PAGE_DEFAULT, INBOX_PAGE_MAX } from './cases/task-actions';
+export type { InboxCounts, InboxFilter } from './cases/task-actions';
 export { SupervisionService, SIGNAL_JOB } from './supervision/supervision-service';
 export * from './calendar';
 export * from './stats';

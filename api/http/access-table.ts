@@ -74,6 +74,7 @@ export const ACCESS: Readonly<Record<string, AccessRule>> = {
   'POST /api/tasks/{id}/cosign': taskAct('then: the holder'),
   'POST /api/tasks/{id}/cc': taskAct('then: the holder or who completed it'),
   'POST /api/tasks/{id}/urge': taskAct('then: the responsible person, managers, supervisors'),
+  'GET /api/inbox/counts': rule('anyone', 'list', 'counts of the caller\'s own inboxes (assigned to, window of, copied to, offered to the caller)'),
   'GET /api/inbox': { ...rule('anyone', 'list', 'mine / window / cc / offered tasks of the caller\'s org unit'), narrow: 'tasks' },
 
   'GET /api/org/units': any,

@@ -6,7 +6,7 @@
 import { Router, type Request } from 'express';
 import bcrypt from 'bcryptjs';
 import { z } from 'zod';
-import { ConflictError, NotFoundError, REJECT_REASONS, UnavailableError, type Platform } from '../../engine';
+import { ConflictError, INBOX_PAGE_DEFAULT, INBOX_PAGE_MAX, NotFoundError, REJECT_REASONS, UnavailableError, type Platform } from '../../engine';
 import { requireRole } from '../http/auth';
 import { idempotent, type IdempotencyLocals } from '../http/idempotency';
 import { idSchema, pathParam } from '../http/params';
@@ -246,9 +246,16 @@ export function networkOfficeRoutes(platform: Platform): Router {
 
   // ---- inbox actions (待办操作)
   r.get('/inbox', async (req, res) => {
-    const q = z.object({ filter: z.enum(['mine', 'window', 'cc', 'groups', 'all']).default('mine') }).parse(req.query);
-    res.json(await taskActions.inbox(req.actor!, q.filter));
+    const q = z
+      .object({
+        filter: z.enum(['mine', 'window', 'cc', 'groups', 'all']).default('mine'),
+        limit: z.coerce.number().int().min(1).max(INBOX_PAGE_MAX).default(INBOX_PAGE_DEFAULT),
+        offset: z.coerce.number().int().min(0).max(100_000).default(0),
+      })
+      .parse(req.query);
+    res.json(await taskActions.inbox(req.actor!, q.filter, { limit: q.limit, offset: q.offset }));
   });
+  r.get('/inbox/counts', async (req, res) => void res.json(await taskActions.inboxCounts(req.actor!)));
   r.get('/tasks/:id', async (req, res) => void res.json(await taskActions.get(p(req, 'id'), req.actor!)));
   r.post('/tasks/:id/claim', async (req, res) => {
     const body = z.object({ reason: z.string().trim().max(500).optional() }).parse(req.body ?? {});

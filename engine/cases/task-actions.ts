@@ -37,6 +37,19 @@ export interface TaskActionsDeps {
 
 const DECISIONS = new Set(['approve', 'reject', 'return', 'supplement', 'done']);
 
+export type InboxFilter = 'mine' | 'window' | 'cc' | 'groups' | 'all';
+export interface InboxPageRequest { limit?: number; offset?: number }
+export interface InboxCounts { mine: { total: number; late: number; warned: number; capped?: boolean }; window: number; cc: number; groups: number }
+/** Rows of one inbox page: 50 unless asked, never more than 200. */
+export const INBOX_PAGE_DEFAULT = 50;
+export const INBOX_PAGE_MAX = 200;
+/** The home page's late / warned counts read the clocks of at most this many of the clerk's steps. */
+export const INBOX_SIGNAL_SCAN = 1000;
+export const inboxPage = (p: InboxPageRequest) => ({
+  limit: Math.min(INBOX_PAGE_MAX, Math.max(1, Math.floor(p.limit ?? INBOX_PAGE_DEFAULT))),
+  offset: Math.max(0, Math.floor(p.offset ?? 0)),
+});
+
 export class TaskActions {
   private feedback?: FeedbackService;
 
@@ -321,9 +334,45 @@ export class TaskActions {
     return (await this.withPeople(await this.withDeadlines([taskView(t)]), { people: true }))[0];
   }
 
-  /** Tasks in the actor's inbox: `mine`, `window` (all of the actor's window), `cc`, or `groups`; each with its `deadline`. */
-  async inbox(actor: Actor, filter: 'mine' | 'window' | 'cc' | 'groups' | 'all') {
-    return this.withPeople(await this.withDeadlines(await this.inboxTasks(actor, filter)));
+  /**
+   * One page of the actor's inbox (待办): `mine`, `window` (all of the actor's window), `cc`
+   * (copies, newest first) or `groups`; each with its `deadline`, case and names. A page is
+   * `limit` rows (default 50, at most 200) from `offset`: a clerk holding hundreds of open steps
+   * costs one page, not all of them (the enrichment — clocks, cases, names — is per row).
+   */
+  async inbox(actor: Actor, filter: InboxFilter, page: InboxPageRequest = {}) {
+    const { limit, offset } = inboxPage(page);
+    return this.withPeople(await this.withDeadlines(await this.inboxTasks(actor, filter, limit, offset)));
+  }
+
+  /**
+   * How many steps each inbox holds (the tabs' badges and the home page's cards), counted on the
+   * indexes without reading the steps; `mine` also says how many are late (已超期) and warned
+   * (即将到期) by their step clocks — read for at most `INBOX_SIGNAL_SCAN` steps, else `capped`.
+   */
+  async inboxCounts(actor: Actor): Promise<InboxCounts> {
+    const { Task, Clock } = this.deps.models;
+    const [mine, window, cc, groups, mineIds] = await Promise.all([
+      Task.countDocuments({ status: 'open', assignee: actor.username }),
+      actor.windowId ? Task.countDocuments({ status: 'open', windowId: actor.windowId }) : Promise.resolve(0),
+      Task.countDocuments({ ccTo: actor.username }),
+      this.deps.processService.listTasks(actor, 'groups').then((t) => t.length),
+      Task.find({ status: 'open', assignee: actor.username }, { _id: 1, dueDate: 1 }).limit(INBOX_SIGNAL_SCAN).lean(),
+    ]);
+    const clocks = mineIds.length ? await Clock.find({ _id: { $in: mineIds.map((t: any) => `step:${t._id}`) } }, { dueAt: 1, signalsAt: 1, status: 1 }).lean() : [];
+    const byId = new Map(clocks.map((c: any) => [String(c._id), c]));
+    const now = this.deps.clock.now().getTime();
+    const at = (d: unknown) => (d ? new Date(d as string).getTime() : Infinity);
+    let late = 0;
+    let warned = 0;
+    for (const t of mineIds as any[]) {
+      const c = byId.get(`step:${t._id}`);
+      const signals = (c?.signalsAt ?? {}) as Record<string, unknown>;
+      const dueAt = c ? c.dueAt : t.dueDate;
+      if (now >= Math.min(at(signals.breach), at(dueAt))) late++;
+      else if (now >= Math.min(at(signals.warning), at(signals.reminder))) warned++;
+    }
+    return { mine: { total: mine, late, warned, ...(mine > INBOX_SIGNAL_SCAN ? { capped: true } : {}) }, window, cc, groups };
   }
 
   /**
@@ -360,16 +409,22 @@ export class TaskActions {
     });
   }
 
-  private async inboxTasks(actor: Actor, filter: 'mine' | 'window' | 'cc' | 'groups' | 'all'): Promise<ReturnType<typeof taskView>[]> {
+  private async inboxTasks(actor: Actor, filter: InboxFilter, limit: number, offset: number): Promise<ReturnType<typeof taskView>[]> {
     const { Task } = this.deps.models;
-    if (filter === 'all' || filter === 'groups') return this.deps.processService.listTasks(actor, filter) as any;
+    // offered steps are narrowed after the read (org units of their cases): the page is cut after that
+    if (filter === 'all' || filter === 'groups') return ((await this.deps.processService.listTasks(actor, filter)) as any[]).slice(offset, offset + limit);
     let q: any;
+    let sort: Record<string, 1 | -1> = { dueDate: 1, createdAt: 1, _id: 1 };
     if (filter === 'mine') q = { status: 'open', assignee: actor.username };
     else if (filter === 'window') {
       if (!actor.windowId) return [];
       q = { status: 'open', windowId: actor.windowId };
-    } else q = { ccTo: actor.username };
-    const docs = await Task.find(q).sort({ dueDate: 1, createdAt: 1 }).limit(500).lean();
+    } else {
+      // copies (抄送) pile up over the years: the newest first, a page at a time
+      q = { ccTo: actor.username };
+      sort = { createdAt: -1, _id: -1 };
+    }
+    const docs = await Task.find(q).sort(sort).skip(offset).limit(limit).lean();
     return docs.map(taskView);
   }
 }

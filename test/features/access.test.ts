@@ -231,6 +231,20 @@ describe('access: every route of the OpenAPI document, as six callers, against t
         if (!own.includes(D.taskId)) out.push('own town\'s inbox lacks its task');
         return out;
       },
+      // the badges count what each caller's own pages list, nothing more (a foreign task is never in them: above)
+      'GET /api/inbox/counts': async () => {
+        const out: string[] = [];
+        for (const who of ['clerk', 'dongzhen-w10-a']) {
+          const api = await as(who);
+          const c = (await api.get('/api/inbox/counts')).body;
+          for (const f of ['mine', 'window', 'groups', 'cc'] as const) {
+            const listed = ((await api.get(`/api/inbox?filter=${f}&limit=200`)).body as unknown[]).length;
+            const counted = f === 'mine' ? c.mine?.total : c[f];
+            if (counted !== listed) out.push(`${who} inbox counts ${f}: ${counted}, its inbox lists ${listed}`);
+          }
+        }
+        return out;
+      },
       'GET /api/service-cases': async () => [
         ...absent('foreign case list ?orgUnit=dingbao', await (await as('dongzhen-w10-a')).get('/api/service-cases?orgUnit=dingbao'), D.caseNo, D.applicantName),
         ...absent('foreign head case list', await (await as('dongzhen-manager')).get('/api/service-cases'), D.caseNo),

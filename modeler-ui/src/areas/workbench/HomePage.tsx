@@ -7,7 +7,8 @@ import { api } from '../../api-client';
 import { ApiErrorAlert, useApi, useErrorToast } from '../../app/ApiError';
 import { useMe } from './common';
 import { formatDateTime } from './format';
-import type { Duty, OrgUnit, Task, WindowView } from './types';
+import type { Duty, OrgUnit, WindowView } from './types';
+import type { InboxCounts } from './InboxPage';
 
 /** 工作台首页: my window and post, counts, duty status (离岗 / 到岗) and who stands in for whom. */
 export function HomePage() {
@@ -18,10 +19,8 @@ export function HomePage() {
   const me = useMe();
   const user = me.data?.me;
   const win = me.data?.window ?? null;
-  const tasks = useApi(async () => ({
-    mine: await api.get<Task[]>('/api/inbox?filter=mine'),
-    window: user?.windowId ? await api.get<Task[]>('/api/inbox?filter=window') : [],
-  }), [user?.windowId]);
+  // the sizes of the inboxes, counted by the server (a clerk may hold hundreds of steps: none is read here)
+  const tasks = useApi(() => api.get<InboxCounts>('/api/inbox/counts'), [user?.windowId]);
   const units = useApi(() => api.get<OrgUnit[]>('/api/org/units').catch(() => [] as OrgUnit[]), []);
   const centreName = units.data?.find((u) => u.id === (win?.orgUnit ?? user?.orgUnit))?.name;
   const windows = useApi(async () => (user?.orgUnit ? api.get<WindowView[]>(`/api/org/units/${encodeURIComponent(user.orgUnit)}/windows`) : []), [user?.orgUnit]);
@@ -32,8 +31,6 @@ export function HomePage() {
   const myPost = win ? (win.postA?.username === user?.username ? 'A' : win.postB?.username === user?.username ? 'B' : undefined) : undefined;
   const myDuty: Duty | undefined = win ? (myPost === 'A' ? win.postA?.duty : win.postB?.duty) : undefined;
   const away = myDuty?.status === 'away';
-  const mine = tasks.data?.mine ?? [];
-  const count = (s: string) => mine.filter((x) => x.deadline?.signal === s).length;
 
   const people = useMemo(() => {
     const out: { username: string; displayName?: string; window: string; duty: Duty }[] = [];
@@ -84,10 +81,10 @@ export function HomePage() {
         <Col xs={24} lg={14}>
           <Card title={t('inbox.title')} loading={tasks.loading && !tasks.data}>
             <Row gutter={16}>
-              <Col span={6}><Statistic title={t('home.todo')} value={mine.length} data-testid="count-todo" /></Col>
-              <Col span={6}><Statistic title={t('home.dueSoon')} value={count('warned')} valueStyle={{ color: '#d48806' }} data-testid="count-warned" /></Col>
-              <Col span={6}><Statistic title={t('home.overdue')} value={count('late')} valueStyle={{ color: '#c23a2b' }} data-testid="count-late" /></Col>
-              <Col span={6}><Statistic title={t('home.windowTodo')} value={tasks.data?.window.length ?? 0} /></Col>
+              <Col span={6}><Statistic title={t('home.todo')} value={tasks.data?.mine.total ?? 0} data-testid="count-todo" /></Col>
+              <Col span={6}><Statistic title={t('home.dueSoon')} value={tasks.data?.mine.warned ?? 0} valueStyle={{ color: '#d48806' }} data-testid="count-warned" /></Col>
+              <Col span={6}><Statistic title={t('home.overdue')} value={tasks.data?.mine.late ?? 0} valueStyle={{ color: '#c23a2b' }} data-testid="count-late" /></Col>
+              <Col span={6}><Statistic title={t('home.windowTodo')} value={tasks.data?.window ?? 0} /></Col>
             </Row>
           </Card>
           <Card title={t('home.duty')} style={{ marginTop: 16 }} loading={me.loading && !me.data}>

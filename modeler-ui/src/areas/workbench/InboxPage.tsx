@@ -1,5 +1,5 @@
 import { ReloadOutlined } from '@ant-design/icons';
-import { App as AntApp, Button, Card, Empty, Grid, Segmented, Space, Spin, Table, Tag, Typography } from 'antd';
+import { App as AntApp, Button, Card, Empty, Grid, Pagination, Segmented, Space, Spin, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
@@ -13,6 +13,12 @@ import type { Task } from './types';
 type Filter = 'mine' | 'window' | 'groups' | 'cc';
 const FILTERS: Filter[] = ['mine', 'window', 'groups', 'cc'];
 
+/** What `GET /api/inbox/counts` answers: the size of each inbox (the tabs' badges, the home page's cards). */
+export interface InboxCounts { mine: { total: number; late: number; warned: number; capped?: boolean }; window: number; cc: number; groups: number }
+/** Rows per page: the server reads one page (its enrichment — clocks, cases, names — is per row). */
+const PAGE = 50;
+const totalOf = (c: InboxCounts | undefined, f: Filter) => (c ? (f === 'mine' ? c.mine.total : c[f]) : undefined);
+
 const dueMs = (t: Task) => (t.deadline?.dueAt ? new Date(t.deadline.dueAt).getTime() : Number.POSITIVE_INFINITY);
 
 /** 待办: the clerk's tasks sorted by deadline, with 正常 / 即将到期 / 已超期 marks; claim and open. */
@@ -24,19 +30,25 @@ export function InboxPage() {
   const toast = useErrorToast();
   const [params, setParams] = useSearchParams();
   const filter = (FILTERS.includes(params.get('filter') as Filter) ? params.get('filter') : 'mine') as Filter;
-  const tasks = useApi(() => api.get<Task[]>(`/api/inbox?filter=${filter}`), [filter]);
+  const page = Math.max(1, Number(params.get('page')) || 1);
+  const tasks = useApi(() => api.get<Task[]>(`/api/inbox?filter=${filter}&limit=${PAGE}&offset=${(page - 1) * PAGE}`), [filter, page]);
+  const counts = useApi(() => api.get<InboxCounts>('/api/inbox/counts'), [filter]);
+  const total = totalOf(counts.data, filter);
+  const goPage = (p: number) => setParams({ filter, ...(p > 1 ? { page: String(p) } : {}) });
+  const reload = () => { tasks.reload(); counts.reload(); };
   const [claiming, setClaiming] = useState<string | null>(null);
   const me = session.user?.username;
   const phone = !Grid.useBreakpoint().md;
 
-  const rows = [...(tasks.data ?? [])].sort((a, b) => dueMs(a) - dueMs(b) || a.createdAt.localeCompare(b.createdAt));
+  // copies come newest first; the others by deadline (the server's order, kept within the page)
+  const rows = filter === 'cc' ? (tasks.data ?? []) : [...(tasks.data ?? [])].sort((a, b) => dueMs(a) - dueMs(b) || a.createdAt.localeCompare(b.createdAt));
 
   const claim = async (task: Task) => {
     setClaiming(task.id);
     try {
       await api.post(`/api/tasks/${encodeURIComponent(task.id)}/claim`, {});
       void message.success(t('inbox.claimed'));
-      tasks.reload();
+      reload();
     } catch (e) {
       toast(e);
     } finally {
@@ -52,12 +64,15 @@ export function InboxPage() {
           <Segmented<Filter>
             value={filter}
             onChange={(v) => setParams({ filter: v })}
-            options={FILTERS.map((f) => ({ value: f, label: <span data-testid={`inbox-filter-${f}`}>{t(`inbox.filters.${f}`)}</span> }))}
+            options={FILTERS.map((f) => {
+              const n = totalOf(counts.data, f);
+              return { value: f, label: <span data-testid={`inbox-filter-${f}`}>{t(`inbox.filters.${f}`)}{n ? <span data-testid={`inbox-count-${f}`}>（{n}）</span> : null}</span> };
+            })}
           />
-          <Button icon={<ReloadOutlined />} onClick={tasks.reload} aria-label={t('common.refresh')} data-testid="inbox-refresh" />
+          <Button icon={<ReloadOutlined />} onClick={reload} aria-label={t('common.refresh')} data-testid="inbox-refresh" />
         </Space>
       </Space>
-      <ApiErrorAlert error={tasks.error} onRetry={tasks.reload} />
+      <ApiErrorAlert error={tasks.error} onRetry={reload} />
       {phone ? (
         // a phone: one card per step, the deadline first, nothing to scroll sideways
         <div className="phone-cards" data-testid="inbox-cards">
@@ -83,13 +98,15 @@ export function InboxPage() {
               </Space>
             </Card>
           ))}
+          {(total ?? 0) > PAGE ? <Pagination simple current={page} pageSize={PAGE} total={total} onChange={goPage} style={{ marginTop: 12 }} data-testid="inbox-pager" /> : null}
         </div>
       ) : <Table<Task>
         rowKey="id"
         size="middle"
         loading={tasks.loading}
         dataSource={rows}
-        pagination={{ pageSize: 20, hideOnSinglePage: true }}
+        // one page from the server; the total from /api/inbox/counts
+        pagination={{ current: page, pageSize: PAGE, total: Math.max(total ?? 0, (page - 1) * PAGE + rows.length), hideOnSinglePage: true, showSizeChanger: false, onChange: goPage, showTotal: (n) => t('inbox.total', { n }) }}
         locale={{ emptyText: t('inbox.empty') }}
         tableLayout="fixed"
         onRow={(r) => ({ 'data-testid': 'inbox-row', 'data-case-no': r.caseNo ?? '', 'data-element-id': r.elementId, 'data-task-id': r.id, 'data-signal': r.deadline?.signal ?? 'none' }) as never}

@@ -43,7 +43,7 @@ export const zh = {
   inbox: {
     title: '待办事项', filters: { mine: '我的待办', window: '本窗口', groups: '候选组', cc: '抄送我的' },
     caseNo: '办件编号', item: '事项', applicant: '申请人', step: '环节', assignee: '办理人', arrived: '到达时间', deadline: '办理期限', state: '状态', actions: '操作',
-    claim: '签收', claimed: '已签收', handle: '办理', empty: '暂无待办', unclaimed: '待签收',
+    claim: '签收', claimed: '已签收', handle: '办理', empty: '暂无待办', unclaimed: '待签收', total: '共 {{n}} 件',
     remaining: { 'working-days': '剩余 {{n}} 个工作日', hours: '剩余 {{n}} 小时', minutes: '剩余 {{n}} 分钟', today: '今日到期' },
   },
   task: {
@@ -120,7 +120,7 @@ export const en: typeof zh = {
   inbox: {
     title: 'Inbox', filters: { mine: 'Mine', window: 'My window', groups: 'Groups', cc: 'Copied to me' },
     caseNo: 'Case no.', item: 'Service item', applicant: 'Applicant', step: 'Step', assignee: 'Holder', arrived: 'Arrived', deadline: 'Deadline', state: 'State', actions: 'Actions',
-    claim: 'Claim', claimed: 'Claimed', handle: 'Handle', empty: 'Nothing to do', unclaimed: 'Unclaimed',
+    claim: 'Claim', claimed: 'Claimed', handle: 'Handle', empty: 'Nothing to do', unclaimed: 'Unclaimed', total: '{{n}} in all',
     remaining: { 'working-days': '{{n}} working days left', hours: '{{n}} hours left', minutes: '{{n}} minutes left', today: 'Due today' },
   },
   task: {
