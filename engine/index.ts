@@ -23,6 +23,7 @@ export { SupervisionService, SIGNAL_JOB } from './supervision/supervision-servic
 export * from './calendar';
 export * from './stats';
 export * from './outbox';
+export { IdempotencyStore, type IdempotencyClaim, type StoredAnswer } from './persistence/idempotency-store';
 export { SessionService, type SessionActor, type LoginResult } from './org/session-service';
 export { OpeningBody, OpeningHours, openingSpecOf } from './org/opening-hours';
 export { ServiceJobs, INCIDENT_FILTERS, SERVICE_TASK_JOB, loadServiceJobConfig, type IncidentFilter, type IncidentView, type ServiceJobConfig } from './service-jobs';

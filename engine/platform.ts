@@ -3,6 +3,7 @@
  * given), mongoose models and indexes, Agenda, and the services. Both `api/main.ts` and
  * `workers/main.ts` start through here; the config is loaded by them and passed in.
  */
+import { IdempotencyStore } from './persistence/idempotency-store';
 import { MessageService } from './services/messages';
 import path from 'node:path';
 import mongoose from 'mongoose';
@@ -77,6 +78,8 @@ export interface Platform {
   openingHours: OpeningHours;
   /** Sign-in sessions (bearer tokens) of the staff. */
   sessions: SessionService;
+  /** Records of requests answered under an Idempotency-Key (api/http/idempotency.ts). */
+  idempotency: IdempotencyStore;
   /** The statistics day rollups (kept fresh by the worker job stats.rollups.refresh). */
   rollups: StatsRollups;
   /** Task and intake forms (form-js schemas with versions). */
@@ -205,6 +208,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     forms,
     openingHours: new OpeningHours(models, () => supervision.currentCalendar()),
     sessions: new SessionService({ models, clock }),
+    idempotency: new IdempotencyStore(models),
     outbox,
     serviceJobs,
     messages,

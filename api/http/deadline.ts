@@ -3,8 +3,9 @@
  * that drops packets — must not hold requests forever; the MongoDB driver 7 has no operation
  * timeout of its own: `timeoutMS` is ignored). A request without an answer after `ms` gets
  * 503 problem+json `REQUEST_TIMEOUT` with Retry-After; its work may still complete, so an
- * idempotent request keeps its key's record "in flight" (a retry with the same key is told to
- * wait, and after the stale window takes over with what the first attempt created).
+ * idempotent request keeps its key's record "in flight" until its handler settles, then `retry`
+ * (api/http/idempotency.ts): a resend with the same key is told to wait meanwhile, then runs again
+ * and is answered as done by the route when the first attempt committed.
  * Streams (server-sent events) answer their headers at once and are not affected.
  */
 import type { RequestHandler } from 'express';

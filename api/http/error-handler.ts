@@ -2,6 +2,7 @@
  * The one table from error kind to HTTP status; every error leaves as
  * `application/problem+json` (RFC 9457) with `type`, `title`, `status`, `detail` and a stable `code`.
  */
+import { settledAfterDeadline } from './idempotency';
 import type { ErrorRequestHandler, Response } from 'express';
 import mongoose from 'mongoose';
 import { z } from 'zod';
@@ -79,7 +80,11 @@ function statusOf(err: DomainError): number {
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    if (res.headersSent) return;
+    if (res.headersSent) {
+      // answered already — by the request deadline's 503: the handler has settled now (api/http/idempotency.ts)
+      settledAfterDeadline(res);
+      return;
+    }
     if (err instanceof UnavailableError) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
     if (err instanceof DomainError) return sendProblem(res, statusOf(err), err.code, err.message, err.details ? { details: err.details } : undefined);
     if (err instanceof z.ZodError) {

@@ -24,16 +24,23 @@
  *   When the database is still down the `retry` mark cannot be written: the record stays in flight,
  *   is marked as soon as the database answers (every 2 s within the stale window), and a resend
  *   meanwhile is 409 IDEMPOTENCY_IN_FLIGHT with Retry-After.
- * - A record left in flight by a killed process (or by a request answered 503 REQUEST_TIMEOUT by the
- *   request deadline while its work went on) is taken over after IDEMPOTENCY_STALE_MS, the same way.
- * - What a resend after a 5xx does NOT get back: routes other than intake and task completion
- *   (supplements, examination, notices, public complaints and ratings) run again and answer what
- *   the record now says — e.g. 409 when the first attempt had done it.
+ * - A request answered 503 REQUEST_TIMEOUT by the request deadline (api/http/deadline.ts) while its
+ *   handler goes on keeps its record in flight until the handler settles — answers (its answer is
+ *   not sent: the 503 was) or throws — and then marks it `retry` at once, so the resend runs again
+ *   and the route's own replay answers it as done; before, the resend waited IDEMPOTENCY_STALE_MS.
+ *   A record left in flight by a killed process (or a handler that never settles) is taken over
+ *   after IDEMPOTENCY_STALE_MS, the same way.
+ * - Every keyed route answers a resend of what committed as done (`Idempotent-Replayed: true`):
+ *   intake (`previous`: its case), task completion, examination, supplements and further notices
+ *   (the command's `requestId` recorded with its write, CaseService), public complaints (the
+ *   reference named before it is written, the query code derived from the request id) and ratings
+ *   (the rating records its request id). The records live behind `platform.idempotency`
+ *   (engine/persistence/idempotency-store.ts).
  */
 import { createHash } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import canonicalize from 'canonicalize';
-import { BusinessRuleError, ConflictError, ValidationError, isDuplicateKey, type Models } from '../../engine';
+import { BusinessRuleError, ConflictError, ValidationError, type IdempotencyStore } from '../../engine';
 
 const KEY = /^[\x21-\x7e]{8,200}$/;
 /** An in-flight record older than this was left by a process that died (a request takes seconds at most); IDEMPOTENCY_STALE_MS. */
@@ -51,9 +58,9 @@ export interface IdempotencyLocals {
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const inFlight = () => new ConflictError('IDEMPOTENCY_IN_FLIGHT', 'a request with this Idempotency-Key is being answered; retry in a moment');
 
-export function idempotent(models: Models): RequestHandler {
-  const { IdempotencyRecord } = models;
+export function idempotent(store: IdempotencyStore): RequestHandler {
   return async (req, res, next) => {
     const key = req.get('idempotency-key');
     if (key === undefined) return next();
@@ -62,57 +69,63 @@ export function idempotent(models: Models): RequestHandler {
     const id = sha256(`${caller}\n${req.method} ${req.baseUrl}${req.path}\n${key}`);
     const requestHash = sha256(canonicalize(req.body ?? {}) ?? '');
     const now = new Date();
-    let previous: string | undefined;
-    try {
-      await IdempotencyRecord.create({ _id: id, requestHash, state: 'in-flight', at: now });
-      if (Math.random() < 1 / 200) void pruneIdempotency(models, now).catch(() => undefined);
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      const rec = await IdempotencyRecord.findById(id).lean();
-      if (!rec) throw new ConflictError('IDEMPOTENCY_IN_FLIGHT', 'a request with this Idempotency-Key is being answered; retry in a moment');
-      if (rec.requestHash !== requestHash) throw new BusinessRuleError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different request body; use a new key for a new request');
-      if (rec.state === 'done') {
-        res.set('Idempotent-Replayed', 'true').status(rec.statusCode as number).type((rec.contentType as string) ?? 'application/json').send(rec.body);
-        return;
-      }
-      // an attempt answered 5xx is over: go on at once; one in flight only once its process is presumed dead
-      if (rec.state !== 'retry' && now.getTime() - new Date(rec.at as Date).getTime() < IDEMPOTENCY_STALE_MS) {
+    const claim = await store.claim(id, requestHash, now, IDEMPOTENCY_STALE_MS);
+    switch (claim.kind) {
+      case 'reused':
+        throw new BusinessRuleError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different request body; use a new key for a new request');
+      case 'in-flight':
+        // an attempt answered 5xx is over and taken over at once; one in flight only once its process is presumed dead
         res.set('Retry-After', '2');
-        throw new ConflictError('IDEMPOTENCY_IN_FLIGHT', 'a request with this Idempotency-Key is being answered; retry in a moment');
-      }
-      // one taker goes on, with what the earlier attempt had created
-      const took = await IdempotencyRecord.updateOne({ _id: id, state: rec.state, at: rec.at }, { $set: { state: 'in-flight', at: now } });
-      if (!took.modifiedCount) throw new ConflictError('IDEMPOTENCY_IN_FLIGHT', 'a request with this Idempotency-Key is being answered; retry in a moment');
-      previous = (rec.subject as string | undefined) ?? undefined;
+        throw inFlight();
+      case 'done':
+        res.set('Idempotent-Replayed', 'true').status(claim.answer.statusCode).type(claim.answer.contentType).send(claim.answer.body);
+        return;
+      case 'new':
+        if (Math.random() < 1 / 200) void store.prune(new Date(now.getTime() - IDEMPOTENCY_TTL_MS)).catch(() => undefined);
     }
     const locals: IdempotencyLocals = {
-      attach: async (subject) => void (await IdempotencyRecord.updateOne({ _id: id }, { $set: { subject } })),
-      previous,
+      attach: (subject) => store.attach(id, subject),
+      previous: claim.kind === 'taken-over' ? claim.previous : undefined,
       requestId: id,
     };
     res.locals.idempotency = locals;
     // store the answer before it leaves (res.json ends in res.send)
     const send = res.send.bind(res);
     let stored = false;
+    let late = false;
+    /** The handler settled after the deadline's 503 went out: its attempt is over, a resend runs again (once). */
+    const settledLate = () => {
+      if (late) return;
+      late = true;
+      store.markRetry(id).then(
+        () => undefined,
+        () => retryLater(store, id),
+      );
+    };
+    res.locals.idempotencySettledLate = settledLate;
     res.send = ((body: unknown) => {
+      if (res.locals.deadlinePassed) {
+        // the deadline's own 503 goes out; anything after it is the handler settling (not sent)
+        if (!res.headersSent && !stored) {
+          stored = true;
+          return send(body as any);
+        }
+        settledLate();
+        return res;
+      }
       if (stored) return send(body as any);
       stored = true;
-      // answered by the request deadline while the work goes on: the record stays "in flight"
-      if (res.locals.deadlinePassed) return send(body as any);
       const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body ?? null);
       const status = res.statusCode;
       // a 5xx is no outcome (the work may have committed): the resend runs again, told what this attempt named
-      const write =
-        status >= 500
-          ? IdempotencyRecord.updateOne({ _id: id, state: 'in-flight' }, { $set: { state: 'retry' } })
-          : IdempotencyRecord.updateOne({ _id: id }, { $set: { state: 'done', statusCode: status, contentType: String(res.get('Content-Type') ?? 'application/json'), body: text, doneAt: new Date() } });
+      const write = status >= 500 ? store.markRetry(id) : store.markDone(id, { statusCode: status, contentType: String(res.get('Content-Type') ?? 'application/json'), body: text }, new Date());
       write.then(
         () => send(body as any),
         () => {
           send(body as any);
           // the database is down (the answer is then a 503): mark the attempt over once it is back,
           // so the client's resend with the same key is served rather than told "in flight"
-          if (status >= 500) retryLater(IdempotencyRecord, id);
+          if (status >= 500) retryLater(store, id);
         },
       );
       return res;
@@ -121,18 +134,22 @@ export function idempotent(models: Models): RequestHandler {
   };
 }
 
+/**
+ * Called by the error handler for an error thrown after the answer went out: when it was the
+ * request deadline's 503, the handler has now settled (thrown, or failed to set a header on the
+ * answered response) and its idempotency record is released for the resend.
+ */
+export function settledAfterDeadline(res: Response): void {
+  if (res.locals.deadlinePassed) (res.locals.idempotencySettledLate as (() => void) | undefined)?.();
+}
+
 /** Marks a failed attempt's record `retry` every 2 s within the stale window (after that a resend takes it over anyway). */
-function retryLater(IdempotencyRecord: Models['IdempotencyRecord'], id: string, until = Date.now() + IDEMPOTENCY_STALE_MS) {
+function retryLater(store: IdempotencyStore, id: string, until = Date.now() + IDEMPOTENCY_STALE_MS) {
   const t = setTimeout(() => {
-    IdempotencyRecord.updateOne({ _id: id, state: 'in-flight' }, { $set: { state: 'retry' } }).then(
+    store.markRetry(id).then(
       () => undefined,
-      () => Date.now() < until && retryLater(IdempotencyRecord, id, until),
+      () => Date.now() < until && retryLater(store, id, until),
     );
   }, 2000);
   t.unref();
-}
-
-/** Deletes answers older than the replay window. */
-export async function pruneIdempotency(models: Models, now = new Date()): Promise<number> {
-  return (await models.IdempotencyRecord.deleteMany({ at: { $lt: new Date(now.getTime() - IDEMPOTENCY_TTL_MS) } })).deletedCount ?? 0;
 }

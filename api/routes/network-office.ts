@@ -3,7 +3,7 @@
  * information posts, intake and service cases, inbox actions, audit, notifications.
  * Everything here needs a login; the public routes live in `public.ts`.
  */
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import bcrypt from 'bcryptjs';
 import { z } from 'zod';
 import { ConflictError, INBOX_PAGE_DEFAULT, INBOX_PAGE_MAX, NotFoundError, REJECT_REASONS, UnavailableError, type Platform } from '../../engine';
@@ -101,7 +101,7 @@ export function networkOfficeRoutes(platform: Platform): Router {
   const r = Router();
   const { org, catalogue, cases, taskActions, audit } = platform;
   /** Idempotency-Key on the window's creating and deciding POSTs (a retried request answers once). */
-  const once = idempotent(platform.models);
+  const once = idempotent(platform.idempotency);
 
   // ---- org model (组织机构)
   r.get('/org/units', async (_req, res) => void res.json(await org.listOrgUnits()));
@@ -206,17 +206,24 @@ export function networkOfficeRoutes(platform: Platform): Router {
     res.json(await cases.listCases(req.actor!, { ...q, mine: q.mine === 'true' }));
   });
   r.get('/service-cases/:no', async (req, res) => void res.json(await cases.getCase(p(req, 'no', caseNoParam), req.actor!)));
+  // a resend of a decision that was written (its answer lost, or a 503 after the write) — the same
+  // Idempotency-Key, or without one the same clerk with the same input — is answered as done
+  const replayed = <T extends object>(res: Response, out: T): T => {
+    if ('replayed' in out && out.replayed) res.set('Idempotent-Replayed', 'true');
+    return out;
+  };
+  const requestIdOf = (res: Response) => (res.locals.idempotency as IdempotencyLocals | undefined)?.requestId;
   r.post('/service-cases/:no/examination', requireRole('clerk'), once, async (req, res) => {
     const body = z.object({ materials: z.array(Material).max(100).optional(), reject: IntakeBody.shape.reject }).parse(req.body ?? {});
-    res.json(await cases.examine(p(req, 'no', caseNoParam), body, req.actor!));
+    res.json(replayed(res, await cases.examine(p(req, 'no', caseNoParam), body, req.actor!, { requestId: requestIdOf(res) })));
   });
   r.post('/service-cases/:no/supplements', requireRole('clerk'), once, async (req, res) => {
     const body = z.object({ materials: z.array(Material).min(1).max(100) }).parse(req.body ?? {});
-    res.json(await cases.receiveSupplement(p(req, 'no', caseNoParam), body.materials, req.actor!));
+    res.json(replayed(res, await cases.receiveSupplement(p(req, 'no', caseNoParam), body.materials, req.actor!, { requestId: requestIdOf(res) })));
   });
   r.post('/service-cases/:no/supplement-notices', requireRole('clerk'), once, async (req, res) => {
     const body = z.object({ materials: z.array(z.object({ code: text(20), reason: text(300) })).min(1).max(100) }).parse(req.body ?? {});
-    res.status(201).json(await cases.furtherNotice(p(req, 'no', caseNoParam), body.materials, req.actor!));
+    res.status(201).json(replayed(res, await cases.furtherNotice(p(req, 'no', caseNoParam), body.materials, req.actor!, { requestId: requestIdOf(res) })));
   });
   r.post('/service-cases/:no/fee', requireRole('clerk'), async (req, res) => {
     const body = z.object({ items: z.array(z.object({ name: text(100), amountFen: z.number().int().min(0) })).min(1).max(20), receiptNo: z.string().max(60).optional() }).parse(req.body ?? {});

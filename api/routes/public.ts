@@ -8,7 +8,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { NotFoundError, ValidationError, type Platform } from '../../engine';
 import { rateLimit } from '../http/rate-limit';
-import { idempotent } from '../http/idempotency';
+import { idempotent, type IdempotencyLocals } from '../http/idempotency';
 import { caseNoParam } from './network-office';
 
 const id = z.string().min(1).max(60).regex(/^[A-Za-z0-9_-]+$/, 'contains characters that no id has');
@@ -72,7 +72,7 @@ export function publicRoutes(platform: Platform, opts: { lookupPerMinute?: numbe
     await org.getOrgUnit(town);
     res.json(await catalogue.board(town));
   });
-  r.post('/complaints', limited(), idempotent(platform.models), async (req, res) => {
+  r.post('/complaints', limited(), idempotent(platform.idempotency), async (req, res) => {
     const body = z
       .object({
         orgUnit: id,
@@ -82,13 +82,17 @@ export function publicRoutes(platform: Platform, opts: { lookupPerMinute?: numbe
         phone: z.string().trim().max(20).optional(),
       })
       .parse(req.body ?? {});
-    res.status(201).json(await feedback.complain(body));
+    // under an Idempotency-Key: the resend of a complaint that was filed gets it back (reference and query code), not a second one
+    const idem = res.locals.idempotency as IdempotencyLocals | undefined;
+    const out = await feedback.complain(body, idem ? { requestId: idem.requestId, previous: idem.previous, onReference: idem.attach } : {});
+    if ('replayed' in out) res.set('Idempotent-Replayed', 'true');
+    res.status(201).json(out);
   });
   r.post('/complaint-lookup', limited(), async (req, res) => {
     const body = z.object({ reference: z.string().regex(/^TS-[A-Z]{2}-\d{8}-\d{4,6}$/, 'a reference looks like TS-DB-20261128-0001'), queryCode: z.string().trim().min(1).max(20) }).parse(req.body ?? {});
     res.json(await feedback.lookupComplaint(body.reference, body.queryCode));
   });
-  r.post('/ratings', limited(), idempotent(platform.models), async (req, res) => {
+  r.post('/ratings', limited(), idempotent(platform.idempotency), async (req, res) => {
     const body = z
       .object({
         caseNo: caseNoParam,
@@ -100,7 +104,10 @@ export function publicRoutes(platform: Platform, opts: { lookupPerMinute?: numbe
       })
       .refine((b) => b.queryCode || b.phone, { message: 'give the query code (查询码) or the applicant phone number' })
       .parse(req.body ?? {});
-    res.status(201).json(await feedback.rate(body.caseNo, body, body));
+    // the resend of a rating that was given (same key, or without one the same level and comment) is answered as done
+    const out = await feedback.rate(body.caseNo, body, body, { requestId: (res.locals.idempotency as IdempotencyLocals | undefined)?.requestId });
+    if (out.replayed) res.set('Idempotent-Replayed', 'true');
+    res.status(201).json(out);
   });
   r.post('/case-lookup', limited(), async (req, res) => {
     const body = z

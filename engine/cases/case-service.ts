@@ -19,6 +19,7 @@
  * - immediate 即办件 / report-up 上报件 / joint 联办件 — the item's own path once accepted.
  */
 import { createHash, randomInt, randomUUID } from 'node:crypto';
+import canonicalize from 'canonicalize';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
 import type { Actor, Clock, Logger, LooseEventListener } from '../domain/types';
 import { isDuplicateKey, type Models } from '../persistence/models';
@@ -34,7 +35,7 @@ import type { SupervisionService } from '../supervision/supervision-service';
 import type { WorkingCalendar } from '../calendar/working-calendar';
 import type { FeedbackService } from '../supervision/feedback-service';
 import { parseBudget, parseStepLimit, type Budget } from '../supervision/clock-ledger';
-import { crashPoint } from '../domain/fault';
+import { crashPoint, holdPoint } from '../domain/fault';
 import { publicProgress } from './public-progress';
 
 const SYSTEM_ACTOR: Actor = { username: 'system', groups: [], roles: ['system'] };
@@ -93,6 +94,33 @@ export const REJECT_REASONS: Record<string, string> = {
   'not-eligible': '申请人不符合申请条件',
   'duplicate-application': '该事项已受理或正在办理，请勿重复申请',
 };
+
+/** A command's options: the Idempotency-Key's request id (api/http/idempotency.ts), the same on every resend. */
+export interface CommandOptions {
+  requestId?: string;
+}
+
+/**
+ * What a command records with its write (issue #12), so that its resend — the answer lost, or a
+ * 503 after the write had committed — is answered as done instead of with what the record now
+ * says: who, under which request id, with which input (hashed), and a token its follow-ups are
+ * keyed by.
+ */
+interface CommandMark {
+  by: string;
+  requestId?: string;
+  inputHash: string;
+  token: string;
+  decision?: string;
+  at: Date;
+}
+
+const inputHashOf = (input: unknown) => createHash('sha256').update(canonicalize(input ?? {}) ?? '').digest('hex');
+
+/** The same person's command again: under the same request id, or without a key with the same input (as task completion). */
+function isResend(mark: CommandMark | undefined | null, actor: Actor, opts: CommandOptions, inputHash: string): boolean {
+  return !!mark && mark.by === actor.username && (opts.requestId ? mark.requestId === opts.requestId : mark.inputHash === inputHash);
+}
 
 export interface CaseServiceDeps {
   models: Models;
@@ -279,11 +307,22 @@ export class CaseService implements ProjectionListener {
    * the five working days: the materials handed in meanwhile are added; then it is refused,
    * the ONE one-time notification lists everything still missing, or it is accepted.
    */
-  async examine(caseNo: string, input: { materials?: HandedMaterial[]; reject?: { reasonCode?: string; reason?: string } }, actor: Actor) {
+  async examine(caseNo: string, input: { materials?: HandedMaterial[]; reject?: { reasonCode?: string; reason?: string } }, actor: Actor, opts: CommandOptions = {}) {
     const { models, clock } = this.deps;
     const kase = await this.load(caseNo);
     this.requireResponsibleWindow(kase, actor);
-    if (kase.status !== 'under-examination') throw new ConflictError('NOT_UNDER_EXAMINATION', `case ${caseNo} is ${kase.status}, not waiting for the examination decision`);
+    const inputHash = inputHashOf(input);
+    if (kase.status !== 'under-examination') {
+      const mark = kase.examination as CommandMark | undefined;
+      if (!isResend(mark, actor, opts, inputHash)) {
+        throw new ConflictError('NOT_UNDER_EXAMINATION', `case ${caseNo} is ${kase.status}, not waiting for the examination decision`, mark ? { decidedBy: mark.by, decidedAt: mark.at, byYou: mark.by === actor.username } : undefined);
+      }
+      // the resend of a decision that was written (its answer lost, or a 503 after its claim):
+      // finish what the first attempt left undone (every step keyed by its token) and answer as done
+      const item = toItem(await models.ServiceItem.findById(kase.itemCode).lean());
+      await this.applyExamination(caseNo, mark!, input, item, missingMaterials(item, kase.materials as HandedMaterial[]), actor, (kase as any).limitOverrides ?? undefined);
+      return { ...(await this.getCase(caseNo, actor)), replayed: true as const };
+    }
     if (input.reject && !input.reject.reasonCode && !input.reject.reason?.trim()) throw new ValidationError('REASON_REQUIRED', 'a refusal needs a reason (reasonCode from the kept list, or reason text)');
     if (input.reject?.reasonCode && !REJECT_REASONS[input.reject.reasonCode]) throw new ValidationError('UNKNOWN_REASON_CODE', `reasonCode must be one of: ${Object.keys(REJECT_REASONS).join(', ')}`);
     const item = toItem(await models.ServiceItem.findById(kase.itemCode).lean());
@@ -295,34 +334,50 @@ export class CaseService implements ProjectionListener {
     const now = clock.now();
     const missing = input.reject ? [] : missingMaterials(item, all);
     const decision = input.reject ? 'reject' : missing.length ? 'supplement' : 'accept';
+    const mark: CommandMark = { by: actor.username, ...(opts.requestId ? { requestId: opts.requestId } : {}), inputHash, token: randomUUID(), decision, at: now };
     await this.intend(caseNo, 'examine', decision, actor.username);
-    // claim the decision: one of two clerks (or the clock's deemed acceptance) wins
-    const claimed = await models.ServiceCase.updateOne({ _id: caseNo, status: 'under-examination' }, { $set: { status: 'accepting', materials: all, updatedAt: now } });
+    // claim the decision: one of two clerks (or the clock's deemed acceptance) wins; the mark is written with it
+    const claimed = await models.ServiceCase.updateOne({ _id: caseNo, status: 'under-examination' }, { $set: { status: 'accepting', materials: all, examination: mark, updatedAt: now } });
     if (!claimed.modifiedCount) {
       await this.settled(caseNo, 'examine');
       throw new ConflictError('NOT_UNDER_EXAMINATION', `case ${caseNo} was decided meanwhile`);
     }
     crashPoint('examine.after-claim');
-    await this.deps.audit.append(caseNo, 'case.examined', actor.username, { decision, materials: input.materials ?? [] });
-    if (input.reject) {
-      const reason = [input.reject.reasonCode ? REJECT_REASONS[input.reject.reasonCode] : undefined, input.reject.reason?.trim()].filter(Boolean).join('；');
-      await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { category: 'rejected', status: 'rejected', outcome: 'rejected', rejectReason: reason, endedAt: now, updatedAt: now } });
-      await this.deps.audit.append(caseNo, 'case.rejected', actor.username, { reasonCode: input.reject.reasonCode, reason });
-      await this.issueNotice(caseNo, 'return', actor.username, { reason, legalBasis: item.legalBasis });
-    } else if (missing.length) {
+    await holdPoint('case.after-write:examine');
+    await this.applyExamination(caseNo, mark, input, item, missing, actor, (kase as any).limitOverrides ?? undefined);
+    return this.getCase(caseNo, actor);
+  }
+
+  /**
+   * The examination decision after its claim, each step keyed (the mark's token, fixed notice ids)
+   * and conditional on the case still being where the decision left it, so the resend of a decision
+   * cut short (`examine`) finishes it without doubling anything, and does nothing to a case that
+   * moved on.
+   */
+  private async applyExamination(caseNo: string, mark: CommandMark, input: { materials?: HandedMaterial[]; reject?: { reasonCode?: string; reason?: string } }, item: ServiceItem, missing: ReturnType<typeof missingMaterials>, actor: Actor, limitOverrides: Record<string, string> | undefined) {
+    const { models, clock } = this.deps;
+    const now = clock.now();
+    await this.deps.audit.append(caseNo, 'case.examined', actor.username, { decision: mark.decision, materials: input.materials ?? [] }, { dedupeKey: `case:examined:${mark.token}` });
+    if (mark.decision === 'reject') {
+      const reason = [input.reject?.reasonCode ? REJECT_REASONS[input.reject.reasonCode] : undefined, input.reject?.reason?.trim()].filter(Boolean).join('；');
+      await models.ServiceCase.updateOne({ _id: caseNo, status: 'accepting' }, { $set: { category: 'rejected', status: 'rejected', outcome: 'rejected', rejectReason: reason, endedAt: now, updatedAt: now } });
+      await this.deps.audit.append(caseNo, 'case.rejected', actor.username, { reasonCode: input.reject?.reasonCode, reason }, { dedupeKey: `case:rejected:${mark.token}` });
+      // the only return notice before the end of a case refused at examination: a fixed id
+      await this.issueNotice(caseNo, 'return', actor.username, { reason, legalBasis: item.legalBasis }, `${caseNo}:return:1`);
+    } else if (mark.decision === 'supplement') {
       await models.ServiceCase.updateOne(
-        { _id: caseNo },
+        { _id: caseNo, status: 'accepting' },
         { $set: { category: 'supplement', status: 'awaiting-supplement', supplementRounds: [{ round: 1, requestedAt: now, requestedBy: actor.username, materials: missing }], updatedAt: now } },
       );
-      await this.deps.audit.append(caseNo, 'supplement.requested', actor.username, { round: 1, materials: missing });
-      await this.issueNotice(caseNo, 'one-time', actor.username, { missing });
-    } else {
-      await this.accept(caseNo, actor, (kase as any).limitOverrides ?? undefined);
+      await this.deps.audit.append(caseNo, 'supplement.requested', actor.username, { round: 1, materials: missing }, { dedupeKey: `supplement:requested:${mark.token}` });
+      const kase: any = await models.ServiceCase.findById(caseNo, { supplementRounds: 1 }).lean();
+      await this.issueNotice(caseNo, 'one-time', actor.username, { missing: kase?.supplementRounds?.[0]?.materials ?? missing }, `${caseNo}:one-time:1`);
+    } else if ((await models.ServiceCase.findById(caseNo, { status: 1 }).lean())?.status === 'accepting') {
+      await this.accept(caseNo, actor, limitOverrides);
     }
     // the examination clock stops once the decision is in place (a kill before leaves it running, and the case repairable)
     await this.supervision?.stopClock(`${caseNo}:examination`, now);
     await this.settled(caseNo, 'examine');
-    return this.getCase(caseNo, actor);
   }
 
   /**
@@ -421,10 +476,18 @@ export class CaseService implements ProjectionListener {
    * 补正材料到件: records what the applicant brought. When nothing named in the notification is
    * still missing the case is accepted and goes on; otherwise it keeps waiting.
    */
-  async receiveSupplement(caseNo: string, materials: HandedMaterial[], actor: Actor) {
+  async receiveSupplement(caseNo: string, materials: HandedMaterial[], actor: Actor, opts: CommandOptions = {}) {
     const { models, clock } = this.deps;
     const kase = await this.load(caseNo);
     this.requireResponsibleWindow(kase, actor);
+    const inputHash = inputHashOf(materials);
+    const rounds = [...(kase.supplementRounds as any[])];
+    const last = rounds[rounds.length - 1];
+    if (isResend(last?.received, actor, opts, inputHash)) {
+      // the resend of the hand-in this round recorded (its answer lost, or a 503 after the write): its follow-ups, keyed, and the case
+      await this.afterSupplement(caseNo, last.received as CommandMark, materials, (last.stillMissing ?? []) as string[], actor);
+      return { ...(await this.getCase(caseNo, actor)), replayed: true as const };
+    }
     if (kase.status !== 'awaiting-supplement') throw new ConflictError('NOT_AWAITING_SUPPLEMENT', `case ${caseNo} is ${kase.status}, not waiting for materials`);
     const item = toItem(await models.ServiceItem.findById(kase.itemCode).lean());
     const known = new Set(item.materials.map((m) => m.code));
@@ -432,18 +495,30 @@ export class CaseService implements ProjectionListener {
     const merged = new Map<string, HandedMaterial>((kase.materials as HandedMaterial[]).map((m) => [m.code, m]));
     for (const h of materials) merged.set(h.code, { ...merged.get(h.code), ...h, defect: h.defect });
     const all = [...merged.values()];
-    const missing = missingMaterials(item, all);
+    const missing = missingMaterials(item, all).map((m) => m.code);
     const now = clock.now();
-    const rounds = [...(kase.supplementRounds as any[])];
-    rounds[rounds.length - 1] = { ...rounds[rounds.length - 1], receivedAt: now, receivedBy: actor.username, handedIn: materials.map((m) => m.code) };
-    await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { materials: all, supplementRounds: rounds, updatedAt: now } });
-    await this.deps.audit.append(caseNo, 'supplement.received', actor.username, { materials, stillMissing: missing.map((m) => m.code) });
-    if (missing.length === 0) {
+    const mark: CommandMark = { by: actor.username, ...(opts.requestId ? { requestId: opts.requestId } : {}), inputHash, token: randomUUID(), at: now };
+    rounds[rounds.length - 1] = { ...last, receivedAt: now, receivedBy: actor.username, handedIn: materials.map((m) => m.code), received: mark, stillMissing: missing };
+    const wrote = await models.ServiceCase.updateOne({ _id: caseNo, status: 'awaiting-supplement' }, { $set: { materials: all, supplementRounds: rounds, updatedAt: now } });
+    if (!wrote.modifiedCount) throw new ConflictError('NOT_AWAITING_SUPPLEMENT', `case ${caseNo} stopped waiting for materials meanwhile`);
+    await holdPoint('case.after-write:supplement');
+    await this.afterSupplement(caseNo, mark, materials, missing, actor);
+    return this.getCase(caseNo, actor);
+  }
+
+  /** A hand-in's follow-ups after its write: the audit event (keyed by the mark's token) and, when nothing is missing any more, the acceptance. */
+  private async afterSupplement(caseNo: string, mark: CommandMark, materials: HandedMaterial[], stillMissing: string[], actor: Actor) {
+    await this.deps.audit.append(caseNo, 'supplement.received', actor.username, { materials, stillMissing }, { dedupeKey: `supplement:received:${mark.token}` });
+    if (stillMissing.length) return;
+    const status = (await this.deps.models.ServiceCase.findById(caseNo, { status: 1 }).lean())?.status;
+    if (status === 'awaiting-supplement') {
       await this.intend(caseNo, 'supplement', 'accept', actor.username);
       await this.accept(caseNo, actor, undefined);
       await this.settled(caseNo, 'supplement');
+    } else if (status === 'in-progress' || status === 'accepting') {
+      // an acceptance the first attempt began: finish it now (keyed steps), as the repair sweep would
+      await this.finishInterrupted(caseNo);
     }
-    return this.getCase(caseNo, actor);
   }
 
   /**
@@ -451,19 +526,26 @@ export class CaseService implements ProjectionListener {
    * with the last supplement (they could not have been named before); anything else is refused
    * and counted against the window (一次性告知 violated).
    */
-  async furtherNotice(caseNo: string, materials: { code: string; reason: string }[], actor: Actor) {
+  async furtherNotice(caseNo: string, materials: { code: string; reason: string }[], actor: Actor, opts: CommandOptions = {}) {
     const { models, clock } = this.deps;
     const kase = await this.load(caseNo);
     this.requireResponsibleWindow(kase, actor);
-    if (kase.status !== 'awaiting-supplement') throw new ConflictError('NOT_AWAITING_SUPPLEMENT', `case ${caseNo} is ${kase.status}; a notification is given only while waiting for materials`);
-    if (!materials.length) throw new ValidationError('NOTHING_TO_NOTIFY', 'name at least one material');
+    const inputHash = inputHashOf(materials);
     const rounds = kase.supplementRounds as any[];
     const last = rounds[rounds.length - 1];
+    if (last && !last.receivedAt && isResend(last.requested, actor, opts, inputHash)) {
+      // the resend of the notification this round records, nothing handed in since: its follow-ups, keyed, and the case
+      await this.afterFurtherNotice(caseNo, last, actor);
+      return { ...(await this.getCase(caseNo, actor)), replayed: true as const };
+    }
+    if (kase.status !== 'awaiting-supplement') throw new ConflictError('NOT_AWAITING_SUPPLEMENT', `case ${caseNo} is ${kase.status}; a notification is given only while waiting for materials`);
+    if (!materials.length) throw new ValidationError('NOTHING_TO_NOTIFY', 'name at least one material');
     const handedIn = new Set<string>(last?.handedIn ?? []);
     const couldHaveBeenNamed = materials.filter((m) => !handedIn.has(m.code));
     const now = clock.now();
     if (couldHaveBeenNamed.length) {
-      const violationId = randomUUID();
+      // one violation per request: a resend of this refusal (after a 503) records nothing twice
+      const violationId = opts.requestId ? `one-time:${caseNo}:${opts.requestId}` : randomUUID();
       await this.looseListener?.('vio', violationId, kase.orgUnit as string, now);
       await models.Violation.create({
         _id: violationId,
@@ -474,8 +556,10 @@ export class CaseService implements ProjectionListener {
         actor: actor.username,
         at: now,
         detail: { materials: couldHaveBeenNamed.map((m) => m.code) },
+      }).catch((e: unknown) => {
+        if (!isDuplicateKey(e)) throw e;
       });
-      await this.deps.audit.append(caseNo, 'notice.refused', actor.username, { kind: 'one-time', materials: couldHaveBeenNamed, rule: '一次性告知' });
+      await this.deps.audit.append(caseNo, 'notice.refused', actor.username, { kind: 'one-time', materials: couldHaveBeenNamed, rule: '一次性告知' }, { dedupeKey: `notice:refused:${violationId}` });
       throw new BusinessRuleError(
         'ONE_TIME_NOTICE_VIOLATION',
         `materials ${couldHaveBeenNamed.map((m) => m.code).join(', ')} were not handed in with the last supplement, so they could have been named in the one-time notification; a second notification for them is refused and recorded against window ${kase.receivingWindow}`,
@@ -487,10 +571,19 @@ export class CaseService implements ProjectionListener {
       return { code: m.code, name: mat.name, reason: m.reason, requirement: mat.requirement };
     });
     const round = rounds.length + 1;
-    await models.ServiceCase.updateOne({ _id: caseNo }, { $push: { supplementRounds: { round, requestedAt: now, requestedBy: actor.username, materials: named } }, $set: { updatedAt: now } });
-    await this.deps.audit.append(caseNo, 'supplement.requested', actor.username, { round, materials: named });
-    await this.issueNotice(caseNo, 'one-time', actor.username, { missing: named });
+    const mark: CommandMark = { by: actor.username, ...(opts.requestId ? { requestId: opts.requestId } : {}), inputHash, token: randomUUID(), at: now };
+    const entry = { round, requestedAt: now, requestedBy: actor.username, materials: named, requested: mark };
+    const pushed = await models.ServiceCase.updateOne({ _id: caseNo, status: 'awaiting-supplement' }, { $push: { supplementRounds: entry }, $set: { updatedAt: now } });
+    if (!pushed.modifiedCount) throw new ConflictError('NOT_AWAITING_SUPPLEMENT', `case ${caseNo} stopped waiting for materials meanwhile`);
+    await holdPoint('case.after-write:further-notice');
+    await this.afterFurtherNotice(caseNo, entry, actor);
     return this.getCase(caseNo, actor);
+  }
+
+  /** A further notification's follow-ups after its round is written: the audit event (keyed) and the notice (its round's fixed id). */
+  private async afterFurtherNotice(caseNo: string, entry: { round: number; materials: any[]; requested: CommandMark }, actor: Actor) {
+    await this.deps.audit.append(caseNo, 'supplement.requested', actor.username, { round: entry.round, materials: entry.materials }, { dedupeKey: `supplement:requested:${entry.requested.token}` });
+    await this.issueNotice(caseNo, 'one-time', actor.username, { missing: entry.materials }, `${caseNo}:one-time:${entry.round}`);
   }
 
   // ---------------------------------------------------------------- fees

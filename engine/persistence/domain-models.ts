@@ -205,6 +205,12 @@ const serviceCaseSchema = new Schema(
     deemedAccepted: Boolean,
     /** Demo/test step-limit overrides kept until an examined case is accepted. */
     limitOverrides: mixed,
+    /**
+     * The examination decision's command mark (CaseService.examine), written with its claim: who,
+     * under which request id, with which input (hashed), the decision and a token its follow-ups are
+     * keyed by — so its resend is answered as done and finishes what the first attempt left.
+     */
+    examination: mixed,
     outcome: String,
     applicant: { type: mixed, required: true },
     /** Salted hashes used by the public lookup; the code itself is never stored. */
@@ -432,6 +438,8 @@ const complaintSchema = new Schema(
     reply: mixed,
     createdAt: { type: Date, required: true },
     history: { type: [mixed], default: [] },
+    /** The Idempotency-Key request that filed it (its resend is answered with it, the query code derived again). */
+    requestId: String,
   },
   { ...opts, collection: 'complaints' },
 );
@@ -453,6 +461,8 @@ const ratingSchema = new Schema(
     windowId: String,
     responsible: String,
     createdAt: { type: Date, required: true },
+    /** The Idempotency-Key request that gave it (its resend is answered as done). */
+    requestId: String,
   },
   { ...opts, collection: 'ratings' },
 );

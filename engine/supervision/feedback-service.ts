@@ -5,7 +5,7 @@
  * (整改) with its own deadline, then a follow-up call (回访) and a re-rating; a sample of other
  * cases also gets a follow-up visit.
  */
-import { createHash, randomInt } from 'node:crypto';
+import { createHash, createHmac, randomInt } from 'node:crypto';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
 import type { Actor, Clock as TimeSource, LooseEventListener } from '../domain/types';
 import { isDuplicateKey, type Models } from '../persistence/models';
@@ -14,6 +14,7 @@ import type { AuditLog } from '../cases/audit';
 import { cstDay } from '../cases/case-numbers';
 import { hashPersonal, maskPhone, validateMobile } from '../cases/identity';
 import { parseBudget } from './clock-ledger';
+import { holdPoint } from '../domain/fault';
 import type { SupervisionService } from './supervision-service';
 
 export const RATING_LEVELS: Record<number, string> = { 5: '非常满意', 4: '满意', 3: '基本满意', 2: '不满意', 1: '非常不满意' };
@@ -71,8 +72,25 @@ export class FeedbackService {
     this.looseListener = listener;
   }
 
-  async complain(input: { orgUnit: string; target: { kind: 'case' | 'window' | 'person'; caseNo?: string; windowId?: string; person?: string }; content: string; contactName?: string; phone?: string }) {
+  /**
+   * `opts` (an Idempotency-Key request, api/http/idempotency.ts): `requestId` is recorded on the
+   * complaint and its query code is derived from it (HMAC with the lookup salt), `onReference` names
+   * each reference before it is written, and `previous` is the one an earlier attempt named — so the
+   * resend of a complaint that was filed (a 503 after its write) gets the same reference and query
+   * code back (`replayed: true`) and its follow-ups finished, not a second complaint.
+   */
+  async complain(
+    input: { orgUnit: string; target: { kind: 'case' | 'window' | 'person'; caseNo?: string; windowId?: string; person?: string }; content: string; contactName?: string; phone?: string },
+    opts: { requestId?: string; previous?: string; onReference?: (reference: string) => Promise<void> } = {},
+  ) {
     const { models, clock } = this.deps;
+    if (opts.requestId && opts.previous) {
+      const filed = await models.Complaint.findById(opts.previous).lean();
+      if (filed && filed.requestId === opts.requestId) {
+        await this.afterComplaint(filed, input.content);
+        return { reference: filed._id as string, queryCode: this.complaintCode(opts.requestId), status: filed.status as string, replayed: true as const };
+      }
+    }
     const org = await models.OrgUnit.findById(input.orgUnit).lean();
     if (!org) throw new ValidationError('UNKNOWN_ORG_UNIT', `org unit ${input.orgUnit} does not exist`);
     const t = input.target;
@@ -83,7 +101,7 @@ export class FeedbackService {
     if (input.phone && !validateMobile(input.phone)) throw new ValidationError('INVALID_PHONE', 'phone is not a valid mainland mobile or fixed-line number');
     const now = clock.now();
     const day = cstDay(now);
-    const code = Array.from({ length: 6 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
+    const code = opts.requestId ? this.complaintCode(opts.requestId) : Array.from({ length: 6 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
     const head = await models.Complaint.findOne({ orgUnit: input.orgUnit, day }, { seq: 1 }).sort({ seq: -1 }).lean();
     let seq = (head?.seq ?? 0) + 1;
     let id = '';
@@ -92,8 +110,10 @@ export class FeedbackService {
       // a complaint naming no case is counted by its centre and day: marked before it exists (a
       // kill in between leaves a mark the recompute skips, never a complaint left uncounted)
       if (!t.caseNo) await this.looseListener?.('cmp', id, input.orgUnit, now);
+      await opts.onReference?.(id);
       try {
         await models.Complaint.create({
+          ...(opts.requestId ? { requestId: opts.requestId } : {}),
           _id: id,
           orgUnit: input.orgUnit,
           day,
@@ -117,13 +137,27 @@ export class FeedbackService {
       }
     }
     if (!id) throw new ConflictError('COMPLAINT_NUMBER_CONTENDED', 'try again');
-    const clockId = `complaint:${id}`;
-    await this.deps.supervision.startClock({ id: clockId, kind: 'complaint', label: `投诉 ${id}`, orgUnit: input.orgUnit, budget: parseBudget(this.config.complaintLimit), startedAt: now });
-    await models.Complaint.updateOne({ _id: id }, { $set: { clockId } });
-    const handlers = await models.User.find({ orgUnit: input.orgUnit, roles: 'discipline' }, { _id: 1 }).lean();
-    for (const h of handlers) await this.deps.cases.notify(h._id as string, 'complaint.received', `新投诉：${id}`, input.content.slice(0, 80));
-    if (t.caseNo && (await models.ServiceCase.exists({ _id: t.caseNo }))) await this.deps.audit.append(t.caseNo, 'complaint.received', 'public', { complaintId: id });
+    await holdPoint('feedback.after-write:complaint');
+    await this.afterComplaint({ _id: id, orgUnit: input.orgUnit, caseNo: t.caseNo, createdAt: now }, input.content);
     return { reference: id, queryCode: code, status: 'received' };
+  }
+
+  /** A filed complaint's follow-ups, each keyed (clock id, message keys, audit dedupe key): run again by its resend, nothing doubles. */
+  private async afterComplaint(c: { _id: unknown; orgUnit: string; caseNo?: string | null; createdAt: Date }, content: string) {
+    const { models } = this.deps;
+    const id = String(c._id);
+    const clockId = `complaint:${id}`;
+    await this.deps.supervision.startClock({ id: clockId, kind: 'complaint', label: `投诉 ${id}`, orgUnit: c.orgUnit, budget: parseBudget(this.config.complaintLimit), startedAt: new Date(c.createdAt) });
+    await models.Complaint.updateOne({ _id: id }, { $set: { clockId } });
+    const handlers = await models.User.find({ orgUnit: c.orgUnit, roles: 'discipline' }, { _id: 1 }).lean();
+    for (const h of handlers) await this.deps.cases.notify(h._id as string, 'complaint.received', `新投诉：${id}`, content.slice(0, 80), undefined, undefined, `complaint.received:${id}:${h._id}`);
+    if (c.caseNo && (await models.ServiceCase.exists({ _id: c.caseNo }))) await this.deps.audit.append(c.caseNo, 'complaint.received', 'public', { complaintId: id }, { dedupeKey: `complaint:received:${id}` });
+  }
+
+  /** The query code of a complaint filed under an Idempotency-Key: derived from its request id with the lookup salt, so its resend gets it again (never stored). */
+  private complaintCode(requestId: string): string {
+    const mac = createHmac('sha256', this.deps.lookupSalt).update(`complaint-code:${requestId}`).digest();
+    return Array.from(mac.subarray(0, 6), (b) => CODE_ALPHABET[b % CODE_ALPHABET.length]).join('');
   }
 
   /** The complainant reads the reply with the reference and query code; nothing leaks otherwise. */
@@ -190,7 +224,7 @@ export class FeedbackService {
    * 好差评: the applicant rates a case (authenticated by its query code). One rating per stage;
    * the re-rating is open only after the follow-up call of a poor rating.
    */
-  async rate(caseNo: string, secret: { queryCode?: string; phone?: string }, input: { stage: 'acceptance' | 'completion' | 're-rating'; level: number; comment?: string }) {
+  async rate(caseNo: string, secret: { queryCode?: string; phone?: string }, input: { stage: 'acceptance' | 'completion' | 're-rating'; level: number; comment?: string }, opts: { requestId?: string } = {}) {
     const { models, clock } = this.deps;
     await this.deps.cases.publicLookup(caseNo, secret); // same answer as the lookup for a wrong code
     const kase = (await models.ServiceCase.findById(caseNo).lean())!;
@@ -202,16 +236,22 @@ export class FeedbackService {
       if (!followUp) throw new BusinessRuleError('NO_FOLLOW_UP_YET', 'a re-rating follows the follow-up call of a poor rating');
     }
     const now = clock.now();
+    let replayed = false;
     try {
-      await models.Rating.create({ _id: `${caseNo}:${input.stage}`, caseNo, stage: input.stage, level: input.level, comment: input.comment, orgUnit: kase.orgUnit, windowId: kase.receivingWindow, responsible: kase.responsible, createdAt: now });
+      await models.Rating.create({ _id: `${caseNo}:${input.stage}`, caseNo, stage: input.stage, level: input.level, comment: input.comment, orgUnit: kase.orgUnit, windowId: kase.receivingWindow, responsible: kase.responsible, createdAt: now, ...(opts.requestId ? { requestId: opts.requestId } : {}) });
     } catch (err) {
-      if (isDuplicateKey(err)) throw new ConflictError('ALREADY_RATED', `case ${caseNo} was already rated at ${input.stage}`);
-      throw err;
+      if (!isDuplicateKey(err)) throw err;
+      // given before: the resend of this very rating (same request id, or without one the same level and comment) is answered as done
+      const given: any = await models.Rating.findById(`${caseNo}:${input.stage}`).lean();
+      const same = given && (opts.requestId ? given.requestId === opts.requestId : given.level === input.level && (given.comment ?? '') === (input.comment ?? ''));
+      if (!same) throw new ConflictError('ALREADY_RATED', `case ${caseNo} was already rated at ${input.stage}`);
+      replayed = true;
     }
-    await this.deps.audit.append(caseNo, 'rating.given', 'applicant', { stage: input.stage, level: input.level });
+    await holdPoint('feedback.after-write:rating');
+    await this.deps.audit.append(caseNo, 'rating.given', 'applicant', { stage: input.stage, level: input.level }, { dedupeKey: `rating:given:${caseNo}:${input.stage}` });
     let rectification: string | undefined;
     if (input.level <= 2 && input.stage !== 're-rating') rectification = await this.openRectification(kase, input);
-    return { caseNo, stage: input.stage, level: input.level, label: RATING_LEVELS[input.level], rectificationTaskId: rectification };
+    return { caseNo, stage: input.stage, level: input.level, label: RATING_LEVELS[input.level], rectificationTaskId: rectification, ...(replayed ? { replayed: true as const } : {}) };
   }
 
   private async receiverFor(kase: any): Promise<string> {
@@ -242,12 +282,13 @@ export class FeedbackService {
         actions: [{ type: 'opened', at: now, actor: 'system', reason: `差评（${RATING_LEVELS[rating.level]}）：${rating.comment ?? ''}` }],
       });
     } catch (err) {
-      if (isDuplicateKey(err)) return id;
-      throw err;
+      if (!isDuplicateKey(err)) throw err;
+      // opened before (the rating's resend): its follow-ups below are keyed, finished if they were cut short
     }
-    await this.deps.supervision.startClock({ id: `step:${id}`, kind: 'step', caseNo: kase._id, taskId: id, label: '差评整改', orgUnit: kase.orgUnit, windowId: kase.receivingWindow, holder: assignee, budget: parseBudget(this.config.rectificationLimit), startedAt: now });
-    await this.deps.audit.append(kase._id, 'rectification.opened', 'system', { taskId: id, level: rating.level });
-    await this.deps.cases.notify(assignee, 'rectification.opened', `差评整改：${kase._id}`, rating.comment ?? '', kase._id, id);
+    const task: any = await models.Task.findById(id, { assignee: 1, createdAt: 1 }).lean();
+    await this.deps.supervision.startClock({ id: `step:${id}`, kind: 'step', caseNo: kase._id, taskId: id, label: '差评整改', orgUnit: kase.orgUnit, windowId: kase.receivingWindow, holder: task?.assignee ?? assignee, budget: parseBudget(this.config.rectificationLimit), startedAt: task?.createdAt ?? now });
+    await this.deps.audit.append(kase._id, 'rectification.opened', 'system', { taskId: id, level: rating.level }, { dedupeKey: `rectification:opened:${id}` });
+    await this.deps.cases.notify(task?.assignee ?? assignee, 'rectification.opened', `差评整改：${kase._id}`, rating.comment ?? '', kase._id, id, `rectification.opened:${id}`);
     return id;
   }
 

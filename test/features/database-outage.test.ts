@@ -12,11 +12,11 @@
  *   back, not a lock lifetime later (engine/timers/agenda-watchdog.ts).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startEmbeddedDb, type EmbeddedDb } from '../../engine/persistence/embedded-db';
 import { ApiClient, fixture, waitFor, type ApiResponse } from '../helpers/api';
-import { ROOT, startServer, type RunningProcess } from '../helpers/server';
+import { startOwnDatabase, type OwnDatabase } from '../helpers/outage';
+import { startServer, type RunningProcess } from '../helpers/server';
 
 /** A request during the outage must be answered within this bound. */
 const ANSWER_BOUND_MS = 15_000;
@@ -28,13 +28,6 @@ const TIMER_SECONDS = 6;
 const LOCK_LIFETIME_MS = 60_000;
 
 const log = (msg: string) => process.stdout.write(`[outage] ${msg}\n`);
-
-/**
- * pg_ctl runs synchronously (spawnSync) and blocks this process's event loop for a second or
- * more: let the sockets the server closed meanwhile (keep-alive timeout) be noticed before the
- * next request, or fetch reuses one and fails with "other side closed".
- */
-const settle = () => new Promise((res) => setTimeout(res, 100));
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const t0 = Date.now();
@@ -50,8 +43,8 @@ function expectUnavailable(r: ApiResponse, what: string) {
 }
 
 describe('the platform survives a database outage and recovers by itself', () => {
+  let own: OwnDatabase;
   let dataDir: string;
-  let db: EmbeddedDb;
   let server: RunningProcess;
   /** a FerretDB the test started again itself (the third case) */
   let ferret: ChildProcess | undefined;
@@ -68,11 +61,10 @@ describe('the platform survives a database outage and recovers by itself', () =>
   };
 
   beforeAll(async () => {
-    mkdirSync(path.join(ROOT, '.test-data'), { recursive: true });
-    dataDir = mkdtempSync(path.join(ROOT, '.test-data', 'outage-'));
-    db = await startEmbeddedDb({ dataDir });
+    own = await startOwnDatabase('outage');
+    dataDir = own.dataDir;
     // this file's own database, on its own server (not the run's shared one: this test stops it)
-    server = await startServer('outage', { MONGODB_URI: db.uriFor('outage'), ALLOW_LIMIT_OVERRIDES: 'true', AGENDA_LOCK_LIFETIME_MS: String(LOCK_LIFETIME_MS), REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) });
+    server = await startServer('outage', { MONGODB_URI: own.uriFor('outage'), ALLOW_LIMIT_OVERRIDES: 'true', AGENDA_LOCK_LIFETIME_MS: String(LOCK_LIFETIME_MS), REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) });
     const designer = await ApiClient.login(server.url, 'designer');
     expect((await designer.deployXml(fixture('timers.bpmn'))).status).toBe(201);
   }, 120_000);
@@ -86,19 +78,13 @@ describe('the platform survives a database outage and recovers by itself', () =>
       ferret.kill('SIGTERM');
       await new Promise((res) => ferret!.once('exit', res));
     }
-    try {
-      db?.startPostgres();
-    } catch {
-      /* already running */
-    }
-    await db?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await own?.close();
   });
 
   afterEach(() => {
     // a case that failed half-way leaves PostgreSQL running for the next one
     thaw();
-    if (!existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))) db.startPostgres();
+    own.ensurePostgresRunning();
   });
 
   it('answers 503 while PostgreSQL is down, and serves and fires the overdue timer once it is back', async () => {
@@ -110,8 +96,7 @@ describe('the platform survives a database outage and recovers by itself', () =>
     expect(c.openTasks.map((t: any) => t.elementId)).toEqual(['slow-step']);
     const dueAt = Date.now() + TIMER_SECONDS * 1000;
 
-    const down = await timed(async () => db.stopPostgres());
-    await settle();
+    const down = await timed(() => own.stopPostgres());
     log(`PostgreSQL stopped (${down.ms} ms)`);
     const outageStart = Date.now();
 
@@ -158,8 +143,7 @@ describe('the platform survives a database outage and recovers by itself', () =>
     expect(server.child.exitCode).toBeNull();
     expect(server.child.signalCode).toBeNull();
 
-    const up = await timed(async () => db.startPostgres());
-    await settle();
+    const up = await timed(() => own.startPostgres());
     const upAt = Date.now();
     log(`outage lasted ${upAt - outageStart} ms; the timer was due ${upAt - dueAt} ms before PostgreSQL was back (start took ${up.ms} ms)`);
 
@@ -210,10 +194,9 @@ describe('the platform survives a database outage and recovers by itself', () =>
     };
     const loops = Array.from({ length: 8 }, clerkLoop);
     await new Promise((res) => setTimeout(res, 1500));
-    db.stopPostgres();
+    await own.stopPostgres();
     await new Promise((res) => setTimeout(res, 2000));
-    db.startPostgres();
-    await settle();
+    await own.startPostgres();
     await new Promise((res) => setTimeout(res, 3000));
     stop = true;
     await Promise.all(loops);
@@ -241,14 +224,12 @@ describe('the platform survives a database outage and recovers by itself', () =>
       ids.push(r.body.id);
     }
     while (Date.now() < target + 150) await new Promise((res) => setTimeout(res, 10));
-    db.stopPostgres();
-    await settle();
+    await own.stopPostgres();
     log(`PostgreSQL stopped ${Date.now() - target} ms after ${N} timers fell due`);
     await new Promise((res) => setTimeout(res, 4000));
     expect(server.child.exitCode).toBeNull();
-    db.startPostgres();
+    await own.startPostgres();
     const upAt = Date.now();
-    await settle();
     const pending = new Set(ids);
     await waitFor(
       async () => {
