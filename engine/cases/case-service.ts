@@ -451,8 +451,10 @@ export class CaseService implements ProjectionListener {
     }
     await this.deps.processService.startInstance(item.procedure, variables, actor, caseNo, instanceId);
     crashPoint('accept.after-instance');
-    await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { status: 'in-progress', acceptedAt: now, definitionKey: item.procedure, instanceId, updatedAt: now } });
+    // case.accepted before the case is in progress: only a case in progress can be ended (`finish`),
+    // so its case.ended always follows case.accepted in the chain, even across a kill between the two
     await this.deps.audit.append(caseNo, 'case.accepted', actor.username, { procedure: item.procedure, promisedLimitDays: item.promisedLimitDays, statutoryLimitDays: item.statutoryLimitDays }, { dedupeKey: `case:accepted:${caseNo}` });
+    await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { status: 'in-progress', acceptedAt: now, definitionKey: item.procedure, instanceId, updatedAt: now } });
     await this.issueNotice(caseNo, 'acceptance', actor.username, { queryCode }, `${caseNo}:acceptance:1`, known ? { ...known, kase: { ...kase, status: 'in-progress', acceptedAt: now, definitionKey: item.procedure, instanceId } } : undefined);
     // The case's clocks: statutory (法定) and promised (承诺), from the day after acceptance.
     if (this.supervision) {
@@ -1080,21 +1082,36 @@ export class CaseService implements ProjectionListener {
     if (task.assignee) await this.notify(task.assignee, 'task.assigned', `新办件：${kase.itemName}`, `${kase._id} ${task.name}`, kase._id, task._id);
   }
 
-  /** Ends the case: approved unless a review or approval step's last decision was reject. */
+  /**
+   * Ends the case: approved unless a review or approval step's last decision was reject. Only the
+   * writer whose conditional update moves the case out of `in-progress` writes the end's events,
+   * notices and messages: a projection that finds the case not in progress (still `accepting`, its
+   * acceptance cut short — the acceptance ends it when it finishes — or ended already) writes
+   * nothing, so `case.ended` never precedes `case.accepted`. The update names the instance that
+   * ended the case (`endedByInstance`); a later call for that instance (a replayed projection: the
+   * writer was killed, lost the database half-way, or its audit batch did not go out) writes the
+   * follow-ups again, each keyed, so nothing doubles.
+   */
   private async finish(caseNo: string, instanceId: string, engineStatus: string) {
     const { models, clock } = this.deps;
     const tasks = await models.Task.find({ instanceId, status: 'completed' }).sort({ completedAt: 1 }).lean();
     const lastByElement = new Map<string, any>();
     for (const t of tasks) lastByElement.set(t.elementId, t);
     const rejected = [...lastByElement.values()].some((t) => (t.outcome as any)?.decision === 'reject');
-    const outcome = engineStatus === 'completed' ? (rejected ? 'rejected' : 'approved') : 'failed';
-    const now = clock.now();
-    if (this.supervision) for (const k of ['statutory', 'promised']) await this.supervision.stopClock(`${caseNo}:${k}`, now);
-    // Every write below is keyed (fixed notice ids, dedupe keys), so a replay redoes nothing.
-    await models.ServiceCase.updateOne(
+    let outcome = engineStatus === 'completed' ? (rejected ? 'rejected' : 'approved') : 'failed';
+    let now = clock.now();
+    const ended = await models.ServiceCase.updateOne(
       { _id: caseNo, status: 'in-progress' },
-      { $set: { status: outcome === 'approved' ? 'completed' : outcome, outcome, endedAt: now, updatedAt: now } },
+      { $set: { status: outcome === 'approved' ? 'completed' : outcome, outcome, endedAt: now, updatedAt: now, endedByInstance: instanceId } },
     );
+    if (!ended.modifiedCount) {
+      const k: any = await models.ServiceCase.findById(caseNo, { endedByInstance: 1, outcome: 1, endedAt: 1 }).lean();
+      if (k?.endedByInstance !== instanceId) return; // not ended by this instance (yet): nothing of the end to write
+      outcome = k.outcome as string;
+      now = (k.endedAt as Date | undefined) ?? now;
+    }
+    // Every write below is keyed (fixed notice ids, dedupe keys), so finishing them again redoes nothing.
+    if (this.supervision) for (const k of ['statutory', 'promised']) await this.supervision.stopClock(`${caseNo}:${k}`, now);
     if (outcome === 'failed') {
       // an operator who ended the instance (终止, e.g. cancelling an incident) is who ended the case,
       // with the reason given: the chain says so instead of a bare 'system' failure

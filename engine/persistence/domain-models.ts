@@ -212,6 +212,8 @@ const serviceCaseSchema = new Schema(
      */
     examination: mixed,
     outcome: String,
+    /** The instance whose end ended the case (CaseService.finish: only its projection writes the end's events and notices). */
+    endedByInstance: String,
     applicant: { type: mixed, required: true },
     /** Salted hashes used by the public lookup; the code itself is never stored. */
     queryCodeHash: { type: String, required: true },

@@ -147,6 +147,10 @@ describe('a process killed in the middle of a decision (中断修复)', () => {
     expect(done.status).toBe(200);
     expect((await d.collection('instances').findOne({ _id: kase!.instanceId }))?.status).toBe('completed');
     expect((await d.collection('service_cases').findOne({ _id: caseNo as any }))?.status).toBe('accepting');
+    // the completion's projection found no case in progress: it wrote nothing of the end (before, its
+    // case.ended and completion notice came first, and case.accepted followed them in the chain)
+    expect(await d.collection('audit_events').countDocuments({ caseNo, type: 'case.ended' })).toBe(0);
+    expect(await d.collection('notices').countDocuments({ caseNo, kind: 'completion' })).toBe(0);
     // the clerk's browser resends the intake: the acceptance is finished, and the case ends with its instance
     const clerk = await ApiClient.login(second.url, 'clerk');
     const again = await waitFor(async () => {
@@ -161,6 +165,11 @@ describe('a process killed in the middle of a decision (中断修复)', () => {
     // its clocks stopped, the end recorded once, the chain whole
     expect(await d.collection('clocks').countDocuments({ caseNo, status: { $ne: 'stopped' } })).toBe(0);
     expect(await d.collection('audit_events').countDocuments({ caseNo, type: 'case.ended' })).toBe(1);
+    expect(await d.collection('notices').countDocuments({ caseNo, kind: 'completion' })).toBe(1);
+    // written by the acceptance that ended the case, after it was accepted
+    const seqOf = async (type: string) => (await d.collection('audit_events').findOne({ caseNo, type }))?.seq as number;
+    expect(await seqOf('case.ended')).toBeGreaterThan(await seqOf('case.accepted'));
+    expect(c?.endedByInstance).toBe(kase!.instanceId);
     expect((await clerk.get(`/api/service-cases/${caseNo}/audit/verify`)).body.valid).toBe(true);
   });
 
