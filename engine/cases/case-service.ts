@@ -29,10 +29,11 @@ import { toItem, type CatalogueService, type Material, type ServiceItem } from '
 import type { OrgService } from '../org/org-service';
 import { AuditLog } from './audit';
 import { CaseNumbers } from './case-numbers';
-import { hashPersonal, maskIdNumber, maskName, maskNameInList, maskPhone, normalizePhone, validateApplicant } from './identity';
+import { hashPersonal, maskIdNumber, maskName, maskPhone, normalizePhone, validateApplicant } from './identity';
 import { renderNotice, type NoticeInput, type NoticeKind } from './notices';
 import type { SupervisionService } from '../supervision/supervision-service';
-import type { WorkingCalendar } from '../calendar/working-calendar';
+import { estimateNote, type WorkingCalendar } from '../calendar/working-calendar';
+import { stepRemaining } from './step-deadline';
 import type { FeedbackService } from '../supervision/feedback-service';
 import { parseBudget, parseStepLimit, type Budget } from '../supervision/clock-ledger';
 import { crashPoint, holdPoint } from '../domain/fault';
@@ -790,10 +791,10 @@ export class CaseService implements ProjectionListener {
     if (filter.mine) q.responsible = actor.username;
     // windows of time: DocumentDB reads no sort from an index (persistence/newest.ts)
     const docs = await newestFirst(this.deps.models.ServiceCase, q, 'receivedAt', Math.min(filter.limit ?? 100, 500), this.deps.clock.now());
-    // a list (办件查询) masks a person's name as the inbox does (王*燕); the case page shows it whole
+    // a list (办件查询) masks a person's name by the one rule (欧阳**, 阿**·**曼; common/identity/masking.ts); the case page shows it whole
     return docs.map((d) => {
       const s = this.summary(d);
-      return s.applicant.kind === 'company' ? s : { ...s, applicant: { ...s.applicant, name: maskNameInList(s.applicant.name ?? '') } };
+      return s.applicant.kind === 'company' ? s : { ...s, applicant: { ...s.applicant, name: maskName(s.applicant.name ?? '') } };
     });
   }
 
@@ -809,7 +810,7 @@ export class CaseService implements ProjectionListener {
     const phone = secret.phone ? (normalizePhone(secret.phone) ?? secret.phone.trim()) : undefined;
     const okPhone = phone && kase.phoneHash && this.hash('p', caseNo, phone) === kase.phoneHash;
     if (!okCode && !okPhone) throw notFound();
-    const open = kase.instanceId ? await this.deps.models.Task.find({ instanceId: kase.instanceId, status: 'open' }).lean() : [];
+    const currentSteps = await this.publicCurrentSteps(kase);
     const org = await this.deps.models.OrgUnit.findById(kase.orgUnit, { name: 1, phone: 1 }).lean();
     const notices = await this.listNotices(caseNo);
     const rounds = (kase.supplementRounds ?? []) as any[];
@@ -825,10 +826,42 @@ export class CaseService implements ProjectionListener {
       receivedAt: kase.receivedAt,
       acceptedAt: kase.acceptedAt ?? undefined,
       endedAt: kase.endedAt ?? undefined,
-      currentSteps: open.map((t) => ({ name: t.name, since: t.createdAt, dueDate: t.dueDate ?? undefined })),
+      currentSteps,
       awaitingMaterials: kase.status === 'awaiting-supplement' ? (rounds[rounds.length - 1]?.materials ?? []).map((m: any) => ({ name: m.name, reason: m.reason })) : [],
       notices: notices.map((n) => ({ title: n.title, issuedAt: n.issuedAt })),
     };
+  }
+
+  /**
+   * The open steps of a case as the public sees them (当前环节): the name, since when, and from the
+   * step's clock its deadline (本环节办结时限), what is left of it (剩余 N 个工作日 / 小时, by the
+   * inbox's rule) and, counted over a year without its holiday notice, the estimate's note
+   * (预计，2027年放假安排尚未公布). The steps of the instances its call activities started (the
+   * city's part of a report-up case) are the case's too. Nothing about staff: no window, post,
+   * holder or opinion. Two reads by key (the open tasks, their clocks) and the calendar in force.
+   */
+  private async publicCurrentSteps(kase: any) {
+    const { models } = this.deps;
+    if (!kase.instanceId) return [];
+    const inst: any = await models.Instance.findById(kase.instanceId, { calledInstances: 1 }).lean();
+    const called = ((inst?.calledInstances ?? []) as { instanceId: string }[]).map((c) => c.instanceId);
+    const open = await models.Task.find({ instanceId: called.length ? { $in: [kase.instanceId, ...called] } : kase.instanceId, status: 'open' }, { name: 1, createdAt: 1, dueDate: 1 }).sort({ createdAt: 1 }).lean();
+    const clocks = open.length ? await models.Clock.find({ _id: { $in: open.map((t) => `step:${t._id}`) } }, { dueAt: 1, status: 1, budget: 1, estimated: 1, estimatedYears: 1 }).lean() : [];
+    const byId = new Map(clocks.map((c: any) => [String(c._id), c]));
+    const calendar = clocks.some((c: any) => c.budget?.unit === 'working-days' && c.status === 'running') ? await this.workingCalendar().catch(() => undefined) : undefined;
+    const now = this.deps.clock.now();
+    return open.map((t) => {
+      const c: any = byId.get(`step:${t._id}`);
+      const dueAt: Date | undefined = c ? (c.dueAt ?? undefined) : (t.dueDate ?? undefined);
+      const remaining = stepRemaining(c, dueAt ? new Date(dueAt) : undefined, now, calendar);
+      const estimated = c && c.estimated && c.status !== 'stopped' ? { estimated: true as const, estimatedYears: (c.estimatedYears ?? []) as number[], estimateNote: estimateNote(c.estimatedYears ?? []) } : {};
+      return {
+        name: t.name,
+        since: t.createdAt,
+        dueDate: dueAt,
+        ...(c ? { deadline: { dueAt, status: c.status as string, budget: c.budget, ...(remaining ? { remaining } : {}), ...estimated, overdue: !!dueAt && c.status === 'running' && new Date(dueAt).getTime() <= now.getTime() } } : {}),
+      };
+    });
   }
 
   /** 办件查询: the lookup (same answer for a wrong code as for no case) with the steps done and the deadlines. */

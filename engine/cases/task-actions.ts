@@ -16,8 +16,8 @@ import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, Valida
 import type { Actor, Clock, UserTaskMeta } from '../domain/types';
 import type { Models } from '../persistence/models';
 import { estimateNote } from '../calendar/working-calendar';
-import { cstDayOf } from '../calendar/cst';
-import { maskIdNumber, maskNameInList, maskPhone } from './identity';
+import { stepRemaining } from './step-deadline';
+import { maskIdNumber, maskName, maskPhone } from './identity';
 import { actorReachesTask } from '../org/scope';
 import { canWorkOn, taskView, type ProcessService } from '../services/process-service';
 import type { OrgService } from '../org/org-service';
@@ -293,22 +293,8 @@ export class TaskActions {
     const byId = new Map(clocks.map((c: any) => [c._id as string, c]));
     const now = this.deps.clock.now().getTime();
     const calendar = clocks.some((c: any) => c.budget?.unit === 'working-days' && c.status === 'running') ? await this.deps.cases.workingCalendar().catch(() => undefined) : undefined;
-    const today = cstDayOf(new Date(now));
-    /**
-     * What is left of a running step clock before its deadline (剩余): working days after today up to
-     * the deadline's day (0 = due today) for a working-day budget; hours (minutes under one hour),
-     * rounded up, for a duration. None when paused, stopped or past the deadline.
-     */
-    const remainingOf = (c: any, dueAt: Date | undefined): { unit: 'working-days' | 'hours' | 'minutes'; value: number; estimated?: boolean } | undefined => {
-      if (!c || c.status !== 'running' || !dueAt || dueAt.getTime() <= now) return undefined;
-      if (c.budget?.unit === 'working-days') {
-        if (!calendar) return undefined;
-        const n = calendar.workingDaysBetweenOrEstimate(today, cstDayOf(dueAt), true);
-        return { unit: 'working-days', value: n.days, ...(n.estimated ? { estimated: true } : {}) };
-      }
-      const ms = dueAt.getTime() - now;
-      return ms >= 3_600_000 ? { unit: 'hours', value: Math.ceil(ms / 3_600_000) } : { unit: 'minutes', value: Math.ceil(ms / 60_000) };
-    };
+    // what is left of each open step's clock (剩余): the one rule of engine/cases/step-deadline.ts, also the public lookup's
+    const remainingOf = (c: any, dueAt: Date | undefined) => stepRemaining(c, dueAt, new Date(now), calendar);
     return tasks.map((t) => {
       const c = byId.get(`step:${t.id}`);
       const dueAt: Date | undefined = c ? (c.dueAt ?? undefined) : t.dueDate ? new Date(t.dueDate) : undefined;
@@ -394,7 +380,7 @@ export class TaskActions {
             itemName: c.itemName,
             category: c.category,
             receivedAt: c.receivedAt,
-            applicant: { kind: a.kind, name: a.kind === 'company' ? a.name : maskNameInList(a.name ?? ''), phone: a.phone ? maskPhone(a.phone) : undefined, idNumber: a.idNumber ? maskIdNumber(a.idNumber) : undefined },
+            applicant: { kind: a.kind, name: a.kind === 'company' ? a.name : maskName(a.name ?? ''), phone: a.phone ? maskPhone(a.phone) : undefined, idNumber: a.idNumber ? maskIdNumber(a.idNumber) : undefined },
           }
         : undefined;
       return {

@@ -111,7 +111,7 @@ describe('the day of a clerk, a designer and a supervisor: issue 13 leftovers', 
       await expect(r.getByTestId('inbox-due').innerText()).resolves.toMatch(/（预计）/);
       await expect(r.getByTestId('deadline-tag').getAttribute('title')).resolves.toMatch(ESTIMATE);
       await expect(r.getByTestId('open-task').innerText()).resolves.toBe('办理');
-      await expect(r.getByTestId('inbox-applicant-name').innerText()).resolves.toBe('阿******提');
+      await expect(r.getByTestId('inbox-applicant-name').innerText()).resolves.toBe('阿***·**提');
       const text = await page.getByTestId('inbox-page').innerText();
       expect(text).not.toContain(idX);
       expect(text).not.toContain('13800138000');

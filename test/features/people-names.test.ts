@@ -5,7 +5,7 @@
  * catalogue's longest town item name (农村集体资产资源交易申请（进场交易登记）), the city and its
  * 19 towns on the board and in the ranking.
  *
- * - Inbox: case number, service item, applicant masked (阿******提, 138****8000, 4409**********1234),
+ * - Inbox: case number, service item, applicant masked (阿***·**提, 138****8000, 4409**********1234),
  *   step with the holder's name, received time, deadline with its mark — every column inside the
  *   window, nothing cut, no login anywhere.
  * - Case page, audit trail, escalations, complaints, the designer's history: display names.
@@ -84,7 +84,7 @@ describe('people, not logins; names, not codes (issue #13 defects 4 and 5)', () 
     const rows = (await clerk.get('/api/inbox?filter=window')).body as any[];
     const long = rows.find((r) => r.caseNo === caseLong);
     expect(long).toBeTruthy();
-    expect(long.case).toMatchObject({ itemCode: LONG_ITEM, itemName: item.name, applicant: { name: '阿******提', phone: '138****8000' } });
+    expect(long.case).toMatchObject({ itemCode: LONG_ITEM, itemName: item.name, applicant: { name: '阿***·**提', phone: '138****8000' } });
     expect(long.case.applicant.idNumber).toBe(`${idA.slice(0, 4)}**********${idA.slice(-4)}`);
     expect(JSON.stringify(long)).not.toContain(idA);
     expect(JSON.stringify(long)).not.toContain('13800138000');
@@ -132,7 +132,7 @@ describe('people, not logins; names, not codes (issue #13 defects 4 and 5)', () 
     const r = row(caseLong);
     await expect(r.getByTestId('inbox-case-no').innerText()).resolves.toBe(caseLong);
     await expect(r.getByTestId('inbox-item').innerText()).resolves.toBe('农村集体资产资源交易申请（进场交易登记）');
-    await expect(r.getByTestId('inbox-applicant-name').innerText()).resolves.toBe('阿******提');
+    await expect(r.getByTestId('inbox-applicant-name').innerText()).resolves.toBe('阿***·**提');
     await expect(r.getByTestId('inbox-applicant-phone').innerText()).resolves.toBe('138****8000');
     await expect(r.getByTestId('inbox-applicant-id').innerText()).resolves.toBe(`${idA.slice(0, 4)}**********${idA.slice(-4)}`);
     await expect(r.getByTestId('inbox-step').innerText()).resolves.toContain('窗口当场办结');

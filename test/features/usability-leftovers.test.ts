@@ -9,7 +9,9 @@
  *    scrolling the table (the name column stays), the page itself never scrolls sideways.
  * 3. The heat map card's title shows the whole item name at 390 and 1366 (it was cut to 个体…).
  * 4. 办件查询 (public lookup) masks the applicant as 阿**·**曼 / 欧阳** and shows no ID or phone;
- *    the clerks' case list masks names as the inbox does.
+ *    its 当前环节 shows the step's time limit and 剩余 N 个工作日 from the step clock (no staff data);
+ *    the clerks' inbox and case list mask names by the same rule (one function in
+ *    common/identity/masking.ts; they showed 阿*****曼 / 欧**明).
  * 5. Deploy is one action: its confirmation shows the lint result with the diff and the change note.
  * 6. The complaint reply dialog (shared ReasonDialog) refuses an empty reply and sends one.
  */
@@ -107,7 +109,7 @@ describe('issue #13 leftovers: step clocks, phone statistics, heat map title, lo
       await expect(r.getByTestId('deadline-tag').innerText()).resolves.toBe('正常');
       expect(await r.innerText()).not.toContain('未计时');
       await expect(r.getByTestId('inbox-item').innerText()).resolves.toBe(ITEM_NAME);
-      await expect(r.getByTestId('inbox-applicant-name').innerText()).resolves.toBe('阿*****曼');
+      await expect(r.getByTestId('inbox-applicant-name').innerText()).resolves.toBe('阿**·**曼');
       await page.screenshot({ path: path.join(SHOTS, `leftovers-inbox-remaining-${viewport.width}.png`) });
       await page.close();
     }
@@ -122,6 +124,14 @@ describe('issue #13 leftovers: step clocks, phone statistics, heat map title, lo
     const b = await anonymous.post('/api/public/case-lookup', { caseNo: caseB, phone: '0750-1234567' });
     expect(b.status).toBe(200);
     expect(b.body.applicantName).toBe('欧阳**');
+    // 当前环节 with its time limit from the step clock (it showed the step's name only): 镇窗口受理, one working day
+    expect(a.body.currentSteps).toHaveLength(1);
+    const step = a.body.currentSteps[0];
+    expect(step).toMatchObject({ name: '镇窗口受理', deadline: { status: 'running', remaining: { unit: 'working-days', value: 1 }, overdue: false } });
+    expect(new Date(step.deadline.dueAt).getTime()).toBeGreaterThan(Date.now());
+    // nothing about staff: no holder, window, post, org unit or task id
+    expect(Object.keys(step).sort()).toEqual(['deadline', 'dueDate', 'name', 'since']);
+    expect(Object.keys(step.deadline).filter((k) => !['dueAt', 'status', 'budget', 'remaining', 'overdue', 'estimated', 'estimatedYears', 'estimateNote'].includes(k))).toEqual([]);
     for (const [r, name, id, phone] of [[a, '阿卜杜·热合曼', idX, '13800138000'], [b, '欧阳小明', residentId('19910311', 57), '1234567']] as const) {
       const text = JSON.stringify(r.body);
       expect(text).not.toContain(name);
@@ -130,14 +140,24 @@ describe('issue #13 leftovers: step clocks, phone statistics, heat map title, lo
       expect(text).not.toContain(phone);
     }
 
-    // the clerks' 办件查询 list: name masked as in the inbox, ID and phone masked; the case page whole
+    // the clerks' 办件查询 list: name masked by the public rule (it was 阿*****曼 / 欧**明), ID and phone masked; the case page whole
     const clerk = await server.as('clerk');
     const list = (await clerk.get('/api/service-cases?limit=50')).body as any[];
     const rowA = list.find((c) => c.caseNo === caseA);
-    expect(rowA.applicant).toMatchObject({ name: '阿*****曼', idNumber: `4409**********${idX.slice(-4)}`, phone: '138****8000' });
-    expect(list.find((c) => c.caseNo === caseB).applicant).toMatchObject({ name: '欧**明', phone: '0750-*****67' });
+    expect(rowA.applicant).toMatchObject({ name: '阿**·**曼', idNumber: `4409**********${idX.slice(-4)}`, phone: '138****8000' });
+    expect(list.find((c) => c.caseNo === caseB).applicant).toMatchObject({ name: '欧阳**', phone: '0750-*****67' });
     expect(JSON.stringify(list)).not.toContain('阿卜杜·热合曼');
     expect((await clerk.get(`/api/service-cases/${caseA}`)).body.applicant.name).toBe('阿卜杜·热合曼');
+
+    // the same names on the clerk's screen at a counter PC
+    const staff = await pageAs('clerk', PC);
+    await staff.goto(`${server.url}/#/workbench/cases`);
+    for (const [no, name] of [[caseA, '阿**·**曼'], [caseB, '欧阳**']] as const) {
+      const cell = staff.locator(`[data-testid="case-row"][data-case-no="${no}"] [data-testid="case-row-applicant"]`);
+      await cell.waitFor({ timeout: 20_000 });
+      expect((await cell.innerText()).startsWith(`${name}（`)).toBe(true);
+    }
+    await staff.close();
 
     // in the browser, at phone width
     const page = await pageAs(null, PHONE);
@@ -154,6 +174,11 @@ describe('issue #13 leftovers: step clocks, phone statistics, heat map title, lo
     expect(shown).not.toContain('热合曼');
     expect(shown).not.toContain(idX.slice(-4));
     expect(shown).not.toContain('13800138000');
+    await expect(page.getByTestId('lookup-current').innerText()).resolves.toBe('镇窗口受理');
+    const due = page.getByTestId('lookup-step-deadline');
+    await expect(due.getByTestId('lookup-step-remaining').innerText()).resolves.toBe('剩余 1 个工作日');
+    expect(await due.innerText()).toMatch(/本环节承诺办结时限：\d{4}年\d{1,2}月\d{1,2}日/);
+    await expect(due.getAttribute('data-estimated')).resolves.toBe('false');
     expect(await pageScrollsSideways(page)).toBe(false);
     await page.screenshot({ path: path.join(SHOTS, 'leftovers-lookup-masked-390.png'), fullPage: true });
     await page.close();

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as browserIdentity from '../../../modeler-ui/src/areas/workbench/identity';
 import {
   hashPersonal,
   maskApplicant,
@@ -393,6 +396,23 @@ describe('masking', () => {
       expect([...maskName(n)]).toHaveLength([...n].length);
       expect(maskName(n)).not.toBe(n);
     }
+  });
+
+  it('is one masking rule for server and browser: the browser app imports the same functions, and has no copy of its own', () => {
+    // issue #13: staff lists masked 欧阳小明 as 欧**明 while the public lookup gave 欧阳**
+    expect(browserIdentity.maskName).toBe(maskName);
+    expect(browserIdentity.maskIdNumber).toBe(maskIdNumber);
+    expect(browserIdentity.maskPhone).toBe(maskPhone);
+    const copies: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (/\.tsx?$/.test(e.name) && /'\*'\.repeat\(|function mask[A-Z]/.test(readFileSync(p, 'utf8'))) copies.push(p);
+      }
+    };
+    walk(join(__dirname, '../../../modeler-ui/src'));
+    expect(copies).toEqual([]);
   });
 
   it('masks an applicant: ID and phone always, person and contact names when public, never the input', () => {

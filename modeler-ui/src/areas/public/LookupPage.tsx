@@ -157,6 +157,7 @@ function CaseResult({ view }: { view: CaseView }) {
         </Descriptions.Item>
         <Descriptions.Item label={t('lookup.current')}>
           <span data-testid="lookup-current">{view.currentSteps.length ? view.currentSteps.map((s) => s.name).join('、') : ended ? t('lookup.ended') : t('lookup.none')}</span>
+          {view.currentSteps.filter((s) => s.deadline?.dueAt || s.dueDate).map((s, i) => <StepDue key={i} step={s} many={view.currentSteps.length > 1} />)}
         </Descriptions.Item>
         <Descriptions.Item label={t('lookup.promisedDue')}><span data-testid="lookup-deadline">{due(promised)}</span></Descriptions.Item>
         {!ended && statutory?.dueAt ? <Descriptions.Item label={t('lookup.statutoryDue')}>{due(statutory)}</Descriptions.Item> : null}
@@ -187,6 +188,33 @@ function CaseResult({ view }: { view: CaseView }) {
         </>
       ) : null}
     </Card>
+  );
+}
+
+/**
+ * 当前环节的时限: the step's deadline from its clock, what is left of it (剩余 N 个工作日 / 小时 /
+ * 今日到期) and, counted over a year without its holiday notice, that it is an estimate and why.
+ */
+function StepDue({ step, many }: { step: CaseView['currentSteps'][number]; many: boolean }) {
+  const { t } = usePublicT();
+  const d = step.deadline;
+  const dueAt = d?.dueAt ?? step.dueDate;
+  const r = d?.remaining;
+  const left = d?.status === 'paused' ? t('lookup.paused').replace(/^（|）$/g, '')
+    : d?.overdue ? t('lookup.stepOverdue')
+    : !r ? undefined
+    : r.unit === 'working-days' ? (r.value === 0 ? t('lookup.dueToday') : t('lookup.remainingWd', { n: r.value }))
+    : r.unit === 'hours' ? t('lookup.remainingHours', { n: r.value }) : t('lookup.remainingMinutes', { n: r.value });
+  const estimated = !!(d?.estimated || r?.estimated);
+  return (
+    <div data-testid="lookup-step-deadline" data-step={step.name} data-estimated={estimated ? 'true' : 'false'} style={{ marginTop: 4 }}>
+      <Typography.Text type="secondary">{many ? `${step.name} · ` : ''}{t('lookup.stepDue')}：</Typography.Text>
+      <span data-testid="lookup-step-due">{formatDateTime(dueAt)}</span>
+      {left ? <Tag style={{ marginLeft: 6 }} color={d?.overdue ? 'red' : d?.status === 'paused' ? 'orange' : r?.value === 0 ? 'gold' : 'blue'} data-testid="lookup-step-remaining">{left}</Tag> : null}
+      {estimated ? (
+        <div><Typography.Text type="warning" data-testid="lookup-step-estimate">{d?.estimateNote ?? t('lookup.estimated')}</Typography.Text></div>
+      ) : null}
+    </div>
   );
 }
 

@@ -83,6 +83,16 @@ export interface BoardPost {
   expireAt: string;
 }
 
+export interface StepDeadline {
+  dueAt?: string;
+  status: 'running' | 'paused' | 'stopped' | string;
+  remaining?: { unit: 'working-days' | 'hours' | 'minutes'; value: number; estimated?: boolean };
+  overdue?: boolean;
+  estimated?: boolean;
+  estimatedYears?: number[];
+  estimateNote?: string;
+}
+
 export interface CaseView {
   caseNo: string;
   itemName: string;
@@ -95,7 +105,8 @@ export interface CaseView {
   receivedAt: string;
   acceptedAt?: string;
   endedAt?: string;
-  currentSteps: Array<{ name: string; since: string; dueDate?: string }>;
+  /** the open steps; `deadline` from the step's clock (剩余 by the inbox's rule; estimated over a year without its holiday notice) */
+  currentSteps: Array<{ name: string; since: string; dueDate?: string; deadline?: StepDeadline }>;
   stepsDone?: Array<{ name: string; since: string; completedAt?: string; decision?: string }>;
   deadline?: { promised?: PublicDeadline; statutory?: PublicDeadline };
   awaitingMaterials: Array<{ name: string; reason?: string }>;

@@ -8,7 +8,7 @@ import { CategoryTag, StatusTag } from './common';
 import { formatDateTime } from './format';
 import type { CaseSummary } from './types';
 
-/** 办件查询: the cases of the clerk's centre, newest first (ID and phone masked by the server). */
+/** 办件查询: the cases of the clerk's centre, newest first (name, ID and phone masked by the server, by the public lookup's rule). */
 export function CasesPage() {
   const { t } = useTranslation('workbench');
   const [mine, setMine] = useState(false);
@@ -32,7 +32,7 @@ export function CasesPage() {
             <Card key={c.caseNo} size="small" className="phone-card" data-testid="case-row" data-case-no={c.caseNo}
               title={<Link to={`/workbench/cases/${c.caseNo}`}>{c.caseNo}</Link>} extra={<StatusTag status={c.status} />}>
               <div className="phone-card-line"><span className="phone-card-label">{t('cases.item')}</span><span>{c.itemName}</span></div>
-              <div className="phone-card-line"><span className="phone-card-label">{t('cases.applicant')}</span><span>{c.applicant.name}（{c.applicant.idNumber}）</span></div>
+              <div className="phone-card-line"><span className="phone-card-label">{t('cases.applicant')}</span><span data-testid="case-row-applicant">{c.applicant.name}（{c.applicant.idNumber}）</span></div>
               <div className="phone-card-line"><span className="phone-card-label">{t('cases.category')}</span><span><CategoryTag category={c.category} /></span></div>
               <div className="phone-card-line"><span className="phone-card-label">{t('cases.receivedAt')}</span><span>{formatDateTime(c.receivedAt)}</span></div>
             </Card>
@@ -40,10 +40,11 @@ export function CasesPage() {
           {list.length > 20 ? <Pagination simple current={page} pageSize={20} total={list.length} onChange={setPage} style={{ alignSelf: 'center' }} /> : null}
         </div>
       ) : <Table<CaseSummary> rowKey="caseNo" size="middle" loading={cases.loading} dataSource={cases.data ?? []} scroll={{ x: 900 }} pagination={{ pageSize: 20, hideOnSinglePage: true }}
+        onRow={(c) => ({ 'data-testid': 'case-row', 'data-case-no': c.caseNo }) as React.HTMLAttributes<HTMLElement>}
         columns={[
           { title: t('inbox.caseNo'), key: 'no', width: 170, render: (_, c) => <Link to={`/workbench/cases/${c.caseNo}`}>{c.caseNo}</Link> },
           { title: t('cases.item'), dataIndex: 'itemName' },
-          { title: t('cases.applicant'), key: 'a', render: (_, c) => `${c.applicant.name}（${c.applicant.idNumber}）` },
+          { title: t('cases.applicant'), key: 'a', render: (_, c) => <span data-testid="case-row-applicant">{c.applicant.name}（{c.applicant.idNumber}）</span> },
           { title: t('cases.category'), key: 'cat', width: 90, render: (_, c) => <CategoryTag category={c.category} /> },
           { title: t('cases.status'), key: 'st', width: 100, render: (_, c) => <StatusTag status={c.status} /> },
           { title: t('cases.receivedAt'), key: 'r', width: 170, render: (_, c) => formatDateTime(c.receivedAt) },

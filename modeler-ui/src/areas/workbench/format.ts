@@ -13,13 +13,6 @@ export function formatDate(iso: string | undefined | null): string {
 /** The day (YYYY-MM-DD) of an instant in China Standard Time (the server's rule, common/cst.ts). */
 export { cstDay } from '../../../../common/cst';
 
-export function maskId(id: string): string {
-  const c = [...(id ?? '')];
-  if (c.length >= 14) return c.slice(0, 4).join('') + '*'.repeat(c.length - 8) + c.slice(-4).join('');
-  if (c.length <= 2) return '*'.repeat(c.length);
-  return c[0] + '*'.repeat(c.length - 2) + c[c.length - 1];
-}
-
 export function budgetText(b: Budget | undefined, t: (k: string, o?: any) => string): string {
   if (!b) return '—';
   if (b.unit === 'working-days') return t('clock.workingDays', { n: b.days });

@@ -9,6 +9,9 @@ import { normalizeCode, validateCreditCode, validateResidentId } from '../../../
 
 export { normalizeCode };
 
+/** The platform's one masking rule (脱敏), the server's function, not a copy: 欧阳小明 → 欧阳**, 阿卜杜·热合曼 → 阿**·**曼. */
+export { maskIdNumber, maskName, maskPhone } from '../../../../common/identity/masking';
+
 /** GB 11643-1999 resident identity number (server's check): null when valid, else the problem's message key. */
 export function residentIdProblem(id: string, now = new Date()): string | null {
   const r = validateResidentId(id, { now });
