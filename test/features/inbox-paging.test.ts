@@ -8,7 +8,9 @@
  * Real server, real database: 56 cases taken in by 王晓燕 (`clerk`) of 丁堡镇, applicants with
  * ordinary mobile numbers and an ID ending in X; 东镇街道's clerk asks the same endpoints.
  */
+import type { Browser } from 'playwright-core';
 import { ApiClient } from '../helpers/api';
+import { launchBrowser, openPage, signIn } from '../helpers/browser';
 import { residentId } from '../helpers/people';
 import { startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
 
@@ -26,6 +28,7 @@ describe('inbox pages and counts (issue #11)', () => {
   let clerk: ApiClient;
   let foreign: ApiClient;
   const taken: string[] = [];
+  let browser: Browser | undefined;
 
   beforeAll(async () => {
     server = await startServer(uniqueDbName('inbox-paging'));
@@ -45,6 +48,7 @@ describe('inbox pages and counts (issue #11)', () => {
     }
   }, 240_000);
   afterAll(async () => {
+    await browser?.close();
     await server?.kill();
   });
 
@@ -80,6 +84,30 @@ describe('inbox pages and counts (issue #11)', () => {
       expect(f === 'mine' ? c.mine.total : c[f]).toBe(rows.length);
     }
   });
+
+  it('browser, 1366×768: the tab shows how many, the table one page of 50, the pager the rest; the home page counts them all', async () => {
+    browser = await launchBrowser();
+    const errors: string[] = [];
+    const { page } = await openPage(browser, errors, { width: 1366, height: 768 });
+    await signIn(page, 'clerk', { url: server.url + '/#/login' });
+    const total = (await clerk.get('/api/inbox/counts')).body.mine.total as number;
+    await page.goto(server.url + '/#/workbench/inbox?filter=mine');
+    await page.getByTestId('inbox-count-mine').waitFor();
+    expect(await page.getByTestId('inbox-count-mine').innerText()).toContain(String(total));
+    await page.getByTestId('inbox-row').first().waitFor();
+    expect(await page.getByTestId('inbox-row').count()).toBe(50);
+    expect(await page.locator('.ant-table-pagination').innerText()).toContain(`共 ${total} 件`);
+    await page.locator('.ant-pagination-item-2').click();
+    await page.waitForFunction((n) => (globalThis as any).document.querySelectorAll('[data-testid="inbox-row"]').length === n, total - 50);
+    expect(page.url()).toContain('page=2');
+    const second = await page.getByTestId('inbox-case-no').allInnerTexts();
+    expect(second.length).toBe(total - 50);
+    // the home page's 我的待办 counts every step, not the first page
+    await page.goto(server.url + '/#/workbench');
+    await page.getByTestId('count-todo').waitFor();
+    await page.waitForFunction((n) => (globalThis as any).document.querySelector('[data-testid="count-todo"] .ant-statistic-content-value')?.textContent === String(n), total);
+    expect(errors).toEqual([]);
+  }, 120_000);
 
   it.each([
     ['limit=0', 'limit'],
