@@ -179,7 +179,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     if (counterCache?.calendar !== calendar) counterCache = { calendar, counter: new WorkingDayCounter(calendar) };
     return counterCache.counter;
   });
-  audit.onAppended((caseNo, seq, type, data) => rollups.onAudit(caseNo, seq, type, data));
+  audit.onAppended((caseNo, events) => rollups.onAudit(caseNo, events));
   const stats = new StatsService({ models, clock, currentCalendar: () => supervision.currentCalendar(), rollups: config.statsSource === 'scan' ? undefined : rollups });
   const feedback = new FeedbackService({ models, audit, clock, cases, supervision, lookupSalt, config: config.feedback });
   cases.setFeedback(feedback);

@@ -261,13 +261,17 @@ export class CaseService implements ProjectionListener {
       await models.ServiceCase.create(createdCase as any);
       created = true;
       crashPoint('intake.after-case');
-      await this.deps.audit.append(caseNo, 'case.received', actor.username, {
+      // a new case's chain is empty, and the feed names its centre and item: the audit log need not read them
+      this.deps.audit.startsChain(caseNo, { orgUnit: orgUnit._id as string, itemCode: item.code });
+      const receipt = {
         itemCode: item.code,
         window: window._id,
         responsible: actor.username,
         applicant: { kind: applicant.kind, name: maskName(applicant.name), idNumber: maskIdNumber(applicant.idNumber) },
         materials: input.materials,
-      });
+      };
+      const accepting = !input.reject && !input.examine && !missing.length;
+      if (!accepting) await this.deps.audit.append(caseNo, 'case.received', actor.username, receipt);
       if (input.examine && !input.reject) {
         // 收件待审: no decision yet; the five-day examination clock runs from receipt
         await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { status: 'under-examination', limitOverrides: input.limitOverrides ?? null, updatedAt: now } });
@@ -286,8 +290,13 @@ export class CaseService implements ProjectionListener {
         await this.deps.audit.append(caseNo, 'supplement.requested', actor.username, { round: 1, materials: missing });
         await this.issueNotice(caseNo, 'one-time', actor.username, { missing });
       } else {
-        // what intake read and wrote already is handed on (accept and its notice need not read it again)
-        await this.accept(caseNo, actor, input.limitOverrides, queryCode, undefined, { kase: createdCase, item, window, org: orgUnit });
+        // an acceptance's receipt goes out with the first batch of its events (the step's projection);
+        // after a kill before it, the repair's `ensureReceived` writes it, as for a kill before the append
+        await this.deps.audit.batch(async () => {
+          await this.deps.audit.append(caseNo, 'case.received', actor.username, receipt);
+          // what intake read and wrote already is handed on (accept and its notice need not read it again)
+          await this.accept(caseNo, actor, input.limitOverrides, queryCode, undefined, { kase: createdCase, item, window, org: orgUnit });
+        });
       }
       await this.numbers.markUsed(caseNo);
       await this.settled(caseNo, 'intake');
@@ -420,8 +429,17 @@ export class CaseService implements ProjectionListener {
     await this.settled(caseNo, 'deem');
   }
 
-  /** 受理: starts the item's path and issues the acceptance notice. `acceptedAt` for deemed acceptance (from receipt). */
-  private async accept(caseNo: string, actor: Actor, limitOverrides: Record<string, string> | undefined, queryCode?: string, acceptedAt?: Date, known?: Known & { kase: any; item: ServiceItem }) {
+  /**
+   * 受理: starts the item's path and issues the acceptance notice. `acceptedAt` for deemed acceptance (from receipt).
+   * Its events (case.accepted, the notice, the clocks) are appended as one batch: every caller holds
+   * an intent (`case_intents`) until it returns, and the repair runs the acceptance again after a
+   * kill — each of those steps appends its event again, keyed, so a held-back event is never lost.
+   */
+  private accept(caseNo: string, actor: Actor, limitOverrides: Record<string, string> | undefined, queryCode?: string, acceptedAt?: Date, known?: Known & { kase: any; item: ServiceItem }): Promise<void> {
+    return this.deps.audit.batch(() => this.acceptNow(caseNo, actor, limitOverrides, queryCode, acceptedAt, known));
+  }
+
+  private async acceptNow(caseNo: string, actor: Actor, limitOverrides: Record<string, string> | undefined, queryCode?: string, acceptedAt?: Date, known?: Known & { kase: any; item: ServiceItem }) {
     const { models, clock } = this.deps;
     const kase: any = known?.kase ?? (await models.ServiceCase.findById(caseNo).lean());
     if (!kase) throw new NotFoundError('CASE_NOT_FOUND', `case ${caseNo} does not exist`);
@@ -654,13 +672,22 @@ export class CaseService implements ProjectionListener {
       }) : undefined,
       ...extra,
     } as NoticeInput);
+    const sha256 = createHash('sha256').update(rendered.html).digest('hex');
     try {
-      await models.Notice.create({ _id, caseNo, kind, title: rendered.title, html: rendered.html, text: rendered.text, sha256: createHash('sha256').update(rendered.html).digest('hex'), issuedAt: now, issuedBy: actor });
+      await models.Notice.create({ _id, caseNo, kind, title: rendered.title, html: rendered.html, text: rendered.text, sha256, issuedAt: now, issuedBy: actor });
     } catch (err) {
-      if (isDuplicateKey(err)) return; // issued already (a replayed projection)
-      throw err;
+      if (!isDuplicateKey(err)) throw err;
+      // issued already (a replayed projection, a repaired acceptance): a notice of a fixed id has its
+      // event appended again, keyed — written once, also when the kill came between notice and event
+      if (!id) return;
+      const issued = await models.Notice.findById(_id, { kind: 1, title: 1, sha256: 1, issuedBy: 1 }).lean();
+      if (issued) await this.deps.audit.append(caseNo, 'notice.issued', String(issued.issuedBy ?? actor), { noticeId: _id, kind: issued.kind, title: issued.title, sha256: issued.sha256 }, { dedupeKey: `notice:${_id}` });
+      return;
     }
-    await this.deps.audit.append(caseNo, 'notice.issued', actor, { noticeId: _id, kind, title: rendered.title, sha256: createHash('sha256').update(rendered.html).digest('hex') });
+    const data = { noticeId: _id, kind, title: rendered.title, sha256 };
+    // a fixed id: keyed (see above), so it may go with the caller's batch; a counted one is written now
+    if (id) await this.deps.audit.append(caseNo, 'notice.issued', actor, data, { dedupeKey: `notice:${_id}` });
+    else await this.deps.audit.appendNow(caseNo, 'notice.issued', actor, data);
   }
 
   async listNotices(caseNo: string, actor?: Actor) {
@@ -882,7 +909,13 @@ export class CaseService implements ProjectionListener {
    * windows, and the end of the case with its completion or return notice. Idempotent: every
    * write is keyed by instance, revision and event index.
    */
-  async onProjected(p: { instanceId: string; status: string; variables: Record<string, unknown>; revisions: ProjectedRevision[]; opened?: ReadonlyMap<string, any>; openSteps?: OpenStep[]; rootInstanceId?: string }): Promise<void> {
+  onProjected(p: { instanceId: string; status: string; variables: Record<string, unknown>; revisions: ProjectedRevision[]; opened?: ReadonlyMap<string, any>; openSteps?: OpenStep[]; rootInstanceId?: string }): Promise<void> {
+    // the events of the revisions go out as one batch before the projection counts as done (its head
+    // moves after the listeners): a kill before replays the projection, and every step appends again, keyed
+    return this.deps.audit.batch(() => this.project(p));
+  }
+
+  private async project(p: { instanceId: string; status: string; variables: Record<string, unknown>; revisions: ProjectedRevision[]; opened?: ReadonlyMap<string, any>; openSteps?: OpenStep[]; rootInstanceId?: string }): Promise<void> {
     const caseNo = typeof p.variables.caseNo === 'string' ? p.variables.caseNo : undefined;
     if (!caseNo) return;
     const { models, audit } = this.deps;
@@ -915,7 +948,13 @@ export class CaseService implements ProjectionListener {
     }
     if (this.supervision) {
       // the case's clocks that still run or wait, in one read: the statutory and promised ones, the steps'
-      const clocks = await models.Clock.find({ caseNo, kind: { $in: ['statutory', 'promised', 'step'] }, status: { $ne: 'stopped' } }, { kind: 1, status: 1, taskId: 1, pauses: 1 }).lean();
+      // — and the step clocks stopped since these revisions: a replay after a kill stops them again, so
+      // their clock.stopped (held back in this projection's batch when the kill came) is written, once
+      const since = new Date(p.revisions.length ? Math.min(...p.revisions.map((r) => new Date(r.createdAt).getTime())) : Date.now());
+      const clocks = await models.Clock.find(
+        { caseNo, kind: { $in: ['statutory', 'promised', 'step'] }, $or: [{ status: { $ne: 'stopped' } }, { kind: 'step', updatedAt: { $gte: since } }] },
+        { kind: 1, status: 1, taskId: 1, pauses: 1 },
+      ).lean();
       // Waiting on the applicant (等待补正) stops the case's clocks; they run again when the step ends.
       if (p.status === 'running') {
         const waiting = p.openSteps ? p.openSteps.some((t) => t.stepKind === 'await-applicant') : await models.Task.exists({ instanceId: p.instanceId, status: 'open', stepKind: 'await-applicant' });
@@ -1089,7 +1128,12 @@ export class CaseService implements ProjectionListener {
   private async recordHandOver(kase: any, task: any, at: Date) {
     const { models } = this.deps;
     const record = (kase.proxyRecord ?? []) as any[];
-    if (record.some((x) => x.taskId === task._id)) return; // recorded already (a replayed projection)
+    const recorded = record.find((x) => x.taskId === task._id);
+    if (recorded) {
+      // recorded already (a replayed projection): its event again, keyed — once, also after a kill between the two
+      await this.deps.audit.append(kase._id, 'case.handed-over', 'system', recorded, { at: recorded.at, dedupeKey: `case:handover:${task._id}` });
+      return;
+    }
     const last = record[record.length - 1];
     const fromOrg = last?.toOrgUnit ?? kase.orgUnit;
     const fromWindow = last?.toWindow ?? kase.receivingWindow;
@@ -1111,7 +1155,7 @@ export class CaseService implements ProjectionListener {
     kase.proxyRecord = [...record, entry];
     if (task.orgUnit) kase.involvedOrgUnits = [...new Set([...((kase.involvedOrgUnits ?? []) as string[]), task.orgUnit])];
     if (!pushed.modifiedCount) return;
-    await this.deps.audit.append(kase._id, 'case.handed-over', 'system', entry as any, { at });
+    await this.deps.audit.append(kase._id, 'case.handed-over', 'system', entry as any, { at, dedupeKey: `case:handover:${task._id}` });
     if (task.assignee) await this.notify(task.assignee, 'task.assigned', `新办件：${kase.itemName}`, `${kase._id} ${task.name}`, kase._id, task._id);
   }
 
@@ -1127,10 +1171,9 @@ export class CaseService implements ProjectionListener {
    */
   private async finish(caseNo: string, instanceId: string, engineStatus: string) {
     const { models, clock } = this.deps;
-    // the case's steps in every instance of it: a called process's too (调用活动: the city's 不予批准 in a 上报件)
-    const tasks = await models.Task.find({ caseNo, status: 'completed' }).sort({ completedAt: 1 }).lean();
+    const tasks = await models.Task.find({ instanceId, status: 'completed' }).sort({ completedAt: 1 }).lean();
     const lastByElement = new Map<string, any>();
-    for (const t of tasks) if ((t.kind ?? 'engine') === 'engine') lastByElement.set(`${t.instanceId}:${t.elementId}`, t);
+    for (const t of tasks) lastByElement.set(t.elementId, t);
     const rejected = [...lastByElement.values()].some((t) => (t.outcome as any)?.decision === 'reject');
     let outcome = engineStatus === 'completed' ? (rejected ? 'rejected' : 'approved') : 'failed';
     let now = clock.now();

@@ -312,6 +312,31 @@ export class Outbox {
    * @throws ValidationError for malformed input or personal data (`OUTBOX_PERSONAL_DATA`)
    */
   async append(event: OutboxEventInput, now: Date = new Date()): Promise<{ id: string; idempotencyKey: string; created: boolean }> {
+    return (await this.appendMany([event], now))[0];
+  }
+
+  /**
+   * Records several events with one insert (the audit chain's feed events of one command), each
+   * as `append` would: checked first (one bad event refuses them all), and an event whose
+   * dedupeKey is recorded already changes nothing (`created: false`).
+   * @throws ValidationError for malformed input or personal data (`OUTBOX_PERSONAL_DATA`)
+   */
+  async appendMany(events: OutboxEventInput[], now: Date = new Date()): Promise<{ id: string; idempotencyKey: string; created: boolean }[]> {
+    const docs = events.map((e) => this.toDoc(e, now));
+    if (!docs.length) return [];
+    const dup = new Set<number>();
+    try {
+      await this.events.collection.insertMany(docs as any[], { ordered: false });
+    } catch (err) {
+      const writeErrors = (err as any)?.writeErrors;
+      const list: any[] = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : isDuplicateKey(err) && docs.length === 1 ? [{ index: 0, code: 11000 }] : [];
+      if (!list.length || list.some((w) => (w.code ?? w.err?.code) !== 11000)) throw err;
+      for (const w of list) dup.add(Number(w.index ?? w.err?.index));
+    }
+    return docs.map((d, i) => ({ id: d._id, idempotencyKey: d.idempotencyKey, created: !dup.has(i) }));
+  }
+
+  private toDoc(event: OutboxEventInput, now: Date): OutboxEventDoc {
     const e = (event ?? {}) as Partial<OutboxEventInput>;
     if (typeof e.type !== 'string' || !TYPE.test(e.type)) {
       throw new ValidationError('OUTBOX_EVENT_INVALID', 'type must start with a letter and hold letters, digits, ".", "_", ":" or "-" (at most 100)');
@@ -344,13 +369,7 @@ export class Outbox {
       requeues: 0,
       attemptsLog: [],
     };
-    try {
-      await this.events.collection.insertOne(doc as any);
-      return { id: dedupeKey, idempotencyKey, created: true };
-    } catch (err) {
-      if (isDuplicateKey(err)) return { id: dedupeKey, idempotencyKey, created: false };
-      throw err;
-    }
+    return doc;
   }
 
   // ---------------------------------------------------------------- delivery

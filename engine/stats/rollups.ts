@@ -257,8 +257,9 @@ export class StatsRollups {
   /** caseNo → its bucket, for cases whose number is in the bucket's list already (a case never changes centre or day of receipt). */
   private readonly known = new Map<string, string>();
 
-  /** Audit listener: the case's bucket is dirty; escalations, complaints and ratings are remembered by key. One write for most events. */
-  async onAudit(caseNo: string, seq: number, type: string, data: Record<string, unknown>): Promise<void> {
+  /** Audit listener, once per appended batch: the case's bucket is dirty; escalations, complaints and ratings are remembered by key. One write for most batches. */
+  async onAudit(caseNo: string, events: { seq: number; type: string; data: Record<string, unknown> }[]): Promise<void> {
+    if (!events.length) return;
     let id = this.known.get(caseNo);
     if (!id) {
       const c = await this.db().collection<any>('service_cases').findOne({ _id: caseNo }, { projection: { orgUnit: 1, receivedAt: 1 } });
@@ -268,12 +269,23 @@ export class StatsRollups {
       if (this.known.size > 50_000) this.known.delete(this.known.keys().next().value!);
       this.known.set(caseNo, id);
     }
-    if ((type === 'escalation.opened' || type === 'deadline.breached') && typeof data.escalationId === 'string') await this.col('stats_case_refs').updateOne({ _id: caseNo }, { $addToSet: { esc: data.escalationId } }, { upsert: true });
-    if (type === 'complaint.received' && typeof data.complaintId === 'string') await this.col('stats_case_refs').updateOne({ _id: caseNo }, { $addToSet: { cmp: data.complaintId } }, { upsert: true });
-    if (type === 'rating.given' && typeof data.level === 'number') await this.col('stats_case_refs').updateOne({ _id: caseNo }, { $addToSet: { rat: { seq, level: data.level } } }, { upsert: true });
+    // the refs the batch names, in one upsert (keyed, so a replayed batch counts once)
+    const esc: string[] = [];
+    const cmp: string[] = [];
+    const rat: { seq: number; level: number }[] = [];
+    for (const { seq, type, data } of events) {
+      if ((type === 'escalation.opened' || type === 'deadline.breached') && typeof data.escalationId === 'string') esc.push(data.escalationId);
+      if (type === 'complaint.received' && typeof data.complaintId === 'string') cmp.push(data.complaintId);
+      if (type === 'rating.given' && typeof data.level === 'number') rat.push({ seq, level: data.level });
+    }
+    const refs: Record<string, { $each: unknown[] }> = {};
+    if (esc.length) refs.esc = { $each: esc };
+    if (cmp.length) refs.cmp = { $each: cmp };
+    if (rat.length) refs.rat = { $each: rat };
+    if (Object.keys(refs).length) await this.col('stats_case_refs').updateOne({ _id: caseNo }, { $addToSet: refs }, { upsert: true });
     // one marker per case and bucket: concurrent cases of one centre and day never write the same
     // document (one shared marker with `$addToSet` queued every clerk's events behind each other —
-    // 2.1 s an upsert under 16 clerks on DocumentDB)
+    // 2.1 s an upsert under 16 clerks on DocumentDB); one upsert per batch of events
     await this.col('stats_dirty').updateOne({ _id: `${id}#${caseNo}` }, { $set: { bucket: id, caseNo, token: randomUUID(), at: new Date() } }, { upsert: true });
   }
 

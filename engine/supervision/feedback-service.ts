@@ -321,7 +321,8 @@ export class FeedbackService {
       if (isDuplicateKey(err)) return id;
       throw err;
     }
-    await this.deps.audit.append(caseNo, 'follow-up.opened', 'system', { taskId: id, reason });
+    // written now: the follow-up task is not opened again after a kill (it may be asked for inside a batch)
+    await this.deps.audit.appendNow(caseNo, 'follow-up.opened', 'system', { taskId: id, reason });
     return id;
   }
 

@@ -166,7 +166,13 @@ export class SupervisionService {
   async stopClock(clockId: string, at: Date): Promise<void> {
     const { Clock } = this.deps.models;
     const c = await Clock.findById(clockId).lean();
-    if (!c || c.status === 'stopped') return;
+    if (!c) return;
+    if (c.status === 'stopped') {
+      // stopped already (a replayed projection, a repaired end): its event again, keyed — written once,
+      // also when the kill came between the stop and its event (the case layer holds events back in batches)
+      if (c.caseNo) await this.deps.audit.append(c.caseNo, 'clock.stopped', 'system', { clockId, result: c.result ?? null, dueAt: c.dueAt?.toISOString() ?? null }, { dedupeKey: `clock:stop:${clockId}` });
+      return;
+    }
     const result = completionResult(at, c.dueAt ?? undefined);
     await Clock.updateOne({ _id: clockId, status: { $ne: 'stopped' } }, { $set: { status: 'stopped', stoppedAt: at, result, updatedAt: this.deps.clock.now() } });
     await this.deps.agenda.cancel({ name: SIGNAL_JOB, data: { clockId } } as any);
@@ -214,7 +220,7 @@ export class SupervisionService {
       await Clock.updateOne({ _id: c._id }, { $push: { pauses: { kind: input.kind, reason: input.reason, notice: input.notice, from: now, by: actor.username } } });
       await this.reschedule(c._id as string, true);
     }
-    await this.deps.audit.append(caseNo, 'clock.paused', actor.username, { kind: input.kind, reason: input.reason, notice: input.notice ?? null, clocks: clocks.map((c) => c._id) });
+    await this.deps.audit.appendNow(caseNo, 'clock.paused', actor.username, { kind: input.kind, reason: input.reason, notice: input.notice ?? null, clocks: clocks.map((c) => c._id) });
     return this.clockViews(caseNo);
   }
 
@@ -229,7 +235,7 @@ export class SupervisionService {
       await Clock.updateOne({ _id: c._id }, { $set: { pauses } });
       await this.reschedule(c._id as string, true);
     }
-    await this.deps.audit.append(caseNo, 'clock.resumed', actor.username, { clocks: clocks.map((c) => c._id) });
+    await this.deps.audit.appendNow(caseNo, 'clock.resumed', actor.username, { clocks: clocks.map((c) => c._id) });
     return this.clockViews(caseNo);
   }
 

@@ -67,8 +67,8 @@ describe('audit appends with a dedupe key (审计去重)', () => {
     const held = new Promise<void>((r) => (release = r));
     let reached!: () => void;
     const atHold = new Promise<void>((r) => (reached = r));
-    log.onAppended(async (_c, _s, type) => {
-      if (type === 'task.completed') {
+    log.onAppended(async (_c, events) => {
+      if (events.some((e) => e.type === 'task.completed')) {
         reached();
         await held; // the first append stands between its event and its follow-ups (where a kill loses them)
       }
@@ -91,10 +91,10 @@ describe('audit appends with a dedupe key (审计去重)', () => {
     const log = new AuditLog(models);
     const seen: number[] = [];
     let failing = true;
-    log.onAppended(async (c, seq) => {
+    log.onAppended(async (c, events) => {
       if (c !== caseNo) return;
       if (failing) throw new Error('rollups unavailable');
-      seen.push(seq);
+      seen.push(...events.map((e) => e.seq));
     });
     await log.append(caseNo, 'case.received', 'system', {});
     expect(await models.AuditPending.countDocuments({ caseNo })).toBe(1);
@@ -111,8 +111,8 @@ describe('audit appends with a dedupe key (审计去重)', () => {
     const caseNo = 'DB20261207-0006';
     const log = new AuditLog(models);
     const seen: number[] = [];
-    log.onAppended(async (c, seq) => {
-      if (c === caseNo) seen.push(seq);
+    log.onAppended(async (c, events) => {
+      if (c === caseNo) seen.push(...events.map((e) => e.seq));
     });
     await log.append(caseNo, 'case.received', 'system', {});
     await models.AuditPending.collection.insertOne({ _id: caseNo as never, fromSeq: 1, token: 't-old', at: new Date(Date.now() - 120_000) });
