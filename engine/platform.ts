@@ -127,25 +127,25 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
   await ensureIndexes(models, (msg) => logger.warn({}, msg));
   const clock: Clock = config.clock ?? { now: () => new Date() };
   const agenda = createAgenda(conn.db as any, { processEveryMs: config.agendaProcessEveryMs, lockLifetimeMs: config.agendaLockLifetimeMs });
+  const decisions = new DecisionService({ models, clock, logger });
+  const outbox = new Outbox(conn, { ...config.feed?.outbox, logger });
+  await outbox.ensureIndexes();
+  const audit = new AuditLog(models, config.feed?.delivery ? { outbox, logger } : undefined);
+  const org = new OrgService(models, audit, logger);
+  const catalogue = new CatalogueService(models, logger);
   const processService = new ProcessService({
     models,
     timers: new AgendaTimerScheduler(agenda),
     clock,
     logger,
+    router: org.router(),
   });
-  const decisions = new DecisionService({ models, clock, logger });
-  const outbox = new Outbox(conn, { ...config.feed?.outbox, logger });
-  await outbox.ensureIndexes();
   const jobConfig = config.serviceJobs ?? DEFAULT_SERVICE_JOB_CONFIG;
   const serviceJobs = new ServiceJobs({ conn, agenda, processService, handlers: platformJobHandlers({ conn, models, outbox, sms: jobConfig.sms, logger }), config: jobConfig, logger });
   await serviceJobs.ensureIndexes();
   processService.setServiceJobs(serviceJobs);
   const messages = new MessageService({ models, processService, clock, logger });
   processService.setMessages(messages);
-  const audit = new AuditLog(models, config.feed?.delivery ? { outbox, logger } : undefined);
-  const org = new OrgService(models, audit, logger);
-  const catalogue = new CatalogueService(models, logger);
-  processService.setRouter(org.router());
   const lookupSalt = await installationSecret(conn, 'lookup-salt');
   const cases = new CaseService({
     models,

@@ -1,0 +1,109 @@
+/**
+ * What every process use case works with: the ports (database models, timers, clock, logger,
+ * router, service jobs, messages), the per-process lock, the definition cache and the projection
+ * listeners — one `ProcessContext`, built once by `ProcessService` (the facade in
+ * `../process-service.ts`) and handed to the functions of this folder as their first argument.
+ * Also the shapes the use cases share (the instance head, a projected revision, a call's parent).
+ */
+import type { Actor, Clock, HistoryEvent, Logger } from '../../domain/types';
+import type { Models } from '../../persistence/models';
+import type { MessageWait, ThrownMessage } from '../../runtime/run-engine';
+import type { ServiceJobScheduler } from '../../domain/service-jobs';
+import type { TimerScheduler } from '../../timers/timer-port';
+import type { TaskRouter } from '../../org/org-service';
+import type { KeyedMutex } from '../keyed-mutex';
+
+export interface ProcessServiceDeps {
+  models: Models;
+  timers: TimerScheduler;
+  clock: Clock;
+  logger: Logger;
+  /** Routes the tasks of cases taken in through intake to a window and person (org model). */
+  router?: TaskRouter;
+  /** Schedules the jobs of service and send tasks (engine/service-jobs); without it such a task only waits. */
+  serviceJobs?: ServiceJobScheduler;
+}
+
+/** The message correlation as the process service uses it (engine/services/messages.ts). */
+export interface MessagePort {
+  waitsAppeared(instanceId: string, waits: MessageWait[]): Promise<void>;
+  storeThrown(instanceId: string, revision: number, businessKey: string | undefined, thrown: ThrownMessage[]): Promise<void>;
+  releaseThrown(instanceId: string, thrown: ThrownMessage[]): Promise<void>;
+  sweep(olderThanMs: number): Promise<number>;
+}
+
+/** A revision as the projection hands it to listeners. */
+export interface ProjectedRevision {
+  revision: number;
+  command: Record<string, any>;
+  actor: string;
+  createdAt: Date;
+  events: HistoryEvent[];
+  escalations: any[];
+  status: string;
+}
+
+/**
+ * Told about every revision when the read models catch up with it. Must be idempotent: after
+ * a crash the repair sweep hands the same revision again (use the revision as a dedupe key).
+ */
+export interface ProjectionListener {
+  /**
+   * `opened`: the task documents the projection inserted, by id, when it projected a command
+   * just run (absent when the repair sweep projects: read the tasks then).
+   */
+  onProjected(p: { instanceId: string; status: string; variables: Record<string, unknown>; revisions: ProjectedRevision[]; opened?: ReadonlyMap<string, any>; openSteps?: OpenStep[]; rootInstanceId?: string }): Promise<void>;
+}
+
+/** A user task the engine waits on after the projected revisions (`openSteps` of a projection). */
+export interface OpenStep {
+  /** The task id (`instanceId:executionId`). */
+  id: string;
+  elementId: string;
+  stepKind?: string;
+}
+
+/** What a command reads first: the instance head and the revision it names. */
+export interface Head {
+  inst: any;
+  rev: any | null;
+}
+
+/** Who started a called instance (a call activity of another instance), as `start` needs it. */
+export interface CallParent {
+  instanceId: string;
+  elementId: string;
+  executionId: string;
+  rootInstanceId: string;
+  /** The called definition version (resolved by the call's binding). */
+  definitionId: string;
+  orgUnit?: string;
+  /** Call activities followed so far in this request. */
+  depth: number;
+}
+
+/** How a completion is told apart from its resends (see `completedBefore` in complete-task.ts). */
+export interface CompleteOptions {
+  /** The request's id (api/http/idempotency.ts, from the Idempotency-Key): recorded with the command; the same id finding the task completed is answered as done. */
+  requestId?: string;
+}
+
+/** The system as the actor of jobs and timers. */
+export const SYSTEM_ACTOR: Actor = { username: 'system', groups: [], roles: ['system'] };
+
+export interface ProcessContext {
+  readonly deps: ProcessServiceDeps;
+  /** One command at a time per instance within this process (the revision insert is the claim across processes). */
+  readonly mutex: KeyedMutex;
+  /** Definition documents by id (immutable versions; `sourceContext` may be filled in later). */
+  readonly definitionCache: Map<string, any>;
+  readonly listeners: ProjectionListener[];
+  /** The message correlation (engine/services/messages.ts), when the platform has one. */
+  messages?: MessagePort;
+  /**
+   * `followAfterCommit` of call-links.ts: follows the call activities of an instance after a
+   * command on it committed. A slot filled by the facade, because call-links.ts calls the use
+   * cases (start, cancel, the command pipeline) that call it — importing it would be a cycle.
+   */
+  followAfterCommit(instanceId: string, depth?: number): Promise<void>;
+}
