@@ -96,10 +96,14 @@ export class FormService {
     return n;
   }
 
+  /** The forms, each with who saved it last by login and by display name (姓名; the seed's `system` has none). */
   async list() {
     const heads = await this.Head.find({}).lean();
+    const people = [...new Set(heads.map((h) => h.updatedBy).filter((u) => u && u !== 'system'))];
+    const users = people.length ? await this.models.User.find({ _id: { $in: people } }, { displayName: 1 }).lean() : [];
+    const names = new Map(users.map((u: any) => [String(u._id), u.displayName as string | undefined]));
     return heads
-      .map((h) => ({ id: h._id, name: h.name, version: h.latest, updatedAt: h.updatedAt, updatedBy: h.updatedBy }))
+      .map((h) => ({ id: h._id, name: h.name, version: h.latest, updatedAt: h.updatedAt, updatedBy: h.updatedBy, updatedByName: names.get(h.updatedBy) ?? undefined }))
       .sort((a, b) => a.id.localeCompare(b.id));
   }
 

@@ -43,6 +43,15 @@ const MAX_ZOOM = 1.1;
 const PAD_TOP = 44;
 const PAD = 16;
 
+/**
+ * bpmn-js's import failure in words a clerk reads (it said "no diagram to display": a definition
+ * deployed without its drawing, as a hand-written file or one exported without layout).
+ */
+function importProblem(e: Error): string {
+  if (/no diagram to display/i.test(e.message)) return '该流程定义没有保存图形布局，无法绘制。请设计人员在流程设计器中打开、排好图形后重新部署。';
+  return '流程图文件格式有误，无法解析。请联系流程设计人员。';
+}
+
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
@@ -149,7 +158,7 @@ export function BpmnDiagram({ xml, markers, overlays, height = 480, focus, onEle
         layoutRef.current();
         setImported((n) => n + 1);
       },
-      (e: Error) => { if (!cancelled) setError(e.message); },
+      (e: Error) => { if (!cancelled) setError(importProblem(e)); },
     );
     return () => { cancelled = true; };
   }, [xml]);

@@ -43,8 +43,12 @@ export interface ReasonDialogProps {
   /** data-testid of the OK button and of the text field. */
   submitTestId: string;
   inputTestId: string;
-  /** Sends the text; a refusal stays in the dialog (problem+json as ApiErrorAlert shows it), the dialog stays open. */
-  onSubmit: (text: string) => Promise<unknown>;
+  /** More fields under the text, in the same form (the reply deadline of a 督办通知); their values come to `onSubmit`. */
+  children?: ReactNode;
+  /** Initial values of those fields. */
+  initialValues?: Record<string, unknown>;
+  /** Sends the text (and the other fields' values); a refusal stays in the dialog (problem+json as ApiErrorAlert shows it), the dialog stays open. */
+  onSubmit: (text: string, values: Record<string, unknown>) => Promise<unknown>;
   onClose: () => void;
   /** After `onSubmit` went through. */
   onDone: () => void;
@@ -52,25 +56,27 @@ export interface ReasonDialogProps {
 
 /**
  * A dialog that asks for one required text — the reason of a cancellation (终止故障办件), the reply
- * to a complaint (投诉答复) — and submits it; the server's refusal is shown inside it.
+ * to a complaint (投诉答复), the reason or notice of an escalation's action (督办) — and submits it;
+ * the server's refusal is shown inside it.
  */
-export function ReasonDialog({ title, label, requiredMessage, hint, maxLength, rows = 3, okText, cancelText, danger, submitTestId, inputTestId, onSubmit, onClose, onDone }: ReasonDialogProps) {
-  const [form] = Form.useForm<{ text: string }>();
+export function ReasonDialog({ title, label, requiredMessage, hint, maxLength, rows = 3, okText, cancelText, danger, submitTestId, inputTestId, children, initialValues, onSubmit, onClose, onDone }: ReasonDialogProps) {
+  const [form] = Form.useForm<{ text: string } & Record<string, unknown>>();
   const { busy, error, run } = useSubmit(onSubmit);
   const submit = async () => {
     const v = await form.validateFields().catch(() => null);
     if (!v) return;
-    if (await run(v.text)) onDone();
+    if (await run(v.text, v)) onDone();
   };
   return (
     <Modal open title={title} onCancel={onClose} onOk={() => void submit()} confirmLoading={busy}
       okText={okText} cancelText={cancelText} okButtonProps={{ danger, 'data-testid': submitTestId } as ButtonProps} destroyOnHidden>
       <ApiErrorAlert error={error} />
       {hint ? <Typography.Paragraph type="secondary">{hint}</Typography.Paragraph> : null}
-      <Form form={form} layout="vertical">
+      <Form form={form} layout="vertical" initialValues={initialValues}>
         <Form.Item name="text" label={label} rules={[{ required: true, whitespace: true, message: requiredMessage }, { max: maxLength }]}>
           <Input.TextArea rows={rows} data-testid={inputTestId} />
         </Form.Item>
+        {children}
       </Form>
     </Modal>
   );

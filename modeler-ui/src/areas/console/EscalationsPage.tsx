@@ -1,4 +1,4 @@
-import { App as AntApp, Button, Card, Descriptions, Drawer, Empty, Form, Grid, Input, Modal, Select, Space, Table, Tag, Timeline, Typography } from 'antd';
+import { App as AntApp, Button, Card, Descriptions, Drawer, Empty, Form, Grid, Input, Select, Space, Table, Tag, Timeline, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
@@ -7,6 +7,7 @@ import { api } from '../../api-client';
 import { ApiErrorAlert, useApi, useErrorToast } from '../../app/ApiError';
 import { useSession } from '../../app/session';
 import { formatDateTime } from '../../format';
+import { ReasonDialog } from '../../shared/ReasonDialog';
 import type { Escalation } from './types';
 
 const STATUSES = ['open', 'acknowledged', 'notified', 'replied', 'closed'] as const;
@@ -35,62 +36,45 @@ export function StatusTag({ status }: { status: string }) {
   return <Tag color={STATUS_COLOUR[status]} data-testid="escalation-status" data-status={status}>{t(`esc.statuses.${status}`, { defaultValue: status })}</Tag>;
 }
 
-/** One life-cycle action as a dialog; every action needs a reason (the notice: its text and reply deadline). */
+/**
+ * One life-cycle action as a dialog — the shared ReasonDialog (busy, refusal shown inside, stays
+ * open) of 终止 and 答复: every action needs a reason; the notice its text and reply deadline.
+ */
 function ActionDialog({ esc, action, onClose, onDone }: { esc: Escalation; action: Action; onClose: () => void; onDone: (e: Escalation) => void }) {
   const { t } = useTranslation('console');
-  const [form] = Form.useForm();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const submit = async () => {
-    const v = await form.validateFields();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const id = encodeURIComponent(esc.id);
-      let updated: Escalation;
-      if (action === 'notice') updated = await api.post<Escalation>(`/api/escalations/${id}/notice`, { text: v.text, replyWithin: `${v.replyWithin}${v.unit === 'hours' ? 'H' : 'WD'}`.replace(/^(\d+)H$/, 'PT$1H') });
-      else updated = await api.post<Escalation>(`/api/escalations/${id}/${action}`, { reason: v.reason });
-      onDone(updated);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+  const id = encodeURIComponent(esc.id);
+  const notice = action === 'notice';
+  let updated: Escalation | undefined;
+  const send = async (text: string, v: Record<string, unknown>) => {
+    updated = notice
+      ? await api.post<Escalation>(`/api/escalations/${id}/notice`, { text, replyWithin: v.unit === 'hours' ? `PT${String(v.replyWithin)}H` : `${String(v.replyWithin)}WD` })
+      : await api.post<Escalation>(`/api/escalations/${id}/${action}`, { reason: text });
   };
+  // what the action is about, so the supervisor sees which breach he acts on without the drawer
+  const about = [esc.name ?? esc.code, esc.taskName, esc.responsibleName ?? esc.responsible].filter(Boolean).join(' · ');
   return (
-    <Modal
-      open
+    <ReasonDialog
       title={`${t(`esc.actions.${action}`)} · ${esc.caseNo ?? esc.id}`}
-      onCancel={onClose}
-      destroyOnHidden
-      footer={[
-        <Button key="c" onClick={onClose}>{t('esc.cancel')}</Button>,
-        <Button key="s" type="primary" loading={busy} onClick={() => void submit().catch(() => undefined)} data-testid="action-submit">{t('esc.submit')}</Button>,
-      ]}
+      hint={<span data-testid="action-hint">{about ? `${about}。` : ''}{t(`esc.actionHints.${action}`)}</span>}
+      label={notice ? t('esc.noticeText') : t('esc.reason')}
+      requiredMessage={notice ? t('esc.noticeRequired') : t('esc.reasonRequired')}
+      maxLength={notice ? 2000 : 500} rows={notice ? 4 : 3}
+      okText={t('esc.submit')} cancelText={t('esc.cancel')} danger={action === 'reescalate'}
+      submitTestId="action-submit" inputTestId={notice ? 'notice-text' : 'action-reason'}
+      initialValues={notice ? { unit: 'working-days', replyWithin: '3' } : undefined}
+      onSubmit={send} onClose={onClose} onDone={() => onDone(updated!)}
     >
-      <ApiErrorAlert error={error} />
-      <Form form={form} layout="vertical" initialValues={{ unit: 'working-days', replyWithin: '3' }}>
-        {action === 'notice' ? (
-          <>
-            <Form.Item name="text" label={t('esc.noticeText')} rules={[{ required: true, whitespace: true, message: t('esc.noticeRequired') }, { max: 2000 }]}>
-              <Input.TextArea rows={4} data-testid="notice-text" />
-            </Form.Item>
-            <Space align="start">
-              <Form.Item name="replyWithin" label={t('esc.replyDays')} rules={[{ required: true, pattern: /^(?:[1-9]|[12]\d|30)$/, message: t('esc.replyRequired') }]}>
-                <Input inputMode="numeric" style={{ width: 120 }} data-testid="notice-reply-within" />
-              </Form.Item>
-              <Form.Item name="unit" label={t('esc.replyUnit')}>
-                <Select style={{ width: 120 }} options={[{ value: 'working-days', label: t('esc.workingDays') }, { value: 'hours', label: t('esc.hours') }]} />
-              </Form.Item>
-            </Space>
-          </>
-        ) : (
-          <Form.Item name="reason" label={t('esc.reason')} rules={[{ required: true, whitespace: true, message: t('esc.reasonRequired') }, { max: 500 }]}>
-            <Input.TextArea rows={3} data-testid="action-reason" />
+      {notice ? (
+        <Space align="start">
+          <Form.Item name="replyWithin" label={t('esc.replyDays')} rules={[{ required: true, pattern: /^(?:[1-9]|[12]\d|30)$/, message: t('esc.replyRequired') }]}>
+            <Input inputMode="numeric" style={{ width: 120 }} data-testid="notice-reply-within" />
           </Form.Item>
-        )}
-      </Form>
-    </Modal>
+          <Form.Item name="unit" label={t('esc.replyUnit')}>
+            <Select style={{ width: 120 }} options={[{ value: 'working-days', label: t('esc.workingDays') }, { value: 'hours', label: t('esc.hours') }]} />
+          </Form.Item>
+        </Space>
+      ) : null}
+    </ReasonDialog>
   );
 }
 

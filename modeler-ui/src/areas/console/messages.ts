@@ -20,6 +20,7 @@ export const zh = {
     reason: '理由', reasonRequired: '请填写理由', noticeText: '督办内容', noticeRequired: '请填写督办内容',
     replyDays: '回复期限', replyUnit: '单位', workingDays: '工作日', hours: '小时', wdN: '{{n}}个工作日', hN: '{{n}}小时', replyRequired: '请填写1–30之间的整数',
     submit: '确定', cancel: '取消', done: '已完成：{{what}}',
+    actionHints: { acknowledge: '确认已知悉此超期事项，理由记入处理记录。', notice: '督办通知发给责任单位，须在回复期限内回复。', close: '办结销号后此督办不再跟踪，理由记入处理记录。', reescalate: '升级督办后级别提高一级、重新待处理，理由记入处理记录。' },
   },
   incidents: {
     title: '事件/故障', subtitle: '服务任务、发送任务的作业多次重试仍失败：重试，或终止该办件的流程',
@@ -78,6 +79,7 @@ export const en: typeof zh = {
     reason: 'Reason', reasonRequired: 'Give a reason', noticeText: 'Notice text', noticeRequired: 'Write the notice',
     replyDays: 'Reply within', replyUnit: 'Unit', workingDays: 'working days', hours: 'hours', wdN: '{{n}} working days', hN: '{{n}} hours', replyRequired: 'A whole number 1–30',
     submit: 'OK', cancel: 'Cancel', done: 'Done: {{what}}',
+    actionHints: { acknowledge: 'Confirm you know of this breach; the reason goes into the history.', notice: 'The notice goes to the responsible person, who must reply in time.', close: 'A closed escalation is no longer followed; the reason goes into the history.', reescalate: 'Raises the escalation one level; the reason goes into the history.' },
   },
   incidents: {
     title: 'Incidents', subtitle: 'Service and send task jobs that failed every attempt: retry, or cancel the case',

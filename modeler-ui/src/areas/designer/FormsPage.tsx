@@ -43,7 +43,7 @@ export default function FormsPage() {
             { title: t('forms.name'), dataIndex: 'name' },
             { title: t('forms.id'), dataIndex: 'id', render: (id: string) => <Typography.Text code>{id}</Typography.Text> },
             { title: t('forms.version'), dataIndex: 'version', width: 90, render: (v: number) => <Tag color="blue">{formatVersion(v)}</Tag> },
-            { title: t('forms.updated'), render: (_: unknown, f) => <Typography.Text type="secondary">{formatDateTime(f.updatedAt)} · {f.updatedBy || '—'}</Typography.Text> },
+            { title: t('forms.updated'), render: (_: unknown, f) => <Typography.Text type="secondary">{formatDateTime(f.updatedAt)} · <span data-testid="form-updated-by">{f.updatedBy === 'system' ? t('forms.system') : (f.updatedByName ?? f.updatedBy ?? '—')}</span></Typography.Text> },
             { title: t('list.actions'), width: 90, render: (_: unknown, f) => <Button size="small" data-testid="open-form" onClick={() => open(f.id)}>{t('forms.open')}</Button> },
           ]}
         />

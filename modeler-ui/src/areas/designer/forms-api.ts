@@ -7,6 +7,8 @@ export interface FormSummary {
   version: number;
   updatedAt: string;
   updatedBy: string;
+  /** the display name (姓名) of who saved it; none for the seed (`system`) */
+  updatedByName?: string;
 }
 
 export interface FormDocument {

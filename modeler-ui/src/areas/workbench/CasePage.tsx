@@ -2,14 +2,14 @@ import { FileTextOutlined } from '@ant-design/icons';
 import { App as AntApp, Alert, Button, Card, Checkbox, Col, Descriptions, Empty, Row, Space, Spin, Table, Tabs, Tag, Timeline, Tooltip, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useParams } from 'react-router-dom';
+import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { api } from '../../api-client';
 import { ApiErrorAlert, useApi, useErrorToast } from '../../app/ApiError';
 import { BpmnDiagram, escapeHtml, type DiagramOverlay } from '../../shared/BpmnDiagram';
 import { CategoryTag, StatusTag } from './common';
 import { budgetText, cstDay, formatDateTime } from './format';
 import { NoticeViewer } from './NoticeViewer';
-import type { AuditEvent, CaseDetail, Clock, Item, NoticeRef, WindowView } from './types';
+import type { AuditEvent, CaseDetail, CaseStep, Clock, InstanceView, Item, NoticeRef, WindowView } from './types';
 
 type CalendarDay = { day: string; working: boolean; estimated?: boolean };
 
@@ -37,10 +37,27 @@ function signalOf(clock: Clock | undefined, now = Date.now()): 'current' | 'warn
   return 'current';
 }
 
+const SIGNAL_RANK = { current: 0, warned: 1, late: 2 } as const;
+
+/** The name (label) of a diagram element, read from its XML; undefined when not found. */
+function elementName(xml: string | undefined, elementId: string): string | undefined {
+  if (!xml) return undefined;
+  const doc = new DOMParser().parseFromString(xml, 'application/xml');
+  const el = [...doc.getElementsByTagName('*')].find((e) => e.getAttribute('id') === elementId);
+  return el?.getAttribute('name')?.trim() || undefined;
+}
+
+type CalledCase = NonNullable<InstanceView['calledCases']>[number];
+/** A row of the step list: a step, or a call activity (调用活动) standing for the steps of the process it started. */
+type StepRow = (CaseStep & { rowKey: string; call?: undefined; calledOf?: CalledCase }) | { rowKey: string; call: CalledCase; name: string; status: string; createdAt: string; taskId?: undefined; kind: 'call' };
+
 /** 办件: data, materials, timeline, clocks, and the diagram with finished and current steps. */
 export default function CasePage() {
   const { t } = useTranslation('workbench');
   const { no = '' } = useParams();
+  // 调用活动: `?instance=` shows a process one of the case's call activities started (its diagram and steps)
+  const [params] = useSearchParams();
+  const viewing = params.get('instance') ?? '';
   const [notice, setNotice] = useState<NoticeRef | null>(null);
   const data = useApi(async () => {
     const c = await api.get<CaseDetail & { definitionVersion?: number }>(`/api/service-cases/${encodeURIComponent(no)}`);
@@ -51,9 +68,15 @@ export default function CasePage() {
       // the receiving window by its name (窗口名称), not its code
       c.receivingWindow ? api.get<WindowView>(`/api/org/windows/${encodeURIComponent(c.receivingWindow)}`).catch(() => null) : Promise.resolve(null),
     ]);
-    const xml = c.definitionKey
+    const rootXml = c.definitionKey
       ? await api.text(`/api/definitions/${encodeURIComponent(c.definitionKey)}/${c.definitionVersion ? `versions/${c.definitionVersion}/xml` : 'xml'}`, 'application/xml').catch(() => undefined)
       : undefined;
+    // the case's instance with the instances its call activities started, and the one on show if it is one of those
+    const root = c.instanceId ? await api.get<InstanceView>(`/api/cases/${encodeURIComponent(c.instanceId)}`).catch(() => null) : null;
+    const child = viewing && viewing !== c.instanceId ? await api.get<InstanceView>(`/api/cases/${encodeURIComponent(viewing)}`) : null;
+    const xml = child
+      ? await api.text(`/api/definitions/${encodeURIComponent(child.definitionKey)}/versions/${child.definitionVersion}/xml`, 'application/xml').catch(() => undefined)
+      : rootXml;
     // working days for used / remaining: from the earliest start to the latest of today and the deadlines
     const today = cstDay(new Date());
     const starts = clocks.map((k) => cstDay(k.startedAt));
@@ -62,18 +85,51 @@ export default function CasePage() {
     const to = ends.sort().reverse()[0]!;
     // days of a year without its holiday notice come estimated (flagged), never as a 422
     const days = from ? await api.get<CalendarDay[]>(`/api/calendar/days?from=${from}&to=${to}`).catch(() => [] as CalendarDay[]) : [];
-    return { c, audit, clocks, item, xml, days, windowName: window?.name };
-  }, [no]);
+    // 代办记录 names org units and windows by their names, not their codes (dingbao, dingbao-w10)
+    const proxyWindows = [...new Set(c.proxyRecord.flatMap((p) => [p.fromWindow, p.toWindow]).filter((w): w is string => !!w && w !== c.receivingWindow))];
+    const [units, windows] = await Promise.all([
+      c.proxyRecord.length ? api.get<{ id?: string; _id?: string; name?: string; shortName?: string }[]>('/api/org/units').catch(() => []) : Promise.resolve([]),
+      Promise.all(proxyWindows.map((w) => api.get<WindowView>(`/api/org/windows/${encodeURIComponent(w)}`).catch(() => null))),
+    ]);
+    const placeNames = new Map<string, string>([
+      ...units.map((u) => [String(u.id ?? u._id), String(u.shortName ?? u.name ?? '')] as [string, string]),
+      ...[window, ...windows].filter((w): w is WindowView => !!w).map((w) => [`w:${w.id}`, w.name] as [string, string]),
+    ]);
+    return { c, audit, clocks, item, xml, rootXml, root, child, days, windowName: window?.name, placeNames };
+  }, [no, viewing]);
 
   const d = data.data;
-  const { markers, overlays } = useMemo(() => {
+  const called = d?.root?.calledCases ?? [];
+  /** The instance a step belongs to: one a call activity started, else the case's own. */
+  const calledOf = (s: CaseStep) => called.find((cc) => s.taskId.startsWith(`${cc.instanceId}:`));
+  const shownId = d?.child?.id ?? d?.c.instanceId;
+  const shownSteps = (d?.c.steps ?? []).filter((x) => x.kind === 'engine' && (d?.child ? x.taskId.startsWith(`${d.child.id}:`) : !calledOf(x)));
+  const { markers, overlays, callCurrent } = useMemo(() => {
     const markers: Record<string, string[]> = {};
     const overlays: DiagramOverlay[] = [];
-    if (!d) return { markers, overlays };
-    for (const s of d.c.steps.filter((x) => x.kind === 'engine')) {
+    let callCurrent: string | undefined;
+    if (!d) return { markers, overlays, callCurrent };
+    for (const s of shownSteps) {
       if (s.status === 'completed') markers[s.elementId] = ['done'];
     }
-    for (const s of d.c.steps.filter((x) => x.kind === 'engine' && x.status === 'open')) {
+    // a call activity whose process has a step open is the current step of its caller (its steps' worst signal)
+    if (!d.child) {
+      for (const cc of called) {
+        const open = d.c.steps.filter((s) => s.kind === 'engine' && s.status === 'open' && s.taskId.startsWith(`${cc.instanceId}:`));
+        if (open.length) {
+          const signal = open.map((s) => signalOf(d.clocks.find((k) => k.taskId === s.taskId))).sort((a, b) => SIGNAL_RANK[b] - SIGNAL_RANK[a])[0]!;
+          markers[cc.elementId] = [signal];
+          callCurrent ??= cc.elementId;
+          const href = `#/workbench/cases/${encodeURIComponent(d.c.caseNo)}?instance=${encodeURIComponent(cc.instanceId)}`;
+          overlays.push({
+            elementId: cc.elementId,
+            html: `<a class="deadline-badge ${signal}" data-testid="diagram-called-link" data-instance="${escapeHtml(cc.instanceId)}" href="${escapeHtml(href)}">${escapeHtml(t('case.calledNow', { steps: open.map((s) => s.name).join('、') }))} ›</a>`,
+            position: { top: -26, left: 0 },
+          });
+        } else if (cc.status === 'completed') markers[cc.elementId] = ['done'];
+      }
+    }
+    for (const s of shownSteps.filter((x) => x.status === 'open')) {
       const clock = d.clocks.find((k) => k.taskId === s.taskId);
       markers[s.elementId] = [signalOf(clock)];
       const due = clock?.dueAt ?? s.dueDate;
@@ -84,10 +140,23 @@ export default function CasePage() {
         position: { top: -26, left: 0 },
       });
     }
-    return { markers, overlays };
+    return { markers, overlays, callCurrent };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [d, t]);
 
-  const currentStep = d?.c.steps.find((x) => x.kind === 'engine' && x.status === 'open')?.elementId;
+  const currentStep = shownSteps.find((x) => x.status === 'open')?.elementId ?? callCurrent;
+  const calledLink = (instanceId: string) => `/workbench/cases/${encodeURIComponent(no)}?instance=${encodeURIComponent(instanceId)}`;
+  const activityName = (cc: CalledCase) => elementName(d?.rootXml, cc.elementId) ?? t('case.callActivity');
+  // the step list: each call activity stands before the steps of the process it started, open while one of them is
+  const stepRows: StepRow[] = [];
+  for (const s of d?.c.steps ?? []) {
+    const cc = calledOf(s);
+    if (cc && !stepRows.some((r) => r.call?.instanceId === cc.instanceId)) {
+      const open = cc.status === 'running' || cc.status === 'starting' || (d?.c.steps ?? []).some((x) => x.status === 'open' && x.taskId.startsWith(`${cc.instanceId}:`));
+      stepRows.push({ rowKey: `call:${cc.instanceId}`, kind: 'call', call: cc, name: activityName(cc), status: open ? 'open' : (cc.status ?? 'open'), createdAt: s.createdAt });
+    }
+    stepRows.push({ ...s, rowKey: s.taskId, calledOf: cc });
+  }
 
   if (data.error && !d) return <ApiErrorAlert error={data.error} onRetry={data.reload} />;
   if (!d) return <Spin />;
@@ -139,8 +208,23 @@ export default function CasePage() {
         </Col>
       </Row>
       {/* the whole width: the path at 12 px labels fits a counter PC; a phone scrolls it to the current step */}
-      <Card title={t('case.diagram')} size="small" style={{ marginTop: 16 }}>
-        {d.xml ? <BpmnDiagram xml={d.xml} markers={markers} overlays={overlays} focus={currentStep} height={480} testId="case-diagram" /> : <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />}
+      <Card title={d.child ? `${t('case.diagram')} · ${d.child.name ?? ''}` : t('case.diagram')} size="small" style={{ marginTop: 16 }} data-testid="case-diagram-card" data-instance={shownId}>
+        {d.child ? (
+          <Alert type="info" showIcon style={{ marginBottom: 8 }} data-testid="called-banner"
+            title={t('case.calledBanner', { activity: d.child.parent ? (d.child.parent.instanceId === c.instanceId ? elementName(d.rootXml, d.child.parent.elementId) : undefined) ?? t('case.callActivity') : t('case.callActivity'), process: d.child.name ?? '', version: d.child.definitionVersion })}
+            action={<Link to={d.child.parent && d.child.parent.instanceId !== c.instanceId ? calledLink(d.child.parent.instanceId) : `/workbench/cases/${encodeURIComponent(no)}`} data-testid="called-back">{t('case.calledBack')}</Link>} />
+        ) : null}
+        {d.xml ? <BpmnDiagram key={shownId} xml={d.xml} markers={markers} overlays={overlays} focus={currentStep} height={480} testId="case-diagram" /> : <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />}
+        {!d.child && called.length ? (
+          <Space wrap style={{ marginTop: 8 }} data-testid="called-cases">
+            <Typography.Text type="secondary">{t('case.calledList')}：</Typography.Text>
+            {called.map((cc) => (
+              <Link key={cc.instanceId} to={calledLink(cc.instanceId)} data-testid="called-case-link" data-instance={cc.instanceId}>
+                {activityName(cc)} → {cc.name ?? ''}（{t(`case.calledStatus.${cc.status ?? 'running'}`, { defaultValue: cc.status ?? '' })}）
+              </Link>
+            ))}
+          </Space>
+        ) : null}
       </Card>
       <Card size="small" style={{ marginTop: 16 }}>
         <Tabs items={[
@@ -218,21 +302,43 @@ export default function CasePage() {
           {
             key: 'steps', label: t('case.steps'),
             children: (
-              <Table rowKey="taskId" size="small" pagination={false} dataSource={c.steps} columns={[
-                { title: t('inbox.step'), dataIndex: 'name' },
+              <Table<StepRow> rowKey="rowKey" size="small" pagination={false} dataSource={stepRows} data-testid="case-steps"
+                onRow={(s) => ({ 'data-testid': 'case-step-row', 'data-kind': s.call ? 'call' : 'task', 'data-status': s.status, ...(s.call ? { 'data-element-id': s.call.elementId } : { 'data-element-id': s.elementId }) }) as never}
+                columns={[
+                { title: t('inbox.step'), key: 'name', render: (_, s) => (s.call ? (
+                  <Space size={4} wrap>
+                    <span>{s.name}</span><Tag>{t('case.callActivity')}</Tag>
+                    <Link to={calledLink(s.call.instanceId)} data-testid="step-called-link">{t('case.calledOpen')}</Link>
+                  </Space>
+                ) : s.calledOf ? (
+                  <span style={{ paddingLeft: 16 }}>{s.name} <Typography.Text type="secondary" data-testid="step-called-of">（{t('case.calledOf', { process: s.calledOf.name ?? '' })}）</Typography.Text></span>
+                ) : s.name) },
                 { title: t('case.status'), key: 's', render: (_, s) => <StatusTag status={s.status} /> },
-                { title: t('inbox.assignee'), key: 'a', render: (_, s) => <span data-testid="step-person">{s.completedBy ? (s.completedByName ?? s.completedBy) : s.assignee ? (s.assigneeName ?? s.assignee) : '—'}</span> },
+                { title: t('inbox.assignee'), key: 'a', render: (_, s) => (s.call ? '—' : <span data-testid="step-person">{s.completedBy ? (s.completedByName ?? s.completedBy) : s.assignee ? (s.assigneeName ?? s.assignee) : '—'}</span>) },
                 { title: t('inbox.arrived'), key: 'c', render: (_, s) => formatDateTime(s.createdAt) },
-                { title: t('case.endedAt'), key: 'e', render: (_, s) => formatDateTime(s.completedAt) },
-                { title: t('task.opinion'), key: 'o', render: (_, s) => (s.outcome?.decision ? `${t(`decision.${s.outcome.decision}`, { defaultValue: s.outcome.decision })} ${s.outcome.opinion ?? ''}` : '') },
-                { title: '', key: 'open', render: (_, s) => (s.status === 'open' ? <Link to={`/workbench/tasks/${encodeURIComponent(s.taskId)}`}>{t('inbox.handle')}</Link> : null) },
+                { title: t('case.endedAt'), key: 'e', render: (_, s) => (s.call ? '' : formatDateTime(s.completedAt)) },
+                { title: t('task.opinion'), key: 'o', render: (_, s) => (!s.call && s.outcome?.decision ? `${t(`decision.${s.outcome.decision}`, { defaultValue: s.outcome.decision })} ${s.outcome.opinion ?? ''}` : '') },
+                { title: '', key: 'open', render: (_, s) => (!s.call && s.status === 'open' ? <Link to={`/workbench/tasks/${encodeURIComponent(s.taskId)}`}>{t('inbox.handle')}</Link> : null) },
               ]} />
             ),
           },
           {
             key: 'proxy', label: t('case.proxy'),
             children: (
-              <Timeline items={c.proxyRecord.map((p) => ({ content: `${formatDateTime(p.at)} ${p.type} ${p.fromOrgUnit ?? ''}/${p.fromWindow ?? ''} → ${p.toOrgUnit ?? ''}/${p.toWindow ?? ''} ${p.toPerson ? (c.people?.[p.toPerson] ?? p.toPerson) : ''} ${p.step ?? ''}${p.reason ? `：${p.reason}` : ''}` }))} />
+              <Timeline data-testid="case-proxy" items={c.proxyRecord.map((p) => {
+                const place = (unit?: string, w?: string) => [unit ? (d.placeNames.get(unit) ?? t('case.otherUnit')) : '', w ? (d.placeNames.get(`w:${w}`) ?? t('case.otherWindow')) : ''].filter(Boolean).join(' · ');
+                return {
+                  content: (
+                    <span data-testid="case-proxy-entry" data-type={p.type}>
+                      <Typography.Text type="secondary">{formatDateTime(p.at)}</Typography.Text>{' '}
+                      <Typography.Text strong>{t(`case.proxyType.${p.type}`, { defaultValue: t('case.proxyType.hand-over') })}</Typography.Text>{p.step ? `（${p.step}）` : ''}：
+                      {place(p.fromOrgUnit, p.fromWindow)} → {place(p.toOrgUnit, p.toWindow)}
+                      {p.toPerson ? ` · ${c.people?.[p.toPerson] ?? p.toPerson}` : ''}
+                      {p.reason ? `：${p.reason}` : ''}
+                    </span>
+                  ),
+                };
+              })} />
             ),
           },
         ]} />

@@ -65,6 +65,10 @@ export const zh = {
     paused: '暂停中', stopped: '已停止', running: '计时中', deadlineOverlay: '期限 {{at}}', finished: '已办结',
     estimated: '预计', estimateNote: '预计，{{years}}年放假安排尚未公布',
     estimateHelp: '涉及该年的期限和工作日按《全国年节及纪念日放假办法》规定的法定节假日推算（含周末补假，未含调休）；市政管办录入该年放假安排后自动重新计算。',
+    callActivity: '调用活动', calledOpen: '查看被调用流程', calledNow: '正在办理：{{steps}}', calledList: '调用的流程',
+    calledBanner: '这是调用活动「{{activity}}」启动的被调用流程「{{process}}」（第 {{version}} 版），其环节和时限都属于本办件。', calledBack: '返回调用流程',
+    proxyType: { 'hand-over': '转办', 'report-up': '上报市中心', 'return-to-town': '退回镇街' }, otherUnit: '其他机构', otherWindow: '其他窗口',
+    calledOf: '被调用流程「{{process}}」', calledStatus: { starting: '启动中', running: '办理中', completed: '已办结', failed: '异常', cancelled: '已终止' },
   },
   clock: { workingDays: '{{n}} 个工作日' },
   audit: {
@@ -142,6 +146,10 @@ export const en: typeof zh = {
     paused: 'Paused', stopped: 'Stopped', running: 'Running', deadlineOverlay: 'due {{at}}', finished: 'Finished',
     estimated: 'estimated', estimateNote: 'Estimated: the {{years}} holiday arrangement is not published yet',
     estimateHelp: 'Deadlines and working days in that year are counted with the statutory holidays (weekend make-up days included, swapped working days not); recomputed once the city office enters the year.',
+    callActivity: 'Call activity', calledOpen: 'Open the called process', calledNow: 'Now: {{steps}}', calledList: 'Called processes',
+    calledBanner: 'Called process "{{process}}" (version {{version}}) started by the call activity "{{activity}}"; its steps and time limits belong to this case.', calledBack: 'Back to the calling process',
+    proxyType: { 'hand-over': 'Handed over', 'report-up': 'Reported to the city', 'return-to-town': 'Returned to the town' }, otherUnit: 'another unit', otherWindow: 'another window',
+    calledOf: 'called process "{{process}}"', calledStatus: { starting: 'Starting', running: 'Running', completed: 'Completed', failed: 'Failed', cancelled: 'Cancelled' },
   },
   clock: { workingDays: '{{n}} working days' },
   audit: {

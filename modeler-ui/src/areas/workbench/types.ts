@@ -127,6 +127,19 @@ export interface CaseStep {
   dueDate?: string;
 }
 
+/** GET /api/cases/{id}: a process instance with its call links (调用活动) — the part the case page reads. */
+export interface InstanceView {
+  id: string;
+  definitionKey: string;
+  definitionVersion: number;
+  name?: string;
+  status: string;
+  /** an instance a call activity started: the caller's instance and call activity, and the case's root instance */
+  parent?: { instanceId: string; elementId: string; rootInstanceId: string };
+  /** the instances this one's call activities started */
+  calledCases?: { elementId: string; instanceId: string; definitionKey?: string; definitionVersion?: number; name?: string; status?: string }[];
+}
+
 export interface NoticeRef {
   id: string;
   kind: 'acceptance' | 'one-time' | 'return' | 'completion' | string;
