@@ -23,13 +23,20 @@ interface TaskSpec {
 }
 interface Node {
   id: string;
-  kind: 'start' | 'end' | 'task' | 'xgw' | 'pgw';
+  kind: 'start' | 'end' | 'task' | 'xgw' | 'pgw' | 'call';
   name: string;
   x: number;
   y: number;
   label?: Label;
   task?: TaskSpec;
   default?: string;
+  call?: CallSpec;
+}
+/** A call activity (调用活动): the called process by id (binding latest) and its camunda:in / camunda:out [source, target]. */
+interface CallSpec {
+  calledElement: string;
+  ins: [string, string][];
+  outs: [string, string][];
 }
 interface Flow {
   id: string;
@@ -47,7 +54,7 @@ const camel = (id: string) => id.replace(/-([a-z0-9])/g, (_m, c: string) => c.to
 const lw = (text: string) => Math.max(24, [...text].length * 12 + 4);
 
 function size(n: Node): [number, number] {
-  if (n.kind === 'task') return [100, 80];
+  if (n.kind === 'task' || n.kind === 'call') return [100, 80];
   if (n.kind === 'xgw' || n.kind === 'pgw') return [50, 50];
   return [36, 36];
 }
@@ -114,7 +121,7 @@ function band(n: Node): Extra {
   };
 }
 
-function build(p: { id: string; name: string; itemCode: string; caseCategory: string; orgLevel: string; nodes: Node[]; flows: Flow[] }): string {
+function build(p: { id: string; name: string; itemCode?: string; caseCategory?: string; orgLevel: string; nodes: Node[]; flows: Flow[]; comment?: string }): string {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const inc = new Map<string, string[]>();
   const out = new Map<string, string[]>();
@@ -125,6 +132,7 @@ function build(p: { id: string; name: string; itemCode: string; caseCategory: st
   }
   const L: string[] = [];
   L.push('<?xml version="1.0" encoding="UTF-8"?>');
+  if (p.comment) L.push(`<!-- ${p.comment} -->`);
   L.push(`<bpmn:definitions xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
                   xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
                   xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
@@ -134,7 +142,8 @@ function build(p: { id: string; name: string; itemCode: string; caseCategory: st
                   xmlns:svc="http://xinyi.gov.cn/schema/bpmn/service-centre"
                   id="${p.id}-definitions"
                   targetNamespace="http://xinyi.gov.cn/bpmn/processes">`);
-  L.push(`  <bpmn:process id="${p.id}" name="${esc(p.name)}" isExecutable="true" svc:itemCode="${p.itemCode}" svc:caseCategory="${p.caseCategory}" svc:orgLevel="${p.orgLevel}">`);
+  const itemAttrs = `${p.itemCode ? ` svc:itemCode="${p.itemCode}"` : ''}${p.caseCategory ? ` svc:caseCategory="${p.caseCategory}"` : ''}`;
+  L.push(`  <bpmn:process id="${p.id}" name="${esc(p.name)}" isExecutable="true"${itemAttrs} svc:orgLevel="${p.orgLevel}">`);
   const extras: Extra[] = [];
   const io = (id: string) =>
     [...(inc.get(id) ?? []).map((f) => `      <bpmn:incoming>${f}</bpmn:incoming>`), ...(out.get(id) ?? []).map((f) => `      <bpmn:outgoing>${f}</bpmn:outgoing>`)].join('\n');
@@ -146,7 +155,15 @@ function build(p: { id: string; name: string; itemCode: string; caseCategory: st
       if (!n.default) throw new Error(`${n.id}: exclusive gateway without default`);
       L.push(`    <bpmn:exclusiveGateway id="${n.id}" name="${esc(n.name)}" default="${n.default}">\n${body}\n    </bpmn:exclusiveGateway>`);
     } else if (n.kind === 'pgw') L.push(`    <bpmn:parallelGateway id="${n.id}" name="${esc(n.name)}">\n${body}\n    </bpmn:parallelGateway>`);
-    else {
+    else if (n.kind === 'call') {
+      const c = n.call!;
+      const maps = [
+        '        <camunda:in businessKey="#{execution.processBusinessKey}" />',
+        ...c.ins.map(([src, tgt]) => `        <camunda:in source="${src}" target="${tgt}" />`),
+        ...c.outs.map(([src, tgt]) => `        <camunda:out source="${src}" target="${tgt}" />`),
+      ].join('\n');
+      L.push(`    <bpmn:callActivity id="${n.id}" name="${esc(n.name)}" calledElement="${c.calledElement}">\n      <bpmn:extensionElements>\n${maps}\n      </bpmn:extensionElements>\n${body}\n    </bpmn:callActivity>`);
+    } else {
       const t = n.task!;
       L.push(
         `    <bpmn:userTask id="${n.id}" name="${esc(n.name)}" camunda:candidateGroups="${t.group}" camunda:formKey="form:${n.id}" svc:timeLimit="${t.timeLimit}" svc:window="${t.window}" svc:orgLevel="${t.orgLevel}" svc:stepKind="${t.stepKind}">\n${body}\n    </bpmn:userTask>`,
@@ -183,7 +200,7 @@ function build(p: { id: string; name: string; itemCode: string; caseCategory: st
   };
   for (const n of p.nodes) {
     const [w, h] = size(n);
-    shape(n.id, [n.x, n.y, w, h], n.kind === 'task' ? undefined : (n.label ?? defaultLabel(n)), n.kind === 'xgw');
+    shape(n.id, [n.x, n.y, w, h], n.kind === 'task' || n.kind === 'call' ? undefined : (n.label ?? defaultLabel(n)), n.kind === 'xgw');
   }
   // boundary events after their hosts so bpmn-js draws them on top
   for (const e of extras) for (const x of e.nodes) shape(x.id, x.bounds, x.label);
@@ -286,7 +303,10 @@ function twoStage(o: {
   accept: [string, string, TaskSpec];
   review: [string, string, TaskSpec];
   g1: [string, string];
-  approve: [string, string, TaskSpec];
+  /** the approval step: a user task, or a call activity to another office's process (上报件: the city's) */
+  approve: [string, string, TaskSpec | CallSpec];
+  /** the variable the second gateway reads (default `decision`: the approval step's own) */
+  g2Variable?: string;
   g2: [string, string];
   notify: [string, string, TaskSpec];
   completed: [string, string];
@@ -320,7 +340,9 @@ function twoStage(o: {
       { id: a, kind: 'task', name: o.accept[1], x: 260, y: Y, task: o.accept[2] },
       { id: r, kind: 'task', name: o.review[1], x: 420, y: Y, task: o.review[2] },
       { id: g1, kind: 'xgw', name: o.g1[1], x: 570, y: Y + 15, default: f.g1Pass[0], label: [595 - lw(o.g1[1]) / 2, 500, lw(o.g1[1])] },
-      { id: c, kind: 'task', name: o.approve[1], x: 680, y: Y, task: o.approve[2] },
+      'calledElement' in o.approve[2]
+        ? { id: c, kind: 'call', name: o.approve[1], x: 680, y: Y, call: o.approve[2] }
+        : { id: c, kind: 'task', name: o.approve[1], x: 680, y: Y, task: o.approve[2] },
       { id: g2, kind: 'xgw', name: o.g2[1], x: 830, y: Y + 15, default: f.g2Pass[0], label: [866, 500, lw(o.g2[1])] },
       { id: n, kind: 'task', name: o.notify[1], x: 940, y: Y, task: o.notify[2] },
       { id: o.completed[0], kind: 'end', name: o.completed[1], x: 1102, y: CY - 18 },
@@ -336,23 +358,28 @@ function twoStage(o: {
       { id: f.g1Return[0], src: g1, tgt: a, name: f.g1Return[1], cond: "${decision == 'return'}", wps: [[595, 445], [595, 390], [310, 390], [310, 430]], label: [436, 372, lw(f.g1Return[1])] },
       { id: f.toG2, src: c, tgt: g2 },
       { id: f.g2Pass[0], src: g2, tgt: n, name: f.g2Pass[1], label: [910 - lw(f.g2Pass[1]) / 2, 450, lw(f.g2Pass[1])] },
-      { id: f.g2Reject[0], src: g2, tgt: o.refuse[0], name: f.g2Reject[1], cond: "${decision == 'reject'}", wps: [[855, 445], [855, 380], [790, 380], [790, 340]], label: [861, 398, lw(f.g2Reject[1])] },
-      { id: f.g2Return[0], src: g2, tgt: r, name: f.g2Return[1], cond: "${decision == 'return'}", wps: [[855, 495], [855, 700], [505, 700], [505, 510]], label: [680 - lw(f.g2Return[1]) / 2, 682, lw(f.g2Return[1])] },
+      { id: f.g2Reject[0], src: g2, tgt: o.refuse[0], name: f.g2Reject[1], cond: `\${${o.g2Variable ?? 'decision'} == 'reject'}`, wps: [[855, 445], [855, 380], [790, 380], [790, 340]], label: [861, 398, lw(f.g2Reject[1])] },
+      { id: f.g2Return[0], src: g2, tgt: r, name: f.g2Return[1], cond: `\${${o.g2Variable ?? 'decision'} == 'return'}`, wps: [[855, 495], [855, 700], [505, 700], [505, 510]], label: [680 - lw(f.g2Return[1]) / 2, 682, lw(f.g2Return[1])] },
       { id: f.toCompleted, src: n, tgt: o.completed[0] },
       { id: f.toRefused, src: o.refuse[0], tgt: o.refused[0] },
     ],
   });
 }
 
+// 上报件 as two processes, each owned and versioned by its office: the town's (report-up-item, the
+// items' procedure) calls the city's (city-report-up-approval, its latest version) with a call
+// activity; the town's opinion goes in, the city's decision and opinion come back and route the town.
+const CITY_PROCESS = 'city-report-up-approval';
 const reportUp = twoStage({
   id: 'report-up-item',
-  name: '上报件办理流程（镇级初审、市中心审批）',
+  name: '上报件办理流程（镇级初审、调用市中心审批）',
   itemCode: 'TPL-REPORT-UP',
   caseCategory: 'report-up',
   accept: ['town-accept', '镇窗口受理', town('town-window', 'receiving', 'accept', 'PT8H', 'PT8H', '受理超时')],
   review: ['town-review', '镇级初审', town('town-window', 'item-department', 'review', 'P3D', 'P3D', '初审超时')],
   g1: ['town-review-result', '初审结论'],
-  approve: ['city-approval', '市中心审批', { ...town('city-approval', 'item-department', 'approve', 'P5D', 'P5D', '审批超时'), orgLevel: 'city' }],
+  approve: ['report-to-city', '报市中心审批', { calledElement: CITY_PROCESS, ins: [['opinion', 'townOpinion']], outs: [['decision', 'cityDecision'], ['opinion', 'cityOpinion']] }],
+  g2Variable: 'cityDecision',
   g2: ['city-decision', '市审批结果'],
   notify: ['town-notify-result', '镇窗口通知申请人办结结果', town('town-window', 'receiving', 'notify', 'P1D', 'P1D', '通知超时')],
   completed: ['case-completed', '办结'],
@@ -372,6 +399,30 @@ const reportUp = twoStage({
     toCompleted: 'to-case-completed',
     toRefused: 'to-case-returned',
   },
+});
+
+// 上报件, the city's part (called by report-up-item): 市中心审批 → 批准 / 不予批准 / 退回乡镇, each an end
+// the town reads through `decision` (mapped back as cityDecision).
+const cityReportUp = build({
+  id: CITY_PROCESS,
+  name: '市中心审批（上报件，由乡镇流程调用）',
+  orgLevel: 'city',
+  comment: 'The city office’s part of a report-up case (上报件), deployed and versioned by the city on its own; report-up-item calls it (call activity report-to-city, latest version) and routes on the decision it returns.',
+  nodes: [
+    { id: 'city-received', kind: 'start', name: '收到乡镇上报', x: 152, y: CY - 18 },
+    { id: 'city-approval', kind: 'task', name: '市中心审批', x: 260, y: Y, task: { ...town('city-approval', 'item-department', 'approve', 'P5D', 'P5D', '审批超时'), orgLevel: 'city' } },
+    { id: 'city-decision', kind: 'xgw', name: '市审批结果', x: 420, y: Y + 15, default: 'city-approved', label: [445 - lw('市审批结果') / 2, 500, lw('市审批结果')] },
+    { id: 'city-approved-end', kind: 'end', name: '批准', x: 552, y: CY - 18 },
+    { id: 'city-rejected-end', kind: 'end', name: '不予批准', x: 552, y: 282 },
+    { id: 'city-returned-end', kind: 'end', name: '退回乡镇', x: 552, y: 662 },
+  ],
+  flows: [
+    { id: 'to-city-approval', src: 'city-received', tgt: 'city-approval' },
+    { id: 'to-city-decision', src: 'city-approval', tgt: 'city-decision' },
+    { id: 'city-approved', src: 'city-decision', tgt: 'city-approved-end', name: '批准', label: [490 - lw('批准') / 2, 450, lw('批准')] },
+    { id: 'city-rejected', src: 'city-decision', tgt: 'city-rejected-end', name: '不予批准', cond: "${decision == 'reject'}", wps: [[445, 445], [445, 300], [552, 300]], label: [451, 282, lw('不予批准')] },
+    { id: 'city-returned', src: 'city-decision', tgt: 'city-returned-end', name: '退回', cond: "${decision == 'return'}", wps: [[445, 495], [445, 680], [552, 680]], label: [451, 650, lw('退回')] },
+  ],
 });
 
 const rejection = twoStage({
@@ -441,6 +492,7 @@ for (const [file, xml] of Object.entries({
   'immediate-item.bpmn': immediate,
   'supplement-item.bpmn': supplement,
   'report-up-item.bpmn': reportUp,
+  [`${CITY_PROCESS}.bpmn`]: cityReportUp,
   'joint-approval-item.bpmn': joint,
   'rejection-item.bpmn': rejection,
 })) {

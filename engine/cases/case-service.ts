@@ -1171,9 +1171,10 @@ export class CaseService implements ProjectionListener {
    */
   private async finish(caseNo: string, instanceId: string, engineStatus: string) {
     const { models, clock } = this.deps;
-    const tasks = await models.Task.find({ instanceId, status: 'completed' }).sort({ completedAt: 1 }).lean();
+    // the case's steps in every instance of it: a called process's too (调用活动: the city's 不予批准 in a 上报件)
+    const tasks = await models.Task.find({ caseNo, status: 'completed' }).sort({ completedAt: 1 }).lean();
     const lastByElement = new Map<string, any>();
-    for (const t of tasks) lastByElement.set(t.elementId, t);
+    for (const t of tasks) if ((t.kind ?? 'engine') === 'engine') lastByElement.set(`${t.instanceId}:${t.elementId}`, t);
     const rejected = [...lastByElement.values()].some((t) => (t.outcome as any)?.decision === 'reject');
     let outcome = engineStatus === 'completed' ? (rejected ? 'rejected' : 'approved') : 'failed';
     let now = clock.now();

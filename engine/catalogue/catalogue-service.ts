@@ -10,7 +10,7 @@ import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, Valida
 import type { Actor, Logger, UserTaskMeta } from '../domain/types';
 import { isDuplicateKey, type Models } from '../persistence/models';
 import { PROJECT_ROOT } from '../runtime/moddle';
-import { validateDefinition } from '../runtime/validate-definition';
+import { validateDefinition, type CallActivityMeta } from '../runtime/validate-definition';
 import { CATEGORY_NAMES, ORG_LEVEL_NAMES, type ItemChange, type ItemChangeEntryOf, type ItemVersionOf, type ServiceItemOf } from '../../common/catalogue';
 import { checkItemRules, describeViolations, ITEM_FIELD_LABELS, type ItemRuleViolation, type PathInfo } from './item-rules';
 
@@ -210,11 +210,20 @@ export class CatalogueService {
 
   /**
    * The steps of a path for the rules: the latest deployed version of `key`; when loading the
-   * catalogue before the diagrams are deployed (`shipped`), the file in processes/diagrams.
+   * catalogue before the diagrams are deployed (`shipped`), the file in processes/diagrams. The
+   * steps of the processes its call activities call (调用活动: the city's part of a 上报件) are the
+   * path's too, in place (see {@link stepsOf}).
    */
   async pathInfo(key: string, shipped = false): Promise<PathInfo | null> {
     const def = await this.models.Definition.findOne({ key }, { name: 1, userTasks: 1, archived: 1 }).sort({ version: -1 }).lean();
-    if (def) return { key, name: def.name ?? undefined, archived: !!def.archived, steps: (def.userTasks ?? []) as UserTaskMeta[] };
+    if (def) return { key, name: def.name ?? undefined, archived: !!def.archived, steps: await this.stepsOf(key, (def.userTasks ?? []) as any[], { shipped }) };
+    const v = await this.shippedDefinition(key, shipped);
+    if (!v) return null;
+    return { key, name: v.name, steps: await this.stepsOf(key, [...v.userTasks, { callActivities: v.callActivities }], { shipped }) };
+  }
+
+  /** A diagram of processes/diagrams read as deploy reads it (only when `shipped`), or null. */
+  private async shippedDefinition(key: string, shipped: boolean) {
     if (!shipped || !/^[A-Za-z][\w-]{0,80}$/.test(key)) return null;
     let xml: string;
     try {
@@ -222,8 +231,60 @@ export class CatalogueService {
     } catch {
       return null;
     }
-    const v = await validateDefinition(xml);
-    return { key, name: v.name, steps: v.userTasks };
+    return validateDefinition(xml);
+  }
+
+  /**
+   * A definition's steps (its stored `userTasks`, whose one entry without `elementId` carries the
+   * call activities) with, at each call activity's place, the steps of the process it calls: the
+   * version its binding names (latest, or the one pinned by version or deployment), a shipped file
+   * when not deployed and `shipped`, or `opts.replace` for that key (a version about to be deployed,
+   * engine/catalogue/path-check.ts). Calls nest at most three deep; a process calling itself adds nothing.
+   */
+  async stepsOf(key: string, userTasks: any[], opts: { shipped?: boolean; replace?: { key: string; steps: UserTaskMeta[] }; depth?: number } = {}): Promise<UserTaskMeta[]> {
+    const own = userTasks.filter((t) => t && typeof t.elementId === 'string') as UserTaskMeta[];
+    const calls: CallActivityMeta[] = userTasks.find((t) => t && Array.isArray(t.callActivities))?.callActivities ?? [];
+    const depth = opts.depth ?? 0;
+    if (!calls.length || depth >= 3) return own;
+    const out = [...own];
+    // from the last place to the first, so that earlier places keep their index
+    for (const c of [...calls].sort((a, b) => (b.stepIndex ?? own.length) - (a.stepIndex ?? own.length))) {
+      if (c.calledElement === key) continue;
+      let steps: UserTaskMeta[] = [];
+      if (opts.replace?.key === c.calledElement) steps = opts.replace.steps;
+      else {
+        const q = c.binding !== 'latest' && c.version ? { key: c.calledElement, version: c.version } : { key: c.calledElement };
+        const called = await this.models.Definition.findOne(q, { userTasks: 1 }).sort({ version: -1 }).lean();
+        if (called) steps = await this.stepsOf(c.calledElement, (called.userTasks ?? []) as any[], { ...opts, depth: depth + 1 });
+        else {
+          const v = await this.shippedDefinition(c.calledElement, !!opts.shipped);
+          if (v) steps = await this.stepsOf(c.calledElement, [...v.userTasks, { callActivities: v.callActivities }], { ...opts, depth: depth + 1 });
+        }
+      }
+      out.splice(Math.min(c.stepIndex ?? out.length, out.length), 0, ...steps);
+    }
+    return out;
+  }
+
+  /** Whether the process a call activity names is deployed (with binding version: that version). */
+  async calledDeployed(c: CallActivityMeta): Promise<boolean> {
+    const q = c.binding === 'version' && c.version ? { key: c.calledElement, version: c.version } : { key: c.calledElement };
+    return (await this.models.Definition.exists(q)) !== null;
+  }
+
+  /**
+   * The keys whose latest version calls `key` by its latest version (binding latest): a new
+   * version of `key` changes their paths' steps too.
+   */
+  async callersOf(key: string): Promise<{ key: string; userTasks: any[] }[]> {
+    // a small configuration collection: the definitions naming `key` in their call activities
+    const docs = await this.models.Definition.find({ 'userTasks.callActivities.calledElement': key }, { key: 1, version: 1, userTasks: 1 }).lean();
+    const latest = new Map<string, number>();
+    for (const d of await this.models.Definition.aggregate([{ $match: { key: { $in: [...new Set(docs.map((d: any) => d.key))] } } }, { $group: { _id: '$key', version: { $max: '$version' } } }])) latest.set(d._id, d.version);
+    return docs
+      .filter((d: any) => latest.get(d.key) === d.version && d.key !== key)
+      .filter((d: any) => ((d.userTasks ?? []).find((t: any) => t && Array.isArray(t.callActivities))?.callActivities ?? []).some((c: CallActivityMeta) => c.calledElement === key && c.binding === 'latest'))
+      .map((d: any) => ({ key: d.key, userTasks: d.userTasks ?? [] }));
   }
 
   /** The rules an item breaks (empty: consistent); the path is read as deployed. */
@@ -343,8 +404,8 @@ export class CatalogueService {
   async guide(code: string) {
     const item = await this.getItem(code);
     const def = await this.models.Definition.findOne({ key: item.procedure }, { xml: 0, sourceContext: 0 }).sort({ version: -1 }).lean();
-    const steps = ((def?.userTasks ?? []) as UserTaskMeta[])
-      .filter((t) => t.elementId)
+    // the steps of a called process (the city's part of a 上报件) in their place
+    const steps = (def ? await this.stepsOf(item.procedure, (def.userTasks ?? []) as any[]) : [])
       .map((t) => ({ elementId: t.elementId, name: t.name, kind: t.stepKind, orgLevel: t.orgLevel, timeLimit: t.timeLimit }));
     return {
       code: item.code,

@@ -10,6 +10,9 @@
  * deploy button. The deploy is refused (422 ITEM_RULE_VIOLATION) naming every item and rule; the
  * designer changes those items first (another path or category), or deploys the new path under
  * a new process id and moves the items to it one by one (each move checked by the rules).
+ * The steps of a called process count as the caller's (调用活动: a 上报件's city approval is the city's
+ * own process): deploying a new version of the city's process checks the items of every path that
+ * calls its latest version, and their items are named in the answer.
  */
 import { BusinessRuleError } from '../domain/errors';
 import { validateDefinition } from '../runtime/validate-definition';
@@ -32,23 +35,31 @@ export interface PathItemCheck {
 export async function checkItemsOnPath(catalogue: CatalogueService, xml: string): Promise<PathItemCheck> {
   const v = await validateDefinition(xml);
   // the whole catalogue (tens of items, read by _id): no per-path index needed
-  const onPath = (await catalogue.listItems()).filter((i) => i.procedure === v.processId);
-  // a call activity's called process (调用活动: the city's part of a 上报件) brings its steps to the path
-  const called: NonNullable<Awaited<ReturnType<CatalogueService["pathInfo"]>>>["steps"] = [];
+  const all = await catalogue.listItems();
+  const onPath = all.filter((i) => i.procedure === v.processId);
+  // a call activity's called process (调用活动: the city's part of a 上报件) brings its steps to the path, in place;
+  // one not deployed is the deploy's own refusal, naming the call activity (CALLED_PROCESS_NOT_FOUND)
   for (const c of v.callActivities) {
-    if (c.calledElement === v.processId) continue;
-    const info = await catalogue.pathInfo(c.calledElement);
-    // not deployed: the deploy itself refuses it, naming the call activity (CALLED_PROCESS_NOT_FOUND)
-    if (!info) return { key: v.processId, items: onPath.map((i) => ({ code: i.code, name: i.name })) };
-    called.push(...info.steps);
+    if (c.calledElement !== v.processId && !(await catalogue.calledDeployed(c))) return { key: v.processId, items: onPath.map((i) => ({ code: i.code, name: i.name })) };
   }
-  const path = { key: v.processId, name: v.name, archived: false, steps: [...v.userTasks, ...called] };
+  const steps = await catalogue.stepsOf(v.processId, [...v.userTasks, { callActivities: v.callActivities }]);
+  const paths: { key: string; name: string; steps: typeof steps; items: typeof onPath }[] = [{ key: v.processId, name: v.name, steps, items: onPath }];
+  // a new version of a called process (the city's 市中心审批) changes the steps of every path calling its latest version
+  for (const caller of await catalogue.callersOf(v.processId)) {
+    const items = all.filter((i) => i.procedure === caller.key);
+    if (!items.length) continue;
+    const callerSteps = await catalogue.stepsOf(caller.key, caller.userTasks, { replace: { key: v.processId, steps } });
+    paths.push({ key: caller.key, name: caller.key, steps: callerSteps, items });
+  }
   const refused: { code: string; name: string; violations: ItemRuleViolation[] }[] = [];
-  for (const item of onPath) {
-    // only the rules about the path: a limit the item already broke is the item's own matter
-    const violations = checkItemRules(item, path).filter((x) => x.field === 'procedure');
-    if (violations.length) refused.push({ code: item.code, name: item.name, violations });
+  for (const p of paths) {
+    for (const item of p.items) {
+      // only the rules about the path: a limit the item already broke is the item's own matter
+      const violations = checkItemRules(item, { key: p.key, name: p.key === v.processId ? v.name : undefined, archived: false, steps: p.steps }).filter((x) => x.field === 'procedure');
+      if (violations.length) refused.push({ code: item.code, name: item.name, violations });
+    }
   }
+  const items = paths.flatMap((p) => p.items.map((i) => ({ code: i.code, name: i.name })));
   if (refused.length) {
     const first = refused[0];
     // one sentence per broken rule with the items it concerns (16 上报件 break the same rule)
@@ -60,5 +71,5 @@ export async function checkItemsOnPath(catalogue: CatalogueService, xml: string)
       { key: v.processId, items: refused, itemCode: first.code, field: first.violations[0].field, rule: first.violations[0].rule, violations: first.violations },
     );
   }
-  return { key: v.processId, items: onPath.map((i) => ({ code: i.code, name: i.name })) };
+  return { key: v.processId, items };
 }

@@ -18,6 +18,7 @@
  *   BENCH_REPORT_TIMEOUT_S  a statistics report still running after this is recorded as missed (default 20)
  *   BENCH_TIMER_WAIT_S  how long to wait for the timers due together (default 120)
  *   BENCH_REFRESH_S     budget of the rollups' catch-up after a bulk load, before the reports (default 900)
+ *   BENCH_SERVER_NODE_ARGS  node flags for the API server, e.g. "--cpu-prof --cpu-prof-dir=.bench/prof"
  *   BENCH_DATA_DIR  data folder to use (default a temp folder, removed after); BENCH_KEEP=1 keeps it
  *
  * Stored data: cases taken in and worked through the product's own write path are captured
@@ -176,7 +177,10 @@ interface Server { child: ChildProcess; url: string; startMs: number; kill(): Pr
 /** Starts `api/main.ts` (API + workers, as `npm start` runs) on the benchmark's database; waits for "listening". */
 function startApi(mongodbUri: string, env: Record<string, string>, timeoutMs = 600_000): Promise<Server> {
   const t = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'api/main.ts')], {
+  // BENCH_SERVER_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=.bench/prof"
+  // (a CPU profile written when it stops; Node refuses --cpu-prof in NODE_OPTIONS)
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'api/main.ts')], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', MONGODB_URI: mongodbUri, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -872,8 +876,11 @@ async function main() {
         for (const dim of STATS_DIMENSIONS) await time(dim, () => platform.stats.report(dim, {}));
         await time('ranking towns', () => platform.stats.rankTowns({}));
         await time('ranking windows', () => platform.stats.rank({}, { level: 'window' }));
-        const monthAgo = new Date(Date.now() - 30 * DAY);
+        // as the console asks (from=YYYY-MM-DD: Beijing midnight) — a from at another time of day is
+        // not whole days and is counted by the scan, not the rollups
+        const monthAgo = new Date(Math.floor((Date.now() + CST) / DAY) * DAY - CST - 30 * DAY);
         await time('town, last 30 days', () => platform.stats.report('town', { from: monthAgo }));
+        await time('day, last 30 days', () => platform.stats.report('day', { from: monthAgo }));
         await time('item, one window', () => platform.stats.report('item', { orgUnit: 'dingbao', windowId: 'dingbao-w10' }));
         await time('person, one town', () => platform.stats.report('person', { orgUnit: 'dingbao' }));
         await time('town (source: scan, no rollups)', () => platform.stats.report('town', {}, { source: 'scan' }));

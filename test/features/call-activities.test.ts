@@ -9,7 +9,7 @@
  * Real servers, engine, FerretDB, HTTP.
  */
 import { MongoClient } from 'mongodb';
-import { ApiClient, fixture, waitFor } from '../helpers/api';
+import { ApiClient, diagram, fixture, waitFor } from '../helpers/api';
 import { applicant } from '../helpers/people';
 import { dbUri, startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
 import { useServer } from '../helpers/suite';
@@ -285,5 +285,78 @@ describe('a server killed half-way through a call (中断修复)', () => {
     } finally {
       await mongo.close();
     }
+  });
+});
+
+describe('the shipped 上报件 path calls the city’s own process (processes/diagrams)', () => {
+  const server = useServer('report-up-shipped');
+
+  /** Completes the open step `elementId` of the case as whoever holds it. */
+  async function step(caseNo: string, elementId: string, body: Record<string, unknown>) {
+    return complete(server, caseNo, elementId, elementId === 'city-approval' ? 'cityclerk' : 'clerk', body);
+  }
+
+  it('intake → town review → the city’s process (its latest version, deployed on its own) → the result back to the town → 办结; the city’s 不予批准 ends the case rejected', async () => {
+    const designer = await server.as('designer');
+    const clerk = await server.as('clerk');
+    const admin = await server.as('admin');
+    // both seeded from processes/diagrams: the town's path and the city's process, each its own key
+    const defs = (await designer.get('/api/definitions')).body as any[];
+    expect(defs.find((d) => d.key === 'report-up-item')).toMatchObject({ latestVersion: 1, caseCategory: 'report-up' });
+    expect(defs.find((d) => d.key === 'city-report-up-approval')).toMatchObject({ latestVersion: 1 });
+
+    const item = (await clerk.get('/api/items')).body.find((i: any) => i.procedure === 'report-up-item');
+    // the public guide lists the city's step in its place in the path
+    const guide = (await (await server.as('clerk')).get(`/api/public/items/${item.code}`)).body;
+    expect(guide.disclosures.procedure.steps.map((s: any) => s.elementId)).toEqual(['town-accept', 'town-review', 'city-approval', 'town-notify-result', 'town-notify-rejection']);
+    expect(guide.disclosures.procedure.steps.find((s: any) => s.elementId === 'city-approval')).toMatchObject({ orgLevel: 'city' });
+
+    const { caseNo, instanceId } = await intake(clerk, '司马·伊明');
+    await step(caseNo, 'town-accept', { decision: 'approve', opinion: '受理' });
+    await step(caseNo, 'town-review', { decision: 'approve', opinion: '材料齐全，同意上报' });
+    const town = await waitFor(async () => {
+      const c = (await clerk.get(`/api/cases/${instanceId}`)).body;
+      return c.calledCases?.length ? c : undefined;
+    }, 'the city instance to start');
+    expect(town.calledCases).toEqual([expect.objectContaining({ elementId: 'report-to-city', definitionKey: 'city-report-up-approval', definitionVersion: 1, status: 'running' })]);
+    const cityId: string = town.calledCases[0].instanceId;
+    const city = (await admin.get(`/api/cases/${cityId}`)).body;
+    expect(city).toMatchObject({ businessKey: caseNo, parent: { instanceId, elementId: 'report-to-city' } });
+    // camunda:in: the town's opinion, and the case's own context (number, org unit, windows)
+    expect(city.variables).toMatchObject({ townOpinion: '材料齐全，同意上报', caseNo });
+
+    // the city office changes its process on its own: version 2; the town's path stays version 1
+    const cityXml = diagram('city-report-up-approval.bpmn');
+    const v2 = await designer.deployXml(cityXml.replace('name="市中心审批（上报件，由乡镇流程调用）"', 'name="市中心审批（上报件，第二版）"'), '市中心流程名称调整，由市中心自行发布');
+    expect([v2.status, v2.body.version]).toEqual([201, 2]);
+    expect((await designer.get('/api/definitions/report-up-item')).body.latestVersion).toBe(1);
+
+    // the city approves: the decision and opinion come back, the town notifies, the case ends approved
+    await step(caseNo, 'city-approval', { decision: 'approve', opinion: '同意，予以批准' });
+    await step(caseNo, 'town-notify-result', { decision: 'done', opinion: '已电话通知申请人（13800138000）' });
+    const done = await waitFor(async () => {
+      const c = (await clerk.get(`/api/service-cases/${caseNo}`)).body;
+      return c.status !== 'in-progress' ? c : undefined;
+    }, 'the case to end');
+    expect(done.status).toBe('completed');
+    expect((await clerk.get(`/api/cases/${instanceId}`)).body.variables).toMatchObject({ cityDecision: 'approve', cityOpinion: '同意，予以批准' });
+    const audit = (await clerk.get(`/api/service-cases/${caseNo}/audit`)).body as any[];
+    expect(audit.filter((e) => e.type === 'task.completed').map((e) => e.data.elementId)).toEqual(['town-accept', 'town-review', 'city-approval', 'town-notify-result']);
+    expect(audit.filter((e) => /^case\.(completed|ended|failed|cancelled)$/.test(e.type))).toHaveLength(1);
+
+    // the next case runs the city's version 2; the city refuses: back to the town's refusal notice, the case ends rejected
+    const second = await intake(clerk, '欧阳·娜仁');
+    await step(second.caseNo, 'town-accept', { decision: 'approve', opinion: '受理' });
+    await step(second.caseNo, 'town-review', { decision: 'approve', opinion: '同意上报' });
+    const child2 = await waitFor(async () => (await clerk.get(`/api/cases/${second.instanceId}`)).body.calledCases?.[0], 'the second city instance');
+    expect(child2).toMatchObject({ definitionKey: 'city-report-up-approval', definitionVersion: 2 });
+    await step(second.caseNo, 'city-approval', { decision: 'reject', opinion: '不符合规划条件' });
+    await step(second.caseNo, 'town-notify-rejection', { decision: 'done', opinion: '已书面告知' });
+    const rejected = await waitFor(async () => {
+      const c = (await clerk.get(`/api/service-cases/${second.caseNo}`)).body;
+      return c.status !== 'in-progress' ? c : undefined;
+    }, 'the second case to end');
+    expect(rejected.status).toBe('rejected');
+    expect((await admin.get(`/api/cases/${child2.instanceId}`)).body.completedSteps.map((s: any) => s.elementId)).toContain('city-rejected-end');
   });
 });

@@ -24,7 +24,7 @@ describe('clerks work cases through their inboxes', () => {
     designer = await ApiClient.login(server.url, 'designer');
     clerk = await ApiClient.login(server.url, 'clerk');
     cityClerk = await ApiClient.login(server.url, 'cityclerk');
-    for (const xml of [diagram('report-up-item.bpmn'), diagram('immediate-item.bpmn'), fixture('exclusive.bpmn'), fixture('parallel.bpmn')]) {
+    for (const xml of [diagram('city-report-up-approval.bpmn'), diagram('report-up-item.bpmn'), diagram('immediate-item.bpmn'), fixture('exclusive.bpmn'), fixture('parallel.bpmn')]) {
       const r = await designer.deployXml(xml);
       expect(r.status).toBe(201);
     }
@@ -62,9 +62,14 @@ describe('clerks work cases through their inboxes', () => {
     expect([403, 404]).toContain((await cityClerk.post(`/api/tasks/${review.id}/complete`, { variables: {} })).status);
     expect((await clerk.post(`/api/tasks/${review.id}/complete`, { decision: 'approve', opinion: '初审同意', variables: { attachments: [{ name: '现场照片', pages: 2 }] } })).status).toBe(200);
 
-    // now in the city centre's inbox, not the town's
+    // the town calls the city's own process (调用活动 report-to-city): its 市中心审批 is in the city
+    // centre's inbox, on the called instance, not the town's
+    const town = (await clerk.get(`/api/cases/${caseId}`)).body;
+    expect(town.activeElements).toContain('report-to-city');
+    expect(town.calledCases).toEqual([expect.objectContaining({ elementId: 'report-to-city', definitionKey: 'city-report-up-approval', status: 'running' })]);
+    const cityCaseId: string = town.calledCases[0].instanceId;
     const cityTasks = await cityClerk.get('/api/tasks?filter=groups');
-    const approval = cityTasks.body.find((t: any) => t.caseId === caseId);
+    const approval = cityTasks.body.find((t: any) => t.caseId === cityCaseId);
     expect(approval.elementId).toBe('city-approval');
     expect((await clerk.get(`/api/tasks?caseId=${caseId}`)).body).toEqual([]);
     expect((await cityClerk.post(`/api/tasks/${approval.id}/complete`, { decision: 'approve', opinion: '同意' })).status).toBe(200);
@@ -80,15 +85,22 @@ describe('clerks work cases through their inboxes', () => {
     expect(c.variables).toMatchObject({ decision: 'done', notifyWay: 'phone', attachments: [{ name: '现场照片', pages: 2 }] });
     expect(c.openTasks).toEqual([]);
     const steps = c.completedSteps.map((s: any) => s.elementId);
-    expect(steps).toEqual(expect.arrayContaining(['town-accept', 'town-review', 'city-approval', 'town-notify-result', 'case-completed']));
+    expect(steps).toEqual(expect.arrayContaining(['town-accept', 'town-review', 'report-to-city', 'town-notify-result', 'case-completed']));
     expect(steps).not.toContain('town-notify-rejection');
+    // the city's decision and opinion came back through camunda:out
+    expect(c.variables).toMatchObject({ cityDecision: 'approve', cityOpinion: '同意' });
     const completions = c.history.filter((e: any) => e.type === 'task.completed');
     expect(completions.map((e: any) => [e.elementId, e.actor])).toEqual([
       ['town-accept', 'clerk'],
       ['town-review', 'clerk'],
-      ['city-approval', 'cityclerk'],
       ['town-notify-result', 'clerk'],
     ]);
+    // the city's step is on the city's instance, which ended through 批准 with the town's opinion in
+    const city = (await cityClerk.get(`/api/cases/${cityCaseId}`)).body;
+    expect(city).toMatchObject({ status: 'completed', definitionKey: 'city-report-up-approval', businessKey: 'DB-2026-0001' });
+    expect(city.variables).toMatchObject({ townOpinion: '初审同意' });
+    expect(city.history.filter((e: any) => e.type === 'task.completed').map((e: any) => [e.elementId, e.actor])).toEqual([['city-approval', 'cityclerk']]);
+    expect(city.completedSteps.map((s: any) => s.elementId)).toContain('city-approved-end');
     for (const e of c.history) expect(Number.isNaN(Date.parse(e.at))).toBe(false);
     expect(c.tasks.every((t: any) => t.status === 'completed' && t.completedBy)).toBe(true);
   });

@@ -35,6 +35,7 @@ const LONG_NAME = '农村村民住宅用地（宅基地）审批暨乡村建设�
 async function shippedPaths(): Promise<Map<string, PathInfo>> {
   const dir = path.join(ROOT, 'processes', 'diagrams');
   const out = new Map<string, PathInfo>();
+  const called: [string, string][] = [];
   const attr = (tag: string, name: string) => tag.match(new RegExp(`\\s${name}="([^"]*)"`))?.[1];
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.bpmn'))) {
     const xml = readFileSync(path.join(dir, f), 'utf8');
@@ -43,7 +44,10 @@ async function shippedPaths(): Promise<Map<string, PathInfo>> {
       elementId: attr(m[0], 'id')!, name: attr(m[0], 'name') ?? '', stepKind: attr(m[0], 'svc:stepKind'), orgLevel: attr(m[0], 'svc:orgLevel'), window: attr(m[0], 'svc:window'),
     }));
     out.set(attr(proc, 'id')!, { key: attr(proc, 'id')!, name: attr(proc, 'name'), steps });
+    for (const m of xml.matchAll(/<bpmn:callActivity\s[^>]*>/g)) called.push([attr(proc, 'id')!, attr(m[0], 'calledElement')!]);
   }
+  // a call activity brings the called process's steps (the city's part of a 上报件), as the server's pathInfo does
+  for (const [caller, callee] of called) out.get(caller)!.steps.push(...(out.get(callee)?.steps ?? []));
   return out;
 }
 

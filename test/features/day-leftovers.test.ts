@@ -294,8 +294,9 @@ describe('the day of a clerk, a designer and a supervisor: issue 13 leftovers', 
     const latest = (await designer.get('/api/definitions/report-up-item')).body.latestVersion;
     expect(latest).toBeGreaterThan(0);
     const xml = readFileSync(path.join(ROOT, 'processes', 'diagrams', 'report-up-item.bpmn'), 'utf8');
-    // the city step made a town step: every 上报件 on this path would lose its city approval
-    const broken = xml.replace(/(<bpmn:userTask id="city-approval"[^>]*?)svc:orgLevel="city"/, '$1svc:orgLevel="town"');
+    // the city's approval (a call activity to the city's own process) made a call to the town's 即办 path:
+    // every 上报件 on this path would lose its city approval
+    const broken = xml.replace('calledElement="city-report-up-approval"', 'calledElement="immediate-item"');
     expect(broken).not.toBe(xml);
     const r = await designer.post('/api/definitions', { xml: broken, note: '市中心审批改由镇审批' });
     expect(r.status).toBe(422);
@@ -309,8 +310,18 @@ describe('the day of a clerk, a designer and a supervisor: issue 13 leftovers', 
     expect(r.body.detail).toContain('没有市级步骤');
     // nothing deployed
     expect((await designer.get('/api/definitions/report-up-item')).body.latestVersion).toBe(latest);
+    // so is a new version of the city's own process whose approval became a town step: the 上报件 calling it are named
+    const cityXml = readFileSync(path.join(ROOT, 'processes', 'diagrams', 'city-report-up-approval.bpmn'), 'utf8');
+    const cityLatest = (await designer.get('/api/definitions/city-report-up-approval')).body.latestVersion;
+    const cityBroken = cityXml.replace(/(<bpmn:userTask id="city-approval"[^>]*?)svc:orgLevel="city"/, '$1svc:orgLevel="town"');
+    expect(cityBroken).not.toBe(cityXml);
+    const cityRefused = await designer.post('/api/definitions', { xml: cityBroken, note: '市中心审批改由镇审批' });
+    expect([cityRefused.status, cityRefused.body.code]).toEqual([422, 'ITEM_RULE_VIOLATION']);
+    expect(cityRefused.body.details.items.map((i: any) => i.code).sort()).toEqual(onPath.map((i) => i.code).sort());
+    expect((await designer.get('/api/definitions/city-report-up-approval')).body.latestVersion).toBe(cityLatest);
     // a change that keeps the items consistent deploys, and says which items use the path
-    const renamed = xml.replace('name="市中心审批"', 'name="市行政服务中心审批"');
+    const renamed = xml.replace('name="报市中心审批"', 'name="报市行政服务中心审批"');
+    expect(renamed).not.toBe(xml);
     const ok = await designer.post('/api/definitions', { xml: renamed, note: '步骤名称改为全称' });
     expect(ok.status).toBe(201);
     expect(ok.body.items.map((i: any) => i.code)).toEqual(expect.arrayContaining(onPath.map((i) => i.code)));
@@ -324,13 +335,13 @@ describe('the day of a clerk, a designer and a supervisor: issue 13 leftovers', 
       await page.goto(`${server.url}/#/designer/modeler/new`);
       await page.locator('[data-testid="lint-status"]').waitFor({ timeout: 20_000 });
       await page.getByTestId('open-file-input').setInputFiles({ name: 'report-up-item.bpmn', mimeType: 'application/xml', buffer: Buffer.from(broken) });
-      await page.getByTestId('canvas').locator('.djs-shape[data-element-id="city-approval"]').waitFor({ timeout: 15_000 });
+      await page.getByTestId('canvas').locator('.djs-shape[data-element-id="report-to-city"]').waitFor({ timeout: 15_000 });
       await page.locator('[data-testid="deploy"]:not([disabled])').waitFor({ timeout: 20_000 });
       await page.getByTestId('deploy').click();
       await page.getByTestId('deploy-dialog').waitFor();
       await expect(page.getByTestId('deploy-items').innerText()).resolves.toContain(onPath[0].name);
-      // the diff names the level, not its code (it said city → town)
-      await expect(page.getByTestId('deploy-dialog').innerText()).resolves.toMatch(/层级：\s*市级\s*→\s*镇级/);
+      // the diff names the changed attribute in Chinese (the called process)
+      await expect(page.getByTestId('deploy-dialog').innerText()).resolves.toMatch(/被调用流程：\s*city-report-up-approval\s*→\s*immediate-item/);
       await page.getByTestId('deploy-note').fill('市中心审批改由镇审批');
       await page.getByTestId('deploy-confirm').click();
       const refusal = page.getByTestId('deploy-error');
