@@ -94,14 +94,16 @@ export class SupervisionService {
   async startClock(input: { id: string; kind: string; caseNo?: string; taskId?: string; escalationId?: string; label?: string; orgUnit?: string; windowId?: string; holder?: string; budget: Budget; startedAt: Date }) {
     const { Clock } = this.deps.models;
     const closeTime = input.orgUnit ? await this.closeTimeOf(input.orgUnit) : undefined;
+    let created: any;
     try {
-      await Clock.create({ _id: input.id, ...input, closeTime, pauses: [], extension: null, status: 'running', version: 1, updatedAt: this.deps.clock.now() });
+      created = (await Clock.create({ _id: input.id, ...input, closeTime, pauses: [], extension: null, status: 'running', version: 1, updatedAt: this.deps.clock.now() })).toObject();
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       // started before: by a process that may have died before scheduling it, so schedule again
       // (jobs are keyed by clock, rung and version; the start event is deduplicated)
     }
-    await this.reschedule(input.id);
+    // the clock just written need not be read again
+    await this.reschedule(input.id, false, created);
     if (input.caseNo) await this.deps.audit.append(input.caseNo, 'clock.started', 'system', { clockId: input.id, kind: input.kind, budget: input.budget, label: input.label ?? null }, { dedupeKey: `clock:start:${input.id}` });
   }
 
@@ -112,9 +114,9 @@ export class SupervisionService {
   }
 
   /** Recomputes deadline and signals from the ledger; schedules the new version's jobs. */
-  async reschedule(clockId: string, bump = false): Promise<void> {
+  async reschedule(clockId: string, bump = false, known?: any): Promise<void> {
     const { Clock } = this.deps.models;
-    const c = await Clock.findById(clockId).lean();
+    const c = known ?? (await Clock.findById(clockId).lean());
     if (!c) return;
     const version = bump ? c.version + 1 : c.version;
     const ledger: Ledger = { budget: c.budget, startedAt: c.startedAt, pauses: c.pauses as Pause[], extension: c.extension, stoppedAt: c.stoppedAt, closeTime: (c as any).closeTime ?? undefined };
