@@ -200,6 +200,72 @@ describe('a town process calls the city process (调用活动, 上报件)', () =
   });
 });
 
+describe('a multi-instance call activity (联办件: each department’s review its own reusable process)', () => {
+  const server = useServer('call-multi', JOBS);
+
+  it('one called instance per department with the department as its variable; the caller goes on when all ended, their opinions as a list; one department’s 不同意 cancels the others', async () => {
+    const designer = await server.as('designer');
+    const clerk = await server.as('clerk');
+    const admin = await server.as('admin');
+    expect((await designer.deployXml(fixture('call-dept-review.bpmn'), '部门审查独立成流程，供各联办事项复用')).status).toBe(201);
+    const joint = await designer.deployXml(fixture('call-joint-review.bpmn'), '联办件各部门并联审查改为调用部门审查流程');
+    expect([joint.status, joint.body.code]).toEqual([201, undefined]);
+    const departments = ['land', 'village-construction', 'agri-forestry-water'];
+    const start = async (applicantName: string) => {
+      const r = await clerk.post('/api/cases', { definitionKey: 'call-joint-review', businessKey: `DB2026120700${applicantName.length}X`, variables: { departments, applicantName } });
+      expect([r.status, r.body?.code]).toEqual([201, undefined]);
+      const id: string = r.body.id;
+      const caller = await waitFor(async () => {
+        const c = (await clerk.get(`/api/cases/${id}`)).body;
+        return c.calledCases?.length === 3 && c.calledCases.every((x: any) => x.status) ? c : undefined;
+      }, 'three department instances');
+      const children = await Promise.all(caller.calledCases.map(async (c: any) => (await admin.get(`/api/cases/${c.instanceId}`)).body));
+      return { id, children };
+    };
+    const completeChild = async (child: any, body: Record<string, unknown>) => {
+      const task = await waitFor(async () => ((await admin.get(`/api/cases/${child.id}`)).body.openTasks as any[])[0], `the review of ${child.variables.department}`);
+      const r = await clerk.post(`/api/tasks/${task.id}/complete`, body);
+      expect([r.status, r.body?.code]).toEqual([200, undefined]);
+    };
+
+    const { id, children } = await start('欧阳·娜仁');
+    expect(children.map((c: any) => c.variables.department).sort()).toEqual([...departments].sort());
+    for (const c of children) {
+      expect(c).toMatchObject({ definitionKey: 'dept-review', status: 'running', parent: { instanceId: id, elementId: 'dept-reviews' } });
+      expect(c.variables.applicantName).toBe('欧阳·娜仁');
+    }
+    // the child ids are the call's and the loop index's: each distinct
+    expect(new Set(children.map((c: any) => c.id)).size).toBe(3);
+    // in any order: the caller waits until the last
+    const byDept = new Map(children.map((c: any) => [c.variables.department as string, c]));
+    await completeChild(byDept.get('village-construction'), { decision: 'approve', opinion: '村镇建设：同意' });
+    await completeChild(byDept.get('agri-forestry-water'), { decision: 'approve', opinion: '农林水：同意' });
+    expect((await clerk.get(`/api/cases/${id}`)).body.openTasks).toEqual([]);
+    await completeChild(byDept.get('land'), { decision: 'approve', opinion: '国土：同意' });
+    const after = await waitFor(async () => {
+      const c = (await clerk.get(`/api/cases/${id}`)).body;
+      return c.openTasks.some((t: any) => t.elementId === 'joint-notify') ? c : undefined;
+    }, 'the caller to go on');
+    expect(after.variables.deptOpinion).toEqual(['国土：同意', '村镇建设：同意', '农林水：同意']);
+    expect(after.calledCases.map((c: any) => c.status)).toEqual(['completed', 'completed', 'completed']);
+
+    // one department refuses: caught on the call, the two others are cancelled
+    const second = await start('买买提·艾力');
+    const refusing = second.children.find((c: any) => c.variables.department === 'land');
+    await completeChild(refusing, { decision: 'reject', opinion: '不符合用地规划' });
+    const refused = await waitFor(async () => {
+      const c = (await clerk.get(`/api/cases/${second.id}`)).body;
+      return c.openTasks.some((t: any) => t.elementId === 'joint-notify-refusal') ? c : undefined;
+    }, 'the refusal to reach the caller');
+    expect(refused.status).toBe('running');
+    const others = await waitFor(async () => {
+      const list = await Promise.all(second.children.filter((c: any) => c !== refusing).map(async (c: any) => (await admin.get(`/api/cases/${c.id}`)).body));
+      return list.every((c) => c.status === 'cancelled') ? list : undefined;
+    }, 'the other reviews to be cancelled');
+    for (const c of others) expect(c.tasks.map((t: any) => t.status)).toEqual(['cancelled']);
+  });
+});
+
 describe('a server killed half-way through a call (中断修复)', () => {
   const servers: RunningProcess[] = [];
   afterAll(async () => {
@@ -282,6 +348,41 @@ describe('a server killed half-way through a call (中断修复)', () => {
       expect(await db.collection('revisions').countDocuments({ instanceId, 'command.type': 'call-returned' })).toBe(1);
       expect(await db.collection('tasks').countDocuments({ instanceId, elementId: 'town-notify-result' })).toBe(1);
       expect(await db.collection('instances').countDocuments({ parentInstanceId: instanceId })).toBe(1);
+    } finally {
+      await mongo.close();
+    }
+  });
+  it('killed after the town was cancelled, before its call was followed: the next server’s sweep cancels the city instance', async () => {
+    const dbName = uniqueDbName('call-kill-cancel');
+    const mongo = await MongoClient.connect(dbUri(dbName));
+    const db = mongo.db();
+    try {
+      const doomed = await startServer(dbName, { ...JOBS, PLATFORM_FAULT_INJECTION: '1', PLATFORM_KILL_AT: 'engine.cancel.before-follow' });
+      servers.push(doomed);
+      const designer = await ApiClient.login(doomed.url, 'designer');
+      expect((await designer.deployXml(CITY, '市中心审批独立成流程')).status).toBe(201);
+      expect((await designer.deployXml(fixture('call-town-cancel.bpmn'), '并行短信告知')).status).toBe(201);
+      const clerk = await ApiClient.login(doomed.url, 'clerk');
+      const townId: string = (await clerk.post('/api/cases', { definitionKey: 'call-town-cancel', variables: { applicantName: '诸葛·明远', townOpinion: '同意上报' } })).body.id;
+      const childId: string = await waitFor(async () => (await clerk.get(`/api/cases/${townId}`)).body.calledCases?.[0]?.instanceId, 'the city instance to start');
+      const admin = await ApiClient.login(doomed.url, 'admin');
+      const incident = await waitFor(async () => ((await admin.get('/api/incidents')).body as any[]).find((i) => i.instanceId === townId), 'the SMS incident', 30_000);
+      await admin.post(`/api/incidents/${incident.id}/cancel`, { reason: '申请人撤回上报申请' }).catch(() => undefined);
+      await killed(doomed, 'engine.cancel.before-follow');
+      // the town is cancelled; its call was never followed: the city still runs, its link too
+      expect((await db.collection('instances').findOne({ _id: townId as any }))!.status).toBe('cancelled');
+      expect((await db.collection('call_links').findOne({ _id: childId as any }))!.status).toBe('running');
+      expect((await db.collection('instances').findOne({ _id: childId as any }))!.status).toBe('running');
+
+      const second = await startServer(dbName, JOBS);
+      servers.push(second);
+      await waitFor(async () => ((await db.collection('instances').findOne({ _id: childId as any }))!.status === 'cancelled' ? true : undefined), 'the sweep to cancel the city instance', 30_000);
+      // the link is done with (the city's cancellation told the ended town, which had nothing left to do)
+      expect(['cancelled', 'returned']).toContain((await db.collection('call_links').findOne({ _id: childId as any }))!.status);
+      const city = (await (await ApiClient.login(second.url, 'admin')).get(`/api/cases/${childId}`)).body;
+      expect(city.status).toBe('cancelled');
+      expect(city.tasks.map((t: any) => [t.elementId, t.status])).toEqual([['city-approval', 'cancelled']]);
+      expect(await db.collection('revisions').countDocuments({ instanceId: childId, 'command.type': 'cancel' })).toBe(1);
     } finally {
       await mongo.close();
     }

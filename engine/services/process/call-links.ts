@@ -93,7 +93,12 @@ async function startChild(ctx: ProcessContext, link: any, callerLatest: any, dep
   const callerDef = caller ? await loadDefinitionById(ctx, caller.definitionId) : undefined;
   const meta = callerDef ? callActivities(callerDef).find((m) => m.elementId === link.parentElementId) : undefined;
   const callerVars = JSON.parse(callerLatest.variables) as Record<string, unknown>;
-  const variables = mapVariables(callerVars, meta?.inputs ?? []);
+  // an iteration of a multi-instance call (联办件: one department's review) sees its element as a variable
+  // of the caller's (Camunda's local element variable), for camunda:in to pass on; it is passed as is too
+  const loop = (JSON.parse(callerLatest.calls ?? '[]') as WaitingCall[]).find((c) => c.executionId === link.parentExecutionId)?.loop;
+  const source = loop?.elementVariable ? { ...callerVars, [loop.elementVariable]: loop.item, loopCounter: loop.index } : callerVars;
+  const variables = mapVariables(source, meta?.inputs ?? []);
+  if (loop?.elementVariable && !(loop.elementVariable in variables)) variables[loop.elementVariable] = loop.item;
   // the child's steps belong to the same case (办件): its number, org unit, window and department (the
   // router's inputs) and its limit overrides go with it, whatever the mapping
   for (const [k, v] of Object.entries(callerVars)) if ((CASE_CONTEXT_VARIABLES.has(k) || /^[a-z][A-Za-z0-9]{0,60}Limit$/.test(k)) && !(k in variables)) variables[k] = v;

@@ -5,6 +5,7 @@
  */
 import { ConflictError, NotFoundError } from '../../domain/errors';
 import type { Actor } from '../../domain/types';
+import { crashPoint } from '../../domain/fault';
 import { isDuplicateKey } from '../../persistence/models';
 import { ENGINE_VERSION } from '../../runtime/engine-factory';
 import { latestRevision } from './instance-head';
@@ -54,5 +55,6 @@ export async function cancelInstance(ctx: ProcessContext, instanceId: string, ac
     follow = JSON.parse(latest.calls ?? '[]').length > 0 || (await ctx.deps.models.CallLink.exists({ _id: instanceId })) !== null;
     await project(ctx, instanceId);
   });
+  crashPoint('engine.cancel.before-follow');
   if (follow) await ctx.followAfterCommit(instanceId, depth);
 }

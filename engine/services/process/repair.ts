@@ -47,6 +47,31 @@ export async function projectPending(ctx: ProcessContext, olderThanMs = 2000): P
       ctx.deps.logger.warn({ instanceId: l.status === 'starting' ? l.parentInstanceId : l._id, err: (err as Error).message }, 'call activity repair failed; the next sweep tries again');
     }
   }
+  // a running call whose caller no longer waits on it — the caller ended (cancelled, failed) or a
+  // boundary event interrupted the call — while following it failed (a kill, the database gone):
+  // the caller's links are followed again, which cancels the child. Oldest checked first; a link
+  // whose caller still waits goes to the back of the line, so every link is looked at in turn.
+  const running = await ctx.deps.models.CallLink.find({ status: 'running', updatedAt: { $lt: cutoff } }, { parentInstanceId: 1, parentElementId: 1, updatedAt: 1 }).sort({ updatedAt: 1 }).limit(100).lean();
+  if (running.length) {
+    const callers = new Map((await Instance.find({ _id: { $in: [...new Set(running.map((l) => String(l.parentInstanceId)))] } }, { status: 1, activeElements: 1 }).lean()).map((i: any) => [String(i._id), i]));
+    const followed = new Set<string>();
+    for (const l of running) {
+      const caller: any = callers.get(String(l.parentInstanceId));
+      const waits = caller && caller.status === 'running' && (caller.activeElements ?? []).includes(l.parentElementId);
+      if (waits) {
+        await ctx.deps.models.CallLink.updateOne({ _id: l._id, status: 'running', updatedAt: l.updatedAt }, { $set: { updatedAt: now } });
+        continue;
+      }
+      if (followed.has(String(l.parentInstanceId))) continue;
+      followed.add(String(l.parentInstanceId));
+      try {
+        await followLinks(ctx, String(l.parentInstanceId));
+        repaired++;
+      } catch (err) {
+        ctx.deps.logger.warn({ instanceId: l.parentInstanceId, err: (err as Error).message }, 'cancelling a call whose caller ended failed; the next sweep tries again');
+      }
+    }
+  }
   // messages a kill left `delivering`, and pending ones whose wait appeared unseen
   if (ctx.messages) repaired += await ctx.messages.sweep(olderThanMs);
   return repaired;
