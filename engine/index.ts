@@ -25,6 +25,7 @@ export * from './stats';
 export * from './outbox';
 export { IdempotencyStore, type IdempotencyClaim, type StoredAnswer } from './persistence/idempotency-store';
 export { SessionService, type SessionActor, type LoginResult } from './org/session-service';
+export { RecordAccess } from './org/record-access';
 export { OpeningBody, OpeningHours, openingSpecOf } from './org/opening-hours';
 export { ServiceJobs, INCIDENT_FILTERS, SERVICE_TASK_JOB, loadServiceJobConfig, type IncidentFilter, type IncidentView, type ServiceJobConfig } from './service-jobs';
 export { MessageService, MESSAGE_STATUSES, type MessageView, type SendMessage } from './services/messages';

@@ -30,6 +30,8 @@ import { isDuplicateKey } from './persistence/models';
 import { FormService } from './forms/form-service';
 import { OpeningHours } from './org/opening-hours';
 import { SessionService } from './org/session-service';
+import { RecordAccess } from './org/record-access';
+import { BoardSource } from './stats/board';
 import { StatsRollups } from './stats/rollups';
 import { WorkingDayCounter } from './stats/working-day-counter';
 import { DEFAULT_SERVICE_JOB_CONFIG, platformJobHandlers, ServiceJobs, type ServiceJobConfig } from './service-jobs';
@@ -63,6 +65,10 @@ export interface Platform {
   models: Models;
   agenda: Agenda;
   processService: ProcessService;
+  /** The record checks of the HTTP access guard (api/http/access.ts): may this actor see that case, instance, task, escalation. */
+  access: RecordAccess;
+  /** The live board's source (大屏): counts kept up incrementally between full reads. One per platform: the API's board stream reads it. */
+  board: BoardSource;
   /** Decisions (决策表, DMN) deployed next to diagrams, with versions. */
   decisions: DecisionService;
   audit: AuditLog;
@@ -194,6 +200,8 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     models,
     agenda,
     processService,
+    access: new RecordAccess(models),
+    board: new BoardSource(models),
     decisions,
     audit,
     org,

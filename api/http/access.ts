@@ -21,7 +21,7 @@
  * nothing of the record in the body, the same answer as a record that does not exist.
  */
 import type { Express, NextFunction, Request, Response } from 'express';
-import { actorReadsEscalation, actorReadsInstance, ForbiddenError, NotFoundError, readsCase, reachesTask, seesAcross, taskFacts, type Models, type ScopeActor } from '../../engine';
+import { ForbiddenError, NotFoundError, reachesTask, seesAcross, type RecordAccess, type ScopeActor } from '../../engine';
 import { ACCESS, type AccessRule } from './access-table';
 
 export { ACCESS, type AccessRule, type UnitCheck } from './access-table';
@@ -127,21 +127,15 @@ export function accessDisagreements(app: Express, doc: any): string[] {
 export type AccessActor = ScopeActor;
 export { seesAcross, reachesTask };
 
-/** Tasks of a list the actor may see: the foreign ones are left out. */
-export async function visibleTasks<T extends object>(models: Models, actor: AccessActor, tasks: T[]): Promise<T[]> {
-  if (seesAcross(actor) || !tasks.length) return tasks;
-  const facts = await taskFacts(models, tasks.map((t: any) => ({ ...t, _id: t.id })));
-  return tasks.filter((_t, i) => reachesTask(actor, facts[i]));
-}
-
 const foreign = (what: string, id: string) => new NotFoundError(`${what}_NOT_FOUND`, `${what.toLowerCase()} ${id} does not exist`);
 
 /**
  * The guard, mounted after `authenticate`: the route's rule decides before the handler runs.
  * A role outside the rule is 403 ROLE_REQUIRED; a record of another org unit is 404, exactly as
  * a record that does not exist. A route without a rule is refused (createApp also refuses to start).
+ * The record checks are the engine's (engine/org/record-access.ts): api/ reads no model.
  */
-export function accessGuard(models: Models) {
+export function accessGuard(access: RecordAccess) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const hit = ruleFor(req.method === 'HEAD' ? 'GET' : req.method, req.baseUrl + req.path);
     if (!hit) return next(); // no such endpoint: the 404 handler answers
@@ -157,29 +151,26 @@ export function accessGuard(models: Models) {
       const send = res.json.bind(res);
       res.json = ((body: unknown) => {
         if (!Array.isArray(body) || res.statusCode >= 400) return send(body);
-        visibleTasks(models, actor, body).then(send, next);
+        access.visibleTasks(actor, body).then(send, next);
         return res;
       }) as Response['json'];
     }
     switch (r.unit) {
       case 'case': {
-        const kase = await models.ServiceCase.findById(params.no, { orgUnit: 1, involvedOrgUnits: 1 }).lean();
-        if (kase && !readsCase(actor, kase)) throw foreign('CASE', params.no);
+        if (!(await access.readsCase(actor, params.no))) throw foreign('CASE', params.no);
         break;
       }
       case 'instance': {
-        if ((await actorReadsInstance(models, actor, params.id)) === false) throw foreign('CASE', params.id);
+        if (!(await access.readsInstance(actor, params.id))) throw foreign('CASE', params.id);
         break;
       }
       case 'task': {
-        const t = await models.Task.findById(params.id).lean();
-        if (t && !reachesTask(actor, (await taskFacts(models, [t]))[0])) throw foreign('TASK', params.id);
+        if (!(await access.reachesTask(actor, params.id))) throw foreign('TASK', params.id);
         break;
       }
       case 'escalation': {
         // the city office supervises its towns; an escalation of a bare instance goes by the instance
-        const e: any = await models.Escalation.findById(params.id, { orgUnit: 1, instanceId: 1 }).lean();
-        if (e && !(await actorReadsEscalation(models, actor, e))) throw foreign('ESCALATION', params.id);
+        if (!(await access.readsEscalation(actor, params.id))) throw foreign('ESCALATION', params.id);
         break;
       }
       default:

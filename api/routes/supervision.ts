@@ -5,7 +5,7 @@
  */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { BoardSource, computeHeatmap, cstDayOf, estimateNote, ForbiddenError, periodOfDays, type Board, type Platform } from '../../engine';
+import { cstDayOf, estimateNote, ForbiddenError, periodOfDays, type Board, type Platform } from '../../engine';
 import { requireRole } from '../http/auth';
 import { idSchema, pathParam } from '../http/params';
 import { caseNoParam } from './network-office';
@@ -42,8 +42,7 @@ export function supervisionRoutes(platform: Platform): Router {
     // the notice's reply deadline from its clock: when, and — counted over a year without its
     // holiday notice — estimated, saying so (预计，2027年放假安排尚未公布) like every other deadline
     const clockIds = [...new Set(list.map((e) => e.notice?.clockId).filter((x): x is string => !!x))];
-    const clocks = new Map((clockIds.length ? await platform.models.Clock.find({ _id: { $in: clockIds } }, { dueAt: 1, status: 1, estimated: 1, estimatedYears: 1 }).lean() : [])
-      .map((c: any) => [String(c._id), c]));
+    const clocks = await supervision.noticeClocks(clockIds);
     return list.map((e) => {
       const mine = [e.responsible, e.notice?.issuedBy, e.reply?.by, ...(e.history ?? []).map((h) => h.by)].filter((u): u is string => !!u && names.has(u));
       const c = e.notice?.clockId ? clocks.get(e.notice.clockId) : undefined;
@@ -56,10 +55,7 @@ export function supervisionRoutes(platform: Platform): Router {
   };
   /** A complaint with its centre's and window's names and the display names of the people it names. */
   const complaintNames = async <C extends { orgUnit?: string; target?: { windowId?: string; person?: string }; reply?: { by?: string } | null }>(list: C[]) => {
-    const { OrgUnit, Window } = platform.models;
-    const units = new Map((await OrgUnit.find({ _id: { $in: [...new Set(list.map((c) => c.orgUnit).filter(Boolean) as string[])] } }, { name: 1, shortName: 1 }).lean()).map((u: any) => [String(u._id), String(u.shortName ?? u.name)]));
-    const windowIds = [...new Set(list.map((c) => c.target?.windowId).filter(Boolean) as string[])];
-    const windows = new Map((windowIds.length ? await Window.find({ _id: { $in: windowIds } }, { name: 1, no: 1 }).lean() : []).map((w: any) => [String(w._id), String(w.name)]));
+    const { units, windows } = await platform.org.placeNames([...new Set(list.map((c) => c.orgUnit).filter(Boolean) as string[])], [...new Set(list.map((c) => c.target?.windowId).filter(Boolean) as string[])]);
     const names = await platform.org.displayNames(list.flatMap((c) => [c.target?.person, c.reply?.by]));
     return list.map((c) => ({
       ...c,
@@ -70,14 +66,13 @@ export function supervisionRoutes(platform: Platform): Router {
   };
 
   // ---- live board (实时看板): one computation per scope at most every tick, shared by all streams
-  const boardSource = new BoardSource(platform.models);
   // one computation per scope at a time; a result is reused for a tick after it settled
   const boardCache = new Map<string, { settledAt?: number; board: Promise<Board> }>();
   const boardOf = (orgUnit: string | undefined): Promise<Board> => {
     const key = orgUnit ?? '*';
     const hit = boardCache.get(key);
     if (hit && (hit.settledAt === undefined || Date.now() - hit.settledAt < BOARD_TICK_MS - 100)) return hit.board;
-    const entry: { settledAt?: number; board: Promise<Board> } = { board: boardSource.board({ orgUnit }) };
+    const entry: { settledAt?: number; board: Promise<Board> } = { board: platform.board.board({ orgUnit }) };
     boardCache.set(key, entry);
     entry.board.then(
       () => (entry.settledAt = Date.now()),
@@ -149,10 +144,7 @@ export function supervisionRoutes(platform: Platform): Router {
     const all = a.roles.includes('admin') || a.roles.includes('supervisor') || a.orgUnit === 'city';
     if (!all && q.orgUnit && q.orgUnit !== a.orgUnit) throw new ForbiddenError('OTHER_ORG_UNIT', 'you may only see the heat map of your own org unit');
     const orgUnit = all ? q.orgUnit : (a.orgUnit ?? '-');
-    const heat = await computeHeatmap(platform.models, await supervision.currentCalendar(), { itemCode: q.itemCode, definitionKey: q.definitionKey, ...periodOfDays(q.from, q.to), orgUnit });
-    // the path pattern by its name (流程名称), beside its key
-    const def = await platform.models.Definition.findOne({ key: heat.definitionKey }, { name: 1, version: 1 }).sort({ version: -1 }).lean();
-    res.json({ ...heat, definitionName: (def as any)?.name ?? undefined });
+    res.json(await supervision.heatmap({ itemCode: q.itemCode, definitionKey: q.definitionKey, ...periodOfDays(q.from, q.to), orgUnit }));
   });
 
   r.get('/service-cases/:no/clocks', async (req, res) => {
@@ -258,7 +250,7 @@ export function supervisionRoutes(platform: Platform): Router {
     const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'dates are YYYY-MM-DD');
     const b = z.object({ holidays: z.array(day).max(60), makeUpWorkdays: z.array(day).max(20), version: z.number().int().min(2).max(1000), source: text(300), reason: text(500) }).parse(req.body ?? {});
     await platform.yearTables.saveOverride({ year, holidays: b.holidays, makeUpWorkdays: b.makeUpWorkdays, version: b.version, source: b.source }, { by: req.actor!.username, at: new Date(), reason: b.reason });
-    await platform.models.Filing.create({ _id: `calendar:${year}:v${b.version}`, kind: 'calendar.year', subject: String(year), orgUnit: 'city', filedBy: req.actor!.username, filedAt: new Date(), data: { version: b.version, reason: b.reason } });
+    await platform.org.fileCalendarYear(year, b.version, b.reason, req.actor!, new Date());
     // every deadline counted over an estimate is counted again with the table now in force
     const clocks = await supervision.recomputeEstimatedClocks();
     const calendar = await supervision.currentCalendar();

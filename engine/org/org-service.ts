@@ -225,6 +225,22 @@ export class OrgService {
     return { orgUnit: unit ? String(unit.shortName ?? unit.name) : undefined, window: w ? String(w.name) : undefined, department: dept?.departmentName ? String(dept.departmentName) : undefined };
   }
 
+  /**
+   * Short names of org units and names of windows, by id (what lists of complaints show beside
+   * the ids): one read of the org units, one of the windows when there are any.
+   */
+  async placeNames(orgUnits: string[], windowIds: string[]): Promise<{ units: Map<string, string>; windows: Map<string, string> }> {
+    const { OrgUnit, Window } = this.models;
+    const units = new Map((await OrgUnit.find({ _id: { $in: orgUnits } }, { name: 1, shortName: 1 }).lean()).map((u: any) => [String(u._id), String(u.shortName ?? u.name)]));
+    const windows = new Map((windowIds.length ? await Window.find({ _id: { $in: windowIds } }, { name: 1, no: 1 }).lean() : []).map((w: any) => [String(w._id), String(w.name)]));
+    return { units, windows };
+  }
+
+  /** Files (备案) a year of the working calendar the city office added or corrected, as version `version`, with its reason. */
+  async fileCalendarYear(year: number, version: number, reason: string, actor: Actor, at: Date): Promise<void> {
+    await this.models.Filing.create({ _id: `calendar:${year}:v${version}`, kind: 'calendar.year', subject: String(year), orgUnit: 'city', filedBy: actor.username, filedAt: at, data: { version, reason } });
+  }
+
   /** One window, as `listWindows` shows it to `viewer`. */
   async getWindow(id: string, viewer?: Actor) {
     const w = await this.models.Window.findById(id).lean();

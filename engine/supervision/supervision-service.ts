@@ -9,6 +9,7 @@
  * A job whose version is stale, whose clock stopped, or whose time moved later does nothing;
  * a firing claims `${clockId}:${rung}` by insert, so two workers (or a retried job) fire once.
  */
+import { computeHeatmap } from '../stats/heatmap';
 import type { Agenda } from 'agenda';
 import { cstMinute } from '../../common/cst';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
@@ -191,6 +192,26 @@ export class SupervisionService {
     const kase = await this.deps.models.ServiceCase.findById(caseNo, { orgUnit: 1, involvedOrgUnits: 1 }).lean();
     if (!kase || !(actor.roles.includes('system') || readsCase(actor, kase))) throw new NotFoundError('CASE_NOT_FOUND', `case ${caseNo} does not exist`);
     return this.clockViews(caseNo);
+  }
+
+  /**
+   * The clocks that carry escalation notices' reply deadlines (督办通知书 答复期限), by id: due, status
+   * and whether counted over an estimated year. One read by `_id`; none for no ids.
+   */
+  async noticeClocks(ids: string[]): Promise<Map<string, { dueAt?: Date | null; status?: string | null; estimated?: boolean | null; estimatedYears?: number[] | null }>> {
+    const docs: any[] = ids.length ? await this.deps.models.Clock.find({ _id: { $in: ids } }, { dueAt: 1, status: 1, estimated: 1, estimatedYears: 1 }).lean() : [];
+    return new Map(docs.map((c) => [String(c._id), c]));
+  }
+
+  /**
+   * 热力图: per user-task step of an item's diagram, over the working calendar in force (see
+   * stats/heatmap.ts `computeHeatmap`), with the diagram's name (流程名称) beside its key.
+   * @throws ValidationError / NotFoundError from computeHeatmap
+   */
+  async heatmap(opts: { itemCode?: string; definitionKey?: string; from?: Date; to?: Date; orgUnit?: string }) {
+    const heat = await computeHeatmap(this.deps.models, await this.currentCalendar(), opts);
+    const def: any = await this.deps.models.Definition.findOne({ key: heat.definitionKey }, { name: 1, version: 1 }).sort({ version: -1 }).lean();
+    return { ...heat, definitionName: def?.name ?? undefined };
   }
 
   /** The clocks of a case, unchecked: what a command that checked its actor answers with. */
