@@ -33,6 +33,8 @@ import { SessionService } from './org/session-service';
 import { RecordAccess } from './org/record-access';
 import { BoardSource } from './stats/board';
 import { StatsRollups } from './stats/rollups';
+import { StepDeadlines, type StepDeadline } from './supervision/step-deadlines';
+import type { WorkingCalendar } from './calendar/working-calendar';
 import { WorkingDayCounter } from './stats/working-day-counter';
 import { DEFAULT_SERVICE_JOB_CONFIG, platformJobHandlers, ServiceJobs, type ServiceJobConfig } from './service-jobs';
 
@@ -145,6 +147,8 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     clock,
     logger,
     router: org.router(),
+    // boundary timers of a working-day step limit fire at the step clock's breach (supervision/step-deadlines.ts)
+    stepDeadlines: (orgUnit?: string): Promise<StepDeadline> => stepDeadlines.of(orgUnit),
   });
   const jobConfig = config.serviceJobs ?? DEFAULT_SERVICE_JOB_CONFIG;
   const serviceJobs = new ServiceJobs({ conn, agenda, processService, handlers: platformJobHandlers({ conn, models, outbox, sms: jobConfig.sms, logger }), config: jobConfig, logger });
@@ -176,6 +180,7 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     logger,
     channel: { send: (to, n) => cases.notify(to, n.kind, n.title, n.body, n.caseNo, n.taskId, n.key) },
   });
+  const stepDeadlines: StepDeadlines = new StepDeadlines(models, (): Promise<WorkingCalendar> => supervision.currentCalendar());
   cases.setSupervision(supervision);
   // 行政许可法 第三十二条: no notification within five working days → accepted from receipt
   supervision.onBreach('examination', async (c) => c.caseNo && cases.deemAccepted(c.caseNo));

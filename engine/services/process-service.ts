@@ -41,6 +41,7 @@ import { cancelInstance } from './process/cancel-instance';
 import { deliverMessage, messageTakenBy, messageWaitsOf } from './process/deliver-message';
 import { followAfterCommit, followLinks } from './process/call-links';
 import { project } from './process/projector';
+import { DefinitionContexts } from '../runtime/definition-cache';
 import { projectPending } from './process/repair';
 import { getCase, listTasks } from './process/queries';
 
@@ -60,6 +61,7 @@ export class ProcessService {
       deps,
       mutex: new KeyedMutex(),
       definitionCache: new Map<string, any>(),
+      contexts: new DefinitionContexts(),
       listeners: [],
       followAfterCommit: (instanceId, depth = 0) => followAfterCommit(ctx, instanceId, depth),
     };

@@ -11,7 +11,8 @@ import type { Actor } from '../../domain/types';
 import { runEngine, type MessageWait, type PendingTimer, type RunResult, type ThrownMessage, type WaitingCall, type WaitingJob, type WaitingTask } from '../../runtime/run-engine';
 import { loadDecisions, loadDefinitionById } from './definitions';
 import { loadHead } from './instance-head';
-import { persist, project, withSource } from './projector';
+import { persist, project } from './projector';
+import { engineInputs } from './engine-inputs';
 import type { Head, ProcessContext } from './context';
 
 /** How many times a command reloads and retries after losing a revision race. */
@@ -89,7 +90,9 @@ export async function runCommand(
       }
       let run: RunResult;
       try {
-        run = await runEngine({ name: instanceId, state: withSource(latest.state, def), previous, now: () => ctx.deps.clock.now(), apply, decisions: await loadDecisions(ctx, def) });
+        // the version's cached context: a state without it recovers on it (one with it inline, written before, on its own)
+        const { context, timerClock } = await engineInputs(ctx, def, inst.orgUnit);
+        run = await runEngine({ name: instanceId, state: latest.state, context, timerClock, previous, now: () => ctx.deps.clock.now(), apply, decisions: await loadDecisions(ctx, def) });
       } catch (err) {
         if (err instanceof ConflictError && (await behind(ctx, instanceId, latest.revision))) continue;
         throw err;

@@ -12,6 +12,8 @@ import type { ServiceJobScheduler } from '../../domain/service-jobs';
 import type { TimerScheduler } from '../../timers/timer-port';
 import type { TaskRouter } from '../../org/org-service';
 import type { KeyedMutex } from '../keyed-mutex';
+import type { DefinitionContexts } from '../../runtime/definition-cache';
+import type { StepDeadline } from '../../supervision/step-deadlines';
 
 export interface ProcessServiceDeps {
   models: Models;
@@ -22,6 +24,8 @@ export interface ProcessServiceDeps {
   router?: TaskRouter;
   /** Schedules the jobs of service and send tasks (engine/service-jobs); without it such a task only waits. */
   serviceJobs?: ServiceJobScheduler;
+  /** Working-day step deadlines of a centre for the engine's boundary timers (supervision/step-deadlines.ts); calendar time without it. */
+  stepDeadlines?: (orgUnit?: string) => Promise<StepDeadline>;
 }
 
 /** The message correlation as the process service uses it (engine/services/messages.ts). */
@@ -97,6 +101,8 @@ export interface ProcessContext {
   readonly mutex: KeyedMutex;
   /** Definition documents by id (immutable versions; `sourceContext` may be filled in later). */
   readonly definitionCache: Map<string, any>;
+  /** Parsed definition contexts by version, handed to every engine (runtime/definition-cache.ts; bounded). */
+  readonly contexts: DefinitionContexts;
   readonly listeners: ProjectionListener[];
   /** The message correlation (engine/services/messages.ts), when the platform has one. */
   messages?: MessagePort;

@@ -17,26 +17,7 @@ import { callActivities, escalationSources, loadDefinitionById, resolveCalled, t
 import { latestRevision } from './instance-head';
 import { childInstanceId, parentOf, type CallParentRef } from './call-mapping';
 import type { Head, OpenStep, ProcessContext, ProjectedRevision } from './context';
-
-/**
- * Engine state without the definition's serialized moddle context (`definitions[].source`,
- * ~27 KB of a ~41 KB state), which is the same for every instance of a version: it is kept
- * once on the definition and put back before `recover` (see `withSource`). Revisions shrink
- * to a third.
- */
-async function stripSource(ctx: ProcessContext, state: string, def: any): Promise<string> {
-  const parsed = JSON.parse(state);
-  const source = parsed.definitions?.[0]?.source;
-  if (typeof source !== 'string' || parsed.definitions.length !== 1) return state;
-  if (!def.sourceContext) {
-    await ctx.deps.models.Definition.updateOne({ _id: def._id }, { $set: { sourceContext: source } });
-    def.sourceContext = source;
-  } else if (def.sourceContext !== source) {
-    return state; // a different context (engine upgrade?): keep it inline
-  }
-  delete parsed.definitions[0].source;
-  return JSON.stringify(parsed);
-}
+import { stateToStore } from './engine-inputs';
 
 /**
  * Schedules the new timers, inserts revision n+1 (the claim), then projects it from what is
@@ -126,7 +107,7 @@ export async function persist(ctx: ProcessContext, instanceId: string, revision:
     command,
     actor: actor.username,
     createdAt: now,
-    state: await stripSource(ctx, run.state, def),
+    state: await stateToStore(ctx, run, def),
     engineVersion: ENGINE_VERSION,
     status: run.status,
     events: JSON.stringify(run.events),
@@ -436,15 +417,6 @@ export async function project(ctx: ProcessContext, instanceId: string): Promise<
 async function markCallEnded(ctx: ProcessContext, instanceId: string, rev: any): Promise<void> {
   if (rev.status === 'running') return;
   await ctx.deps.models.CallLink.updateOne({ _id: instanceId, status: { $in: ['starting', 'running'] } }, { $set: { status: 'ended', childStatus: rev.status, updatedAt: rev.createdAt } });
-}
-
-/** Puts the definition's serialized context back into a stored state (see `stripSource`). */
-export function withSource(state: string, def: any): string {
-  const parsed = JSON.parse(state);
-  const d = parsed.definitions?.[0];
-  if (!d || d.source || !def.sourceContext) return state;
-  d.source = def.sourceContext;
-  return JSON.stringify(parsed);
 }
 
 function safeEval(expr: string, variables: Record<string, unknown>): unknown {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError } from '../../domain/errors';
 import type { Actor } from '../../domain/types';
 import { runEngine } from '../../runtime/run-engine';
+import { engineInputs } from './engine-inputs';
 import { checkVariables } from '../variables';
 import { loadDecisions, loadDefinitionById } from './definitions';
 import { persist, project } from './projector';
@@ -50,7 +51,8 @@ export async function start(ctx: ProcessContext, key: string, variables: Record<
   const def = await loadDefinitionById(ctx, definitionId);
   const instanceId = givenId ?? randomUUID();
   const now = ctx.deps.clock.now();
-  const run = await runEngine({ name: instanceId, source: def.xml, variables, previous: null, now: () => ctx.deps.clock.now(), decisions: await loadDecisions(ctx, def) });
+  const { context, timerClock } = await engineInputs(ctx, def, parent ? parent.orgUnit : actor.orgUnit);
+  const run = await runEngine({ name: instanceId, context, timerClock, variables, previous: null, now: () => ctx.deps.clock.now(), decisions: await loadDecisions(ctx, def) });
   run.events.unshift({ type: 'case.started', elementId: def.processId, name: def.name, at: now.toISOString(), actor: actor.username });
   // No instance document before revision 1: the insert of revision 1 is the claim, and the head
   // is written by its projection (from the revision alone, so the repair sweep can write it too).
