@@ -19,7 +19,7 @@
  * and the message waits of each one's latest revision — no separate subscription read model yet.
  * More than one instance waiting: the earliest started takes it.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ConflictError } from '../domain/errors';
 import { crashPoint } from '../domain/fault';
 import type { Models } from '../persistence/models';
@@ -81,6 +81,12 @@ function view(m: any, replayed = false): MessageView {
     sentBy: m.sentBy,
     ...(replayed ? { replayed: true } : {}),
   };
+}
+
+/** The id of the instance a message start event starts for message `messageId`: derived from it, UUID-shaped. */
+export function messageInstanceId(messageId: string): string {
+  const h = createHash('sha256').update(`message-start:${messageId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /** Whether the instance variables hold every correlation key with an equal value. */
@@ -235,6 +241,38 @@ export class MessageService {
     return delivered;
   }
 
+  /**
+   * 消息开始事件: the latest (not archived) version of a process whose message start event has the
+   * message's name starts a new instance with the message's business key, and the message is
+   * delivered to its start event. Once per message id: the instance id is derived from it, so a
+   * retry after a kill finds the instance started (start is idempotent with a given id) and, if the
+   * delivering revision was written, the message taken. Null when no process starts on that name.
+   */
+  private async startByMessage(m: any, id: string, variables: Record<string, unknown>): Promise<{ instanceId: string; revision: number; elementId?: string } | null> {
+    const { Definition } = this.deps.models;
+    const named = await Definition.find({ 'userTasks.messageStarts': m.name }, { key: 1 }).lean();
+    if (!named.length) return null;
+    let key: string | undefined;
+    for (const k of [...new Set(named.map((d: any) => String(d.key)))].sort()) {
+      const latest: any = await Definition.findOne({ key: k }, { userTasks: 1, archived: 1 }).sort({ version: -1 }).lean();
+      const starts = ((latest?.userTasks ?? []) as any[]).find((t) => t && Array.isArray(t.messageStarts))?.messageStarts ?? [];
+      if (latest && !latest.archived && starts.includes(m.name)) {
+        key = k;
+        break;
+      }
+    }
+    if (!key) return null;
+    const ps = this.deps.processService;
+    const instanceId = messageInstanceId(id);
+    const taken = await ps.messageTakenBy(instanceId, id);
+    if (taken) return { instanceId, ...taken };
+    await ps.startInstance(key, {}, { username: m.sentBy ?? 'system', groups: [], roles: ['system'] }, m.businessKey, instanceId);
+    crashPoint('messages.after-start');
+    const r = await ps.deliverMessage(instanceId, { id, name: m.name, variables });
+    this.deps.logger.info({ messageId: id, name: m.name, key, instanceId }, 'message started an instance');
+    return { instanceId, revision: r.revision, elementId: r.elementId };
+  }
+
   /** Claims a pending message (`pending → delivering`) and delivers it; answers its state when another holds it or it is done. */
   private async tryDeliver(id: string): Promise<MessageView> {
     const claimed: any = await this.deps.models.Message.findOneAndUpdate({ _id: id, status: 'pending' }, { $set: { status: 'delivering', updatedAt: this.deps.clock.now() } }, { new: true }).lean();
@@ -276,6 +314,14 @@ export class MessageService {
           throw err;
         }
       }
+    } catch (err) {
+      await Message.updateOne({ _id: id, status: 'delivering' }, { $set: { status: 'pending', updatedAt: this.deps.clock.now() } });
+      throw err;
+    }
+    try {
+      // nobody waits: a deployed process whose message start event has this name starts an instance
+      const started = await this.startByMessage(m, id, variables);
+      if (started) return await done(started.instanceId, started.revision, started.elementId);
     } catch (err) {
       await Message.updateOne({ _id: id, status: 'delivering' }, { $set: { status: 'pending', updatedAt: this.deps.clock.now() } });
       throw err;

@@ -136,6 +136,33 @@ describe('messages between instances (消息)', () => {
     expect((await supervisor.get('/api/messages?status=pending')).status).toBe(403);
   });
 
+  it('a message whose name is a deployed process’s message start event starts a new instance of it, once per messageId', async () => {
+    const d = await designer.deployXml(fixture('message-start-city.bpmn'), '市中心流程由乡镇上报消息启动');
+    expect([d.status, d.body?.code]).toEqual([201, undefined]);
+    const caseNo = 'DB20261207099X';
+    const body = { name: 'report-up-request', businessKey: caseNo, messageId: `report-up-${caseNo}`, variables: { townOpinion: '材料齐全，同意上报', applicantName: '诸葛·明远', mobile: '13800138000' } };
+    const sent = await supervisor.post('/api/messages', body);
+    expect(sent.status).toBe(202);
+    expect(sent.body).toMatchObject({ status: 'delivered', name: 'report-up-request', businessKey: caseNo, elementId: 'report-received' });
+    const started = (await admin.get(`/api/cases/${sent.body.instanceId}`)).body;
+    expect(started).toMatchObject({ definitionKey: 'message-start-city', businessKey: caseNo, status: 'running' });
+    expect(started.variables).toMatchObject({ townOpinion: '材料齐全，同意上报', applicantName: '诸葛·明远' });
+    expect(started.openTasks.map((t: any) => t.elementId)).toEqual(['city-review']);
+    // the same message again: replayed, nothing started
+    const again = await supervisor.post('/api/messages', body);
+    expect(again.body).toMatchObject({ replayed: true, status: 'delivered', instanceId: sent.body.instanceId });
+    const mongo = await MongoClient.connect(dbUri(server.dbName));
+    try {
+      expect(await mongo.db().collection('instances').countDocuments({ definitionKey: 'message-start-city', businessKey: caseNo })).toBe(1);
+    } finally {
+      await mongo.close();
+    }
+    // another message of that name (another id) starts another instance, as Camunda does
+    const other = await supervisor.post('/api/messages', { ...body, messageId: `report-up-${caseNo}-2` });
+    expect(other.body.status).toBe('delivered');
+    expect(other.body.instanceId).not.toBe(sent.body.instanceId);
+  });
+
   it('refuses town clerks (this town and another) with 403, and bad input with 400 problem+json', async () => {
     const { caseNo, id } = await startCase();
     const other = await server.as('dongzhen-w10-a');

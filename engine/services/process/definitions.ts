@@ -67,7 +67,7 @@ export async function deploy(ctx: ProcessContext, xml: string, actor: Actor, cha
       caseCategory: v.caseCategory,
       itemCode: v.itemCode,
       orgLevel: v.orgLevel,
-      userTasks: [...v.userTasks, { escalationSources: v.escalationSources, escalations: v.escalations, jobTasks: v.jobTasks, decisionTasks: v.decisionTasks, callActivities }],
+      userTasks: [...v.userTasks, { escalationSources: v.escalationSources, escalations: v.escalations, jobTasks: v.jobTasks, decisionTasks: v.decisionTasks, callActivities, messageStarts: v.messageStarts, thrownMessages: v.thrownMessages }],
     };
     try {
       await Definition.create(doc);
@@ -125,6 +125,8 @@ export async function listDefinitions(ctx: ProcessContext) {
         caseCategory: d.caseCategory ?? undefined,
         archived: !!d.archived,
         ...(d.archived ? { archivedAt: d.archivedAt, archivedBy: d.archivedBy, archivedByName: names.get(d.archivedBy ?? '') } : {}),
+        // the message names the latest version throws (the designer's lint: a catch nobody sends to)
+        thrownMessages: ((d.userTasks ?? []) as any[]).find((t) => t && Array.isArray(t.thrownMessages))?.thrownMessages ?? [],
         versions: [],
       };
       byKey.set(d.key, entry);

@@ -38,7 +38,8 @@ export async function deliverMessage(ctx: ProcessContext, instanceId: string, me
   let elementId = '';
   const command: Record<string, unknown> = { type: 'message', messageId: message.id, name: message.name };
   const head = await runCommand(ctx, instanceId, command, actor, (prev) => {
-    const w = prev.messageWaits.find((m) => m.kind === 'catch' && (m.messageName ?? m.messageId) === message.name);
+    // a catch; else a message start event (an instance the message itself started, messages.ts)
+    const w = prev.messageWaits.find((m) => m.kind === 'catch' && (m.messageName ?? m.messageId) === message.name) ?? prev.messageWaits.find((m) => m.kind === 'start' && (m.messageName ?? m.messageId) === message.name);
     if (!w) throw new ConflictError('MESSAGE_NOT_WAITING', `case ${instanceId} does not wait for message ${message.name}`, { name: message.name });
     elementId = w.elementId;
     command.elementId = w.elementId;
