@@ -191,7 +191,8 @@ const callLinkSchema = new Schema(
   },
   { ...opts, collection: 'call_links' },
 );
-callLinkSchema.index({ parentInstanceId: 1 });
+// the open links of a caller (call-links.ts followLinks): parent and status, so the status index is not read alone
+callLinkSchema.index({ parentInstanceId: 1, status: 1 });
 // a message's correlation: the running instances of a business key (the case number)
 instanceSchema.index({ businessKey: 1, status: 1 });
 callLinkSchema.index({ status: 1, updatedAt: 1 });

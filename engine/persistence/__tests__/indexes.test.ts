@@ -184,6 +184,13 @@ function seed(i: number) {
   add('instances', { _id: instanceId, definitionId: `${def}:1`, definitionKey: def, definitionVersion: 1, businessKey: caseNo, status: open ? 'running' : 'completed', headRevision: 4, variables: { caseNo }, activeElements: [], startedAt: received, startedBy: clerk });
   // messages (issue 15): one case in ten got one, delivered; those of open cases half still pending
   if (i % 10 === 0) add('messages', { _id: `msg-${pad(i, 7)}`, name: pick(['material-receipt', 'city-result'], i / 10), businessKey: caseNo, correlationKeys: '{}', variables: '{}', status: open && i % 40 === 0 ? 'pending' : 'delivered', ...(open && i % 40 === 0 ? {} : { instanceId, revision: 3, deliveredAt: received }), sentBy: 'supervisor', createdAt: received, updatedAt: received });
+  // call links (issue 15): a report-up case in ten called the city's process; an open one's call still runs
+  if (i % 10 === 0) {
+    const childId = `call-${pad(i, 7)}`;
+    const linkStatus = open ? 'running' : 'returned';
+    add('instances', { _id: childId, definitionId: 'city-report-up-approval:1', definitionKey: 'city-report-up-approval', definitionVersion: 1, businessKey: caseNo, status: open ? 'running' : 'completed', headRevision: 2, variables: { caseNo }, activeElements: [], startedAt: received, startedBy: clerk, parentInstanceId: instanceId, parentElementId: 'report-to-city', parentExecutionId: `exec-call-${i}`, rootInstanceId: instanceId });
+    add('call_links', { _id: childId, parentInstanceId: instanceId, rootInstanceId: instanceId, parentElementId: 'report-to-city', parentElementName: '报市中心审批', parentExecutionId: `exec-call-${i}`, calledElement: 'city-report-up-approval', definitionId: 'city-report-up-approval:1', status: linkStatus, ...(open ? {} : { childStatus: 'completed' }), createdAt: received, updatedAt: new Date(received.getTime() + (open ? 0 : 2 * DAY)) });
+  }
   for (let r = 1; r <= 4; r++) {
     add('revisions', { _id: `${instanceId}:${r}`, instanceId, revision: r, command: { type: r === 1 ? 'start' : 'complete' }, actor: clerk, createdAt: new Date(received.getTime() + r * 3600_000), state: FILLER, engineVersion: '25', status: 'running', events: '[]', openTasks: '[]', escalations: '[]', variables: '{}', timers: '[]', activeElements: '[]', projected: true });
   }
@@ -470,6 +477,15 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'message: by status (GET /api/messages)', from: 'messages.ts list', collection: 'messages', filter: { status: 'pending' }, sort: { updatedAt: -1 }, limit: 200 },
   { name: 'message: pending older than the sweep cutoff', from: 'messages.ts sweep', collection: 'messages', filter: { status: 'pending', updatedAt: { $lt: NOW } }, sort: { updatedAt: 1 }, projection: { _id: 1 }, limit: 100 },
   { name: 'message: stale delivering claims', from: 'messages.ts sweep', collection: 'messages', filter: { status: 'delivering', updatedAt: { $lt: NOW } }, projection: { _id: 1, updatedAt: 1 }, limit: 100 },
+  // ---- call activities (调用活动, issue 15): links between a caller and the instance its call started
+  { name: 'call links of a caller still open (cancel)', from: 'process/call-links.ts cancelChildren', collection: 'call_links', filter: { parentInstanceId: s.instanceId, status: { $in: ['starting', 'running'] } } },
+  { name: 'call link of a called instance', from: 'process/call-links.ts, projector.ts (findById, updateOne)', collection: 'call_links', filter: { _id: `call-${s.instanceId.slice(5)}`, status: { $in: ['starting', 'running'] } }, limit: 1 },
+  { name: 'call links to repair (starting, ended)', from: 'process/repair.ts', collection: 'call_links', filter: { status: { $in: ['starting', 'ended'] }, updatedAt: { $lt: NOW } }, projection: { status: 1, parentInstanceId: 1 }, limit: 200 },
+  { name: 'call links running, oldest checked first (caller ended?)', from: 'process/repair.ts', collection: 'call_links', filter: { status: 'running', updatedAt: { $lt: NOW } }, sort: { updatedAt: 1 }, projection: { parentInstanceId: 1, updatedAt: 1 }, limit: 100 },
+  { name: 'called instances of a case (case page)', from: 'process/queries.ts getCase', collection: 'instances', filter: { _id: { $in: [`call-${s.instanceId.slice(5)}`] } }, projection: { status: 1, definitionKey: 1, definitionVersion: 1, name: 1 } },
+  { name: 'running instances of a business key (a case and its calls)', from: 'messages.ts deliverClaimed (a called city instance waits too)', collection: 'instances', filter: { businessKey: s.caseNo, status: 'running' }, projection: { _id: 1, startedAt: 1 }, limit: 50 },
+  { name: 'message: one by id (resend, claim, mark delivered)', from: 'messages.ts send/tryDeliver (findById, findOneAndUpdate)', collection: 'messages', filter: { _id: 'msg-0000400', status: 'pending' }, limit: 1 },
+  { name: 'message: thrown, not released past the lease', from: 'messages.ts sweep', collection: 'messages', filter: { status: 'thrown', updatedAt: { $lt: NOW } }, projection: { fromInstanceId: 1, fromRevision: 1 }, limit: 100 },
   { name: 'SMS of a job', from: 'service-jobs/handlers.ts applicantNotificationHandler (findById, updateOne)', collection: 'sms_messages', filter: { _id: `${s.instanceId}:notify:exec8` }, limit: 1 },
   { name: 'agenda: unique service task run by key (save)', from: 'service-jobs.ts enqueue (job.unique data.key)', collection: 'agendaJobs', filter: { 'data.key': `${s.instanceId}:push:exec9#0`, name: 'bpmn.service-task.run' }, limit: 1 },
   { name: 'agenda: due service task runs to lock', from: 'agenda-lock.ts getNextJobToRun (due)', collection: 'agendaJobs', filter: { name: 'bpmn.service-task.run', nextRunAt: { $lte: new Date(NOW.getTime() + 500) }, lockedAt: null, disabled: { $ne: true } }, projection: { _id: 1 }, limit: 20 },
