@@ -60,13 +60,12 @@ PlatformTimerEventDefinition.prototype.parse = function parse(this: any, timerTy
       if (due) return { expireAt: due, repeat: undefined, delay: due.getTime() - now.getTime() };
     }
   }
-  // bpmn-elements' own reading; a duration or cycle counts from the platform's clock, not the system's
-  const real = Date.now();
+  // bpmn-elements' own reading; a duration or cycle counts from the platform's clock, not the
+  // system's: its delay (expireAt − the system time it read) is laid on the platform's now (a shift
+  // computed from a Date.now() read beside it was a millisecond off whenever the clock ticked between)
   const parsed = Base.prototype.parse.call(this, timerType, value);
-  const shift = now.getTime() - real;
-  if (shift && timerType !== 'timeDate' && parsed.expireAt instanceof Date) {
-    parsed.expireAt = new Date(parsed.expireAt.getTime() + shift);
-    parsed.delay = parsed.expireAt.getTime() - now.getTime();
+  if (timerType !== 'timeDate' && parsed.expireAt instanceof Date && typeof parsed.delay === 'number') {
+    parsed.expireAt = new Date(now.getTime() + parsed.delay);
   }
   return parsed;
 };
