@@ -338,13 +338,14 @@ export class TaskActions {
    */
   async inboxCounts(actor: Actor): Promise<InboxCounts> {
     const { Task, Clock } = this.deps.models;
-    const [mine, window, cc, groups, mineIds] = await Promise.all([
-      Task.countDocuments({ status: 'open', assignee: actor.username }),
+    const [window, cc, groups, mineIds] = await Promise.all([
       actor.windowId ? Task.countDocuments({ status: 'open', windowId: actor.windowId }) : Promise.resolve(0),
       Task.countDocuments({ ccTo: actor.username }),
       this.deps.processService.listTasks(actor, 'groups').then((t) => t.length),
       Task.find({ status: 'open', assignee: actor.username }, { _id: 1, dueDate: 1 }).limit(INBOX_SIGNAL_SCAN).lean(),
     ]);
+    // the clerk's own steps are read (for their signals) up to the scan limit: counted only beyond it
+    const mine = mineIds.length < INBOX_SIGNAL_SCAN ? mineIds.length : await Task.countDocuments({ status: 'open', assignee: actor.username });
     const clocks = mineIds.length ? await Clock.find({ _id: { $in: mineIds.map((t: any) => `step:${t._id}`) } }, { dueAt: 1, signalsAt: 1, status: 1 }).lean() : [];
     const byId = new Map(clocks.map((c: any) => [String(c._id), c]));
     const now = this.deps.clock.now().getTime();
