@@ -442,9 +442,16 @@ const complaintSchema = new Schema(
     history: { type: [mixed], default: [] },
     /** The Idempotency-Key request that filed it (its resend is answered with it, the query code derived again). */
     requestId: String,
+    /**
+     * A complaint filed without an Idempotency-Key: its fingerprint (HMAC of what was sent) and the
+     * 10-minute slot it was filed in, `<fingerprint>:<slot>` — unique, so the same text sent again
+     * at once (a double click, a resend after a lost answer) is recognised and answered with the first.
+     */
+    fingerprintSlot: String,
   },
   { ...opts, collection: 'complaints' },
 );
+complaintSchema.index({ fingerprintSlot: 1 }, { unique: true, partialFilterExpression: { fingerprintSlot: { $exists: true } } });
 complaintSchema.index({ orgUnit: 1, day: 1, seq: -1 });
 complaintSchema.index({ orgUnit: 1, status: 1, createdAt: -1 });
 complaintSchema.index({ createdAt: -1 });

@@ -5,7 +5,8 @@
  * (整改) with its own deadline, then a follow-up call (回访) and a re-rating; a sample of other
  * cases also gets a follow-up visit.
  */
-import { createHash, createHmac, randomInt } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import canonicalize from 'canonicalize';
 import { BusinessRuleError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors';
 import type { Actor, Clock as TimeSource, LooseEventListener } from '../domain/types';
 import { isDuplicateKey, type Models } from '../persistence/models';
@@ -16,6 +17,9 @@ import { hashPersonal, maskPhone, validateMobile } from '../cases/identity';
 import { parseBudget } from './clock-ledger';
 import { holdPoint } from '../domain/fault';
 import type { SupervisionService } from './supervision-service';
+
+/** A keyless complaint sent again within this time with the same content is a resend (10 minutes). */
+export const RESEND_WINDOW_MS = 10 * 60_000;
 
 export const RATING_LEVELS: Record<number, string> = { 5: '非常满意', 4: '满意', 3: '基本满意', 2: '不满意', 1: '非常不满意' };
 
@@ -91,6 +95,16 @@ export class FeedbackService {
         return { reference: filed._id as string, queryCode: this.complaintCode(opts.requestId), status: filed.status as string, replayed: true as const };
       }
     }
+    // Without an Idempotency-Key (a plain form post, another system): the same complaint sent again
+    // within RESEND_WINDOW_MS — the same centre, target, text, name and phone — is a resend (a
+    // double click, a retry after a lost answer), answered with the complaint it filed and the same
+    // query code (derived from the first one's request id), not filed twice.
+    let fingerprint: string | undefined;
+    if (!opts.requestId) {
+      fingerprint = this.complaintFingerprint(input);
+      const filed = await this.recentByFingerprint(fingerprint, clock.now());
+      if (filed) return this.replayComplaint(filed, input.content);
+    }
     const org = await models.OrgUnit.findById(input.orgUnit).lean();
     if (!org) throw new ValidationError('UNKNOWN_ORG_UNIT', `org unit ${input.orgUnit} does not exist`);
     const t = input.target;
@@ -101,7 +115,10 @@ export class FeedbackService {
     if (input.phone && !validateMobile(input.phone)) throw new ValidationError('INVALID_PHONE', 'phone is not a valid mainland mobile or fixed-line number');
     const now = clock.now();
     const day = cstDay(now);
-    const code = opts.requestId ? this.complaintCode(opts.requestId) : Array.from({ length: 6 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
+    // a keyless complaint records a request id of its own (fingerprint and time), so its resend can derive the code again
+    const requestId = opts.requestId ?? `fp:${fingerprint}:${now.getTime()}`;
+    const fingerprintSlot = fingerprint ? `${fingerprint}:${Math.floor(now.getTime() / RESEND_WINDOW_MS)}` : undefined;
+    const code = this.complaintCode(requestId);
     const head = await models.Complaint.findOne({ orgUnit: input.orgUnit, day }, { seq: 1 }).sort({ seq: -1 }).lean();
     let seq = (head?.seq ?? 0) + 1;
     let id = '';
@@ -113,7 +130,8 @@ export class FeedbackService {
       await opts.onReference?.(id);
       try {
         await models.Complaint.create({
-          ...(opts.requestId ? { requestId: opts.requestId } : {}),
+          requestId,
+          ...(fingerprintSlot ? { fingerprintSlot } : {}),
           _id: id,
           orgUnit: input.orgUnit,
           day,
@@ -133,6 +151,11 @@ export class FeedbackService {
         break;
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
+        // the same keyless complaint filed at this moment by a concurrent resend: answer with that one
+        if (fingerprintSlot) {
+          const twin = await models.Complaint.findOne({ fingerprintSlot: { $exists: true, $eq: fingerprintSlot } }).lean();
+          if (twin) return this.replayComplaint(twin, input.content);
+        }
         id = '';
       }
     }
@@ -152,6 +175,25 @@ export class FeedbackService {
     const handlers = await models.User.find({ orgUnit: c.orgUnit, roles: 'discipline' }, { _id: 1 }).lean();
     for (const h of handlers) await this.deps.cases.notify(h._id as string, 'complaint.received', `新投诉：${id}`, content.slice(0, 80), undefined, undefined, `complaint.received:${id}:${h._id}`);
     if (c.caseNo && (await models.ServiceCase.exists({ _id: c.caseNo }))) await this.deps.audit.append(c.caseNo, 'complaint.received', 'public', { complaintId: id }, { dedupeKey: `complaint:received:${id}` });
+  }
+
+  /** A filed complaint answered again to its resend: its follow-ups finished (keyed), the same reference and query code. */
+  private async replayComplaint(filed: any, content: string) {
+    await this.afterComplaint(filed, content);
+    return { reference: filed._id as string, queryCode: this.complaintCode(filed.requestId as string), status: filed.status as string, replayed: true as const };
+  }
+
+  /** What identifies a keyless complaint's resend: an HMAC (the lookup salt) of everything it says, so the text itself is not what is indexed. */
+  private complaintFingerprint(input: { orgUnit: string; target: object; content: string; contactName?: string; phone?: string }): string {
+    const what = canonicalize({ orgUnit: input.orgUnit, target: input.target, content: input.content, contactName: input.contactName ?? '', phone: input.phone ?? '' }) ?? '';
+    return createHmac('sha256', this.deps.lookupSalt).update(`complaint-fp:${what}`).digest('base64url');
+  }
+
+  /** The keyless complaint with this fingerprint filed within the resend window (this slot or the one before), if any. */
+  private async recentByFingerprint(fingerprint: string, now: Date) {
+    const slot = Math.floor(now.getTime() / RESEND_WINDOW_MS);
+    const found = await this.deps.models.Complaint.find({ fingerprintSlot: { $exists: true, $in: [`${fingerprint}:${slot}`, `${fingerprint}:${slot - 1}`] } }).lean();
+    return found.filter((c) => now.getTime() - new Date(c.createdAt as Date).getTime() <= RESEND_WINDOW_MS && c.requestId).sort((a, b) => +new Date(b.createdAt as Date) - +new Date(a.createdAt as Date))[0];
   }
 
   /** The query code of a complaint filed under an Idempotency-Key: derived from its request id with the lookup salt, so its resend gets it again (never stored). */

@@ -60,7 +60,9 @@ describe('complaints and ratings', () => {
       const old = await col.findOne({ _id: r.body.reference });
       expect(old).not.toBeNull();
       const later = Date.now() + 60_000;
-      await col.insertMany(Array.from({ length: 600 }, (_, k) => ({ ...old!, _id: `${r.body.reference}-N${k}` as any, createdAt: new Date(later + k * 1000), clockId: undefined })));
+      // copies of what the form filed, without its resend fingerprint (unique: each copy is another complaint)
+      const { fingerprintSlot: _resendFingerprint, ...filed } = old!;
+      await col.insertMany(Array.from({ length: 600 }, (_, k) => ({ ...filed, _id: `${r.body.reference}-N${k}` as any, createdAt: new Date(later + k * 1000), clockId: undefined })));
     } finally {
       await db.close();
     }

@@ -102,4 +102,48 @@ describe('Idempotency-Key (重发不重复收件)', () => {
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(await mongo.db(dbName).collection('complaints').countDocuments({})).toBe(1);
   });
+
+  it('takes a public complaint in once when it is resent without a key: a double click, a retry after a lost answer', async () => {
+    const complaints = mongo.db(dbName).collection('complaints');
+    const before = await complaints.countDocuments({});
+    // a citizen named with ·, a landline with its area code
+    const complaint = { orgUnit: 'dingbao', target: { kind: 'person', person: '国土窗口B岗' }, content: '办理不动产登记时被要求提供与事项无关的证明材料', contactName: '阿依古丽·买买提', phone: '0512-58881234' };
+    // three identical posts at once (a double and a triple click): one complaint, every answer names it with the same query code
+    const answers = await Promise.all([0, 1, 2].map(() => new ApiClient(server.url).post('/api/public/complaints', complaint)));
+    for (const a of answers) expect(a.status).toBe(201);
+    const refs = new Set(answers.map((a) => a.body.reference));
+    expect(refs.size).toBe(1);
+    expect(new Set(answers.map((a) => a.body.queryCode)).size).toBe(1);
+    expect(answers.filter((a) => a.headers['idempotent-replayed'] === 'true')).toHaveLength(2);
+    // a later resend (the first answer was lost): the same complaint again, and its code opens it
+    const later = await new ApiClient(server.url).post('/api/public/complaints', complaint);
+    expect(later.status).toBe(201);
+    expect(later.headers['idempotent-replayed']).toBe('true');
+    expect(later.body).toMatchObject({ reference: answers[0].body.reference, queryCode: answers[0].body.queryCode });
+    const seen = await new ApiClient(server.url).post('/api/public/complaint-lookup', { reference: later.body.reference, queryCode: later.body.queryCode });
+    expect(seen.status).toBe(200);
+    expect(await complaints.countDocuments({})).toBe(before + 1);
+    // one clock and one received event for it, not three
+    expect(await mongo.db(dbName).collection('clocks').countDocuments({ _id: `complaint:${later.body.reference}` } as any)).toBe(1);
+    // anything else said is another complaint: other text, or the same text from another phone
+    const other = await new ApiClient(server.url).post('/api/public/complaints', { ...complaint, content: `${complaint.content}，且态度恶劣` });
+    const otherPhone = await new ApiClient(server.url).post('/api/public/complaints', { ...complaint, phone: '13800138000' });
+    for (const r of [other, otherPhone]) {
+      expect(r.status).toBe(201);
+      expect(r.headers['idempotent-replayed']).toBeUndefined();
+      expect(r.body.reference).not.toBe(later.body.reference);
+    }
+    expect(await complaints.countDocuments({})).toBe(before + 3);
+    // neither the phone nor the text is what is indexed: the fingerprint is an HMAC
+    const stored = await complaints.findOne({ _id: later.body.reference } as any);
+    expect(stored!.fingerprintSlot).toMatch(/^[\w-]{43}:\d+$/);
+    expect(stored!.fingerprintSlot).not.toContain('58881234');
+    // the same words again after the resend window (10 minutes): a new complaint (moved back in the database: the server runs on the system clock)
+    const [fp, slot] = String(stored!.fingerprintSlot).split(':');
+    await complaints.updateOne({ _id: later.body.reference } as any, { $set: { createdAt: new Date(Date.now() - 11 * 60_000), fingerprintSlot: `${fp}:${Number(slot) - 2}` } });
+    const nextDay = await new ApiClient(server.url).post('/api/public/complaints', complaint);
+    expect(nextDay.status).toBe(201);
+    expect(nextDay.headers['idempotent-replayed']).toBeUndefined();
+    expect(nextDay.body.reference).not.toBe(later.body.reference);
+  });
 });

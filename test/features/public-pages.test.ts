@@ -174,7 +174,10 @@ describe('public pages (办事指南 / 办件查询 / 好差评 / 投诉举报) 
       await page.getByTestId('complaint-page').waitFor();
       await expect(page.getByTestId('complaint-caseno').inputValue()).resolves.toBe(reportUp.caseNo);
       await page.getByTestId('complaint-content').fill('初审环节等了很久没有人解释进度');
+      // the page sends one Idempotency-Key per complaint: its resend after a lost answer files it once
+      const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/public/complaints'));
       await page.getByTestId('complaint-submit').click();
+      expect((await sent).headers()['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
       const reference = (await page.getByTestId('complaint-reference').textContent())!;
       const code = (await page.getByTestId('complaint-code').textContent())!;
       expect(reference).toMatch(/^TS-DB-\d{8}-\d{4}$/);

@@ -247,7 +247,7 @@ function seed(i: number) {
     add('escalations', { _id: escId, instanceId, caseNo, source: 'clock', limitKind: 'promised', raisedAt: new Date(received.getTime() + 14 * DAY), status: i % 100 === 1 ? 'open' : i % 100 === 11 ? 'acknowledged' : 'closed', orgUnit: town, windowId: window, responsible: clerk, level: 1, history: [] });
     for (const rung of ['warning', 'reminder', 'breach']) add('signals', { _id: `${caseNo}:promised:${rung}`, clockId: `${caseNo}:promised`, rung, caseNo, orgUnit: town, at: received, dueAt: received });
   }
-  if (i % 20 === 2) add('complaints', { _id: `${town}-${day}-${pad(i)}`, orgUnit: town, day, seq: i, targetKind: 'case', caseNo, content: '办理太慢', queryCodeHash: 'q', status: i % 200 === 2 ? 'received' : 'closed', createdAt: received, history: [] });
+  if (i % 20 === 2) add('complaints', { _id: `${town}-${day}-${pad(i)}`, orgUnit: town, day, seq: i, targetKind: 'case', caseNo, content: '办理太慢', queryCodeHash: 'q', status: i % 200 === 2 ? 'received' : 'closed', createdAt: received, history: [], ...(i % 40 === 2 ? { fingerprintSlot: `fp-${town}-${day}-${i}:${Math.floor(received.getTime() / 600_000)}` } : {}) });
   if (i % 10 === 3) add('violations', { _id: `v-${i}`, kind: 'second-notification', windowId: window, orgUnit: town, caseNo, actor: clerk, at: received, detail: {} });
   if (i % 7 === 0) add('stats_buckets', { _id: `${town}|${day}`, orgUnit: town, day, rows: {} });
   if (i % 3 === 0) {
@@ -420,6 +420,8 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'complaints of a town by status', from: 'feedback-service.ts listComplaints → persistence/newest.ts', collection: 'complaints', filter: { orgUnit: s.town, status: 'received', createdAt: { $gte: s.monthAgo } }, sort: { createdAt: -1, _id: -1 }, limit: 500 },
   { name: 'complaints of a town: everything', from: 'feedback-service.ts listComplaints → persistence/newest.ts (fewer than 500 in a year)', collection: 'complaints', filter: { orgUnit: s.town }, sort: { createdAt: -1, _id: -1 }, limit: 500 },
   { name: 'next complaint number of a day', from: 'feedback-service.ts', collection: 'complaints', filter: { orgUnit: s.town, day: '20260101' }, sort: { seq: -1 }, limit: 1, projection: { seq: 1 } },
+  { name: 'keyless complaint resent: its fingerprint in this or the last 10-minute slot', from: 'feedback-service.ts recentByFingerprint', collection: 'complaints', filter: { fingerprintSlot: { $exists: true, $in: ['fp-a:2968000', 'fp-a:2967999'] } } },
+  { name: 'keyless complaint resent at once: the twin of its slot', from: 'feedback-service.ts complain', collection: 'complaints', filter: { fingerprintSlot: { $exists: true, $eq: 'fp-a:2968000' } }, limit: 1 },
   // ---- statistics (engine/stats/stats-service.ts report: one month)
   { name: 'stats: cases received in a period', from: 'stats-service.ts casePass', collection: 'service_cases', filter: { status: { $ne: 'void' }, receivedAt: { $gte: s.from, $lt: s.to } } },
   { name: 'stats: cases of a town in a period', from: 'stats-service.ts casePass', collection: 'service_cases', filter: { status: { $ne: 'void' }, receivedAt: { $gte: s.from, $lt: s.to }, orgUnit: s.town } },

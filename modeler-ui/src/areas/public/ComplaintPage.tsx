@@ -1,5 +1,5 @@
 import { Button, Card, Col, Descriptions, Form, Grid, Input, Radio, Result, Row, Select, Tabs, Tag, Typography } from 'antd';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { useApi } from '../../app/ApiError';
 import { CASE_NO, COMPLAINT_REF, publicApi, type ComplaintReceipt, type ComplaintView } from './api';
@@ -68,6 +68,8 @@ function NewComplaint({ initialOrgUnit, initialCaseNo, onLookup }: { initialOrgU
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [receipt, setReceipt] = useState<ComplaintReceipt>();
+  /** The complaint last sent and its Idempotency-Key, until it is answered. */
+  const attempt = useRef<{ body: string; key: string } | null>(null);
   const screens = Grid.useBreakpoint();
 
   if (receipt) {
@@ -100,15 +102,13 @@ function NewComplaint({ initialOrgUnit, initialCaseNo, onLookup }: { initialOrgU
     try {
       const target =
         v.kind === 'case' ? { kind: v.kind, caseNo: v.caseNo?.trim().toUpperCase() } : v.kind === 'window' ? { kind: v.kind, windowId: v.windowId } : { kind: v.kind, person: v.person?.trim() };
-      setReceipt(
-        await publicApi.complain({
-          orgUnit: v.orgUnit,
-          target,
-          content: v.content.trim(),
-          contactName: v.contactName?.trim() || undefined,
-          phone: v.phone?.trim() || undefined,
-        }),
-      );
+      const body = { orgUnit: v.orgUnit, target, content: v.content.trim(), contactName: v.contactName?.trim() || undefined, phone: v.phone?.trim() || undefined };
+      // one Idempotency-Key per complaint, kept until it is answered: sending it again after a
+      // timeout or a 503 gets the complaint that was filed (and its query code), not a second one
+      const text = JSON.stringify(body);
+      if (attempt.current?.body !== text) attempt.current = { body: text, key: crypto.randomUUID() };
+      setReceipt(await publicApi.complain(body, attempt.current.key));
+      attempt.current = null;
     } catch (e) {
       setError(e);
     } finally {

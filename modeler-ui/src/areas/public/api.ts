@@ -154,8 +154,9 @@ export const publicApi = {
   board: (id: string) => api.get<BoardPost[]>(`/api/public/towns/${enc(id)}/board`),
   lookup: (body: { caseNo: string; queryCode?: string; phone?: string }) => api.post<CaseView>('/api/public/case-lookup', body),
   rate: (body: { caseNo: string; queryCode?: string; phone?: string; stage: 'acceptance' | 'completion'; level: number; comment?: string }) => api.post<RatingResult>('/api/public/ratings', body),
-  complain: (body: { orgUnit: string; target: { kind: 'case' | 'window' | 'person'; caseNo?: string; windowId?: string; person?: string }; content: string; contactName?: string; phone?: string }) =>
-    api.post<ComplaintReceipt>('/api/public/complaints', body),
+  /** `key`: the Idempotency-Key of this complaint, kept by the page until it is answered (a resend after a lost answer files it once). */
+  complain: (body: { orgUnit: string; target: { kind: 'case' | 'window' | 'person'; caseNo?: string; windowId?: string; person?: string }; content: string; contactName?: string; phone?: string }, key?: string) =>
+    api.post<ComplaintReceipt>('/api/public/complaints', body, key ? { 'Idempotency-Key': key } : undefined),
   complaintLookup: (body: { reference: string; queryCode: string }) => api.post<ComplaintView>('/api/public/complaint-lookup', body),
 };
 
