@@ -281,3 +281,31 @@ export class BulkWriter {
     }
   }
 }
+
+/**
+ * The copies' past, settled as a running platform would have settled it. Open copies are spread
+ * over the last 20 days with their jobs shifted along, so most of their clock signals (warning,
+ * reminder, breach) and step timers fall due before the benchmark starts: left as they are, the
+ * first minutes of every measurement at 100,000 cases were the workers draining tens of thousands
+ * of overdue jobs at once — a backlog no live centre has, since each job fired when it fell due.
+ * Each overdue signal job is counted as rung (its rung added to the clock's `fired`, the job
+ * removed); each overdue BPMN timer job is removed (the copy stays waiting where it was — the
+ * benchmark never acts on copies). Jobs due later stay and fire in their time.
+ */
+export async function settlePast(db: Db, now: Date, names = { signal: 'supervision.clock.signal', timer: 'bpmn.timer.fire' }): Promise<{ signals: number; timers: number; clocks: number }> {
+  const jobs = db.collection('agendaJobs');
+  const due = { nextRunAt: { $lt: now }, lockedAt: null };
+  const rungs = new Map<string, Set<string>>();
+  const signalIds: unknown[] = [];
+  for await (const j of jobs.find({ name: names.signal, ...due }, { projection: { _id: 1, 'data.clockId': 1, 'data.rung': 1 } })) {
+    signalIds.push(j._id);
+    const { clockId, rung } = (j as any).data ?? {};
+    if (clockId && rung) (rungs.get(clockId) ?? rungs.set(clockId, new Set()).get(clockId)!).add(rung);
+  }
+  const clockOps = [...rungs].map(([id, r]) => ({ updateOne: { filter: { _id: id as any }, update: { $addToSet: { fired: { $each: [...r] } } } } }));
+  for (let i = 0; i < clockOps.length; i += 1000) await db.collection('clocks').bulkWrite(clockOps.slice(i, i + 1000), { ordered: false });
+  for (let i = 0; i < signalIds.length; i += 1000) await jobs.deleteMany({ _id: { $in: signalIds.slice(i, i + 1000) as any[] } });
+  const timerIds = (await jobs.find({ name: names.timer, ...due }, { projection: { _id: 1 } }).toArray()).map((j) => j._id);
+  for (let i = 0; i < timerIds.length; i += 1000) await jobs.deleteMany({ _id: { $in: timerIds.slice(i, i + 1000) } });
+  return { signals: signalIds.length, timers: timerIds.length, clocks: clockOps.length };
+}
