@@ -1,0 +1,80 @@
+/**
+ * 受理: the acceptance of an application — the item's path started (its engine instance, by an id
+ * kept on the case), `case.accepted`, the case in progress, the acceptance notice, the statutory
+ * (法定) and promised (承诺) clocks. Called by intake, the examination decision, the deemed
+ * acceptance, a completed supplement and the repair; every step is keyed, so the repair runs it
+ * again after a kill without doubling anything.
+ */
+import { randomUUID } from 'node:crypto';
+import { NotFoundError } from '../domain/errors';
+import type { Actor } from '../domain/types';
+import { toItem, type ServiceItem } from '../catalogue/catalogue-service';
+import { parseBudget, type Budget } from '../supervision/clock-ledger';
+import { crashPoint } from '../domain/fault';
+import type { CaseContext, Known } from './context';
+import { issueNotice } from './issue-notice';
+import { finishCase } from './finish-case';
+
+/**
+ * 受理: starts the item's path and issues the acceptance notice. `acceptedAt` for deemed acceptance (from receipt).
+ * Its events (case.accepted, the notice, the clocks) are appended as one batch: every caller holds
+ * an intent (`case_intents`) until it returns, and the repair runs the acceptance again after a
+ * kill — each of those steps appends its event again, keyed, so a held-back event is never lost.
+ */
+export function acceptApplication(ctx: CaseContext, caseNo: string, actor: Actor, limitOverrides: Record<string, string> | undefined, queryCode?: string, acceptedAt?: Date, known?: Known & { kase: any; item: ServiceItem }): Promise<void> {
+  return ctx.deps.audit.batch(() => acceptNow(ctx, caseNo, actor, limitOverrides, queryCode, acceptedAt, known));
+}
+
+async function acceptNow(ctx: CaseContext, caseNo: string, actor: Actor, limitOverrides: Record<string, string> | undefined, queryCode?: string, acceptedAt?: Date, known?: Known & { kase: any; item: ServiceItem }) {
+  const { models, clock, clocks } = ctx.deps;
+  const kase: any = known?.kase ?? (await models.ServiceCase.findById(caseNo).lean());
+  if (!kase) throw new NotFoundError('CASE_NOT_FOUND', `case ${caseNo} does not exist`);
+  const item = known?.item ?? toItem(await models.ServiceItem.findById(kase.itemCode).lean());
+  const now = acceptedAt ?? clock.now();
+  const variables: Record<string, unknown> = {
+    caseNo,
+    itemCode: item.code,
+    orgUnit: kase.orgUnit,
+    receivingWindow: kase.receivingWindow,
+    responsible: kase.responsible,
+    department: item.department,
+    category: kase.category,
+    statutoryLimitDays: item.statutoryLimitDays,
+    promisedLimitDays: item.promisedLimitDays,
+    ...(limitOverrides ?? {}),
+  };
+  // The engine instance first: it is the step that can fail (no such diagram, bad variables);
+  // everything after it is a plain write. Its id is chosen and kept on the case before it
+  // starts, so an acceptance repeated after a kill (repairInterrupted) finds it instead of
+  // starting a second one; every later step is keyed too.
+  let instanceId = kase.instanceId as string | undefined;
+  if (!instanceId) {
+    // the first to set it wins; a loser (a racing repair) reads the winner's
+    const chosen = randomUUID();
+    const set = await models.ServiceCase.findOneAndUpdate({ _id: caseNo, instanceId: { $exists: false } }, { $set: { instanceId: chosen } }, { returnDocument: 'after', projection: { instanceId: 1 } }).lean();
+    instanceId = (set?.instanceId as string | undefined) ?? ((await models.ServiceCase.findById(caseNo, { instanceId: 1 }).lean())?.instanceId as string | undefined) ?? chosen;
+  }
+  await ctx.deps.processService.startInstance(item.procedure, variables, actor, caseNo, instanceId);
+  crashPoint('accept.after-instance');
+  // case.accepted before the case is in progress: only a case in progress can be ended (`finish`),
+  // so its case.ended always follows case.accepted in the chain, even across a kill between the two
+  await ctx.deps.audit.append(caseNo, 'case.accepted', actor.username, { procedure: item.procedure, promisedLimitDays: item.promisedLimitDays, statutoryLimitDays: item.statutoryLimitDays }, { dedupeKey: `case:accepted:${caseNo}` });
+  await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { status: 'in-progress', acceptedAt: now, definitionKey: item.procedure, instanceId, updatedAt: now } });
+  await issueNotice(ctx, caseNo, 'acceptance', actor.username, { queryCode }, `${caseNo}:acceptance:1`, known ? { ...known, kase: { ...kase, status: 'in-progress', acceptedAt: now, definitionKey: item.procedure, instanceId } } : undefined);
+  // The case's clocks: statutory (法定) and promised (承诺), from the day after acceptance.
+  if (clocks) {
+    const budgetOf = (override: string | undefined, days: number): Budget => (override ? parseBudget(override) : { unit: 'working-days', days });
+    for (const [kind, override, days] of [
+      ['statutory', limitOverrides?.statutoryLimit, item.statutoryLimitDays],
+      ['promised', limitOverrides?.promisedLimit, item.promisedLimitDays],
+    ] as const) {
+      await clocks.startClock({ id: `${caseNo}:${kind}`, kind, caseNo, label: item.name, orgUnit: kase.orgUnit, windowId: kase.receivingWindow, holder: kase.responsible, budget: budgetOf(override, days), startedAt: now });
+    }
+  }
+  // An acceptance finished late — its write of 'in-progress' failed (an outage, a kill) and a resend or
+  // the repair sweep finishes it now — may find its instance ended meanwhile: the step was in the
+  // clerk's inbox and completed while the case was still 'accepting', so the projection's finish found
+  // no case in progress and changed nothing. End the case now (finish is keyed: nothing doubles).
+  const inst = await models.Instance.findById(instanceId, { status: 1 }).lean();
+  if (inst && inst.status !== 'running' && inst.status !== 'starting') await finishCase(ctx, caseNo, instanceId, inst.status as string);
+}
