@@ -176,6 +176,59 @@ export class ServiceJobHost {
   }
 }
 
+/**
+ * A message a send task sent (发送任务 with a `messageRef` and no job topic): handed on by runEngine
+ * with the messages of throw events (run-engine `ThrownMessage`), stored before the revision that
+ * sent it and released after it commits — the same exactly-once path.
+ */
+export interface SentMessage {
+  elementId: string;
+  executionId: string;
+  /** Id of the `bpmn:Message` element. */
+  messageId: string;
+  /** Its name (what receivers correlate by). */
+  messageName?: string;
+  /** The process variables named in `svc:messageVariables`, as they were when it was sent. */
+  variables: Record<string, unknown>;
+}
+
+/**
+ * The host side of send tasks that send a message (Camunda: a send task with a message; the
+ * platform runs no Java delegate to send it): bpmn-elements runs a send task as a service task, so
+ * each such task gets a service that records the message for this command and completes at once —
+ * like an intermediate message throw event. A send task with a job topic runs as a job instead
+ * (ServiceJobHost); deploy refuses one with both.
+ */
+export class MessageSendHost {
+  /** Messages sent in this command, in order. */
+  readonly sent: SentMessage[] = [];
+
+  extension() {
+    const host = this;
+    return function sendTaskMessages(activity: any) {
+      if (activity.type !== 'bpmn:SendTask' || jobTopicOf(activity.behaviour)) return undefined;
+      const ref = activity.behaviour?.messageRef;
+      if (!ref || typeof ref.id !== 'string') return undefined;
+      activity.behaviour.Service = function MessageSendService(this: any) {
+        this.type = 'message-send';
+        this.execute = (executeMessage: any, callback: (err: Error | null, output?: unknown) => void) => {
+          const env = activity.environment;
+          const names = String(activity.behaviour.messageVariables ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+          const current: Record<string, unknown> = env.variables ?? {};
+          const variables: Record<string, unknown> = {};
+          for (const n of names) if (Object.hasOwn(current, n)) variables[n] = current[n];
+          const name = typeof ref.name === 'string' ? env.resolveExpression(ref.name, executeMessage) : undefined;
+          host.sent.push({ elementId: activity.id, executionId: executeMessage.content.executionId, messageId: ref.id, ...(name ? { messageName: String(name) } : {}), variables });
+          callback(null, {});
+        };
+        this.discard = () => undefined;
+        this.stop = () => undefined;
+      };
+      return undefined;
+    };
+  }
+}
+
 /** A business rule task's decision table as loaded for one command, with how its result is written. */
 export interface LoadedDecision {
   table: DecisionTable;
@@ -231,6 +284,8 @@ export interface EngineHandle {
   timers: DueTimerTracker;
   jobs: ServiceJobHost;
   decisions: DecisionHost;
+  /** Messages the send tasks sent in this command. */
+  sends: MessageSendHost;
 }
 
 /**
@@ -275,6 +330,7 @@ export function createEngine(name: string, opts: CreateEngineOptions = {}): Engi
   const timers: DueTimerTracker = { pending: 0 };
   const jobs = new ServiceJobHost();
   const decisions = new DecisionHost(opts.decisions);
+  const sends = new MessageSendHost();
   const engine = new Engine({
     name,
     ...(opts.sourceContext ? { sourceContext: opts.sourceContext } : { source: opts.source }),
@@ -285,8 +341,8 @@ export function createEngine(name: string, opts: CreateEngineOptions = {}): Engi
     expressions: createSafeExpressions(),
     scripts: denyScripts,
     timers: createDeferredTimers(timers),
-    extensions: { completionVariables, serviceJobs: jobs.extension(), businessRuleTasks: decisions.extension() },
+    extensions: { completionVariables, serviceJobs: jobs.extension(), businessRuleTasks: decisions.extension(), sendTaskMessages: sends.extension() },
     settings: { enableDummyService: false },
   } as any);
-  return { engine, timers, jobs, decisions };
+  return { engine, timers, jobs, decisions, sends };
 }

@@ -291,6 +291,7 @@ function splitTemplate(text: string): Array<string | ParsedExpression> {
 }
 
 function resolveTemplate(text: unknown, context: unknown, fnContext: unknown): unknown {
+  context = completionConditionScope(context);
   if (typeof text === 'string' && isFeel(text)) return resolveFeel(text, context);
   if (typeof text !== 'string' || !hasExpression(text)) return text;
   const parts = splitTemplate(text);
@@ -309,6 +310,47 @@ function resolveTemplate(text: unknown, context: unknown, fnContext: unknown): u
     }
   }
   return out;
+}
+
+/**
+ * A multi-instance completion condition (多实例完成条件) sees Camunda's loop variables. bpmn-elements
+ * (LoopCharacteristics `isCompletionConditionMet`) evaluates it after each completed iteration with
+ * that iteration's message — `content.isMultiInstance`, its `index`, the `loopCardinality`, its
+ * `output` — and `content.loopOutput` (every iteration's output by loop index; only this call passes
+ * it). The condition then reads, besides the process variables: the variables the completed
+ * iteration was completed with (a task's, a called process's out-mapped ones: Camunda's local
+ * scope), `nrOfInstances`, `nrOfCompletedInstances` (iterations with an output), `nrOfActiveInstances`
+ * (the others; 1 in a sequential loop while one is left) and `loopCounter`. Every other context is
+ * returned as it is. The scope is a plain copy: nothing the condition reads can change the engine.
+ */
+function completionConditionScope(context: unknown): unknown {
+  const content = ownData(context, 'content');
+  if (!isPlainContainer(content) || Array.isArray(content)) return context;
+  const loopOutput = ownData(content, 'loopOutput');
+  if (!Array.isArray(loopOutput) || ownData(content, 'isMultiInstance') !== true) return context;
+  const env = ownData(context, 'environment');
+  let variables: unknown;
+  let services: unknown;
+  if (env !== null && typeof env === 'object') {
+    // a plain container, or bpmn-elements' Environment (its variables and services are getters)
+    variables = isPlainContainer(env) ? ownData(env, 'variables') : (env as Record<string, unknown>).variables;
+    services = isPlainContainer(env) ? ownData(env, 'services') : (env as Record<string, unknown>).services;
+  }
+  const completed = loopOutput.filter((o) => o !== undefined && o !== null).length;
+  const cardinality = Number(ownData(content, 'loopCardinality'));
+  const nrOfInstances = Number.isInteger(cardinality) && cardinality >= 0 ? cardinality : loopOutput.length;
+  const left = Math.max(0, nrOfInstances - completed);
+  const output = ownData(content, 'output');
+  const own = isPlainContainer(output) && !Array.isArray(output) ? ownData(output, 'variables') : undefined;
+  const scope: Record<string, unknown> = {
+    ...(isPlainContainer(variables) && !Array.isArray(variables) ? variables : {}),
+    ...(isPlainContainer(own) && !Array.isArray(own) ? own : {}),
+    nrOfInstances,
+    nrOfCompletedInstances: completed,
+    nrOfActiveInstances: ownData(content, 'isSequential') === true ? Math.min(1, left) : left,
+    loopCounter: ownData(content, 'index'),
+  };
+  return { fields: ownData(context, 'fields'), content, properties: ownData(context, 'properties'), environment: { variables: scope, ...(services !== undefined ? { services } : {}) } };
 }
 
 /** A FEEL text over the process variables of `context` (read as the `${…}` language reads them). */

@@ -74,8 +74,8 @@ export interface MessageWait {
 }
 
 /**
- * A message thrown by an intermediate throw event or a message end event with a `messageRef`
- * (issue 15): the host sends it to the instances of the business key. It carries the process
+ * A message thrown by an intermediate throw event, a message end event or a send task with a
+ * `messageRef` (issue 15): the host sends it to the instances of the business key. It carries the process
  * variables its element names in `svc:messageVariables` (comma-separated), as they were when thrown.
  */
 export interface ThrownMessage {
@@ -207,7 +207,7 @@ export async function runEngine(opts: {
   /** Business rule tasks' decision tables by element id (loaded by the caller for this command). */
   decisions?: ReadonlyMap<string, LoadedDecision>;
 }): Promise<RunResult> {
-  const { engine, timers, jobs, decisions } = createEngine(opts.name, {
+  const { engine, timers, jobs, decisions, sends } = createEngine(opts.name, {
     ...(opts.context ? { sourceContext: opts.context.context } : { source: opts.source }),
     decisions: opts.decisions,
     timerClock: opts.timerClock,
@@ -285,6 +285,8 @@ export async function runEngine(opts: {
     for (const api of execution.getPostponed()) {
       ids.add(api.executionId);
       for (const sub of api.getPostponed?.() ?? []) ids.add(sub.executionId);
+      // a multi-instance activity (会签: a user task per signer) waits in its iterations
+      for (const it of iterationsOf(api)) ids.add(it.executionId);
     }
     return ids;
   };
@@ -330,7 +332,10 @@ export async function runEngine(opts: {
       signalTask(executionId, variables) {
         const api = waitsByExec.get(executionId);
         if (!api || !waitingIds().has(executionId)) throw new Error(`task execution ${executionId} is not waiting`);
-        execution.signal({ id: api.id, executionId, variables });
+        // an iteration of a multi-instance task is signalled on its own execution (the process's signal finds only the activity's)
+        const iteration = execution.getPostponed().flatMap((p: any) => iterationsOf(p)).find((it: any) => it.executionId === executionId);
+        if (iteration) iteration.signal({ id: api.id, executionId, variables });
+        else execution.signal({ id: api.id, executionId, variables });
       },
     });
     await settle(engine, timers);
@@ -413,6 +418,15 @@ export async function runEngine(opts: {
   const postponedElements = new Set<string>();
   if (!ended && !failed) for (const api of execution.getPostponed()) postponedElements.add(api.id);
   for (const [id, t] of open) if (!stillWaiting.has(id) && !postponedElements.has(t.elementId)) open.delete(id);
+  // a multi-instance task still waiting in some iterations: the iterations completed or discarded are not open
+  if (!ended && !failed) {
+    for (const api of execution.getPostponed()) {
+      const iterations = iterationsOf(api);
+      if (!iterations.length) continue;
+      const live = new Set(iterations.map((it: any) => it.executionId));
+      for (const [id, t] of open) if (t.elementId === api.id && id !== api.executionId && !live.has(id)) open.delete(id);
+    }
+  }
   for (const [id, t] of timerMap) if (!postponedElements.has(t.elementId)) timerMap.delete(id);
 
   const prevJobs = new Set((opts.previous?.jobs ?? []).map((j) => j.executionId));
@@ -439,6 +453,8 @@ export async function runEngine(opts: {
   const stillWaitingIds = ended || failed ? new Set<string>() : waitingIds();
   const messageWaits = [...messageWaitsByExec.values()].filter((w) => stillWaitingIds.has(w.executionId));
 
+  // send tasks that sent a message (发送任务) in this command: handed on like throw events
+  thrownMessages.push(...sends.sent);
   const rawState = await engine.getState();
   // the cached context's serialize() hands back its stored text (the same string): left out
   let omittedSource: string | undefined;

@@ -80,6 +80,8 @@ export interface ValidatedDefinition {
   callActivities: CallActivityMeta[];
   /** Names of the messages whose arrival starts a new instance (message start events of the process). */
   messageStarts: string[];
+  /** The message start events themselves (element, name): what a deploy names when another process starts on the same message. */
+  messageStartEvents: { elementId: string; name?: string; messageName: string }[];
   /** Names of the messages the process throws (intermediate throw and message end events), for the designer's lint. */
   thrownMessages: string[];
 }
@@ -142,6 +144,27 @@ function checkExpressionText(problems: Problem[], elementId: string, what: strin
   } catch (err) {
     problems.push({ elementId, message: `${what}: ${(err as Error).message}` });
   }
+}
+
+/**
+ * A multi-instance completion condition (多实例完成条件, e.g. `${nrOfCompletedInstances >= 2}` or
+ * `= nrOfCompletedInstances >= 2`): a `${…}` expression or FEEL, checked like a flow's condition.
+ * Plain text would be a non-empty string, true at the first completed instance; a script language
+ * never runs here. Evaluated by expressions.ts with nrOfInstances, nrOfCompletedInstances,
+ * nrOfActiveInstances and loopCounter (Camunda's names) over the process variables.
+ */
+function checkCompletionCondition(problems: Problem[], elementId: string, cond: any) {
+  const lang = typeof cond.language === 'string' ? cond.language.toLowerCase() : undefined;
+  const body = String(cond.body ?? '').trim();
+  if (lang && lang !== 'juel' && lang !== 'expression' && lang !== 'feel') {
+    problems.push({ elementId, message: `completion condition language "${String(cond.language).slice(0, 40)}" is not supported (no scripts run on this platform); use \${nrOfCompletedInstances >= 2} or FEEL "= nrOfCompletedInstances >= 2"` });
+  } else if (!body) {
+    problems.push({ elementId, message: 'the multi-instance completion condition is empty: remove it or write one such as ${nrOfCompletedInstances >= 2}' });
+  } else if (isFeel(body)) {
+    checkExpressionText(problems, elementId, 'FEEL completion condition', body);
+  } else if (lang === 'feel' || !/^\$\{[\s\S]*\}$/.test(body)) {
+    problems.push({ elementId, message: `completion condition "${body.slice(0, 80)}" must be a single \${…} expression or a FEEL expression "= …" (plain text would end the loop at the first completed instance)` });
+  } else checkExpressionText(problems, elementId, 'completion condition', body);
 }
 
 function checkTimerValue(problems: Problem[], elementId: string, kind: string, body: unknown) {
@@ -212,6 +235,7 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
   const decisionTasks: DecisionTaskMeta[] = [];
   const callActivities: CallActivityMeta[] = [];
   const messageStarts = new Set<string>();
+  const messageStartEvents: ValidatedDefinition['messageStartEvents'] = [];
   const thrownMessages = new Set<string>();
   const boundaryToTask = new Map<string, { id: string; name?: string }>();
   const incomingCount = new Map<string, number>();
@@ -259,6 +283,9 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
       if (el.loopCharacteristics?.$type === 'bpmn:StandardLoopCharacteristics') {
         problems.push({ elementId: el.id, message: 'standard loops are not supported; use multi-instance' });
       }
+      if (el.loopCharacteristics?.$type === 'bpmn:MultiInstanceLoopCharacteristics' && el.loopCharacteristics.completionCondition) {
+        checkCompletionCondition(problems, el.id, el.loopCharacteristics.completionCondition);
+      }
       for (const def of el.eventDefinitions ?? []) {
         if (!SUPPORTED_EVENT_DEFINITIONS.has(def.$type)) {
           problems.push({ elementId: el.id, message: `${def.$type.replace('bpmn:', '')} is not supported by the engine` });
@@ -274,12 +301,20 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
       }
       // messages correlate by name (with the business key): a throw without one reaches nobody, a
       // catch without one waits forever (Camunda 7 refuses both as well)
-      const messageDef = type === 'bpmn:ReceiveTask' ? el : (el.eventDefinitions ?? []).find((d: any) => d.$type === 'bpmn:MessageEventDefinition');
-      const throwing = type === 'bpmn:IntermediateThrowEvent' || type === 'bpmn:EndEvent';
+      // a send task with a message and no job topic sends it like a message throw event (发送任务)
+      const sendsMessage = type === 'bpmn:SendTask' && !!el.messageRef && !jobTopicOf(el);
+      const messageDef = type === 'bpmn:ReceiveTask' || sendsMessage ? el : (el.eventDefinitions ?? []).find((d: any) => d.$type === 'bpmn:MessageEventDefinition');
+      const throwing = type === 'bpmn:IntermediateThrowEvent' || type === 'bpmn:EndEvent' || type === 'bpmn:SendTask';
       const messageName = typeof messageDef?.messageRef?.name === 'string' ? messageDef.messageRef.name.trim() : '';
       if (messageDef && messageName) {
         if (throwing) thrownMessages.add(messageName);
-        else if (type === 'bpmn:StartEvent' && depth === 0) messageStarts.add(messageName);
+        else if (type === 'bpmn:StartEvent' && depth === 0) {
+          // one message starts one process (Camunda 7 refuses two message start events of a name too)
+          const twin = messageStartEvents.find((m) => m.messageName === messageName);
+          if (twin) problems.push({ elementId: el.id, message: `message start event of "${messageName}" twice (also ${twin.elementId}): a message starts one start event` });
+          messageStarts.add(messageName);
+          messageStartEvents.push({ elementId: el.id, ...(el.name ? { name: String(el.name) } : {}), messageName });
+        }
       }
       if (messageDef && !messageName) {
         problems.push({
@@ -292,6 +327,12 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
         const topic = jobTopicOf(el);
         if (el.class || el.delegateExpression || el.expression || el.implementation && el.implementation !== '##WebService' && !topic) {
           problems.push({ elementId: el.id, message: `${kind} with camunda:class, delegateExpression, expression or an implementation is not supported (diagrams never run code here); use camunda:type="external" with camunda:topic` });
+        } else if (type === 'bpmn:SendTask' && el.messageRef && topic) {
+          problems.push({ elementId: el.id, message: `send task has a job topic "${topic.slice(0, 80)}" and a message: choose one (send the message, or run the topic as a job)` });
+        } else if (sendsMessage) {
+          // a message sender: its message name is checked with the message events above
+        } else if (!topic && type === 'bpmn:SendTask') {
+          problems.push({ elementId: el.id, message: `send task has neither a message nor a job topic: set messageRef to a bpmn:message with a name (sent like a message throw event), or camunda:type="external" and camunda:topic (or svc:jobTopic) to one of ${KNOWN_JOB_TOPICS.join(', ')}` });
         } else if (!topic) {
           problems.push({ elementId: el.id, message: `${kind} has no job topic: set camunda:type="external" and camunda:topic (or svc:jobTopic) to one of ${KNOWN_JOB_TOPICS.join(', ')}` });
         } else if (!KNOWN_JOB_TOPICS.includes(topic)) {
@@ -370,8 +411,9 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
           const elementVariable = typeof lc.elementVariable === 'string' ? lc.elementVariable.trim() : '';
           const cardinality = typeof lc.loopCardinality?.body === 'string' ? lc.loopCardinality.body.trim() : '';
           const plain = (v: string) => /^[\p{L}_][\p{L}\p{N}_]{0,99}$/u.test(v) && !RESERVED_VARIABLE_NAMES.has(v);
-          if (lc.completionCondition) problem('a completion condition on a multi-instance call activity is not supported yet; every instance runs to its end');
-          else if (collection) {
+          // a completion condition (checked above for every multi-instance element) ends the loop early: the
+          // iterations still waiting are discarded, their called instances cancelled (call-links.ts)
+          if (collection) {
             if (!/^\$\{[\s\S]+\}$/.test(collection)) problem(`camunda:collection "${collection.slice(0, 60)}" must be a \${…} expression naming a list, such as \${departments}`);
             else checkExpressionText(problems, el.id, 'camunda:collection', collection);
             if (elementVariable && !plain(elementVariable)) problem(`camunda:elementVariable "${elementVariable.slice(0, 60)}" must be a plain variable name (letters, digits, _)`);
@@ -508,6 +550,7 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
     decisionTasks,
     callActivities,
     messageStarts: [...messageStarts],
+    messageStartEvents,
     thrownMessages: [...thrownMessages],
   };
 }

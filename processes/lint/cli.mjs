@@ -9,6 +9,8 @@
  * `--known=id,id` (the deployed ones); any other is reported (svc/call-activity-target).
  * A message catch should have a sender: a throw of the files linted together or of `--messages=name,name`
  * (the names the deployed processes throw), else it is warned about (svc/message-sender).
+ * A message start event's name may not be the message start of another process: of the files linted
+ * together or of `--message-starts=name@key,name@key` (the deployed ones) (svc/message-start-unique).
  * Business rule tasks may use the decisions of the .dmn files given and of `--decisions=id,id`;
  * with neither, only the diagram itself is checked (svc/business-rule-decision).
  */
@@ -26,6 +28,7 @@ const dmnFiles = args.filter((a) => !a.startsWith('--') && a.endsWith('.dmn'));
 const files = args.filter((a) => !a.startsWith('--') && !a.endsWith('.dmn'));
 const known = new Set(listFlag('known'));
 const thrown = new Set(listFlag('messages'));
+const starts = listFlag('message-starts').map((s) => ({ name: s.slice(0, s.lastIndexOf('@')), key: s.slice(s.lastIndexOf('@') + 1) })).filter((s) => s.name && s.key);
 const decisionFlags = listFlag('decisions');
 const decisions = dmnFiles.length || decisionFlags.length ? new Set(decisionFlags) : undefined;
 // a DMN file's decision ids (a regex is enough here: the server parses it properly at deploy)
@@ -47,6 +50,7 @@ for (const file of files) {
     for (const e of parsed.elementsById ? Object.values(parsed.elementsById) : []) {
       const use = messageUse(e);
       if (use && use.kind === 'throw' && use.name) thrown.add(use.name);
+      if (use && use.name && e.$type === 'bpmn:StartEvent' && e.$parent?.$type === 'bpmn:Process') starts.push({ name: use.name, key: e.$parent.id });
     }
   } catch (err) {
     read.set(file, err);
@@ -54,6 +58,7 @@ for (const file of files) {
 }
 require('./rules/call-activity-target.js').setKnownProcesses([...known]);
 require('./rules/message-sender.js').setKnownMessages([...thrown]);
+require('./rules/message-start-unique.js').setKnownMessageStarts(starts);
 require('./rules/business-rule-decision.js').setKnownDecisions(decisions ? [...decisions] : undefined);
 for (const file of files) {
   try {

@@ -42,6 +42,8 @@ module.exports = {
     'svc/message-name': 'error',
     // a catch nobody is known to send to is shown, not blocking: the sender may be deployed later
     'svc/message-sender': 'warn',
+    // one message starts one process: the server refuses the deploy otherwise (MESSAGE_START_TAKEN)
+    'svc/message-start-unique': 'error',
     'svc/business-rule-decision': 'error',
   },
 };

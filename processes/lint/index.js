@@ -13,6 +13,7 @@ const rules = {
   'call-activity-target': require('./rules/call-activity-target'),
   'message-name': require('./rules/message-name'),
   'message-sender': require('./rules/message-sender'),
+  'message-start-unique': require('./rules/message-start-unique'),
   'business-rule-decision': require('./rules/business-rule-decision'),
 };
 

@@ -45,6 +45,7 @@ export async function deploy(ctx: ProcessContext, xml: string, actor: Actor, cha
   const v = await validateDefinition(xml);
   await checkDecisionsExist(ctx, v.decisionTasks);
   const callActivities = await checkCalledProcesses(ctx, v.callActivities, v.processId);
+  await checkMessageStartsFree(ctx, v.messageStartEvents, v.processId);
   const { Definition } = ctx.deps.models;
   const latest = await Definition.findOne({ key: v.processId }).sort({ version: -1 }).lean();
   if (latest?.archived) {
@@ -127,6 +128,8 @@ export async function listDefinitions(ctx: ProcessContext) {
         ...(d.archived ? { archivedAt: d.archivedAt, archivedBy: d.archivedBy, archivedByName: names.get(d.archivedBy ?? '') } : {}),
         // the message names the latest version throws (the designer's lint: a catch nobody sends to)
         thrownMessages: ((d.userTasks ?? []) as any[]).find((t) => t && Array.isArray(t.thrownMessages))?.thrownMessages ?? [],
+        // the message names its latest version starts on (the designer's lint: svc/message-start-unique)
+        messageStarts: messageStartsOf(d),
         versions: [],
       };
       byKey.set(d.key, entry);
@@ -196,6 +199,37 @@ async function checkDecisionsExist(ctx: ProcessContext, tasks: DecisionTaskMeta[
       const which = t.binding === 'version' ? `decision "${t.decisionRef}" version ${t.version}` : `decision "${t.decisionRef}"`;
       throw new BusinessRuleError('DECISION_NOT_FOUND', `${t.elementId}: ${which} is not deployed; deploy it (POST /api/decisions) before the diagram`, { elementId: t.elementId, decisionRef: t.decisionRef, ...(t.version ? { version: t.version } : {}) });
     }
+  }
+}
+
+/** The message names a definition version's message start events start on. */
+export function messageStartsOf(d: any): string[] {
+  return ((d?.userTasks ?? []) as any[]).find((t) => t && Array.isArray(t.messageStarts))?.messageStarts ?? [];
+}
+
+/**
+ * A message starts one process (消息开始事件): a message start event's name may not be the message
+ * start of another deployed key — its latest version, archived or not (a restore would bring the
+ * clash back). Otherwise the message would start whichever key came first. Camunda 7 refuses such
+ * a deployment as well. One read of the versions naming these messages (definitions are few).
+ * @throws BusinessRuleError MESSAGE_START_TAKEN naming the element, the message and the other process
+ */
+async function checkMessageStartsFree(ctx: ProcessContext, starts: { elementId: string; name?: string; messageName: string }[], ownKey: string): Promise<void> {
+  if (!starts.length) return;
+  const { Definition } = ctx.deps.models;
+  const names = starts.map((s) => s.messageName);
+  const naming: any[] = await Definition.find({ 'userTasks.messageStarts': { $in: names }, key: { $ne: ownKey } }, { key: 1, version: 1 }).lean();
+  for (const key of [...new Set(naming.map((d) => String(d.key)))].sort()) {
+    const latest: any = await Definition.findOne({ key }, { key: 1, version: 1, name: 1, archived: 1, userTasks: 1 }).sort({ version: -1 }).lean();
+    const taken = messageStartsOf(latest);
+    const clash = starts.find((s) => taken.includes(s.messageName));
+    if (!clash) continue;
+    const element = `${clash.elementId}${clash.name ? `（${clash.name}）` : ''}`;
+    throw new BusinessRuleError(
+      'MESSAGE_START_TAKEN',
+      `消息开始事件 ${element} 的消息「${clash.messageName}」已是已部署流程「${latest.name ?? key}」（${key}，第 ${latest.version} 版${latest.archived ? '，已归档' : ''}）的消息开始事件：同一消息只能启动一个流程，请改用其他消息名称，或先修改该流程`,
+      { elementId: clash.elementId, ...(clash.name ? { elementName: clash.name } : {}), messageName: clash.messageName, otherProcess: key, otherVersion: latest.version, ...(latest.archived ? { otherArchived: true } : {}) },
+    );
   }
 }
 

@@ -96,12 +96,13 @@ export const RULE_TITLES: Record<string, string> = {
   'svc/call-activity-target': '被调用流程要已部署',
   'svc/message-name': '消息要有名称',
   'svc/message-sender': '消息要有发送方',
+  'svc/message-start-unique': '一个消息只启动一个流程',
   'svc/business-rule-decision': '决策表要已部署',
 };
 
 /** The element kind a message rule names first (消息抛出事件…), or '' when the message does not start with one. */
 function messageKind(message: string): string {
-  return /^(消息抛出事件|消息结束事件|消息开始事件|消息边界事件|消息捕获事件|接收任务)/.exec(message)?.[1] ?? '';
+  return /^(消息抛出事件|消息结束事件|消息开始事件|消息边界事件|消息捕获事件|接收任务|发送任务)/.exec(message)?.[1] ?? '';
 }
 
 /** `bpmnlint/label-required` and `label-required` are the same rule. */
@@ -185,6 +186,8 @@ export function lintMessageZh(rule: string | undefined, message: string, el: str
       return `从 ${el} 出发的路径到达不了结束事件`;
     case 'svc/service-task-topic': {
       if (message.startsWith('平台不运行')) return `${el}：平台不运行程序代码，请改为外部任务并设置作业主题`;
+      if (message.startsWith('发送任务既设置了作业主题')) return `${el} 既设置了作业主题又设置了消息：请二选一（发送消息，或作为作业运行）`;
+      if (message.startsWith('未设置作业主题或消息')) return `${el} 未设置作业主题或消息：请选择要发送的消息，或设为外部任务并选择推送省平台或短信告知申请人`;
       const topic = /^作业主题「([^」]*)」/.exec(message)?.[1];
       if (topic !== undefined) return `${el} 的作业主题「${topic}」没有处理程序：可用的是推送省平台、短信告知申请人`;
       return `${el} 未设置作业主题：请设为外部任务，并选择推送省平台或短信告知申请人`;
@@ -204,6 +207,13 @@ export function lintMessageZh(rule: string | undefined, message: string, el: str
     case 'svc/message-sender': {
       const name = /等待的消息「([^」]*)」/.exec(message)?.[1] ?? '';
       return `${messageKind(message)}${el} 等待的消息「${name}」没有发送方：已部署的流程都不发送该消息；若由外部系统经接口发送，请将「消息来源」设为「外部接口」`;
+    }
+    case 'svc/message-start-unique': {
+      const name = /的消息「([^」]*)」/.exec(message)?.[1] ?? '';
+      const other = /已是已部署流程「([^」]*)」/.exec(message)?.[1];
+      return other !== undefined
+        ? `消息开始事件${el} 的消息「${name}」已是已部署流程「${other}」的消息开始事件：同一消息只能启动一个流程，请改用其他消息名称`
+        : `消息开始事件${el} 的消息「${name}」已由本流程的另一个消息开始事件接收：同一消息只能启动一个开始事件`;
     }
     case 'svc/business-rule-decision': {
       const ref = /决策表「([^」]*)」/.exec(message)?.[1] ?? '';

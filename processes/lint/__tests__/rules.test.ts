@@ -25,8 +25,8 @@ function lint(files: string[], ...flags: string[]): { status: number; results: R
 }
 
 describe('service-centre lint rules', () => {
-  it('the five path patterns and the city’s process the report-up pattern calls lint clean, with and without the moddle extensions', () => {
-    expect(patterns).toEqual(['city-report-up-approval.bpmn', 'immediate-item.bpmn', 'joint-approval-item.bpmn', 'rejection-item.bpmn', 'report-up-item.bpmn', 'supplement-item.bpmn']);
+  it('the five path patterns and the processes they call (the city’s for report-up, the department review for joint) lint clean, with and without the moddle extensions', () => {
+    expect(patterns).toEqual(['city-report-up-approval.bpmn', 'department-review.bpmn', 'immediate-item.bpmn', 'joint-approval-item.bpmn', 'rejection-item.bpmn', 'report-up-item.bpmn', 'supplement-item.bpmn']);
     const files = patterns.map((f) => join(diagrams, f));
     for (const flags of [[], ['--no-extensions']]) {
       const { status, results } = lint(files, ...flags);
@@ -106,6 +106,42 @@ describe('service-centre lint rules', () => {
     // alone, the city's message is not known to be thrown: unless --messages names it
     expect(of(lint([town]).results, 'svc/message-sender').map((r) => r.id).sort()).toEqual(['city', 'county', 'withdrawn']);
     expect(of(lint([town], '--messages=city-result,county-result').results, 'svc/message-sender').map((r) => r.id)).toEqual(['withdrawn']);
+  });
+
+  it('knows message start events: a message starts one process (deployed, linted with it, or this one)', () => {
+    const city = join(__dirname, 'fixtures', 'message-starts.bpmn');
+    const county = join(__dirname, 'fixtures', 'message-start-other.bpmn');
+    const of = (results: Record<string, Result>, file: string) => results[file]!.reports!['svc/message-start-unique'] ?? [];
+    for (const flags of [[], ['--no-extensions']]) {
+      // alone: only the second start event of this process on the same message
+      const alone = of(lint([city], ...flags).results, city);
+      expect(alone.map((r) => r.id)).toEqual(['by-message-again']);
+      expect(alone[0]!.message).toBe('消息开始事件「再次收到乡镇上报」的消息「report-up-request」已由本流程的消息开始事件「收到乡镇上报」接收：同一消息只能启动一个开始事件');
+      expect(alone[0]!.category).toBe('error');
+      // a deployed process (another key) starts on it: named in Chinese; the own key does not count
+      const deployed = of(lint([city], '--message-starts=report-up-request@county-intake,report-up-request@city-intake', ...flags).results, city);
+      expect(deployed.map((r) => r.id).sort()).toEqual(['by-message', 'by-message-again']);
+      expect(deployed.find((r) => r.id === 'by-message')!.message).toBe('消息开始事件「收到乡镇上报」的消息「report-up-request」已是已部署流程「county-intake」的消息开始事件：同一消息只能启动一个流程，请改用其他消息名称');
+      // linted together, each names the other
+      const both = lint([city, county], ...flags).results;
+      expect(of(both, county).map((r) => [r.id, r.message.includes('「city-intake」')])).toEqual([['county-start', true]]);
+      expect(of(both, city).find((r) => r.id === 'by-message')!.message).toContain('「county-intake」');
+    }
+  });
+
+  it('knows send tasks as message senders: a message and no topic sends it; both, or neither, is an error', () => {
+    const file = join(__dirname, 'fixtures', 'message-starts.bpmn');
+    for (const flags of [[], ['--no-extensions']]) {
+      const reports = lint([file], ...flags).results[file]!.reports!;
+      const topics = reports['svc/service-task-topic'] ?? [];
+      expect(topics.map((r) => r.id).sort()).toEqual(['send-both', 'send-neither']);
+      expect(topics.find((r) => r.id === 'send-both')!.message).toBe('发送任务既设置了作业主题「provincial-feed」又设置了消息：请二选一（发送消息，或作为作业运行）');
+      expect(topics.find((r) => r.id === 'send-neither')!.message).toContain('未设置作业主题或消息');
+      const names = reports['svc/message-name'] ?? [];
+      expect(names.map((r) => [r.id, r.message])).toEqual([['send-blank', '发送任务「回复无名消息」未设置消息名称：请选择或新建一个有名称的消息，接收方按名称接收']]);
+      // the send task's city-ack is this diagram's own: the catch of it has a sender
+      expect((reports['svc/message-sender'] ?? []).map((r) => r.id)).toEqual([]);
+    }
   });
 
   it('knows business rule tasks: a deployed decision by id into a result variable, never code', () => {

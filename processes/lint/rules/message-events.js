@@ -1,12 +1,18 @@
 'use strict';
 
-const { isA } = require('./helpers');
+const { isA, attr } = require('./helpers');
+
+/** The job topic of a service or send task (`svc:jobTopic`, or `camunda:topic` of an external task), if any. */
+function jobTopic(node) {
+  return attr(node, 'svc:jobTopic') || (attr(node, 'camunda:type') === 'external' ? attr(node, 'camunda:topic') : undefined);
+}
 
 /**
  * What a flow node does with messages (消息), for the message rules: `undefined` when nothing;
  * else `{ kind: 'throw' | 'catch', what, message, name }` — `what` the element's kind in Chinese,
  * `message` the referenced `bpmn:Message` (or undefined), `name` its trimmed name (or undefined).
- * Send tasks are not message senders here: they run as jobs (svc/service-task-topic).
+ * A send task with a message (`messageRef`) and no job topic sends it like a throw event (发送任务);
+ * one with a job topic runs as a job (svc/service-task-topic).
  */
 function messageUse(node) {
   let ref;
@@ -16,6 +22,11 @@ function messageUse(node) {
     ref = node.messageRef;
     kind = 'catch';
     what = '接收任务';
+  } else if (isA(node, 'bpmn:SendTask')) {
+    if (!node.messageRef || jobTopic(node)) return undefined;
+    ref = node.messageRef;
+    kind = 'throw';
+    what = '发送任务';
   } else {
     const def = (node.eventDefinitions || []).find((d) => isA(d, 'bpmn:MessageEventDefinition'));
     if (!def) return undefined;
@@ -49,4 +60,4 @@ function flowNodesOf(node) {
   return { root, nodes: out };
 }
 
-module.exports = { messageUse, flowNodesOf };
+module.exports = { messageUse, flowNodesOf, jobTopic };
