@@ -9,13 +9,17 @@
  * Only the city's administrators or the centre's own head (manager) may change a centre's hours.
  */
 import { z } from 'zod';
-import { OpeningCalendar, type OpeningSpec, type Session } from '../calendar/opening-calendar';
+import { OpeningCalendar, type Session } from '../calendar/opening-calendar';
 import { cstDayOf, addCalendarDays, type Day } from '../calendar/cst';
 import type { WorkingCalendar } from '../calendar/working-calendar';
 import { ConflictError, ForbiddenError, NotFoundError } from '../domain/errors';
 import type { Actor } from '../domain/types';
 import type { Models } from '../persistence/models';
 import { CITY_UNIT, seesAcross } from './scope';
+import { orgCacheOf } from './org-cache';
+import { closeTimeOfSpec, openingSpecOf } from './opening-spec';
+
+export { closeTimeOfSpec, openingSpecOf } from './opening-spec';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time is HH:MM');
 const session = z.object({ start: hhmm, end: hhmm });
@@ -29,24 +33,6 @@ export const OpeningBody = z.object({
   reason: z.string().trim().min(1).max(300),
 });
 export type OpeningInput = z.infer<typeof OpeningBody>;
-
-/** The stored spec of a unit, reading the seeded `{ weekdays: [{from,to}] }` form too. */
-export function openingSpecOf(unitId: string, stored: any): OpeningSpec {
-  const s = stored ?? {};
-  const legacy: Session[] | undefined = Array.isArray(s.weekdays) ? s.weekdays.map((w: any) => ({ start: w.from, end: w.to })) : undefined;
-  return {
-    centre: unitId,
-    workingDaySessions: s.workingDaySessions ?? legacy,
-    extraOpenings: s.extraOpenings ?? [],
-    extraDays: s.extraDays ?? {},
-    closedDays: s.closedDays ?? [],
-  };
-}
-
-/** The close of business on working days (end of the last session), used for deadlines. */
-export function closeTimeOfSpec(spec: OpeningSpec): string | undefined {
-  return spec.workingDaySessions?.map((x) => x.end).sort().pop();
-}
 
 export class OpeningHours {
   constructor(private readonly models: Models, private readonly calendar: () => Promise<WorkingCalendar>) {}
@@ -96,6 +82,8 @@ export class OpeningHours {
       { $set: { openingHours: spec }, $push: { openingHistory: { version, at: now, by: actor.username, reason, previous: u.openingHours ?? {} } } },
     );
     if (!r.modifiedCount) throw new ConflictError('OPENING_HOURS_CHANGED', 'someone changed these opening hours just now; reload and try again');
+    // the close of business new clocks and step deadlines count to: at once in this process (org-cache.ts bounds the others)
+    orgCacheOf(this.models).forgetUnit(unitId);
     return this.get(unitId, now);
   }
 }

@@ -19,6 +19,7 @@ import type { Actor, Logger } from '../domain/types';
 import { isDuplicateKey, type Models } from '../persistence/models';
 import { PROJECT_ROOT } from '../runtime/moddle';
 import { CITY_UNIT, seesAcross } from './scope';
+import { orgCacheOf, USER_TTL_MS, type OrgCache } from './org-cache';
 import type { AuditLog } from '../cases/audit';
 
 export type Post = 'A' | 'B';
@@ -84,11 +85,22 @@ function receiverAt(w: { postA?: string; postB?: string; _postA?: { duty?: DutyS
 }
 
 export class OrgService {
+  /**
+   * The org model as this process last read it (org-cache.ts): the router's reads of windows and
+   * people, the centre's close of business. Every write below forgets what it changed at once;
+   * another process's writes are seen within `USER_TTL_MS` (people, duty) / `ORG_UNIT_TTL_MS`.
+   */
+  readonly cache: OrgCache;
+
   constructor(
     private readonly models: Models,
     private readonly audit: AuditLog,
     private readonly logger: Logger,
-  ) {}
+    /** Default: the process's cache for these models (`orgCacheOf`); tests pass their own. */
+    cache?: OrgCache,
+  ) {
+    this.cache = cache ?? orgCacheOf(models);
+  }
 
   /**
    * Creates the city, the 19 towns, their windows and A/B staff from `processes/catalogue`,
@@ -157,7 +169,10 @@ export class OrgService {
         }
       }
     }
-    if (created) this.logger.info({ created }, 'org model seeded');
+    if (created) {
+      this.cache.forgetAll();
+      this.logger.info({ created }, 'org model seeded');
+    }
     return created;
   }
 
@@ -167,8 +182,13 @@ export class OrgService {
     return units.sort((a: any, b: any) => (a.seq ?? 99) - (b.seq ?? 99)).map((u) => ({ id: u._id, code: u.code, name: u.name, shortName: u.shortName, level: u.level, parent: u.parent ?? null, address: u.address, phone: u.phone, openingHours: u.openingHours }));
   }
 
+  /**
+   * An org unit (without its opening history: OpeningHours reads that), through the org cache — as
+   * fresh as `ORG_UNIT_TTL_MS`, at once after this process's own change. Treat it as read-only.
+   * @throws NotFoundError ORG_UNIT_NOT_FOUND
+   */
   async getOrgUnit(id: string) {
-    const u = await this.models.OrgUnit.findById(id).lean();
+    const u = await this.cache.unit(id);
     if (!u) throw new NotFoundError('ORG_UNIT_NOT_FOUND', `org unit ${id} does not exist`);
     return u;
   }
@@ -208,8 +228,8 @@ export class OrgService {
     if (wanted.includes('system')) out.set('system', '系统');
     const ask = wanted.filter((u) => u !== 'system');
     if (!ask.length) return out;
-    const users = await this.models.User.find({ _id: { $in: ask } }, { displayName: 1 }).lean();
-    for (const u of users) if (u.displayName) out.set(String(u._id), String(u.displayName));
+    // through the org cache: the people of a case are the same few from one request to the next
+    for (const [id, u] of await this.cache.usersById(ask)) if (u.displayName) out.set(id, String(u.displayName));
     return out;
   }
 
@@ -276,6 +296,10 @@ export class OrgService {
     await this.models.Window.create({ _id: id, orgUnit: input.orgUnit, no, name: input.name, department: input.department, departmentName: input.departmentName, kind: input.kind, accepts: input.accepts ?? [input.department], postA: input.postA, postB: input.postB, filedAt: now, filedBy: actor.username });
     await this.models.User.updateOne({ _id: input.postA }, { $set: { windowId: id, post: 'A', orgUnit: input.orgUnit } });
     await this.models.User.updateOne({ _id: input.postB }, { $set: { windowId: id, post: 'B', orgUnit: input.orgUnit } });
+    // the new window routes at once here (its people and the windows' receivers read again)
+    this.cache.forgetWindow(id);
+    this.cache.forgetUser(input.postA);
+    this.cache.forgetUser(input.postB);
     await this.file('window.registered', id, input.orgUnit, actor, { ...input });
     return this.getWindow(id);
   }
@@ -290,6 +314,7 @@ export class OrgService {
       if (isDuplicateKey(err)) throw new BusinessRuleError('STAFF_EXISTS', `username ${input.username} is already registered`);
       throw err;
     }
+    this.cache.forgetUser(input.username); // a new manager or supervisor is told of signals at once
     await this.file('staff.registered', input.username, input.orgUnit, actor, { displayName: input.displayName, roles: input.roles });
     return { username: input.username, displayName: input.displayName, orgUnit: input.orgUnit, roles: input.roles };
   }
@@ -354,12 +379,16 @@ export class OrgService {
       }
       const duty: DutyStatus = { status: 'away', reason: input.reason, from: now, until: input.until, standIn: receiver, since: now };
       await this.models.User.updateOne({ _id: username }, { $set: { duty } });
+      // routing here stops at once to send new steps to the person away (other processes: within USER_TTL_MS)
+      this.cache.forgetUser(username);
       const moved = receiver ? await this.moveTasks({ assignee: username, windowId }, receiver, username, `A/B 岗顶岗：${input.reason}`, actor) : 0;
+      if (receiver) this.moveLateArrivals(username, now, receiver, `A/B 岗顶岗：${input.reason}`, actor);
       await this.file('duty.away', username, user.orgUnit ?? undefined, actor, { reason: input.reason, until: input.until, standIn: receiver, movedTasks: moved });
       return { username, duty, movedTasks: moved };
     }
     const duty: DutyStatus = { status: 'present', since: now };
     await this.models.User.updateOne({ _id: username }, { $set: { duty } });
+    this.cache.forgetUser(username);
     // Tasks moved away from this person that the stand-in has not touched come back.
     const back = await this.models.Task.find({ status: 'open', movedFrom: username, claimedAt: null }).lean();
     let n = 0;
@@ -375,6 +404,24 @@ export class OrgService {
     }
     await this.file('duty.present', username, user.orgUnit ?? undefined, actor, { movedBack: n });
     return { username, duty, movedTasks: n };
+  }
+
+  /**
+   * Another process may route a step to the person for up to `USER_TTL_MS` after they went away
+   * (its org cache still says present): once that bound has passed, the person's untouched open
+   * steps that arrived meanwhile move to the receiver too — if the person is still away since
+   * `since`. Best effort in this process (a kill loses it; the clerk's stand-in can still take them).
+   */
+  private moveLateArrivals(username: string, since: Date, to: string, reason: string, actor: Actor): void {
+    const timer = setTimeout(() => {
+      void (async () => {
+        const u: any = await this.models.User.findById(username, { duty: 1 }).lean();
+        if (u?.duty?.status !== 'away' || new Date(u.duty.since).getTime() !== since.getTime()) return;
+        const n = await this.moveTasks({ assignee: username }, u.duty.standIn ?? to, username, reason, actor);
+        if (n) this.logger.info({ movedTasks: n }, 'steps routed to a person who had just gone away moved to the receiver');
+      })().catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'moving the steps that arrived after a person went away failed'));
+    }, USER_TTL_MS + 1000);
+    timer.unref?.();
   }
 
   private async moveTasks(filter: { assignee: string; windowId?: string }, to: string, from: string, reason: string, actor: Actor): Promise<number> {
@@ -407,7 +454,7 @@ export class OrgService {
 
   /** Who receives a new task at `windowId` now: A, else B, else the stand-in A named. One read (the window with its two posts). */
   async receiverOf(windowId: string): Promise<{ username?: string; post?: Post | 'stand-in' }> {
-    const [w] = await this.windowsWithPosts({ _id: windowId });
+    const [w] = await this.cachedWindowsWithPosts({ _id: windowId });
     return w ? receiverAt(w) : {};
   }
 
@@ -422,10 +469,22 @@ export class OrgService {
       { $lookup: { from: users, localField: 'postA', foreignField: '_id', as: '_postA' } },
       { $lookup: { from: users, localField: 'postB', foreignField: '_id', as: '_postB' } },
       { $project: { 'no': 1, 'department': 1, 'status': 1, 'kind': 1, 'accepts': 1, 'postA': 1, 'postB': 1, '_postA.duty': 1, '_postB.duty': 1 } },
-    ]);
+    ]).exec();
   }
 
-  /** The routing the engine uses for cases taken in through intake (they carry `orgUnit`). */
+  /**
+   * `windowsWithPosts` as this process read it within `USER_TTL_MS` (it carries the posts' duty):
+   * none of the router's reads for a step routed like one a moment ago.
+   */
+  private cachedWindowsWithPosts(match: Record<string, unknown>): Promise<any[]> {
+    return this.cache.windowsWithPosts(match, () => this.windowsWithPosts(match));
+  }
+
+  /**
+   * The routing the engine uses for cases taken in through intake (they carry `orgUnit`). Reads
+   * the org model through the cache (org-cache.ts): a duty change made here routes the next step
+   * by it at once; one made by another process within `USER_TTL_MS` (3 s).
+   */
   router(): TaskRouter {
     return {
       route: async (vars, step) => {
@@ -436,8 +495,8 @@ export class OrgService {
           const windowId = String(vars.receivingWindow ?? '');
           const responsible = typeof vars.responsible === 'string' ? vars.responsible : undefined;
           if (responsible) {
-            const u = await this.models.User.findById(responsible).lean();
-            if (isPresent(u)) return { orgUnit: caseOrg, windowId, assignee: responsible, post: 'responsible' };
+            const u = await this.cache.user(responsible);
+            if (isPresent(u as { duty?: DutyStatus } | null)) return { orgUnit: caseOrg, windowId, assignee: responsible, post: 'responsible' };
           }
           const r = await this.receiverOf(windowId);
           return { orgUnit: caseOrg, windowId, assignee: r.username, post: r.post };
@@ -445,7 +504,7 @@ export class OrgService {
         const department = step.window === 'item-department' ? String(vars.department ?? '') : step.window;
         // windowFor's choice (own window, else a comprehensive one accepting it, else any
         // comprehensive one) made from one read of the candidates with their posts
-        const candidates = (await this.windowsWithPosts({ orgUnit, $or: [{ department, status: 'active' }, { kind: 'comprehensive' }] })).sort((x, y) => (x.no ?? 0) - (y.no ?? 0));
+        const candidates = [...(await this.cachedWindowsWithPosts({ orgUnit, $or: [{ department, status: 'active' }, { kind: 'comprehensive' }] }))].sort((x, y) => (x.no ?? 0) - (y.no ?? 0));
         const w =
           candidates.find((x) => x.department === department && x.status === 'active') ??
           candidates.find((x) => x.kind === 'comprehensive' && ((x.accepts ?? []) as string[]).includes(department)) ??

@@ -9,6 +9,7 @@
  * reaches another town's task.
  */
 import type { Models } from '../persistence/models';
+import { orgCacheOf, type CachedUser } from './org-cache';
 
 export const CITY_UNIT = 'city';
 
@@ -78,8 +79,9 @@ export async function instanceUnits(models: Models, instanceIds: string[]): Prom
   if (!instanceIds.length) return new Map();
   const insts = await models.Instance.find({ _id: { $in: instanceIds } }, { startedBy: 1, orgUnit: 1 }).lean();
   const starters = [...new Set(insts.filter((i: any) => !i.orgUnit).map((i: any) => i.startedBy as string))];
-  const users = starters.length ? await models.User.find({ _id: { $in: starters } }, { orgUnit: 1 }).lean() : [];
-  const unitOfUser = new Map(users.map((u: any) => [u._id as string, u.orgUnit as string | undefined]));
+  // the starters through the org cache (org-cache.ts): the same few people for every instance they started
+  const users = starters.length ? await orgCacheOf(models).usersById(starters) : new Map<string, CachedUser>();
+  const unitOfUser = new Map([...users].map(([id, u]) => [id, (u.orgUnit ?? undefined) as string | undefined]));
   return new Map(insts.map((i: any) => [i._id as string, (i.orgUnit as string | undefined) ?? unitOfUser.get(i.startedBy)]));
 }
 

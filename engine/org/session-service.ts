@@ -11,6 +11,7 @@ import bcrypt from 'bcryptjs';
 import { UnauthenticatedError } from '../domain/errors';
 import type { Actor, Clock } from '../domain/types';
 import type { Models } from '../persistence/models';
+import { orgCacheOf } from './org-cache';
 
 /** The signed-in person as the API sees them. */
 export interface SessionActor extends Actor {
@@ -55,12 +56,17 @@ export class SessionService {
     await this.deps.models.Session.deleteOne({ _id: hashToken(token) });
   }
 
-  /** The person a bearer token belongs to; 401 `SESSION_EXPIRED` for an unknown or expired one. */
+  /**
+   * The person a bearer token belongs to; 401 `SESSION_EXPIRED` for an unknown or expired one. The
+   * session is read every time (a logout or an expiry takes effect at once); the person through the
+   * org cache (org-cache.ts: without the password hash; a change of roles or window made by another
+   * process is seen within `USER_TTL_MS`, one made here at once).
+   */
   async resolve(token: string): Promise<SessionActor> {
     const { models, clock } = this.deps;
     const session = await models.Session.findById(hashToken(token)).lean();
     if (!session || session.expiresAt.getTime() < clock.now().getTime()) throw new UnauthenticatedError('SESSION_EXPIRED', 'session is unknown or expired; log in again');
-    const user = await models.User.findById(session.username).lean();
+    const user: any = await orgCacheOf(models).user(session.username);
     if (!user) throw new UnauthenticatedError('SESSION_EXPIRED', 'user no longer exists; log in again');
     return { username: user._id, displayName: user.displayName, roles: user.roles, groups: user.groups, orgUnit: user.orgUnit ?? undefined, windowId: user.windowId ?? undefined };
   }

@@ -5,11 +5,13 @@
  * 17:30) of the n-th working day after the day the step started, by the working calendar in force
  * (holidays and 调休; a year without its notice estimated) — `derive` of clock-ledger.ts for a
  * clock without pauses. The engine asks synchronously while it runs, so what a command needs (the
- * calendar, the centre's close of business) is read before, and kept for a minute.
+ * calendar, the centre's close of business) is read before: the calendar kept for a minute, the
+ * close of business through the org cache (org/org-cache.ts: 10 s, at once after this process's
+ * own change of the opening hours).
  */
 import type { Models } from '../persistence/models';
 import type { WorkingCalendar } from '../calendar/working-calendar';
-import { closeTimeOfSpec, openingSpecOf } from '../org/opening-hours';
+import { orgCacheOf } from '../org/org-cache';
 import { parseStepLimit } from './clock-ledger';
 
 /** When a step of `limit` started at `startedAt` is due, for a working-day limit; undefined for calendar time. */
@@ -29,11 +31,7 @@ export function stepDeadlineOn(calendar: WorkingCalendar, closeTime?: string): S
   };
 }
 
-const TTL_MS = 60_000;
-
 export class StepDeadlines {
-  private readonly closeTimes = new Map<string, { closeTime: string | undefined; at: number }>();
-
   constructor(
     private readonly models: Models,
     /** The working calendar in force (SupervisionService.currentCalendar: reloaded at most once a minute). */
@@ -42,17 +40,7 @@ export class StepDeadlines {
 
   /** The step deadlines of the centre `orgUnit` (an instance's org unit), for one command. */
   async of(orgUnit?: string | null): Promise<StepDeadline> {
-    const [calendar, closeTime] = await Promise.all([this.calendar(), this.closeTimeOf(orgUnit ?? undefined)]);
+    const [calendar, closeTime] = await Promise.all([this.calendar(), orgUnit ? orgCacheOf(this.models).closeTimeOf(orgUnit) : undefined]);
     return stepDeadlineOn(calendar, closeTime);
-  }
-
-  private async closeTimeOf(orgUnit?: string): Promise<string | undefined> {
-    if (!orgUnit) return undefined;
-    const hit = this.closeTimes.get(orgUnit);
-    if (hit && Date.now() - hit.at < TTL_MS) return hit.closeTime;
-    const ou: any = await this.models.OrgUnit.findById(orgUnit, { openingHours: 1 }).lean();
-    const closeTime = ou ? closeTimeOfSpec(openingSpecOf(orgUnit, ou.openingHours)) : undefined;
-    this.closeTimes.set(orgUnit, { closeTime, at: Date.now() });
-    return closeTime;
   }
 }

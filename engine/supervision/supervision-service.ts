@@ -8,6 +8,15 @@
  * rung still to come (unique key clock:rung:version), then removes the older versions' jobs.
  * A job whose version is stale, whose clock stopped, or whose time moved later does nothing;
  * a firing claims `${clockId}:${rung}` by insert, so two workers (or a retried job) fire once.
+ *
+ * Round trips (issue 11, item 3): a clock starts as ONE insert with its deadline and signal times
+ * already derived (the centre's close of business from the org cache), then its signal jobs as ONE
+ * batch of insert-only upserts (timers/unique-jobs.ts); a duplicate key means it was started before
+ * (maybe by a process killed before its jobs): its jobs are then ensured from what it stores. A
+ * ledger change writes the clock, its jobs in one batch, and drops the older versions' jobs with
+ * one delete. A kill between a clock's write and its jobs loses nothing: starting it again (the
+ * case layer's repair and replays do) ensures them, and a stale version's job that fires ensures
+ * the current version's.
  */
 import { computeHeatmap } from '../stats/heatmap';
 import type { Agenda } from 'agenda';
@@ -22,8 +31,9 @@ import type { YearTableStore } from '../calendar/holiday-table';
 import { crashPoint } from '../domain/fault';
 import { completionResult, derive, parseBudget, RUNGS, type Budget, type Ledger, type Pause, type Rung } from './clock-ledger';
 
-import { closeTimeOfSpec, openingSpecOf } from '../org/opening-hours';
+import { orgCacheOf } from '../org/org-cache';
 import { actorReadsEscalation, CITY_UNIT, readsCase, seesAcross } from '../org/scope';
+import { agendaJobs, saveUniqueJobs, type UniqueJob } from '../timers/unique-jobs';
 
 export const SIGNAL_JOB = 'supervision.clock.signal';
 
@@ -43,6 +53,43 @@ export interface SupervisionDeps {
   calendar?: WorkingCalendar;
   /** The city office's year-table overrides; reloaded at most once a minute. */
   yearTables?: YearTableStore;
+}
+
+/** What starting a clock needs: its id (`${caseNo}:statutory`, `step:${taskId}`, …), kind, budget and start. */
+export interface ClockStart {
+  id: string;
+  kind: string;
+  caseNo?: string;
+  taskId?: string;
+  escalationId?: string;
+  label?: string;
+  orgUnit?: string;
+  windowId?: string;
+  holder?: string;
+  budget: Budget;
+  startedAt: Date;
+}
+
+/**
+ * Inserts the documents in one unordered `insert`; returns the ids that were there already
+ * (duplicate key). Any other write error is thrown (after the others were written).
+ */
+async function insertNew(collection: { insertMany(docs: any[], opts: { ordered: boolean }): Promise<unknown> }, docs: any[]): Promise<Set<string>> {
+  const dup = new Set<string>();
+  try {
+    await collection.insertMany(docs, { ordered: false });
+  } catch (err: any) {
+    const errors: any[] = err?.writeErrors ? [].concat(err.writeErrors) : [];
+    if (!errors.length) {
+      if (isDuplicateKey(err) && docs.length === 1) return new Set([String(docs[0]._id)]);
+      throw err;
+    }
+    for (const e of errors) {
+      if ((e.code ?? e.err?.code) !== 11000) throw err;
+      dup.add(String(docs[e.index ?? e.err?.index]._id));
+    }
+  }
+  return dup;
 }
 
 const RUNG_LABEL: Record<Rung, string> = { reminder: '提醒', warning: '预警（黄牌）', breach: '超期（红牌）', serious: '严重超期' };
@@ -91,30 +138,72 @@ export class SupervisionService {
 
   // ---------------------------------------------------------------- clocks
 
-  /** Starts (idempotently) a clock; schedules its signals. */
-  async startClock(input: { id: string; kind: string; caseNo?: string; taskId?: string; escalationId?: string; label?: string; orgUnit?: string; windowId?: string; holder?: string; budget: Budget; startedAt: Date }) {
+  /**
+   * Starts (idempotently) a clock; schedules its signals. Two round trips (the clock, its jobs) and
+   * the audit event; a clock started before only gets its jobs ensured (one read, one batch).
+   */
+  async startClock(input: ClockStart): Promise<void> {
+    await this.startClocks([input]);
+  }
+
+  /**
+   * Starts (idempotently) several clocks at once: ONE insert of all of them, ONE batch of their
+   * signal jobs (the same two round trips as one clock), then their audit events. Each clock's
+   * deadline and signals are derived before it is written, so the insert is the whole start.
+   */
+  async startClocks(inputs: ClockStart[]): Promise<void> {
+    if (!inputs.length) return;
     const { Clock } = this.deps.models;
-    const closeTime = input.orgUnit ? await this.closeTimeOf(input.orgUnit) : undefined;
-    let created: any;
-    try {
-      created = (await Clock.create({ _id: input.id, ...input, closeTime, pauses: [], extension: null, status: 'running', version: 1, updatedAt: this.deps.clock.now() })).toObject();
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      // started before: by a process that may have died before scheduling it, so schedule again
-      // (jobs are keyed by clock, rung and version; the start event is deduplicated)
+    const calendar = await this.currentCalendar();
+    const org = orgCacheOf(this.deps.models);
+    const now = this.deps.clock.now();
+    const docs: any[] = [];
+    for (const input of inputs) {
+      const { id, ...rest } = input;
+      const closeTime = input.orgUnit ? await org.closeTimeOf(input.orgUnit) : undefined;
+      const d = derive({ budget: input.budget, startedAt: input.startedAt, pauses: [], extension: null, closeTime }, calendar);
+      docs.push(
+        new Clock({
+          _id: id, ...rest, closeTime, pauses: [], extension: null, status: 'running', version: 1,
+          dueAt: d.dueAt ?? null, estimated: d.estimated, estimatedYears: d.estimatedYears ?? [], signalsAt: d.signals, fired: [], updatedAt: now,
+        }).toObject(),
+      );
     }
-    // the clock just written need not be read again
-    await this.reschedule(input.id, false, created);
-    if (input.caseNo) await this.deps.audit.append(input.caseNo, 'clock.started', 'system', { clockId: input.id, kind: input.kind, budget: input.budget, label: input.label ?? null }, { dedupeKey: `clock:start:${input.id}` });
+    // started before: by a process that may have died before scheduling it (jobs are keyed by clock,
+    // rung and version, insert-only; the start event is deduplicated)
+    const startedBefore = await insertNew(Clock.collection, docs);
+    crashPoint('clock.after-insert');
+    const earlier: any[] = startedBefore.size ? await Clock.find({ _id: { $in: [...startedBefore] } }).lean() : [];
+    const jobs: UniqueJob[] = docs.filter((c) => !startedBefore.has(c._id)).flatMap((c) => this.signalJobs(c));
+    for (const c of earlier) {
+      // written by a version that derived the deadline after the insert, and killed in between: derive it now
+      if (c.status === 'running' && !c.dueAt && !Object.keys(c.signalsAt ?? {}).length) await this.reschedule(String(c._id), false, c);
+      else if (c.status === 'running') jobs.push(...this.signalJobs(c));
+    }
+    await saveUniqueJobs(this.deps.agenda, jobs);
+    for (const input of inputs) {
+      if (input.caseNo) await this.deps.audit.append(input.caseNo, 'clock.started', 'system', { clockId: input.id, kind: input.kind, budget: input.budget, label: input.label ?? null }, { dedupeKey: `clock:start:${input.id}` });
+    }
   }
 
-  /** The centre's close of business on working days: the end of its last session (opening hours), e.g. '17:30'. */
-  private async closeTimeOf(orgUnit: string): Promise<string | undefined> {
-    const ou = await this.deps.models.OrgUnit.findById(orgUnit, { openingHours: 1 }).lean();
-    return ou ? closeTimeOfSpec(openingSpecOf(orgUnit, ou.openingHours)) : undefined;
+  /** The signal jobs of a running clock's current version: one per rung due and not fired. */
+  private signalJobs(c: { _id: unknown; version: number; signalsAt?: any; fired?: string[] | null }): UniqueJob[] {
+    const clockId = String(c._id);
+    const fired = (c.fired ?? []) as string[];
+    const jobs: UniqueJob[] = [];
+    for (const rung of RUNGS) {
+      const at = c.signalsAt?.[rung];
+      if (!at || fired.includes(rung)) continue;
+      const key = `${clockId}:${rung}:${c.version}`;
+      jobs.push({ name: SIGNAL_JOB, data: { key, clockId, rung, version: c.version }, at: new Date(at) });
+    }
+    return jobs;
   }
 
-  /** Recomputes deadline and signals from the ledger; schedules the new version's jobs. */
+  /**
+   * Recomputes deadline and signals from the ledger; schedules the new version's jobs. `known`: the
+   * clock as just written (after the ledger change), so it is not read again.
+   */
   async reschedule(clockId: string, bump = false, known?: any): Promise<void> {
     const { Clock } = this.deps.models;
     const c = known ?? (await Clock.findById(clockId).lean());
@@ -130,17 +219,9 @@ export class SupervisionService {
       await this.deps.agenda.cancel({ name: SIGNAL_JOB, data: { clockId } } as any);
       return;
     }
-    for (const rung of RUNGS) {
-      const at = d.signals[rung];
-      if (!at || (c.fired as string[]).includes(rung)) continue;
-      const key = `${clockId}:${rung}:${version}`;
-      const job = this.deps.agenda.create(SIGNAL_JOB, { key, clockId, rung, version });
-      job.schedule(at);
-      job.unique({ 'data.key': key }, { insertOnly: true });
-      await job.save();
-    }
-    // only now drop the jobs of older versions (a crash before this leaves stale jobs that do nothing)
-    for (let v = 1; v < version; v++) await this.deps.agenda.cancel({ name: SIGNAL_JOB, data: { clockId, version: v } } as any);
+    await saveUniqueJobs(this.deps.agenda, this.signalJobs({ _id: clockId, version, signalsAt: d.signals, fired: c.fired }));
+    // only now drop the jobs of older versions, all in one delete (a crash before this leaves stale jobs that do nothing)
+    if (version > 1) await (await agendaJobs(this.deps.agenda)).deleteMany({ name: SIGNAL_JOB, 'data.clockId': clockId, 'data.version': { $lt: version } });
   }
 
   /**
@@ -160,15 +241,23 @@ export class SupervisionService {
 
   private async recomputeWith(_calendar: WorkingCalendar): Promise<{ recomputed: number; stillEstimated: number }> {
     const ids = (await this.deps.models.Clock.find({ estimated: true, status: { $in: ['running', 'paused'] } }, { _id: 1 }).lean()).map((c) => String(c._id));
-    for (const id of ids) await this.reschedule(id, true);
+    // read 500 at a time (not once per clock), each rescheduled from what was read
+    for (let i = 0; i < ids.length; i += 500) {
+      const page: any[] = await this.deps.models.Clock.find({ _id: { $in: ids.slice(i, i + 500) } }).lean();
+      for (const c of page) await this.reschedule(String(c._id), true, c);
+    }
     const stillEstimated = ids.length ? await this.deps.models.Clock.countDocuments({ _id: { $in: ids }, estimated: true }) : 0;
     return { recomputed: ids.length, stillEstimated };
   }
 
-  /** Stops a clock and records early / on time / late. */
-  async stopClock(clockId: string, at: Date): Promise<void> {
+  /**
+   * Stops a clock and records early / on time / late. `known`: the clock's status, deadline and case
+   * as the caller read them in this command (saves the read; the stop itself is conditional) — a
+   * stopped one is read again for its result.
+   */
+  async stopClock(clockId: string, at: Date, known?: { status: string; dueAt: Date | null | undefined; caseNo: string | null | undefined }): Promise<void> {
     const { Clock } = this.deps.models;
-    const c = await Clock.findById(clockId).lean();
+    const c: any = known && known.status !== 'stopped' ? known : await Clock.findById(clockId, { status: 1, dueAt: 1, caseNo: 1, result: 1 }).lean();
     if (!c) return;
     if (c.status === 'stopped') {
       // stopped already (a replayed projection, a repaired end): its event again, keyed — written once,
@@ -240,8 +329,9 @@ export class SupervisionService {
     if (input.kind !== 'supplement' && !input.notice) throw new ValidationError('NOTICE_REQUIRED', 'a suspension (听证/检验检测/专家评审/公示) needs the written notice given to the applicant (notice)');
     const now = this.deps.clock.now();
     for (const c of clocks) {
-      await Clock.updateOne({ _id: c._id }, { $push: { pauses: { kind: input.kind, reason: input.reason, notice: input.notice, from: now, by: actor.username } } });
-      await this.reschedule(c._id as string, true);
+      // the clock as written is what reschedule derives from: not read again
+      const written = await Clock.findOneAndUpdate({ _id: c._id }, { $push: { pauses: { kind: input.kind, reason: input.reason, notice: input.notice, from: now, by: actor.username } } }, { returnDocument: 'after' }).lean();
+      if (written) await this.reschedule(c._id as string, true, written);
     }
     await this.deps.audit.appendNow(caseNo, 'clock.paused', actor.username, { kind: input.kind, reason: input.reason, notice: input.notice ?? null, clocks: clocks.map((c) => c._id) });
     return this.clockViews(caseNo);
@@ -255,8 +345,8 @@ export class SupervisionService {
     const now = this.deps.clock.now();
     for (const c of clocks) {
       const pauses = (c.pauses as Pause[]).map((p) => (p.to ? p : { ...p, to: now }));
-      await Clock.updateOne({ _id: c._id }, { $set: { pauses } });
-      await this.reschedule(c._id as string, true);
+      const written = await Clock.findOneAndUpdate({ _id: c._id }, { $set: { pauses } }, { returnDocument: 'after' }).lean();
+      if (written) await this.reschedule(c._id as string, true, written);
     }
     await this.deps.audit.appendNow(caseNo, 'clock.resumed', actor.username, { clocks: clocks.map((c) => c._id) });
     return this.clockViews(caseNo);
@@ -281,9 +371,9 @@ export class SupervisionService {
       if (b.unit !== 'duration') throw new ValidationError('INVALID_EXTENSION', 'this clock counts time: give duration (ISO-8601)');
       extension.ms = b.ms;
     }
-    const r = await Clock.updateOne({ _id: id, extension: null }, { $set: { extension } });
-    if (!r.modifiedCount) throw new BusinessRuleError('ALREADY_EXTENDED', 'the limit was extended once already');
-    await this.reschedule(id, true);
+    const written = await Clock.findOneAndUpdate({ _id: id, extension: null }, { $set: { extension } }, { returnDocument: 'after' }).lean();
+    if (!written) throw new BusinessRuleError('ALREADY_EXTENDED', 'the limit was extended once already');
+    await this.reschedule(id, true, written);
     await this.deps.audit.append(caseNo, 'clock.extended', actor.username, { clockId: id, days: extension.days ?? null, ms: extension.ms ?? null, reason: input.reason });
     return this.clockViews(caseNo);
   }
@@ -291,8 +381,10 @@ export class SupervisionService {
   /** A step changed hands (transfer, A/B move): the clock now answers to the new holder. */
   async reassign(taskId: string, holder: string, windowId?: string) {
     const id = `step:${taskId}`;
-    const r = await this.deps.models.Clock.updateOne({ _id: id, status: { $ne: 'stopped' } }, { $set: { holder, ...(windowId ? { windowId } : {}) } });
-    if (r.modifiedCount) await this.reschedule(id, true);
+    const set = { holder, ...(windowId ? { windowId } : {}) };
+    const before: any = await this.deps.models.Clock.findOneAndUpdate({ _id: id, status: { $ne: 'stopped' } }, { $set: set }, { returnDocument: 'before' }).lean();
+    // rescheduled only when it changed (as when this was an update's modifiedCount), from the clock as written
+    if (before && (before.holder !== holder || (windowId && before.windowId !== windowId))) await this.reschedule(id, true, { ...before, ...set });
   }
 
   // ---------------------------------------------------------------- signals
@@ -306,6 +398,13 @@ export class SupervisionService {
   async fire(clockId: string, rung: Rung, version: number): Promise<boolean> {
     const { Clock, Signal } = this.deps.models;
     const c = await Clock.findById(clockId).lean();
+    if (c && c.status === 'running' && c.version > version) {
+      // a job of an older version, still there: its ledger change was killed before the current
+      // version's jobs were written or the older ones dropped — write the current ones (insert-only, so
+      // nothing doubles when they are there), and this one does nothing
+      await saveUniqueJobs(this.deps.agenda, this.signalJobs(c));
+      return false;
+    }
     if (!c || c.status !== 'running' || c.version !== version) return false;
     const due = (c.signalsAt as any)?.[rung] ? new Date((c.signalsAt as any)[rung]) : undefined;
     const now = this.deps.clock.now();
@@ -362,9 +461,10 @@ export class SupervisionService {
       if (t?.windowId) c.windowId = t.windowId;
     }
     if (c.caseNo) await this.deps.audit.append(c.caseNo, `clock.${rung}`, 'system', { clockId, dueAt: c.dueAt?.toISOString() ?? null }, keyed(`signal:${clockId}:${rung}`));
-    const heads = c.orgUnit ? await this.deps.models.User.find({ orgUnit: c.orgUnit, roles: 'manager' }, { _id: 1 }).lean() : [];
+    // the centre's managers and the supervisors through the org cache (org-cache.ts: a role change is seen within 3 s)
+    const heads = c.orgUnit ? await orgCacheOf(this.deps.models).loginsWhere({ orgUnit: c.orgUnit, roles: 'manager' }) : [];
     if (rung === 'reminder' || rung === 'warning') {
-      const to = new Set([c.holder, ...heads.map((h) => h._id as string)].filter(Boolean) as string[]);
+      const to = new Set([c.holder, ...heads].filter(Boolean) as string[]);
       for (const u of to) await this.deps.channel.send(u, { kind: `clock.${rung}`, title: `${RUNG_LABEL[rung]}：${c.caseNo ?? ''} ${label}`, body: `期限 ${fmt(c.dueAt)}`, caseNo: c.caseNo ?? undefined, taskId: c.taskId ?? undefined, key: `signal:${clockId}:${rung}:${u}` });
       return;
     }
@@ -398,7 +498,7 @@ export class SupervisionService {
   }
 
   private async openEscalation(c: any, rung: Rung, keyed: (key: string) => { dedupeKey: string; claimTakeoverMs?: number }) {
-    const { Escalation, User } = this.deps.models;
+    const { Escalation } = this.deps.models;
     const now = this.deps.clock.now();
     const id = `clock:${c._id}`;
     const lateMs = c.dueAt ? now.getTime() - new Date(c.dueAt).getTime() : 0;
@@ -440,9 +540,9 @@ export class SupervisionService {
     } else {
       await Escalation.updateOne({ _id: id, severity: { $ne: 'serious' } }, { $set: { severity: 'serious' }, $push: { history: { status: 'serious', at: now, by: 'system', reason: '超期5个工作日以上（严重超期）', lateMs } } });
     }
-    const supervisors = await User.find({ roles: 'supervisor', orgUnit: { $in: ['city', c.orgUnit].filter(Boolean) } }, { _id: 1 }).lean();
+    const supervisors = await orgCacheOf(this.deps.models).loginsWhere({ roles: 'supervisor', orgUnit: { $in: ['city', c.orgUnit].filter(Boolean) } });
     for (const s of supervisors) {
-      await this.deps.channel.send(s._id as string, { kind: `escalation.${rung}`, title: `${RUNG_LABEL[rung]}：${c.caseNo ?? ''} ${KIND_LABEL[c.kind] ?? c.kind}`, body: `${c.label ?? ''} 责任人 ${c.holder ?? '-'}，期限 ${fmt(c.dueAt)}`, caseNo: c.caseNo, key: `signal:${String(c._id)}:${rung}:${s._id as string}` });
+      await this.deps.channel.send(s, { kind: `escalation.${rung}`, title: `${RUNG_LABEL[rung]}：${c.caseNo ?? ''} ${KIND_LABEL[c.kind] ?? c.kind}`, body: `${c.label ?? ''} 责任人 ${c.holder ?? '-'}，期限 ${fmt(c.dueAt)}`, caseNo: c.caseNo, key: `signal:${String(c._id)}:${rung}:${s}` });
     }
     if (c.caseNo) await this.deps.audit.append(c.caseNo, rung === 'breach' ? 'escalation.opened' : 'escalation.serious', 'system', { escalationId: id, limitKind: c.kind, responsible: c.holder ?? null }, keyed(`escalation:${rung}:${id}`));
   }
@@ -483,7 +583,7 @@ export class SupervisionService {
     const clockId = `reply:${id}:${n}`;
     const updated = await this.transition(id, ['open', 'acknowledged'], 'notified', actor, input.text, { notice: { text: input.text, issuedBy: actor.username, issuedAt: this.deps.clock.now(), replyWithin: input.replyWithin, clockId } });
     await this.startClock({ id: clockId, kind: 'reply', caseNo: e.caseNo ?? undefined, escalationId: id, label: '督办回复', orgUnit: e.orgUnit ?? undefined, holder: e.responsible ?? undefined, budget, startedAt: this.deps.clock.now() });
-    const to = new Set([e.responsible, ...(await this.deps.models.User.find({ orgUnit: e.orgUnit, roles: 'manager' }, { _id: 1 }).lean()).map((u) => u._id as string)].filter(Boolean) as string[]);
+    const to = new Set([e.responsible, ...(e.orgUnit ? await orgCacheOf(this.deps.models).loginsWhere({ orgUnit: e.orgUnit, roles: 'manager' }) : [])].filter(Boolean) as string[]);
     for (const u of to) await this.deps.channel.send(u, { kind: 'escalation.notice', title: `督办通知：${e.caseNo ?? ''}`, body: input.text, caseNo: e.caseNo ?? undefined });
     return updated;
   }

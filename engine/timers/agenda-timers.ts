@@ -8,6 +8,7 @@ import { batchLockingBackend } from './agenda-lock';
 import type { Db } from 'mongodb';
 import { agendaInstanceName } from './agenda-watchdog';
 import { BPMN_TIMER_JOB, timerJobKey, type TimerRequest, type TimerScheduler } from './timer-port';
+import { saveUniqueJobs } from './unique-jobs';
 
 export interface AgendaOptions {
   /** How often Agenda polls for due jobs, in milliseconds. Default 500. */
@@ -56,22 +57,21 @@ export function createAgenda(db: Db, options: AgendaOptions = {}): Agenda {
   } as any);
 }
 
-/** Timer scheduling through Agenda jobs with a unique `data.key`, insert-only. */
+/**
+ * Timer scheduling through Agenda jobs with a unique `data.key`, insert-only: the timers of one
+ * command in one round trip (unique-jobs.ts; it was one `findAndModify` per timer).
+ */
 export class AgendaTimerScheduler implements TimerScheduler {
   constructor(private readonly agenda: Agenda) {}
 
   async schedule(requests: TimerRequest[]): Promise<void> {
-    for (const r of requests) {
-      const key = timerJobKey(r);
-      const job = this.agenda.create(BPMN_TIMER_JOB, {
-        key,
-        instanceId: r.instanceId,
-        elementId: r.elementId,
-        expireAt: r.expireAt.toISOString(),
-      });
-      job.schedule(r.expireAt);
-      job.unique({ 'data.key': key }, { insertOnly: true });
-      await job.save();
-    }
+    await saveUniqueJobs(
+      this.agenda,
+      requests.map((r) => ({
+        name: BPMN_TIMER_JOB,
+        data: { key: timerJobKey(r), instanceId: r.instanceId, elementId: r.elementId, expireAt: r.expireAt.toISOString() },
+        at: r.expireAt,
+      })),
+    );
   }
 }
