@@ -16,7 +16,8 @@ import { AgendaTimerScheduler, createAgenda } from './timers/agenda-timers';
 import { ProcessService } from './services/process-service';
 import { DecisionService } from './decisions/decision-service';
 import { AuditLog } from './cases/audit';
-import { CaseService } from './cases/case-service';
+import { CaseService, caseReadPort } from './cases/case-service';
+import { notify } from './cases/notifications';
 import { TaskActions } from './cases/task-actions';
 import { CatalogueService } from './catalogue/catalogue-service';
 import { OrgService } from './org/org-service';
@@ -157,6 +158,31 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
   const messages = new MessageService({ models, processService, clock, logger });
   processService.setMessages(messages);
   const lookupSalt = await installationSecret(conn, 'lookup-salt');
+  // Built in the order of their needs, each service a constructor dependency of the next (no setters):
+  // supervision, the rollups, feedback (the cases' reads as its port), the cases, the inbox actions.
+  const yearTables = new MongoYearTableStore(conn);
+  const supervision = new SupervisionService({
+    yearTables,
+    models,
+    agenda,
+    audit,
+    clock,
+    logger,
+    channel: { send: (to, n) => notify({ deps: { models, clock } }, to, n.kind, n.title, n.body, n.caseNo, n.taskId, n.key) },
+  });
+  const stepDeadlines: StepDeadlines = new StepDeadlines(models, (): Promise<WorkingCalendar> => supervision.currentCalendar());
+  let counterCache: { calendar: unknown; counter: WorkingDayCounter } | undefined;
+  const rollups = new StatsRollups(() => conn.db as any, async () => {
+    const calendar = await supervision.currentCalendar();
+    if (counterCache?.calendar !== calendar) counterCache = { calendar, counter: new WorkingDayCounter(calendar) };
+    return counterCache.counter;
+  });
+  audit.onAppended((caseNo, events) => rollups.onAudit(caseNo, events));
+  const stats = new StatsService({ models, clock, currentCalendar: () => supervision.currentCalendar(), rollups: config.statsSource === 'scan' ? undefined : rollups });
+  const feedback = new FeedbackService({ models, audit, clock, cases: caseReadPort({ models, clock, lookupSalt, org, clocks: supervision }), supervision, lookupSalt, config: config.feedback });
+  // complaints and escalations that name no case join the rollup of their centre and day
+  feedback.onLooseEvent((kind, id, orgUnit, at) => rollups.onLoose(kind, id, orgUnit, at));
+  supervision.onLooseEvent((kind, id, orgUnit, at) => rollups.onLoose(kind, id, orgUnit, at));
   const cases = new CaseService({
     models,
     processService,
@@ -167,40 +193,16 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
     logger,
     lookupSalt,
     allowLimitOverrides: config.allowLimitOverrides,
+    clocks: supervision,
+    followUps: feedback,
+    // violations (一次性告知, 第三十二条) join the rollup of their centre and day
+    onViolation: (kind, id, orgUnit, at) => rollups.onLoose(kind, id, orgUnit, at),
   });
   processService.addListener(cases);
-  const taskActions = new TaskActions({ models, processService, org, audit, cases, clock });
-  const yearTables = new MongoYearTableStore(conn);
-  const supervision = new SupervisionService({
-    yearTables,
-    models,
-    agenda,
-    audit,
-    clock,
-    logger,
-    channel: { send: (to, n) => cases.notify(to, n.kind, n.title, n.body, n.caseNo, n.taskId, n.key) },
-  });
-  const stepDeadlines: StepDeadlines = new StepDeadlines(models, (): Promise<WorkingCalendar> => supervision.currentCalendar());
-  cases.setSupervision(supervision);
   // 行政许可法 第三十二条: no notification within five working days → accepted from receipt
   supervision.onBreach('examination', async (c) => c.caseNo && cases.deemAccepted(c.caseNo));
-  let counterCache: { calendar: unknown; counter: WorkingDayCounter } | undefined;
-  const rollups = new StatsRollups(() => conn.db as any, async () => {
-    const calendar = await supervision.currentCalendar();
-    if (counterCache?.calendar !== calendar) counterCache = { calendar, counter: new WorkingDayCounter(calendar) };
-    return counterCache.counter;
-  });
-  audit.onAppended((caseNo, events) => rollups.onAudit(caseNo, events));
-  const stats = new StatsService({ models, clock, currentCalendar: () => supervision.currentCalendar(), rollups: config.statsSource === 'scan' ? undefined : rollups });
-  const feedback = new FeedbackService({ models, audit, clock, cases, supervision, lookupSalt, config: config.feedback });
-  cases.setFeedback(feedback);
-  // complaints and escalations that name no case join the rollup of their centre and day
-  feedback.onLooseEvent((kind, id, orgUnit, at) => rollups.onLoose(kind, id, orgUnit, at));
-  supervision.onLooseEvent((kind, id, orgUnit, at) => rollups.onLoose(kind, id, orgUnit, at));
-  cases.onViolation((kind, id, orgUnit, at) => rollups.onLoose(kind, id, orgUnit, at));
-  taskActions.setFeedback(feedback);
   const forms = new FormService(conn, models);
-  taskActions.setForms(forms);
+  const taskActions = new TaskActions({ models, processService, org, audit, cases, clock, feedback, forms });
   return {
     models,
     agenda,

@@ -34,12 +34,10 @@
  *   refuses it and counts a violation against the window.
  * - immediate 即办件 / report-up 上报件 / joint 联办件 — the item's own path once accepted.
  */
-import type { Actor, LooseEventListener } from '../domain/types';
+import type { Actor } from '../domain/types';
 import type { ProjectionListener } from '../services/process-service';
-import type { SupervisionService } from '../supervision/supervision-service';
-import type { FeedbackService } from '../supervision/feedback-service';
 import { CaseNumbers } from './case-numbers';
-import type { CaseContext, CaseServiceDeps, CommandOptions, IntakeInput } from './context';
+import type { CaseContext, CaseReadContext, CaseServiceDeps, CommandOptions, IntakeInput } from './context';
 import type { HandedMaterial } from './materials';
 import { takeInApplication } from './take-in-application';
 import { examineApplication, type ExaminationInput } from './examine-application';
@@ -61,24 +59,14 @@ export class CaseService implements ProjectionListener {
   readonly numbers: CaseNumbers;
   private readonly ctx: CaseContext;
 
+  /**
+   * `deps.clocks` (supervision), `deps.followUps` (feedback) and `deps.onViolation` (the statistics
+   * rollups) are constructor dependencies: the platform builds them first — what they need of the
+   * cases (messages, the public lookup, the read check) they get from `caseReadPort`, not from here.
+   */
   constructor(deps: CaseServiceDeps) {
     this.numbers = new CaseNumbers(deps.models);
-    this.ctx = { deps: { ...deps }, numbers: this.numbers };
-  }
-
-  /** The supervision system that keeps the case's and steps' deadline clocks. */
-  setSupervision(s: SupervisionService): void {
-    this.ctx.deps.clocks = s;
-  }
-
-  /** Ratings and follow-up visits (回访): a sample of ended cases gets a follow-up call. */
-  setFeedback(f: FeedbackService): void {
-    this.ctx.deps.followUps = f;
-  }
-
-  /** Told of each violation (违规) before it is written (the statistics rollups count it by centre and day). */
-  onViolation(listener: LooseEventListener): void {
-    this.ctx.deps.onViolation = listener;
+    this.ctx = { deps, numbers: this.numbers };
   }
 
   /** The counting calendar in force (the inbox counts the working days left with it); none without supervision. */
@@ -180,4 +168,19 @@ export class CaseService implements ProjectionListener {
   notificationsOf(username: string, limit = 200) {
     return notificationsOf(this.ctx, username, limit);
   }
+}
+
+/**
+ * What other services need of the cases before `CaseService` exists — in-app messages, the public
+ * lookup, the read check of a case (`CasePort` of supervision/feedback-service.ts; the supervision
+ * channel's messages) — from the reads alone, so that those services can be constructor
+ * dependencies of `CaseService` instead of being set on it afterwards.
+ */
+export function caseReadPort(deps: CaseReadContext['deps']) {
+  const ctx: CaseReadContext = { deps };
+  return {
+    notify: (to: string, kind: string, title: string, body: string, caseNo?: string, taskId?: string, key?: string): Promise<void> => notify(ctx, to, kind, title, body, caseNo, taskId, key),
+    publicLookup: (caseNo: string, secret: { queryCode?: string; phone?: string }) => publicLookup(ctx, caseNo, secret),
+    assertReadable: (caseNo: string, actor: Actor): Promise<void> => assertReadable(ctx, caseNo, actor),
+  };
 }

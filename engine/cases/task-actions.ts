@@ -31,8 +31,13 @@ export interface TaskActionsDeps {
   processService: ProcessService;
   org: OrgService;
   audit: AuditLog;
-  cases: CaseService;
+  /** In-app messages and the counting calendar in force. */
+  cases: Pick<CaseService, 'notify' | 'workingCalendar'>;
   clock: Clock;
+  /** Completes the case's own tasks of rectification and follow-up (整改, 回访); without it they complete as engine steps. */
+  feedback?: Pick<FeedbackService, 'completeFeedbackTask'>;
+  /** Completions of steps with a form are checked against it (FORM_INVALID otherwise); without it no step has a form. */
+  forms?: Pick<FormService, 'taskForm' | 'checkCompletion'>;
 }
 
 const DECISIONS = new Set(['approve', 'reject', 'return', 'supplement', 'done']);
@@ -51,19 +56,7 @@ export const inboxPage = (p: InboxPageRequest) => ({
 });
 
 export class TaskActions {
-  private feedback?: FeedbackService;
-
   constructor(private readonly deps: TaskActionsDeps) {}
-
-  setFeedback(f: FeedbackService): void {
-    this.feedback = f;
-  }
-
-  private forms?: FormService;
-  /** Completions of steps with a form are checked against it (FORM_INVALID otherwise). */
-  setForms(f: FormService): void {
-    this.forms = f;
-  }
 
   private async load(taskId: string) {
     const t = await this.deps.models.Task.findById(taskId).lean();
@@ -108,7 +101,7 @@ export class TaskActions {
     if (!member && !candidate && !watcher && !this.isHolder(t, actor) && t.completedBy !== actor.username) {
       throw new ForbiddenError('TASK_NOT_VISIBLE', `task ${taskId} is not offered to you or your window`);
     }
-    return { taskId: t._id, status: t.status, form: this.forms ? await this.forms.taskForm(t as any) : null };
+    return { taskId: t._id, status: t.status, form: this.deps.forms ? await this.deps.forms.taskForm(t as any) : null };
   }
 
   /** 签收: the actor takes the task. Window members, candidates, or whoever holds it. */
@@ -137,7 +130,7 @@ export class TaskActions {
     const t = await this.load(taskId);
     await this.reach(t, actor);
     if (t.kind === 'cosign') return this.answerCosign(t, input, actor);
-    if ((t.kind === 'rectification' || t.kind === 'follow-up') && this.feedback) return taskView(await this.feedback.completeFeedbackTask(taskId, input, actor));
+    if ((t.kind === 'rectification' || t.kind === 'follow-up') && this.deps.feedback) return taskView(await this.deps.feedback.completeFeedbackTask(taskId, input, actor));
     if (input.decision && !DECISIONS.has(input.decision)) throw new ValidationError('INVALID_DECISION', `decision must be one of ${[...DECISIONS].join(', ')}`);
     if (input.decision === 'reject' && !input.opinion?.trim()) throw new ValidationError('OPINION_REQUIRED', 'a rejection needs an opinion (the reason the applicant will read)');
     if (t.status === 'open') {
@@ -145,7 +138,7 @@ export class TaskActions {
       if (pending) throw new ConflictError('COSIGN_PENDING', `${pending} co-sign request(s) of this task are still open; wait for their opinions`);
       // who may work on it is answered before what the form says (a stranger learns nothing about the form)
       if (!canWorkOn(actor, t as any)) throw new ForbiddenError('TASK_NOT_YOURS', `task ${taskId} is not assigned to you or your groups`);
-      await this.forms?.checkCompletion(t as any, input);
+      await this.deps.forms?.checkCompletion(t as any, input);
     }
     const variables: Record<string, unknown> = { ...(input.variables ?? {}) };
     if (input.decision) variables.decision = input.decision;
