@@ -10,7 +10,7 @@ import { NotFoundError } from '../domain/errors';
 import type { Actor } from '../domain/types';
 import { toItem, type ServiceItem } from '../catalogue/catalogue-service';
 import { parseBudget, type Budget } from '../supervision/clock-ledger';
-import { crashPoint } from '../domain/fault';
+import { crashPoint, holdPoint } from '../domain/fault';
 import type { CaseContext, Known } from './context';
 import { issueNotice } from './issue-notice';
 import { finishCase } from './finish-case';
@@ -20,11 +20,30 @@ import { finishCase } from './finish-case';
  * Its events (case.accepted, the notice, the clocks) are appended as one batch: every caller holds
  * an intent (`case_intents`) until it returns, and the repair runs the acceptance again after a
  * kill — each of those steps appends its event again, keyed, so a held-back event is never lost.
+ *
+ * The batch is written BEFORE the case is in progress (issue 12): only a case in progress can be
+ * ended (`finishCase` moves it on conditionally), so a step completed meanwhile — the path is started,
+ * its first step is in the clerk's inbox — cannot put `case.ended` before `case.accepted` in the
+ * chain. (Before, the batch went out after the write of 'in-progress', and a completion finishing
+ * the case in between wrote its `case.ended` first.) Such a completion finds the case still
+ * accepting and leaves its end to the acceptance, which ends it after its write.
  */
-export function acceptApplication(ctx: CaseContext, caseNo: string, actor: Actor, limitOverrides: Record<string, string> | undefined, queryCode?: string, acceptedAt?: Date, known?: Known & { kase: any; item: ServiceItem }): Promise<void> {
-  return ctx.deps.audit.batch(() => acceptNow(ctx, caseNo, actor, limitOverrides, queryCode, acceptedAt, known));
+export async function acceptApplication(ctx: CaseContext, caseNo: string, actor: Actor, limitOverrides: Record<string, string> | undefined, queryCode?: string, acceptedAt?: Date, known?: Known & { kase: any; item: ServiceItem }): Promise<void> {
+  const { models, audit } = ctx.deps;
+  const started = await audit.batch(() => acceptNow(ctx, caseNo, actor, limitOverrides, queryCode, acceptedAt, known));
+  // the acceptance's events are in the chain; a kill here leaves the case accepting, and the repair runs it again
+  await holdPoint('case.accept:before-in-progress');
+  crashPoint('accept.before-in-progress');
+  await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { status: 'in-progress', acceptedAt: started.acceptedAt, definitionKey: started.procedure, instanceId: started.instanceId, updatedAt: started.acceptedAt } });
+  // An acceptance finished late — its write of 'in-progress' failed (an outage, a kill) and a resend or
+  // the repair sweep finishes it now — or one whose step was completed while the case was still
+  // 'accepting' may find its instance ended meanwhile: the projection's finish found no case in
+  // progress and changed nothing. End the case now (finish is keyed: nothing doubles).
+  const inst = await models.Instance.findById(started.instanceId, { status: 1 }).lean();
+  if (inst && inst.status !== 'running' && inst.status !== 'starting') await audit.batch(() => finishCase(ctx, caseNo, started.instanceId, inst.status as string));
 }
 
+/** The acceptance's engine instance and its events: case.accepted, the notice, the clocks (all keyed). */
 async function acceptNow(ctx: CaseContext, caseNo: string, actor: Actor, limitOverrides: Record<string, string> | undefined, queryCode?: string, acceptedAt?: Date, known?: Known & { kase: any; item: ServiceItem }) {
   const { models, clock, clocks } = ctx.deps;
   const kase: any = known?.kase ?? (await models.ServiceCase.findById(caseNo).lean());
@@ -56,11 +75,10 @@ async function acceptNow(ctx: CaseContext, caseNo: string, actor: Actor, limitOv
   }
   await ctx.deps.processService.startInstance(item.procedure, variables, actor, caseNo, instanceId);
   crashPoint('accept.after-instance');
-  // case.accepted before the case is in progress: only a case in progress can be ended (`finish`),
-  // so its case.ended always follows case.accepted in the chain, even across a kill between the two
   await ctx.deps.audit.append(caseNo, 'case.accepted', actor.username, { procedure: item.procedure, promisedLimitDays: item.promisedLimitDays, statutoryLimitDays: item.statutoryLimitDays }, { dedupeKey: `case:accepted:${caseNo}` });
-  await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { status: 'in-progress', acceptedAt: now, definitionKey: item.procedure, instanceId, updatedAt: now } });
-  await issueNotice(ctx, caseNo, 'acceptance', actor.username, { queryCode }, `${caseNo}:acceptance:1`, known ? { ...known, kase: { ...kase, status: 'in-progress', acceptedAt: now, definitionKey: item.procedure, instanceId } } : undefined);
+  // the notice names the acceptance as the case will hold it (the write of 'in-progress' comes after this batch)
+  const accepted = { ...kase, status: 'in-progress', acceptedAt: now, definitionKey: item.procedure, instanceId };
+  await issueNotice(ctx, caseNo, 'acceptance', actor.username, { queryCode }, `${caseNo}:acceptance:1`, { ...known, kase: accepted, item });
   // The case's clocks: statutory (法定) and promised (承诺), from the day after acceptance.
   if (clocks) {
     const budgetOf = (override: string | undefined, days: number): Budget => (override ? parseBudget(override) : { unit: 'working-days', days });
@@ -71,10 +89,5 @@ async function acceptNow(ctx: CaseContext, caseNo: string, actor: Actor, limitOv
       await clocks.startClock({ id: `${caseNo}:${kind}`, kind, caseNo, label: item.name, orgUnit: kase.orgUnit, windowId: kase.receivingWindow, holder: kase.responsible, budget: budgetOf(override, days), startedAt: now });
     }
   }
-  // An acceptance finished late — its write of 'in-progress' failed (an outage, a kill) and a resend or
-  // the repair sweep finishes it now — may find its instance ended meanwhile: the step was in the
-  // clerk's inbox and completed while the case was still 'accepting', so the projection's finish found
-  // no case in progress and changed nothing. End the case now (finish is keyed: nothing doubles).
-  const inst = await models.Instance.findById(instanceId, { status: 1 }).lean();
-  if (inst && inst.status !== 'running' && inst.status !== 'starting') await finishCase(ctx, caseNo, instanceId, inst.status as string);
+  return { instanceId, acceptedAt: now, procedure: item.procedure };
 }

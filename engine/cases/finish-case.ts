@@ -14,7 +14,8 @@ import { notify } from './notifications';
  * writer whose conditional update moves the case out of `in-progress` writes the end's events,
  * notices and messages: a projection that finds the case not in progress (still `accepting`, its
  * acceptance cut short — the acceptance ends it when it finishes — or ended already) writes
- * nothing, so `case.ended` never precedes `case.accepted`. The update names the instance that
+ * nothing, so `case.ended` never precedes `case.accepted` (the acceptance writes its events before
+ * the case is in progress: `accept-application.ts`). The update names the instance that
  * ended the case (`endedByInstance`); a later call for that instance (a replayed projection: the
  * writer was killed, lost the database half-way, or its audit batch did not go out) writes the
  * follow-ups again, each keyed, so nothing doubles.
