@@ -186,7 +186,9 @@ export function createApp(deps: AppDeps) {
     res.json(await platform.decisions.entry(param(req, 'key')));
   });
   app.get('/api/decisions/:key/xml', async (req, res) => {
-    const d = await platform.decisions.get(param(req, 'key'));
+    // ?version=n: an older version (the designer's read-only view of it); else the latest
+    const version = req.query.version === undefined ? undefined : versionOf({ params: { version: req.query.version } } as unknown as Request);
+    const d = await platform.decisions.get(param(req, 'key'), version);
     res.type('application/xml').send(d.xml);
   });
 
