@@ -1,5 +1,6 @@
 /**
- * Generator for the five path-pattern diagrams in processes/diagrams/.
+ * Generator for the five path-pattern diagrams in processes/diagrams/ and the processes they call
+ * (city-report-up-approval, department-review).
  * Run: cd /work/main && node --import tsx scripts/gen-diagrams.ts
  * Explicit coordinates; every user task X gets X-deadline (non-interrupting timer) → X-escalate
  * (escalation deadline-breach) → X-escalated (end), laid out as a vertical column under (or over)
@@ -20,6 +21,8 @@ interface TaskSpec {
   iso: string;
   timerName: string;
   band?: 'down' | 'up';
+  /** the step's form when it is not `form:<task id>` (a reusable process's step shares a form) */
+  form?: string;
 }
 interface Node {
   id: string;
@@ -37,6 +40,8 @@ interface CallSpec {
   calledElement: string;
   ins: [string, string][];
   outs: [string, string][];
+  /** multi-instance (多实例): one called instance per element of `collection`, in parallel (联办件: one per department) */
+  loop?: { collection: string; elementVariable: string };
 }
 interface Flow {
   id: string;
@@ -162,11 +167,12 @@ function build(p: { id: string; name: string; itemCode?: string; caseCategory?: 
         ...c.ins.map(([src, tgt]) => `        <camunda:in source="${src}" target="${tgt}" />`),
         ...c.outs.map(([src, tgt]) => `        <camunda:out source="${src}" target="${tgt}" />`),
       ].join('\n');
-      L.push(`    <bpmn:callActivity id="${n.id}" name="${esc(n.name)}" calledElement="${c.calledElement}">\n      <bpmn:extensionElements>\n${maps}\n      </bpmn:extensionElements>\n${body}\n    </bpmn:callActivity>`);
+      const loop = c.loop ? `\n      <bpmn:multiInstanceLoopCharacteristics camunda:collection="${esc(c.loop.collection)}" camunda:elementVariable="${c.loop.elementVariable}" />` : '';
+      L.push(`    <bpmn:callActivity id="${n.id}" name="${esc(n.name)}" calledElement="${c.calledElement}">\n      <bpmn:extensionElements>\n${maps}\n      </bpmn:extensionElements>\n${body}${loop}\n    </bpmn:callActivity>`);
     } else {
       const t = n.task!;
       L.push(
-        `    <bpmn:userTask id="${n.id}" name="${esc(n.name)}" camunda:candidateGroups="${t.group}" camunda:formKey="form:${n.id}" svc:timeLimit="${t.timeLimit}" svc:window="${t.window}" svc:orgLevel="${t.orgLevel}" svc:stepKind="${t.stepKind}">\n${body}\n    </bpmn:userTask>`,
+        `    <bpmn:userTask id="${n.id}" name="${esc(n.name)}" camunda:candidateGroups="${t.group}" camunda:formKey="${t.form ?? `form:${n.id}`}" svc:timeLimit="${t.timeLimit}" svc:window="${t.window}" svc:orgLevel="${t.orgLevel}" svc:stepKind="${t.stepKind}">\n${body}\n    </bpmn:userTask>`,
       );
       const e = band(n);
       extras.push(e);
@@ -455,34 +461,62 @@ const rejection = twoStage({
   },
 });
 
-// 4. 联办件: three departments in parallel
+// 4. 联办件: the departments of the item (its jointDepartments, given to the case at intake) review in
+// parallel, each in its own instance of the reusable department review (department-review): a
+// parallel multi-instance call activity with the department as element variable, passed in as the
+// called process's `department` (its step goes to that department's window of the case's centre,
+// svc:window="item-department"); each department's decision and opinion come back as lists.
+const DEPT_REVIEW = 'department-review';
+const deptReview = build({
+  id: DEPT_REVIEW,
+  name: '部门审查（联办件，按部门调用）',
+  orgLevel: 'town',
+  comment: 'A department’s review of a joint item (联办件), its own small process reused by every joint path: joint-approval-item calls it once per department of the item (parallel multi-instance call activity dept-reviews), with the department in `department`; the step goes to that department’s window, with its own step limit (deptReviewLimit overrides it).',
+  nodes: [
+    { id: 'dept-received', kind: 'start', name: '收到联办材料', x: 152, y: CY - 18 },
+    { id: 'dept-review', kind: 'task', name: '部门审查', x: 260, y: Y, task: town('town-window', 'item-department', 'approve', 'P5D', 'P5D', '审查超时', { form: 'form:review' }) },
+    { id: 'dept-opinion', kind: 'xgw', name: '部门意见', x: 420, y: Y + 15, default: 'dept-agreed', label: [445 - lw('部门意见') / 2, 500, lw('部门意见')] },
+    { id: 'dept-approved', kind: 'end', name: '同意', x: 552, y: CY - 18 },
+    { id: 'dept-refused-end', kind: 'end', name: '不同意', x: 552, y: 282 },
+  ],
+  flows: [
+    { id: 'to-dept-review', src: 'dept-received', tgt: 'dept-review' },
+    { id: 'to-dept-opinion', src: 'dept-review', tgt: 'dept-opinion' },
+    { id: 'dept-agreed', src: 'dept-opinion', tgt: 'dept-approved', name: '同意', label: [490 - lw('同意') / 2, 450, lw('同意')] },
+    { id: 'dept-refused', src: 'dept-opinion', tgt: 'dept-refused-end', name: '不同意', cond: "${decision == 'reject'}", wps: [[445, 445], [445, 300], [552, 300]], label: [451, 282, lw('不同意')] },
+  ],
+});
+
 const joint = build({
   id: 'joint-approval-item',
-  name: '联办件并联审批流程',
+  name: '联办件并联审批流程（调用各部门审查）',
   itemCode: 'TPL-JOINT',
   caseCategory: 'joint',
   orgLevel: 'town',
   nodes: [
     start(),
     { id: 'joint-accept', kind: 'task', name: '牵头窗口受理', x: 260, y: Y, task: town('town-window', 'receiving', 'accept', 'PT8H', 'PT8H', '受理超时') },
-    { id: 'approval-split', kind: 'pgw', name: '并联分送', x: 410, y: Y + 15, label: [372, 420, lw('并联分送')] },
-    { id: 'land-approval', kind: 'task', name: '国土审批', x: 520, y: 170, task: town('dept-land', 'land', 'approve', 'P5D', 'P5D', '审批超时') },
-    { id: 'planning-approval', kind: 'task', name: '村镇建设审批', x: 520, y: Y, task: town('dept-planning', 'village-construction', 'approve', 'P5D', 'P5D', '审批超时') },
-    { id: 'forestry-approval', kind: 'task', name: '农林水审批', x: 520, y: 690, task: town('dept-environment', 'agri-forestry-water', 'approve', 'P5D', 'P5D', '审批超时') },
-    { id: 'approval-join', kind: 'pgw', name: '审批汇总', x: 670, y: Y + 15, label: [706, 420, lw('审批汇总')] },
-    { id: 'joint-notify', kind: 'task', name: '牵头窗口告知联办结果', x: 780, y: Y, task: town('town-window', 'receiving', 'notify', 'P1D', 'P1D', '告知超时') },
-    { id: 'case-completed', kind: 'end', name: '办结', x: 942, y: CY - 18 },
+    {
+      id: 'dept-reviews',
+      kind: 'call',
+      name: '各部门并联审查',
+      x: 420,
+      y: Y,
+      call: { calledElement: DEPT_REVIEW, ins: [['reviewDepartment', 'department']], outs: [['decision', 'deptDecisions'], ['opinion', 'deptOpinions']], loop: { collection: '${jointDepartments}', elementVariable: 'reviewDepartment' } },
+    },
+    { id: 'joint-result', kind: 'xgw', name: '联办结论', x: 570, y: Y + 15, default: 'joint-approved', label: [610, 425, lw('联办结论')] },
+    { id: 'joint-notify', kind: 'task', name: '牵头窗口告知联办结果', x: 680, y: Y, task: town('town-window', 'receiving', 'notify', 'P1D', 'P1D', '告知超时') },
+    { id: 'case-completed', kind: 'end', name: '办结', x: 842, y: CY - 18 },
+    { id: 'joint-notify-refusal', kind: 'task', name: '告知申请人不予许可', x: 720, y: 260, task: town('town-window', 'receiving', 'notify', 'P1D', 'P1D', '告知超时', { band: 'up', form: 'form:notify-rejection' }) },
+    { id: 'case-rejected', kind: 'end', name: '不予许可', x: 882, y: 282 },
   ],
   flows: [
     { id: 'to-joint-accept', src: 'application-received', tgt: 'joint-accept' },
-    { id: 'to-approval-split', src: 'joint-accept', tgt: 'approval-split' },
-    { id: 'to-land-approval', src: 'approval-split', tgt: 'land-approval', wps: [[435, 445], [435, 210], [520, 210]] },
-    { id: 'to-planning-approval', src: 'approval-split', tgt: 'planning-approval' },
-    { id: 'to-forestry-approval', src: 'approval-split', tgt: 'forestry-approval', wps: [[435, 495], [435, 730], [520, 730]] },
-    { id: 'land-approval-done', src: 'land-approval', tgt: 'approval-join', wps: [[620, 210], [695, 210], [695, 445]] },
-    { id: 'planning-approval-done', src: 'planning-approval', tgt: 'approval-join' },
-    { id: 'forestry-approval-done', src: 'forestry-approval', tgt: 'approval-join', wps: [[620, 730], [695, 730], [695, 495]] },
-    { id: 'to-joint-notify', src: 'approval-join', tgt: 'joint-notify' },
+    { id: 'to-dept-reviews', src: 'joint-accept', tgt: 'dept-reviews' },
+    { id: 'to-joint-result', src: 'dept-reviews', tgt: 'joint-result' },
+    { id: 'joint-approved', src: 'joint-result', tgt: 'joint-notify', name: '各部门同意', label: [622, 452, lw('各部门同意')] },
+    { id: 'joint-refused', src: 'joint-result', tgt: 'joint-notify-refusal', name: '有部门不同意', cond: '= list contains(deptDecisions, "reject")', wps: [[595, 445], [595, 300], [720, 300]], label: [601, 282, lw('有部门不同意')] },
+    { id: 'to-case-rejected', src: 'joint-notify-refusal', tgt: 'case-rejected' },
     { id: 'to-case-completed', src: 'joint-notify', tgt: 'case-completed' },
   ],
 });
@@ -493,6 +527,7 @@ for (const [file, xml] of Object.entries({
   'supplement-item.bpmn': supplement,
   'report-up-item.bpmn': reportUp,
   [`${CITY_PROCESS}.bpmn`]: cityReportUp,
+  [`${DEPT_REVIEW}.bpmn`]: deptReview,
   'joint-approval-item.bpmn': joint,
   'rejection-item.bpmn': rejection,
 })) {

@@ -60,6 +60,8 @@ async function acceptNow(ctx: CaseContext, caseNo: string, actor: Actor, limitOv
     category: kase.category,
     statutoryLimitDays: item.statutoryLimitDays,
     promisedLimitDays: item.promisedLimitDays,
+    // 联办件: the departments that review in parallel (the joint path calls department-review once per element)
+    ...(item.jointDepartments?.length ? { jointDepartments: item.jointDepartments } : {}),
     ...(limitOverrides ?? {}),
   };
   // The engine instance first: it is the step that can fail (no such diagram, bad variables);

@@ -12,12 +12,14 @@ import { isDuplicateKey, type Models } from '../persistence/models';
 import { PROJECT_ROOT } from '../runtime/moddle';
 import { validateDefinition, type CallActivityMeta } from '../runtime/validate-definition';
 import { CATEGORY_NAMES, ORG_LEVEL_NAMES, type ItemChange, type ItemChangeEntryOf, type ItemVersionOf, type ServiceItemOf } from '../../common/catalogue';
-import { checkItemRules, describeViolations, ITEM_FIELD_LABELS, type ItemRuleViolation, type PathInfo } from './item-rules';
+import { callsPerJointDepartment, checkItemRules, describeViolations, ITEM_FIELD_LABELS, type ItemRuleViolation, type PathInfo, type PathStep } from './item-rules';
 
 // the item's shape is the catalogue's contract with the browser (common/catalogue.ts)
 export type { FeeItem, Fees, ItemChange, Material } from '../../common/catalogue';
 /** A service item as stored (dates as Date). */
 export type ServiceItem = ServiceItemOf<Date>;
+/** A step of a path with, for the rules, whether it runs once per joint department of the item (item-rules.ts PathStep). */
+export type PathStepMeta = UserTaskMeta & Pick<PathStep, 'perJointDepartment'>;
 
 /** The fields a version snapshot keeps (everything a designer edits). */
 const ITEM_FIELDS = ['name', 'department', 'orgLevel', 'defaultCategory', 'procedure', 'statutoryLimitDays', 'promisedLimitDays', 'materials', 'fees', 'legalBasis', 'conditions', 'outcome', 'jointDepartments'] as const;
@@ -240,9 +242,11 @@ export class CatalogueService {
    * version its binding names (latest, or the one pinned by version or deployment), a shipped file
    * when not deployed and `shipped`, or `opts.replace` for that key (a version about to be deployed,
    * engine/catalogue/path-check.ts). Calls nest at most three deep; a process calling itself adds nothing.
+   * The steps of a process called once per joint department of the item (联办件: department-review)
+   * are marked `perJointDepartment` where they go to the item's department (item-rules.ts).
    */
-  async stepsOf(key: string, userTasks: any[], opts: { shipped?: boolean; replace?: { key: string; steps: UserTaskMeta[] }; depth?: number } = {}): Promise<UserTaskMeta[]> {
-    const own = userTasks.filter((t) => t && typeof t.elementId === 'string') as UserTaskMeta[];
+  async stepsOf(key: string, userTasks: any[], opts: { shipped?: boolean; replace?: { key: string; steps: PathStepMeta[] }; depth?: number } = {}): Promise<PathStepMeta[]> {
+    const own = userTasks.filter((t) => t && typeof t.elementId === 'string') as PathStepMeta[];
     const calls: CallActivityMeta[] = userTasks.find((t) => t && Array.isArray(t.callActivities))?.callActivities ?? [];
     const depth = opts.depth ?? 0;
     if (!calls.length || depth >= 3) return own;
@@ -250,7 +254,7 @@ export class CatalogueService {
     // from the last place to the first, so that earlier places keep their index
     for (const c of [...calls].sort((a, b) => (b.stepIndex ?? own.length) - (a.stepIndex ?? own.length))) {
       if (c.calledElement === key) continue;
-      let steps: UserTaskMeta[] = [];
+      let steps: PathStepMeta[] = [];
       if (opts.replace?.key === c.calledElement) steps = opts.replace.steps;
       else {
         const q = c.binding !== 'latest' && c.version ? { key: c.calledElement, version: c.version } : { key: c.calledElement };
@@ -261,6 +265,9 @@ export class CatalogueService {
           if (v) steps = await this.stepsOf(c.calledElement, [...v.userTasks, { callActivities: v.callActivities }], { ...opts, depth: depth + 1 });
         }
       }
+      // 联办件: a process called once per joint department of the item (department-review) — its
+      // steps at the item's department (svc:window="item-department") are each department's own
+      if (callsPerJointDepartment(c)) steps = steps.map((s) => (s.window === 'item-department' ? { ...s, perJointDepartment: true } : s));
       out.splice(Math.min(c.stepIndex ?? out.length, out.length), 0, ...steps);
     }
     return out;

@@ -10,7 +10,11 @@
  *    in a town item's path (that is a 上报件);
  *  - 上报件: approved by the city: level 市级 and a city step in the path;
  *  - 联办件: two or more departments (jointDepartments) and two or more departments' approval
- *    steps in the path.
+ *    steps in the path — steps at a department's own window (svc:window="land"), or the steps of
+ *    a process called once per joint department of the item (a multi-instance call activity over
+ *    `jointDepartments`, the department passed in as the called process's `department`: the shipped
+ *    joint path calling department-review), which count as one approval per department the item names;
+ *  - a path that calls a review per joint department needs the item to name its departments.
  * The path must be deployed (or shipped, when the catalogue is loaded before the diagrams) and
  * not archived.
  */
@@ -21,11 +25,40 @@ import type { UserTaskMeta } from '../domain/types';
 // contract with the designer's browser form (common/catalogue.ts)
 export { CATEGORY_NAMES, ITEM_CATEGORIES, ITEM_FIELD_LABELS, type ItemCategory, type ItemRuleViolation };
 
+/**
+ * A step of a path as the rules read it. `perJointDepartment`: the step belongs to a process the
+ * path calls once per department of the item's `jointDepartments` (联办件), its window being that
+ * department's (svc:window="item-department" in the called process, `department` passed in).
+ */
+export type PathStep = Pick<UserTaskMeta, 'elementId' | 'name' | 'stepKind' | 'orgLevel' | 'window'> & { perJointDepartment?: boolean };
+
 export interface PathInfo {
   key: string;
   name?: string;
   archived?: boolean;
-  steps: Pick<UserTaskMeta, 'elementId' | 'name' | 'stepKind' | 'orgLevel' | 'window'>[];
+  steps: PathStep[];
+}
+
+/** A call activity as the rules read it (engine/runtime/validate-definition's CallActivityMeta). */
+export interface RuleCheckedCall {
+  inputs: ({ all: true } | { source: string; target: string })[];
+  loop?: { collection?: string; elementVariable?: string };
+}
+
+/**
+ * Whether a call activity calls its process once per joint department of the item: multi-instance
+ * over the case variable `jointDepartments` (which intake sets from the item), with the element
+ * reaching the called process as `department` (a `camunda:in` from the element variable, or the
+ * element variable named `department`, which is passed on as is) — the variable the called
+ * process's svc:window="item-department" steps are routed by.
+ */
+export function callsPerJointDepartment(c: RuleCheckedCall): boolean {
+  const collection = String(c.loop?.collection ?? '').trim().replace(/^\$\{\s*(.*?)\s*\}$/, '$1').replace(/^=\s*/, '').replace(/^environment\.variables\./, '').trim();
+  const element = c.loop?.elementVariable;
+  if (collection !== 'jointDepartments' || !element) return false;
+  const toDepartment = c.inputs.filter((m): m is { source: string; target: string } => 'target' in m && m.target === 'department');
+  if (toDepartment.length) return toDepartment.every((m) => m.source === element);
+  return element === 'department';
 }
 
 export interface RuleCheckedItem {
@@ -99,7 +132,10 @@ export function checkItemRules(item: RuleCheckedItem, path: PathInfo | null): It
       if (depts.size < 2) {
         add('jointDepartments', 'joint-two-departments', `联办件须由两个或以上部门并联审批，联办部门现有${depts.size}个。`);
       }
+      // a department's own window (svc:window="land"), or each joint department of the item when the
+      // path calls a department's review per joint department (department-review)
       const approving = new Set(steps.filter((s) => s.stepKind === 'approve' && !NOT_A_DEPARTMENT.has(s.window ?? '')).map((s) => s.window));
+      if (steps.some((s) => s.perJointDepartment && s.stepKind === 'approve')) for (const d of depts) approving.add(d);
       if (path && approving.size < 2) {
         add('procedure', 'joint-parallel-steps', `联办件须有两个或以上部门的并联审批步骤，办理路径${pathName}只有${approving.size}个部门审批；请选用联办件路径。`);
       }
@@ -107,6 +143,10 @@ export function checkItemRules(item: RuleCheckedItem, path: PathInfo | null): It
     }
     default:
       add('defaultCategory', 'known-category', `办件类型${quote(cat)}不在目录的类型之中（即办件、承诺件、上报件、联办件）。`);
+  }
+  const perDepartment = steps.filter((s) => s.perJointDepartment);
+  if (path && perDepartment.length && cat !== 'joint' && !(item.jointDepartments ?? []).filter(Boolean).length) {
+    add('jointDepartments', 'joint-departments-named', `办理路径${pathName}按事项的联办部门逐一调用部门审查（${names(perDepartment)}），事项却没有填写联办部门；请选用本类型的路径，或改为联办件并填写联办部门。`);
   }
   return out;
 }

@@ -14,7 +14,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
-import { checkItemRules, type PathInfo } from '../../engine/catalogue/item-rules';
+import { callsPerJointDepartment, checkItemRules, type PathInfo } from '../../engine/catalogue/item-rules';
 import { ApiClient } from '../helpers/api';
 import { dbUri, ROOT, startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
 
@@ -35,7 +35,7 @@ const LONG_NAME = '农村村民住宅用地（宅基地）审批暨乡村建设�
 async function shippedPaths(): Promise<Map<string, PathInfo>> {
   const dir = path.join(ROOT, 'processes', 'diagrams');
   const out = new Map<string, PathInfo>();
-  const called: [string, string][] = [];
+  const called: [string, string, boolean][] = [];
   const attr = (tag: string, name: string) => tag.match(new RegExp(`\\s${name}="([^"]*)"`))?.[1];
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.bpmn'))) {
     const xml = readFileSync(path.join(dir, f), 'utf8');
@@ -44,10 +44,18 @@ async function shippedPaths(): Promise<Map<string, PathInfo>> {
       elementId: attr(m[0], 'id')!, name: attr(m[0], 'name') ?? '', stepKind: attr(m[0], 'svc:stepKind'), orgLevel: attr(m[0], 'svc:orgLevel'), window: attr(m[0], 'svc:window'),
     }));
     out.set(attr(proc, 'id')!, { key: attr(proc, 'id')!, name: attr(proc, 'name'), steps });
-    for (const m of xml.matchAll(/<bpmn:callActivity\s[^>]*>/g)) called.push([attr(proc, 'id')!, attr(m[0], 'calledElement')!]);
+    for (const m of xml.matchAll(/<bpmn:callActivity\s[^>]*>[\s\S]*?<\/bpmn:callActivity>/g)) {
+      const open = m[0].match(/<bpmn:callActivity\s[^>]*>/)![0];
+      const loop = m[0].match(/<bpmn:multiInstanceLoopCharacteristics\s[^>]*>/)?.[0];
+      const inputs = [...m[0].matchAll(/<camunda:in\s[^>]*>/g)].map((x) => ({ source: attr(x[0], 'source') ?? '', target: attr(x[0], 'target') ?? '' })).filter((x) => x.target);
+      called.push([attr(proc, 'id')!, attr(open, 'calledElement')!, callsPerJointDepartment({ inputs, loop: loop ? { collection: attr(loop, 'camunda:collection'), elementVariable: attr(loop, 'camunda:elementVariable') } : undefined })]);
+    }
   }
-  // a call activity brings the called process's steps (the city's part of a 上报件), as the server's pathInfo does
-  for (const [caller, callee] of called) out.get(caller)!.steps.push(...(out.get(callee)?.steps ?? []));
+  // a call activity brings the called process's steps (the city's part of a 上报件), as the server's pathInfo does;
+  // one called per joint department (联办件: department-review) marks its steps at the item's department
+  for (const [caller, callee, perDepartment] of called) {
+    out.get(caller)!.steps.push(...(out.get(callee)?.steps ?? []).map((s) => (perDepartment && s.window === 'item-department' ? { ...s, perJointDepartment: true } : s)));
+  }
   return out;
 }
 

@@ -325,9 +325,10 @@ describe('network office system: org model, catalogue, intake and the five categ
   });
 
   describe('joint (联办件)', () => {
-    it('runs parallel approvals in three departments with their own limits; one is late; the receiving window notifies the combined result', async () => {
+    it('runs each department’s review in parallel (department-review, called once per department of the item) with its own limit; late ones escalate; the receiving window notifies the combined result', async () => {
       const it = item('joint-approval-item');
-      const r = await clerk.post('/api/intake', { itemCode: it.code, applicant: applicant('梁伟明'), materials: fullMaterials(it), limitOverrides: { landApprovalLimit: 'PT2S' } });
+      expect(it.jointDepartments.length).toBeGreaterThanOrEqual(3);
+      const r = await clerk.post('/api/intake', { itemCode: it.code, applicant: applicant('梁伟明'), materials: fullMaterials(it), limitOverrides: { deptReviewLimit: 'PT2S' } });
       expect(r.status).toBe(201);
       const c = r.body.case;
       expect(c.category).toBe('joint');
@@ -335,23 +336,25 @@ describe('network office system: org model, catalogue, intake and the five categ
       await clerk.post(`/api/tasks/${accept.taskId}/complete`, { decision: 'approve' });
       const parallel = await waitFor(async () => {
         const x = (await clerk.get(`/api/service-cases/${c.caseNo}`)).body;
-        const open = x.steps.filter((s: any) => s.status === 'open');
-        return open.length === 3 ? open : undefined;
-      }, 'three parallel approvals');
-      const windows = new Set(parallel.map((s: any) => s.windowId));
-      expect(windows.size).toBe(3);
-      // the land approval is late: an escalation names it; the others are on time
+        const open = x.steps.filter((s: any) => s.status === 'open' && s.elementId === 'dept-review');
+        return open.length === it.jointDepartments.length ? open : undefined;
+      }, 'the departments’ parallel reviews');
+      // one window per department of the item, in the case's town
+      expect(c.orgUnit).toBe('dingbao');
+      expect(new Set(parallel.map((s: any) => s.windowId))).toEqual(new Set(it.jointDepartments.map((d: string) => windowOf(dingbaoWindows, d).id)));
+      // the land review is late: an escalation names it (its own called instance and step)
       const supervisor = await as('supervisor');
-      const esc = await waitFor(async () => (await supervisor.get('/api/escalations')).body.find((e: any) => e.caseId === parallel[0].taskId.split(':')[0]), 'the land escalation', 20_000);
-      expect(esc.taskElementId).toBe('land-approval');
+      const landStep = parallel.find((s: any) => s.windowId === windowOf(dingbaoWindows, 'land').id);
+      const instanceId = landStep.taskId.split(':')[0];
+      const esc = await waitFor(async () => (await supervisor.get('/api/escalations')).body.find((e: any) => e.caseId === instanceId), 'the land escalation', 20_000);
+      expect(esc.taskElementId).toBe('dept-review');
       // the diagram's boundary timer and the step's own clock (环节时限) are one lateness: one escalation with the facts of both
-      const instanceId = parallel[0].taskId.split(':')[0];
-      const ofStep = async () => (await supervisor.get('/api/escalations')).body.filter((e: any) => (e.caseId === instanceId && e.taskElementId === 'land-approval') || (e.caseNo === c.caseNo && e.limitKind === 'step'));
+      const ofStep = async () => (await supervisor.get('/api/escalations')).body.filter((e: any) => e.caseId === instanceId || (e.caseNo === c.caseNo && e.limitKind === 'step' && e.taskId === landStep.taskId));
       const joined = await waitFor(async () => {
         const all = await ofStep();
         return all.length === 1 && all[0].dueAt && all[0].history.some((h: any) => h.status === 'bpmn-timer') && all[0].history.some((h: any) => h.status === 'open') ? all[0] : undefined;
       }, 'the boundary timer and the step clock joined in one escalation', 20_000);
-      expect(joined).toMatchObject({ source: 'clock', limitKind: 'step', taskElementId: 'land-approval', caseNo: c.caseNo });
+      expect(joined).toMatchObject({ source: 'clock', limitKind: 'step', taskElementId: 'dept-review', caseNo: c.caseNo });
       expect(joined.responsible).toBeTruthy();
       await new Promise((r) => setTimeout(r, 1500));
       expect(await ofStep()).toHaveLength(1);
