@@ -272,6 +272,35 @@ export class SupervisionService {
   }
 
   /**
+   * Stops several clocks at once — a case's end (statutory, promised, its open steps), the step
+   * clocks of a command's closed steps — each as `stopClock` would: one read of them, one bulk write
+   * of their stops (each conditional: a clock stopped meanwhile keeps its result), one delete of
+   * their signal jobs, then their events (keyed: written once). 3 round trips instead of 3 per clock.
+   */
+  async stopClocks(clockIds: string[], at: Date): Promise<void> {
+    const ids = [...new Set(clockIds)];
+    if (!ids.length) return;
+    const { Clock } = this.deps.models;
+    const docs: any[] = await Clock.find({ _id: { $in: ids } }, { status: 1, dueAt: 1, caseNo: 1, result: 1 }).lean();
+    const running = docs.filter((c) => c.status !== 'stopped');
+    const results = new Map<string, string>(running.map((c) => [String(c._id), completionResult(at, c.dueAt ?? undefined)]));
+    if (running.length) {
+      const now = this.deps.clock.now();
+      await Clock.bulkWrite(
+        running.map((c) => ({ updateOne: { filter: { _id: c._id, status: { $ne: 'stopped' } }, update: { $set: { status: 'stopped', stoppedAt: at, result: results.get(String(c._id)), updatedAt: now } } } })),
+        { ordered: false },
+      );
+      await (await agendaJobs(this.deps.agenda)).deleteMany({ name: SIGNAL_JOB, 'data.clockId': { $in: running.map((c) => String(c._id)) } });
+    }
+    for (const c of docs) {
+      if (!c.caseNo) continue;
+      // stopped already (a replayed projection, a repaired end): its event again, keyed — written once
+      const result = results.get(String(c._id)) ?? c.result ?? null;
+      await this.deps.audit.append(c.caseNo, 'clock.stopped', 'system', { clockId: String(c._id), result, dueAt: c.dueAt?.toISOString() ?? null }, { dedupeKey: `clock:stop:${String(c._id)}` });
+    }
+  }
+
+  /**
    * The clocks of a case as `actor` may read them: its org units' staff, supervisors and admins
    * (the same rule as the case itself, CaseService.assertReadable); another unit's case, or none,
    * is 404 CASE_NOT_FOUND, nothing of its clocks.

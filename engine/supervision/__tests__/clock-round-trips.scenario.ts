@@ -85,6 +85,22 @@ async function main(uri: string) {
     assert.equal(await sup.fire('step:t-move', 'warning', 1), false, 'a stale version does not fire');
     await expectJobsOf('step:t-move');
     ok("a stale version's job that fires writes the current version's jobs (insert-only)");
+
+    // ---- three clocks stopped at once (a case's end): one read, one bulk write, one delete
+    await Clock.updateOne({ _id: 'complaint:c3' }, { $set: { status: 'stopped', stoppedAt: now, result: 'early' } });
+    const stopAt = new Date(now.getTime() + 60_000);
+    const stop = await counter.measure(() => sup.stopClocks(['complaint:c1', 'complaint:c2', 'complaint:c3', 'complaint:c2'], stopAt));
+    assert.deepEqual(stop.byCommand, { 'find clocks': 1, 'update clocks': 1, 'delete agendaJobs': 1 }, `stopping three clocks sent ${stop.sequence.join(', ')}`);
+    for (const id of ['complaint:c1', 'complaint:c2']) {
+      const c: any = await Clock.findById(id).lean();
+      assert.equal(c.status, 'stopped');
+      assert.equal(c.result, 'early', `${id} stopped a minute after it started: early`);
+      assert.equal(new Date(c.stoppedAt).getTime(), stopAt.getTime());
+      assert.equal(await jobs.countDocuments({ 'data.clockId': id }), 0, `${id} has no job left`);
+    }
+    assert.equal(((await Clock.findById('complaint:c3').lean()) as any).stoppedAt.getTime(), now.getTime(), 'a clock stopped before keeps its stop');
+    assert.ok((await jobs.countDocuments({ 'data.clockId': 'step:t-move' })) > 0, 'other clocks keep their jobs');
+    ok('three clocks stopped at once: one read, one bulk write of the stops, one delete of their jobs');
   } finally {
     counter.detach();
     await platform.close();

@@ -11,6 +11,6 @@ import { runScenario } from '../../../test/helpers/scenario';
 describe('supervision clocks in few round trips', () => {
   it('starts a clock in two round trips and keeps its jobs exactly once through repeats and ledger changes', async () => {
     const passed = await runScenario(path.join(__dirname, 'clock-round-trips.scenario.ts'), 'clock_rt');
-    expect(passed.length).toBe(5);
+    expect(passed.length).toBe(6);
   }, 180_000);
 });
