@@ -103,6 +103,16 @@ describe('statistics day rollups give the same answers as the scan', () => {
         expect(f.total.received).toBe(5);
       }
     }
+    // a report by day covers at most 366 days (a longer period is asked by month): 400, problem+json naming why
+    const long = await supervisor.get('/api/stats/day?from=2024-01-01&to=2025-06-30');
+    expect(long.status).toBe(400);
+    expect(long.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(long.body.code).toBe('PERIOD_TOO_LONG');
+    expect(long.body.detail).toMatch(/366/);
+    // without a period, the last 366 days up to today
+    const days = (await supervisor.get('/api/stats/day')).body;
+    expect(cstDay(new Date(days.filter.from).getTime() + 366 * 86_400_000 - 1)).toBe(today);
+    expect(days.total.received).toBe(5);
     // the ranking reads the rollups too, and agrees
     const ranking = (await supervisor.get('/api/stats/rankings/towns')).body;
     expect(ranking.rows.find((r: any) => r.key === 'dingbao' || r.orgUnit === 'dingbao')).toBeDefined();

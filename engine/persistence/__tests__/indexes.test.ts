@@ -412,7 +412,7 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'escalation list of a town: last month', from: 'supervision-service.ts list → persistence/newest.ts', collection: 'escalations', filter: { orgUnit: s.town, raisedAt: { $gte: s.monthAgo } }, sort: { raisedAt: -1, _id: -1 }, limit: 500 },
   { name: 'escalation list of a town: everything', from: 'supervision-service.ts list → persistence/newest.ts (fewer than 500 in a year)', collection: 'escalations', filter: { orgUnit: s.town }, sort: { raisedAt: -1, _id: -1 }, limit: 500 },
   { name: 'escalation list of a town by status', from: 'supervision-service.ts list → persistence/newest.ts', collection: 'escalations', filter: { status: 'open', orgUnit: s.town, raisedAt: { $gte: s.yearAgo } }, sort: { raisedAt: -1, _id: -1 }, limit: 500 },
-  { name: 'heat map: breaches of the period\'s cases', from: 'stats/heatmap.ts', collection: 'signals', filter: { caseNo: { $in: [s.caseNo, `${s.caseNo}X`] }, rung: 'breach' }, projection: { _id: 1, clockId: 1 } },
+  { name: 'heat map: the breaches of the map\'s tasks', from: 'stats/heatmap.ts', collection: 'signals', filter: { _id: { $in: [`step:${s.taskId}:breach`, `step:${s.taskId}X:breach`] } }, projection: { _id: 1, clockId: 1 } },
   { name: 'repair: signals cut short', from: 'supervision-service.ts repairPendingSignals', collection: 'signals', filter: { pending: true, claimedAt: { $lt: NOW } }, limit: 200 },
   { name: 'complaints (supervisor): last month', from: 'feedback-service.ts listComplaints → persistence/newest.ts', collection: 'complaints', filter: { createdAt: { $gte: s.monthAgo } }, sort: { createdAt: -1, _id: -1 }, limit: 500 },
   { name: 'complaints (supervisor): last year', from: 'feedback-service.ts listComplaints → persistence/newest.ts', collection: 'complaints', filter: { createdAt: { $gte: s.yearAgo } }, sort: { createdAt: -1, _id: -1 }, limit: 500 },
@@ -435,7 +435,8 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'stats: violations since', from: 'stats-service.ts', collection: 'violations', filter: { at: { $gte: s.from } } },
   { name: 'stats: ratings since', from: 'stats-service.ts', collection: 'ratings', filter: { createdAt: { $gte: s.from } } },
   { name: 'rollup bucket', from: 'stats/rollups.ts', collection: 'stats_buckets', filter: { _id: `${s.town}|20260101` }, limit: 1 },
-  { name: 'rollup buckets of a period', from: 'stats/rollups.ts byIds', collection: 'stats_buckets', filter: { _id: { $in: Array.from({ length: 31 }, (_, d) => `${s.town}|2026-01-${pad(d + 1, 2)}`) } } },
+  { name: 'rollup buckets of a period', from: 'stats/rollups.ts byIds', collection: 'stats_buckets', filter: { _id: { $in: Array.from({ length: 31 }, (_, d) => `${s.town}|2026-01-${pad(d + 1, 2)}`) } }, projection: { orgUnit: 1, day: 1, all: 1, 'loose.all': 1, due: 1, cases: 1, estimated: 1 } },
+  { name: 'rollup: a centre\'s day buckets of a report by day', from: 'stats/rollups.ts readDays', collection: 'stats_buckets', filter: { _id: { $gte: `${s.town}|2025-06-01`, $lte: `${s.town}|2026-05-31` } }, sort: { _id: 1 }, projection: { orgUnit: 1, day: 1, all: 1, 'loose.all': 1, due: 1, cases: 1, estimated: 1 } },
   { name: 'rollup: loose escalations of a bucket', from: 'stats/rollups.ts recompute', collection: 'escalations', filter: { _id: { $in: [`${s.instanceId}:esc`, 'inst-0000011:esc'] } }, projection: { caseNo: 1, windowId: 1, responsible: 1 } },
   // ---- provincial feed (engine/outbox/outbox.ts)
   { name: 'outbox: due', from: 'outbox.ts deliverDue', collection: 'outbox', filter: { status: 'pending', nextAttemptAt: { $lte: NOW } }, sort: { occurredAt: 1, _id: 1 }, limit: 1000 },

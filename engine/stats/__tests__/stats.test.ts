@@ -392,6 +392,18 @@ describe('statistics and rankings (issue #4)', () => {
     expect((await stats.report('all')).total.received).toBe(11);
   });
 
+  it('reports by day over at most 366 days: without a start the last 366 up to today, a longer period refused', async () => {
+    // now is 2025-10-27: the 366 days up to and including it start on 2024-10-27 (Beijing time), which covers every case
+    const days = await stats.byPeriod('day');
+    expect(days.filter.from).toEqual(cst('2024-10-27 00:00'));
+    expect(days.rows.reduce((n, r) => n + r.received, 0)).toBe(11);
+    expect(days.rows.map((r) => r.key)[0]).toBe('2025-09-01');
+    // a year and a day is the longest; a month report covers longer periods
+    await expect(stats.byPeriod('day', { from: cst('2024-10-25 00:00'), to: cst('2025-10-27 00:00') })).rejects.toMatchObject({ code: 'PERIOD_TOO_LONG' });
+    expect((await stats.byPeriod('day', { from: cst('2024-10-26 00:00'), to: cst('2025-10-27 00:00') })).rows.length).toBeGreaterThan(0);
+    expect((await stats.byPeriod('month', { from: cst('2023-01-01 00:00') })).total.received).toBe(11);
+  });
+
   it('ranks the towns by the documented efficiency score, components shown, ties broken by catalogue order', async () => {
     const ranking = await stats.rankTowns(PERIOD);
     expect(ranking.weights).toEqual(EFFICIENCY_WEIGHTS);
