@@ -20,6 +20,11 @@
  *   BENCH_REFRESH_S     budget of the rollups' catch-up after a bulk load, before the reports (default 900)
  *   BENCH_SERVER_NODE_ARGS  node flags for the API server, e.g. "--cpu-prof --cpu-prof-dir=.bench/prof"
  *   BENCH_DATA_DIR  data folder to use (default a temp folder, removed after); BENCH_KEEP=1 keeps it
+ *   BENCH_REUSE=1   with BENCH_DATA_DIR: a kept folder that already holds a count's cases is measured
+ *                   as it is — no template capture, no copying (copying 100,000 takes 10–30 min here);
+ *                   a folder holding fewer cases than a count, or over 1.5 × it, is refused. Seed it once
+ *                   with BENCH_KEEP=1 BENCH_CASES=100000 BENCH_ONLY=reports (which also lets the
+ *                   rollups catch up), then e.g. BENCH_REUSE=1 BENCH_CASES=100000 BENCH_ONLY=board,reports.
  *
  * Stored data: cases taken in and worked through the product's own write path are captured
  * and bulk-copied (insertMany, batches of 1000) with fresh identities, centres and dates — see
@@ -646,23 +651,37 @@ async function main() {
       log(`  ${c.commandsPerSecond} commands/s (p50 ${c.p50Ms} ms per command, ${c.commands} commands)`);
     }
 
-    log('capturing templates through the product (intake, completions)');
-    const templates = await captureTemplates(platform, items);
-    const seeder = new Seeder(rawDb, templates);
+    // the templates and the copier, made when something is copied (BENCH_REUSE may need neither)
+    let seederMade: Seeder | undefined;
+    const seederOf = async () => {
+      if (seederMade) return seederMade;
+      log('capturing templates through the product (intake, completions)');
+      seederMade = new Seeder(rawDb, await captureTemplates(platform, items));
+      return seederMade;
+    };
+    const reuse = process.env.BENCH_REUSE === '1';
+    if (reuse && !process.env.BENCH_DATA_DIR) throw new Error('BENCH_REUSE=1 needs BENCH_DATA_DIR (a folder kept by an earlier run with BENCH_KEEP=1)');
 
     const clerkActors = await Promise.all(towns.slice(0, CLERKS).map((c) => actorOf(platform, c.clerk)));
     const roundTrips: Record<string, number[]> = { start: [], complete: [], timer: [] };
     const breakdown: Record<string, string[]> = {};
 
     for (const S of COUNTS) {
-      log(`seeding to ${S.toLocaleString('en')} stored cases`);
-      const seeded = await seeder.seedTo(S);
-      results.seeding[S] = seeded;
-      log(`  ${seeded.documents.toLocaleString('en')} documents in ${seeded.seconds} s (${seeded.documentsPerSecond} documents/s; copying ${seeded.copyingSeconds} s, waiting for writes ${seeded.waitingForWritesSeconds} s; insertMany ms per document: ${JSON.stringify(seeded.insertMsPerDocument)})${seeded.errors ? `; ${seeded.errors} errors, first: ${seeded.firstError}` : ''}`);
-      // the copies' overdue clock signals and step timers count as fired when due (a live centre has no such backlog)
-      const settled = await settlePast(rawDb, new Date());
-      results.seeding[S].settledPast = settled;
-      log(`  the copies' past settled: ${settled.signals.toLocaleString('en')} overdue clock signals counted as rung (${settled.clocks.toLocaleString('en')} clocks), ${settled.timers.toLocaleString('en')} overdue step-timer jobs removed`);
+      const held = reuse ? await rawDb.collection('service_cases').estimatedDocumentCount() : 0;
+      if (reuse) {
+        if (held < S || held > 1.5 * S) throw new Error(`BENCH_REUSE: ${dataDir} holds ${held.toLocaleString('en')} cases, not about ${S.toLocaleString('en')} (seed it once with BENCH_KEEP=1 and no BENCH_REUSE)`);
+        log(`reusing the ${held.toLocaleString('en')} cases stored in ${dataDir} (BENCH_REUSE)`);
+        results.seeding[S] = { reused: held };
+      } else {
+        log(`seeding to ${S.toLocaleString('en')} stored cases`);
+        const seeded = await (await seederOf()).seedTo(S);
+        results.seeding[S] = seeded;
+        log(`  ${seeded.documents.toLocaleString('en')} documents in ${seeded.seconds} s (${seeded.documentsPerSecond} documents/s; copying ${seeded.copyingSeconds} s, waiting for writes ${seeded.waitingForWritesSeconds} s; insertMany ms per document: ${JSON.stringify(seeded.insertMsPerDocument)})${seeded.errors ? `; ${seeded.errors} errors, first: ${seeded.firstError}` : ''}`);
+        // the copies' overdue clock signals and step timers count as fired when due (a live centre has no such backlog)
+        const settled = await settlePast(rawDb, new Date());
+        results.seeding[S].settledPast = settled;
+        log(`  the copies' past settled: ${settled.signals.toLocaleString('en')} overdue clock signals counted as rung (${settled.clocks.toLocaleString('en')} clocks), ${settled.timers.toLocaleString('en')} overdue step-timer jobs removed`);
+      }
       const ta = Date.now();
       try {
         // VACUUM too, not only ANALYZE: after a bulk load autovacuum's insert-triggered VACUUM ANALYZE of
@@ -825,7 +844,7 @@ async function main() {
         if (want('timers') && S === COUNTS[COUNTS.length - 1]) try {
           log(`  timers: ${TIMERS.toLocaleString('en')} BPMN timer jobs, a tenth due in the same second, fired by the server's workers`);
           const cpu0 = cpuSeconds(db, server.child.pid);
-          const tl: any = await timerLateness(rawDb, seeder, TIMERS, () => {
+          const tl: any = await timerLateness(rawDb, await seederOf(), TIMERS, () => {
             try {
               psql(db, 'ANALYZE');
             } catch (err) {
@@ -879,7 +898,8 @@ async function main() {
             log(`  report ${name} failed: ${(err as Error).message}`);
           }
         };
-        for (const dim of STATS_DIMENSIONS) await time(dim, () => platform.stats.report(dim, {}));
+        // no period: all time, except by day (at most 366 days: the last 366 without a period)
+        for (const dim of STATS_DIMENSIONS) await time(dim === 'day' ? 'day (no period: the last 366 days)' : dim, () => platform.stats.report(dim, {}));
         await time('ranking towns', () => platform.stats.rankTowns({}));
         await time('ranking windows', () => platform.stats.rank({}, { level: 'window' }));
         // as the console asks (from=YYYY-MM-DD: Beijing midnight) — a from at another time of day is
