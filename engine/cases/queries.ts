@@ -33,9 +33,10 @@ export async function getCase(ctx: CaseReadContext, caseNo: string, actor: Actor
   const kase = await loadCase(ctx, caseNo);
   if (!canRead(kase, actor)) throw new NotFoundError('CASE_NOT_FOUND', `case ${caseNo} does not exist`);
   // engine steps and the case's own tasks (co-sign, rectification, follow-up) share the instance id
-  const inst = kase.instanceId ? await models.Instance.findById(kase.instanceId, { definitionVersion: 1, calledInstances: 1 }).lean() : null;
-  // the steps of the instances its call activities started (调用活动: the city's part of a report-up case) are the case's too
-  const called = (((inst as any)?.calledInstances ?? []) as { instanceId: string }[]).map((c) => c.instanceId);
+  const inst = kase.instanceId ? await models.Instance.findById(kase.instanceId, { definitionVersion: 1, calledInstances: 1, messageStartedInstances: 1 }).lean() : null;
+  // the steps of the instances its call activities started (调用活动: the city's part of a report-up case) are the case's too,
+  // and of those a message started for the case (消息开始事件, engine/services/messages.ts)
+  const called = [...((inst as any)?.calledInstances ?? []), ...((inst as any)?.messageStartedInstances ?? [])].map((c: { instanceId: string }) => c.instanceId);
   const tasks = kase.instanceId ? await models.Task.find({ instanceId: called.length ? { $in: [kase.instanceId, ...called] } : kase.instanceId }).sort({ createdAt: 1 }).lean() : [];
   const notices = await listNotices(ctx, caseNo);
   const summary = caseSummary(kase);

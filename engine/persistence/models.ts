@@ -109,6 +109,10 @@ const instanceSchema = new Schema(
     rootInstanceId: String,
     /** The instances this one's call activities started: element, execution and child instance id. */
     calledInstances: { type: [Schema.Types.Mixed], default: undefined },
+    /** 消息开始事件: the message (id, name) that started it; with `rootInstanceId` (no parent) when it joined a case in progress. */
+    startedByMessage: Schema.Types.Mixed,
+    /** On a case's root instance: the instances messages started for the case (instance id, message id and name). */
+    messageStartedInstances: { type: [Schema.Types.Mixed], default: undefined },
   },
   { ...opts, collection: 'instances' },
 );
@@ -394,6 +398,12 @@ const messageSchema = new Schema(
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     deliveredAt: Date,
+    /** Delivered by starting an instance (a message start event): `instanceId` is the instance it started. */
+    startedInstance: Boolean,
+    /** The case (办件) whose number the business key is, when the instance it started joined that case. */
+    caseNo: String,
+    /** Why it started an instance outside any case, or why it is kept pending (Chinese, for the console). */
+    note: String,
   },
   { ...opts, collection: 'messages' },
 );
@@ -439,6 +449,9 @@ const OBSOLETE_INDEXES: ReadonlyArray<readonly [string, string]> = [
   ['clocks', 'orgUnit_1_status_1'],
   ['agendaJobs', 'data.key_1'],
   ['agendaJobs', 'data.clockId_1'],
+  // a caller's open links are read by parentInstanceId+status (89b3a62); the planner joined the old
+  // single-field index with status_1_updatedAt_1 instead of reading the compound one
+  ['call_links', 'parentInstanceId_1'],
 ];
 
 /** True for a duplicate-key error (E11000) from MongoDB or FerretDB. */

@@ -28,6 +28,7 @@ import type { MessageWait, ThrownMessage } from '../runtime/run-engine';
 import type { Actor, Clock, Logger } from '../domain/types';
 import { checkVariables } from './variables';
 import type { ProcessService } from './process-service';
+import { caseContextOf } from './process/call-mapping';
 
 /** A `delivering` claim older than this is taken over by the sweep (its holder died). */
 const CLAIM_LEASE_MS = 10_000;
@@ -61,6 +62,12 @@ export interface MessageView {
   sentBy: string;
   /** True when this answer is for a resend of a message id already stored. */
   replayed?: boolean;
+  /** Delivered by starting an instance (消息开始事件): `instanceId` is the instance it started. */
+  startedInstance?: boolean;
+  /** The case (办件) the started instance belongs to: the business key was its case number. */
+  caseNo?: string;
+  /** Why the started instance belongs to no case, or why the message is kept pending (Chinese). */
+  note?: string;
 }
 
 export const MESSAGE_STATUSES = ['pending', 'delivering', 'delivered', 'thrown'] as const;
@@ -80,8 +87,14 @@ function view(m: any, replayed = false): MessageView {
     ...(m.deliveredAt ? { deliveredAt: new Date(m.deliveredAt).toISOString() } : {}),
     sentBy: m.sentBy,
     ...(replayed ? { replayed: true } : {}),
+    ...(m.startedInstance ? { startedInstance: true } : {}),
+    ...(m.caseNo ? { caseNo: m.caseNo } : {}),
+    ...(m.note ? { note: m.note } : {}),
   };
 }
+
+/** Case statuses whose instance runs: a message start may join the case (its instance id is recorded by then). */
+const CASE_RUNNING = new Set(['accepting', 'in-progress', 'awaiting-supplement']);
 
 /** The id of the instance a message start event starts for message `messageId`: derived from it, UUID-shaped. */
 export function messageInstanceId(messageId: string): string {
@@ -247,9 +260,19 @@ export class MessageService {
    * delivered to its start event. Once per message id: the instance id is derived from it, so a
    * retry after a kill finds the instance started (start is idempotent with a given id) and, if the
    * delivering revision was written, the message taken. Null when no process starts on that name.
+   *
+   * Which case it belongs to (Camunda correlates a message start by name only; the business key is
+   * the new instance's): a business key that is the case number of a case in progress (办件) makes
+   * the instance the case's — like a called process: the case's number, org unit, windows,
+   * department and limit overrides as variables, the case's org unit, the case's root instance
+   * (its steps, clocks and audit are the case's; its end does not end the case). A case number of a
+   * case not running (under examination, ended, void) starts nothing: the message is kept pending
+   * with a note (a case under examination is joined once accepted: the sweep retries). Any other
+   * business key starts an instance of no case — no case number, org unit or window; visible to
+   * supervisors and admins — and the message says so (`note`, and a warning in the log).
    */
-  private async startByMessage(m: any, id: string, variables: Record<string, unknown>): Promise<{ instanceId: string; revision: number; elementId?: string } | null> {
-    const { Definition } = this.deps.models;
+  private async startByMessage(m: any, id: string, variables: Record<string, unknown>): Promise<{ instanceId: string; revision: number; elementId?: string; caseNo?: string; note?: string } | { kept: string } | null> {
+    const { Definition, ServiceCase, Instance } = this.deps.models;
     const named = await Definition.find({ 'userTasks.messageStarts': m.name }, { key: 1 }).lean();
     if (!named.length) return null;
     let key: string | undefined;
@@ -264,13 +287,41 @@ export class MessageService {
     if (!key) return null;
     const ps = this.deps.processService;
     const instanceId = messageInstanceId(id);
+    const kase: any = await ServiceCase.findById(m.businessKey, { status: 1, instanceId: 1, orgUnit: 1 }).lean();
+    let startVariables: Record<string, unknown> = {};
+    let orgUnit: string | undefined;
+    let rootInstanceId: string | undefined;
+    let note: string | undefined;
+    if (kase) {
+      // (unless this message's instance was started already, by a holder that died before delivering: it goes on)
+      if ((!CASE_RUNNING.has(kase.status) || !kase.instanceId) && !(await this.deps.models.Revision.exists({ _id: `${instanceId}:1` }))) {
+        return { kept: `办件 ${m.businessKey} 当前状态为「${kase.status}」，未在办理中：消息开始事件不为它启动流程，消息保留待处理（办件受理后自动重试）` };
+      }
+      const root: any = kase.instanceId ? await Instance.findById(kase.instanceId, { variables: 1, orgUnit: 1 }).lean() : null;
+      startVariables = caseContextOf((root?.variables ?? {}) as Record<string, unknown>);
+      startVariables.caseNo = m.businessKey;
+      orgUnit = kase.orgUnit ?? root?.orgUnit ?? undefined;
+      rootInstanceId = kase.instanceId ? String(kase.instanceId) : undefined;
+    } else {
+      note = `业务键「${m.businessKey}」不是本平台办件的编号：启动的流程实例不属于任何办件（无办件编号、所属机构和窗口，不计入办件时限），仅督查员和管理员可见`;
+    }
+    // the case's root instance lists it (the case page reads the steps of these instances): idempotent, done again on a retry
+    const listed = async () => {
+      if (rootInstanceId) await Instance.updateOne({ _id: rootInstanceId }, { $addToSet: { messageStartedInstances: { instanceId, messageId: id, name: m.name } } });
+    };
     const taken = await ps.messageTakenBy(instanceId, id);
-    if (taken) return { instanceId, ...taken };
-    await ps.startInstance(key, {}, { username: m.sentBy ?? 'system', groups: [], roles: ['system'] }, m.businessKey, instanceId);
+    if (taken) {
+      await listed();
+      return { instanceId, ...taken, ...(rootInstanceId ? { caseNo: m.businessKey } : {}), ...(note ? { note } : {}) };
+    }
+    const actor = { username: m.sentBy ?? 'system', groups: [], roles: ['system'], ...(orgUnit ? { orgUnit } : {}) };
+    await ps.startInstance(key, startVariables, actor, m.businessKey, instanceId, { ...(rootInstanceId ? { rootInstanceId } : {}), message: { id, name: m.name } });
+    await listed();
     crashPoint('messages.after-start');
     const r = await ps.deliverMessage(instanceId, { id, name: m.name, variables });
-    this.deps.logger.info({ messageId: id, name: m.name, key, instanceId }, 'message started an instance');
-    return { instanceId, revision: r.revision, elementId: r.elementId };
+    if (note) this.deps.logger.warn({ messageId: id, name: m.name, key, instanceId }, 'a message started an instance outside any case (its business key is no case number)');
+    else this.deps.logger.info({ messageId: id, name: m.name, key, instanceId, caseNo: m.businessKey }, 'message started an instance of the case');
+    return { instanceId, revision: r.revision, elementId: r.elementId, ...(rootInstanceId ? { caseNo: m.businessKey } : {}), ...(note ? { note } : {}) };
   }
 
   /** Claims a pending message (`pending → delivering`) and delivers it; answers its state when another holds it or it is done. */
@@ -287,9 +338,9 @@ export class MessageService {
     const id = String(m._id);
     const keys = JSON.parse(m.correlationKeys ?? '{}') as Record<string, unknown>;
     const variables = JSON.parse(m.variables ?? '{}') as Record<string, unknown>;
-    const done = async (instanceId: string, revision: number, elementId?: string) => {
+    const done = async (instanceId: string, revision: number, elementId?: string, started?: { caseNo?: string; note?: string }) => {
       const now = this.deps.clock.now();
-      const set = { status: 'delivered', instanceId, revision, ...(elementId ? { elementId } : {}), deliveredAt: now, updatedAt: now };
+      const set = { status: 'delivered', instanceId, revision, ...(elementId ? { elementId } : {}), deliveredAt: now, updatedAt: now, ...(started ? { startedInstance: true, ...(started.caseNo ? { caseNo: started.caseNo } : {}), ...(started.note ? { note: started.note } : {}) } : {}) };
       await Message.updateOne({ _id: id, status: 'delivering' }, { $set: set });
       return view({ ...m, ...set });
     };
@@ -318,17 +369,19 @@ export class MessageService {
       await Message.updateOne({ _id: id, status: 'delivering' }, { $set: { status: 'pending', updatedAt: this.deps.clock.now() } });
       throw err;
     }
+    let kept: string | undefined;
     try {
       // nobody waits: a deployed process whose message start event has this name starts an instance
       const started = await this.startByMessage(m, id, variables);
-      if (started) return await done(started.instanceId, started.revision, started.elementId);
+      if (started && 'kept' in started) kept = started.kept;
+      else if (started && 'instanceId' in started) return await done(started.instanceId, started.revision, started.elementId, { caseNo: started.caseNo, note: started.note });
     } catch (err) {
       await Message.updateOne({ _id: id, status: 'delivering' }, { $set: { status: 'pending', updatedAt: this.deps.clock.now() } });
       throw err;
     }
     // nobody waits: kept, visible, delivered when a wait appears
     const now = this.deps.clock.now();
-    await Message.updateOne({ _id: id, status: 'delivering' }, { $set: { status: 'pending', updatedAt: now } });
-    return view({ ...m, status: 'pending', updatedAt: now });
+    await Message.updateOne({ _id: id, status: 'delivering' }, kept ? { $set: { status: 'pending', updatedAt: now, note: kept } } : { $set: { status: 'pending', updatedAt: now }, $unset: { note: 1 } });
+    return view({ ...m, status: 'pending', updatedAt: now, note: kept });
   }
 }

@@ -30,6 +30,21 @@ export function childInstanceId(parentInstanceId: string, executionId: string): 
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** The variables intake gives a case (case-service `accept`) that every instance started for the case gets too. */
+export const CASE_CONTEXT_VARIABLES: ReadonlySet<string> = new Set(['caseNo', 'itemCode', 'orgUnit', 'receivingWindow', 'responsible', 'department', 'category', 'statutoryLimitDays', 'promisedLimitDays']);
+
+/**
+ * The case's own context among an instance's variables (办件): its number, org unit, windows,
+ * department — the router's inputs — and its step-limit overrides (`<stepId in camelCase>Limit`).
+ * What an instance started for the case (a called process, an instance a message started for it)
+ * carries, whatever its own mapping.
+ */
+export function caseContextOf(variables: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(variables)) if (CASE_CONTEXT_VARIABLES.has(k) || /^[a-z][A-Za-z0-9]{0,60}Limit$/.test(k)) out[k] = v;
+  return out;
+}
+
 /**
  * Variables passed by `camunda:in` / `camunda:out`: all of them (`variables="all"`) and/or the
  * named ones, each from source to target (a source that is not set is not passed). None without
