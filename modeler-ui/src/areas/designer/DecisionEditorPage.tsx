@@ -93,7 +93,9 @@ export default function DecisionEditorPage() {
     let cancelled = false;
     setReady(false);
     const Editor = readOnly ? DmnViewer : DmnModeler;
-    const editor = new Editor({ container: containerRef.current!, common: { additionalModules: [dmnTranslateModule] } });
+    // the Chinese translate module per view: dmn-js gives each view its own additionalModules (a `common` list is dropped)
+    const zh = { additionalModules: [dmnTranslateModule] };
+    const editor = new Editor({ container: containerRef.current!, drd: zh, decisionTable: zh, literalExpression: zh, boxedExpression: zh });
     editorRef.current = editor;
     const onChange = () => {
       if (readOnly) return;

@@ -13,10 +13,12 @@ declare module 'dmn-js/lib/Modeler' {
   export interface DmnJsOptions {
     container?: HTMLElement;
     keyboard?: { bindTo?: EventTarget };
-    /** didi modules and options for every view */
-    common?: { additionalModules?: unknown[]; [key: string]: unknown };
-    drd?: Record<string, unknown>;
-    decisionTable?: Record<string, unknown>;
+    /** options for every view (its `additionalModules` are dropped: give them per view) */
+    common?: Record<string, unknown>;
+    drd?: { additionalModules?: unknown[]; [key: string]: unknown };
+    decisionTable?: { additionalModules?: unknown[]; [key: string]: unknown };
+    literalExpression?: { additionalModules?: unknown[]; [key: string]: unknown };
+    boxedExpression?: { additionalModules?: unknown[]; [key: string]: unknown };
   }
   export default class DmnModeler {
     constructor(options?: DmnJsOptions);

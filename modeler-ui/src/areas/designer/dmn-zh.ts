@@ -186,5 +186,5 @@ export function translateDmnZh(template: string, replacements: Record<string, st
   return text.replace(/{([^}]+)}/g, (_, key: string) => replacements[key] ?? `{${key}}`);
 }
 
-/** A didi module replacing dmn-js's `translate` service in every view (`common.additionalModules`). */
+/** A didi module replacing dmn-js's `translate` service; given to each view's `additionalModules`. */
 export const dmnTranslateModule = { translate: ['value', translateDmnZh] };
