@@ -71,10 +71,12 @@ async function project(ctx: CaseContext, p: CaseProjection): Promise<void> {
     // — and the step clocks stopped since these revisions: a replay after a kill stops them again, so
     // their clock.stopped (held back in this projection's batch when the kill came) is written, once
     const since = new Date(p.revisions.length ? Math.min(...p.revisions.map((r) => new Date(r.createdAt).getTime())) : Date.now());
-    const caseClocks = await models.Clock.find(
-      { caseNo, kind: { $in: ['statutory', 'promised', 'step'] }, $or: [{ status: { $ne: 'stopped' } }, { kind: 'step', updatedAt: { $gte: since } }] },
-      { kind: 1, status: 1, taskId: 1, pauses: 1 },
-    ).lean();
+    // Read by the case alone (a case has a handful of clocks) and chosen here: with the `$or` in the
+    // filter DocumentDB 0.107 ran its `status $ne` branch over every clock not stopped — 660 ms a
+    // projection at 30,000 stored cases (load ~25), 82 % of PostgreSQL's time in the commands.
+    const caseClocks = (
+      await models.Clock.find({ caseNo, kind: { $in: ['statutory', 'promised', 'step'] } }, { kind: 1, status: 1, taskId: 1, pauses: 1, updatedAt: 1 }).lean()
+    ).filter((c) => c.status !== 'stopped' || (c.kind === 'step' && c.updatedAt && new Date(c.updatedAt as Date).getTime() >= since.getTime()));
     // Waiting on the applicant (等待补正) stops the case's clocks; they run again when the step ends.
     if (p.status === 'running') {
       const waiting = p.openSteps ? p.openSteps.some((t) => t.stepKind === 'await-applicant') : await models.Task.exists({ instanceId: p.instanceId, status: 'open', stepKind: 'await-applicant' });
