@@ -19,6 +19,7 @@
  *   BENCH_TIMER_WAIT_S  how long to wait for the timers due together (default 120)
  *   BENCH_REFRESH_S     budget of the rollups' catch-up after a bulk load, before the reports (default 900)
  *   BENCH_SERVER_NODE_ARGS  node flags for the API server, e.g. "--cpu-prof --cpu-prof-dir=.bench/prof"
+ *   BENCH_PG_SLOW_MS  PostgreSQL logs statements slower than this many ms; the log is kept as .bench/pg-slow-<out>.log
  *   BENCH_DATA_DIR  data folder to use (default a temp folder, removed after); BENCH_KEEP=1 keeps it
  *   BENCH_REUSE=1   with BENCH_DATA_DIR: a kept folder that already holds a count's cases is measured
  *                   as it is — no template capture, no copying (copying 100,000 takes 10–30 min here);
@@ -31,7 +32,7 @@
  * clone.ts. The commands, inbox, reports, board and HTTP figures then run through the product.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -48,7 +49,8 @@ import { CST_OFFSET_MS as CST } from '../../common/cst';
 const ROOT = path.resolve(__dirname, '..', '..');
 const t0 = Date.now();
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
-const log = (msg: string) => console.log(`[${elapsed()}] ${msg}`);
+/** With BENCH_PG_SLOW_MS each line also says the UTC time, to cut PostgreSQL's log by part (pg-slow-log.js takes HH:MM:SS windows). */
+const log = (msg: string) => console.log(`[${elapsed()}${process.env.BENCH_PG_SLOW_MS ? ` ${new Date().toISOString().slice(11, 19)}` : ''}] ${msg}`);
 
 // ---------------------------------------------------------------- options
 
@@ -610,6 +612,14 @@ async function main() {
   console.log(`machine:  ${m.cpus.count} × ${m.cpus.model}, ${m.memoryGiB} GiB, ${m.os}, node ${m.node}; load average ${m.loadAverageAtStart.join(' ')}`);
   log(`starting the embedded database in ${dataDir}`);
   const db = await startEmbeddedDb({ dataDir });
+  // BENCH_PG_SLOW_MS: PostgreSQL logs every statement slower than this (with its DocumentDB command),
+  // and the log is kept in .bench/ to be summarised with test/bench/pg-slow-log.js (time windows from this run's log lines)
+  const slowMs = process.env.BENCH_PG_SLOW_MS;
+  if (slowMs) {
+    if (!/^\d+$/.test(slowMs)) throw new Error(`BENCH_PG_SLOW_MS: whole milliseconds (got ${JSON.stringify(slowMs)})`);
+    for (const sql of [`ALTER SYSTEM SET log_min_duration_statement = '${slowMs}ms'`, 'ALTER SYSTEM SET log_parameter_max_length = 3000', 'SELECT pg_reload_conf()']) psql(db, sql);
+    log(`PostgreSQL logs statements over ${slowMs} ms to ${path.join(dataDir, 'logs', 'postgresql.log')} (copied to .bench/ at the end)`);
+  }
   const dbName = 'bench';
   const uri = db.uriFor(dbName);
   const monitored = uri + (uri.includes('?') ? '&' : '?') + 'monitorCommands=true';
@@ -921,6 +931,12 @@ async function main() {
     await server?.kill().catch(() => undefined);
     await platform.close().catch(() => undefined);
     await db.stop().catch(() => undefined);
+    if (slowMs) {
+      const kept = path.join(ROOT, '.bench', `pg-slow-${(process.env.BENCH_OUT ?? 'results.json').replace(/\.json$/, '')}.log`);
+      mkdirSync(path.dirname(kept), { recursive: true });
+      copyFileSync(path.join(dataDir, 'logs', 'postgresql.log'), kept);
+      log(`PostgreSQL's slow statements: ${path.relative(ROOT, kept)} — node test/bench/pg-slow-log.js ${path.relative(ROOT, kept)} [HH:MM:SS from] [HH:MM:SS to]`);
+    }
     if (!keep && !process.env.BENCH_DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
     else log(`data kept in ${dataDir}`);
   }
