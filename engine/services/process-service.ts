@@ -29,10 +29,11 @@
 import type { Actor, DefinitionSummary } from '../domain/types';
 import type { ServiceJobScheduler } from '../domain/service-jobs';
 import { KeyedMutex } from './keyed-mutex';
-import type { CompleteOptions, MessagePort, ProcessContext, ProcessServiceDeps, ProjectionListener } from './process/context';
+import type { CompleteOptions, Head, MessagePort, ProcessContext, ProcessServiceDeps, ProjectionListener } from './process/context';
 import { SYSTEM_ACTOR } from './process/context';
 import * as definitions from './process/definitions';
-import { startCase, startInstance, type CaseMember } from './process/start-case';
+import { startCase, startInstance, startInstanceHead } from './process/start-case';
+import { loadTaskWithHead } from './process/instance-head';
 import { completeStep, completeTask } from './process/complete-task';
 import { withdrawTask } from './process/withdraw-task';
 import { fireTimers } from './process/fire-timers';
@@ -46,7 +47,7 @@ import { projectPending } from './process/repair';
 import { getCase, listTasks } from './process/queries';
 
 export { checkVariables, MAX_VARIABLES_BYTES, MAX_VARIABLES_DEPTH, MAX_VARIABLES_NODES } from './variables';
-export type { CompleteOptions, MessagePort, OpenStep, ProcessServiceDeps, ProjectedRevision, ProjectionListener } from './process/context';
+export type { ClosedStep, CompleteOptions, Head, MessagePort, OpenStep, ProcessServiceDeps, ProjectedRevision, ProjectionListener } from './process/context';
 export { checkChangeNote, MAX_CHANGE_NOTE } from './process/definitions';
 export { canWorkOn } from './process/complete-task';
 export { taskView } from './process/queries';
@@ -121,8 +122,26 @@ export class ProcessService {
   }
 
   /** process/start-case.ts */
-  startInstance(key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string, givenId?: string, member?: CaseMember): Promise<string> {
-    return startInstance(this.ctx, key, variables, actor, businessKey, givenId, member);
+  startInstance(key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string, givenId?: string): Promise<string> {
+    return startInstance(this.ctx, key, variables, actor, businessKey, givenId);
+  }
+
+  /**
+   * process/start-case.ts — `startInstance` with what the start wrote: the instance's status and
+   * head revision (the case layer needs no read of the head after it). On a repair (revision 1
+   * written already) the head as the projection brought it up.
+   */
+  startInstanceHead(key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string, givenId?: string): Promise<{ instanceId: string; status?: string; headRevision?: number }> {
+    return startInstanceHead(this.ctx, key, variables, actor, businessKey, givenId);
+  }
+
+  /**
+   * process/instance-head.ts: a task with its instance head and the revision it names, in one
+   * round trip — what a caller that checks the task before completing it reads, and hands to
+   * `completeTask`/`completeStep` as `opts.loaded` (the completion then reads neither again).
+   */
+  taskWithHead(taskId: string): Promise<{ task: any; head: Head | null } | null> {
+    return loadTaskWithHead(this.ctx, taskId);
   }
 
   /** process/complete-task.ts */

@@ -13,7 +13,7 @@ import { loadDecisions, loadDefinitionById } from './definitions';
 import { loadHead } from './instance-head';
 import { persist, project } from './projector';
 import { engineInputs } from './engine-inputs';
-import type { Head, ProcessContext } from './context';
+import type { Committed, Head, ProcessContext } from './context';
 
 /** How many times a command reloads and retries after losing a revision race. */
 const MAX_COMMAND_ATTEMPTS = 5;
@@ -52,6 +52,7 @@ export async function runCommand(
   // message catches this command reached: a pending message may wait for them (after the lock)
   let newMessageWaits: MessageWait[] = [];
   let thrownMessages: ThrownMessage[] = [];
+  let committed: Committed | undefined;
   const written = await ctx.mutex.run(instanceId, async () => {
     for (let attempt = 1; attempt <= MAX_COMMAND_ATTEMPTS; attempt++) {
       head ??= await loadHead(ctx, instanceId);
@@ -61,7 +62,7 @@ export async function runCommand(
         head = await loadHead(ctx, instanceId);
         if (!head?.rev) throw new NotFoundError('CASE_NOT_FOUND', `case ${instanceId} does not exist`);
       }
-      const { inst, rev: latest } = head;
+      const { inst, rev: latest, stepClocks } = head;
       head = null; // a retry reads again
       if (latest.status !== 'running') throw new ConflictError('CASE_ENDED', `case ${instanceId} has already ended (${latest.status})`);
       const previous = {
@@ -108,12 +109,13 @@ export async function runCommand(
         if (await behind(ctx, instanceId, latest.revision)) continue;
         return null;
       }
-      const written = await persist(ctx, instanceId, latest.revision + 1, def, run, command, actor, { inst, rev: latest });
-      if (written) {
+      const persisted = await persist(ctx, instanceId, latest.revision + 1, def, run, command, actor, { inst, rev: latest, ...(stepClocks ? { stepClocks } : {}) });
+      if (persisted) {
         follow = run.calls.length > 0 || previous.calls.length > 0 || (!!inst.parentInstanceId && run.status !== 'running');
         newMessageWaits = run.newMessageWaits;
         thrownMessages = run.thrownMessages;
-        return written;
+        committed = persisted;
+        return persisted.head;
       }
       ctx.deps.logger.info({ instanceId, revision: latest.revision + 1, attempt }, 'revision race lost; reloading');
       // the winner may have died before projecting: bring the head up to the series first
@@ -121,7 +123,7 @@ export async function runCommand(
     }
     throw new ConflictError('CASE_CONTENDED', `case ${instanceId} is being changed by others; try again`);
   });
-  if (follow) await ctx.followAfterCommit(instanceId, depth);
+  if (follow) await ctx.followAfterCommit(instanceId, depth, committed);
   if (newMessageWaits.length || thrownMessages.length) await messagesAfterCommit(ctx, instanceId, newMessageWaits, thrownMessages);
   return written;
 }

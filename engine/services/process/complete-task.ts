@@ -37,8 +37,9 @@ export async function completeTask(ctx: ProcessContext, taskId: string, variable
 
 /**
  * Completes a task like `completeTask` and returns the instance id: the command without the
- * view. Round trips: the task with its instance head and latest revision (one aggregate), the
- * timer jobs of the steps it opens, revision n+1, the tasks (one bulk write), the head.
+ * view. Round trips: the task with its instance head and latest revision (one aggregate; none
+ * when `opts.loaded` hands it over), the timer jobs of the steps it opens, revision n+1, the
+ * tasks (one bulk write), the head.
  */
 export async function completeStep(ctx: ProcessContext, taskId: string, variables: Record<string, unknown>, actor: Actor, output?: Record<string, unknown>, opts: CompleteOptions = {}): Promise<string> {
   return (await complete(ctx, taskId, variables, actor, output, opts)).instanceId;
@@ -69,7 +70,8 @@ async function completedBefore(ctx: ProcessContext, task: any, actor: Actor, req
 
 async function complete(ctx: ProcessContext, taskId: string, variables: Record<string, unknown>, actor: Actor, output?: Record<string, unknown>, opts: CompleteOptions = {}): Promise<{ instanceId: string; head?: any; replayed?: boolean }> {
   checkVariables(variables);
-  const found = await loadTaskWithHead(ctx, taskId);
+  // the task its caller loaded for its own checks (the same record), else read here with its head
+  const found = opts.loaded && String(opts.loaded.task?._id) === taskId ? opts.loaded : await loadTaskWithHead(ctx, taskId);
   const task = found?.task;
   if (!task) throw new NotFoundError('TASK_NOT_FOUND', `task ${taskId} does not exist`);
   // another org unit's task is answered as one that does not exist (DESIGN.md §6), whoever calls

@@ -56,7 +56,24 @@ export interface ProjectionListener {
    * `opened`: the task documents the projection inserted, by id, when it projected a command
    * just run (absent when the repair sweep projects: read the tasks then).
    */
-  onProjected(p: { instanceId: string; status: string; variables: Record<string, unknown>; revisions: ProjectedRevision[]; opened?: ReadonlyMap<string, any>; openSteps?: OpenStep[]; rootInstanceId?: string }): Promise<void>;
+  onProjected(p: { instanceId: string; status: string; variables: Record<string, unknown>; revisions: ProjectedRevision[]; opened?: ReadonlyMap<string, any>; openSteps?: OpenStep[]; closedSteps?: ClosedStep[]; rootInstanceId?: string }): Promise<void>;
+}
+
+/**
+ * A step the projected command closed (`closedSteps` of a projection): completed by the command,
+ * or cancelled with it (a timer interrupted it, the case ended). Given when the projection
+ * projects a command just run — the task as the bulk write set it, no read needed; absent when
+ * the repair sweep projects (read the tasks then).
+ */
+export interface ClosedStep {
+  /** The task id (`instanceId:executionId`). */
+  id: string;
+  elementId: string;
+  status: 'completed' | 'cancelled';
+  /** When it closed: the revision's time. */
+  completedAt: Date;
+  /** Who completed it (a completion only). */
+  completedBy?: string;
 }
 
 /** A user task the engine waits on after the projected revisions (`openSteps` of a projection). */
@@ -71,6 +88,18 @@ export interface OpenStep {
 export interface Head {
   inst: any;
   rev: any | null;
+  /** The ids of the instance's step clocks when read with the head (a timer firing: `loadHead` with `stepClocks`). */
+  stepClocks?: string[];
+}
+
+/**
+ * What a command just committed: the instance head as its projection wrote it and revision n+1
+ * as inserted (its lists as JSON strings, like every stored revision). What runs after the lock
+ * (call activities) starts from it instead of reading the latest revision and the head again.
+ */
+export interface Committed {
+  head: any;
+  rev: any;
 }
 
 /** Who started a called instance (a call activity of another instance), as `start` needs it. */
@@ -90,6 +119,12 @@ export interface CallParent {
 export interface CompleteOptions {
   /** The request's id (api/http/idempotency.ts, from the Idempotency-Key): recorded with the command; the same id finding the task completed is answered as done. */
   requestId?: string;
+  /**
+   * The task with its instance head as the caller read it for its own checks
+   * (`ProcessService.taskWithHead`): the completion reads neither again. A head that went stale
+   * meanwhile costs nothing but a retry (the revision insert is the claim).
+   */
+  loaded?: { task: any; head: Head | null };
 }
 
 /** The system as the actor of jobs and timers. */
@@ -111,5 +146,5 @@ export interface ProcessContext {
    * command on it committed. A slot filled by the facade, because call-links.ts calls the use
    * cases (start, cancel, the command pipeline) that call it — importing it would be a cycle.
    */
-  followAfterCommit(instanceId: string, depth?: number): Promise<void>;
+  followAfterCommit(instanceId: string, depth?: number, committed?: Committed): Promise<void>;
 }

@@ -11,12 +11,13 @@ import type { ProcessContext } from './context';
  * The "timer fired" command: resumes the instance so every timer that is due fires.
  * Does nothing (writes nothing) when no timer is due any more — a job that runs twice, or
  * after its task was completed, or after the case ended, changes nothing twice.
- * Round trips: the instance head with its latest revision (one aggregate), revision n+1, the
- * escalations it raises (a step-clock check and an insert), the tasks it opens or closes, the head.
+ * Round trips: the instance head with its latest revision and its step clocks (one aggregate),
+ * revision n+1, the escalations it raises (an insert), the tasks it opens or closes, the head.
  * @returns true when the instance moved
  */
 export async function fireTimers(ctx: ProcessContext, instanceId: string, job: { elementId: string; expireAt: string }): Promise<boolean> {
-  const head = await loadHead(ctx, instanceId);
+  // with the step clocks an escalation it raises joins (no read of them after the revision)
+  const head = await loadHead(ctx, instanceId, { stepClocks: true });
   if (!head || head.inst.status !== 'running') return false;
   let moved = false;
   try {

@@ -16,7 +16,7 @@ import type { EscalationRaised, RunResult, WaitingTask } from '../../runtime/run
 import { callActivities, escalationSources, loadDefinitionById, resolveCalled, taskMetas } from './definitions';
 import { latestRevision } from './instance-head';
 import { childInstanceId, parentOf, type CallParentRef } from './call-mapping';
-import type { Head, OpenStep, ProcessContext, ProjectedRevision } from './context';
+import type { ClosedStep, Committed, Head, OpenStep, ProcessContext, ProjectedRevision } from './context';
 import { stateToStore } from './engine-inputs';
 
 /**
@@ -25,9 +25,9 @@ import { stateToStore } from './engine-inputs';
  * `prev.rev`, so the tasks to open and close are the difference of the two open-task lists.
  * The revision is inserted `projected: false`; the repair sweep marks it (in batches) once
  * the head has passed it, and projects it itself when a crash left the head behind.
- * @returns the instance head as written, or null when another process inserted revision n+1 first
+ * @returns the instance head as written with the revision inserted, or null when another process inserted revision n+1 first
  */
-export async function persist(ctx: ProcessContext, instanceId: string, revision: number, def: any, run: RunResult, command: Record<string, unknown>, actor: Actor, prev: Head | null): Promise<any | null> {
+export async function persist(ctx: ProcessContext, instanceId: string, revision: number, def: any, run: RunResult, command: Record<string, unknown>, actor: Actor, prev: Head | null): Promise<Committed | null> {
   const now = ctx.deps.clock.now();
   if (run.newTimers.length) {
     // before the revision: a crash in between leaves at most a job whose firing finds nothing due
@@ -56,7 +56,7 @@ export async function persist(ctx: ProcessContext, instanceId: string, revision:
     // before the revision, like jobs: a link whose revision never came is found `starting` by the
     // sweep and given up; one whose revision came is followed (the child started) after it
     const metas = callActivities(def);
-    const rootInstanceId = prev ? (prev.inst.rootInstanceId ?? instanceId) : ((command as any).parent?.rootInstanceId ?? (command as any).rootInstanceId ?? instanceId);
+    const rootInstanceId = prev ? (prev.inst.rootInstanceId ?? instanceId) : ((command as any).parent?.rootInstanceId ?? instanceId);
     for (const c of run.newCalls) {
       const definitionId = await resolveCalled(ctx, metas.find((m) => m.elementId === c.elementId), c);
       const childId = childInstanceId(instanceId, c.executionId);
@@ -132,7 +132,7 @@ export async function persist(ctx: ProcessContext, instanceId: string, revision:
   }
   crashPoint('engine.after-revision');
   await holdPoint(`engine.after-revision:${String(command.type)}`);
-  return projectNext(ctx, instanceId, def, prev, doc, run, escalations);
+  return { head: await projectNext(ctx, instanceId, def, prev, doc, run, escalations), rev: doc };
 }
 
 /**
@@ -142,7 +142,7 @@ export async function persist(ctx: ProcessContext, instanceId: string, revision:
  */
 async function projectNext(ctx: ProcessContext, instanceId: string, def: any, prev: Head | null, rev: any, run: RunResult, escalations: any[]): Promise<any> {
   const businessKey: string | undefined = prev ? (prev.inst.businessKey ?? undefined) : (rev.command.businessKey ?? undefined);
-  const escalationIds = await projectEscalations(ctx, instanceId, def, businessKey, [{ revision: rev.revision, escalations }], run.openTasks);
+  const escalationIds = await projectEscalations(ctx, instanceId, def, businessKey, [{ revision: rev.revision, escalations }], run.openTasks, prev?.stepClocks);
   const prevOpen = prev ? (JSON.parse(prev.rev.openTasks) as WaitingTask[]) : [];
   const before = new Set(prevOpen.map((t) => t.executionId));
   const after = new Set(run.openTasks.map((t) => t.executionId));
@@ -156,10 +156,12 @@ async function projectNext(ctx: ProcessContext, instanceId: string, def: any, pr
     // an insert that a replay (or a racing repair) finds done already changes nothing
     ops.push({ updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true } });
   }
+  const closed: ClosedStep[] = [];
   for (const t of prevOpen) {
     if (after.has(t.executionId)) continue;
     const _id = `${instanceId}:${t.executionId}`;
     const completed = rev.command.type === 'complete-task' && rev.command.taskId === _id;
+    closed.push({ id: _id, elementId: t.elementId, status: completed ? 'completed' : 'cancelled', completedAt: rev.createdAt, ...(completed ? { completedBy: rev.actor } : {}) });
     ops.push({
       updateOne: {
         filter: { _id, status: 'open' },
@@ -171,9 +173,9 @@ async function projectNext(ctx: ProcessContext, instanceId: string, def: any, pr
   }
   await writeTasks(ctx, ops);
   const parent: CallParentRef | undefined = prev ? parentOf(prev.inst) : rev.command.parent;
-  await tell(ctx, instanceId, def, run.openTasks, rev.status, run.variables, [{ ...rev, events: run.events, escalations }], escalationIds, opened, parent?.rootInstanceId ?? (prev ? prev.inst.rootInstanceId : rev.command.rootInstanceId) ?? undefined);
+  await tell(ctx, instanceId, def, run.openTasks, rev.status, run.variables, [{ ...rev, events: run.events, escalations }], escalationIds, opened, parent?.rootInstanceId, closed);
   if (parent) await markCallEnded(ctx, instanceId, rev);
-  const start = prev ? undefined : { createdAt: rev.createdAt, actor: rev.actor, businessKey, orgUnit: rev.command.orgUnit as string | undefined, parent, rootInstanceId: rev.command.rootInstanceId, message: rev.command.message };
+  const start = prev ? undefined : { createdAt: rev.createdAt, actor: rev.actor, businessKey, orgUnit: rev.command.orgUnit as string | undefined, parent };
   return moveHead(ctx, instanceId, def, rev, run.variables, run.activeElements, prev?.inst, start);
 }
 
@@ -234,9 +236,10 @@ async function newTask(ctx: ProcessContext, instanceId: string, def: any, metas:
  * on a step that also has its own deadline clock (环节时限) is the same lateness told twice:
  * it joins the clock's escalation (`clock:step:<task>`, whichever comes first creates it)
  * instead of opening a second one for the same supervisors.
+ * `stepClocks`: the instance's step clocks read with its head (else read here).
  * @returns the escalation id of each `revision:executionId`
  */
-async function projectEscalations(ctx: ProcessContext, instanceId: string, def: any, businessKey: string | undefined, revisions: { revision: number; escalations: string | any[] }[], open: WaitingTask[]) {
+async function projectEscalations(ctx: ProcessContext, instanceId: string, def: any, businessKey: string | undefined, revisions: { revision: number; escalations: string | any[] }[], open: WaitingTask[], stepClocks?: string[]) {
   const { Escalation, Clock } = ctx.deps.models;
   const ids = new Map<string, string>();
   const raised = revisions.flatMap((r) => (typeof r.escalations === 'string' ? (JSON.parse(r.escalations) as any[]) : r.escalations).map((e) => ({ revision: r.revision, e })));
@@ -246,7 +249,7 @@ async function projectEscalations(ctx: ProcessContext, instanceId: string, def: 
     return task ? `step:${instanceId}:${task.executionId}` : undefined;
   };
   const clockIds = [...new Set(raised.map(({ e }) => stepClockOf(e)).filter((x): x is string => !!x))];
-  const clocks = new Set(clockIds.length ? (await Clock.find({ _id: { $in: clockIds } }, { _id: 1 }).lean()).map((c) => String(c._id)) : []);
+  const clocks = new Set(!clockIds.length ? [] : stepClocks ? clockIds.filter((id) => stepClocks.includes(id)) : (await Clock.find({ _id: { $in: clockIds } }, { _id: 1 }).lean()).map((c) => String(c._id)));
   for (const { revision, e } of raised) {
     const stepClockId = stepClockOf(e);
     const joined = !!stepClockId && clocks.has(stepClockId);
@@ -276,7 +279,7 @@ async function projectEscalations(ctx: ProcessContext, instanceId: string, def: 
 }
 
 /** Tells the listeners about revisions now in the read models (before the head passes them). */
-async function tell(ctx: ProcessContext, instanceId: string, def: any, open: WaitingTask[], status: string, variables: Record<string, unknown>, revs: any[], escalationIds: Map<string, string>, opened?: Map<string, any>, rootInstanceId?: string) {
+async function tell(ctx: ProcessContext, instanceId: string, def: any, open: WaitingTask[], status: string, variables: Record<string, unknown>, revs: any[], escalationIds: Map<string, string>, opened?: Map<string, any>, rootInstanceId?: string, closedSteps?: ClosedStep[]) {
   if (!ctx.listeners.length || !revs.length) return;
   const revisions: ProjectedRevision[] = revs.map((r) => ({
     revision: r.revision,
@@ -289,7 +292,7 @@ async function tell(ctx: ProcessContext, instanceId: string, def: any, open: Wai
   }));
   const metas = taskMetas(def);
   const openSteps: OpenStep[] = open.map((t) => ({ id: `${instanceId}:${t.executionId}`, elementId: t.elementId, stepKind: metas.find((m) => m.elementId === t.elementId)?.stepKind }));
-  for (const l of ctx.listeners) await l.onProjected({ instanceId, status, variables, revisions, openSteps, ...(opened ? { opened } : {}), ...(rootInstanceId ? { rootInstanceId } : {}) });
+  for (const l of ctx.listeners) await l.onProjected({ instanceId, status, variables, revisions, openSteps, ...(opened ? { opened } : {}), ...(closedSteps ? { closedSteps } : {}), ...(rootInstanceId ? { rootInstanceId } : {}) });
 }
 
 /**
@@ -297,7 +300,7 @@ async function tell(ctx: ProcessContext, instanceId: string, def: any, open: Wai
  * never moves it back). A start's head is created from revision 1 (`start`).
  * @returns the head as written
  */
-async function moveHead(ctx: ProcessContext, instanceId: string, def: any, rev: any, variables: Record<string, unknown>, activeElements: string[], inst?: any, start?: StartFacts) {
+async function moveHead(ctx: ProcessContext, instanceId: string, def: any, rev: any, variables: Record<string, unknown>, activeElements: string[], inst?: any, start?: { createdAt: Date; actor: string; businessKey?: string; orgUnit?: string; parent?: CallParentRef }) {
   const set = {
     status: rev.status,
     headRevision: rev.revision,
@@ -322,9 +325,6 @@ async function moveHead(ctx: ProcessContext, instanceId: string, def: any, rev: 
     startedBy: start.actor,
     ...(start.orgUnit ? { orgUnit: start.orgUnit } : {}),
     ...(start.parent ? { parentInstanceId: start.parent.instanceId, parentElementId: start.parent.elementId, parentExecutionId: start.parent.executionId, rootInstanceId: start.parent.rootInstanceId } : {}),
-    // started by a message for a case in progress (start-case.ts CaseMember): the case's root, and the message
-    ...(!start.parent && start.rootInstanceId ? { rootInstanceId: start.rootInstanceId } : {}),
-    ...(start.message ? { startedByMessage: start.message } : {}),
   };
   try {
     await Instance.updateOne(filter, { $set: set, $setOnInsert: created }, { upsert: true });
@@ -334,37 +334,26 @@ async function moveHead(ctx: ProcessContext, instanceId: string, def: any, rev: 
   return inst ? { ...inst, ...set } : { _id: instanceId, ...created, ...set };
 }
 
-/** What revision 1 says about a new instance, for its head: who started it, for which case, from where. */
-interface StartFacts {
-  createdAt: Date;
-  actor: string;
-  businessKey?: string;
-  orgUnit?: string;
-  parent?: CallParentRef;
-  /** An instance a message started for a case in progress: the case's root instance (no parent). */
-  rootInstanceId?: string;
-  message?: { id: string; name: string };
-}
-
 /**
  * Brings the read models (instance head, tasks, escalations) up to the latest revision, from
  * the database: the repair path, for a head left behind by a process that died, a lost
  * revision race, or a withdrawal. Idempotent; safe to run from any process at any time.
+ * @returns the head as it stands at the latest revision (undefined when there is none yet)
  */
-export async function project(ctx: ProcessContext, instanceId: string): Promise<void> {
+export async function project(ctx: ProcessContext, instanceId: string): Promise<any | undefined> {
   const { Revision, Instance, Task } = ctx.deps.models;
   const inst: any = await Instance.findById(instanceId).lean();
   const latest = await latestRevision(ctx, instanceId);
   if (!latest) return;
   const headRevision = inst?.headRevision ?? 0;
-  let start: StartFacts | undefined;
+  let start: { createdAt: Date; actor: string; businessKey?: string; orgUnit?: string; parent?: CallParentRef } | undefined;
   let definitionId = inst?.definitionId as string | undefined;
   if (!inst || headRevision === 0) {
     // a start cut short before its head was written: the head comes from revision 1
     const first: any = latest.revision === 1 ? latest : await Revision.findById(`${instanceId}:1`, { command: 1, createdAt: 1, actor: 1 }).lean();
     if (!first) return;
     definitionId ??= first.command?.definitionId;
-    start = { createdAt: first.createdAt, actor: first.actor, businessKey: first.command?.businessKey ?? inst?.businessKey, orgUnit: first.command?.orgUnit ?? inst?.orgUnit, parent: first.command?.parent ?? parentOf(inst), rootInstanceId: first.command?.rootInstanceId, message: first.command?.message };
+    start = { createdAt: first.createdAt, actor: first.actor, businessKey: first.command?.businessKey ?? inst?.businessKey, orgUnit: first.command?.orgUnit ?? inst?.orgUnit, parent: first.command?.parent ?? parentOf(inst) };
   }
   if (!definitionId) return;
   const def = await loadDefinitionById(ctx, definitionId);
@@ -422,10 +411,11 @@ export async function project(ctx: ProcessContext, instanceId: string): Promise<
   }
   await writeTasks(ctx, ops);
   const parent = start?.parent ?? parentOf(inst);
-  await tell(ctx, instanceId, def, open, latest.status, variables, unprojected, escalationIds, undefined, parent?.rootInstanceId ?? inst?.rootInstanceId ?? start?.rootInstanceId);
+  await tell(ctx, instanceId, def, open, latest.status, variables, unprojected, escalationIds, undefined, parent?.rootInstanceId);
   if (parent) await markCallEnded(ctx, instanceId, latest);
-  await moveHead(ctx, instanceId, def, latest, variables, JSON.parse((latest as any).activeElements ?? '[]') as string[], inst ?? undefined, start);
+  const head = await moveHead(ctx, instanceId, def, latest, variables, JSON.parse((latest as any).activeElements ?? '[]') as string[], inst ?? undefined, start);
   await Revision.updateMany({ instanceId, revision: { $lte: latest.revision }, projected: false }, { $set: { projected: true } });
+  return head;
 }
 
 /** A called instance's final revision marks its link `ended` (before its head moves: a kill before is re-projected). */

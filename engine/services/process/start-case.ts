@@ -29,28 +29,28 @@ export async function startCase(ctx: ProcessContext, key: string, variables: Rec
  * the case layer's acceptance needs). Round trips: the latest version's id, the timer jobs
  * the first steps need, revision 1, the tasks, the instance head.
  */
-export async function startInstance(ctx: ProcessContext, key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string, givenId?: string, member?: CaseMember): Promise<string> {
-  return (await start(ctx, key, variables, actor, businessKey, givenId, undefined, member)).instanceId;
+export async function startInstance(ctx: ProcessContext, key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string, givenId?: string): Promise<string> {
+  return (await start(ctx, key, variables, actor, businessKey, givenId)).instanceId;
 }
 
 /**
- * An instance started for a case it is not the root of, other than by a call activity: a message
- * start event's (消息开始事件, engine/services/messages.ts) whose business key is the case number of a
- * case in progress. It carries the case's root instance (its projection then belongs to the case
- * — steps, clocks, audit — and its end does not end the case) and the message that started it.
+ * Starts a case like `startInstance` and returns, besides its id, the status and head revision
+ * the start wrote (or, on a repair of a start cut short, the head its projection brought up) —
+ * so the caller needs no read of the head to learn whether the instance already ended.
  */
-export interface CaseMember {
-  rootInstanceId?: string;
-  message?: { id: string; name: string };
+export async function startInstanceHead(ctx: ProcessContext, key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string, givenId?: string): Promise<{ instanceId: string; status?: string; headRevision?: number }> {
+  const { instanceId, head } = await start(ctx, key, variables, actor, businessKey, givenId);
+  return { instanceId, ...(head ? { status: head.status as string, headRevision: head.headRevision as number } : {}) };
 }
 
 /**
  * The start command: checks the variables, resolves the version (latest, or the called version for
  * a call activity's child), runs the engine and persists revision 1 (the claim of the instance id).
  * A start with a chosen id (`givenId`, a called instance's) whose revision 1 is written already is
- * a repair: it only brings the read models up to it. @throws ConflictError CASE_CONTENDED / DEFINITION_ARCHIVED
+ * a repair: it only brings the read models up to it (`repaired`: its call activities were not
+ * followed). @throws ConflictError CASE_CONTENDED / DEFINITION_ARCHIVED
  */
-export async function start(ctx: ProcessContext, key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string, givenId?: string, parent?: CallParent, member?: CaseMember): Promise<{ instanceId: string; head?: any }> {
+export async function start(ctx: ProcessContext, key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string, givenId?: string, parent?: CallParent): Promise<{ instanceId: string; head?: any; repaired?: true }> {
   checkVariables(variables);
   let definitionId = parent?.definitionId;
   if (!definitionId) {
@@ -75,18 +75,16 @@ export async function start(ctx: ProcessContext, key: string, variables: Record<
     ...(businessKey ? { businessKey } : {}),
     ...(orgUnit ? { orgUnit } : {}),
     ...(parent ? { parent: { instanceId: parent.instanceId, elementId: parent.elementId, executionId: parent.executionId, rootInstanceId: parent.rootInstanceId } } : {}),
-    ...(!parent && member?.rootInstanceId ? { rootInstanceId: member.rootInstanceId } : {}),
-    ...(member?.message ? { message: member.message } : {}),
   };
-  const head = await ctx.mutex.run(instanceId, () => persist(ctx, instanceId, 1, def, run, command, actor, null));
-  if (head) {
-    if (run.calls.length || (parent && run.status !== 'running')) await ctx.followAfterCommit(instanceId, parent?.depth ?? 0);
+  const committed = await ctx.mutex.run(instanceId, () => persist(ctx, instanceId, 1, def, run, command, actor, null));
+  if (committed) {
+    if (run.calls.length || (parent && run.status !== 'running')) await ctx.followAfterCommit(instanceId, parent?.depth ?? 0, committed);
     if (run.newMessageWaits.length || run.thrownMessages.length) await messagesAfterCommit(ctx, instanceId, run.newMessageWaits, run.thrownMessages);
-    return { instanceId, head };
+    return { instanceId, head: committed.head };
   }
   // A start with a chosen id is idempotent: a second call (a repair after a kill) finds
   // revision 1 written and only brings the read models up to it.
   if (!givenId) throw new ConflictError('CASE_CONTENDED', `instance id ${instanceId} is taken`);
-  await ctx.mutex.run(instanceId, () => project(ctx, instanceId));
-  return { instanceId };
+  const projected = await ctx.mutex.run(instanceId, () => project(ctx, instanceId));
+  return { instanceId, ...(projected ? { head: projected } : {}), repaired: true };
 }
