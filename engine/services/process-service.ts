@@ -32,7 +32,7 @@ import { KeyedMutex } from './keyed-mutex';
 import type { CompleteOptions, Head, MessagePort, ProcessContext, ProcessServiceDeps, ProjectionListener } from './process/context';
 import { SYSTEM_ACTOR } from './process/context';
 import * as definitions from './process/definitions';
-import { startCase, startInstance, startInstanceHead } from './process/start-case';
+import { startCase, startInstance, startInstanceHead, type CaseMember } from './process/start-case';
 import { loadTaskWithHead } from './process/instance-head';
 import { completeStep, completeTask } from './process/complete-task';
 import { withdrawTask } from './process/withdraw-task';
@@ -122,8 +122,8 @@ export class ProcessService {
   }
 
   /** process/start-case.ts */
-  startInstance(key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string, givenId?: string): Promise<string> {
-    return startInstance(this.ctx, key, variables, actor, businessKey, givenId);
+  startInstance(key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string, givenId?: string, member?: CaseMember): Promise<string> {
+    return startInstance(this.ctx, key, variables, actor, businessKey, givenId, member);
   }
 
   /**

@@ -247,7 +247,7 @@ function seed(i: number) {
     add('escalations', { _id: escId, instanceId, caseNo, source: 'clock', limitKind: 'promised', raisedAt: new Date(received.getTime() + 14 * DAY), status: i % 100 === 1 ? 'open' : i % 100 === 11 ? 'acknowledged' : 'closed', orgUnit: town, windowId: window, responsible: clerk, level: 1, history: [] });
     for (const rung of ['warning', 'reminder', 'breach']) add('signals', { _id: `${caseNo}:promised:${rung}`, clockId: `${caseNo}:promised`, rung, caseNo, orgUnit: town, at: received, dueAt: received });
   }
-  if (i % 20 === 2) add('complaints', { _id: `${town}-${day}-${pad(i)}`, orgUnit: town, day, seq: i, targetKind: 'case', caseNo, content: '办理太慢', queryCodeHash: 'q', status: i % 200 === 2 ? 'received' : 'closed', createdAt: received, history: [] });
+  if (i % 20 === 2) add('complaints', { _id: `${town}-${day}-${pad(i)}`, orgUnit: town, day, seq: i, targetKind: 'case', caseNo, content: '办理太慢', queryCodeHash: 'q', status: i % 200 === 2 ? 'received' : 'closed', createdAt: received, history: [], ...(i % 40 === 2 ? { fingerprintSlot: `fp-${town}-${day}-${i}:${Math.floor(received.getTime() / 600_000)}` } : {}) });
   if (i % 10 === 3) add('violations', { _id: `v-${i}`, kind: 'second-notification', windowId: window, orgUnit: town, caseNo, actor: clerk, at: received, detail: {} });
   if (i % 7 === 0) add('stats_buckets', { _id: `${town}|${day}`, orgUnit: town, day, rows: {} });
   if (i % 3 === 0) {
@@ -412,7 +412,7 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'running clocks of a case (pause)', from: 'supervision-service.ts pause', collection: 'clocks', filter: { caseNo: s.caseNo, status: 'running', kind: { $in: ['statutory', 'promised', 'step'] } } },
   { name: 'paused clocks of a case', from: 'supervision-service.ts resume, case-service.ts', collection: 'clocks', filter: { caseNo: s.caseNo, kind: { $in: ['statutory', 'promised'] }, status: 'paused' }, limit: 1 },
   { name: 'open step clocks of a case', from: 'case-service.ts', collection: 'clocks', filter: { caseNo: s.caseNo, kind: 'step', status: { $ne: 'stopped' } }, projection: { taskId: 1 } },
-  { name: 'clocks of a case a projection stops or pauses (and step clocks stopped since its revisions)', from: 'case-service.ts project', collection: 'clocks', filter: { caseNo: s.caseNo, kind: { $in: ['statutory', 'promised', 'step'] }, $or: [{ status: { $ne: 'stopped' } }, { kind: 'step', updatedAt: { $gte: new Date() } }] }, projection: { kind: 1, status: 1, taskId: 1, pauses: 1 } },
+  { name: 'clocks of a case a projection stops or pauses (all of the case\'s, chosen in Node: an $or with status $ne ran over every clock not stopped at 30,000 cases)', from: 'cases/project-case.ts', collection: 'clocks', filter: { caseNo: s.caseNo, kind: { $in: ['statutory', 'promised', 'step'] } }, projection: { kind: 1, status: 1, taskId: 1, pauses: 1, updatedAt: 1 } },
   { name: 'step clocks of tasks', from: 'task-actions.ts withDeadlines', collection: 'clocks', filter: { _id: { $in: [`step:${s.taskId}`, `step:${s.instanceId}:exec0`] } } },
   { name: 'clocks counted over a year without its holiday notice', from: 'supervision-service.ts recomputeEstimatedClocks', collection: 'clocks', filter: { estimated: true, status: { $in: ['running', 'paused'] } }, projection: { _id: 1 } },
   { name: 'board: clocks not stopped (whole read)', from: 'stats/board.ts refresh', collection: 'clocks', filter: { status: { $in: ['running', 'paused'] }, kind: { $in: ['statutory', 'promised', 'examination', 'step'] } }, projection: { _id: 1, caseNo: 1, kind: 1, orgUnit: 1, windowId: 1, status: 1, dueAt: 1, fired: 1 } },
@@ -425,7 +425,7 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'escalation list of a town: last month', from: 'supervision-service.ts list → persistence/newest.ts', collection: 'escalations', filter: { orgUnit: s.town, raisedAt: { $gte: s.monthAgo } }, sort: { raisedAt: -1, _id: -1 }, limit: 500 },
   { name: 'escalation list of a town: everything', from: 'supervision-service.ts list → persistence/newest.ts (fewer than 500 in a year)', collection: 'escalations', filter: { orgUnit: s.town }, sort: { raisedAt: -1, _id: -1 }, limit: 500 },
   { name: 'escalation list of a town by status', from: 'supervision-service.ts list → persistence/newest.ts', collection: 'escalations', filter: { status: 'open', orgUnit: s.town, raisedAt: { $gte: s.yearAgo } }, sort: { raisedAt: -1, _id: -1 }, limit: 500 },
-  { name: 'heat map: breaches of the period\'s cases', from: 'stats/heatmap.ts', collection: 'signals', filter: { caseNo: { $in: [s.caseNo, `${s.caseNo}X`] }, rung: 'breach' }, projection: { _id: 1, clockId: 1 } },
+  { name: 'heat map: the breaches of the map\'s tasks', from: 'stats/heatmap.ts', collection: 'signals', filter: { _id: { $in: [`step:${s.taskId}:breach`, `step:${s.taskId}X:breach`] } }, projection: { _id: 1, clockId: 1 } },
   { name: 'repair: signals cut short', from: 'supervision-service.ts repairPendingSignals', collection: 'signals', filter: { pending: true, claimedAt: { $lt: NOW } }, limit: 200 },
   { name: 'complaints (supervisor): last month', from: 'feedback-service.ts listComplaints → persistence/newest.ts', collection: 'complaints', filter: { createdAt: { $gte: s.monthAgo } }, sort: { createdAt: -1, _id: -1 }, limit: 500 },
   { name: 'complaints (supervisor): last year', from: 'feedback-service.ts listComplaints → persistence/newest.ts', collection: 'complaints', filter: { createdAt: { $gte: s.yearAgo } }, sort: { createdAt: -1, _id: -1 }, limit: 500 },
@@ -433,6 +433,8 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'complaints of a town by status', from: 'feedback-service.ts listComplaints → persistence/newest.ts', collection: 'complaints', filter: { orgUnit: s.town, status: 'received', createdAt: { $gte: s.monthAgo } }, sort: { createdAt: -1, _id: -1 }, limit: 500 },
   { name: 'complaints of a town: everything', from: 'feedback-service.ts listComplaints → persistence/newest.ts (fewer than 500 in a year)', collection: 'complaints', filter: { orgUnit: s.town }, sort: { createdAt: -1, _id: -1 }, limit: 500 },
   { name: 'next complaint number of a day', from: 'feedback-service.ts', collection: 'complaints', filter: { orgUnit: s.town, day: '20260101' }, sort: { seq: -1 }, limit: 1, projection: { seq: 1 } },
+  { name: 'keyless complaint resent: its fingerprint in this or the last 10-minute slot', from: 'feedback-service.ts recentByFingerprint', collection: 'complaints', filter: { fingerprintSlot: { $exists: true, $in: ['fp-a:2968000', 'fp-a:2967999'] } } },
+  { name: 'keyless complaint resent at once: the twin of its slot', from: 'feedback-service.ts complain', collection: 'complaints', filter: { fingerprintSlot: { $exists: true, $eq: 'fp-a:2968000' } }, limit: 1 },
   // ---- statistics (engine/stats/stats-service.ts report: one month)
   { name: 'stats: cases received in a period', from: 'stats-service.ts casePass', collection: 'service_cases', filter: { status: { $ne: 'void' }, receivedAt: { $gte: s.from, $lt: s.to } } },
   { name: 'stats: cases of a town in a period', from: 'stats-service.ts casePass', collection: 'service_cases', filter: { status: { $ne: 'void' }, receivedAt: { $gte: s.from, $lt: s.to }, orgUnit: s.town } },
@@ -446,7 +448,8 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'stats: violations since', from: 'stats-service.ts', collection: 'violations', filter: { at: { $gte: s.from } } },
   { name: 'stats: ratings since', from: 'stats-service.ts', collection: 'ratings', filter: { createdAt: { $gte: s.from } } },
   { name: 'rollup bucket', from: 'stats/rollups.ts', collection: 'stats_buckets', filter: { _id: `${s.town}|20260101` }, limit: 1 },
-  { name: 'rollup buckets of a period', from: 'stats/rollups.ts byIds', collection: 'stats_buckets', filter: { _id: { $in: Array.from({ length: 31 }, (_, d) => `${s.town}|2026-01-${pad(d + 1, 2)}`) } } },
+  { name: 'rollup buckets of a period', from: 'stats/rollups.ts byIds', collection: 'stats_buckets', filter: { _id: { $in: Array.from({ length: 31 }, (_, d) => `${s.town}|2026-01-${pad(d + 1, 2)}`) } }, projection: { orgUnit: 1, day: 1, all: 1, 'loose.all': 1, due: 1, cases: 1, estimated: 1 } },
+  { name: 'rollup: a centre\'s day buckets of a report by day', from: 'stats/rollups.ts readDays', collection: 'stats_buckets', filter: { _id: { $gte: `${s.town}|2025-06-01`, $lte: `${s.town}|2026-05-31` } }, sort: { _id: 1 }, projection: { orgUnit: 1, day: 1, all: 1, 'loose.all': 1, due: 1, cases: 1, estimated: 1 } },
   { name: 'rollup: loose escalations of a bucket', from: 'stats/rollups.ts recompute', collection: 'escalations', filter: { _id: { $in: [`${s.instanceId}:esc`, 'inst-0000011:esc'] } }, projection: { caseNo: 1, windowId: 1, responsible: 1 } },
   // ---- provincial feed (engine/outbox/outbox.ts)
   { name: 'outbox: due', from: 'outbox.ts deliverDue', collection: 'outbox', filter: { status: 'pending', nextAttemptAt: { $lte: NOW } }, sort: { occurredAt: 1, _id: 1 }, limit: 1000 },
@@ -469,9 +472,12 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'agenda: due jobs to lock', from: 'agenda-lock.ts getNextJobToRun (due)', collection: 'agendaJobs', filter: { name: 'supervision.clock.signal', nextRunAt: { $lte: new Date(NOW.getTime() + 500) }, lockedAt: null, disabled: { $ne: true } }, projection: { _id: 1 }, limit: 20 },
   { name: 'agenda: due timers to lock', from: 'agenda-lock.ts getNextJobToRun (due)', collection: 'agendaJobs', filter: { name: 'bpmn.timer.fire', nextRunAt: { $lte: new Date(NOW.getTime() + 500) }, lockedAt: null, disabled: { $ne: true } }, projection: { _id: 1 }, limit: 20 },
   { name: 'agenda: expired lock', from: 'agenda-lock.ts getNextJobToRun (expired)', collection: 'agendaJobs', filter: { name: 'supervision.clock.signal', lockedAt: { $lte: new Date(NOW.getTime() - 60_000) }, disabled: { $ne: true } }, limit: 1 },
-  { name: 'agenda: unique job by key (save)', from: 'mongo-backend saveJob unique data.key', collection: 'agendaJobs', filter: { 'data.key': `${s.clockId}:warning:1`, name: 'supervision.clock.signal' }, limit: 1 },
+  { name: 'agenda: unique job by key (save)', from: 'mongo-backend saveJob unique data.key; timers/unique-jobs.ts saveUniqueJobs (each upsert of the batch)', collection: 'agendaJobs', filter: { 'data.key': `${s.clockId}:warning:1`, name: 'supervision.clock.signal' }, limit: 1 },
+  { name: 'agenda: unique timer job by key (batch upsert)', from: 'timers/agenda-timers.ts AgendaTimerScheduler.schedule → unique-jobs.ts', collection: 'agendaJobs', filter: { 'data.key': `${s.instanceId}:timer:1`, name: 'bpmn.timer.fire' }, limit: 1 },
   { name: 'agenda: cancel a clock\'s jobs', from: 'supervision-service.ts reschedule/stopClock (agenda.cancel)', collection: 'agendaJobs', filter: { name: 'supervision.clock.signal', 'data.clockId': s.clockId } },
-  { name: 'agenda: cancel a clock version\'s jobs', from: 'supervision-service.ts reschedule (agenda.cancel)', collection: 'agendaJobs', filter: { name: 'supervision.clock.signal', 'data.clockId': s.clockId, 'data.version': 1 } },
+  { name: 'agenda: drop a clock\'s older versions\' jobs', from: 'supervision-service.ts reschedule (one deleteMany)', collection: 'agendaJobs', filter: { name: 'supervision.clock.signal', 'data.clockId': s.clockId, 'data.version': { $lt: 2 } } },
+  { name: 'agenda: drop the jobs of clocks stopped together', from: 'supervision-service.ts stopClocks (one deleteMany)', collection: 'agendaJobs', filter: { name: 'supervision.clock.signal', 'data.clockId': { $in: [s.clockId, `step:${s.taskId}`, `${s.caseNo}:promised`] } } },
+  { name: 'clocks stopped together', from: 'supervision-service.ts stopClocks', collection: 'clocks', filter: { _id: { $in: [s.clockId, `step:${s.taskId}`, `${s.caseNo}:promised`] } }, projection: { status: 1, dueAt: 1, caseNo: 1, result: 1 } },
   // ---- service/send task jobs (作业) and incidents (engine/service-jobs/service-jobs.ts, api/routes/incidents.ts)
   { name: 'job by key (run, mark done, count a failure)', from: 'service-jobs.ts run (findById, updateOne, findOneAndUpdate)', collection: 'service_jobs', filter: { _id: `${s.instanceId}:push:exec9`, status: 'pending' }, limit: 1 },
   { name: 'job by key (schedule: upsert)', from: 'service-jobs.ts schedule (updateOne upsert)', collection: 'service_jobs', filter: { _id: `${s.instanceId}:push:exec9` }, limit: 1 },
@@ -523,6 +529,8 @@ describe('every query the platform makes is served by an index', () => {
     await conn.asPromise();
     db = conn.db!;
     models = createModels(conn);
+    // a database from before 89b3a62 still holds the single-field index on a caller's links: dropped at start
+    await db.collection('call_links').createIndex({ parentInstanceId: 1 });
     // as startPlatform does: the models' indexes, the outbox's, Agenda's own
     await ensureIndexes(models);
     await new Outbox(conn).ensureIndexes();
@@ -544,6 +552,9 @@ describe('every query the platform makes is served by an index', () => {
     const names = async (c: string) => (await db.collection(c).indexes()).map((i) => JSON.stringify(i.key));
     expect(await names('tasks')).toEqual(expect.arrayContaining([JSON.stringify({ status: 1, assignee: 1 }), JSON.stringify({ instanceId: 1, status: 1 })]));
     expect(await names('agendaJobs')).toEqual(expect.arrayContaining([JSON.stringify({ name: 1, 'data.key': 1 })]));
+    // an index an older version declared and a compound one replaced is dropped (OBSOLETE_INDEXES)
+    expect(await names('call_links')).toEqual(expect.arrayContaining([JSON.stringify({ parentInstanceId: 1, status: 1 })]));
+    expect(await names('call_links')).not.toContain(JSON.stringify({ parentInstanceId: 1 }));
   });
 
   it('explains the inbox, board, case page, task lists, timers, statistics, audit, outbox, escalations, idempotency and case lookups: no collection that grows with cases is scanned', async () => {

@@ -56,7 +56,7 @@ export async function persist(ctx: ProcessContext, instanceId: string, revision:
     // before the revision, like jobs: a link whose revision never came is found `starting` by the
     // sweep and given up; one whose revision came is followed (the child started) after it
     const metas = callActivities(def);
-    const rootInstanceId = prev ? (prev.inst.rootInstanceId ?? instanceId) : ((command as any).parent?.rootInstanceId ?? instanceId);
+    const rootInstanceId = prev ? (prev.inst.rootInstanceId ?? instanceId) : ((command as any).parent?.rootInstanceId ?? (command as any).rootInstanceId ?? instanceId);
     for (const c of run.newCalls) {
       const definitionId = await resolveCalled(ctx, metas.find((m) => m.elementId === c.elementId), c);
       const childId = childInstanceId(instanceId, c.executionId);
@@ -173,9 +173,9 @@ async function projectNext(ctx: ProcessContext, instanceId: string, def: any, pr
   }
   await writeTasks(ctx, ops);
   const parent: CallParentRef | undefined = prev ? parentOf(prev.inst) : rev.command.parent;
-  await tell(ctx, instanceId, def, run.openTasks, rev.status, run.variables, [{ ...rev, events: run.events, escalations }], escalationIds, opened, parent?.rootInstanceId, closed);
+  await tell(ctx, instanceId, def, run.openTasks, rev.status, run.variables, [{ ...rev, events: run.events, escalations }], escalationIds, opened, parent?.rootInstanceId ?? (prev ? prev.inst.rootInstanceId : rev.command.rootInstanceId) ?? undefined, closed);
   if (parent) await markCallEnded(ctx, instanceId, rev);
-  const start = prev ? undefined : { createdAt: rev.createdAt, actor: rev.actor, businessKey, orgUnit: rev.command.orgUnit as string | undefined, parent };
+  const start = prev ? undefined : { createdAt: rev.createdAt, actor: rev.actor, businessKey, orgUnit: rev.command.orgUnit as string | undefined, parent, rootInstanceId: rev.command.rootInstanceId, message: rev.command.message };
   return moveHead(ctx, instanceId, def, rev, run.variables, run.activeElements, prev?.inst, start);
 }
 
@@ -300,7 +300,7 @@ async function tell(ctx: ProcessContext, instanceId: string, def: any, open: Wai
  * never moves it back). A start's head is created from revision 1 (`start`).
  * @returns the head as written
  */
-async function moveHead(ctx: ProcessContext, instanceId: string, def: any, rev: any, variables: Record<string, unknown>, activeElements: string[], inst?: any, start?: { createdAt: Date; actor: string; businessKey?: string; orgUnit?: string; parent?: CallParentRef }) {
+async function moveHead(ctx: ProcessContext, instanceId: string, def: any, rev: any, variables: Record<string, unknown>, activeElements: string[], inst?: any, start?: StartFacts) {
   const set = {
     status: rev.status,
     headRevision: rev.revision,
@@ -325,6 +325,9 @@ async function moveHead(ctx: ProcessContext, instanceId: string, def: any, rev: 
     startedBy: start.actor,
     ...(start.orgUnit ? { orgUnit: start.orgUnit } : {}),
     ...(start.parent ? { parentInstanceId: start.parent.instanceId, parentElementId: start.parent.elementId, parentExecutionId: start.parent.executionId, rootInstanceId: start.parent.rootInstanceId } : {}),
+    // started by a message for a case in progress (start-case.ts CaseMember): the case's root, and the message
+    ...(!start.parent && start.rootInstanceId ? { rootInstanceId: start.rootInstanceId } : {}),
+    ...(start.message ? { startedByMessage: start.message } : {}),
   };
   try {
     await Instance.updateOne(filter, { $set: set, $setOnInsert: created }, { upsert: true });
@@ -332,6 +335,18 @@ async function moveHead(ctx: ProcessContext, instanceId: string, def: any, rev: 
     if (!isDuplicateKey(err)) throw err; // the head is there, and further on already
   }
   return inst ? { ...inst, ...set } : { _id: instanceId, ...created, ...set };
+}
+
+/** What revision 1 says about a new instance, for its head: who started it, for which case, from where. */
+interface StartFacts {
+  createdAt: Date;
+  actor: string;
+  businessKey?: string;
+  orgUnit?: string;
+  parent?: CallParentRef;
+  /** An instance a message started for a case in progress: the case's root instance (no parent). */
+  rootInstanceId?: string;
+  message?: { id: string; name: string };
 }
 
 /**
@@ -346,14 +361,14 @@ export async function project(ctx: ProcessContext, instanceId: string): Promise<
   const latest = await latestRevision(ctx, instanceId);
   if (!latest) return;
   const headRevision = inst?.headRevision ?? 0;
-  let start: { createdAt: Date; actor: string; businessKey?: string; orgUnit?: string; parent?: CallParentRef } | undefined;
+  let start: StartFacts | undefined;
   let definitionId = inst?.definitionId as string | undefined;
   if (!inst || headRevision === 0) {
     // a start cut short before its head was written: the head comes from revision 1
     const first: any = latest.revision === 1 ? latest : await Revision.findById(`${instanceId}:1`, { command: 1, createdAt: 1, actor: 1 }).lean();
     if (!first) return;
     definitionId ??= first.command?.definitionId;
-    start = { createdAt: first.createdAt, actor: first.actor, businessKey: first.command?.businessKey ?? inst?.businessKey, orgUnit: first.command?.orgUnit ?? inst?.orgUnit, parent: first.command?.parent ?? parentOf(inst) };
+    start = { createdAt: first.createdAt, actor: first.actor, businessKey: first.command?.businessKey ?? inst?.businessKey, orgUnit: first.command?.orgUnit ?? inst?.orgUnit, parent: first.command?.parent ?? parentOf(inst), rootInstanceId: first.command?.rootInstanceId, message: first.command?.message };
   }
   if (!definitionId) return;
   const def = await loadDefinitionById(ctx, definitionId);
@@ -411,7 +426,7 @@ export async function project(ctx: ProcessContext, instanceId: string): Promise<
   }
   await writeTasks(ctx, ops);
   const parent = start?.parent ?? parentOf(inst);
-  await tell(ctx, instanceId, def, open, latest.status, variables, unprojected, escalationIds, undefined, parent?.rootInstanceId);
+  await tell(ctx, instanceId, def, open, latest.status, variables, unprojected, escalationIds, undefined, parent?.rootInstanceId ?? inst?.rootInstanceId ?? start?.rootInstanceId);
   if (parent) await markCallEnded(ctx, instanceId, latest);
   const head = await moveHead(ctx, instanceId, def, latest, variables, JSON.parse((latest as any).activeElements ?? '[]') as string[], inst ?? undefined, start);
   await Revision.updateMany({ instanceId, revision: { $lte: latest.revision }, projected: false }, { $set: { projected: true } });

@@ -6,6 +6,7 @@ import { NotFoundError } from '../../domain/errors';
 import type { Actor, HistoryEvent } from '../../domain/types';
 import { actorReadsInstance, CITY_UNIT, reachableTasks, seesAcross } from '../../org/scope';
 import { project } from './projector';
+import { calledCasesOf } from './called-tree';
 import type { ProcessContext } from './context';
 
 /**
@@ -32,7 +33,8 @@ export async function getCase(ctx: ProcessContext, instanceId: string, actor: Ac
 /**
  * The events of every revision of an instance (by revision) and its tasks (by creation), in one
  * round trip: the revisions by the (instanceId, revision) index with the tasks of the
- * (instanceId, status) index appended (`$unionWith`).
+ * (instanceId, status) index appended (`$unionWith`). Tasks read in the same command as the
+ * revisions cannot lag them by more than a projection running meanwhile.
  */
 async function revisionsAndTasks(ctx: ProcessContext, instanceId: string): Promise<{ revs: { revision: number; events: string }[]; tasks: any[] }> {
   const { Revision, Task } = ctx.deps.models;
@@ -79,9 +81,8 @@ export async function caseView(ctx: ProcessContext, instanceId: string, head?: a
     ({ revs, tasks } = await revisionsAndTasks(ctx, instanceId));
   }
   const history = revs.flatMap((r) => (JSON.parse(r.events) as HistoryEvent[]).map((e) => ({ ...e, revision: r.revision })));
-  // 调用活动: the instances this one's call activities started (one read, only when there are some)
-  const calledRefs: { elementId: string; executionId: string; instanceId: string }[] = inst.calledInstances ?? [];
-  const called = calledRefs.length ? new Map((await Instance.find({ _id: { $in: calledRefs.map((c) => c.instanceId) } }, { status: 1, definitionKey: 1, definitionVersion: 1, name: 1 }).lean()).map((c: any) => [String(c._id), c])) : new Map<string, any>();
+  // 调用活动: the instances this one's call activities started, and theirs (one read per level, only when there are some)
+  const calledCases = await calledCasesOf(ctx, inst);
   return {
     id: inst._id,
     definitionKey: inst.definitionKey,
@@ -96,10 +97,11 @@ export async function caseView(ctx: ProcessContext, instanceId: string, head?: a
     startedBy: inst.startedBy,
     endedAt: inst.endedAt ?? undefined,
     ...(inst.parentInstanceId ? { parent: { instanceId: inst.parentInstanceId, elementId: inst.parentElementId, rootInstanceId: inst.rootInstanceId ?? inst.parentInstanceId } } : {}),
-    calledCases: calledRefs.map((c) => {
-      const child = called.get(c.instanceId);
-      return { elementId: c.elementId, instanceId: c.instanceId, ...(child ? { definitionKey: child.definitionKey, definitionVersion: child.definitionVersion, name: child.name, status: child.status } : {}) };
-    }),
+    // 消息开始事件: the message that started it, and the case's root instance when it joined a case in progress
+    ...(inst.startedByMessage ? { startedByMessage: inst.startedByMessage, ...(!inst.parentInstanceId && inst.rootInstanceId ? { rootInstanceId: inst.rootInstanceId } : {}) } : {}),
+    // on a case's root: the instances messages started for the case (instance id, message id and name)
+    ...(inst.messageStartedInstances?.length ? { messageStartedCases: inst.messageStartedInstances } : {}),
+    calledCases,
     openTasks: tasks.filter((t) => t.status === 'open').map(taskView),
     completedSteps: history
       .filter((e) => e.type === 'activity.end' && e.elementType !== 'bpmn:SequenceFlow')

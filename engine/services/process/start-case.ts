@@ -29,8 +29,19 @@ export async function startCase(ctx: ProcessContext, key: string, variables: Rec
  * the case layer's acceptance needs). Round trips: the latest version's id, the timer jobs
  * the first steps need, revision 1, the tasks, the instance head.
  */
-export async function startInstance(ctx: ProcessContext, key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string, givenId?: string): Promise<string> {
-  return (await start(ctx, key, variables, actor, businessKey, givenId)).instanceId;
+export async function startInstance(ctx: ProcessContext, key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string, givenId?: string, member?: CaseMember): Promise<string> {
+  return (await start(ctx, key, variables, actor, businessKey, givenId, undefined, member)).instanceId;
+}
+
+/**
+ * An instance started for a case it is not the root of, other than by a call activity: a message
+ * start event's (消息开始事件, engine/services/messages.ts) whose business key is the case number of a
+ * case in progress. It carries the case's root instance (its projection then belongs to the case
+ * — steps, clocks, audit — and its end does not end the case) and the message that started it.
+ */
+export interface CaseMember {
+  rootInstanceId?: string;
+  message?: { id: string; name: string };
 }
 
 /**
@@ -50,7 +61,7 @@ export async function startInstanceHead(ctx: ProcessContext, key: string, variab
  * a repair: it only brings the read models up to it (`repaired`: its call activities were not
  * followed). @throws ConflictError CASE_CONTENDED / DEFINITION_ARCHIVED
  */
-export async function start(ctx: ProcessContext, key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string, givenId?: string, parent?: CallParent): Promise<{ instanceId: string; head?: any; repaired?: true }> {
+export async function start(ctx: ProcessContext, key: string, variables: Record<string, unknown>, actor: Actor, businessKey?: string, givenId?: string, parent?: CallParent, member?: CaseMember): Promise<{ instanceId: string; head?: any; repaired?: true }> {
   checkVariables(variables);
   let definitionId = parent?.definitionId;
   if (!definitionId) {
@@ -75,6 +86,8 @@ export async function start(ctx: ProcessContext, key: string, variables: Record<
     ...(businessKey ? { businessKey } : {}),
     ...(orgUnit ? { orgUnit } : {}),
     ...(parent ? { parent: { instanceId: parent.instanceId, elementId: parent.elementId, executionId: parent.executionId, rootInstanceId: parent.rootInstanceId } } : {}),
+    ...(!parent && member?.rootInstanceId ? { rootInstanceId: member.rootInstanceId } : {}),
+    ...(member?.message ? { message: member.message } : {}),
   };
   const committed = await ctx.mutex.run(instanceId, () => persist(ctx, instanceId, 1, def, run, command, actor, null));
   if (committed) {
