@@ -11,6 +11,7 @@ import { requireRole } from '../http/auth';
 import { idempotent, type IdempotencyLocals } from '../http/idempotency';
 import { idSchema, pathParam } from '../http/params';
 import { Variables } from '../schemas';
+import { taskOffer } from './task-offer';
 
 const id = idSchema;
 export const caseNoParam = z.string().regex(/^[A-Z]{2}-\d{8}-\d{4,6}$/, 'a case number looks like DB-20261128-0001');
@@ -263,7 +264,11 @@ export function networkOfficeRoutes(platform: Platform): Router {
     res.json(await taskActions.inbox(req.actor!, q.filter, { limit: q.limit, offset: q.offset }));
   });
   r.get('/inbox/counts', async (req, res) => void res.json(await taskActions.inboxCounts(req.actor!)));
-  r.get('/tasks/:id', async (req, res) => void res.json(await taskActions.get(p(req, 'id'), req.actor!)));
+  // with `offer`: what the reader may do with it (the browser offers nothing that would be refused)
+  r.get('/tasks/:id', async (req, res) => {
+    const task = await taskActions.get(p(req, 'id'), req.actor!);
+    res.json({ ...task, offer: taskOffer(task, req.actor!) });
+  });
   r.post('/tasks/:id/claim', async (req, res) => {
     const body = z.object({ reason: z.string().trim().max(500).optional() }).parse(req.body ?? {});
     res.json(await taskActions.claim(p(req, 'id'), req.actor!, body.reason));

@@ -59,12 +59,15 @@ async function aboutSheet(platform: Platform, title: string, q: z.infer<typeof S
   return out;
 }
 
-/** An .xlsx download named 统计-<dimension>-<date>.xlsx (RFC 5987 filename*). */
+/** The file name's Chinese part of each export (统计-按镇街-<date>.xlsx, 统计-镇街效能排名-<date>.xlsx), as the console names it. */
+const FILE_LABEL: Record<string, string> = { 'town-ranking': '镇街效能排名', 'window-ranking': '窗口效能排名', town: '按镇街', window: '按窗口', department: '按部门', item: '按事项', person: '按人员', month: '按月', day: '按日', year: '按年度', all: '合计' };
+
+/** An .xlsx download named 统计-<what, in Chinese>-<date>.xlsx (RFC 5987 filename*; the ASCII fallback stats-<dimension>-<date>.xlsx). */
 async function sendXlsx<T>(res: Response, dim: string, sheet: string, rows: readonly T[], columns: Parameters<typeof toXlsx<T>>[2], about: [string, string][]) {
   const day = cstDayOf(new Date());
   const body = await toXlsx(sheet, rows, columns, about);
   res.setHeader('Content-Type', XLSX_CONTENT_TYPE);
-  res.setHeader('Content-Disposition', attachmentDisposition(`统计-${dim}-${day}.xlsx`, `stats-${dim}-${day}.xlsx`));
+  res.setHeader('Content-Disposition', attachmentDisposition(`统计-${FILE_LABEL[dim] ?? sheet}-${day}.xlsx`, `stats-${dim}-${day}.xlsx`));
   res.setHeader('Cache-Control', 'no-store');
   res.send(body);
 }

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { cstDayOf, estimateNote, ForbiddenError, periodOfDays, type Board, type Platform } from '../../engine';
 import { requireRole } from '../http/auth';
 import { idSchema, pathParam } from '../http/params';
+import { escalationWorkbook } from './escalation-export';
 import { caseNoParam } from './network-office';
 
 const id = idSchema;
@@ -169,8 +170,13 @@ export function supervisionRoutes(platform: Platform): Router {
   });
 
   r.get('/escalations', requireRole('supervisor', 'designer', 'manager'), async (req, res) => {
-    const q = z.object({ status: z.enum(['open', 'acknowledged', 'notified', 'replied', 'closed']).optional(), orgUnit: id.optional() }).parse(req.query);
-    res.json(await escalationNames((await supervision.list(req.actor!, q)) as any[]));
+    const q = z.object({ status: z.enum(['open', 'acknowledged', 'notified', 'replied', 'closed']).optional(), orgUnit: id.optional(), format: z.enum(['json', 'xlsx']).default('json') }).parse(req.query);
+    const list = await escalationNames((await supervision.list(req.actor!, { status: q.status, orgUnit: q.orgUnit })) as any[]);
+    if (q.format === 'json') return void res.json(list);
+    // 督办台账 as .xlsx: the same list by names (机构, 窗口, 责任人), not codes
+    const { units, windows } = await platform.org.placeNames([...new Set([...list.map((e) => e.orgUnit), q.orgUnit].filter(Boolean) as string[])], [...new Set(list.map((e) => e.windowId).filter(Boolean) as string[])]);
+    const file = await escalationWorkbook(list, units, windows, q);
+    res.set(file.headers).send(file.body);
   });
   r.get('/escalations/:id', requireRole('supervisor', 'designer', 'manager'), async (req, res) => void res.json((await escalationNames([(await supervision.get(p(req, 'id'), req.actor!)) as any]))[0]));
   r.post('/escalations/:id/acknowledge', async (req, res) => {

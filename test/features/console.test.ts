@@ -150,7 +150,7 @@ describe('supervisors\' console: live board, escalations, heat map, xlsx export'
     expect(res.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     const disp = res.headers.get('content-disposition') ?? '';
     expect(disp).toMatch(/^attachment; filename="stats-town-\d{4}-\d{2}-\d{2}\.xlsx"; filename\*=UTF-8''/);
-    expect(decodeURIComponent(disp.split("UTF-8''")[1])).toMatch(/^统计-town-\d{4}-\d{2}-\d{2}\.xlsx$/);
+    expect(decodeURIComponent(disp.split("UTF-8''")[1])).toMatch(/^统计-按镇街-\d{4}-\d{2}-\d{2}\.xlsx$/);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as any);
     const ws = wb.worksheets[0];
@@ -243,7 +243,7 @@ describe('supervisors\' console: live board, escalations, heat map, xlsx export'
       await page.getByRole('tab', { name: '按镇街' }).click();
       await page.locator('[data-testid="stats-chart-town"] canvas').waitFor({ timeout: 20_000 });
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('stats-export').click()]);
-      expect(download.suggestedFilename()).toMatch(/^统计-town-\d{4}-\d{2}-\d{2}\.xlsx$/);
+      expect(download.suggestedFilename()).toMatch(/^统计-按镇街-\d{4}-\d{2}-\d{2}\.xlsx$/);
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.readFile((await download.path())!);
       expect((wb.worksheets[0].getRow(1).values as any[])[4]).toBe('收件数');

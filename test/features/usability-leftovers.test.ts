@@ -177,7 +177,7 @@ describe('issue #13 leftovers: step clocks, phone statistics, heat map title, lo
     await expect(page.getByTestId('lookup-current').innerText()).resolves.toBe('镇窗口受理');
     const due = page.getByTestId('lookup-step-deadline');
     await expect(due.getByTestId('lookup-step-remaining').innerText()).resolves.toBe('剩余 1 个工作日');
-    expect(await due.innerText()).toMatch(/本环节承诺办结时限：\d{4}年\d{1,2}月\d{1,2}日/);
+    expect(await due.innerText()).toMatch(/本环节办理时限：\d{4}年\d{1,2}月\d{1,2}日/);
     await expect(due.getAttribute('data-estimated')).resolves.toBe('false');
     expect(await pageScrollsSideways(page)).toBe(false);
     await page.screenshot({ path: path.join(SHOTS, 'leftovers-lookup-masked-390.png'), fullPage: true });

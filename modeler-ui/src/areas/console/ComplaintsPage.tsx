@@ -1,4 +1,4 @@
-import { App as AntApp, Button, Select, Space, Table, Tag, Typography } from 'antd';
+import { App as AntApp, Button, Card, Empty, Grid, Select, Space, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api-client';
@@ -32,6 +32,10 @@ export default function ComplaintsPage() {
   const [status, setStatus] = useState('');
   const [replying, setReplying] = useState<Complaint>();
   const { data, error, loading, reload } = useApi(() => api.get<Complaint[]>(`/api/complaints${status ? `?status=${status}` : ''}`), [status]);
+  const phone = !Grid.useBreakpoint().md;
+  const targetText = (c: Complaint) => `${t(`complaints.targets.${c.target.kind}`)} ${c.target.caseNo ?? (c.target.windowId ? (c.target.windowName ?? c.target.windowId) : undefined) ?? (c.target.person ? (c.target.personName ?? c.target.person) : '')}`;
+  const statusTag = (s: string) => <Tag color={COLOUR[s]} data-testid="complaint-status">{t(`complaints.statuses.${s}`, { defaultValue: s })}</Tag>;
+  const replyButton = (c: Complaint) => (c.status === 'received' ? <Button size="small" type="primary" data-testid="complaint-reply" onClick={() => setReplying(c)}>{t('complaints.reply')}</Button> : null);
   return (
     <div data-testid="console-complaints">
       <Typography.Title level={3}>{t('complaints.title')}</Typography.Title>
@@ -42,7 +46,23 @@ export default function ComplaintsPage() {
         </label>
       </Space>
       <ApiErrorAlert error={error} onRetry={reload} />
-      <Table<Complaint>
+      {phone ? (
+        // a phone: one card per complaint, its whole text and the reply button on screen (the table hid them off the right edge)
+        <div className="phone-cards" data-testid="complaint-cards">
+          {!loading && !(data ?? []).length ? <Empty /> : null}
+          {(data ?? []).slice(0, 50).map((c) => (
+            <Card key={c.reference} size="small" className="phone-card" data-testid="complaint-row" data-id={c.reference} title={c.reference} extra={statusTag(c.status)}>
+              <div className="phone-card-line"><span className="phone-card-label">{t('complaints.orgUnit')}</span><span data-testid="complaint-org">{c.orgUnitName ?? c.orgUnit}</span></div>
+              <div className="phone-card-line"><span className="phone-card-label">{t('complaints.target')}</span><span data-testid="complaint-target">{targetText(c)}</span></div>
+              <div className="phone-card-line"><span className="phone-card-label">{t('complaints.content')}</span><span data-testid="complaint-content">{c.content}</span></div>
+              <div className="phone-card-line"><span className="phone-card-label">{t('complaints.phone')}</span><span data-testid="complaint-phone">{c.phone ?? '—'}</span></div>
+              <div className="phone-card-line"><span className="phone-card-label">{t('complaints.createdAt')}</span><span>{formatDateTime(c.createdAt)}</span></div>
+              {c.reply ? <div className="phone-card-line"><span className="phone-card-label">{t('complaints.reply')}</span><span>{c.reply.text}<Typography.Text type="secondary"> · {c.reply.byName ?? c.reply.by} · {formatDateTime(c.reply.at)}</Typography.Text></span></div> : null}
+              <div style={{ marginTop: 6 }}>{replyButton(c)}</div>
+            </Card>
+          ))}
+        </div>
+      ) : <Table<Complaint>
         size="small"
         rowKey="reference"
         loading={loading}
@@ -53,14 +73,15 @@ export default function ComplaintsPage() {
         columns={[
           { title: t('complaints.reference'), dataIndex: 'reference', key: 'reference', width: 190 },
           { title: t('complaints.orgUnit'), dataIndex: 'orgUnit', key: 'orgUnit', width: 100, render: (v: string, c) => <span data-testid="complaint-org">{c.orgUnitName ?? v}</span> },
-          { title: t('complaints.target'), key: 'target', width: 170, render: (_: unknown, c) => <span data-testid="complaint-target">{`${t(`complaints.targets.${c.target.kind}`)} ${c.target.caseNo ?? (c.target.windowId ? (c.target.windowName ?? c.target.windowId) : undefined) ?? (c.target.person ? (c.target.personName ?? c.target.person) : '')}`}</span> },
-          { title: t('complaints.content'), dataIndex: 'content', key: 'content', ellipsis: true },
-          { title: t('complaints.phone'), dataIndex: 'phone', key: 'phone', width: 120, render: (v?: string) => v ?? '—' },
+          { title: t('complaints.target'), key: 'target', width: 170, render: (_: unknown, c) => <span data-testid="complaint-target">{targetText(c)}</span> },
+          // the whole text, wrapped: a complaint cut to "窗口办理拖延，三次…" cannot be judged from the list
+          { title: t('complaints.content'), dataIndex: 'content', key: 'content', render: (v: string) => <div data-testid="complaint-content" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>{v}</div> },
+          { title: t('complaints.phone'), dataIndex: 'phone', key: 'phone', width: 120, render: (v?: string) => <span data-testid="complaint-phone">{v ?? '—'}</span> },
           { title: t('complaints.createdAt'), dataIndex: 'createdAt', key: 'createdAt', width: 170, render: (v: string) => formatDateTime(v) },
-          { title: t('complaints.status'), dataIndex: 'status', key: 'status', width: 90, render: (s: string) => <Tag color={COLOUR[s]}>{t(`complaints.statuses.${s}`, { defaultValue: s })}</Tag> },
-          { title: '', key: 'act', width: 80, render: (_: unknown, c) => (c.status === 'received' ? <Button size="small" type="primary" data-testid="complaint-reply" onClick={() => setReplying(c)}>{t('complaints.reply')}</Button> : null) },
+          { title: t('complaints.status'), dataIndex: 'status', key: 'status', width: 90, render: (s: string) => statusTag(s) },
+          { title: '', key: 'act', width: 80, render: (_: unknown, c) => replyButton(c) },
         ]}
-      />
+      />}
       {replying ? <ReplyDialog complaint={replying} onClose={() => setReplying(undefined)} onDone={() => { setReplying(undefined); void message.success(t('complaints.replied')); reload(); }} /> : null}
     </div>
   );

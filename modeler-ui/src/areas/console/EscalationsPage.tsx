@@ -7,7 +7,9 @@ import { api } from '../../api-client';
 import { ApiErrorAlert, useApi, useErrorToast } from '../../app/ApiError';
 import { useSession } from '../../app/session';
 import { formatDateTime } from '../../format';
+import { saveDownload } from '../../shared/download';
 import { ReasonDialog } from '../../shared/ReasonDialog';
+import { cstDay } from '../../../../common/cst';
 import type { Escalation } from './types';
 
 const STATUSES = ['open', 'acknowledged', 'notified', 'replied', 'closed'] as const;
@@ -31,6 +33,12 @@ function replyWithinText(v: string, t: TFunction<'console'>) {
 
 interface OrgUnit { _id?: string; id?: string; shortName?: string; name?: string }
 
+/** The subject in Chinese: a clock kind the server had no label for came as its code (complaint超期). */
+export function escName(e: Pick<Escalation, 'name' | 'code' | 'limitKind'>, t: TFunction<'console'>): string {
+  if (e.name && !/[A-Za-z]/.test(e.name)) return e.name;
+  return `${e.limitKind ? t(`esc.limitKinds.${e.limitKind}`, { defaultValue: t('esc.anyLimit') }) : t('esc.anyLimit')}${t('esc.overdue')}`;
+}
+
 export function StatusTag({ status }: { status: string }) {
   const { t } = useTranslation('console');
   return <Tag color={STATUS_COLOUR[status]} data-testid="escalation-status" data-status={status}>{t(`esc.statuses.${status}`, { defaultValue: status })}</Tag>;
@@ -51,7 +59,7 @@ function ActionDialog({ esc, action, onClose, onDone }: { esc: Escalation; actio
       : await api.post<Escalation>(`/api/escalations/${id}/${action}`, { reason: text });
   };
   // what the action is about, so the supervisor sees which breach he acts on without the drawer
-  const about = [esc.name ?? esc.code, esc.taskName, esc.responsibleName ?? esc.responsible].filter(Boolean).join(' · ');
+  const about = [escName(esc, t), esc.taskName, esc.responsibleName ?? esc.responsible].filter(Boolean).join(' · ');
   return (
     <ReasonDialog
       title={`${t(`esc.actions.${action}`)} · ${esc.caseNo ?? esc.id}`}
@@ -104,7 +112,7 @@ function EscalationDrawer({ id, units, onClose, onChanged }: { id: string; units
           </Space>
           <Descriptions size="small" column={1} bordered styles={{ label: { whiteSpace: 'nowrap' } }}>
             <Descriptions.Item label={t('esc.caseNo')}>{esc.caseNo ?? '—'}</Descriptions.Item>
-            <Descriptions.Item label={t('esc.name')}>{esc.name ?? esc.code ?? '—'}</Descriptions.Item>
+            <Descriptions.Item label={t('esc.name')}>{escName(esc, t) ?? '—'}</Descriptions.Item>
             <Descriptions.Item label={t('esc.limitKind')}>{esc.limitKind ? t(`esc.limitKinds.${esc.limitKind}`, { defaultValue: esc.limitKind }) : '—'}</Descriptions.Item>
             <Descriptions.Item label={t('esc.task')}>{esc.taskName ?? '—'}</Descriptions.Item>
             <Descriptions.Item label={t('esc.orgUnit')}>{units.get(esc.orgUnit ?? '') ?? esc.orgUnit ?? '—'}</Descriptions.Item>
@@ -183,6 +191,7 @@ export default function EscalationsPage() {
   const level = params.get('level') ?? '';
   const openId = params.get('id');
   const toast = useErrorToast();
+  const { message } = AntApp.useApp();
   const set = (k: string, v: string) => {
     const next = new URLSearchParams(params);
     if (v) next.set(k, v);
@@ -196,6 +205,21 @@ export default function EscalationsPage() {
   const rows = (data ?? []).filter((e) => !level || String(e.level) === level || (level === '3' && e.level >= 3));
 
   const phone = !Grid.useBreakpoint().md;
+  // 督办台账: the list as filtered, as an Excel workbook by names (机构, 窗口, 责任人), not codes
+  const [exporting, setExporting] = useState(false);
+  const exportXlsx = async () => {
+    setExporting(true);
+    try {
+      const blob = await api.blob(`/api/escalations?format=xlsx${qs ? `&${qs}` : ''}`, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+      const name = `督办台账-${cstDay(new Date())}.xlsx`;
+      saveDownload(blob, name);
+      void message.success(t('esc.exported', { name }));
+    } catch (e) {
+      toast(e);
+    } finally {
+      setExporting(false);
+    }
+  };
   return (
     <div data-testid="console-escalations">
       <Typography.Title level={3}>{t('esc.title')}</Typography.Title>
@@ -212,7 +236,8 @@ export default function EscalationsPage() {
           <Select aria-label={t('esc.level')} style={{ width: 110 }} value={level} onChange={(v) => set('level', v)} data-testid="filter-level"
             options={[{ value: '', label: t('esc.all') }, { value: '1', label: t('esc.levelN', { n: 1 }) }, { value: '2', label: t('esc.levelN', { n: 2 }) }, { value: '3', label: `${t('esc.levelN', { n: 3 })}+` }]} />
         </label>
-        <Button onClick={reload}>↻</Button>
+        <Button onClick={reload} aria-label={t('esc.refresh')} title={t('esc.refresh')}>↻</Button>
+        <Button loading={exporting} onClick={() => void exportXlsx()} data-testid="escalations-export">{t('esc.export')}</Button>
       </Space>
       <ApiErrorAlert error={error} onRetry={reload} />
       {phone ? (
@@ -222,7 +247,7 @@ export default function EscalationsPage() {
           {rows.slice(0, 50).map((e) => (
             <Card key={e.id} size="small" className="phone-card" data-testid="escalation-row" data-id={e.id}
               title={e.caseNo ?? '—'} extra={<StatusTag status={e.status} />}>
-              <div className="phone-card-line"><span className="phone-card-label">{t('esc.name')}</span><span>{e.name ?? e.code}{e.taskName ? ` · ${e.taskName}` : ''}</span></div>
+              <div className="phone-card-line"><span className="phone-card-label">{t('esc.name')}</span><span>{escName(e, t)}{e.taskName ? ` · ${e.taskName}` : ''}</span></div>
               <div className="phone-card-line"><span className="phone-card-label">{t('esc.orgUnit')}</span><span>{units.get(e.orgUnit ?? '') ?? e.orgUnit ?? '—'}</span></div>
               <div className="phone-card-line"><span className="phone-card-label">{t('esc.responsible')}</span><span data-testid="escalation-row-responsible">{e.responsibleName ?? e.responsible ?? '—'}</span></div>
               <div className="phone-card-line"><span className="phone-card-label">{t('esc.level')}</span><span>{t('esc.levelN', { n: e.level })}</span></div>
@@ -240,7 +265,7 @@ export default function EscalationsPage() {
         onRow={(e) => ({ 'data-testid': 'escalation-row', 'data-id': e.id } as React.HTMLAttributes<HTMLElement>)}
         columns={[
           { title: t('esc.caseNo'), dataIndex: 'caseNo', key: 'caseNo', render: (v?: string) => v ?? '—' },
-          { title: t('esc.name'), key: 'name', render: (_: unknown, e) => <span>{e.name ?? e.code}{e.taskName ? ` · ${e.taskName}` : ''}</span> },
+          { title: t('esc.name'), key: 'name', render: (_: unknown, e) => <span>{escName(e, t)}{e.taskName ? ` · ${e.taskName}` : ''}</span> },
           { title: t('esc.orgUnit'), dataIndex: 'orgUnit', key: 'orgUnit', render: (v?: string) => units.get(v ?? '') ?? v ?? '—' },
           { title: t('esc.responsible'), dataIndex: 'responsible', key: 'responsible', render: (v: string | undefined, e) => <span data-testid="escalation-row-responsible">{e.responsibleName ?? v ?? '—'}</span> },
           { title: t('esc.level'), dataIndex: 'level', key: 'level', width: 70, render: (n: number) => t('esc.levelN', { n }) },

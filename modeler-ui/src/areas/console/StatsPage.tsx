@@ -5,6 +5,7 @@ import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api-client';
 import { ApiErrorAlert, useApi, useErrorToast } from '../../app/ApiError';
+import { saveDownload } from '../../shared/download';
 import { useSession } from '../../app/session';
 import { Chart } from './Chart';
 
@@ -21,17 +22,6 @@ interface Ranking { rows: RankingRow[]; weights: Record<string, number> }
 const DIMS = ['town', 'window', 'department', 'item', 'person', 'month', 'day'] as const;
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}%`);
 
-/** Saves a Blob under a file name (the browser's download). */
-function save(blob: Blob, name: string) {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 /** Today in Beijing time (the server names its files by the CST day). */
 function cstToday() {
@@ -186,8 +176,10 @@ export default function StatsPage() {
     try {
       const path = tab === 'ranking' ? '/api/stats/rankings/towns' : tab === 'windowRanking' ? '/api/stats/rankings/windows' : `/api/stats/${tab}`;
       const blob = await api.blob(`${path}?format=xlsx${query ? `&${query}` : ''}`, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
-      const name = `统计-${tab === 'ranking' ? 'town-ranking' : tab === 'windowRanking' ? 'window-ranking' : tab}-${cstToday()}.xlsx`;
-      save(blob, name);
+      // the file is named as the tab reads (统计-镇街效能排名-2026-12-08.xlsx), not by its code
+      const label = tab === 'ranking' ? t('stats.ranking') : tab === 'windowRanking' ? t('stats.windowRanking') : t(`stats.dims.${tab}`);
+      const name = `统计-${label}-${cstToday()}.xlsx`;
+      saveDownload(blob, name);
       void message.success(t('stats.exported', { name }));
     } catch (e) {
       toast(e);

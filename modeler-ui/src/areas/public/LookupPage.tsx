@@ -157,9 +157,13 @@ function CaseResult({ view }: { view: CaseView }) {
         </Descriptions.Item>
         <Descriptions.Item label={t('lookup.current')}>
           <span data-testid="lookup-current">{view.currentSteps.length ? view.currentSteps.map((s) => s.name).join('、') : ended ? t('lookup.ended') : t('lookup.none')}</span>
-          {view.currentSteps.filter((s) => s.deadline?.dueAt || s.dueDate).map((s, i) => <StepDue key={i} step={s} many={view.currentSteps.length > 1} />)}
+          {view.currentSteps.filter((s) => s.deadline?.dueAt || s.dueDate).map((s, i) => <StepDue key={i} step={s} many={view.currentSteps.length > 1} promised={!ended && promised?.status === 'running' ? promised.dueAt : undefined} />)}
         </Descriptions.Item>
-        <Descriptions.Item label={t('lookup.promisedDue')}><span data-testid="lookup-deadline">{due(promised)}</span></Descriptions.Item>
+        <Descriptions.Item label={t('lookup.promisedDue')}>
+          <span data-testid="lookup-deadline">{due(promised)}</span>
+          {/* a 上报件 passes through the city: its approval is inside the promise, not added to it */}
+          {!ended && view.category === 'report-up' && promised?.dueAt ? <div><Typography.Text type="secondary" data-testid="lookup-promise-note">{t('lookup.reportUpNote')}</Typography.Text></div> : null}
+        </Descriptions.Item>
         {!ended && statutory?.dueAt ? <Descriptions.Item label={t('lookup.statutoryDue')}>{due(statutory)}</Descriptions.Item> : null}
         {view.endedAt ? <Descriptions.Item label={t('lookup.endedAt')}>{formatDateTime(view.endedAt)}</Descriptions.Item> : null}
       </Descriptions>
@@ -195,7 +199,7 @@ function CaseResult({ view }: { view: CaseView }) {
  * 当前环节的时限: the step's deadline from its clock, what is left of it (剩余 N 个工作日 / 小时 /
  * 今日到期) and, counted over a year without its holiday notice, that it is an estimate and why.
  */
-function StepDue({ step, many }: { step: CaseView['currentSteps'][number]; many: boolean }) {
+function StepDue({ step, many, promised }: { step: CaseView['currentSteps'][number]; many: boolean; promised?: string }) {
   const { t } = usePublicT();
   const d = step.deadline;
   const dueAt = d?.dueAt ?? step.dueDate;
@@ -206,11 +210,14 @@ function StepDue({ step, many }: { step: CaseView['currentSteps'][number]; many:
     : r.unit === 'working-days' ? (r.value === 0 ? t('lookup.dueToday') : t('lookup.remainingWd', { n: r.value }))
     : r.unit === 'hours' ? t('lookup.remainingHours', { n: r.value }) : t('lookup.remainingMinutes', { n: r.value });
   const estimated = !!(d?.estimated || r?.estimated);
+  // a step's own limit (the centre's working limit) may end after the case's promise: the promise is what holds for the applicant
+  const beyond = !!promised && !!dueAt && new Date(dueAt).getTime() > new Date(promised).getTime();
   return (
     <div data-testid="lookup-step-deadline" data-step={step.name} data-estimated={estimated ? 'true' : 'false'} style={{ marginTop: 4 }}>
       <Typography.Text type="secondary">{many ? `${step.name} · ` : ''}{t('lookup.stepDue')}：</Typography.Text>
       <span data-testid="lookup-step-due">{formatDateTime(dueAt)}</span>
       {left ? <Tag style={{ marginLeft: 6 }} color={d?.overdue ? 'red' : d?.status === 'paused' ? 'orange' : r?.value === 0 ? 'gold' : 'blue'} data-testid="lookup-step-remaining">{left}</Tag> : null}
+      {beyond ? <div><Typography.Text type="secondary" data-testid="lookup-step-beyond">{t('lookup.stepBeyond', { due: formatDateTime(promised) })}</Typography.Text></div> : null}
       {estimated ? (
         <div><Typography.Text type="warning" data-testid="lookup-step-estimate">{d?.estimateNote ?? t('lookup.estimated')}</Typography.Text></div>
       ) : null}

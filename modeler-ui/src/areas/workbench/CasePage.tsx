@@ -1,5 +1,5 @@
 import { FileTextOutlined } from '@ant-design/icons';
-import { App as AntApp, Alert, Button, Card, Checkbox, Col, Descriptions, Empty, Row, Space, Spin, Table, Tabs, Tag, Timeline, Tooltip, Typography } from 'antd';
+import { App as AntApp, Alert, Breadcrumb, Button, Card, Checkbox, Col, Descriptions, Empty, Grid, Row, Space, Spin, Table, Tabs, Tag, Timeline, Tooltip, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
@@ -9,7 +9,9 @@ import { BpmnDiagram, escapeHtml, type DiagramOverlay } from '../../shared/BpmnD
 import { CategoryTag, StatusTag } from './common';
 import { budgetText, cstDay, formatDateTime } from './format';
 import { NoticeViewer } from './NoticeViewer';
-import type { AuditEvent, CaseDetail, CaseStep, Clock, InstanceView, Item, NoticeRef, WindowView } from './types';
+import { reasonText, UNDONE_DECISIONS } from './audit-text';
+import type { AuditEvent, CalledCaseView, CaseDetail, CaseStep, Clock, InstanceView, Item, Me, NoticeRef, WindowView } from './types';
+import { completeTree, flattenTree, nodeOfTask, pathTo, within, type CalledNode } from './called-tree';
 
 type CalendarDay = { day: string; working: boolean; estimated?: boolean };
 
@@ -47,9 +49,9 @@ function elementName(xml: string | undefined, elementId: string): string | undef
   return el?.getAttribute('name')?.trim() || undefined;
 }
 
-type CalledCase = NonNullable<InstanceView['calledCases']>[number];
-/** A row of the step list: a step, or a call activity (调用活动) standing for the steps of the process it started. */
-type StepRow = (CaseStep & { rowKey: string; call?: undefined; calledOf?: CalledCase }) | { rowKey: string; call: CalledCase; name: string; status: string; createdAt: string; taskId?: undefined; kind: 'call' };
+type CalledCase = CalledCaseView;
+/** A row of the step list: a step, or a call activity (调用活动) standing for the steps of the process it started; `depth`: how far it is indented. */
+type StepRow = (CaseStep & { rowKey: string; call?: undefined; calledOf?: CalledNode; depth: number }) | { rowKey: string; call: CalledNode; depth: number; name: string; status: string; createdAt: string; taskId?: undefined; kind: 'call' };
 
 /** 办件: data, materials, timeline, clocks, and the diagram with finished and current steps. */
 export default function CasePage() {
@@ -59,6 +61,7 @@ export default function CasePage() {
   const [params] = useSearchParams();
   const viewing = params.get('instance') ?? '';
   const [notice, setNotice] = useState<NoticeRef | null>(null);
+  const phone = !Grid.useBreakpoint().md;
   const data = useApi(async () => {
     const c = await api.get<CaseDetail & { definitionVersion?: number }>(`/api/service-cases/${encodeURIComponent(no)}`);
     const [audit, clocks, item, window] = await Promise.all([
@@ -74,9 +77,24 @@ export default function CasePage() {
     // the case's instance with the instances its call activities started, and the one on show if it is one of those
     const root = c.instanceId ? await api.get<InstanceView>(`/api/cases/${encodeURIComponent(c.instanceId)}`).catch(() => null) : null;
     const child = viewing && viewing !== c.instanceId ? await api.get<InstanceView>(`/api/cases/${encodeURIComponent(viewing)}`) : null;
-    const xml = child
-      ? await api.text(`/api/definitions/${encodeURIComponent(child.definitionKey)}/versions/${child.definitionVersion}/xml`, 'application/xml').catch(() => undefined)
-      : rootXml;
+    // the XML of a definition version, read once per version (the case's own is rootXml)
+    const xmls = new Map<string, Promise<string | undefined>>();
+    const xmlOf = (key?: string, version?: number) => {
+      if (!key || !version) return Promise.resolve(undefined);
+      const k = `${key}@${version}`;
+      if (!xmls.has(k)) xmls.set(k, api.text(`/api/definitions/${encodeURIComponent(key)}/versions/${version}/xml`, 'application/xml').catch(() => undefined));
+      return xmls.get(k)!;
+    };
+    const xml = child ? await xmlOf(child.definitionKey, child.definitionVersion) : rootXml;
+    // 调用活动 within 调用活动: the whole tree (the server's, or asked for level by level), each call activity by its label
+    const nodes = root ? flattenTree(root.id, await completeTree(root.calledCases, (id) => api.get<InstanceView>(`/api/cases/${encodeURIComponent(id)}`))) : [];
+    const activityNames = new Map<string, string>();
+    await Promise.all(nodes.map(async (n) => {
+      const caller = n.depth === 1 ? undefined : nodes.find((x) => x.instanceId === n.parentId);
+      const callerXml = n.depth === 1 ? rootXml : await xmlOf(caller?.definitionKey, caller?.definitionVersion);
+      const name = elementName(callerXml, n.elementId);
+      if (name) activityNames.set(n.instanceId, name);
+    }));
     // working days for used / remaining: from the earliest start to the latest of today and the deadlines
     const today = cstDay(new Date());
     const starts = clocks.map((k) => cstDay(k.startedAt));
@@ -85,25 +103,35 @@ export default function CasePage() {
     const to = ends.sort().reverse()[0]!;
     // days of a year without its holiday notice come estimated (flagged), never as a 422
     const days = from ? await api.get<CalendarDay[]>(`/api/calendar/days?from=${from}&to=${to}`).catch(() => [] as CalendarDay[]) : [];
-    // 代办记录 names org units and windows by their names, not their codes (dingbao, dingbao-w10)
-    const proxyWindows = [...new Set(c.proxyRecord.flatMap((p) => [p.fromWindow, p.toWindow]).filter((w): w is string => !!w && w !== c.receivingWindow))];
-    const [units, windows] = await Promise.all([
-      c.proxyRecord.length ? api.get<{ id?: string; _id?: string; name?: string; shortName?: string }[]>('/api/org/units').catch(() => []) : Promise.resolve([]),
+    // 代办记录 names org units and windows by their names, not their codes (dingbao, dingbao-w10);
+    // so does an open step that is someone else's (由 信宜市行政服务中心 · 市自然资源局窗口 办理)
+    const openSteps = c.steps.filter((s) => s.status === 'open');
+    const proxyWindows = [...new Set([...c.proxyRecord.flatMap((p) => [p.fromWindow, p.toWindow]), ...openSteps.map((s) => s.windowId)].filter((w): w is string => !!w && w !== c.receivingWindow))];
+    const [units, windows, me] = await Promise.all([
+      c.proxyRecord.length || openSteps.length ? api.get<{ id?: string; _id?: string; name?: string; shortName?: string }[]>('/api/org/units').catch(() => []) : Promise.resolve([]),
       Promise.all(proxyWindows.map((w) => api.get<WindowView>(`/api/org/windows/${encodeURIComponent(w)}`).catch(() => null))),
+      api.get<Me>('/api/me').catch(() => null),
     ]);
     const placeNames = new Map<string, string>([
       ...units.map((u) => [String(u.id ?? u._id), String(u.shortName ?? u.name ?? '')] as [string, string]),
       ...[window, ...windows].filter((w): w is WindowView => !!w).map((w) => [`w:${w.id}`, w.name] as [string, string]),
     ]);
-    return { c, audit, clocks, item, xml, rootXml, root, child, days, windowName: window?.name, placeNames };
+    const unitNames = new Map(units.map((u) => [String(u.id ?? u._id), String(u.name ?? u.shortName ?? '')] as [string, string]));
+    return { c, audit, clocks, item, xml, rootXml, root, child, nodes, activityNames, days, windowName: window?.name, placeNames, unitNames, me };
   }, [no, viewing]);
 
   const d = data.data;
-  const called = d?.root?.calledCases ?? [];
-  /** The instance a step belongs to: one a call activity started, else the case's own. */
-  const calledOf = (s: CaseStep) => called.find((cc) => s.taskId.startsWith(`${cc.instanceId}:`));
+  const nodes = d?.nodes ?? [];
+  /** The called process a step belongs to (at any depth), else undefined: the case's own. */
+  const calledOf = (s: CaseStep) => nodeOfTask(nodes, s.taskId);
   const shownId = d?.child?.id ?? d?.c.instanceId;
-  const shownSteps = (d?.c.steps ?? []).filter((x) => x.kind === 'engine' && (d?.child ? x.taskId.startsWith(`${d.child.id}:`) : !calledOf(x)));
+  // the steps of the process on show; a called process deeper than the case's own read lists comes with its own (GET /api/cases/{id})
+  const listed = (d?.c.steps ?? []).filter((x) => x.kind === 'engine' && (d?.child ? x.taskId.startsWith(`${d.child.id}:`) : !calledOf(x)));
+  const shownSteps: CaseStep[] = d?.child && !listed.length
+    ? (d.child.tasks ?? []).filter((x) => (x.kind ?? 'engine') === 'engine').map((x) => ({ ...x, taskId: x.id, kind: x.kind ?? 'engine' }))
+    : listed;
+  /** The call activities of the process on show: the processes they started, from the tree (or, not in it, the instance's own answer). */
+  const callsHere: CalledCase[] = shownId ? (nodes.some((n) => n.parentId === shownId) ? nodes.filter((n) => n.parentId === shownId) : (d?.child ? (d.child.calledCases ?? []) : [])) : [];
   const { markers, overlays, callCurrent } = useMemo(() => {
     const markers: Record<string, string[]> = {};
     const overlays: DiagramOverlay[] = [];
@@ -112,10 +140,14 @@ export default function CasePage() {
     for (const s of shownSteps) {
       if (s.status === 'completed') markers[s.elementId] = ['done'];
     }
-    // a call activity whose process has a step open is the current step of its caller (its steps' worst signal)
-    if (!d.child) {
-      for (const cc of called) {
-        const open = d.c.steps.filter((s) => s.kind === 'engine' && s.status === 'open' && s.taskId.startsWith(`${cc.instanceId}:`));
+    // a call activity whose process (or one it called in turn) has a step open is the current step of its caller (its steps' worst signal)
+    {
+      for (const cc of callsHere) {
+        const open = d.c.steps.filter((s) => {
+          if (s.kind !== 'engine' || s.status !== 'open') return false;
+          const n = nodeOfTask(d.nodes, s.taskId);
+          return n ? within(n, cc.instanceId) : s.taskId.startsWith(`${cc.instanceId}:`);
+        });
         if (open.length) {
           const signal = open.map((s) => signalOf(d.clocks.find((k) => k.taskId === s.taskId))).sort((a, b) => SIGNAL_RANK[b] - SIGNAL_RANK[a])[0]!;
           markers[cc.elementId] = [signal];
@@ -124,6 +156,16 @@ export default function CasePage() {
           overlays.push({
             elementId: cc.elementId,
             html: `<a class="deadline-badge ${signal}" data-testid="diagram-called-link" data-instance="${escapeHtml(cc.instanceId)}" href="${escapeHtml(href)}">${escapeHtml(t('case.calledNow', { steps: open.map((s) => s.name).join('、') }))} ›</a>`,
+            position: { top: -26, left: 0 },
+          });
+        } else if (cc.status === 'running' || cc.status === 'starting') {
+          // running, its open step not among the case's listed ones (a process it called in turn): current, and a link to it
+          markers[cc.elementId] = ['current'];
+          callCurrent ??= cc.elementId;
+          const href = `#/workbench/cases/${encodeURIComponent(d.c.caseNo)}?instance=${encodeURIComponent(cc.instanceId)}`;
+          overlays.push({
+            elementId: cc.elementId,
+            html: `<a class="deadline-badge current" data-testid="diagram-called-link" data-instance="${escapeHtml(cc.instanceId)}" href="${escapeHtml(href)}">${escapeHtml(t('case.calledRunning'))} ›</a>`,
             position: { top: -26, left: 0 },
           });
         } else if (cc.status === 'completed') markers[cc.elementId] = ['done'];
@@ -146,17 +188,20 @@ export default function CasePage() {
 
   const currentStep = shownSteps.find((x) => x.status === 'open')?.elementId ?? callCurrent;
   const calledLink = (instanceId: string) => `/workbench/cases/${encodeURIComponent(no)}?instance=${encodeURIComponent(instanceId)}`;
-  const activityName = (cc: CalledCase) => elementName(d?.rootXml, cc.elementId) ?? t('case.callActivity');
-  // the step list: each call activity stands before the steps of the process it started, open while one of them is
+  const activityName = (cc: CalledCase) => d?.activityNames.get(cc.instanceId) ?? (d?.child?.id === cc.instanceId || !d?.child ? elementName(d?.rootXml, cc.elementId) : undefined) ?? t('case.callActivity');
+  // the step list: each call activity stands before the steps of the process it started (indented by its depth), open while one of them is
   const stepRows: StepRow[] = [];
   for (const s of d?.c.steps ?? []) {
     const cc = calledOf(s);
-    if (cc && !stepRows.some((r) => r.call?.instanceId === cc.instanceId)) {
-      const open = cc.status === 'running' || cc.status === 'starting' || (d?.c.steps ?? []).some((x) => x.status === 'open' && x.taskId.startsWith(`${cc.instanceId}:`));
-      stepRows.push({ rowKey: `call:${cc.instanceId}`, kind: 'call', call: cc, name: activityName(cc), status: open ? 'open' : (cc.status ?? 'open'), createdAt: s.createdAt });
+    for (const n of cc ? pathTo(nodes, cc.instanceId) : []) {
+      if (stepRows.some((r) => r.call?.instanceId === n.instanceId)) continue;
+      const open = n.status === 'running' || n.status === 'starting' || (d?.c.steps ?? []).some((x) => x.status === 'open' && x.taskId.startsWith(`${n.instanceId}:`));
+      stepRows.push({ rowKey: `call:${n.instanceId}`, kind: 'call', call: n, depth: n.depth - 1, name: activityName(n), status: open ? 'open' : (n.status ?? 'open'), createdAt: s.createdAt });
     }
-    stepRows.push({ ...s, rowKey: s.taskId, calledOf: cc });
+    stepRows.push({ ...s, rowKey: s.taskId, calledOf: cc, depth: cc?.depth ?? 0 });
   }
+  // the way from the case's own process down to the one on show (面包屑), each a link
+  const trail = d?.child ? pathTo(nodes, d.child.id) : [];
 
   if (data.error && !d) return <ApiErrorAlert error={data.error} onRetry={data.reload} />;
   if (!d) return <Spin />;
@@ -172,6 +217,28 @@ export default function CasePage() {
     return [k.id, { used, remaining, years: [...years].sort(), estimated: (k.status !== 'stopped' && k.estimated) || years.size > 0 }] as const;
   }));
   const estimatedYears = [...new Set([...figures.values()].flatMap((f) => f.years))].sort();
+  // an open step the reader is likely to work on (办理): held by them, or unheld at their window; any other
+  // open step is 查看 — its page says whose it is and offers only what the server allows
+  const me = d.me;
+  const likelyMine = (s: CaseStep) => !!me && (me.roles.includes('admin') || s.assignee === me.username || (!s.assignee && !!s.windowId && s.windowId === me.windowId));
+  const whose = (s: CaseStep) => [d.unitNames.get(s.orgUnit ?? '') ?? '', s.windowId ? (d.placeNames.get(`w:${s.windowId}`) ?? (s.windowId === c.receivingWindow ? windowName : undefined) ?? '') : ''].filter(Boolean).join(' · ');
+  /** The cells of a step row (the desktop's columns, a phone's two). */
+  const stepName = (s: StepRow) => (s.call ? (
+    <Space size={4} wrap style={{ paddingLeft: 16 * s.depth }}>
+      <span>{s.name}</span><Tag>{t('case.callActivity')}</Tag>
+      <Link to={calledLink(s.call.instanceId)} data-testid="step-called-link">{t('case.calledOpen')}</Link>
+    </Space>
+  ) : (
+    <span style={s.depth ? { paddingLeft: 16 * s.depth, display: 'inline-block' } : undefined}>
+      {s.name}{s.calledOf ? ' ' : null}
+      {s.calledOf ? <Typography.Text type="secondary" data-testid="step-called-of">（{t('case.calledOf', { process: s.calledOf.name ?? '' })}）</Typography.Text> : null}
+      {s.status === 'open' && !likelyMine(s) && whose(s) ? <Typography.Text type="secondary" style={{ display: 'block', fontSize: 12 }} data-testid="step-whose">{t('case.stepWhose', { place: whose(s) })}</Typography.Text> : null}
+    </span>
+  ));
+  const personName = (s: StepRow) => (s.call ? '' : s.completedBy ? (s.completedByName ?? s.completedBy) : s.assignee ? (s.assigneeName ?? s.assignee) : '');
+  const personOf = (s: StepRow) => (s.call ? '' : <span data-testid="step-person">{personName(s) || '—'}</span>);
+  const opinionOf = (s: StepRow) => (!s.call && s.outcome?.decision ? `${t(`decision.${s.outcome.decision}`, { defaultValue: s.outcome.decision })} ${s.outcome.opinion ?? ''}` : '');
+  const openLink = (s: StepRow) => (!s.call && s.status === 'open' ? <Link to={`/workbench/tasks/${encodeURIComponent(s.taskId)}`} data-testid="step-open-link" data-mine={likelyMine(s) ? 'true' : 'false'}>{likelyMine(s) ? t('inbox.handle') : t('common.view')}</Link> : null);
   const wdText = (x: { n: number; years: number[] } | null, estimated: boolean) =>
     x ? `${t('case.wd', { n: x.n })}${estimated ? `（${t('case.estimated')}）` : ''}` : '—';
 
@@ -210,20 +277,38 @@ export default function CasePage() {
       {/* the whole width: the path at 12 px labels fits a counter PC; a phone scrolls it to the current step */}
       <Card title={d.child ? `${t('case.diagram')} · ${d.child.name ?? ''}` : t('case.diagram')} size="small" style={{ marginTop: 16 }} data-testid="case-diagram-card" data-instance={shownId}>
         {d.child ? (
+          <>
+          {/* 面包屑: the case's own process › each call activity and the process it started, down to the one on show */}
+          <div data-testid="called-breadcrumb" style={{ marginBottom: 8 }}>
+          <Breadcrumb items={[
+            { title: <Link to={`/workbench/cases/${encodeURIComponent(no)}`} data-testid="called-crumb" data-instance={c.instanceId}>{d.root?.name ?? t('case.ownProcess')}</Link> },
+            ...(trail.length ? trail : [{ instanceId: d.child.id, name: d.child.name, elementId: d.child.parent?.elementId ?? '' } as CalledCase]).map((n) => ({
+              title: n.instanceId === d.child!.id
+                ? <span data-testid="called-crumb" data-instance={n.instanceId} data-current="true">{activityName(n)} → <Typography.Text strong>{n.name ?? ''}</Typography.Text></span>
+                : <Link to={calledLink(n.instanceId)} data-testid="called-crumb" data-instance={n.instanceId}>{activityName(n)} → {n.name ?? ''}</Link>,
+            })),
+          ]} />
+          </div>
           <Alert type="info" showIcon style={{ marginBottom: 8 }} data-testid="called-banner"
-            title={t('case.calledBanner', { activity: d.child.parent ? (d.child.parent.instanceId === c.instanceId ? elementName(d.rootXml, d.child.parent.elementId) : undefined) ?? t('case.callActivity') : t('case.callActivity'), process: d.child.name ?? '', version: d.child.definitionVersion })}
+            title={t('case.calledBanner', { activity: activityName(trail[trail.length - 1] ?? { instanceId: d.child.id, elementId: d.child.parent?.elementId ?? '' }), process: d.child.name ?? '', version: d.child.definitionVersion })}
             action={<Link to={d.child.parent && d.child.parent.instanceId !== c.instanceId ? calledLink(d.child.parent.instanceId) : `/workbench/cases/${encodeURIComponent(no)}`} data-testid="called-back">{t('case.calledBack')}</Link>} />
+          </>
         ) : null}
         {d.xml ? <BpmnDiagram key={shownId} xml={d.xml} markers={markers} overlays={overlays} focus={currentStep} height={480} testId="case-diagram" /> : <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />}
-        {!d.child && called.length ? (
-          <Space wrap style={{ marginTop: 8 }} data-testid="called-cases">
+        {!d.child && nodes.length ? (
+          // the called processes as a tree: each indented under the one that called it
+          <div style={{ marginTop: 8 }} data-testid="called-cases">
             <Typography.Text type="secondary">{t('case.calledList')}：</Typography.Text>
-            {called.map((cc) => (
-              <Link key={cc.instanceId} to={calledLink(cc.instanceId)} data-testid="called-case-link" data-instance={cc.instanceId}>
-                {activityName(cc)} → {cc.name ?? ''}（{t(`case.calledStatus.${cc.status ?? 'running'}`, { defaultValue: cc.status ?? '' })}）
-              </Link>
+            {nodes.map((cc) => (
+              <div key={cc.instanceId} style={{ paddingLeft: 16 * cc.depth }} data-testid="called-case" data-depth={cc.depth}>
+                {cc.depth > 1 ? <Typography.Text type="secondary" aria-hidden>└ </Typography.Text> : null}
+                <Link to={calledLink(cc.instanceId)} data-testid="called-case-link" data-instance={cc.instanceId} data-depth={cc.depth}>
+                  {activityName(cc)} → {cc.name ?? ''}（{t(`case.calledStatus.${cc.status ?? 'running'}`, { defaultValue: t('case.calledStatus.running') })}）
+                </Link>
+                {cc.truncated ? <Typography.Text type="secondary" data-testid="called-truncated">（{t('case.calledTruncated')}）</Typography.Text> : null}
+              </div>
             ))}
-          </Space>
+          </div>
         ) : null}
       </Card>
       <Card size="small" style={{ marginTop: 16 }}>
@@ -236,9 +321,12 @@ export default function CasePage() {
                 content: (
                   <span data-type={e.type}>
                     <Typography.Text type="secondary">{formatDateTime(e.at)}</Typography.Text>{' '}
-                    <Typography.Text strong>{t(`audit.${e.type.replace(/\./g, '_')}`, { defaultValue: e.type })}</Typography.Text>{' '}
+                    <Typography.Text strong>{t(`audit.${e.type.replace(/\./g, '_')}`, { defaultValue: t('case.otherEvent') })}</Typography.Text>{' '}
                     {e.data?.name ?? e.data?.step ?? e.data?.title ?? ''} · <span data-testid="audit-actor">{e.actor === 'system' ? '系统' : (e.actorName ?? e.actor)}</span>
-                    {e.data?.reason ? `：${e.data.reason}` : ''}
+                    {e.type === 'case.failed' && e.data?.reason ? (
+                      <>：{t('case.failedReason')} <Tooltip title={`${t('case.technical')}：${String(e.data.reason)}`}><Typography.Text type="secondary" underline data-testid="audit-technical">{t('case.technical')}</Typography.Text></Tooltip></>
+                    ) : e.data?.reason ? <span data-testid="audit-reason">：{reasonText(e.data.reason)}</span> : ''}
+                    {e.type === 'case.decision-undone' && e.data?.decision ? t('case.undoneDecision', { decision: UNDONE_DECISIONS[e.data.decision] ?? e.data.decision }) : ''}
                     {e.data?.outcome?.decision ? <Tag style={{ marginLeft: 6 }}>{t(`decision.${e.data.outcome.decision}`, { defaultValue: e.data.outcome.decision })}</Tag> : null}
                     {e.data?.outcome?.opinion ? `${e.data.outcome.opinion}` : ''}
                   </span>
@@ -263,7 +351,7 @@ export default function CasePage() {
                 <Alert type="warning" showIcon data-testid="calendar-estimated" data-years={estimatedYears.join(',')} style={{ marginBottom: 8 }}
                   title={t('case.estimateNote', { years: estimatedYears.join('、') })} description={t('case.estimateHelp')} />
               ) : null}
-              <Table rowKey="id" size="small" pagination={false} dataSource={d.clocks} data-testid="case-clocks"
+              <Table rowKey="id" size="small" pagination={false} dataSource={d.clocks} data-testid="case-clocks" scroll={phone ? { x: 720 } : undefined}
                 onRow={(k) => ({ 'data-testid': `clock-${k.kind}`, 'data-estimated': figures.get(k.id)?.estimated ? 'true' : 'false' }) as never} columns={[
                 { title: t('case.clocks'), key: 'kind', render: (_, k) => <span>{t(`case.clockKind.${k.kind}`, { defaultValue: k.kind })}{k.kind === 'step' ? ` · ${k.label ?? ''}` : ''}</span> },
                 { title: t('case.budget'), key: 'b', render: (_, k) => budgetText(k.budget, (x, o) => String(t(x, o))) },
@@ -304,21 +392,27 @@ export default function CasePage() {
             children: (
               <Table<StepRow> rowKey="rowKey" size="small" pagination={false} dataSource={stepRows} data-testid="case-steps"
                 onRow={(s) => ({ 'data-testid': 'case-step-row', 'data-kind': s.call ? 'call' : 'task', 'data-status': s.status, ...(s.call ? { 'data-element-id': s.call.elementId } : { 'data-element-id': s.elementId }) }) as never}
-                columns={[
-                { title: t('inbox.step'), key: 'name', render: (_, s) => (s.call ? (
-                  <Space size={4} wrap>
-                    <span>{s.name}</span><Tag>{t('case.callActivity')}</Tag>
-                    <Link to={calledLink(s.call.instanceId)} data-testid="step-called-link">{t('case.calledOpen')}</Link>
-                  </Space>
-                ) : s.calledOf ? (
-                  <span style={{ paddingLeft: 16 }}>{s.name} <Typography.Text type="secondary" data-testid="step-called-of">（{t('case.calledOf', { process: s.calledOf.name ?? '' })}）</Typography.Text></span>
-                ) : s.name) },
+                columns={phone ? [
+                // a phone: the step with who, when and the opinion under it; its state and link beside (seven columns broke a character a line)
+                { title: t('inbox.step'), key: 'name', render: (_, s) => (
+                  <div>
+                    {stepName(s)}
+                    {s.call ? null : (
+                      <Typography.Text type="secondary" style={{ display: 'block', fontSize: 12 }} data-testid="step-phone-detail">
+                        {[personName(s), formatDateTime(s.createdAt), s.completedAt ? `${t('case.endedAt')} ${formatDateTime(s.completedAt)}` : '', opinionOf(s)].filter(Boolean).join(' · ')}
+                      </Typography.Text>
+                    )}
+                  </div>
+                ) },
+                { title: t('case.status'), key: 's', width: 84, render: (_, s) => <Space orientation="vertical" size={4}><StatusTag status={s.status} />{openLink(s)}</Space> },
+              ] : [
+                { title: t('inbox.step'), key: 'name', render: (_, s) => stepName(s) },
                 { title: t('case.status'), key: 's', render: (_, s) => <StatusTag status={s.status} /> },
-                { title: t('inbox.assignee'), key: 'a', render: (_, s) => (s.call ? '—' : <span data-testid="step-person">{s.completedBy ? (s.completedByName ?? s.completedBy) : s.assignee ? (s.assigneeName ?? s.assignee) : '—'}</span>) },
+                { title: t('inbox.assignee'), key: 'a', render: (_, s) => (s.call ? '—' : personOf(s)) },
                 { title: t('inbox.arrived'), key: 'c', render: (_, s) => formatDateTime(s.createdAt) },
                 { title: t('case.endedAt'), key: 'e', render: (_, s) => (s.call ? '' : formatDateTime(s.completedAt)) },
-                { title: t('task.opinion'), key: 'o', render: (_, s) => (!s.call && s.outcome?.decision ? `${t(`decision.${s.outcome.decision}`, { defaultValue: s.outcome.decision })} ${s.outcome.opinion ?? ''}` : '') },
-                { title: '', key: 'open', render: (_, s) => (!s.call && s.status === 'open' ? <Link to={`/workbench/tasks/${encodeURIComponent(s.taskId)}`}>{t('inbox.handle')}</Link> : null) },
+                { title: t('task.opinion'), key: 'o', render: (_, s) => opinionOf(s) },
+                { title: '', key: 'open', render: (_, s) => openLink(s) },
               ]} />
             ),
           },

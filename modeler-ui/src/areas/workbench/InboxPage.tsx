@@ -94,7 +94,7 @@ export function InboxPage() {
                 {filter !== 'cc' && r.assignee !== me && r.status === 'open'
                   ? <Button loading={claiming === r.id} onClick={() => void claim(r)} data-testid="claim-task">{t('inbox.claim')}</Button>
                   : null}
-                <Button type="primary" onClick={() => navigate(`/workbench/tasks/${encodeURIComponent(r.id)}`)} data-testid="open-task">{t('inbox.handle')}</Button>
+                <Button type="primary" onClick={() => navigate(`/workbench/tasks/${encodeURIComponent(r.id)}`)} data-testid="open-task">{filter === 'cc' ? t('common.view') : t('inbox.handle')}</Button>
               </Space>
             </Card>
           ))}
@@ -147,7 +147,7 @@ export function InboxPage() {
                 {filter !== 'cc' && r.assignee !== me && r.status === 'open'
                   ? <Button size="small" loading={claiming === r.id} onClick={() => void claim(r)} data-testid="claim-task">{t('inbox.claim')}</Button>
                   : null}
-                <Button size="small" type="primary" onClick={() => navigate(`/workbench/tasks/${encodeURIComponent(r.id)}`)} data-testid="open-task">{t('inbox.handle')}</Button>
+                <Button size="small" type="primary" onClick={() => navigate(`/workbench/tasks/${encodeURIComponent(r.id)}`)} data-testid="open-task">{filter === 'cc' ? t('common.view') : t('inbox.handle')}</Button>
               </Space>
             ),
           },

@@ -9,9 +9,16 @@ import { useSession } from '../../app/session';
 import { FormView, type FormViewHandle } from '../../shared/FormView';
 import { CategoryTag, DeadlineTag, dueText, StatusTag } from './common';
 import { formatDateTime } from './format';
-import type { CaseDetail, Task, TaskForm, WindowView } from './types';
+import type { CaseDetail, OrgUnit, Task, TaskForm, TaskOffer, WindowView } from './types';
 
 type ActionKind = 'return' | 'withdraw' | 'transfer' | 'cosign' | 'cc' | 'urge';
+
+/** What a reader may do when the server did not say (an older server): the rules the actions check, from the task alone. */
+function offerOf(tk: Task, me: string | undefined): TaskOffer {
+  const open = tk.status === 'open';
+  const mine = !!me && tk.assignee === me;
+  return { claim: open && !mine, complete: open && mine, return: open && mine, transfer: open && mine, cosign: open && mine && tk.kind !== 'cosign', cc: mine || tk.completedBy === me, withdraw: !open && tk.completedBy === me, urge: open && !mine && !!tk.assignee };
+}
 
 /** 办理: the task with its case summary, its form (form-js), complete; more actions with reasons. */
 export default function TaskPage() {
@@ -46,9 +53,21 @@ export default function TaskPage() {
     return [...town, ...city];
   }, [tk?.orgUnit]);
 
+  // whose step it is (机构 and 窗口 by name), said to a reader who may not work on it
+  const place = useApi(async () => {
+    if (!tk) return null;
+    const [units, win] = await Promise.all([
+      tk.orgUnit ? api.get<OrgUnit[]>('/api/org/units').catch(() => [] as OrgUnit[]) : Promise.resolve([] as OrgUnit[]),
+      tk.windowId ? api.get<WindowView>(`/api/org/windows/${encodeURIComponent(tk.windowId)}`).catch(() => null) : Promise.resolve(null),
+    ]);
+    return { unit: units.find((u) => u.id === tk.orgUnit)?.name, window: win?.name };
+  }, [tk?.id, tk?.orgUnit, tk?.windowId]);
+
   const reload = () => { task.reload(); kase.reload(); form.reload(); };
-  const mine = !!tk && tk.assignee === me;
   const open = tk?.status === 'open';
+  const offer = tk ? (tk.offer ?? offerOf(tk, me)) : undefined;
+  // the person holding it may write the form; anyone else reads it
+  const writable = !!offer?.complete;
 
   const claim = async () => {
     setBusy(true);
@@ -108,19 +127,25 @@ export default function TaskPage() {
   if (task.error) return <ApiErrorAlert error={task.error} onRetry={task.reload} />;
   if (!tk) return <Spin />;
   const c = kase.data;
+  const o = offer!;
+  // 催办 is also the case's responsible person's (首问负责人), which the case tells
+  const mayUrge = o.urge || (open && !!tk.assignee && tk.assignee !== me && !!c && c.responsible === me);
   const moreItems = ([
-    open && mine ? 'return' : null,
-    open && mine ? 'transfer' : null,
-    open && mine && tk.kind !== 'cosign' ? 'cosign' : null,
-    'cc',
-    open && !mine && tk.assignee ? 'urge' : null,
-    !open && tk.completedBy === me ? 'withdraw' : null,
+    o.return ? 'return' : null,
+    o.transfer ? 'transfer' : null,
+    o.cosign ? 'cosign' : null,
+    o.cc ? 'cc' : null,
+    mayUrge ? 'urge' : null,
+    o.withdraw ? 'withdraw' : null,
   ].filter(Boolean) as ActionKind[]).map((k) => ({ key: k, label: <span data-testid={`action-${k}`}>{t(`task.${k}`)}</span> }));
+  // an open step the reader can neither claim nor work on: someone else's (another window, the city's part of a 上报件)
+  const notOffered = open && !o.claim && !o.complete;
+  const placeName = [place.data?.unit, place.data?.window].filter(Boolean).join(' · ') || t('task.otherPlace');
 
   return (
     <div data-testid="task-page" data-task-id={tk.id} data-element-id={tk.elementId}>
       <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 12 }} wrap>
-        <Typography.Title level={3} style={{ margin: 0 }}>{t('task.title')}：{tk.name}</Typography.Title>
+        <Typography.Title level={3} style={{ margin: 0 }} data-testid="task-title">{notOffered ? t('task.viewTitle') : t('task.title')}：{tk.name}</Typography.Title>
         <Space>
           <StatusTag status={tk.status} />
           <DeadlineTag task={tk} />
@@ -165,16 +190,30 @@ export default function TaskPage() {
               </Dropdown>
             ) : null}
           >
-            {open && !mine ? (
+            {open && o.claim && !o.complete ? (
               <Alert type="warning" showIcon title={t('task.notYours')} style={{ marginBottom: 12 }}
                 action={<Button size="small" type="primary" loading={busy} onClick={() => void claim()} data-testid="task-claim">{t('inbox.claim')}</Button>} />
+            ) : null}
+            {notOffered ? (
+              <Alert type="info" showIcon style={{ marginBottom: 12 }} data-testid="task-not-offered"
+                title={<span data-testid="task-whose">{t('task.whose', { place: placeName })}{tk.assignee ? t('task.whoseHolder', { name: tk.assigneeName ?? tk.people?.[tk.assignee] ?? t('task.someone') }) : t('task.whoseUnclaimed')}</span>}
+                description={`${t('task.notOfferedHelp')}${mayUrge ? t('task.urgeHint') : ''}`}
+                action={caseNo ? <Link to={`/workbench/cases/${caseNo}`} data-testid="task-back-to-case">{t('task.openCase')}</Link> : undefined} />
             ) : null}
             {!open ? <Alert type="info" showIcon title={t('task.notOpen')} style={{ marginBottom: 12 }} /> : null}
             <ApiErrorAlert error={form.error} />
             {form.loading && form.data === undefined ? <Spin /> : form.data ? (
-              <FormView ref={formRef} schema={form.data.schema} data={form.data.data} readOnly={!open || !mine} testId="task-form" />
-            ) : (
-              <Form form={fallback} layout="vertical" disabled={!open || !mine} initialValues={{ decision: 'approve' }}>
+              <FormView ref={formRef} schema={form.data.schema} data={form.data.data} readOnly={!writable} testId="task-form" />
+            ) : !open ? (
+              // a finished step without a form to show: what was decided (never an empty form that looks like a decision)
+              tk.outcome?.decision || tk.outcome?.opinion ? (
+                <Descriptions column={1} size="small" data-testid="task-outcome">
+                  {tk.outcome.decision ? <Descriptions.Item label={t('task.decision')}>{t(`decision.${tk.outcome.decision}`, { defaultValue: tk.outcome.decision })}</Descriptions.Item> : null}
+                  {tk.outcome.opinion ? <Descriptions.Item label={t('task.opinion')}>{tk.outcome.opinion}</Descriptions.Item> : null}
+                </Descriptions>
+              ) : null
+            ) : notOffered ? null : (
+              <Form form={fallback} layout="vertical" disabled={!writable} initialValues={{ decision: 'approve' }}>
                 <Typography.Text type="secondary">{t('task.formFallback')}</Typography.Text>
                 <Form.Item name="decision" label={t('task.decision')} rules={[{ required: true }]}>
                   <Radio.Group options={['approve', 'done', 'reject'].map((d) => ({ value: d, label: t(`decision.${d}`) }))} />
@@ -183,7 +222,7 @@ export default function TaskPage() {
               </Form>
             )}
             <ApiErrorAlert error={error} />
-            {open && mine ? (
+            {writable ? (
               <Button type="primary" size="large" loading={busy} onClick={() => void complete()} data-testid="complete-task" style={{ marginTop: 12 }}>{t('task.complete')}</Button>
             ) : null}
           </Card>

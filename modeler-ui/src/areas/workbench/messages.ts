@@ -47,12 +47,14 @@ export const zh = {
     remaining: { 'working-days': '剩余 {{n}} 个工作日', hours: '剩余 {{n}} 小时', minutes: '剩余 {{n}} 分钟', today: '今日到期' },
   },
   task: {
-    title: '办理', caseSummary: '办件概要', item: '事项', applicant: '申请人', responsible: '首问负责人', receivedAt: '收件时间',
+    title: '办理', viewTitle: '查看环节', caseSummary: '办件概要', item: '事项', applicant: '申请人', responsible: '首问负责人', receivedAt: '收件时间',
     form: '办理单', decision: '办理结论', opinion: '办理意见', opinionRequired: '请填写意见', attachments: '附件清单', attachmentName: '材料名称', pages: '页数', addAttachment: '添加附件',
     complete: '提交办理', completed: '已办理，流转至下一环节', notOpen: '该环节已办结', notYours: '该任务尚未签收，请先签收',
     more: '更多', return: '退回', withdraw: '撤回', transfer: '转办', cosign: '加签', cc: '抄送', urge: '催办',
     toWindow: '目标窗口', toUsers: '抄送人员（用户名）', note: '备注', history: '处理记录', done: '操作已完成', openCase: '办件详情',
     formFallback: '（表单服务未就绪，使用基本办理单）',
+    whose: '此环节由{{place}}办理', whoseHolder: '，当前办理人：{{name}}。', whoseUnclaimed: '，尚待该处签收。', someone: '其他工作人员', otherPlace: '其他机构',
+    notOfferedHelp: '您可以查看办理情况和期限，但不能签收或办理此环节。', urgeHint: '需要加快办理时，可在“更多”中催办。',
   },
   cases: { title: '办件查询', mine: '只看我负责的', status: '状态', item: '事项', applicant: '申请人', receivedAt: '收件时间', category: '类别' },
   case: {
@@ -65,10 +67,10 @@ export const zh = {
     paused: '暂停中', stopped: '已停止', running: '计时中', deadlineOverlay: '期限 {{at}}', finished: '已办结',
     estimated: '预计', estimateNote: '预计，{{years}}年放假安排尚未公布',
     estimateHelp: '涉及该年的期限和工作日按《全国年节及纪念日放假办法》规定的法定节假日推算（含周末补假，未含调休）；市政管办录入该年放假安排后自动重新计算。',
-    callActivity: '调用活动', calledOpen: '查看被调用流程', calledNow: '正在办理：{{steps}}', calledList: '调用的流程',
+    callActivity: '调用活动', calledOpen: '查看被调用流程', calledNow: '正在办理：{{steps}}', calledRunning: '正在办理', calledTruncated: '其调用的流程较多，未全部列出', calledList: '调用的流程',
     calledBanner: '这是调用活动「{{activity}}」启动的被调用流程「{{process}}」（第 {{version}} 版），其环节和时限都属于本办件。', calledBack: '返回调用流程',
     proxyType: { 'hand-over': '转办', 'report-up': '上报市中心', 'return-to-town': '退回镇街' }, otherUnit: '其他机构', otherWindow: '其他窗口',
-    calledOf: '被调用流程「{{process}}」', calledStatus: { starting: '启动中', running: '办理中', completed: '已办结', failed: '异常', cancelled: '已终止' },
+    ownProcess: '本办件流程', otherEvent: '办理记录', undoneDecision: '（未生效的决定：{{decision}}）', failedReason: '流程运行出错，已转系统管理员处理', technical: '技术信息', stepWhose: '由{{place}}办理', calledOf: '被调用流程「{{process}}」', calledStatus: { starting: '启动中', running: '办理中', completed: '已办结', failed: '异常', cancelled: '已终止' },
   },
   clock: { workingDays: '{{n}} 个工作日' },
   audit: {
@@ -77,6 +79,7 @@ export const zh = {
     'task_opened': '环节开始', 'task_completed': '环节办结', 'task_claimed': '签收', 'task_returned': '退回', 'task_withdrawn': '撤回', 'task_transferred': '转办',
     'task_cosign-requested': '加签请求', 'task_cosigned': '加签意见', 'task_copied': '抄送', 'task_urged': '催办', 'task_moved': '任务转移', 'task_routed': '分派', 'task_moved-back': '回转', 'task_requested': '请求',
     'clock_started': '开始计时', 'clock_stopped': '停止计时', 'clock_warning': '预警（黄牌）', 'clock_breach': '超期（红牌）', 'clock_serious': '严重超期', 'clock_reminder': '到期提醒', 'case_deemed-accepted': '逾期未告知，视为受理', 'case_examined': '审查决定', 'case_examination_started': '收件待审', 'escalation_opened': '督办立项', 'escalation_open': '督办立项', 'escalation_acknowledged': '督办已阅', 'escalation_notice': '督办通知', 'escalation_notified': '督办通知', 'escalation_replied': '督办回复', 'escalation_closed': '督办销号', 'escalation_serious': '升级督办', 'complaint_received': '收到投诉', 'complaint_replied': '投诉答复', 'rating_given': '评价', 'follow-up_opened': '回访', 'rectification_opened': '整改', 'deadline_breached': '超期', 'clock_paused': '计时暂停', 'clock_resumed': '计时恢复', 'clock_extended': '延长时限', 'fee_charged': '收费',
+    'case_decision-undone': '决定未生效（系统中断）', 'rectification_completed': '整改完成', 'follow-up_completed': '回访完成',
   },
 };
 
@@ -128,12 +131,14 @@ export const en: typeof zh = {
     remaining: { 'working-days': '{{n}} working days left', hours: '{{n}} hours left', minutes: '{{n}} minutes left', today: 'Due today' },
   },
   task: {
-    title: 'Handle', caseSummary: 'Case', item: 'Item', applicant: 'Applicant', responsible: 'Responsible', receivedAt: 'Received',
+    title: 'Handle', viewTitle: 'Step', caseSummary: 'Case', item: 'Item', applicant: 'Applicant', responsible: 'Responsible', receivedAt: 'Received',
     form: 'Form', decision: 'Decision', opinion: 'Opinion', opinionRequired: 'Enter an opinion', attachments: 'Attachments', attachmentName: 'Name', pages: 'Pages', addAttachment: 'Add attachment',
     complete: 'Complete', completed: 'Completed; the case moves on', notOpen: 'This step is finished', notYours: 'Claim the task first',
     more: 'More', return: 'Return', withdraw: 'Withdraw', transfer: 'Transfer', cosign: 'Co-sign', cc: 'Copy to', urge: 'Urge',
     toWindow: 'Window', toUsers: 'Users (user names)', note: 'Note', history: 'History', done: 'Done', openCase: 'Case details',
     formFallback: '(form service not available; basic form)',
+    whose: 'This step is handled by {{place}}', whoseHolder: '; held by {{name}}.', whoseUnclaimed: '; not yet claimed there.', someone: 'another member of staff', otherPlace: 'another unit',
+    notOfferedHelp: 'You can follow its progress and deadline, but you cannot claim or complete it.', urgeHint: 'To press for it, use Urge under More.',
   },
   cases: { title: 'Cases', mine: 'Only mine', status: 'Status', item: 'Item', applicant: 'Applicant', receivedAt: 'Received', category: 'Category' },
   case: {
@@ -146,10 +151,10 @@ export const en: typeof zh = {
     paused: 'Paused', stopped: 'Stopped', running: 'Running', deadlineOverlay: 'due {{at}}', finished: 'Finished',
     estimated: 'estimated', estimateNote: 'Estimated: the {{years}} holiday arrangement is not published yet',
     estimateHelp: 'Deadlines and working days in that year are counted with the statutory holidays (weekend make-up days included, swapped working days not); recomputed once the city office enters the year.',
-    callActivity: 'Call activity', calledOpen: 'Open the called process', calledNow: 'Now: {{steps}}', calledList: 'Called processes',
+    callActivity: 'Call activity', calledOpen: 'Open the called process', calledNow: 'Now: {{steps}}', calledRunning: 'In progress', calledTruncated: 'it called more processes than listed', calledList: 'Called processes',
     calledBanner: 'Called process "{{process}}" (version {{version}}) started by the call activity "{{activity}}"; its steps and time limits belong to this case.', calledBack: 'Back to the calling process',
     proxyType: { 'hand-over': 'Handed over', 'report-up': 'Reported to the city', 'return-to-town': 'Returned to the town' }, otherUnit: 'another unit', otherWindow: 'another window',
-    calledOf: 'called process "{{process}}"', calledStatus: { starting: 'Starting', running: 'Running', completed: 'Completed', failed: 'Failed', cancelled: 'Cancelled' },
+    ownProcess: 'The case\'s process', otherEvent: 'Record', undoneDecision: ' (decision not in force: {{decision}})', failedReason: 'the process failed; passed to the administrator', technical: 'Technical detail', stepWhose: 'handled by {{place}}', calledOf: 'called process "{{process}}"', calledStatus: { starting: 'Starting', running: 'Running', completed: 'Completed', failed: 'Failed', cancelled: 'Cancelled' },
   },
   clock: { workingDays: '{{n}} working days' },
   audit: {
@@ -158,5 +163,6 @@ export const en: typeof zh = {
     'task_opened': 'Step opened', 'task_completed': 'Step completed', 'task_claimed': 'Claimed', 'task_returned': 'Returned', 'task_withdrawn': 'Withdrawn', 'task_transferred': 'Transferred',
     'task_cosign-requested': 'Co-sign requested', 'task_cosigned': 'Co-sign answered', 'task_copied': 'Copied', 'task_urged': 'Urged', 'task_moved': 'Moved', 'task_routed': 'Routed', 'task_moved-back': 'Moved back', 'task_requested': 'Requested',
     'clock_started': 'Clock started', 'clock_stopped': 'Clock stopped', 'clock_warning': 'Warning (yellow)', 'clock_breach': 'Breach (red)', 'clock_serious': 'Seriously late', 'clock_reminder': 'Reminder', 'case_deemed-accepted': 'Deemed accepted', 'case_examined': 'Examined', 'case_examination_started': 'Under examination', 'escalation_opened': 'Escalated', 'escalation_open': 'Escalated', 'escalation_acknowledged': 'Escalation acknowledged', 'escalation_notice': 'Supervision notice', 'escalation_notified': 'Supervision notice', 'escalation_replied': 'Escalation replied', 'escalation_closed': 'Escalation closed', 'escalation_serious': 'Escalated further', 'complaint_received': 'Complaint', 'complaint_replied': 'Complaint replied', 'rating_given': 'Rated', 'follow-up_opened': 'Follow-up', 'rectification_opened': 'Rectification', 'deadline_breached': 'Deadline breached', 'clock_paused': 'Clock paused', 'clock_resumed': 'Clock resumed', 'clock_extended': 'Extended', 'fee_charged': 'Fee charged',
+    'case_decision-undone': 'Decision undone (interrupted)', 'rectification_completed': 'Rectification done', 'follow-up_completed': 'Follow-up done',
   },
 };

@@ -103,8 +103,13 @@ export interface Task {
   people?: Record<string, string>;
   /** the case of the step: its service item and applicant (name, phone, ID masked) */
   case?: { itemCode: string; itemName: string; category?: string; receivedAt?: string; applicant: { kind?: string; name: string; phone?: string; idNumber?: string } };
+  /** GET /api/tasks/{id}: what the reader may do with it (api/routes/task-offer.ts); absent in inbox rows */
+  offer?: TaskOffer;
   deadline?: { dueAt?: string; signal: Signal; estimated?: boolean; estimatedYears?: number[]; estimateNote?: string; remaining?: { unit: 'working-days' | 'hours' | 'minutes'; value: number; estimated?: boolean }; clock: { id: string; status: string; budget: Budget; startedAt: string } | null };
 }
+
+/** What the reader of a task may do with it, as the server's actions check it. */
+export interface TaskOffer { claim: boolean; complete: boolean; return: boolean; transfer: boolean; cosign: boolean; cc: boolean; withdraw: boolean; urge: boolean }
 
 export type Budget = { unit: 'working-days'; days: number } | { unit: 'duration'; ms: number; iso: string };
 
@@ -136,9 +141,14 @@ export interface InstanceView {
   status: string;
   /** an instance a call activity started: the caller's instance and call activity, and the case's root instance */
   parent?: { instanceId: string; elementId: string; rootInstanceId: string };
-  /** the instances this one's call activities started */
-  calledCases?: { elementId: string; instanceId: string; definitionKey?: string; definitionVersion?: number; name?: string; status?: string }[];
+  /** its steps (GET /api/cases/{id} `tasks`): the case page's fallback for a called process the case's own read does not list */
+  tasks?: { id: string; elementId: string; name: string; status: string; kind?: string; assignee?: string; orgUnit?: string; windowId?: string; createdAt: string; completedAt?: string; completedBy?: string; dueDate?: string; outcome?: { decision?: string; opinion?: string } }[];
+  /** the instances this one's call activities started (with theirs, when the server gives the whole tree) */
+  calledCases?: CalledCaseView[];
 }
+
+/** A process a call activity started (调用活动); `calledCases`: the ones its own call activities started, when the server gives the tree. */
+export interface CalledCaseView { elementId: string; instanceId: string; definitionKey?: string; definitionVersion?: number; name?: string; status?: string; calledCases?: CalledCaseView[]; /** it called more than the server lists */ truncated?: true }
 
 export interface NoticeRef {
   id: string;
