@@ -84,12 +84,13 @@ async function acceptNow(ctx: CaseContext, caseNo: string, actor: Actor, limitOv
   // The case's clocks: statutory (法定) and promised (承诺), from the day after acceptance.
   if (clocks) {
     const budgetOf = (override: string | undefined, days: number): Budget => (override ? parseBudget(override) : { unit: 'working-days', days });
-    for (const [kind, override, days] of [
-      ['statutory', limitOverrides?.statutoryLimit, item.statutoryLimitDays],
-      ['promised', limitOverrides?.promisedLimit, item.promisedLimitDays],
-    ] as const) {
-      await clocks.startClock({ id: `${caseNo}:${kind}`, kind, caseNo, label: item.name, orgUnit: kase.orgUnit, windowId: kase.receivingWindow, holder: kase.responsible, budget: budgetOf(override, days), startedAt: now });
-    }
+    // both in one insert and one batch of signal jobs (startClocks; idempotent like startClock)
+    await clocks.startClocks(
+      ([
+        ['statutory', limitOverrides?.statutoryLimit, item.statutoryLimitDays],
+        ['promised', limitOverrides?.promisedLimit, item.promisedLimitDays],
+      ] as const).map(([kind, override, days]) => ({ id: `${caseNo}:${kind}`, kind, caseNo, label: item.name, orgUnit: kase.orgUnit, windowId: kase.receivingWindow, holder: kase.responsible, budget: budgetOf(override, days), startedAt: now })),
+    );
   }
   return { instanceId, acceptedAt: now, procedure: item.procedure };
 }

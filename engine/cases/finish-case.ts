@@ -40,7 +40,8 @@ export async function finishCase(ctx: CaseContext, caseNo: string, instanceId: s
     now = (k.endedAt as Date | undefined) ?? now;
   }
   // Every write below is keyed (fixed notice ids, dedupe keys), so finishing them again redoes nothing.
-  if (clocks) for (const k of ['statutory', 'promised']) await clocks.stopClock(`${caseNo}:${k}`, now);
+  // both case clocks in one read, one bulk write and one delete of their jobs (stopClocks; keyed events as stopClock's)
+  if (clocks) await clocks.stopClocks([`${caseNo}:statutory`, `${caseNo}:promised`], now);
   if (outcome === 'failed') {
     // an operator who ended the instance (终止, e.g. cancelling an incident) is who ended the case,
     // with the reason given: the chain says so instead of a bare 'system' failure
