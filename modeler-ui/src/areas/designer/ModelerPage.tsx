@@ -14,6 +14,7 @@ import { diffCounts, diffDiagrams, type DiffEntry, type DiffKind } from '../../m
 import { flattenIssues, setDeployedDecisions, setDeployedProcesses, setThrownMessages, type LintIssue } from '../../modeler/lint';
 import { ruleTitle, typeName } from '../../modeler/lint-messages';
 import { setFormOptions } from '../../modeler/svc-properties/svc-options';
+import { saveDownload } from '../../shared/download';
 import { clearStatus, showStatus } from '../../status';
 import { importWarningZh } from './import-warnings';
 import { patternXml } from './patterns';
@@ -354,14 +355,7 @@ export default function ModelerPage() {
       const { xml } = await modeler.saveXML({ format: true });
       const base = key ?? readProcess()?.id ?? 'process';
       const name = `${base}${version && !dirtyRef.current ? `-v${version}` : ''}.bpmn`;
-      const url = URL.createObjectURL(new Blob([xml!], { type: 'application/xml' }));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = name;
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 1000);
+      saveDownload(new Blob([xml!], { type: 'application/xml' }), name);
     } catch (error) {
       showStatus('error', toUserMessage(error, '导出失败。').message);
     }
