@@ -194,7 +194,8 @@ export default function TaskPage() {
               <Alert type="warning" showIcon title={t('task.notYours')} style={{ marginBottom: 12 }}
                 action={<Button size="small" type="primary" loading={busy} onClick={() => void claim()} data-testid="task-claim">{t('inbox.claim')}</Button>} />
             ) : null}
-            {notOffered ? (
+            {/* said once the place's names are read: not 其他机构 first and the centre's name a moment later */}
+            {notOffered && !place.loading ? (
               <Alert type="info" showIcon style={{ marginBottom: 12 }} data-testid="task-not-offered"
                 title={<span data-testid="task-whose">{t('task.whose', { place: placeName })}{tk.assignee ? t('task.whoseHolder', { name: tk.assigneeName ?? tk.people?.[tk.assignee] ?? t('task.someone') }) : t('task.whoseUnclaimed')}</span>}
                 description={`${t('task.notOfferedHelp')}${mayUrge ? t('task.urgeHint') : ''}`}
