@@ -248,6 +248,10 @@ describe('supervisors\' console: live board, escalations, heat map, xlsx export'
       await wb.xlsx.readFile((await download.path())!);
       expect((wb.worksheets[0].getRow(1).values as any[])[4]).toBe('收件数');
       await page.screenshot({ path: path.join(SHOTS, 'console-stats.png') });
+      // by day: the page says the report covers at most 366 days (the server's bound), not silently the last year
+      await page.getByRole('tab', { name: '按日' }).click();
+      await page.locator('[data-testid="stats-chart-day"] canvas').waitFor({ timeout: 20_000 });
+      expect(await page.getByTestId('stats-day-bound').innerText()).toContain('最多覆盖 366 天');
       expect(errors).toEqual([]);
     } finally {
       await browser.close();

@@ -70,6 +70,7 @@ function ReportTab({ dim, query }: { dim: (typeof DIMS)[number]; query: string }
   return (
     <>
       <ApiErrorAlert error={error} onRetry={reload} />
+      {dim === 'day' ? <Typography.Paragraph type="secondary" style={{ marginBottom: 8 }} data-testid="stats-day-bound">{t('stats.dayBound')}</Typography.Paragraph> : null}
       {data?.meta?.estimatedHandlingTimes ? (
         <Alert type="warning" showIcon style={{ marginBottom: 12 }} data-testid="stats-estimated" title={t('stats.estimated', { n: data.meta.estimatedHandlingTimes })} />
       ) : null}

@@ -40,7 +40,7 @@ export const zh = {
   stats: {
     estimated: '预计：其中 {{n}} 项用时跨入尚未公布放假安排的年份，按《全国年节及纪念日放假办法》的法定节假日推算（未含调休），录入放假安排后即按实际计算',
     noCases: '无办件',
-    title: '统计分析', period: '收件期间', export: '导出Excel', exported: '已导出 {{name}}', ranking: '镇街效能排名', windowRanking: '窗口效能排名',
+    title: '统计分析', period: '收件期间', dayBound: '按日统计最多覆盖 366 天：未选收件期间时为最近 366 天；更长的期间请按月统计。', export: '导出Excel', exported: '已导出 {{name}}', ranking: '镇街效能排名', windowRanking: '窗口效能排名',
     dims: { town: '按镇街', window: '按窗口', department: '按部门', item: '按事项', person: '按人员', month: '按月', day: '按日' },
     name: '名称', received: '收件', completed: '办结', open: '在办', rejected: '退回', onTime: '承诺按时率', statOnTime: '法定按时率',
     overdue: '当前超期', avgDays: '平均用时(工作日)', escalations: '督办', complaints: '投诉', violations: '违规', satisfied: '满意率', total: '合计',
@@ -99,7 +99,7 @@ export const en: typeof zh = {
   stats: {
     estimated: 'Estimated: {{n}} handling times reach a year whose holiday arrangement is not published yet; counted with the statutory holidays (no swapped days) until it is entered',
     noCases: 'No cases',
-    title: 'Statistics', period: 'Received between', export: 'Export Excel', exported: 'Exported {{name}}', ranking: 'Town ranking', windowRanking: 'Window ranking',
+    title: 'Statistics', period: 'Received between', dayBound: 'By day covers at most 366 days: without a period the last 366 days; for longer periods report by month.', export: 'Export Excel', exported: 'Exported {{name}}', ranking: 'Town ranking', windowRanking: 'Window ranking',
     dims: { town: 'By town', window: 'By window', department: 'By department', item: 'By item', person: 'By person', month: 'By month', day: 'By day' },
     name: 'Name', received: 'Received', completed: 'Completed', open: 'Open', rejected: 'Rejected', onTime: 'Promised on time', statOnTime: 'Statutory on time',
     overdue: 'Overdue now', avgDays: 'Avg. working days', escalations: 'Escalations', complaints: 'Complaints', violations: 'Violations', satisfied: 'Satisfied', total: 'Total',
