@@ -93,7 +93,7 @@ async function insertNew(collection: { insertMany(docs: any[], opts: { ordered: 
 }
 
 const RUNG_LABEL: Record<Rung, string> = { reminder: '提醒', warning: '预警（黄牌）', breach: '超期（红牌）', serious: '严重超期' };
-const KIND_LABEL: Record<string, string> = { statutory: '法定时限', promised: '承诺时限', step: '环节时限', reply: '督办回复时限', examination: '收件审查告知期限（五日）' };
+const KIND_LABEL: Record<string, string> = { statutory: '法定时限', promised: '承诺时限', step: '环节时限', reply: '督办回复时限', examination: '收件审查告知期限（五日）', complaint: '投诉答复时限' };
 
 export class SupervisionService {
   private calendar: WorkingCalendar;

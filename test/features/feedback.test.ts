@@ -78,6 +78,13 @@ describe('complaints and ratings', () => {
     const r = await anon().post('/api/public/complaints', { orgUnit: 'dingbao', target: { kind: 'person', person: '社会事务窗口A岗' }, content: '索要好处费，拖延办理' });
     const esc = await waitFor(async () => (await supervisor.get('/api/escalations')).body.find((e: any) => e.limitKind === 'complaint' && e.taskName?.includes(r.body.reference)), 'the complaint escalation', 20_000);
     expect(esc).toMatchObject({ source: 'clock', status: 'open', orgUnit: 'dingbao' });
+    // named in Chinese where it is stored (it read "complaint超期")
+    const db = await MongoClient.connect(dbUri(dbName));
+    try {
+      expect((await db.db(dbName).collection('escalations').findOne({ _id: esc.id }))?.escalationName).toBe('投诉答复时限超期');
+    } finally {
+      await db.close();
+    }
   });
 
   it('a poor rating opens a rectification with a deadline, then a follow-up call, then a re-rating', async () => {
