@@ -21,6 +21,7 @@ import { explainDecisionProblem, hitPolicyName, type DecisionProblem } from './d
 import { decisionTemplate } from './decision-template';
 import { decisionsApi, type DecisionEntry } from './decisions-api';
 import { dmnTranslateModule } from './dmn-zh';
+import { ChangeNoteField } from './ChangeNoteField';
 
 /**
  * 决策表编辑 — a decision (DMN decision table) in dmn-js's table editor, in Chinese: the latest
@@ -241,21 +242,7 @@ export default function DecisionEditorPage() {
             <Alert type="error" showIcon role="alert" data-testid="decision-deploy-error" style={{ marginBottom: 12 }} title={<span title={problem.technical}>{problem.message}</span>}
               description={problem.details.length ? <ul style={{ margin: 0, paddingLeft: 18 }}>{problem.details.map((d, i) => <li key={i}>{d}</li>)}</ul> : undefined} />
           ) : null}
-          <Typography.Text strong>{t('modeler.noteLabel')}</Typography.Text>
-          <Input.TextArea
-            data-testid="decision-note"
-            aria-label={t('modeler.noteLabel')}
-            value={note}
-            onChange={(e) => setNote(e.target.value)}
-            onBlur={() => setNoteTouched(true)}
-            placeholder={t('decisions.notePlaceholder')}
-            autoSize={{ minRows: 3, maxRows: 6 }}
-            maxLength={500}
-            showCount
-            status={noteTouched && !note.trim() ? 'error' : undefined}
-            style={{ marginTop: 4 }}
-          />
-          {noteTouched && !note.trim() ? <Typography.Text type="danger" data-testid="decision-note-error">{t('modeler.noteRequired')}</Typography.Text> : null}
+          <ChangeNoteField value={note} onChange={setNote} touched={noteTouched} onTouched={() => setNoteTouched(true)} placeholder={t('decisions.notePlaceholder')} testId="decision-note" />
         </div>
       </Modal>
       <Modal

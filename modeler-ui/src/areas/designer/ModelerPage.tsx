@@ -14,6 +14,7 @@ import { diffCounts, diffDiagrams, type DiffEntry, type DiffKind } from '../../m
 import { flattenIssues, setDeployedDecisions, setDeployedProcesses, setThrownMessages, type LintIssue } from '../../modeler/lint';
 import { ruleTitle, typeName } from '../../modeler/lint-messages';
 import { setFormOptions } from '../../modeler/svc-properties/svc-options';
+import { ChangeNoteField } from './ChangeNoteField';
 import { saveDownload } from '../../shared/download';
 import { clearStatus, showStatus } from '../../status';
 import { importWarningZh } from './import-warnings';
@@ -569,21 +570,7 @@ export default function ModelerPage() {
                   </>
                 ) : undefined} />
             ) : null}
-            <Typography.Text strong>{t('modeler.noteLabel')}</Typography.Text>
-            <Input.TextArea
-              data-testid="deploy-note"
-              aria-label={t('modeler.noteLabel')}
-              value={note}
-              onChange={(e) => setNote(e.target.value)}
-              onBlur={() => setNoteTouched(true)}
-              placeholder={t('modeler.notePlaceholder')}
-              autoSize={{ minRows: 3, maxRows: 6 }}
-              maxLength={500}
-              showCount
-              status={noteTouched && !note.trim() ? 'error' : undefined}
-              style={{ marginTop: 4 }}
-            />
-            {noteTouched && !note.trim() ? <Typography.Text type="danger" data-testid="deploy-note-error">{t('modeler.noteRequired')}</Typography.Text> : null}
+            <ChangeNoteField value={note} onChange={setNote} touched={noteTouched} onTouched={() => setNoteTouched(true)} placeholder={t('modeler.notePlaceholder')} testId="deploy-note" />
           </div>
         ) : null}
       </Modal>
