@@ -102,7 +102,9 @@ function launch(entry: string, env: Record<string, string>, readyMsg: string): P
     const failed = () => reject(new Error(`${entry} exited before it was ready:\n${logs.slice(-20).join('\n')}`));
     child.once('exit', failed);
     proc
-      .waitForLog((l) => l.msg === readyMsg, 60_000)
+      // A busy machine (several suites and builds at once) can take over a minute to start a server;
+      // TEST_SERVER_START_MS raises the limit without touching the tests.
+      .waitForLog((l) => l.msg === readyMsg, Number(process.env.TEST_SERVER_START_MS) || 120_000)
       .then((l) => {
         child.off('exit', failed);
         if (l.port) proc.url = `http://127.0.0.1:${l.port}`;
