@@ -27,7 +27,7 @@ export function useServer(prefix: string, env: Record<string, string> = {}): Ser
   const clients = new Map<string, Promise<ApiClient>>();
   beforeAll(async () => {
     server = await startServer(dbName, env);
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await server?.kill();
   });
