@@ -93,10 +93,12 @@ function completionVariables(activity: any) {
         'activity.end',
         (_routingKey: string, message: any) => {
           const output = message.content?.output;
-          // a multi-instance call activity ends with its iterations' outputs by loop index: each variable
-          // they returned becomes a list in loop order (联办件: every department's opinion), null where one
-          // iteration did not return it
-          if (Array.isArray(output) && activity.type === 'bpmn:CallActivity') {
+          // a multi-instance activity ends with its iterations' outputs by loop index: each variable they
+          // returned becomes a list in loop order — a call activity's (联办件: every department's opinion) and a
+          // user task's (会签: every signer's decision, as submitted with the step), null where one iteration
+          // did not return it (discarded by a completion condition, or submitted without it). While the loop
+          // runs, each completed iteration's variables are the process's as they come (the last one's).
+          if (Array.isArray(output) && (activity.type === 'bpmn:CallActivity' || activity.behaviour?.loopCharacteristics)) {
             const names = new Set<string>();
             for (const o of output) if (o?.variables && typeof o.variables === 'object') for (const k of Object.keys(o.variables)) names.add(k);
             for (const k of names) activity.environment.variables[k] = output.map((o: any) => (o?.variables && k in o.variables ? o.variables[k] : null));

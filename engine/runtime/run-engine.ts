@@ -17,6 +17,12 @@ export interface WaitingTask {
   executionId: string;
   name?: string;
   createdAt: string;
+  /**
+   * One iteration of a multi-instance user task (会签: a step per signer): its loop index and, with a
+   * `camunda:collection`, its element (the `camunda:elementVariable`'s value) — what the step's
+   * assignee, candidate groups and due date resolve with (`${signer}`), as Camunda's local variables.
+   */
+  loop?: { index: number; elementVariable?: string; item?: unknown };
 }
 
 export interface EscalationRaised {
@@ -185,6 +191,19 @@ async function settle(engine: any, timers: { pending: number }): Promise<void> {
 }
 
 /**
+ * The iteration of a multi-instance activity an event comes from (a call per department, a step per
+ * signer): its loop index and, with a collection, its element (bpmn-elements puts the element
+ * variable's value in the iteration's content). Undefined for any other event.
+ */
+function loopOf(api: any): { index: number; elementVariable?: string; item?: unknown } | undefined {
+  const c = api?.content ?? {};
+  if (!c.isMultiInstance || typeof c.index !== 'number') return undefined;
+  const lc = api.owner?.behaviour?.loopCharacteristics?.behaviour;
+  const elementVariable: string | undefined = lc?.collection ? String(lc.elementVariable || 'item') : undefined;
+  return { index: c.index, ...(elementVariable ? { elementVariable, item: c[elementVariable] } : {}) };
+}
+
+/**
  * Runs the engine for one command. `previous` is the last revision's view (null for a start).
  * @throws whatever `apply` throws (e.g. ConflictError when the task is no longer waiting).
  */
@@ -222,11 +241,7 @@ export async function runEngine(opts: {
   listener.on('activity.call', (api: any) => {
     const c = api.content ?? {};
     if (typeof c.calledElement !== 'string') return;
-    let loop: WaitingCall['loop'];
-    if (c.isMultiInstance && typeof c.index === 'number') {
-      const elementVariable: string | undefined = api.owner?.behaviour?.loopCharacteristics?.behaviour?.collection ? String(api.owner.behaviour.loopCharacteristics.behaviour.elementVariable || 'item') : undefined;
-      loop = { index: c.index, ...(elementVariable ? { elementVariable, item: c[elementVariable] } : {}) };
-    }
+    const loop = loopOf(api);
     called.set(api.executionId ?? c.executionId, { elementId: api.id, calledElement: c.calledElement, name: api.name ?? c.name, ...(loop ? { loop } : {}) });
   });
   // message catches: the latest wait per execution (re-emitted on resume)
@@ -380,7 +395,7 @@ export async function runEngine(opts: {
       at: at(),
     };
     if (key === 'activity.wait' && elementType === 'bpmn:UserTask') {
-      open.set(executionId, { elementId: api.id, executionId, name: api.name, createdAt: ev.at });
+      open.set(executionId, { elementId: api.id, executionId, name: api.name, createdAt: ev.at, ...(loopOf(api) ? { loop: loopOf(api) } : {}) });
     }
     if (key === 'activity.timer') {
       const expireAt = content.expireAt ? new Date(content.expireAt).toISOString() : undefined;

@@ -194,8 +194,11 @@ async function writeTasks(ctx: ProcessContext, ops: any[]): Promise<void> {
 /** The task document of a step the engine waits on; `instanceOrgUnit` (the starter's) scopes an unrouted step. */
 async function newTask(ctx: ProcessContext, instanceId: string, def: any, metas: UserTaskMeta[], t: WaitingTask, variables: Record<string, unknown>, revision: number, instanceOrgUnit?: string) {
   const meta = metas.find((m) => m.elementId === t.elementId);
-  const route = ctx.deps.router && meta ? await ctx.deps.router.route(variables, { window: meta.window, orgLevel: meta.orgLevel, elementId: t.elementId }) : undefined;
-  const resolve = (v?: string) => (v && hasExpression(v) ? safeEval(v, variables) : v);
+  // an iteration of a multi-instance step (会签) resolves with its element and index, as Camunda's local
+  // variables (`camunda:assignee="${signer}"` with `camunda:elementVariable="signer"`)
+  const scope = t.loop ? { ...variables, ...(t.loop.elementVariable ? { [t.loop.elementVariable]: t.loop.item } : {}), loopCounter: t.loop.index } : variables;
+  const route = ctx.deps.router && meta ? await ctx.deps.router.route(scope, { window: meta.window, orgLevel: meta.orgLevel, elementId: t.elementId }) : undefined;
+  const resolve = (v?: string) => (v && hasExpression(v) ? safeEval(v, scope) : v);
   const groups = (meta?.candidateGroups ?? []).flatMap((g) => String(resolve(g) ?? '').split(',')).map((s) => s.trim()).filter(Boolean);
   const due = resolve(meta?.dueDate);
   const doc: Record<string, unknown> = {
