@@ -131,6 +131,17 @@ export interface DecisionTaskMeta {
 interface Problem {
   elementId?: string;
   message: string;
+  /** The message names the element itself (in Chinese, by its name): the detail does not put the raw id before it. */
+  named?: boolean;
+}
+
+/**
+ * A business rule task as a Chinese message names it: 业务规则任务「名称」 — by its name; by its id only
+ * when it has none (业务规则任务 Activity_0x1y2z , as the designer's lint names an unnamed element).
+ */
+export function businessRuleTaskLabel(el: { id: string; name?: string }): string {
+  const name = typeof el.name === 'string' ? el.name.trim() : '';
+  return name ? `业务规则任务「${name}」` : `业务规则任务 ${el.id} `;
 }
 
 function splitList(v: unknown): string[] {
@@ -348,19 +359,21 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
         if (el.loopCharacteristics) problems.push({ elementId: el.id, message: `multi-instance ${kind}s are not supported yet` });
       }
       if (type === 'bpmn:BusinessRuleTask') {
-        const problem = (message: string) => problems.push({ elementId: el.id, message });
+        // said in Chinese naming the task by its name, as the designer's lint says it (svc/business-rule-decision)
+        const task = businessRuleTaskLabel(el);
+        const problem = (message: string) => problems.push({ elementId: el.id, message: `${task}${message}`, named: true });
         const ref = typeof el.decisionRef === 'string' ? el.decisionRef.trim() : '';
         const binding = String(el.decisionRefBinding ?? 'latest').trim() || 'latest';
         const rawVersion = el.decisionRefVersion === undefined ? undefined : String(el.decisionRefVersion).trim();
         const mapping = String(el.mapDecisionResult ?? 'resultList').trim() || 'resultList';
         const resultVariable = typeof el.resultVariable === 'string' ? el.resultVariable.trim() : '';
-        if (el.class || el.delegateExpression || el.expression || el.type || el.topic || el.jobTopic) problem('business rule task with camunda:class, delegateExpression, expression or an external topic is not supported (diagrams never run code here); use camunda:decisionRef');
-        else if (!ref) problem('business rule task has no decision: set camunda:decisionRef to a deployed decision id');
-        else if (!/^[A-Za-z_][\w.-]{0,99}$/.test(ref)) problem(`camunda:decisionRef "${ref.slice(0, 80)}" is not a decision id (an expression or a name with spaces is not supported)`);
-        else if (binding !== 'latest' && binding !== 'version') problem(`camunda:decisionRefBinding "${binding.slice(0, 40)}" is not supported (latest or version)`);
-        else if (binding === 'version' && !(rawVersion && /^\d{1,6}$/.test(rawVersion) && Number(rawVersion) >= 1)) problem('camunda:decisionRefBinding="version" needs camunda:decisionRefVersion, a version number');
-        else if (!MAP_DECISION_RESULTS.includes(mapping as MapDecisionResult)) problem(`camunda:mapDecisionResult "${mapping.slice(0, 40)}" is not supported (${MAP_DECISION_RESULTS.join(', ')})`);
-        else if (!/^[\p{L}_][\p{L}\p{N}_]{0,99}$/u.test(resultVariable) || RESERVED_VARIABLE_NAMES.has(resultVariable)) problem('business rule task needs camunda:resultVariable, a plain variable name (letters, digits, _), to receive the decision result');
+        if (el.class || el.delegateExpression || el.expression || el.type || el.topic || el.jobTopic) problem('不运行程序代码（平台上的流程图从不运行代码，不支持 camunda:class、delegateExpression、expression 或外部任务主题）：请改为引用决策表（camunda:decisionRef）');
+        else if (!ref) problem('未设置决策表：请填写已部署决策表的标识（camunda:decisionRef）');
+        else if (!/^[A-Za-z_][\w.-]{0,99}$/.test(ref)) problem(`的决策表「${ref.slice(0, 80)}」不是决策表标识：不支持表达式或带空格的名称，请填写已部署决策表的标识`);
+        else if (binding !== 'latest' && binding !== 'version') problem(`的版本绑定「${binding.slice(0, 40)}」不受支持：请选最新版本（latest）或指定版本（version）`);
+        else if (binding === 'version' && !(rawVersion && /^\d{1,6}$/.test(rawVersion) && Number(rawVersion) >= 1)) problem('绑定指定版本，但未填写版本号（camunda:decisionRefVersion）');
+        else if (!MAP_DECISION_RESULTS.includes(mapping as MapDecisionResult)) problem(`的结果映射「${mapping.slice(0, 40)}」不受支持：可选 ${MAP_DECISION_RESULTS.join('、')}`);
+        else if (!/^[\p{L}_][\p{L}\p{N}_]{0,99}$/u.test(resultVariable) || RESERVED_VARIABLE_NAMES.has(resultVariable)) problem(resultVariable ? `的结果变量「${resultVariable.slice(0, 40)}」不可用：请填写由字母、数字或下划线组成的变量名（camunda:resultVariable）` : '未设置结果变量：决策结果写入该变量，供后续网关判断（camunda:resultVariable）');
         else {
           decisionTasks.push({
             elementId: el.id,
@@ -372,7 +385,7 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
             mapDecisionResult: mapping as MapDecisionResult,
           });
         }
-        if (el.loopCharacteristics) problem('multi-instance business rule tasks are not supported yet');
+        if (el.loopCharacteristics) problem('不支持多实例：请去掉多实例设置');
       }
       if (type === 'bpmn:CallActivity') {
         const problem = (message: string) => problems.push({ elementId: el.id, message });
@@ -509,7 +522,7 @@ export async function validateDefinition(xml: string): Promise<ValidatedDefiniti
       code,
       problems
         .slice(0, 10)
-        .map((p) => (p.elementId ? `${p.elementId}: ${p.message}` : p.message))
+        .map((p) => (p.elementId && !p.named ? `${p.elementId}: ${p.message}` : p.message))
         .join('; '),
       { problems: problems.slice(0, 50) },
     );

@@ -115,22 +115,24 @@ describe('decisions (决策表) are deployed next to diagrams, with versions', (
     expect(missing.status).toBe(422);
     expect(missing.contentType).toMatch(/application\/problem\+json/);
     expect(missing.body.code).toBe('DECISION_NOT_FOUND');
-    expect(missing.body.detail).toMatch(/Activity_fee: decision "noSuchDecision"/);
+    expect(missing.body.detail).toBe('业务规则任务「核定工本费」引用的决策表「noSuchDecision」尚未部署：请先部署决策表（POST /api/decisions），再部署流程图');
+    expect(missing.body.details).toMatchObject({ elementId: 'Activity_fee', elementName: '核定工本费', decisionRef: 'noSuchDecision' });
     const badVersion = await designer.deployXml(feeDiagram('id-card-fee-v99', 'hj001Fee', ' camunda:decisionRefBinding="version" camunda:decisionRefVersion="99"'));
     expect(badVersion.status).toBe(422);
     expect(badVersion.body.code).toBe('DECISION_NOT_FOUND');
 
     for (const [xml, says] of [
-      [feeDiagram('id-card-bad', 'hj001Fee', ' camunda:decisionRefBinding="deployment"'), /decisionRefBinding "deployment" is not supported/],
-      [feeDiagram('id-card-bad', 'hj001Fee').replace('camunda:mapDecisionResult="singleEntry"', 'camunda:mapDecisionResult="everything"'), /mapDecisionResult "everything" is not supported/],
-      [feeDiagram('id-card-bad', 'hj001Fee').replace(' camunda:resultVariable="feeFen"', ''), /needs camunda:resultVariable/],
-      [feeDiagram('id-card-bad', '${decisionName}'), /is not a decision id/],
-      [feeDiagram('id-card-bad', 'hj001Fee', ' camunda:class="com.example.FeeDelegate"'), /diagrams never run code/],
+      [feeDiagram('id-card-bad', 'hj001Fee', ' camunda:decisionRefBinding="deployment"'), /的版本绑定「deployment」不受支持/],
+      [feeDiagram('id-card-bad', 'hj001Fee').replace('camunda:mapDecisionResult="singleEntry"', 'camunda:mapDecisionResult="everything"'), /的结果映射「everything」不受支持/],
+      [feeDiagram('id-card-bad', 'hj001Fee').replace(' camunda:resultVariable="feeFen"', ''), /未设置结果变量：决策结果写入该变量/],
+      [feeDiagram('id-card-bad', '${decisionName}'), /的决策表「\$\{decisionName\}」不是决策表标识/],
+      [feeDiagram('id-card-bad', 'hj001Fee', ' camunda:class="com.example.FeeDelegate"'), /不运行程序代码/],
     ] as const) {
       const r = await designer.deployXml(xml);
       expect(r.status).toBe(422);
       expect(r.contentType).toMatch(/application\/problem\+json/);
-      expect(r.body.detail).toMatch(/^Activity_fee: /);
+      // in Chinese, naming the task by its name (not its generated id)
+      expect(r.body.detail).toMatch(/^业务规则任务「核定工本费」/);
       expect(r.body.detail).toMatch(says);
     }
 

@@ -12,7 +12,7 @@ import { isDuplicateKey } from '../../persistence/models';
 import type { LoadedDecision } from '../../runtime/engine-factory';
 import type { DecisionTable } from '../../runtime/dmn';
 import type { WaitingCall } from '../../runtime/run-engine';
-import { validateDefinition, type CallActivityMeta, type DecisionTaskMeta } from '../../runtime/validate-definition';
+import { businessRuleTaskLabel, validateDefinition, type CallActivityMeta, type DecisionTaskMeta } from '../../runtime/validate-definition';
 import type { ProcessContext } from './context';
 
 /** Longest 变更说明 kept with a version. */
@@ -196,8 +196,9 @@ async function checkDecisionsExist(ctx: ProcessContext, tasks: DecisionTaskMeta[
   for (const t of tasks) {
     const found = await ctx.deps.models.Decision.exists(t.binding === 'version' ? { key: t.decisionRef, version: t.version } : { key: t.decisionRef });
     if (!found) {
-      const which = t.binding === 'version' ? `decision "${t.decisionRef}" version ${t.version}` : `decision "${t.decisionRef}"`;
-      throw new BusinessRuleError('DECISION_NOT_FOUND', `${t.elementId}: ${which} is not deployed; deploy it (POST /api/decisions) before the diagram`, { elementId: t.elementId, decisionRef: t.decisionRef, ...(t.version ? { version: t.version } : {}) });
+      // in Chinese, naming the task by its name (as the designer's lint: svc/business-rule-decision)
+      const which = t.binding === 'version' ? `决策表「${t.decisionRef}」第 ${t.version} 版` : `决策表「${t.decisionRef}」`;
+      throw new BusinessRuleError('DECISION_NOT_FOUND', `${businessRuleTaskLabel({ id: t.elementId, name: t.name })}引用的${which}尚未部署：请先部署决策表（POST /api/decisions），再部署流程图`, { elementId: t.elementId, ...(t.name ? { elementName: t.name } : {}), decisionRef: t.decisionRef, ...(t.version ? { version: t.version } : {}) });
     }
   }
 }
