@@ -37,7 +37,7 @@ import { StatsRollups } from './stats/rollups';
 import { StepDeadlines, type StepDeadline } from './supervision/step-deadlines';
 import type { WorkingCalendar } from './calendar/working-calendar';
 import { WorkingDayCounter } from './stats/working-day-counter';
-import { DEFAULT_SERVICE_JOB_CONFIG, platformJobHandlers, ServiceJobs, type ServiceJobConfig } from './service-jobs';
+import { DEFAULT_SERVICE_JOB_CONFIG, platformJobHandlers, ServiceJobQueue, ServiceJobs, type ServiceJobConfig } from './service-jobs';
 
 export interface PlatformConfig {
   /** MongoDB URI including the database name; when unset the embedded FerretDB is started. */
@@ -142,21 +142,28 @@ export async function startPlatform(config: PlatformConfig, logger: Logger): Pro
   const audit = new AuditLog(models, config.feed?.delivery ? { outbox, logger } : undefined);
   const org = new OrgService(models, audit, logger);
   const catalogue = new CatalogueService(models, logger);
-  const processService = new ProcessService({
-    models,
-    timers: new AgendaTimerScheduler(agenda),
-    clock,
-    logger,
-    router: org.router(),
-    // boundary timers of a working-day step limit fire at the step clock's breach (supervision/step-deadlines.ts)
-    stepDeadlines: (orgUnit?: string): Promise<StepDeadline> => stepDeadlines.of(orgUnit),
-  });
   const jobConfig = config.serviceJobs ?? DEFAULT_SERVICE_JOB_CONFIG;
-  const serviceJobs = new ServiceJobs({ conn, agenda, processService, handlers: platformJobHandlers({ conn, models, outbox, sms: jobConfig.sms, logger }), config: jobConfig, logger });
-  await serviceJobs.ensureIndexes();
-  processService.setServiceJobs(serviceJobs);
-  const messages = new MessageService({ models, processService, clock, logger });
-  processService.setMessages(messages);
+  // service/send task jobs: the queue the projector writes to is built before the engine, the
+  // runner that completes the tasks through the engine after it (no setter either way)
+  const jobQueue = new ServiceJobQueue({ conn, agenda, retries: jobConfig.retries });
+  await jobQueue.ensureIndexes();
+  // the message correlation delivers through the engine, which tells it what its commands threw:
+  // built by the engine's constructor, handed the engine (ProcessServiceParts)
+  let messages!: MessageService; // assigned by the factory, inside the constructor below
+  const processService = new ProcessService(
+    {
+      models,
+      timers: new AgendaTimerScheduler(agenda),
+      clock,
+      logger,
+      router: org.router(),
+      serviceJobs: jobQueue,
+      // boundary timers of a working-day step limit fire at the step clock's breach (supervision/step-deadlines.ts)
+      stepDeadlines: (orgUnit?: string): Promise<StepDeadline> => stepDeadlines.of(orgUnit),
+    },
+    { messages: (engine) => (messages = new MessageService({ models, processService: engine, clock, logger })) },
+  );
+  const serviceJobs = new ServiceJobs({ queue: jobQueue, processService, handlers: platformJobHandlers({ conn, models, outbox, sms: jobConfig.sms, logger }), config: jobConfig, logger });
   const lookupSalt = await installationSecret(conn, 'lookup-salt');
   // Built in the order of their needs, each service a constructor dependency of the next (no setters):
   // supervision, the rollups, feedback (the cases' reads as its port), the cases, the inbox actions.

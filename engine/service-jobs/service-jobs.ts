@@ -2,8 +2,9 @@
  * Jobs of service and send tasks (作业), and the incidents (事件/故障) they become.
  *
  * One document per job in `service_jobs`, `_id` = the job key (instance:element:execution), made
- * by `schedule` before the revision that waits on the task, with an Agenda job
- * (`bpmn.service-task.run`, unique `data.key` = `<job key>#<run>`) due at once. A run:
+ * by `schedule` (job-queue.ts, the half the engine is built with) before the revision that waits
+ * on the task, with an Agenda job (`bpmn.service-task.run`, unique `data.key` = `<job key>#<run>`)
+ * due at once. This file is the other half, built after the engine. A run:
  *   1. reads the job; one that is not `pending` any more (done, incident, cancelled) does nothing;
  *   2. asks the engine whether the task still waits (the latest revision); if not, the job is
  *      `gone` (the revision never came, the task was interrupted, the case ended);
@@ -22,53 +23,24 @@
  * attempts again and runs it at once (Camunda: set retries); `cancel` cancels the case's process
  * instance (Camunda: cancel the process instance) — open steps are cancelled, the case ends.
  */
-import { Schema, type Connection, type Model } from 'mongoose';
-import type { Agenda } from 'agenda';
+import type { Model } from 'mongoose';
 import { ConflictError, NotFoundError, ValidationError, isDatabaseUnavailable } from '../domain/errors';
 import { crashPoint } from '../domain/fault';
-import { SERVICE_TASK_JOB, serviceJobKey, type ServiceJobRequest, type ServiceJobScheduler } from '../domain/service-jobs';
+import { SERVICE_TASK_JOB } from '../domain/service-jobs';
 import type { Actor, Logger } from '../domain/types';
 import { seesAcross } from '../org/scope';
 import { newestFirst } from '../persistence/newest';
 import type { ProcessService } from '../services/process-service';
 import type { ServiceJobConfig } from './config';
 import type { JobHandler } from './handlers';
-import type { AttemptLogOf, IncidentHistoryEntryOf, IncidentViewOf } from '../../common/incidents';
+import type { ServiceJobDoc, ServiceJobQueue } from './job-queue';
+import type { IncidentViewOf } from '../../common/incidents';
 
-export type ServiceJobStatus = 'pending' | 'done' | 'gone' | 'incident' | 'cancelled';
+export { serviceJobModel, ServiceJobQueue, type ServiceJobStatus } from './job-queue';
+
 /** `open`: incidents waiting for an operator; `resolved`: retried or cancelled since; `all`. */
 export const INCIDENT_FILTERS = ['open', 'resolved', 'all'] as const;
 export type IncidentFilter = (typeof INCIDENT_FILTERS)[number];
-
-type AttemptLog = AttemptLogOf<Date>;
-type HistoryEntry = IncidentHistoryEntryOf<Date>;
-
-interface ServiceJobDoc {
-  _id: string;
-  instanceId: string;
-  elementId: string;
-  elementName?: string;
-  executionId: string;
-  topic: string;
-  definitionKey: string;
-  caseNo?: string;
-  orgUnit?: string;
-  status: ServiceJobStatus;
-  /** Failed attempts since the job (or its last retry) started. */
-  attempts: number;
-  /** Attempts allowed before an incident. */
-  maxAttempts: number;
-  /** Runs started by `retry` (each is an Agenda job of its own). */
-  runs: number;
-  createdAt: Date;
-  firstFailedAt?: Date;
-  lastFailedAt?: Date;
-  lastError?: string;
-  incidentAt?: Date;
-  doneAt?: Date;
-  failures: AttemptLog[];
-  history: HistoryEntry[];
-}
 
 /** An incident as the API shows it (common/incidents.ts, shared with the console). */
 export type IncidentView = IncidentViewOf<Date>;
@@ -78,48 +50,9 @@ const MAX_ERROR_CHARS = 500;
 /** Attempt errors kept per job. */
 const MAX_ERRORS_KEPT = 20;
 
-const schema = new Schema<ServiceJobDoc>(
-  {
-    _id: { type: String, required: true },
-    instanceId: { type: String, required: true },
-    elementId: { type: String, required: true },
-    elementName: String,
-    executionId: { type: String, required: true },
-    topic: { type: String, required: true },
-    definitionKey: { type: String, required: true },
-    caseNo: String,
-    orgUnit: String,
-    status: { type: String, required: true },
-    attempts: { type: Number, required: true, default: 0 },
-    maxAttempts: { type: Number, required: true },
-    runs: { type: Number, required: true, default: 0 },
-    createdAt: { type: Date, required: true },
-    firstFailedAt: Date,
-    lastFailedAt: Date,
-    lastError: String,
-    incidentAt: Date,
-    doneAt: Date,
-    failures: { type: [Schema.Types.Mixed] as any, default: [] },
-    history: { type: [Schema.Types.Mixed] as any, default: [] },
-  },
-  { versionKey: false, collection: 'service_jobs' },
-);
-// Incidents newest first by windows of incidentAt (persistence/newest.ts: DocumentDB reads no sort
-// from an index), by state and per org unit for scoped lists — DocumentDB's composite index answers a
-// range on incidentAt without the leading fields too (`all`; indexes.test.ts shows the plans); a
-// case's jobs. Jobs that never failed (nearly all) have no incidentAt and are in no range of it.
-schema.index({ status: 1, incidentAt: -1 });
-schema.index({ orgUnit: 1, status: 1, incidentAt: -1 });
-schema.index({ instanceId: 1 });
-
-/** The `service_jobs` model on `conn` (one per connection). */
-export function serviceJobModel(conn: Connection): Model<ServiceJobDoc> {
-  return conn.models.ServiceJob ?? conn.model<ServiceJobDoc>('ServiceJob', schema);
-}
-
 export interface ServiceJobsDeps {
-  conn: Connection;
-  agenda: Agenda;
+  /** The scheduling half (job documents, Agenda runs), built before the engine. */
+  queue: ServiceJobQueue;
   processService: ProcessService;
   handlers: Record<string, JobHandler>;
   config: ServiceJobConfig;
@@ -129,55 +62,20 @@ export interface ServiceJobsDeps {
 /** What one run did. */
 export type RunOutcome = 'done' | 'gone' | 'skipped' | 'incident';
 
-export class ServiceJobs implements ServiceJobScheduler {
+/**
+ * The half of the jobs that acts through the engine: runs them and resolves their incidents.
+ * Scheduling is the queue's (job-queue.ts), which the engine is built with: no cycle, no setter.
+ */
+export class ServiceJobs {
   readonly model: Model<ServiceJobDoc>;
 
   constructor(private readonly deps: ServiceJobsDeps) {
-    this.model = serviceJobModel(deps.conn);
+    this.model = deps.queue.model;
   }
 
   /** Attempts and backoff (for the Agenda job's retry strategy). */
   get config(): ServiceJobConfig {
     return this.deps.config;
-  }
-
-  async ensureIndexes(): Promise<void> {
-    await this.model.createIndexes();
-  }
-
-  /** See {@link ServiceJobScheduler.schedule}: the job document (if absent), then its first Agenda run. */
-  async schedule(requests: ServiceJobRequest[]): Promise<void> {
-    const now = new Date();
-    for (const r of requests) {
-      const key = serviceJobKey(r.instanceId, r.elementId, r.executionId);
-      const doc: Omit<ServiceJobDoc, '_id'> = {
-        instanceId: r.instanceId,
-        elementId: r.elementId,
-        ...(r.name ? { elementName: r.name } : {}),
-        executionId: r.executionId,
-        topic: r.topic,
-        definitionKey: r.definitionKey,
-        ...(r.caseNo ? { caseNo: r.caseNo } : {}),
-        ...(r.orgUnit ? { orgUnit: r.orgUnit } : {}),
-        status: 'pending',
-        attempts: 0,
-        maxAttempts: r.retries ?? this.deps.config.retries,
-        runs: 0,
-        createdAt: now,
-        failures: [],
-        history: [],
-      };
-      await this.model.updateOne({ _id: key }, { $setOnInsert: doc }, { upsert: true });
-      await this.enqueue(key, 0);
-    }
-  }
-
-  /** One Agenda run of `key`, unique per run number (a retry is a new run). */
-  private async enqueue(key: string, run: number): Promise<void> {
-    const job = this.deps.agenda.create(SERVICE_TASK_JOB, { key: `${key}#${run}`, job: key });
-    job.schedule(new Date());
-    job.unique({ 'data.key': `${key}#${run}` }, { insertOnly: true });
-    await job.save();
   }
 
   /**
@@ -289,7 +187,7 @@ export class ServiceJobs implements ServiceJobScheduler {
       { returnDocument: 'after' },
     ).lean();
     if (!doc) throw new ConflictError('INCIDENT_NOT_OPEN', `incident ${id} is not open (already retried or cancelled)`);
-    await this.enqueue(id, doc.runs);
+    await this.deps.queue.enqueue(id, doc.runs);
     this.deps.logger.info({ jobName: SERVICE_TASK_JOB, instanceId: doc.instanceId, activityId: doc.elementId, by: actor.username }, 'incident retried');
     return view(doc);
   }

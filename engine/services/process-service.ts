@@ -27,7 +27,6 @@
  * runs again; the repair sweep does the same for instances nobody touches.
  */
 import type { Actor, DefinitionSummary } from '../domain/types';
-import type { ServiceJobScheduler } from '../domain/service-jobs';
 import { KeyedMutex } from './keyed-mutex';
 import type { CompleteOptions, Head, MessagePort, ProcessContext, ProcessServiceDeps, ProjectionListener } from './process/context';
 import { SYSTEM_ACTOR } from './process/context';
@@ -53,17 +52,37 @@ export { canWorkOn } from './process/complete-task';
 export { taskView } from './process/queries';
 export { childInstanceId, mapVariables } from './process/call-mapping';
 
+/**
+ * What a `ProcessService` is built with besides its ports: the parts that act through it. Each is
+ * handed the service in its constructor and given to the use cases from then on — there is no
+ * setter, so nothing outside the composition root (engine/platform.ts) can rewire a built service.
+ */
+export interface ProcessServiceParts {
+  /**
+   * Builds the message correlation (engine/services/messages.ts). It delivers through this
+   * service and this service tells it what a command threw and which waits appeared: a true
+   * cycle at run time, tied once, here, at construction. Called in the constructor: it may keep
+   * the service but must not call it before the constructor returns.
+   */
+  messages?: (process: ProcessService) => MessagePort;
+}
+
 export class ProcessService {
   private readonly ctx: ProcessContext;
 
-  /** `deps.router` routes intake cases' tasks; `deps.serviceJobs` schedules service/send task jobs (or `setServiceJobs`). */
-  constructor(deps: ProcessServiceDeps) {
+  /**
+   * `deps.router` routes intake cases' tasks; `deps.serviceJobs` schedules service/send task jobs
+   * (the queue, engine/service-jobs/job-queue.ts); `parts.messages` builds the message correlation.
+   */
+  constructor(deps: ProcessServiceDeps, parts: ProcessServiceParts = {}) {
     const ctx: ProcessContext = {
       deps,
       mutex: new KeyedMutex(),
       definitionCache: new Map<string, any>(),
       contexts: new DefinitionContexts(),
       listeners: [],
+      // handed this service while it is being built: the factory keeps it, and calls it only later
+      messages: parts.messages?.(this),
       followAfterCommit: (instanceId, depth = 0) => followAfterCommit(ctx, instanceId, depth),
     };
     this.ctx = ctx;
@@ -72,19 +91,6 @@ export class ProcessService {
   /** Adds a listener the projection calls for each newly projected revision. */
   addListener(l: ProjectionListener): void {
     this.ctx.listeners.push(l);
-  }
-
-  /**
-   * Sets the service-job scheduler after construction: `ServiceJobs` runs its jobs through this
-   * service (jobWaiting, completeServiceTask, cancelInstance), so it is built after it.
-   */
-  setServiceJobs(scheduler: ServiceJobScheduler): void {
-    this.ctx.deps.serviceJobs = scheduler;
-  }
-
-  /** Sets the message correlation (engine/services/messages.ts), which delivers through this service: built after it. */
-  setMessages(messages: MessagePort): void {
-    this.ctx.messages = messages;
   }
 
   // ---------------------------------------------------------------- definitions (process/definitions.ts)

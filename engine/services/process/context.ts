@@ -139,8 +139,8 @@ export interface ProcessContext {
   /** Parsed definition contexts by version, handed to every engine (runtime/definition-cache.ts; bounded). */
   readonly contexts: DefinitionContexts;
   readonly listeners: ProjectionListener[];
-  /** The message correlation (engine/services/messages.ts), when the platform has one. */
-  messages?: MessagePort;
+  /** The message correlation (engine/services/messages.ts), when the platform has one (set at construction only). */
+  readonly messages?: MessagePort;
   /**
    * `followAfterCommit` of call-links.ts: follows the call activities of an instance after a
    * command on it committed. A slot filled by the facade, because call-links.ts calls the use
