@@ -109,8 +109,9 @@ function CaseResult({ view }: { view: CaseView }) {
       icon: <CheckCircleOutlined aria-hidden />,
       title: formatDateTime(s.completedAt),
       content: (
-        <span data-testid="lookup-step-done">
+        <span data-testid="lookup-step-done" data-level={s.level}>
           {s.name}
+          {s.office ? <Typography.Text type="secondary" data-testid="lookup-step-office"> · {s.office}</Typography.Text> : null}
           {s.decision ? <Typography.Text type="secondary">（{t(`decisions.${s.decision}`, { defaultValue: s.decision })}）</Typography.Text> : null}
         </span>
       ),
@@ -121,8 +122,9 @@ function CaseResult({ view }: { view: CaseView }) {
       icon: <ClockCircleOutlined aria-hidden />,
       title: `${t('lookup.since')} ${formatDateTime(s.since)}`,
       content: (
-        <span>
+        <span data-testid="lookup-step-open" data-level={s.level}>
           <Typography.Text strong>{s.name}</Typography.Text>
+          {s.office ? <Typography.Text type="secondary"> · {s.office}</Typography.Text> : null}
           {s.dueDate ? <Typography.Text type="secondary">（{t('lookup.due')} {formatDateTime(s.dueDate)}）</Typography.Text> : null}
         </span>
       ),
