@@ -138,10 +138,16 @@ export function networkOfficeRoutes(platform: Platform): Router {
     const q = z.object({ department: z.string().max(60).optional(), orgLevel: z.enum(['town', 'city']).optional() }).parse(req.query);
     res.json(await catalogue.listItems(q));
   });
-  r.get('/items/:code', async (req, res) => void res.json(await catalogue.getItem(p(req, 'code'))));
+  // a designer also reads the catalogue's warnings (ruleWarnings: 环节时限之和超过承诺时限, engine/catalogue/item-rules.ts)
+  const designing = (req: Request) => req.actor!.roles.some((r) => r === 'admin' || r === 'designer');
+  r.get('/items/:code', async (req, res) => {
+    const item = await catalogue.getItem(p(req, 'code'));
+    res.json(designing(req) ? { ...item, ruleWarnings: await catalogue.ruleWarnings(item) } : item);
+  });
   r.put('/items/:code', requireRole('admin', 'designer'), async (req, res) => {
     const { note, baseVersion, ...body } = ItemBody.parse({ ...(req.body ?? {}), code: p(req, 'code') });
-    res.json(await catalogue.saveItem(body as any, req.actor!, { note, baseVersion }));
+    const saved = await catalogue.saveItem(body as any, req.actor!, { note, baseVersion });
+    res.json({ ...saved, ruleWarnings: await catalogue.ruleWarnings(saved) });
   });
   // 新增事项: a new code only (an existing one is 409 ITEM_CODE_TAKEN, never overwritten); the same
   // rules, version 1 with its note and the change log as an edit

@@ -12,14 +12,27 @@ import { isDuplicateKey, type Models } from '../persistence/models';
 import { PROJECT_ROOT } from '../runtime/moddle';
 import { validateDefinition, type CallActivityMeta } from '../runtime/validate-definition';
 import { CATEGORY_NAMES, ORG_LEVEL_NAMES, type ItemChange, type ItemChangeEntryOf, type ItemVersionOf, type ServiceItemOf } from '../../common/catalogue';
-import { callsPerJointDepartment, checkItemRules, describeViolations, ITEM_FIELD_LABELS, type ItemRuleViolation, type PathInfo, type PathStep } from './item-rules';
+import { callsPerJointDepartment, checkItemRules, checkPromiseAgainstPath, describeViolations, ITEM_FIELD_LABELS, type ItemRuleViolation, type PathInfo, type PathStep } from './item-rules';
+import { PathLimitCounter, type DiagramLoader } from './path-limits';
 
 // the item's shape is the catalogue's contract with the browser (common/catalogue.ts)
 export type { FeeItem, Fees, ItemChange, Material } from '../../common/catalogue';
 /** A service item as stored (dates as Date). */
 export type ServiceItem = ServiceItemOf<Date>;
-/** A step of a path with, for the rules, whether it runs once per joint department of the item (item-rules.ts PathStep). */
-export type PathStepMeta = UserTaskMeta & Pick<PathStep, 'perJointDepartment'>;
+/**
+ * A step of a path with, for the rules, whether it runs once per joint department of the item
+ * (item-rules.ts PathStep), and, for a step of a called process, the path's own call activity
+ * that brings it (`calledBy`, its element id in the item's diagram) — the guide places it there.
+ */
+export type PathStepMeta = UserTaskMeta & Pick<PathStep, 'perJointDepartment'> & { calledBy?: string };
+
+/** What the catalogue rules say of one item: the refusals (as a save would meet them) and the warnings. */
+export interface ItemRuleCheck {
+  code: string;
+  name: string;
+  violations: ItemRuleViolation[];
+  warnings: ItemRuleViolation[];
+}
 
 /** The fields a version snapshot keeps (everything a designer edits). */
 const ITEM_FIELDS = ['name', 'department', 'orgLevel', 'defaultCategory', 'procedure', 'statutoryLimitDays', 'promisedLimitDays', 'materials', 'fees', 'legalBasis', 'conditions', 'outcome', 'jointDepartments'] as const;
@@ -147,6 +160,12 @@ export class CatalogueService {
         { items: refused, itemCode: refused[0].code, field: refused[0].violations[0].field, rule: refused[0].violations[0].rule, violations: refused[0].violations },
       );
     }
+    // 环节时限之和超过承诺时限: told, not refused (item-rules.ts checkPromiseAgainstPath)
+    const counter = this.limitCounter(true);
+    for (const it of items) {
+      const warnings = await this.ruleWarnings(it, { shipped: true, counter });
+      if (warnings.length) this.logger.warn({ code: it.code, rules: warnings.map((w) => w.rule) }, warnings.map((w) => w.message).join(' '));
+    }
     let created = 0;
     for (const it of items) {
       const now = new Date();
@@ -268,6 +287,8 @@ export class CatalogueService {
       // 联办件: a process called once per joint department of the item (department-review) — its
       // steps at the item's department (svc:window="item-department") are each department's own
       if (callsPerJointDepartment(c)) steps = steps.map((s) => (s.window === 'item-department' ? { ...s, perJointDepartment: true } : s));
+      // placed at this call activity of the path's own diagram (a nested call's steps too)
+      steps = steps.map((s) => ({ ...s, calledBy: c.elementId }));
       out.splice(Math.min(c.stepIndex ?? out.length, out.length), 0, ...steps);
     }
     return out;
@@ -297,6 +318,64 @@ export class CatalogueService {
   /** The rules an item breaks (empty: consistent); the path is read as deployed. */
   async check(item: ServiceItem): Promise<ItemRuleViolation[]> {
     return checkItemRules(item, await this.pathInfo(item.procedure));
+  }
+
+  /** The diagrams the step-limit count reads: the stored version (latest, or the one asked), else the shipped file when `shipped`. */
+  private diagramLoader(shipped: boolean): DiagramLoader {
+    return async (key, version) => {
+      const d = await this.models.Definition.findOne(version ? { key, version } : { key }, { xml: 1, sha256: 1, version: 1 }).sort({ version: -1 }).lean();
+      if (d) return { xml: String(d.xml), cacheKey: `${key}@${d.version}:${d.sha256}` };
+      if (!shipped || !/^[A-Za-z][\w-]{0,80}$/.test(key)) return null;
+      try {
+        return { xml: readFileSync(path.join(PROJECT_ROOT, 'processes', 'diagrams', `${key}.bpmn`), 'utf8'), cacheKey: `shipped:${key}` };
+      } catch {
+        return null;
+      }
+    };
+  }
+
+  private readonly counters = new Map<boolean, PathLimitCounter>();
+
+  /**
+   * The counter of paths' longest ways by their step limits (path-limits.ts). It reads which
+   * version is latest on every count and keeps each version's parsed diagram (versions never change).
+   */
+  limitCounter(shipped = false): PathLimitCounter {
+    let c = this.counters.get(shipped);
+    if (!c) {
+      c = new PathLimitCounter(this.diagramLoader(shipped));
+      this.counters.set(shipped, c);
+    }
+    return c;
+  }
+
+  /**
+   * The catalogue's warnings for an item (they do not refuse a save): its path's step limits on the
+   * longest way against its promise (环节时限之和超过承诺时限, item-rules.ts checkPromiseAgainstPath).
+   */
+  async ruleWarnings(item: Pick<ServiceItem, 'code' | 'name' | 'orgLevel' | 'defaultCategory' | 'procedure' | 'statutoryLimitDays' | 'promisedLimitDays' | 'jointDepartments'>, opts: { shipped?: boolean; counter?: PathLimitCounter } = {}): Promise<ItemRuleViolation[]> {
+    const def = await this.models.Definition.findOne({ key: item.procedure }, { name: 1 }).sort({ version: -1 }).lean();
+    const shipped = !def && opts.shipped ? await this.shippedDefinition(item.procedure, true).catch(() => null) : null;
+    if (!def && !shipped) return [];
+    const counter = opts.counter ?? this.limitCounter(!!opts.shipped);
+    const limit = await counter.longest(item.procedure, { jointDepartments: (item.jointDepartments ?? []).filter(Boolean).length });
+    return checkPromiseAgainstPath(item, { key: item.procedure, name: (def?.name ?? shipped?.name) || undefined }, limit);
+  }
+
+  /** An item (saved, or a draft the editor holds) against every catalogue rule: what a save would refuse, and the warnings. */
+  async ruleCheck(item: ServiceItem): Promise<ItemRuleCheck> {
+    return { code: item.code, name: item.name, violations: await this.check(item), warnings: await this.ruleWarnings(item) };
+  }
+
+  /** The warnings of every item of the catalogue (the editor's list marks them); one count per path. */
+  async ruleWarningsAll(): Promise<{ code: string; name: string; warnings: ItemRuleViolation[] }[]> {
+    const counter = this.limitCounter();
+    const out = [];
+    for (const it of await this.listItems()) {
+      const warnings = await this.ruleWarnings(it, { counter });
+      if (warnings.length) out.push({ code: it.code, name: it.name, warnings });
+    }
+    return out;
   }
 
   /**
@@ -413,7 +492,17 @@ export class CatalogueService {
     const def = await this.models.Definition.findOne({ key: item.procedure }, { xml: 0, sourceContext: 0 }).sort({ version: -1 }).lean();
     // the steps of a called process (the city's part of a 上报件) in their place
     const steps = (def ? await this.stepsOf(item.procedure, (def.userTasks ?? []) as any[]) : [])
-      .map((t) => ({ elementId: t.elementId, name: t.name, kind: t.stepKind, orgLevel: t.orgLevel, timeLimit: t.timeLimit }));
+      .map((t) => ({
+        elementId: t.elementId,
+        name: t.name,
+        kind: t.stepKind,
+        orgLevel: t.orgLevel,
+        timeLimit: t.timeLimit,
+        // a step of a called process: the call activity of the item's diagram it belongs to, and whether
+        // each joint department of the item does it (联办件: the departments' reviews, side by side)
+        ...(t.calledBy ? { calledBy: t.calledBy } : {}),
+        ...(t.perJointDepartment ? { perJointDepartment: true } : {}),
+      }));
     return {
       code: item.code,
       department: item.department,

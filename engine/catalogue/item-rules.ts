@@ -155,3 +155,38 @@ export function checkItemRules(item: RuleCheckedItem, path: PathInfo | null): It
 export function describeViolations(item: { code: string; name: string }, v: ItemRuleViolation[]): string {
   return `事项${quote(item.name)}（${item.code}）与目录规则不一致：${v.map((x) => `【${ITEM_FIELD_LABELS[x.field] ?? x.field}】${x.message}`).join('')}`;
 }
+
+/** The longest way through an item's path by its steps' limits (path-limits.ts), for {@link checkPromiseAgainstPath}. */
+export interface PathLimitInfo {
+  days: number;
+  steps: { name: string; days: number; via?: string; times?: number }[];
+}
+
+const days = (d: number) => (Number.isInteger(d) ? String(d) : String(Math.round(d * 10) / 10));
+
+/**
+ * 环节时限之和不超过承诺时限 — a warning, not a refusal: the sum of the step limits on the path's
+ * longest way (path-limits.ts) must not exceed the item's promise (承诺时限; a same-day promise,
+ * 0, counts as one working day, as for 即办件). Beyond it, every step can be inside its own limit
+ * while the case breaks its promise, and no step's clock warns in time.
+ *
+ * Why a warning: the step limits belong to the path, which many items share (the 上报件 path
+ * serves 15 items promising 2 to 20 days), and the promise is the item's published commitment.
+ * The fix is a faster path or a corrected promise — work for the path's owner, sometimes the
+ * city's — and refusing every save of the item meanwhile (a material's wording, a fee) would stop
+ * the catalogue from being kept up to date without making the promise any easier to keep. The
+ * designer sees it in the editor, the list and the API (`GET /api/items/{code}/rule-check`), with the
+ * steps that make up the sum.
+ */
+export function checkPromiseAgainstPath(item: RuleCheckedItem, path: { key: string; name?: string } | null, limit: PathLimitInfo | null): ItemRuleViolation[] {
+  if (!path || !limit || !limit.days) return [];
+  const promise = Math.max(item.promisedLimitDays, 1);
+  if (limit.days <= promise + 1e-9) return [];
+  const parts = limit.steps.map((s) => `${s.name}${s.times && s.times > 1 ? `×${s.times}` : ''} ${days(s.days * (s.times ?? 1))}`).join(' + ');
+  const promised = item.promisedLimitDays === 0 ? '当场办结（按1个工作日计）' : `${item.promisedLimitDays}个工作日`;
+  return [{
+    field: 'promisedLimitDays',
+    rule: 'path-within-promise',
+    message: `办理路径${quote(path.name ?? path.key)}（${path.key}）最长的一条各环节时限合计${days(limit.days)}个工作日（${parts}），超过承诺时限${promised}：各环节都在自己的时限内办理，本件也可能超过对申请人承诺的期限。请缩短路径中环节的时限（修改或另选办理路径），或核实承诺时限。`,
+  }];
+}

@@ -6,7 +6,7 @@ import { useNavigate, useParams } from 'react-router-dom';
 import { ApiProblem, api, listDefinitions } from '../../api-client';
 import { ApiErrorAlert, useApi } from '../../app/ApiError';
 import { formatDateTime, formatVersion } from '../../format';
-import { catalogueApi, type CatalogueItem, type ItemSave, type Material, type RuleViolation } from './catalogue-api';
+import { catalogueApi, type CatalogueItem, type DesignedItem, type ItemSave, type Material, type RuleViolation } from './catalogue-api';
 
 interface FormValues {
   /** only when creating (新增事项) */
@@ -166,6 +166,7 @@ export default function ItemEditorPage() {
   if (item.error && !item.data) return <div className="designer-page"><ApiErrorAlert error={item.error} onRetry={item.reload} /></div>;
   if (!item.data) return <Spin style={{ display: 'block', margin: '48px auto' }} />;
   const it = item.data;
+  const ruleWarnings = (it as DesignedItem).ruleWarnings ?? [];
 
   return (
     <div className="designer-page" data-testid="item-editor">
@@ -194,6 +195,17 @@ export default function ItemEditorPage() {
           onClose={() => setViolations(null)}
         />
       )}
+      {!creating && ruleWarnings.length > 0 ? (
+        // the catalogue's warnings: saved all the same, but the designer should see them (item-rules.ts checkPromiseAgainstPath)
+        <Alert
+          type="warning"
+          showIcon
+          data-testid="rule-warnings"
+          style={{ marginBottom: 8 }}
+          title={t('catalogue.warningsTitle')}
+          description={<ul style={{ margin: 0, paddingLeft: 18 }}>{ruleWarnings.map((x, i) => <li key={i} data-testid="rule-warning" data-rule={x.rule}><b>{t(`catalogue.fields.${x.field}`, { defaultValue: x.field })}</b>：{x.message}</li>)}</ul>}
+        />
+      ) : null}
       <ApiErrorAlert error={saveError} />
       <Row gutter={12}>
         <Col span={16}>

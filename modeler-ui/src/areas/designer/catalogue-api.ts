@@ -25,12 +25,18 @@ export type ItemSave = Omit<CatalogueItem, 'code' | 'version' | 'updatedBy' | 'u
 /** One entry of the catalogue's change log (GET /api/item-changes). */
 export type ItemChangeEntry = ItemChangeEntryOf<string>;
 
+/**
+ * An item as a designer reads it: with the catalogue's warnings (ruleWarnings — they do not refuse a
+ * save: the path's step limits on its longest way against the promise, rule path-within-promise).
+ */
+export type DesignedItem = CatalogueItem & { ruleWarnings?: RuleViolation[] };
+
 export const catalogueApi = {
   changes: () => api.get<ItemChangeEntry[]>('/api/item-changes'),
   list: () => api.get<CatalogueItem[]>('/api/items'),
-  get: (code: string) => api.get<CatalogueItem>(`/api/items/${encodeURIComponent(code)}`),
+  get: (code: string) => api.get<DesignedItem>(`/api/items/${encodeURIComponent(code)}`),
   versions: (code: string) => api.get<ItemVersion[]>(`/api/items/${encodeURIComponent(code)}/versions`),
-  save: (code: string, body: ItemSave) => api.put<CatalogueItem>(`/api/items/${encodeURIComponent(code)}`, body),
+  save: (code: string, body: ItemSave) => api.put<DesignedItem>(`/api/items/${encodeURIComponent(code)}`, body),
   /** the city's department windows: each department's window name (受理部门) */
   cityWindows: () => api.get<CityWindow[]>('/api/org/units/city/windows'),
 };

@@ -1,9 +1,68 @@
 import { Alert, Space, Spin, Tag, Typography } from 'antd';
-import { Fragment, useMemo, type ReactNode } from 'react';
+import { createContext, Fragment, useContext, useMemo, type ReactNode } from 'react';
 import { useApi } from '../../app/ApiError';
 import { publicApi, type Guide, type GuideStep } from './api';
 import { PublicError, useDuration, usePublicT } from './common';
 import { procedureFlow, type FlowAlternative, type FlowStage, type FlowStep, type ProcedureFlow } from './procedure-flow';
+
+/**
+ * What the item's call activities bring (the guide's steps with `calledBy`): the steps of the called
+ * process (上报件: 市中心审批 under 报市中心审批) and, for a review called once per joint department
+ * (联办件's 各部门并联审查), the item's departments side by side.
+ */
+interface CalledInfo {
+  stepsOf(callId: string): GuideStep[];
+  departments: string[];
+}
+const Called = createContext<CalledInfo>({ stepsOf: () => [], departments: [] });
+
+/** The departments of a per-department call, each with the steps it does; null when the call is not one. */
+function useJointBranches(step: FlowStep): { department: string; label: string; steps: GuideStep[] }[] | null {
+  const { t } = usePublicT();
+  const called = useContext(Called);
+  const steps = called.stepsOf(step.id);
+  const perDept = steps.filter((s) => s.perJointDepartment);
+  if (!perDept.length || !called.departments.length) return null;
+  return called.departments.map((d) => ({ department: d, label: t(`departments.${d}`, { defaultValue: d }), steps: perDept }));
+}
+
+/** Under a call activity in the step list: the departments reviewing at the same time, or the called process's steps. */
+function CalledSteps({ step }: { step: FlowStep }) {
+  const { t } = usePublicT();
+  const called = useContext(Called);
+  const joint = useJointBranches(step);
+  const others = called.stepsOf(step.id).filter((s) => !(joint && s.perJointDepartment));
+  return (
+    <>
+      {joint ? (
+        <div className="procedure-joint" data-testid="procedure-joint">
+          <div className="procedure-parallel-label">{step.multiInstance === 'sequential' ? t('item.flow.jointDepartmentsSequential') : t('item.flow.jointDepartments')}：</div>
+          <ul className="procedure-branches" data-testid="procedure-joint-departments">
+            {joint.map((b) => (
+              <li key={b.department} data-testid="procedure-joint-department" data-department={b.department}>
+                <span className="procedure-name" data-testid="procedure-joint-department-name">{b.label}</span>
+                {b.steps.map((st) => (
+                  <Fragment key={st.elementId}>
+                    {' · '}<span className="procedure-name">{st.name}</span> <StepTags step={st} />
+                  </Fragment>
+                ))}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      {others.length ? (
+        <ul className="procedure-branches" data-testid="procedure-called">
+          {others.map((st) => (
+            <li key={st.elementId} data-testid="procedure-called-step">
+              <span className="procedure-or">{t('item.flow.called')}</span> <span className="procedure-name">{st.name}</span> <StepTags step={st} />
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </>
+  );
+}
 
 /**
  * 办理流程 of the guide: the numbered step list and the flow chart, both built from the
@@ -18,11 +77,16 @@ export function ProcedureView({ guide }: { guide: Guide }) {
   const xml = useApi(() => publicApi.diagram(guide.code), [guide.code]);
   const flow = useMemo(() => (xml.data ? procedureFlow(xml.data) : null), [xml.data]);
   const meta = useMemo(() => new Map(p.steps.map((s) => [s.elementId, s])), [p.steps]);
+  const called = useMemo<CalledInfo>(() => {
+    const byCall = new Map<string, GuideStep[]>();
+    for (const s of p.steps) if (s.calledBy) byCall.set(s.calledBy, [...(byCall.get(s.calledBy) ?? []), s]);
+    return { stepsOf: (id) => byCall.get(id) ?? [], departments: (p.jointDepartments ?? []).filter(Boolean) };
+  }, [p.steps, p.jointDepartments]);
 
   if (xml.error) return <PublicError error={xml.error} onRetry={xml.reload} />;
   if (xml.loading && xml.data === undefined) return <Spin />;
   return (
-    <>
+    <Called.Provider value={called}>
       <Typography.Title level={5} style={{ marginTop: 0 }}>{t('item.steps')}</Typography.Title>
       {flow ? <StepList flow={flow} meta={meta} /> : <FlatList steps={p.steps} />}
       {p.jointDepartments?.length ? (
@@ -39,7 +103,7 @@ export function ProcedureView({ guide }: { guide: Guide }) {
       ) : (
         <Alert type="info" showIcon title={t('item.diagramMissing')} />
       )}
-    </>
+    </Called.Provider>
   );
 }
 
@@ -78,6 +142,7 @@ function StepList({ flow, meta }: { flow: ProcedureFlow; meta: Map<string, Guide
           {s.kind === 'step' ? (
             <>
               <div className="procedure-step"><span className="procedure-name" data-testid="procedure-step-name">{s.step.name}</span><StepTags step={meta.get(s.step.id)} /></div>
+              <CalledSteps step={s.step} />
               {s.alternatives.length ? (
                 <ul className="procedure-alts">
                   {s.alternatives.map((a, j) => {
@@ -188,7 +253,7 @@ function Stage({ stage }: { stage: FlowStage }) {
   }
   return (
     <div className="flow-row">
-      <Box step={stage.step} />
+      <CallBox step={stage.step} />
       {stage.alternatives.length ? (
         <div className="flow-alts">
           {stage.alternatives.map((a, j) => (
@@ -208,6 +273,24 @@ function Stage({ stage }: { stage: FlowStage }) {
           ))}
         </div>
       ) : null}
+    </div>
+  );
+}
+
+/** A step of the chart; a review called once per joint department: the departments side by side under its name. */
+function CallBox({ step }: { step: FlowStep }) {
+  const joint = useJointBranches(step);
+  if (!joint) return <Box step={step} />;
+  return (
+    <div className="flow-parallel" data-testid="flow-joint" data-element-id={step.id}>
+      <div className="flow-parallel-label">{step.name}</div>
+      <div className="flow-parallel-branches">
+        {joint.map((b) => (
+          <div className="flow-branch" key={b.department}>
+            <Box>{b.label}：{b.steps.map((s) => s.name).join('、')}</Box>
+          </div>
+        ))}
+      </div>
     </div>
   );
 }

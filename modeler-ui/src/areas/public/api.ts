@@ -44,6 +44,10 @@ export interface GuideStep {
   kind?: string;
   orgLevel?: string;
   timeLimit?: string;
+  /** a step of a called process: the item's call activity it belongs to (上报件: 报市中心审批; 联办件: 各部门并联审查) */
+  calledBy?: string;
+  /** done by each joint department of the item (联办件: the called department review) */
+  perJointDepartment?: boolean;
 }
 
 /** A required material and the fees, as the catalogue keeps them (common/catalogue.ts). */
@@ -106,8 +110,10 @@ export interface CaseView {
   acceptedAt?: string;
   endedAt?: string;
   /** the open steps; `deadline` from the step's clock (剩余 by the inbox's rule; estimated over a year without its holiday notice) */
-  currentSteps: Array<{ name: string; since: string; dueDate?: string; deadline?: StepDeadline }>;
-  stepsDone?: Array<{ name: string; since: string; completedAt?: string; decision?: string }>;
+  /** `office`: the centre whose step it is (the city's for the city's part of a 上报件), `level` town or city */
+  currentSteps: Array<{ name: string; since: string; dueDate?: string; deadline?: StepDeadline; office?: string; level?: 'town' | 'city' }>;
+  /** every step done on the whole path: the town's, the city's (上报件), each department's (联办件), in the order done */
+  stepsDone?: Array<{ name: string; since: string; completedAt?: string; decision?: string; office?: string; level?: 'town' | 'city' }>;
   deadline?: { promised?: PublicDeadline; statutory?: PublicDeadline };
   awaitingMaterials: Array<{ name: string; reason?: string }>;
   notices: Array<{ title: string; issuedAt: string }>;

@@ -37,6 +37,12 @@ export function useDuration() {
     if (!limit) return '—';
     const wd = /^(\d+)WD$/i.exec(limit);
     if (wd) return t('duration.wd', { n: Number(wd[1]) });
+    // as the step clocks count them (engine/supervision/clock-ledger.ts parseStepLimit): P3D is 3 working
+    // days, PT8H one (a working day has 8 hours) — not 3 calendar days, not 8 hours
+    const days = /^P(\d+)D$/i.exec(limit);
+    if (days && Number(days[1]) > 0) return t('duration.wd', { n: Number(days[1]) });
+    const hours = /^PT(\d+)H$/i.exec(limit);
+    if (hours && Number(hours[1]) > 0 && Number(hours[1]) % 8 === 0) return t('duration.wd', { n: Number(hours[1]) / 8 });
     const iso = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/.exec(limit);
     if (iso && (iso[1] || iso[2] || iso[3])) {
       const parts: string[] = [];

@@ -18,6 +18,8 @@ export interface FlowStep {
   name: string;
   /** `task` (any activity), `event` (a named waiting point), `end` */
   kind: 'task' | 'event' | 'end';
+  /** A multi-instance activity (联办件: a review called once per department): its instances at the same time, or one after another. */
+  multiInstance?: 'parallel' | 'sequential';
 }
 
 export interface FlowAlternative {
@@ -50,6 +52,7 @@ interface Node {
   type: string;
   name: string;
   defaultFlow?: string;
+  multi?: 'parallel' | 'sequential';
   out: Flow[];
   inc: Flow[];
 }
@@ -66,7 +69,7 @@ const isVisible = (n: Node) => ACTIVITY.test(n.type) || n.type === 'endEvent' ||
 const clean = (s: string | null) => (s ?? '').replace(/\s+/g, ' ').trim();
 
 function step(n: Node): FlowStep {
-  return { id: n.id, name: n.name || (n.type === 'endEvent' ? '结束' : n.id), kind: n.type === 'endEvent' ? 'end' : ACTIVITY.test(n.type) ? 'task' : 'event' };
+  return { id: n.id, name: n.name || (n.type === 'endEvent' ? '结束' : n.id), kind: n.type === 'endEvent' ? 'end' : ACTIVITY.test(n.type) ? 'task' : 'event', ...(n.multi ? { multiInstance: n.multi } : {}) };
 }
 
 export function procedureFlow(xml: string): ProcedureFlow | null {
@@ -85,7 +88,9 @@ export function procedureFlow(xml: string): ProcedureFlow | null {
     if (el.localName === 'sequenceFlow') {
       flows.push({ id, name: clean(el.getAttribute('name')), source: el.getAttribute('sourceRef') ?? '', target: el.getAttribute('targetRef') ?? '' });
     } else if (!['laneSet', 'textAnnotation', 'association', 'dataObject', 'dataObjectReference', 'dataStoreReference', 'extensionElements', 'documentation'].includes(el.localName)) {
-      nodes.set(id, { id, type: el.localName, name: clean(el.getAttribute('name')), defaultFlow: el.getAttribute('default') ?? undefined, out: [], inc: [] });
+      const loop = Array.from(el.children).find((c) => c.namespaceURI === BPMN_NS && c.localName === 'multiInstanceLoopCharacteristics');
+      const multi = loop ? (loop.getAttribute('isSequential') === 'true' ? 'sequential' as const : 'parallel' as const) : undefined;
+      nodes.set(id, { id, type: el.localName, name: clean(el.getAttribute('name')), defaultFlow: el.getAttribute('default') ?? undefined, ...(multi ? { multi } : {}), out: [], inc: [] });
     }
   }
   for (const f of flows) {
