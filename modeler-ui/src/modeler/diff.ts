@@ -86,9 +86,13 @@ const VALUE_NAMES: Record<string, Record<string, string>> = {
   window: { receiving: '收件窗口', 'item-department': '事项所属部门窗口' },
 };
 
+/** How an attribute without a value reads in the diff (cleared, or not set before). */
+export const EMPTY_VALUE = '（空）';
+
 function show(value: unknown, attr?: string): string {
-  if (attr && typeof value === 'string' && VALUE_NAMES[attr]?.[value]) return VALUE_NAMES[attr][value];
-  if (value === undefined || value === null || value === '') return '—';
+  const bare = attr?.replace(/^[a-z]+:/, '');
+  if (bare && typeof value === 'string' && VALUE_NAMES[bare]?.[value]) return VALUE_NAMES[bare][value];
+  if (value === undefined || value === null || (typeof value === 'string' && !value.trim())) return EMPTY_VALUE;
   if (value === true) return '是';
   if (value === false) return '否';
   if (typeof value === 'object') {
@@ -105,9 +109,68 @@ export function diffCounts(entries: DiffEntry[]): Record<DiffKind, number> {
   return counts;
 }
 
+/** Every element of a document with an id (flow elements, processes, participants…), by id. */
+function elementsById(root: unknown): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
+  const seen = new Set<unknown>();
+  const walk = (v: unknown, depth: number) => {
+    if (!v || typeof v !== 'object' || seen.has(v) || depth > 60) return;
+    seen.add(v);
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x, depth + 1);
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    if (typeof o.id === 'string' && typeof o.$type === 'string' && !out.has(o.id)) out.set(o.id, o);
+    for (const [k, x] of Object.entries(o)) if (k !== '$parent' && k !== '$model' && k !== '$descriptor') walk(x, depth + 1);
+  };
+  walk(root, 0);
+  return out;
+}
+
+/** The value at `key` of a model element (`processRef.name` through the reference). */
+function valueAt(el: Record<string, unknown> | undefined, key: string): unknown {
+  let v: unknown = el;
+  for (const k of key.split('.')) {
+    if (!v || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return v;
+}
+
+/**
+ * The changed attributes of one element, each with its value before and after. Plain attributes
+ * are read from the two documents themselves: bpmn-js-differ 3.2.0 passes jsondiffpatch's delta
+ * on positionally, so a changed value came swapped ([old, new] as new, old), an added one as its
+ * old value, and a cleared one as "old → 0" (jsondiffpatch's delete marker [old, 0, 0]) — the
+ * deploy dialog read 名称：初审结论 → 0. An item added to or removed from a list (`values[2]`) is
+ * what the differ hands over (the item, and null on the other side).
+ */
+function changedAttrs(id: string, change: ChangeMap[string], before: Map<string, Record<string, unknown>>, after: Map<string, Record<string, unknown>>): DiffEntry['attrs'] {
+  if (!change.attrs) return undefined;
+  const oldEl = before.get(id);
+  const newEl = after.get(id) ?? (change.model as Record<string, unknown> | undefined);
+  return Object.entries(change.attrs).map(([attr, v]) => {
+    const listItem = /\[\d+\]$/.test(attr);
+    if (listItem) return { attr, label: attrName(attr.replace(/\[\d+\]$/, '')), oldValue: show(v.oldValue, attr), newValue: show(v.newValue, attr) };
+    let oldValue = valueAt(oldEl, attr);
+    let newValue = valueAt(newEl, attr);
+    if (!oldEl || !newEl || show(oldValue, attr) === show(newValue, attr)) {
+      // not readable from the two elements (a process's attribute tracked on its participant): the delta, decoded
+      const [d0, d1] = [v.newValue, v.oldValue];
+      if (d1 === 0) [oldValue, newValue] = [d0, undefined];
+      else if (d1 === undefined) [oldValue, newValue] = [undefined, d0];
+      else [oldValue, newValue] = [d0, d1];
+    }
+    return { attr, label: attrName(attr), oldValue: show(oldValue, attr), newValue: show(newValue, attr) };
+  });
+}
+
 export async function diffDiagrams(moddle: Moddle, oldXml: string, newXml: string): Promise<DiffEntry[]> {
   const [a, b] = await Promise.all([moddle.fromXML(oldXml, 'bpmn:Definitions'), moddle.fromXML(newXml, 'bpmn:Definitions')]);
   const result = diff(a.rootElement, b.rootElement) as { _added: ChangeMap; _removed: ChangeMap; _changed: ChangeMap; _layoutChanged: ChangeMap };
+  const before = elementsById(a.rootElement);
+  const after = elementsById(b.rootElement);
   const entries: DiffEntry[] = [];
   const push = (map: ChangeMap, kind: DiffKind) => {
     for (const [id, change] of Object.entries(map ?? {})) {
@@ -117,12 +180,9 @@ export async function diffDiagrams(moddle: Moddle, oldXml: string, newXml: strin
         kind,
         type: model.$type ?? '',
         typeName: typeName(model.$type),
-        name: model.name,
-        attrs: change.attrs
-          // bpmn-js-differ 3.2.0 hands jsondiffpatch's [old, new] to changed(model, key, newValue, oldValue):
-          // its `oldValue` is the new document's value. Swapped back here (checked by test/features/designer.test.ts).
-          ? Object.entries(change.attrs).map(([attr, v]) => ({ attr, label: attrName(attr), oldValue: show(v.newValue, attr), newValue: show(v.oldValue, attr) }))
-          : undefined,
+        // a removed element is named as it was; a changed one by its new name, else its old one (a name cleared)
+        name: model.name || (kind === 'changed' ? ((before.get(id)?.name as string | undefined) || undefined) : undefined),
+        attrs: changedAttrs(id, change, before, after),
       });
     }
   };

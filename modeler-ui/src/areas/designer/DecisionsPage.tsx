@@ -44,8 +44,16 @@ export default function DecisionsPage() {
           locale={{ emptyText: t('decisions.empty') }}
           onRow={(d) => ({ 'data-testid': 'decision-row', 'data-key': d.key }) as React.HTMLAttributes<HTMLElement>}
           columns={[
-            { title: t('decisions.name'), dataIndex: 'name', render: (name: string, d) => name || d.key },
-            { title: t('decisions.key'), dataIndex: 'key', render: (key: string) => <Typography.Text code style={{ whiteSpace: 'nowrap' }}>{key}</Typography.Text> },
+            {
+              title: t('decisions.name'),
+              dataIndex: 'name',
+              render: (name: string, d) => (
+                <div>
+                  <div data-testid="decision-name" style={{ fontWeight: 500, wordBreak: 'break-word' }}>{name || d.key}</div>
+                  <Typography.Text type="secondary" style={{ fontSize: 12, wordBreak: 'break-all' }}>{t('decisions.key')}：{d.key}</Typography.Text>
+                </div>
+              ),
+            },
             { title: t('decisions.hitPolicy'), width: 150, render: (_: unknown, d) => <Tag>{hitPolicyName(d.versions[0]?.hitPolicy ?? '')}</Tag> },
             { title: t('list.latest'), dataIndex: 'latestVersion', width: 90, render: (v: number) => <Tag color="blue" data-testid="decision-latest">{formatVersion(v)}</Tag> },
             {

@@ -50,8 +50,17 @@ export function DefinitionsPage() {
           locale={{ emptyText: t('list.empty') }}
           onRow={(d) => ({ 'data-testid': 'definition-row', 'data-key': d.key, 'data-archived': d.archived ? 'true' : 'false', style: d.archived ? { opacity: 0.75 } : undefined }) as React.HTMLAttributes<HTMLElement>}
           columns={[
-            { title: t('list.name'), dataIndex: 'name', render: (name: string) => name || t('list.unnamed') },
-            { title: t('list.key'), dataIndex: 'key', render: (key: string) => <Typography.Text code style={{ whiteSpace: 'nowrap' }}>{key}</Typography.Text> },
+            {
+              // the process's name is what a designer looks for; its key (流程标识) is secondary, below it
+              title: t('list.name'),
+              dataIndex: 'name',
+              render: (name: string, d) => (
+                <div>
+                  <div data-testid="definition-name" style={{ fontWeight: 500, wordBreak: 'break-word' }}>{name || t('list.unnamed')}</div>
+                  <Typography.Text type="secondary" style={{ fontSize: 12, wordBreak: 'break-all' }} data-testid="definition-key">{t('list.key')}：{d.key}</Typography.Text>
+                </div>
+              ),
+            },
             { title: t('list.category'), dataIndex: 'caseCategory', render: (c?: string) => (c ? <Tag>{CASE_CATEGORIES.find((x) => x.value === c)?.label ?? c}</Tag> : '—') },
             { title: t('list.latest'), dataIndex: 'latestVersion', width: 100, render: (v: number) => <Tag color="blue">{formatVersion(v)}</Tag> },
             {
