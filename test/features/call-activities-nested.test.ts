@@ -8,26 +8,18 @@
  *   `GET /api/cases/{id}` lists the called instances as a tree (`calledCases` of each), so the case
  *   page links the grandchildren.
  */
-import { ApiClient, fixture, waitFor } from '../helpers/api';
-import { useServer } from '../helpers/suite';
+import { fixture, waitFor } from '../helpers/api';
+import { useDeployedServer } from '../helpers/deploy';
 
 const DEPARTMENTS = ['land', 'village-construction', 'agri-forestry-water'];
 
 describe('a multi-instance call with a completion condition, and nested calls on the case page', () => {
-  const server = useServer('call-nested', { AGENDA_PROCESS_EVERY_MS: '200' });
-  let designer: ApiClient;
-  let clerk: ApiClient;
-  let admin: ApiClient;
-
-  beforeAll(async () => {
-    designer = await server.as('designer');
-    clerk = await server.as('clerk');
-    admin = await server.as('admin');
-    for (const [file, note] of [['call-dept-review.bpmn', '部门审查独立成流程'], ['call-joint-quorum.bpmn', '联办件两个部门同意即可办结'], ['call-tree-town.bpmn', '镇级联办件调用并联审查']]) {
-      const r = await designer.deployXml(fixture(file!), note);
-      expect([file, r.status, r.body?.code]).toEqual([file, 201, undefined]);
-    }
-  });
+  const server = useDeployedServer('call-nested', { AGENDA_PROCESS_EVERY_MS: '200' }, [
+    [fixture('call-dept-review.bpmn'), '部门审查独立成流程'],
+    [fixture('call-joint-quorum.bpmn'), '联办件两个部门同意即可办结'],
+    [fixture('call-tree-town.bpmn'), '镇级联办件调用并联审查'],
+  ]);
+  const { designer, clerk, admin } = server;
 
   const caseOf = async (id: string) => (await admin.get(`/api/cases/${id}`)).body;
   async function completeReview(childId: string, body: Record<string, unknown>) {

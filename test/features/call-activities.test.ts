@@ -8,11 +8,9 @@
  * the city ended and before the town moved on is repaired by the next server's sweep, once.
  * Real servers, engine, FerretDB, HTTP.
  */
-import { MongoClient } from 'mongodb';
 import { ApiClient, diagram, fixture, waitFor } from '../helpers/api';
+import { completeOpenStep as complete, deployAll, intakeCase, peopleOn, useDeployedServer, useKillAndRepair } from '../helpers/deploy';
 import { applicant } from '../helpers/people';
-import { dbUri, startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
-import { useServer } from '../helpers/suite';
 
 const CITY = fixture('call-city-approval.bpmn');
 const TOWN = fixture('call-town-report-up.bpmn');
@@ -20,47 +18,23 @@ const JOBS = { SERVICE_JOB_RETRIES: '1', SERVICE_JOB_BACKOFF_MS: '100', AGENDA_P
 
 /** The city's diagram and version 2 of it (same path, another name), then the town's. */
 async function deployReportUp(designer: ApiClient) {
-  const v1 = await designer.deployXml(CITY, '市中心审批独立成流程，由市中心维护');
-  expect(v1.status).toBe(201);
-  expect(v1.body).toMatchObject({ key: 'report-up-city', version: 1 });
-  const v2 = await designer.deployXml(CITY.replace('市中心审批（上报件被调用流程）', '市中心审批（上报件被调用流程，第二版）'), '第二版：名称调整');
-  expect(v2.body).toMatchObject({ key: 'report-up-city', version: 2 });
-  const town = await designer.deployXml(TOWN, '上报件改为调用市中心流程（绑定第 1 版）');
-  expect(town.status).toBe(201);
-  expect(town.body.key).toBe('report-up-item');
+  const [v1, v2, town] = await deployAll(designer, [
+    [CITY, '市中心审批独立成流程，由市中心维护'],
+    [CITY.replace('市中心审批（上报件被调用流程）', '市中心审批（上报件被调用流程，第二版）'), '第二版：名称调整'],
+    [TOWN, '上报件改为调用市中心流程（绑定第 1 版）'],
+  ]);
+  expect(v1).toMatchObject({ key: 'report-up-city', version: 1 });
+  expect(v2).toMatchObject({ key: 'report-up-city', version: 2 });
+  expect(town.key).toBe('report-up-item');
 }
 
 /** Takes in a report-up case at the town window; returns its number and its process instance. */
-async function intake(clerk: ApiClient, name: string) {
-  const item = (await clerk.get('/api/items')).body.find((i: any) => i.procedure === 'report-up-item');
-  const taken = await clerk.post('/api/intake', { itemCode: item.code, applicant: applicant(name), materials: item.materials.map((m: any) => ({ code: m.code, provided: true })) });
-  expect(taken.status).toBe(201);
-  const caseNo: string = taken.body.case.caseNo;
-  const instanceId: string = (await clerk.get(`/api/service-cases/${caseNo}`)).body.instanceId;
-  return { caseNo, instanceId };
-}
-
-/** Completes the open step `elementId` of the case as whoever holds it (or `fallback`). */
-async function complete(server: { as(u: string): Promise<ApiClient> }, caseNo: string, elementId: string, fallback: string, body: Record<string, unknown>) {
-  const clerk = await server.as('clerk');
-  const step = await waitFor(async () => ((await clerk.get(`/api/service-cases/${caseNo}`)).body.steps as any[]).find((s) => s.elementId === elementId && s.status === 'open'), `step ${elementId} to open`);
-  const who = await server.as(step.assignee ?? fallback);
-  const r = await who.post(`/api/tasks/${step.taskId}/complete`, body);
-  expect([r.status, r.body?.code]).toEqual([200, undefined]);
-  return step;
-}
+const intake = (clerk: ApiClient, name: string) => intakeCase(clerk, 'report-up-item', applicant(name));
 
 describe('a town process calls the city process (调用活动, 上报件)', () => {
-  const server = useServer('call-activities', JOBS);
-  let designer: ApiClient;
-  let clerk: ApiClient;
-  let admin: ApiClient;
-
-  beforeAll(async () => {
-    designer = await server.as('designer');
-    clerk = await server.as('clerk');
-    admin = await server.as('admin');
-  });
+  // nothing deployed before the first test: it checks the refusals, then deploys
+  const server = useDeployedServer('call-activities', JOBS, []);
+  const { designer, clerk, admin } = server;
 
   it('refuses at deploy a call activity whose called process (or bound version) is not deployed, naming the element', async () => {
     const unknown = await designer.deployXml(TOWN.replace('calledElement="report-up-city"', 'calledElement="county-review"'), '调用县级复核');
@@ -201,15 +175,12 @@ describe('a town process calls the city process (调用活动, 上报件)', () =
 });
 
 describe('a multi-instance call activity (联办件: each department’s review its own reusable process)', () => {
-  const server = useServer('call-multi', JOBS);
+  const { clerk, admin } = useDeployedServer('call-multi', JOBS, [
+    [fixture('call-dept-review.bpmn'), '部门审查独立成流程，供各联办事项复用'],
+    [fixture('call-joint-review.bpmn'), '联办件各部门并联审查改为调用部门审查流程'],
+  ]);
 
   it('one called instance per department with the department as its variable; the caller goes on when all ended, their opinions as a list; one department’s 不同意 cancels the others', async () => {
-    const designer = await server.as('designer');
-    const clerk = await server.as('clerk');
-    const admin = await server.as('admin');
-    expect((await designer.deployXml(fixture('call-dept-review.bpmn'), '部门审查独立成流程，供各联办事项复用')).status).toBe(201);
-    const joint = await designer.deployXml(fixture('call-joint-review.bpmn'), '联办件各部门并联审查改为调用部门审查流程');
-    expect([joint.status, joint.body.code]).toEqual([201, undefined]);
     const departments = ['land', 'village-construction', 'agri-forestry-water'];
     const start = async (applicantName: string) => {
       const r = await clerk.post('/api/cases', { definitionKey: 'call-joint-review', businessKey: `DB2026120700${applicantName.length}X`, variables: { departments, applicantName } });
@@ -262,135 +233,106 @@ describe('a multi-instance call activity (联办件: each department’s review 
       const list = await Promise.all(second.children.filter((c: any) => c !== refusing).map(async (c: any) => (await admin.get(`/api/cases/${c.id}`)).body));
       return list.every((c) => c.status === 'cancelled') ? list : undefined;
     }, 'the other reviews to be cancelled');
+    // the two other departments (an empty list would pass the loop below)
+    expect(others.map((c: any) => c.variables.department).sort()).toEqual(['agri-forestry-water', 'village-construction']);
     for (const c of others) expect(c.tasks.map((t: any) => t.status)).toEqual(['cancelled']);
   });
 });
 
 describe('a server killed half-way through a call (中断修复)', () => {
-  const servers: RunningProcess[] = [];
-  afterAll(async () => {
-    for (const s of servers) await s.kill();
-  });
-
-  /** Waits for the doomed server's SIGKILL at `point`. */
-  async function killed(doomed: RunningProcess, point: string) {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([doomed.exited, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`the server did not reach ${point}`)), 30_000)))]).finally(() => clearTimeout(timer));
-    expect(doomed.child.signalCode).toBe('SIGKILL');
-  }
+  const run = useKillAndRepair();
 
   it('killed after the city instance started, before the town knew: the next server links it, no second city instance', async () => {
-    const dbName = uniqueDbName('call-kill-start');
-    const mongo = await MongoClient.connect(dbUri(dbName));
-    const db = mongo.db();
-    try {
-      const doomed = await startServer(dbName, { PLATFORM_FAULT_INJECTION: '1', PLATFORM_KILL_AT: 'engine.call.after-child-start' });
-      servers.push(doomed);
-      const first = { as: (u: string) => ApiClient.login(doomed.url, u) };
-      await deployReportUp(await first.as('designer'));
-      const clerk1 = await first.as('clerk');
-      const { caseNo, instanceId } = await intake(clerk1, '贺振华');
-      const step = await waitFor(async () => ((await clerk1.get(`/api/service-cases/${caseNo}`)).body.steps as any[]).find((s) => s.elementId === 'town-review' && s.status === 'open'), 'the town step');
-      const holder = await first.as(step.assignee ?? 'clerk');
-      await holder.post(`/api/tasks/${step.taskId}/complete`, { decision: 'approve', opinion: '同意上报', variables: { townOpinion: '同意上报' } }).catch(() => undefined);
-      await killed(doomed, 'engine.call.after-child-start');
-      const link = (await db.collection('call_links').findOne({ parentInstanceId: instanceId }))!;
-      expect(link.status).toBe('starting');
-      expect(await db.collection('revisions').countDocuments({ instanceId: String(link._id) })).toBe(1);
+    const { dbName, db } = await run.database('call-kill-start');
+    const doomed = await run.doomed(dbName, 'engine.call.after-child-start');
+    const first = peopleOn(doomed);
+    await deployReportUp(await first.as('designer'));
+    const clerk1 = await first.as('clerk');
+    const { caseNo, instanceId } = await intake(clerk1, '贺振华');
+    const step = await waitFor(async () => ((await clerk1.get(`/api/service-cases/${caseNo}`)).body.steps as any[]).find((s) => s.elementId === 'town-review' && s.status === 'open'), 'the town step');
+    const holder = await first.as(step.assignee ?? 'clerk');
+    await holder.post(`/api/tasks/${step.taskId}/complete`, { decision: 'approve', opinion: '同意上报', variables: { townOpinion: '同意上报' } }).catch(() => undefined);
+    await run.killed(doomed);
+    const link = (await db.collection('call_links').findOne({ parentInstanceId: instanceId }))!;
+    expect(link.status).toBe('starting');
+    expect(await db.collection('revisions').countDocuments({ instanceId: String(link._id) })).toBe(1);
 
-      const second = await startServer(dbName);
-      servers.push(second);
-      await waitFor(async () => ((await db.collection('call_links').findOne({ _id: link._id }))!.status === 'running' ? true : undefined), 'the sweep to finish the start', 30_000);
-      const admin = await ApiClient.login(second.url, 'admin');
-      const town = (await admin.get(`/api/cases/${instanceId}`)).body;
-      expect(town.calledCases).toEqual([expect.objectContaining({ instanceId: String(link._id), status: 'running', definitionVersion: 1 })]);
-      expect(await db.collection('instances').countDocuments({ parentInstanceId: instanceId })).toBe(1);
-      expect(await db.collection('revisions').countDocuments({ instanceId: String(link._id) })).toBe(1);
-      expect(await db.collection('tasks').countDocuments({ instanceId: String(link._id), elementId: 'city-approval' })).toBe(1);
-    } finally {
-      await mongo.close();
-    }
+    const second = await run.next(dbName);
+    await waitFor(async () => ((await db.collection('call_links').findOne({ _id: link._id }))!.status === 'running' ? true : undefined), 'the sweep to finish the start', 30_000);
+    const admin = await ApiClient.login(second.url, 'admin');
+    const town = (await admin.get(`/api/cases/${instanceId}`)).body;
+    expect(town.calledCases).toEqual([expect.objectContaining({ instanceId: String(link._id), status: 'running', definitionVersion: 1 })]);
+    expect(await db.collection('instances').countDocuments({ parentInstanceId: instanceId })).toBe(1);
+    expect(await db.collection('revisions').countDocuments({ instanceId: String(link._id) })).toBe(1);
+    expect(await db.collection('tasks').countDocuments({ instanceId: String(link._id), elementId: 'city-approval' })).toBe(1);
   });
 
   it('killed after the city ended, before the town moved on: the next server’s sweep completes the town’s call activity, once', async () => {
-    const dbName = uniqueDbName('call-kill');
-    const mongo = await MongoClient.connect(dbUri(dbName));
-    const db = mongo.db();
-    try {
-      const doomed = await startServer(dbName, { PLATFORM_FAULT_INJECTION: '1', PLATFORM_KILL_AT: 'engine.call.before-return' });
-      servers.push(doomed);
-      const first = { as: (u: string) => ApiClient.login(doomed.url, u) };
-      await deployReportUp(await first.as('designer'));
-      const { caseNo, instanceId } = await intake(await first.as('clerk'), '郑晓东');
-      await complete(first, caseNo, 'town-review', 'clerk', { decision: 'approve', opinion: '同意上报', variables: { townOpinion: '同意上报' } });
-      const clerk1 = await first.as('clerk');
-      const step = await waitFor(async () => ((await clerk1.get(`/api/service-cases/${caseNo}`)).body.steps as any[]).find((s) => s.elementId === 'city-approval' && s.status === 'open'), 'the city step');
-      const cityclerk = await first.as(step.assignee ?? 'cityclerk');
-      await cityclerk.post(`/api/tasks/${step.taskId}/complete`, { decision: 'approve', opinion: '同意', variables: { cityOpinion: '予以批准' } }).catch(() => undefined);
-      await killed(doomed, 'engine.call.before-return');
+    const { dbName, db } = await run.database('call-kill');
+    const doomed = await run.doomed(dbName, 'engine.call.before-return');
+    const first = peopleOn(doomed);
+    await deployReportUp(await first.as('designer'));
+    const { caseNo, instanceId } = await intake(await first.as('clerk'), '郑晓东');
+    await complete(first, caseNo, 'town-review', 'clerk', { decision: 'approve', opinion: '同意上报', variables: { townOpinion: '同意上报' } });
+    const clerk1 = await first.as('clerk');
+    const step = await waitFor(async () => ((await clerk1.get(`/api/service-cases/${caseNo}`)).body.steps as any[]).find((s) => s.elementId === 'city-approval' && s.status === 'open'), 'the city step');
+    const cityclerk = await first.as(step.assignee ?? 'cityclerk');
+    await cityclerk.post(`/api/tasks/${step.taskId}/complete`, { decision: 'approve', opinion: '同意', variables: { cityOpinion: '予以批准' } }).catch(() => undefined);
+    await run.killed(doomed);
 
-      // the city ended; the town still waits on the call
-      const childId = String((await db.collection('call_links').findOne({ parentInstanceId: instanceId }))!._id);
-      expect((await db.collection('call_links').findOne({ _id: childId as any }))!.status).toBe('ended');
-      expect((await db.collection('instances').findOne({ _id: childId as any }))!.status).toBe('completed');
-      expect(await db.collection('revisions').countDocuments({ instanceId, 'command.type': 'call-returned' })).toBe(0);
+    // the city ended; the town still waits on the call
+    const childId = String((await db.collection('call_links').findOne({ parentInstanceId: instanceId }))!._id);
+    expect((await db.collection('call_links').findOne({ _id: childId as any }))!.status).toBe('ended');
+    expect((await db.collection('instances').findOne({ _id: childId as any }))!.status).toBe('completed');
+    expect(await db.collection('revisions').countDocuments({ instanceId, 'command.type': 'call-returned' })).toBe(0);
 
-      const second = await startServer(dbName);
-      servers.push(second);
-      await waitFor(async () => ((await db.collection('call_links').findOne({ _id: childId as any }))!.status === 'returned' ? true : undefined), 'the sweep to return to the town', 30_000);
-      const clerk2 = await ApiClient.login(second.url, 'clerk');
-      const town = await waitFor(async () => {
-        const c = (await clerk2.get(`/api/cases/${instanceId}`)).body;
-        return c.openTasks.some((t: any) => t.elementId === 'town-notify-result') ? c : undefined;
-      }, 'the town to move on');
-      expect(town.variables.cityOpinion).toBe('予以批准');
-      expect(town.openTasks.map((t: any) => t.elementId)).toEqual(['town-notify-result']);
-      expect(await db.collection('revisions').countDocuments({ instanceId, 'command.type': 'call-returned' })).toBe(1);
-      expect(await db.collection('tasks').countDocuments({ instanceId, elementId: 'town-notify-result' })).toBe(1);
-      expect(await db.collection('instances').countDocuments({ parentInstanceId: instanceId })).toBe(1);
-    } finally {
-      await mongo.close();
-    }
+    const second = await run.next(dbName);
+    await waitFor(async () => ((await db.collection('call_links').findOne({ _id: childId as any }))!.status === 'returned' ? true : undefined), 'the sweep to return to the town', 30_000);
+    const clerk2 = await ApiClient.login(second.url, 'clerk');
+    const town = await waitFor(async () => {
+      const c = (await clerk2.get(`/api/cases/${instanceId}`)).body;
+      return c.openTasks.some((t: any) => t.elementId === 'town-notify-result') ? c : undefined;
+    }, 'the town to move on');
+    expect(town.variables.cityOpinion).toBe('予以批准');
+    expect(town.openTasks.map((t: any) => t.elementId)).toEqual(['town-notify-result']);
+    expect(await db.collection('revisions').countDocuments({ instanceId, 'command.type': 'call-returned' })).toBe(1);
+    expect(await db.collection('tasks').countDocuments({ instanceId, elementId: 'town-notify-result' })).toBe(1);
+    expect(await db.collection('instances').countDocuments({ parentInstanceId: instanceId })).toBe(1);
   });
   it('killed after the town was cancelled, before its call was followed: the next server’s sweep cancels the city instance', async () => {
-    const dbName = uniqueDbName('call-kill-cancel');
-    const mongo = await MongoClient.connect(dbUri(dbName));
-    const db = mongo.db();
-    try {
-      const doomed = await startServer(dbName, { ...JOBS, PLATFORM_FAULT_INJECTION: '1', PLATFORM_KILL_AT: 'engine.cancel.before-follow' });
-      servers.push(doomed);
-      const designer = await ApiClient.login(doomed.url, 'designer');
-      expect((await designer.deployXml(CITY, '市中心审批独立成流程')).status).toBe(201);
-      expect((await designer.deployXml(fixture('call-town-cancel.bpmn'), '并行短信告知')).status).toBe(201);
-      const clerk = await ApiClient.login(doomed.url, 'clerk');
-      const townId: string = (await clerk.post('/api/cases', { definitionKey: 'call-town-cancel', variables: { applicantName: '诸葛·明远', townOpinion: '同意上报' } })).body.id;
-      const childId: string = await waitFor(async () => (await clerk.get(`/api/cases/${townId}`)).body.calledCases?.[0]?.instanceId, 'the city instance to start');
-      const admin = await ApiClient.login(doomed.url, 'admin');
-      const incident = await waitFor(async () => ((await admin.get('/api/incidents')).body as any[]).find((i) => i.instanceId === townId), 'the SMS incident', 30_000);
-      await admin.post(`/api/incidents/${incident.id}/cancel`, { reason: '申请人撤回上报申请' }).catch(() => undefined);
-      await killed(doomed, 'engine.cancel.before-follow');
-      // the town is cancelled; its call was never followed: the city still runs, its link too
-      expect((await db.collection('instances').findOne({ _id: townId as any }))!.status).toBe('cancelled');
-      expect((await db.collection('call_links').findOne({ _id: childId as any }))!.status).toBe('running');
-      expect((await db.collection('instances').findOne({ _id: childId as any }))!.status).toBe('running');
+    const { dbName, db } = await run.database('call-kill-cancel');
+    const doomed = await run.doomed(dbName, 'engine.cancel.before-follow', JOBS);
+    await deployAll(await ApiClient.login(doomed.url, 'designer'), [
+      [CITY, '市中心审批独立成流程'],
+      [fixture('call-town-cancel.bpmn'), '并行短信告知'],
+    ]);
+    const clerk = await ApiClient.login(doomed.url, 'clerk');
+    const townId: string = (await clerk.post('/api/cases', { definitionKey: 'call-town-cancel', variables: { applicantName: '诸葛·明远', townOpinion: '同意上报' } })).body.id;
+    const childId: string = await waitFor(async () => (await clerk.get(`/api/cases/${townId}`)).body.calledCases?.[0]?.instanceId, 'the city instance to start');
+    const admin = await ApiClient.login(doomed.url, 'admin');
+    const incident = await waitFor(async () => ((await admin.get('/api/incidents')).body as any[]).find((i) => i.instanceId === townId), 'the SMS incident', 30_000);
+    await admin.post(`/api/incidents/${incident.id}/cancel`, { reason: '申请人撤回上报申请' }).catch(() => undefined);
+    await run.killed(doomed);
+    // the town is cancelled; its call was never followed: the city still runs, its link too
+    expect((await db.collection('instances').findOne({ _id: townId as any }))!.status).toBe('cancelled');
+    expect((await db.collection('call_links').findOne({ _id: childId as any }))!.status).toBe('running');
+    expect((await db.collection('instances').findOne({ _id: childId as any }))!.status).toBe('running');
 
-      const second = await startServer(dbName, JOBS);
-      servers.push(second);
-      await waitFor(async () => ((await db.collection('instances').findOne({ _id: childId as any }))!.status === 'cancelled' ? true : undefined), 'the sweep to cancel the city instance', 30_000);
-      // the link is done with (the city's cancellation told the ended town, which had nothing left to do)
-      expect(['cancelled', 'returned']).toContain((await db.collection('call_links').findOne({ _id: childId as any }))!.status);
-      const city = (await (await ApiClient.login(second.url, 'admin')).get(`/api/cases/${childId}`)).body;
-      expect(city.status).toBe('cancelled');
-      expect(city.tasks.map((t: any) => [t.elementId, t.status])).toEqual([['city-approval', 'cancelled']]);
-      expect(await db.collection('revisions').countDocuments({ instanceId: childId, 'command.type': 'cancel' })).toBe(1);
-    } finally {
-      await mongo.close();
-    }
+    const second = await run.next(dbName, JOBS);
+    await waitFor(async () => ((await db.collection('instances').findOne({ _id: childId as any }))!.status === 'cancelled' ? true : undefined), 'the sweep to cancel the city instance', 30_000);
+    // the link is done with (the city's cancellation told the ended town, which had nothing left to do)
+    expect(['cancelled', 'returned']).toContain((await db.collection('call_links').findOne({ _id: childId as any }))!.status);
+    const city = (await (await ApiClient.login(second.url, 'admin')).get(`/api/cases/${childId}`)).body;
+    expect(city.status).toBe('cancelled');
+    expect(city.tasks.map((t: any) => [t.elementId, t.status])).toEqual([['city-approval', 'cancelled']]);
+    expect(await db.collection('revisions').countDocuments({ instanceId: childId, 'command.type': 'cancel' })).toBe(1);
   });
 });
 
 describe('the shipped 上报件 path calls the city’s own process (processes/diagrams)', () => {
-  const server = useServer('report-up-shipped');
+  // the shipped diagrams are seeded from processes/diagrams: nothing to deploy
+  const server = useDeployedServer('report-up-shipped', {}, []);
+  const { designer, clerk, admin } = server;
 
   /** Completes the open step `elementId` of the case as whoever holds it. */
   async function step(caseNo: string, elementId: string, body: Record<string, unknown>) {
@@ -398,9 +340,6 @@ describe('the shipped 上报件 path calls the city’s own process (processes/d
   }
 
   it('intake → town review → the city’s process (its latest version, deployed on its own) → the result back to the town → 办结; the city’s 不予批准 ends the case rejected', async () => {
-    const designer = await server.as('designer');
-    const clerk = await server.as('clerk');
-    const admin = await server.as('admin');
     // both seeded from processes/diagrams: the town's path and the city's process, each its own key
     const defs = (await designer.get('/api/definitions')).body as any[];
     expect(defs.find((d) => d.key === 'report-up-item')).toMatchObject({ latestVersion: 1, caseCategory: 'report-up' });
@@ -408,7 +347,7 @@ describe('the shipped 上报件 path calls the city’s own process (processes/d
 
     const item = (await clerk.get('/api/items')).body.find((i: any) => i.procedure === 'report-up-item');
     // the public guide lists the city's step in its place in the path
-    const guide = (await (await server.as('clerk')).get(`/api/public/items/${item.code}`)).body;
+    const guide = (await clerk.get(`/api/public/items/${item.code}`)).body;
     expect(guide.disclosures.procedure.steps.map((s: any) => s.elementId)).toEqual(['town-accept', 'town-review', 'city-approval', 'town-notify-result', 'town-notify-rejection']);
     expect(guide.disclosures.procedure.steps.find((s: any) => s.elementId === 'city-approval')).toMatchObject({ orgLevel: 'city' });
 

@@ -15,48 +15,23 @@
  */
 import { MongoClient } from 'mongodb';
 import { ApiClient, fixture, waitFor } from '../helpers/api';
+import { completeOpenStep, deployAll, intakeCase, useDeployedServer, useKillAndRepair } from '../helpers/deploy';
 import { applicant } from '../helpers/people';
-import { dbUri, startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
-import { useServer } from '../helpers/suite';
+import { dbUri } from '../helpers/server';
 
 const CHECK = fixture('message-start-case.bpmn');
 const TOWN = fixture('message-town-receipt.bpmn');
 const CITY_SEND = fixture('message-city-send-task.bpmn');
 
-/** Takes in a case of the first item whose path is `procedure`; returns its number and its instance. */
-async function intake(clerk: ApiClient, procedure: string, name: string) {
-  const item = (await clerk.get('/api/items')).body.find((i: any) => i.procedure === procedure);
-  const taken = await clerk.post('/api/intake', { itemCode: item.code, applicant: applicant(name, '0512-58881234'), materials: item.materials.map((m: any) => ({ code: m.code, provided: true })) });
-  expect([taken.status, taken.body?.code]).toEqual([201, undefined]);
-  const caseNo: string = taken.body.case.caseNo;
-  const instanceId: string = await waitFor(async () => (await clerk.get(`/api/service-cases/${caseNo}`)).body.instanceId, 'the case’s instance');
-  return { caseNo, instanceId };
-}
+/** Takes in a case of the first item whose path is `procedure`, the applicant with a landline; returns its number and its instance. */
+const intake = (clerk: ApiClient, procedure: string, name: string) => intakeCase(clerk, procedure, applicant(name, '0512-58881234'));
 
 describe('message start events and the case they belong to (消息开始事件)', () => {
-  const server = useServer('messages-start');
-  let designer: ApiClient;
-  let clerk: ApiClient;
-  let supervisor: ApiClient;
-  let admin: ApiClient;
-
-  beforeAll(async () => {
-    designer = await server.as('designer');
-    clerk = await server.as('clerk');
-    supervisor = await server.as('supervisor');
-    admin = await server.as('admin');
-    const d = await designer.deployXml(CHECK, '市中心核查由乡镇消息启动');
-    expect([d.status, d.body?.code]).toEqual([201, undefined]);
-  });
+  const server = useDeployedServer('messages-start', {}, [[CHECK, '市中心核查由乡镇消息启动']]);
+  const { designer, clerk, supervisor, admin } = server;
 
   /** Completes the open step `elementId` of the case as whoever holds it (or `fallback`). */
-  async function complete(caseNo: string, elementId: string, fallback: string, body: Record<string, unknown>) {
-    const step = await waitFor(async () => ((await clerk.get(`/api/service-cases/${caseNo}`)).body.steps as any[]).find((s) => s.elementId === elementId && s.status === 'open'), `step ${elementId} to open`);
-    const who = await server.as(step.assignee ?? fallback);
-    const r = await who.post(`/api/tasks/${step.taskId}/complete`, body);
-    expect([r.status, r.body?.code]).toEqual([200, undefined]);
-    return step;
-  }
+  const complete = (caseNo: string, elementId: string, fallback: string, body: Record<string, unknown>) => completeOpenStep(server, caseNo, elementId, fallback, body);
 
   it('a case number of a case in progress: the instance belongs to the case — its number, org unit, windows, steps and audit; its end does not end the case', async () => {
     const { caseNo, instanceId: root } = await intake(clerk, 'report-up-item', '司马·伊明');
@@ -181,61 +156,47 @@ describe('message start events and the case they belong to (消息开始事件)'
 });
 
 describe('a server killed after a message started its instance, before delivering to it (中断修复)', () => {
-  const servers: RunningProcess[] = [];
-  afterAll(async () => {
-    for (const s of servers) await s.kill();
-  });
+  const run = useKillAndRepair();
 
   it('the next server delivers the message to the instance started, once: one instance, one delivery, one step', async () => {
-    const dbName = uniqueDbName('messages-start-kill');
-    const mongo = await MongoClient.connect(dbUri(dbName));
-    const db = mongo.db();
-    try {
-      const doomed = await startServer(dbName, { PLATFORM_FAULT_INJECTION: '1', PLATFORM_KILL_AT: 'messages.after-start' });
-      servers.push(doomed);
-      const designer = await ApiClient.login(doomed.url, 'designer');
-      expect((await designer.deployXml(CHECK, '市中心核查由乡镇消息启动')).status).toBe(201);
-      const clerk = await ApiClient.login(doomed.url, 'clerk');
-      const { caseNo, instanceId: root } = await intake(clerk, 'report-up-item', '欧阳·娜仁');
-      const supervisor = await ApiClient.login(doomed.url, 'supervisor');
-      const body = { name: 'city-check-request', businessKey: caseNo, messageId: `check-kill-${caseNo}`, variables: { checkReason: '核查宅基地四至' } };
-      await supervisor.post('/api/messages', body).catch(() => undefined);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([doomed.exited, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the server did not reach messages.after-start')), 30_000)))]).finally(() => clearTimeout(timer));
-      expect(doomed.child.signalCode).toBe('SIGKILL');
-      // killed between the start and the delivery: the instance waits at its message start, the message is held
-      const held = await db.collection('messages').findOne({ _id: body.messageId as any });
-      expect(held!.status).toBe('delivering');
-      const instances = await db.collection('instances').find({ definitionKey: 'message-start-case', businessKey: caseNo }).toArray();
-      expect(instances.map((i) => [i.status, i.rootInstanceId])).toEqual([['running', root]]);
-      const id = String(instances[0]!._id);
-      expect(await db.collection('revisions').countDocuments({ instanceId: id, 'command.type': 'message' })).toBe(0);
+    const { dbName, db } = await run.database('messages-start-kill');
+    const doomed = await run.doomed(dbName, 'messages.after-start');
+    await deployAll(await ApiClient.login(doomed.url, 'designer'), [[CHECK, '市中心核查由乡镇消息启动']]);
+    const clerk = await ApiClient.login(doomed.url, 'clerk');
+    const { caseNo, instanceId: root } = await intake(clerk, 'report-up-item', '欧阳·娜仁');
+    const supervisor = await ApiClient.login(doomed.url, 'supervisor');
+    const body = { name: 'city-check-request', businessKey: caseNo, messageId: `check-kill-${caseNo}`, variables: { checkReason: '核查宅基地四至' } };
+    await supervisor.post('/api/messages', body).catch(() => undefined);
+    await run.killed(doomed);
+    // killed between the start and the delivery: the instance waits at its message start, the message is held
+    const held = await db.collection('messages').findOne({ _id: body.messageId as any });
+    expect(held!.status).toBe('delivering');
+    const instances = await db.collection('instances').find({ definitionKey: 'message-start-case', businessKey: caseNo }).toArray();
+    expect(instances.map((i) => [i.status, i.rootInstanceId])).toEqual([['running', root]]);
+    const id = String(instances[0]!._id);
+    expect(await db.collection('revisions').countDocuments({ instanceId: id, 'command.type': 'message' })).toBe(0);
 
-      const second = await startServer(dbName, { CASE_REPAIR_AFTER_MS: '1000', CASE_REPAIR_EVERY: '2 seconds' });
-      servers.push(second);
-      const m = await waitFor(async () => {
-        const doc = await db.collection('messages').findOne({ _id: body.messageId as any });
-        return doc?.status === 'delivered' ? doc : undefined;
-      }, 'the sweep to deliver the message', 60_000);
-      expect(m).toMatchObject({ instanceId: id, elementId: 'check-requested', startedInstance: true, caseNo });
-      const supervisor2 = await ApiClient.login(second.url, 'supervisor');
-      const resent = await supervisor2.post('/api/messages', body);
-      expect(resent.body).toMatchObject({ status: 'delivered', instanceId: id, replayed: true });
-      expect(await db.collection('instances').countDocuments({ definitionKey: 'message-start-case', businessKey: caseNo })).toBe(1);
-      expect(await db.collection('revisions').countDocuments({ instanceId: id, 'command.type': 'message' })).toBe(1);
-      const clerk2 = await ApiClient.login(second.url, 'clerk');
-      const c = await waitFor(async () => {
-        const b = (await clerk2.get(`/api/cases/${id}`)).body;
-        return b.openTasks?.length ? b : undefined;
-      }, 'the check at its step');
-      expect(c.openTasks.map((t: any) => t.elementId)).toEqual(['city-check']);
-      expect(c.variables).toMatchObject({ caseNo, checkReason: '核查宅基地四至' });
-      expect(await db.collection('tasks').countDocuments({ instanceId: id })).toBe(1);
-      const steps = ((await clerk2.get(`/api/service-cases/${caseNo}`)).body.steps as any[]).filter((s) => s.elementId === 'city-check');
-      expect(steps).toHaveLength(1);
-      expect((await db.collection('instances').findOne({ _id: root as any }))!.messageStartedInstances).toEqual([{ instanceId: id, messageId: body.messageId, name: 'city-check-request' }]);
-    } finally {
-      await mongo.close();
-    }
+    const second = await run.next(dbName, { CASE_REPAIR_AFTER_MS: '1000', CASE_REPAIR_EVERY: '2 seconds' });
+    const m = await waitFor(async () => {
+      const doc = await db.collection('messages').findOne({ _id: body.messageId as any });
+      return doc?.status === 'delivered' ? doc : undefined;
+    }, 'the sweep to deliver the message', 60_000);
+    expect(m).toMatchObject({ instanceId: id, elementId: 'check-requested', startedInstance: true, caseNo });
+    const supervisor2 = await ApiClient.login(second.url, 'supervisor');
+    const resent = await supervisor2.post('/api/messages', body);
+    expect(resent.body).toMatchObject({ status: 'delivered', instanceId: id, replayed: true });
+    expect(await db.collection('instances').countDocuments({ definitionKey: 'message-start-case', businessKey: caseNo })).toBe(1);
+    expect(await db.collection('revisions').countDocuments({ instanceId: id, 'command.type': 'message' })).toBe(1);
+    const clerk2 = await ApiClient.login(second.url, 'clerk');
+    const c = await waitFor(async () => {
+      const b = (await clerk2.get(`/api/cases/${id}`)).body;
+      return b.openTasks?.length ? b : undefined;
+    }, 'the check at its step');
+    expect(c.openTasks.map((t: any) => t.elementId)).toEqual(['city-check']);
+    expect(c.variables).toMatchObject({ caseNo, checkReason: '核查宅基地四至' });
+    expect(await db.collection('tasks').countDocuments({ instanceId: id })).toBe(1);
+    const steps = ((await clerk2.get(`/api/service-cases/${caseNo}`)).body.steps as any[]).filter((s) => s.elementId === 'city-check');
+    expect(steps).toHaveLength(1);
+    expect((await db.collection('instances').findOne({ _id: root as any }))!.messageStartedInstances).toEqual([{ instanceId: id, messageId: body.messageId, name: 'city-check-request' }]);
   }, 180_000);
 });

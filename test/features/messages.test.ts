@@ -10,30 +10,19 @@
  */
 import { MongoClient } from 'mongodb';
 import { ApiClient, fixture, waitFor } from '../helpers/api';
-import { dbUri, startServer, uniqueDbName, type RunningProcess } from '../helpers/server';
-import { useServer } from '../helpers/suite';
+import { deployAll, useDeployedServer, useKillAndRepair } from '../helpers/deploy';
+import { dbUri } from '../helpers/server';
 
 const TOWN = fixture('message-town-receipt.bpmn');
 /** The city's own process: 市中心审批, then an intermediate throw of city-result with cityOpinion and cityApprovedBy. */
 const CITY = fixture('message-city-result.bpmn');
 
 describe('messages between instances (消息)', () => {
-  const server = useServer('messages');
-  let designer: ApiClient;
-  let clerk: ApiClient;
-  let admin: ApiClient;
-  let supervisor: ApiClient;
-
-  beforeAll(async () => {
-    designer = await server.as('designer');
-    clerk = await server.as('clerk');
-    admin = await server.as('admin');
-    supervisor = await server.as('supervisor');
-    const d = await designer.deployXml(TOWN, '上报件改为消息往来：材料回执与市中心结果');
-    expect([d.status, d.body?.code]).toEqual([201, undefined]);
-    const c = await designer.deployXml(CITY, '市中心审批结果以消息回复镇窗口');
-    expect([c.status, c.body?.code]).toEqual([201, undefined]);
-  });
+  const server = useDeployedServer('messages', {}, [
+    [TOWN, '上报件改为消息往来：材料回执与市中心结果'],
+    [CITY, '市中心审批结果以消息回复镇窗口'],
+  ]);
+  const { designer, clerk, admin, supervisor } = server;
 
   let seq = 0;
   /** Starts a town case whose business key is a case number of its own. */
@@ -222,54 +211,40 @@ describe('messages between instances (消息)', () => {
 });
 
 describe('a server killed after the delivering revision, before the message was marked (中断修复)', () => {
-  const servers: RunningProcess[] = [];
-  afterAll(async () => {
-    for (const s of servers) await s.kill();
-  });
+  const run = useKillAndRepair();
 
   it('the next server’s sweep finds the revision that took the message and marks it delivered; nothing is delivered twice', async () => {
-    const dbName = uniqueDbName('messages-kill');
-    const mongo = await MongoClient.connect(dbUri(dbName));
-    const db = mongo.db();
-    try {
-      const doomed = await startServer(dbName, { PLATFORM_FAULT_INJECTION: '1', PLATFORM_KILL_AT: 'messages.after-delivery' });
-      servers.push(doomed);
-      const designer = await ApiClient.login(doomed.url, 'designer');
-      expect((await designer.deployXml(TOWN, '上报件改为消息往来')).status).toBe(201);
-      const clerk = await ApiClient.login(doomed.url, 'clerk');
-      const caseNo = 'DB20261207123X';
-      const started = await clerk.post('/api/cases', { definitionKey: 'message-town', businessKey: caseNo, variables: { caseNo } });
-      expect(started.status).toBe(201);
-      const instanceId: string = started.body.id;
-      const supervisor = await ApiClient.login(doomed.url, 'supervisor');
-      await supervisor.post('/api/messages', { name: 'material-receipt', businessKey: caseNo, variables: { receiptNo: 'HZ-0750-1234567' }, messageId: 'receipt-kill-1' }).catch(() => undefined);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([doomed.exited, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the server did not reach messages.after-delivery')), 30_000)))]).finally(() => clearTimeout(timer));
-      expect(doomed.child.signalCode).toBe('SIGKILL');
-      expect((await db.collection('messages').findOne({ _id: 'receipt-kill-1' as any }))!.status).toBe('delivering');
-      expect(await db.collection('revisions').countDocuments({ instanceId, 'command.type': 'message', 'command.messageId': 'receipt-kill-1' })).toBe(1);
+    const { dbName, db } = await run.database('messages-kill');
+    const doomed = await run.doomed(dbName, 'messages.after-delivery');
+    await deployAll(await ApiClient.login(doomed.url, 'designer'), [[TOWN, '上报件改为消息往来']]);
+    const clerk = await ApiClient.login(doomed.url, 'clerk');
+    const caseNo = 'DB20261207123X';
+    const started = await clerk.post('/api/cases', { definitionKey: 'message-town', businessKey: caseNo, variables: { caseNo } });
+    expect(started.status).toBe(201);
+    const instanceId: string = started.body.id;
+    const supervisor = await ApiClient.login(doomed.url, 'supervisor');
+    await supervisor.post('/api/messages', { name: 'material-receipt', businessKey: caseNo, variables: { receiptNo: 'HZ-0750-1234567' }, messageId: 'receipt-kill-1' }).catch(() => undefined);
+    await run.killed(doomed);
+    expect((await db.collection('messages').findOne({ _id: 'receipt-kill-1' as any }))!.status).toBe('delivering');
+    expect(await db.collection('revisions').countDocuments({ instanceId, 'command.type': 'message', 'command.messageId': 'receipt-kill-1' })).toBe(1);
 
-      const second = await startServer(dbName);
-      servers.push(second);
-      const m = await waitFor(async () => {
-        const doc = await db.collection('messages').findOne({ _id: 'receipt-kill-1' as any });
-        return doc?.status === 'delivered' ? doc : undefined;
-      }, 'the sweep to mark the message delivered', 45_000);
-      expect(m).toMatchObject({ instanceId, elementId: 'receipt' });
-      const supervisor2 = await ApiClient.login(second.url, 'supervisor');
-      const resent = await supervisor2.post('/api/messages', { name: 'material-receipt', businessKey: caseNo, variables: { receiptNo: 'HZ-0750-1234567' }, messageId: 'receipt-kill-1' });
-      expect(resent.body).toMatchObject({ status: 'delivered', instanceId, replayed: true });
-      expect(await db.collection('revisions').countDocuments({ instanceId, 'command.type': 'message' })).toBe(1);
-      const clerk2 = await ApiClient.login(second.url, 'clerk');
-      const c = await waitFor(async () => {
-        const body = (await clerk2.get(`/api/cases/${instanceId}`)).body;
-        return body.openTasks?.length ? body : undefined;
-      }, 'the case at 镇窗口上报');
-      expect(c.openTasks.map((t: any) => t.elementId)).toEqual(['report']);
-      expect(c.variables.receiptNo).toBe('HZ-0750-1234567');
-      expect(await db.collection('tasks').countDocuments({ instanceId, elementId: 'report' })).toBe(1);
-    } finally {
-      await mongo.close();
-    }
+    const second = await run.next(dbName);
+    const m = await waitFor(async () => {
+      const doc = await db.collection('messages').findOne({ _id: 'receipt-kill-1' as any });
+      return doc?.status === 'delivered' ? doc : undefined;
+    }, 'the sweep to mark the message delivered', 45_000);
+    expect(m).toMatchObject({ instanceId, elementId: 'receipt' });
+    const supervisor2 = await ApiClient.login(second.url, 'supervisor');
+    const resent = await supervisor2.post('/api/messages', { name: 'material-receipt', businessKey: caseNo, variables: { receiptNo: 'HZ-0750-1234567' }, messageId: 'receipt-kill-1' });
+    expect(resent.body).toMatchObject({ status: 'delivered', instanceId, replayed: true });
+    expect(await db.collection('revisions').countDocuments({ instanceId, 'command.type': 'message' })).toBe(1);
+    const clerk2 = await ApiClient.login(second.url, 'clerk');
+    const c = await waitFor(async () => {
+      const body = (await clerk2.get(`/api/cases/${instanceId}`)).body;
+      return body.openTasks?.length ? body : undefined;
+    }, 'the case at 镇窗口上报');
+    expect(c.openTasks.map((t: any) => t.elementId)).toEqual(['report']);
+    expect(c.variables.receiptNo).toBe('HZ-0750-1234567');
+    expect(await db.collection('tasks').countDocuments({ instanceId, elementId: 'report' })).toBe(1);
   });
 });

@@ -14,9 +14,23 @@ export interface ApiResponse<T = any> {
 
 export class ApiClient {
   constructor(
-    readonly baseUrl: string,
+    /** The server's base URL; empty for a client made by `notSignedIn` until its `signIn`. */
+    public baseUrl: string,
     private token?: string,
   ) {}
+
+  /** A client that a file's `beforeAll` signs in (`signIn`) once its server runs: tests can hold it from the start. */
+  static notSignedIn(): ApiClient {
+    return new ApiClient('');
+  }
+
+  /** Signs this client in as `username` on the server at `baseUrl`. */
+  async signIn(baseUrl: string, username: string, password = DEMO_PASSWORD): Promise<this> {
+    const signed = await ApiClient.login(baseUrl, username, password);
+    this.baseUrl = signed.baseUrl;
+    this.token = signed.token;
+    return this;
+  }
 
   static async login(baseUrl: string, username: string, password = DEMO_PASSWORD): Promise<ApiClient> {
     const c = new ApiClient(baseUrl);
@@ -27,6 +41,7 @@ export class ApiClient {
   }
 
   async request<T = any>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    if (!this.baseUrl) throw new Error(`${method} ${url}: this client is not signed in yet (it is signed in by the file's beforeAll: use it inside a test)`);
     const h: Record<string, string> = { ...headers };
     if (this.token) h.authorization = `Bearer ${this.token}`;
     let payload: string | undefined;
@@ -80,4 +95,16 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/**
+ * Waits until the wall clock has passed `at` plus `marginMs` — for the stories that need a due time
+ * the server stored (a timer job's `nextRunAt`, a clock's deadline) to pass on the server's own clock
+ * while something is down or dead (the server processes run on the system clock; Agenda polls on
+ * real time). Takes the time from the server's data, not a guess; waits for nothing else.
+ */
+export async function untilPassed(at: Date | string | number, marginMs = 0): Promise<void> {
+  const target = new Date(at).getTime() + marginMs;
+  if (Number.isNaN(target)) throw new Error(`untilPassed: not a time: ${String(at)}`);
+  while (Date.now() < target) await new Promise((r) => setTimeout(r, Math.min(target - Date.now(), 1000)));
 }
