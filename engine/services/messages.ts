@@ -319,6 +319,16 @@ export class MessageService {
     await listed();
     crashPoint('messages.after-start');
     const r = await ps.deliverMessage(instanceId, { id, name: m.name, variables });
+    if (rootInstanceId) {
+      // the case's root ended while this instance started (its end cancels the instances listed before it read
+      // the list): this one ends with the case too
+      const rootNow: any = await Instance.findById(rootInstanceId, { status: 1 }).lean();
+      if (rootNow && rootNow.status !== 'running' && rootNow.status !== 'starting') {
+        await ps.cancelInstance(instanceId, { username: 'system', groups: [], roles: ['system'] }, '办件已结束，消息启动的流程随之终止').catch((err) => {
+          if (!(err instanceof ConflictError && err.code === 'CASE_ENDED')) throw err;
+        });
+      }
+    }
     if (note) this.deps.logger.warn({ messageId: id, name: m.name, key, instanceId }, 'a message started an instance outside any case (its business key is no case number)');
     else this.deps.logger.info({ messageId: id, name: m.name, key, instanceId, caseNo: m.businessKey }, 'message started an instance of the case');
     return { instanceId, revision: r.revision, elementId: r.elementId, ...(rootInstanceId ? { caseNo: m.businessKey } : {}), ...(note ? { note } : {}) };

@@ -69,6 +69,33 @@ export async function followLinks(ctx: ProcessContext, instanceId: string, depth
     if (own && ['starting', 'running', 'ended'].includes(own.status)) {
       crashPoint('engine.call.before-return');
       await returnToCaller(ctx, own, latest, depth);
+    } else if (!own) {
+      // a case's root instance that ended: the instances messages started for its case end with it
+      await cancelMessageStarted(ctx, instanceId, latest.status, depth);
+    }
+  }
+}
+
+/**
+ * The instances message start events started for a case in progress (消息开始事件, listed on the
+ * case's root as `messageStartedInstances`) belong to the case as its called processes do: when
+ * the root ends — cancelled (终止), failed, or completed (办结) — those still running are cancelled
+ * with it (their open steps and step clocks with them), as a caller's called instances are.
+ * One read of the root's list and one of the members' heads (`_id $in`), none when it has none.
+ */
+async function cancelMessageStarted(ctx: ProcessContext, rootId: string, rootStatus: string, depth: number): Promise<void> {
+  const { Instance } = ctx.deps.models;
+  const root: any = await Instance.findById(rootId, { messageStartedInstances: 1 }).lean();
+  const members = ((root?.messageStartedInstances ?? []) as any[]).map((m) => String(m.instanceId));
+  if (!members.length) return;
+  const live = await Instance.find({ _id: { $in: members }, status: { $in: ['running', 'starting'] } }, { _id: 1 }).lean();
+  const reason = rootStatus === 'cancelled' ? '办件已终止，消息启动的流程随之终止' : rootStatus === 'completed' ? '办件已办结，消息启动的流程随之终止' : '办件流程已结束，消息启动的流程随之终止';
+  for (const m of live) {
+    try {
+      await cancelInstance(ctx, String(m._id), SYSTEM_ACTOR, reason, depth + 1);
+      ctx.deps.logger.info({ instanceId: String(m._id), rootInstanceId: rootId }, 'an instance a message started for the case was cancelled with its case');
+    } catch (err) {
+      if (!(err instanceof ConflictError && err.code === 'CASE_ENDED') && !(err instanceof NotFoundError)) throw err;
     }
   }
 }

@@ -5,6 +5,7 @@
  * without calls — at most {@link MAX_CALL_TREE_DEPTH} levels and {@link MAX_CALL_TREE_NODES}
  * instances; where it stops, a node says `truncated`.
  */
+import type { Models } from '../../persistence/models';
 import type { ProcessContext } from './context';
 
 /** Levels of called instances listed under an instance (1 = its own calls only). */
@@ -72,4 +73,37 @@ function clean(n: CalledCase): CalledCase {
     ...(n.calledCases ? { calledCases: n.calledCases.map(clean) } : {}),
     ...(n.truncated ? { truncated: true as const } : {}),
   };
+}
+
+/**
+ * Every instance of a case below its root — what the case page (engine/cases/queries.ts) lists the
+ * steps of: the instances the root's call activities started and theirs at every depth (调用活动
+ * within 调用活动: the town's 上报件 calls the city's process, which calls a department's review), and
+ * the instances messages started for the case (消息开始事件) with what they called. One indexed read
+ * (`_id $in`) per level below the first, none when the root called nothing; at most
+ * {@link MAX_CALL_TREE_DEPTH} levels and {@link MAX_CALL_TREE_NODES} instances (the tree's limits).
+ * @param root the root instance head with its `calledInstances` and `messageStartedInstances`
+ * @returns the members' instance ids, level by level (the root not included)
+ */
+export async function caseMemberIds(models: Models, root: any): Promise<string[]> {
+  const seen = new Set<string>([String(root?._id ?? '')]);
+  /** The ids not met before, while the limit allows (a process that calls itself is met once). */
+  const take = (ids: string[]): string[] => {
+    const fresh: string[] = [];
+    for (const id of ids) {
+      if (seen.has(id) || seen.size > MAX_CALL_TREE_NODES) continue;
+      seen.add(id);
+      fresh.push(id);
+    }
+    return fresh;
+  };
+  const out: string[] = [];
+  let level = take([...refsOf(root).map((r) => r.instanceId), ...((root?.messageStartedInstances ?? []) as any[]).map((m) => String(m.instanceId))]);
+  for (let depth = 1; level.length; depth++) {
+    out.push(...level);
+    if (depth >= MAX_CALL_TREE_DEPTH) break;
+    const docs = await models.Instance.find({ _id: { $in: level } }, { calledInstances: 1 }).lean();
+    level = take(docs.flatMap((d: any) => refsOf(d).map((r) => r.instanceId)));
+  }
+  return out;
 }

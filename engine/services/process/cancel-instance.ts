@@ -1,7 +1,8 @@
 /**
  * Cancel a process instance (终止): a revision with status `cancelled`, written directly (the
- * engine state kept as it was), whose projection cancels the open steps; its called instances
- * are cancelled with it (call-links.ts, after the lock).
+ * engine state kept as it was), whose projection cancels the open steps; its called instances,
+ * and on a case's root the instances messages started for the case, are cancelled with it
+ * (call-links.ts, after the lock).
  */
 import { ConflictError, NotFoundError } from '../../domain/errors';
 import type { Actor } from '../../domain/types';
@@ -51,8 +52,12 @@ export async function cancelInstance(ctx: ProcessContext, instanceId: string, ac
       if (isDuplicateKey(err)) throw new ConflictError('CASE_CONTENDED', 'the case changed while cancelling; reload and try again');
       throw err;
     }
-    // its called instances are cancelled with it; a called instance cancelled on its own fails its caller's call
-    follow = JSON.parse(latest.calls ?? '[]').length > 0 || (await ctx.deps.models.CallLink.exists({ _id: instanceId })) !== null;
+    // its called instances are cancelled with it; a called instance cancelled on its own fails its caller's call;
+    // a case's root takes the instances messages started for its case with it (call-links.ts `cancelMessageStarted`)
+    follow =
+      JSON.parse(latest.calls ?? '[]').length > 0 ||
+      (await ctx.deps.models.CallLink.exists({ _id: instanceId })) !== null ||
+      (((await ctx.deps.models.Instance.findById(instanceId, { messageStartedInstances: 1 }).lean()) as any)?.messageStartedInstances?.length ?? 0) > 0;
     await project(ctx, instanceId);
   });
   crashPoint('engine.cancel.before-follow');

@@ -111,7 +111,8 @@ export async function runCommand(
       }
       const persisted = await persist(ctx, instanceId, latest.revision + 1, def, run, command, actor, { inst, rev: latest, ...(stepClocks ? { stepClocks } : {}) });
       if (persisted) {
-        follow = run.calls.length > 0 || previous.calls.length > 0 || (!!inst.parentInstanceId && run.status !== 'running');
+        // (a case's root that ends takes the instances messages started for its case with it)
+        follow = run.calls.length > 0 || previous.calls.length > 0 || ((!!inst.parentInstanceId || !!inst.messageStartedInstances?.length) && run.status !== 'running');
         newMessageWaits = run.newMessageWaits;
         thrownMessages = run.thrownMessages;
         committed = persisted;
