@@ -28,10 +28,10 @@ export async function assertReadable(ctx: CaseReadContext, caseNo: string, actor
   if (!kase || !canRead(kase, actor)) throw new NotFoundError('CASE_NOT_FOUND', `case ${caseNo} does not exist`);
 }
 
-/** The case as staff see it: personal data masked, steps, notices, proxy record. `known.kase`: the case as its caller just wrote it (not read again). */
-export async function getCase(ctx: CaseReadContext, caseNo: string, actor: Actor, known: { kase?: any } = {}) {
+/** The case as staff see it: personal data masked, steps, notices, proxy record. */
+export async function getCase(ctx: CaseReadContext, caseNo: string, actor: Actor) {
   const { models } = ctx.deps;
-  const kase = known.kase?._id === caseNo ? known.kase : await loadCase(ctx, caseNo);
+  const kase = await loadCase(ctx, caseNo);
   if (!canRead(kase, actor)) throw new NotFoundError('CASE_NOT_FOUND', `case ${caseNo} does not exist`);
   // engine steps and the case's own tasks (co-sign, rectification, follow-up) share the instance id
   const inst = kase.instanceId ? await models.Instance.findById(kase.instanceId, { definitionVersion: 1, calledInstances: 1, messageStartedInstances: 1 }).lean() : null;
