@@ -114,11 +114,18 @@ describe('electronic supervision: clocks, signals, escalations', () => {
     const paused = await clerk.post(`/api/service-cases/${caseNo}/clocks/pause`, { kind: 'hearing', reason: '组织听证', notice: '听证告知书〔2026〕12号' });
     expect(paused.status).toBe(200);
     expect(paused.body.find((c: any) => c.kind === 'promised')).toMatchObject({ status: 'paused' });
-    await new Promise((r) => setTimeout(r, 4000)); // longer than the whole budget
+    // past the whole budget: a witness case with the same limit, taken in after the pause, rings its breach —
+    // so the paused clock's own breach time has passed and the workers have run what came due
+    const witness = await intake({ promisedLimit: 'PT3S', statutoryLimit: 'PT1H' });
+    await waitFor(async () => (await clock(witness, 'promised')).fired.includes('breach'), 'the witness case’s breach', 20_000);
+    expect(Date.now()).toBeGreaterThan(new Date(before.signalsAt.breach).getTime());
     expect(await mongo.db(dbName).collection('signals').countDocuments({ caseNo })).toBe(0);
     const resumed = (await clerk.post(`/api/service-cases/${caseNo}/clocks/resume`)).body.find((c: any) => c.kind === 'promised');
     expect(resumed.status).toBe('running');
-    expect(new Date(resumed.dueAt).getTime() - new Date(before.dueAt).getTime()).toBeGreaterThanOrEqual(3900);
+    // the deadline moves by exactly the paused time, which was longer than the whole budget
+    const pausedMs = new Date(resumed.pauses[0].to).getTime() - new Date(resumed.pauses[0].from).getTime();
+    expect(pausedMs).toBeGreaterThanOrEqual(3000);
+    expect(new Date(resumed.dueAt).getTime() - new Date(before.dueAt).getTime()).toBe(pausedMs);
     expect(resumed.pauses).toHaveLength(1);
     expect(resumed.pauses[0]).toMatchObject({ kind: 'hearing', notice: '听证告知书〔2026〕12号' });
 
