@@ -9,8 +9,10 @@
  * entries of that job name (every timer of every open case), and a burst of N due jobs costs N
  * such reads, one after another. Here the two branches are separate queries, each a range of an
  * index:
- * 1. due and not locked: `{name, nextRunAt ≤ scan, lockedAt: null}` on the lock index
- *    (name, nextRunAt, …) — the ids of up to `batch` due jobs, then each one locked by `_id`
+ * 1. due and not locked: `{name, nextRunAt ≤ scan, lockedAt: null}`, a range of the due index
+ *    (nextRunAt, named as the hint: the planner prefers the lock index, where it ranges only the
+ *    name — every clock signal of every open case per poll, 84–130 ms at 100,000 cases) — the
+ *    ids of up to `batch` due jobs, then each one locked by `_id`
  *    with the same conditional update (`lockedAt: null` still), in parallel: of two processes
  *    racing for a job exactly one wins, as before. The jobs won beyond the first are handed out
  *    on the next calls (Agenda asks again at once while it may lock more).
@@ -24,6 +26,7 @@
  * limit, a stop) is unlocked instead, so it is not left to expire.
  */
 import { MongoBackend, MongoJobRepository } from '@agendajs/mongo-backend';
+import { AGENDA_DUE_INDEX } from '../persistence/models';
 
 export interface BatchLockOptions {
   /** Due jobs locked per query. Default 20. */
@@ -78,9 +81,9 @@ export class BatchLockingJobRepository extends MongoJobRepository {
         return jobObject(expired);
       }
     }
-    // 2. due and not locked (a range of the lock index), then each locked by _id, conditionally
+    // 2. due and not locked (a range of the due index), then each locked by _id, conditionally
     const due = await this.jobs
-      .find({ name: jobName, nextRunAt: { $lte: nextScanAt }, lockedAt: null, disabled: { $ne: true } }, { projection: { _id: 1 } })
+      .find({ name: jobName, nextRunAt: { $lte: nextScanAt }, lockedAt: null, disabled: { $ne: true } }, { projection: { _id: 1 }, hint: AGENDA_DUE_INDEX.name })
       .limit(this.batch)
       .toArray();
     if (!due.length) return undefined;

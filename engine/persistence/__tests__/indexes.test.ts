@@ -317,6 +317,8 @@ interface Shape {
   sort?: Document;
   limit?: number;
   projection?: Document;
+  /** The index the query names (`hint`), as the platform sends it. */
+  hint?: string;
   /** countDocuments / an aggregation instead of a find. */
   pipeline?: Document[];
   /** A scan this test knows of and reports instead of failing: why, and what would fix it. */
@@ -471,8 +473,8 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'idempotency records expired', from: 'api/http/idempotency.ts sweep (deleteMany)', collection: 'idempotency_records', filter: { at: { $lt: new Date(NOW.getTime() - 300 * DAY) } } },
   // ---- timers: Agenda's job queries (@agendajs/mongo-backend MongoJobRepository)
   // Agenda's lock, as timers/agenda-lock.ts splits it: the due and unlocked jobs of a name (a range of the lock index), and a dead worker's expired locks
-  { name: 'agenda: due jobs to lock', from: 'agenda-lock.ts getNextJobToRun (due)', collection: 'agendaJobs', filter: { name: 'supervision.clock.signal', nextRunAt: { $lte: new Date(NOW.getTime() + 500) }, lockedAt: null, disabled: { $ne: true } }, projection: { _id: 1 }, limit: 20 },
-  { name: 'agenda: due timers to lock', from: 'agenda-lock.ts getNextJobToRun (due)', collection: 'agendaJobs', filter: { name: 'bpmn.timer.fire', nextRunAt: { $lte: new Date(NOW.getTime() + 500) }, lockedAt: null, disabled: { $ne: true } }, projection: { _id: 1 }, limit: 20 },
+  { name: 'agenda: due jobs to lock', from: 'agenda-lock.ts getNextJobToRun (due)', collection: 'agendaJobs', filter: { name: 'supervision.clock.signal', nextRunAt: { $lte: new Date(NOW.getTime() + 500) }, lockedAt: null, disabled: { $ne: true } }, projection: { _id: 1 }, limit: 20, hint: 'nextRunAt_1' },
+  { name: 'agenda: due timers to lock', from: 'agenda-lock.ts getNextJobToRun (due)', collection: 'agendaJobs', filter: { name: 'bpmn.timer.fire', nextRunAt: { $lte: new Date(NOW.getTime() + 500) }, lockedAt: null, disabled: { $ne: true } }, projection: { _id: 1 }, limit: 20, hint: 'nextRunAt_1' },
   { name: 'agenda: expired lock', from: 'agenda-lock.ts getNextJobToRun (expired)', collection: 'agendaJobs', filter: { name: 'supervision.clock.signal', lockedAt: { $lte: new Date(NOW.getTime() - 60_000) }, disabled: { $ne: true } }, limit: 1 },
   { name: 'agenda: unique job by key (save)', from: 'mongo-backend saveJob unique data.key; timers/unique-jobs.ts saveUniqueJobs (each upsert of the batch)', collection: 'agendaJobs', filter: { 'data.key': `${s.clockId}:warning:1`, name: 'supervision.clock.signal' }, limit: 1 },
   { name: 'agenda: unique timer job by key (batch upsert)', from: 'timers/agenda-timers.ts AgendaTimerScheduler.schedule → unique-jobs.ts', collection: 'agendaJobs', filter: { 'data.key': `${s.instanceId}:timer:1`, name: 'bpmn.timer.fire' }, limit: 1 },
@@ -510,7 +512,7 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'message: thrown, not released past the lease', from: 'messages.ts sweep', collection: 'messages', filter: { status: 'thrown', updatedAt: { $lt: NOW } }, projection: { fromInstanceId: 1, fromRevision: 1 }, limit: 100 },
   { name: 'SMS of a job', from: 'service-jobs/handlers.ts applicantNotificationHandler (findById, updateOne)', collection: 'sms_messages', filter: { _id: `${s.instanceId}:notify:exec8` }, limit: 1 },
   { name: 'agenda: unique service task run by key (save)', from: 'service-jobs.ts enqueue (job.unique data.key)', collection: 'agendaJobs', filter: { 'data.key': `${s.instanceId}:push:exec9#0`, name: 'bpmn.service-task.run' }, limit: 1 },
-  { name: 'agenda: due service task runs to lock', from: 'agenda-lock.ts getNextJobToRun (due)', collection: 'agendaJobs', filter: { name: 'bpmn.service-task.run', nextRunAt: { $lte: new Date(NOW.getTime() + 500) }, lockedAt: null, disabled: { $ne: true } }, projection: { _id: 1 }, limit: 20 },
+  { name: 'agenda: due service task runs to lock', from: 'agenda-lock.ts getNextJobToRun (due)', collection: 'agendaJobs', filter: { name: 'bpmn.service-task.run', nextRunAt: { $lte: new Date(NOW.getTime() + 500) }, lockedAt: null, disabled: { $ne: true } }, projection: { _id: 1 }, limit: 20, hint: 'nextRunAt_1' },
   { name: 'agenda: recurring job (every)', from: 'mongo-backend saveJob type single', collection: 'agendaJobs', filter: { name: 'outbox.deliver', type: 'single' }, limit: 1 },
 ];
 
@@ -575,7 +577,7 @@ describe('every query the platform makes is served by an index', () => {
       let explained: Document;
       if (q.pipeline) explained = await db.collection(q.collection).aggregate(q.pipeline).explain();
       else {
-        let cur = db.collection(q.collection).find(q.filter ?? {}, q.projection ? { projection: q.projection } : {});
+        let cur = db.collection(q.collection).find(q.filter ?? {}, { ...(q.projection ? { projection: q.projection } : {}), ...(q.hint ? { hint: q.hint } : {}) });
         if (q.sort) cur = cur.sort(q.sort);
         if (q.limit) cur = cur.limit(q.limit);
         explained = await cur.explain();
