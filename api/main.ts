@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Server } from 'node:http';
 import pino from 'pino';
-import { seedAll, startPlatform } from '../engine';
+import { seedAll, seedShipped, startPlatform } from '../engine';
 import { startWorkers } from '../workers';
 import { createApp } from './app';
 import { loadConfig } from './config';
@@ -23,6 +23,10 @@ async function main() {
   // First start of an empty database: demo logins, the city and 19 towns, the catalogue, the diagrams.
   if (await platform.sessions.isEmpty()) {
     logger.info(await seedAll(platform, config.demoPassword, logger, { catalogueFile: config.catalogueFile }), 'demo data seeded');
+  } else {
+    // an existing database gets the shipped diagrams and decisions this version brings (系统升级; a designer's version is kept)
+    const shipped = await seedShipped(platform, logger);
+    if (shipped.diagrams || shipped.decisions || shipped.upgraded.length) logger.info(shipped, 'shipped diagrams and decisions brought up to this version');
   }
   // forms added to processes/forms after the first start reach older databases too (idempotent)
   await platform.forms.seed(path.resolve(__dirname, '..', 'processes', 'forms'));

@@ -13,7 +13,7 @@ export { newestFirst } from './persistence/newest';
 export { MAX_DIAGRAM_BYTES } from './runtime/validate-definition';
 export { MAX_DMN_BYTES, parseDmn, evaluateDecision, mapDecisionResult, type DecisionTable } from './runtime/dmn';
 export { DecisionService, type DecisionEntry, type DecisionVersionView } from './decisions/decision-service';
-export { seedAll, seedDemoUsers, DEMO_USERS } from './seed';
+export { seedAll, seedDemoUsers, seedShipped, DEMO_USERS } from './seed';
 export { REJECT_REASONS, CaseService } from './cases/case-service';
 export { checkItemsOnPath, type PathItemCheck } from './catalogue/path-check';
 export type { IntakeInput, HandedMaterial } from './cases/case-service';
