@@ -356,7 +356,14 @@ describe('network office system: org model, catalogue, intake and the five categ
       }, 'the boundary timer and the step clock joined in one escalation', 20_000);
       expect(joined).toMatchObject({ source: 'clock', limitKind: 'step', taskElementId: 'dept-review', caseNo: c.caseNo });
       expect(joined.responsible).toBeTruthy();
-      await new Promise((r) => setTimeout(r, 1500));
+      // both sources have done all they will do — the step clock's signal jobs (through 'serious') and the
+      // called instance's timer jobs have run and are gone (deleted when done) — and still one escalation
+      const jobs = mongo.db(dbName).collection('agendaJobs');
+      await waitFor(
+        async () => (await jobs.countDocuments({ name: 'supervision.clock.signal', 'data.clockId': `step:${landStep.taskId}` })) === 0 && (await jobs.countDocuments({ name: 'bpmn.timer.fire', 'data.instanceId': instanceId })) === 0,
+        'the step clock’s signals and the boundary timer to have run',
+        30_000,
+      );
       expect(await ofStep()).toHaveLength(1);
       for (const s of parallel) {
         const who = await as(s.assignee);
