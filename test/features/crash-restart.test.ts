@@ -6,7 +6,7 @@
  * that died is taken over by another worker once the lock lifetime has passed, not before.
  */
 import { MongoClient } from 'mongodb';
-import { ApiClient, fixture, waitFor } from '../helpers/api';
+import { ApiClient, fixture, untilPassed, waitFor } from '../helpers/api';
 import { applicant } from '../helpers/people';
 import { dbUri, startServer, startWorker, uniqueDbName } from '../helpers/server';
 
@@ -20,12 +20,14 @@ describe('nothing is lost when a process dies', () => {
     expect((await designer.deployXml(fixture('parallel.bpmn'))).status).toBe(201);
     const timed = (await clerk.post('/api/cases', { definitionKey: 'timers', variables: { slowLimit: 'PT5S' } })).body;
     const manual = (await clerk.post('/api/cases', { definitionKey: 'parallel', variables: {} })).body;
-    const dueAt = Date.now() + 5000;
+    // when the timer is due, as the server stored it (its Agenda job)
+    const mongo = await MongoClient.connect(dbUri(dbName));
+    const job = await waitFor(async () => mongo.db().collection('agendaJobs').findOne({ name: 'bpmn.timer.fire', 'data.instanceId': timed.id }), 'the timer job').finally(() => mongo.close());
 
     await first.kill('SIGKILL');
     expect(first.child.signalCode).toBe('SIGKILL');
-    // the timer comes due while no process runs
-    await new Promise((r) => setTimeout(r, Math.max(0, dueAt - Date.now() + 1000)));
+    // the timer comes due while no process runs (the server's clock is the system clock: real time passes)
+    await untilPassed(job.nextRunAt, 1000);
 
     const second = await startServer(dbName);
     try {
@@ -67,8 +69,11 @@ describe('nothing is lost when a process dies', () => {
         const all = (await supervisor.get('/api/escalations')).body;
         return ids.every((id) => all.some((e: any) => e.caseId === id));
       }, 'every timer to fire', 30_000);
-      // give a duplicate firing the chance to show itself
-      await new Promise((r) => setTimeout(r, 2000));
+      // every timer job has run and is gone (a one-off job is deleted when done): no run of them comes after
+      // this, and a second run of one would have logged before it was deleted
+      await waitFor(async () => (await mongo.db().collection('agendaJobs').countDocuments({ name: 'bpmn.timer.fire', 'data.instanceId': { $in: ids } })) === 0, 'every timer job to finish', 30_000);
+      const ran = () => workers.flatMap((w) => w.logs).filter((l) => l.includes('"timer job ran"') && ids.some((id) => l.includes(id)));
+      await waitFor(async () => ran().length >= ids.length, 'the workers to log each run', 10_000);
 
       const all = (await supervisor.get('/api/escalations')).body;
       for (const id of ids) {
@@ -93,8 +98,10 @@ describe('nothing is lost when a process dies', () => {
     const taken = await clerk.post('/api/intake', { itemCode: item.code, applicant: applicant(), materials: item.materials.map((m: any) => ({ code: m.code, provided: true })), limitOverrides: { promisedLimit: 'PT4S', statutoryLimit: 'PT1H' } });
     expect(taken.status).toBe(201);
     const caseNo = taken.body.case.caseNo;
+    const promised = ((await clerk.get(`/api/service-cases/${caseNo}/clocks`)).body as any[]).find((c) => c.kind === 'promised');
+    expect(promised.signalsAt.breach).toBeTruthy();
     await first.kill('SIGKILL');
-    await new Promise((r) => setTimeout(r, 5000)); // the promised limit runs out while nothing runs
+    await untilPassed(promised.signalsAt.breach, 1000); // the promised limit runs out while nothing runs
 
     const second = await startServer(dbName, { ALLOW_LIMIT_OVERRIDES: 'true' });
     const mongo = await MongoClient.connect(dbUri(dbName));
@@ -103,7 +110,8 @@ describe('nothing is lost when a process dies', () => {
       const clerk2 = await ApiClient.login(second.url, 'clerk');
       const esc = await waitFor(async () => (await supervisor.get('/api/escalations')).body.find((e: any) => e.caseNo === caseNo), 'the breach in the new process', 20_000);
       expect(esc.limitKind).toBe('promised');
-      await new Promise((r) => setTimeout(r, 1500));
+      // every signal job of the clock has run and is gone (deleted when done): a second breach would be in by now
+      await waitFor(async () => (await mongo.db(dbName).collection('agendaJobs').countDocuments({ name: 'supervision.clock.signal', 'data.clockId': `${caseNo}:promised` })) === 0, 'the promised clock’s signal jobs to finish', 30_000);
       expect(await mongo.db(dbName).collection('signals').countDocuments({ caseNo, rung: 'breach' })).toBe(1);
       expect(await mongo.db(dbName).collection('escalations').countDocuments({ caseNo })).toBe(1);
       const step = (await clerk2.get(`/api/service-cases/${caseNo}`)).body.steps.find((s: any) => s.status === 'open');
@@ -128,11 +136,11 @@ describe('nothing is lost when a process dies', () => {
       expect((await designer.deployXml(fixture('timers.bpmn'))).status).toBe(201);
       const c = (await clerk.post('/api/cases', { definitionKey: 'timers', variables: { slowLimit: 'PT2S' } })).body;
       const jobs = mongo.db().collection('agendaJobs');
-      await waitFor(async () => jobs.findOne({ name: 'bpmn.timer.fire', 'data.instanceId': c.id }), 'the timer job');
+      const job = await waitFor(async () => jobs.findOne({ name: 'bpmn.timer.fire', 'data.instanceId': c.id }), 'the timer job');
       // The state a worker leaves when it dies right after locking a due job (no process runs jobs here).
       const lockedAt = new Date();
       await jobs.updateOne({ name: 'bpmn.timer.fire', 'data.instanceId': c.id }, { $set: { lockedAt, lastRunAt: lockedAt } });
-      await new Promise((r) => setTimeout(r, 2500)); // now the timer is due, and still locked by the dead worker
+      await untilPassed(job.nextRunAt, 500); // now the timer is due, and still locked by the dead worker
       b = await startWorker(dbName, { AGENDA_LOCK_LIFETIME_MS: '8000' });
       const esc = await waitFor(async () => (await supervisor.get('/api/escalations')).body.find((e: any) => e.caseId === c.id), 'worker B to take the timer over', 30_000);
       expect(esc.taskElementId).toBe('slow-step');
