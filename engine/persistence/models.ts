@@ -7,6 +7,7 @@
  */
 import mongoose, { Schema, type Connection } from 'mongoose';
 import { AUDIT_DEDUPE_INDEX, createDomainModels } from './domain-models';
+import { ensureUniqueJobKeyIndex } from '../timers/unique-jobs';
 
 const opts = { versionKey: false, minimize: false } as const;
 
@@ -437,6 +438,8 @@ export async function ensureIndexes(models: Models, warn: (msg: string) => void 
   const db = models.Task.db.db!;
   const jobs = db.collection('agendaJobs');
   for (const key of AGENDA_JOB_INDEXES) await jobs.createIndex(key);
+  // one job per key even when two writers insert it at once (timers/unique-jobs.ts, issue 12)
+  await ensureUniqueJobKeyIndex(jobs, warn);
   await jobs.createIndex(AGENDA_LOCK_INDEX.key, { name: AGENDA_LOCK_INDEX.name });
   await jobs.createIndex(AGENDA_DUE_INDEX.key, { name: AGENDA_DUE_INDEX.name });
   // Indexes an older version declared and a compound one replaced: left in place, the planner

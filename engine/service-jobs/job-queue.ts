@@ -7,6 +7,7 @@
  */
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Agenda } from 'agenda';
+import { saveUniqueJobs } from '../timers/unique-jobs';
 import { SERVICE_TASK_JOB, serviceJobKey, type ServiceJobRequest, type ServiceJobScheduler } from '../domain/service-jobs';
 import type { AttemptLogOf, IncidentHistoryEntryOf } from '../../common/incidents';
 
@@ -123,9 +124,7 @@ export class ServiceJobQueue implements ServiceJobScheduler {
 
   /** One Agenda run of `key`, unique per run number (a retry is a new run). */
   async enqueue(key: string, run: number): Promise<void> {
-    const job = this.deps.agenda.create(SERVICE_TASK_JOB, { key: `${key}#${run}`, job: key });
-    job.schedule(new Date());
-    job.unique({ 'data.key': `${key}#${run}` }, { insertOnly: true });
-    await job.save();
+    // Agenda's insert-only unique save, written as unique-jobs.ts writes it: two writers of one run at once leave one job (issue 12)
+    await saveUniqueJobs(this.deps.agenda, [{ name: SERVICE_TASK_JOB, data: { key: `${key}#${run}`, job: key }, at: new Date() }]);
   }
 }
