@@ -353,7 +353,8 @@ export class SupervisionService {
   async pause(caseNo: string, input: { kind: string; reason: string; notice?: string }, actor: Actor) {
     await this.requireCaseUnit(caseNo, actor);
     const { Clock } = this.deps.models;
-    const clocks = await Clock.find({ caseNo, status: 'running', kind: { $in: ['statutory', 'promised', 'step'] } }).lean();
+    // by the case alone, chosen here: `kind: {$in}` beside the case took 14–600 ms for a new case at 100,000 stored (2 ms without)
+    const clocks = (await Clock.find({ caseNo }).lean()).filter((c) => c.status === 'running' && ['statutory', 'promised', 'step'].includes(c.kind as string));
     if (!clocks.length) throw new ConflictError('NO_RUNNING_CLOCK', `case ${caseNo} has no running clock to pause`);
     if (input.kind !== 'supplement' && !input.notice) throw new ValidationError('NOTICE_REQUIRED', 'a suspension (听证/检验检测/专家评审/公示) needs the written notice given to the applicant (notice)');
     const now = this.deps.clock.now();
