@@ -24,7 +24,7 @@ export type { HandedMaterial } from './materials';
 export const SYSTEM_ACTOR: Actor = { username: 'system', groups: [], roles: ['system'] };
 
 /** The deadline clocks of a case and its steps (supervision), as the case layer uses them. */
-export type CaseClocks = Pick<SupervisionService, 'startClock' | 'startClocks' | 'stopClock' | 'stopClocks' | 'pause' | 'resume' | 'currentCalendar' | 'repairPendingSignals'>;
+export type CaseClocks = Pick<SupervisionService, 'startClock' | 'startClocks' | 'stopClock' | 'stopClocks' | 'pause' | 'resume' | 'currentCalendar' | 'repairPendingSignals' | 'repairClockJobs'>;
 
 /** Follow-up visits (回访): a sample of ended cases gets a follow-up call. */
 export type FollowUps = Pick<FeedbackService, 'inSample' | 'openFollowUp'>;

@@ -25,6 +25,8 @@ export async function repairInterrupted(ctx: CaseContext, now = ctx.deps.clock.n
   await ctx.deps.clocks?.repairPendingSignals(now, olderThanMs);
   const stale = await models.CaseIntent.find({ at: { $lt: new Date(now.getTime() - olderThanMs) } }).limit(200).lean();
   for (const it of stale) await ctx.deps.audit.asRepair(() => repairIntent(ctx, it, now));
+  // clocks a kill left without their signal jobs (complaints', rectifications' too: issue 12)
+  await ctx.deps.clocks?.repairClockJobs(now, olderThanMs);
   return stale.length;
 }
 

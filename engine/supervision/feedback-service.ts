@@ -65,6 +65,27 @@ export class FeedbackService {
     // fail at start, not at the first complaint
     parseBudget(this.config.complaintLimit);
     parseBudget(this.config.rectificationLimit);
+    // a complaint's or a rectification's clock whose start a kill cut short (clock.after-insert) is
+    // found by the supervision's sweep (repairClockJobs), which writes its jobs: the rest of what
+    // followed the clock is finished here, each step keyed — before, only the sender's resend did it
+    deps.supervision.onStartRepaired((clock) => this.afterClockRepaired(clock));
+  }
+
+  /** The follow-ups of a complaint or a rectification whose clock's start was cut short (see the constructor). */
+  private async afterClockRepaired(clock: { _id: string; kind: string; caseNo?: string | null; taskId?: string | null }): Promise<void> {
+    const { models } = this.deps;
+    if (clock.kind === 'complaint' && clock._id.startsWith('complaint:')) {
+      const c: any = await models.Complaint.findById(clock._id.slice('complaint:'.length)).lean();
+      if (c) await this.afterComplaint(c, c.content);
+      return;
+    }
+    const taskId = clock.taskId ?? '';
+    if (clock.kind !== 'step' || !taskId.startsWith('rectify:') || !clock.caseNo) return;
+    const stage = taskId.slice(taskId.lastIndexOf(':') + 1);
+    const [task, rating]: any[] = await Promise.all([models.Task.findById(taskId, { assignee: 1 }).lean(), models.Rating.findById(`${clock.caseNo}:${stage}`, { level: 1, comment: 1 }).lean()]);
+    if (!task || !rating) return;
+    await this.deps.audit.append(clock.caseNo, 'rectification.opened', 'system', { taskId, level: rating.level }, { dedupeKey: `rectification:opened:${taskId}` });
+    if (task.assignee) await this.deps.cases.notify(task.assignee, 'rectification.opened', `差评整改：${clock.caseNo}`, rating.comment ?? '', clock.caseNo, taskId, `rectification.opened:${taskId}`);
   }
 
   // ---------------------------------------------------------------- complaints
@@ -253,7 +274,8 @@ export class FeedbackService {
     const now = clock.now();
     const r = await models.Complaint.updateOne({ _id: reference, status: 'received' }, { $set: { status: 'replied', reply: { text, by: actor.username, at: now } }, $push: { history: { status: 'replied', at: now, by: actor.username } } });
     if (!r.modifiedCount) throw new ConflictError('ALREADY_REPLIED', `complaint ${reference} was replied meanwhile`);
-    if (c.clockId) await this.deps.supervision.stopClock(c.clockId, now);
+    // its clock by its id: a complaint whose follow-ups a kill cut short has no clockId written yet
+    await this.deps.supervision.stopClock(c.clockId ?? `complaint:${reference}`, now);
     if (c.caseNo && (await models.ServiceCase.exists({ _id: c.caseNo }))) await this.deps.audit.append(c.caseNo, 'complaint.replied', actor.username, { complaintId: reference });
     // the replied complaint itself, by its reference (before: the newest 500 were listed and searched,
     // so a reply to an older complaint answered nothing)

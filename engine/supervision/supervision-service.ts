@@ -92,6 +92,15 @@ async function insertNew(collection: { insertMany(docs: any[], opts: { ordered: 
   return dup;
 }
 
+/** The mark of the sweep for clocks without their jobs (`repairClockJobs`), in `settings`. */
+const CLOCK_JOBS_SWEEP = 'sweep:clock-jobs';
+/** How far back the sweep's first run on a database reads. */
+const CLOCK_JOBS_FIRST_LOOKBACK_MS = 7 * 24 * 3_600_000;
+/** The range of `updatedAt` the first page of a run reads (then adapted to how many it found). */
+const CLOCK_JOBS_SPAN_MS = 3_600_000;
+/** What the sweep reads of a clock. */
+const CLOCK_JOBS_FIELDS = { status: 1, version: 1, signalsAt: 1, fired: 1, caseNo: 1, taskId: 1, kind: 1, budget: 1, label: 1, updatedAt: 1 };
+
 const RUNG_LABEL: Record<Rung, string> = { reminder: '提醒', warning: '预警（黄牌）', breach: '超期（红牌）', serious: '严重超期' };
 const KIND_LABEL: Record<string, string> = { statutory: '法定时限', promised: '承诺时限', step: '环节时限', reply: '督办回复时限', examination: '收件审查告知期限（五日）', complaint: '投诉答复时限' };
 
@@ -470,6 +479,80 @@ export class SupervisionService {
       n++;
     }
     return n;
+  }
+
+  /**
+   * The clocks a killed process left without their signal jobs (中断修复, issue 12): a clock starts
+   * as one insert and then one batch of jobs (`startClocks`), a ledger change as one write of the
+   * clock and then its new version's jobs (`reschedule`) — a kill in between leaves a running clock
+   * whose signals never ring. The case layer's repair starts a case's clocks again, but a complaint's
+   * or a rectification's clock was only repaired if its sender sent again. This sweep reads the
+   * clocks written since its last run (by `updatedAt`, index `updatedAt_1`; the mark in `settings`,
+   * `_id` `sweep:clock-jobs`) up to `olderThanMs` ago — so starts in flight are left alone —, at most
+   * `pages` pages of 500 per run, and writes the missing jobs of each running clock's current
+   * version (insert-only: a job there is left as it is, a rung fired needs none). A clock whose start
+   * was cut short (version 1, none of its jobs) also gets its start event (keyed, written once) and
+   * the handlers of its kind (`onStartRepaired`: a complaint's follow-ups). Returns the clocks repaired.
+   */
+  async repairClockJobs(now = this.deps.clock.now(), olderThanMs = 30_000, opts: { pages?: number; pageSize?: number } = {}): Promise<number> {
+    const { Clock } = this.deps.models;
+    const marks = Clock.db.db!.collection<{ _id: string; upTo?: Date }>('settings');
+    const pageSize = opts.pageSize ?? 500;
+    const end = now.getTime() - olderThanMs;
+    const mark = await marks.findOne({ _id: CLOCK_JOBS_SWEEP });
+    // from `olderThanMs` before the mark: a write stamped long before it reached the database (a slow
+    // insert under load) is still read; the first run on a database reads the last week's clocks
+    // (older ones were repaired by their senders or not at all)
+    let from = mark?.upTo ? new Date(mark.upTo).getTime() - Math.max(1000, olderThanMs) : end - CLOCK_JOBS_FIRST_LOOKBACK_MS;
+    let repaired = 0;
+    // a range of `updatedAt` per page, so a long pause (the platform down for days) is never read
+    // and sorted all at once: an hour, twice as long after a page a quarter full, half after a full one
+    let span = CLOCK_JOBS_SPAN_MS;
+    for (let page = 0; page < (opts.pages ?? 20) && from < end; page++) {
+      const to = Math.min(end, from + span);
+      let docs: any[] = await Clock.find({ updatedAt: { $gte: new Date(from), $lt: new Date(to) } }, CLOCK_JOBS_FIELDS).sort({ updatedAt: 1 }).limit(pageSize).lean();
+      let next = to;
+      if (docs.length === pageSize) {
+        const last = new Date(docs[docs.length - 1].updatedAt).getTime();
+        if (last > from) next = last; // the clocks written at `last` are read again on the next page
+        else {
+          // a whole page written in one millisecond: all of that millisecond, then past it
+          docs = await Clock.find({ updatedAt: new Date(last) }, CLOCK_JOBS_FIELDS).lean();
+          next = last + 1;
+        }
+      }
+      span = docs.length >= pageSize ? Math.max(60_000, span / 2) : docs.length < pageSize / 4 ? Math.min(CLOCK_JOBS_FIRST_LOOKBACK_MS, span * 2) : span;
+      repaired += await this.ensureJobsOf(docs.filter((c) => c.status === 'running'));
+      await marks.updateOne({ _id: CLOCK_JOBS_SWEEP }, { $max: { upTo: new Date(next) } }, { upsert: true });
+      from = next;
+    }
+    return repaired;
+  }
+
+  /** The missing signal jobs of these running clocks written (one read of their jobs, one batch); returns the clocks that missed some. */
+  private async ensureJobsOf(clocks: any[]): Promise<number> {
+    const want = clocks.map((c) => ({ c, jobs: this.signalJobs(c) })).filter((w) => w.jobs.length);
+    if (!want.length) return 0;
+    const have = new Set(
+      (await (await agendaJobs(this.deps.agenda)).find({ name: SIGNAL_JOB, 'data.clockId': { $in: want.map((w) => String(w.c._id)) } }, { projection: { 'data.key': 1 } }).toArray()).map((j) => String(j.data?.key)),
+    );
+    const short = want.map((w) => ({ ...w, missing: w.jobs.filter((j) => !have.has(j.data.key)) })).filter((w) => w.missing.length);
+    if (!short.length) return 0;
+    await saveUniqueJobs(this.deps.agenda, short.flatMap((w) => w.missing));
+    for (const { c, jobs, missing } of short) {
+      this.deps.logger.warn({ clockId: String(c._id), kind: c.kind, version: c.version, missing: missing.map((j) => j.data.rung) }, 'wrote the signal jobs of a clock left without them');
+      // none of its jobs, nothing fired, its first version: its start was cut short (clock.after-insert)
+      if (c.version !== 1 || missing.length !== jobs.length || (c.fired ?? []).length) continue;
+      if (c.caseNo) await this.deps.audit.append(c.caseNo, 'clock.started', 'system', { clockId: String(c._id), kind: c.kind, budget: c.budget, label: c.label ?? null }, { dedupeKey: `clock:start:${String(c._id)}` });
+      for (const h of this.startRepairHandlers) await h(c);
+    }
+    return short.length;
+  }
+
+  private readonly startRepairHandlers: ((clock: { _id: string; kind: string; caseNo?: string | null; taskId?: string | null }) => Promise<unknown>)[] = [];
+  /** What else a clock's start cut short needs when the sweep finds it (e.g. a complaint's notices, `repairClockJobs`); keyed work only. */
+  onStartRepaired(handler: (clock: { _id: string; kind: string; caseNo?: string | null; taskId?: string | null }) => Promise<unknown>): void {
+    this.startRepairHandlers.push(handler);
   }
 
   /**

@@ -6,6 +6,11 @@
  * clock of the case has exactly one job per signal still to come — of its version, at its time —
  * no job key is written twice, and each clock's start is in the audit chain once.
  * Real servers, engine, FerretDB, HTTP.
+ *
+ * A complaint's clock has no case to repair it (issue 12): the kill at `clock.after-insert` leaves it
+ * without jobs, nobody sends the complaint again, and the supervision's sweep of clocks without their
+ * jobs (`repairClockJobs`, run by `cases.repair`) must write them — each of its four signals then
+ * rings once, its escalation opens once, and the complaint's own follow-ups are finished.
  */
 import { MongoClient } from 'mongodb';
 import { ApiClient, waitFor } from '../helpers/api';
@@ -71,4 +76,60 @@ describe('a process killed between a clock and its signal jobs', () => {
     const reader = await ApiClient.login(second.url, 'clerk');
     expect((await reader.get(`/api/service-cases/${caseNo}/audit/verify`)).body.valid).toBe(true);
   }, 180_000);
+
+  it("rings a complaint's clock killed before its jobs once after the restart, with no resend", async () => {
+    const dbName = uniqueDbName('kill-complaint-clock');
+    // 20 s to reply: warning after ~13 s, reminder 18 s, breach 20 s, serious 30 s
+    const limit = { COMPLAINT_LIMIT: 'PT20S' };
+    const doomed = await startServer(dbName, { ...REPAIR, ...limit, PLATFORM_FAULT_INJECTION: '1', PLATFORM_KILL_AT: 'clock.after-insert' });
+    await new ApiClient(doomed.url).post('/api/public/complaints', { orgUnit: 'dingbao', target: { kind: 'window', windowId: 'dingbao-w03' }, content: '窗口人员上班时间离岗，群众等候一小时', contactName: '欧阳·晓彤', phone: '13800138000' }).catch(() => undefined);
+    await Promise.race([doomed.exited, new Promise((_, reject) => setTimeout(() => reject(new Error('the server did not reach clock.after-insert')), 30_000))]);
+    expect(doomed.child.signalCode).toBe('SIGKILL');
+
+    const m = await MongoClient.connect(dbUri(dbName));
+    try {
+      const d = m.db(dbName);
+      const complaints = await d.collection('complaints').find({}).toArray();
+      expect(complaints).toHaveLength(1);
+      const reference = complaints[0]._id as unknown as string;
+      const clockId = `complaint:${reference}`;
+      // the clock is there, whole, running; no job of it; the complaint's follow-ups never ran
+      const left = await d.collection('clocks').findOne({ _id: clockId as any });
+      expect(left).toMatchObject({ kind: 'complaint', status: 'running', version: 1 });
+      expect(Object.keys(left!.signalsAt).sort()).toEqual(['breach', 'reminder', 'serious', 'warning']);
+      expect(await d.collection('agendaJobs').countDocuments({ 'data.clockId': clockId })).toBe(0);
+      expect(complaints[0].clockId).toBeUndefined();
+
+      const second = await startServer(dbName, { ...REPAIR, ...limit });
+      servers.push(second);
+      const signals = () => d.collection('signals').find({ clockId }).toArray();
+      await waitFor(async () => (await signals()).filter((x) => !x.pending).length === 4, 'the four signals of the complaint clock', 120_000);
+
+      // each rung once: four signals, each fired once on the clock, one escalation opened and made serious once
+      expect((await signals()).map((x) => x.rung).sort()).toEqual(['breach', 'reminder', 'serious', 'warning']);
+      const clock = await d.collection('clocks').findOne({ _id: clockId as any });
+      expect([...clock!.fired].sort()).toEqual(['breach', 'reminder', 'serious', 'warning']);
+      const escalation = await d.collection('escalations').findOne({ _id: `clock:${clockId}` as any });
+      expect(escalation).toMatchObject({ source: 'clock', limitKind: 'complaint', severity: 'serious', escalationName: '投诉答复时限超期' });
+      expect(escalation!.history.map((h: any) => h.status)).toEqual(['open', 'serious']);
+      // the supervisor told of the breach and of the serious breach, once each
+      const toSupervisor = await d.collection('notifications').find({ to: 'supervisor', kind: { $in: ['escalation.breach', 'escalation.serious'] } }).toArray();
+      expect(toSupervisor.map((n) => n.kind).sort()).toEqual(['escalation.breach', 'escalation.serious']);
+      // nothing left to ring, no job key twice
+      await waitFor(async () => (await d.collection('agendaJobs').countDocuments({ 'data.clockId': clockId })) === 0, 'the complaint clock jobs to have run', 30_000);
+      const dup = await d.collection('agendaJobs').aggregate([{ $match: { 'data.key': { $exists: true } } }, { $group: { _id: { name: '$name', key: '$data.key' }, n: { $sum: 1 } } }, { $match: { n: { $gt: 1 } } }]).toArray();
+      expect(dup).toEqual([]);
+
+      // the complaint's follow-ups, finished by the sweep: its clock named, the town's discipline commission told once
+      expect((await d.collection('complaints').findOne({ _id: reference as any }))!.clockId).toBe(clockId);
+      expect(await d.collection('notifications').countDocuments({ to: 'dingbao-jw', kind: 'complaint.received' })).toBe(1);
+      // and the reply stops the clock
+      const jw = await ApiClient.login(second.url, 'dingbao-jw');
+      expect((await jw.post(`/api/complaints/${reference}/reply`, { text: '经核查属实，已对当事人批评教育' })).status).toBe(200);
+      expect((await d.collection('clocks').findOne({ _id: clockId as any }))!.status).toBe('stopped');
+      expect(await d.collection('signals').countDocuments({ clockId })).toBe(4);
+    } finally {
+      await m.close();
+    }
+  }, 300_000);
 });

@@ -796,6 +796,30 @@ export async function quiesce(db: Db, log: Log, ms = 90_000) {
   return left;
 }
 
+/**
+ * The running clocks' signals still to come that have no job of the clock's version (each would never
+ * ring), waited for up to `ms`: the sweep writes the jobs of a clock killed before them a few seconds
+ * after (CASE_REPAIR_AFTER_MS + CASE_REPAIR_EVERY). The jobs are read before the clocks: a job that ran
+ * meanwhile has set its rung fired before it was removed.
+ */
+async function waitForClockJobs(db: Db, ms = 30_000): Promise<string[]> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const jobs = await db.collection('agendaJobs').find({ name: 'supervision.clock.signal' }, { projection: { 'data.key': 1 } }).toArray();
+    const keys = new Set(jobs.map((j) => String(j.data?.key)));
+    const running = await db.collection('clocks').find({ status: 'running' }, { projection: { version: 1, signalsAt: 1, fired: 1 } }).toArray();
+    const missing: string[] = [];
+    for (const c of running) {
+      const rungs = RUNG_LIST.filter((r) => c.signalsAt?.[r] && !(c.fired ?? []).includes(r) && !keys.has(`${c._id}:${r}:${c.version}`));
+      // a rung long due is reported by the overdue check
+      const coming = rungs.filter((r) => new Date(c.signalsAt[r]).getTime() > Date.now() - 30_000);
+      if (coming.length) missing.push(`clock ${c._id}: no job for its ${coming.join(', ')} signal (version ${c.version})`);
+    }
+    if (!missing.length || Date.now() > until) return missing;
+    await sleep(1000);
+  }
+}
+
 const ONCE_PER_CASE = new Set(['case.received', 'case.accepted', 'case.rejected', 'case.ended', 'case.deemed-accepted', 'supplement.received']);
 const ONCE_PER_KEY: Record<string, string> = { 'task.opened': 'taskId', 'task.completed': 'taskId', 'clock.started': 'clockId', 'clock.stopped': 'clockId', 'clock.warning': 'clockId', 'clock.reminder': 'clockId', 'clock.breach': 'clockId', 'clock.serious': 'clockId', 'escalation.opened': 'escalationId', 'escalation.serious': 'escalationId' };
 
@@ -909,6 +933,11 @@ export async function checkAll(uri: string, baseUrl: string, books: Books[], log
       const missed = RUNG_LIST.filter((r) => c.signalsAt?.[r] && new Date(c.signalsAt[r]).getTime() <= Date.now() - 30_000 && !(c.fired ?? []).includes(r));
       lost.push(`clock ${c._id}: ${missed.join(', ')} due and not rung`);
     }
+    // every running clock has a job for each signal still to come (a kill between a clock and its jobs is
+    // repaired by the sweep of clocks without their jobs), and no job key is held twice (the unique key index)
+    for (const m of await waitForClockJobs(db)) lost.push(m);
+    const jobDup = await db.collection('agendaJobs').aggregate([{ $match: { 'data.key': { $exists: true } } }, { $group: { _id: { n: '$name', k: '$data.key' }, n: { $sum: 1 } } }, { $match: { n: { $gt: 1 } } }]).toArray();
+    for (const d of jobDup) doubled.push(`${d.n} Agenda jobs ${d._id.n} with key ${d._id.k}`);
     // feed: one outbox event per feed-worthy audit event, and the province got each once
     if (feed) {
       const outbox = new Map((await db.collection('outbox').find({}, { projection: { _id: 1, type: 1, caseNo: 1, data: 1 } }).toArray()).map((e) => [String(e._id), e]));
