@@ -21,7 +21,7 @@
  * nothing of the record in the body, the same answer as a record that does not exist.
  */
 import type { Express, NextFunction, Request, Response } from 'express';
-import { ForbiddenError, NotFoundError, reachesTask, seesAcross, type RecordAccess, type ScopeActor } from '../../engine';
+import { ForbiddenError, NotFoundError, reachesTask, seesAcross, type ProcessService, type RecordAccess, type ScopeActor } from '../../engine';
 import { ACCESS, type AccessRule } from './access-table';
 
 export { ACCESS, type AccessRule, type UnitCheck } from './access-table';
@@ -135,7 +135,7 @@ const foreign = (what: string, id: string) => new NotFoundError(`${what}_NOT_FOU
  * a record that does not exist. A route without a rule is refused (createApp also refuses to start).
  * The record checks are the engine's (engine/org/record-access.ts): api/ reads no model.
  */
-export function accessGuard(access: RecordAccess) {
+export function accessGuard(access: RecordAccess, tasks?: Pick<ProcessService, 'taskWithHead'>) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const hit = ruleFor(req.method === 'HEAD' ? 'GET' : req.method, req.baseUrl + req.path);
     if (!hit) return next(); // no such endpoint: the 404 handler answers
@@ -165,7 +165,13 @@ export function accessGuard(access: RecordAccess) {
         break;
       }
       case 'task': {
-        if (!(await access.reachesTask(actor, params.id))) throw foreign('TASK', params.id);
+        if (hit.key === 'POST /api/tasks/{id}/complete' && tasks) {
+          // a completion works on the task with its instance head: read here once (one round trip)
+          // and handed to the handler (`res.locals.loadedTask`), which reads neither again
+          const loaded = await tasks.taskWithHead(params.id);
+          if (loaded?.task && !(await access.reachesLoadedTask(actor, loaded))) throw foreign('TASK', params.id);
+          res.locals.loadedTask = loaded ?? undefined;
+        } else if (!(await access.reachesTask(actor, params.id))) throw foreign('TASK', params.id);
         break;
       }
       case 'escalation': {

@@ -23,8 +23,8 @@ export function bearerToken(req: Request): string | undefined {
 }
 
 /** Requires a valid session; sets `req.actor`; then the route's access rule decides (api/http/access.ts). */
-export function authenticate(platform: Pick<Platform, 'sessions' | 'access'>) {
-  const guard = accessGuard(platform.access);
+export function authenticate(platform: Pick<Platform, 'sessions' | 'access' | 'processService'>) {
+  const guard = accessGuard(platform.access, platform.processService);
   return async (req: Request, res: Response, next: NextFunction) => {
     const token = bearerToken(req);
     if (!token) throw new UnauthenticatedError('UNAUTHENTICATED', 'log in first: send "Authorization: Bearer <token>" from POST /api/auth/login');

@@ -282,7 +282,8 @@ export function networkOfficeRoutes(platform: Platform): Router {
   r.post('/tasks/:id/complete', once, async (req, res) => {
     const body = CompleteBody.parse(req.body ?? {});
     const idem = res.locals.idempotency as IdempotencyLocals | undefined;
-    const out: any = await taskActions.complete(p(req, 'id'), body, req.actor!, { requestId: idem?.requestId });
+    // the task with its instance head as the access guard read it (api/http/access.ts): not read again
+    const out: any = await taskActions.complete(p(req, 'id'), body, req.actor!, { requestId: idem?.requestId, loaded: res.locals.loadedTask });
     // a resend of a completion that did commit (its answer lost, or a 503 after the revision): the case as it stands
     if (out?.replayed) res.set('Idempotent-Replayed', 'true');
     res.json(out);

@@ -13,7 +13,8 @@ import { parseBudget, type Budget } from '../supervision/clock-ledger';
 import { crashPoint, holdPoint } from '../domain/fault';
 import type { CaseContext, Known } from './context';
 import { issueNotice } from './issue-notice';
-import { finishCase } from './finish-case';
+import { acceptingCase } from './project-case';
+import { ACCEPTANCE_UNDER_WAY, finishCase } from './finish-case';
 
 /**
  * 受理: starts the item's path and issues the acceptance notice. `acceptedAt` for deemed acceptance (from receipt).
@@ -27,20 +28,34 @@ import { finishCase } from './finish-case';
  * chain. (Before, the batch went out after the write of 'in-progress', and a completion finishing
  * the case in between wrote its `case.ended` first.) Such a completion finds the case still
  * accepting and leaves its end to the acceptance, which ends it after its write.
+ * @returns the case in progress as the write left it (its caller's answer need not read it again);
+ * undefined when the acceptance ended it, or found it ended or voided
  */
-export async function acceptApplication(ctx: CaseContext, caseNo: string, actor: Actor, limitOverrides: Record<string, string> | undefined, queryCode?: string, acceptedAt?: Date, known?: Known & { kase: any; item: ServiceItem }): Promise<void> {
+export async function acceptApplication(ctx: CaseContext, caseNo: string, actor: Actor, limitOverrides: Record<string, string> | undefined, queryCode?: string, acceptedAt?: Date, known?: Known & { kase: any; item: ServiceItem }): Promise<any | undefined> {
   const { models, audit } = ctx.deps;
   const started = await audit.batch(() => acceptNow(ctx, caseNo, actor, limitOverrides, queryCode, acceptedAt, known));
   // the acceptance's events are in the chain; a kill here leaves the case accepting, and the repair runs it again
   await holdPoint('case.accept:before-in-progress');
   crashPoint('accept.before-in-progress');
-  await models.ServiceCase.updateOne({ _id: caseNo }, { $set: { status: 'in-progress', acceptedAt: started.acceptedAt, definitionKey: started.procedure, instanceId: started.instanceId, updatedAt: started.acceptedAt } });
-  // An acceptance finished late — its write of 'in-progress' failed (an outage, a kill) and a resend or
-  // the repair sweep finishes it now — or one whose step was completed while the case was still
-  // 'accepting' may find its instance ended meanwhile: the projection's finish found no case in
-  // progress and changed nothing. End the case now (finish is keyed: nothing doubles).
-  const inst = await models.Instance.findById(started.instanceId, { status: 1 }).lean();
-  if (inst && inst.status !== 'running' && inst.status !== 'starting') await audit.batch(() => finishCase(ctx, caseNo, started.instanceId, inst.status as string));
+  // the case as this write leaves it: a case ended meanwhile (or voided) is not put back in progress
+  const kase: any = await models.ServiceCase.findOneAndUpdate(
+    { _id: caseNo, status: { $in: [...ACCEPTANCE_UNDER_WAY, 'in-progress'] } },
+    { $set: { status: 'in-progress', acceptedAt: started.acceptedAt, definitionKey: started.procedure, instanceId: started.instanceId, updatedAt: started.acceptedAt } },
+    { returnDocument: 'after' },
+  ).lean();
+  if (!kase) return undefined;
+  // An acceptance whose step was completed while the case was not yet in progress, or one finished
+  // late — its write of 'in-progress' failed (an outage, a kill) and a resend or the repair sweep
+  // finishes it now — may find its instance ended meanwhile: the projection's finish found no case
+  // in progress and told the case so (`instanceEnded`, finish-case.ts), or the start itself ended it.
+  // End the case now (finish is keyed: nothing doubles). Decided from the case as written, not from
+  // the instance head, which moves only after the projection's listeners ran (issue 12).
+  const ended = kase.instanceEnded?.instanceId === started.instanceId ? (kase.instanceEnded.status as string) : started.endedStatus;
+  if (ended) {
+    await audit.batch(() => finishCase(ctx, caseNo, started.instanceId, ended));
+    return undefined;
+  }
+  return kase;
 }
 
 /** The acceptance's engine instance and its events: case.accepted, the notice, the clocks (all keyed). */
@@ -75,7 +90,11 @@ async function acceptNow(ctx: CaseContext, caseNo: string, actor: Actor, limitOv
     const set = await models.ServiceCase.findOneAndUpdate({ _id: caseNo, instanceId: { $exists: false } }, { $set: { instanceId: chosen } }, { returnDocument: 'after', projection: { instanceId: 1 } }).lean();
     instanceId = (set?.instanceId as string | undefined) ?? ((await models.ServiceCase.findById(caseNo, { instanceId: 1 }).lean())?.instanceId as string | undefined) ?? chosen;
   }
-  await ctx.deps.processService.startInstance(item.procedure, variables, actor, caseNo, instanceId);
+  // what the start wrote: an instance that ended in its start is ended with the case's write of 'in-progress'
+  // its projection (project-case.ts) works on the case as held here: nothing else writes a case being accepted
+  const held = { caseNo, kase: { ...kase, instanceId } };
+  const head = await acceptingCase.run(held, () => ctx.deps.processService.startInstanceHead(item.procedure, variables, actor, caseNo, instanceId));
+  const endedStatus = head.status && head.status !== 'running' && head.status !== 'starting' ? head.status : undefined;
   crashPoint('accept.after-instance');
   await ctx.deps.audit.append(caseNo, 'case.accepted', actor.username, { procedure: item.procedure, promisedLimitDays: item.promisedLimitDays, statutoryLimitDays: item.statutoryLimitDays }, { dedupeKey: `case:accepted:${caseNo}` });
   // the notice names the acceptance as the case will hold it (the write of 'in-progress' comes after this batch)
@@ -92,5 +111,5 @@ async function acceptNow(ctx: CaseContext, caseNo: string, actor: Actor, limitOv
       ] as const).map(([kind, override, days]) => ({ id: `${caseNo}:${kind}`, kind, caseNo, label: item.name, orgUnit: kase.orgUnit, windowId: kase.receivingWindow, holder: kase.responsible, budget: budgetOf(override, days), startedAt: now })),
     );
   }
-  return { instanceId, acceptedAt: now, procedure: item.procedure };
+  return { instanceId, acceptedAt: now, procedure: item.procedure, endedStatus };
 }

@@ -26,19 +26,37 @@ export const CASE_NO_PATTERN = /^[A-Z]{2}-\d{8}-\d{4,6}$/;
 export class CaseNumbers {
   constructor(private readonly models: Models) {}
 
+  /**
+   * The last number this process claimed per org unit and day (a bounded cache): the next claim
+   * tries the one after it without reading the day's head. A number another process took meanwhile
+   * costs a duplicate key, and then the head is read as without the cache — the insert is the claim.
+   */
+  private readonly last = new Map<string, number>();
+
   /** Claims the next free number of `orgUnit` (whose case-number code is `orgCode`) for `at`. */
   async claim(orgUnit: string, orgCode: string, at: Date, claimedBy: string): Promise<string> {
     const { CaseNumber } = this.models;
     const day = cstDay(at);
-    const head = await CaseNumber.findOne({ orgUnit, day }, { seq: 1 }).sort({ seq: -1 }).lean();
-    let seq = (head?.seq ?? 0) + 1;
+    const key = `${orgUnit}:${day}`;
+    const known = this.last.get(key);
+    let seq = known !== undefined ? known + 1 : ((await CaseNumber.findOne({ orgUnit, day }, { seq: 1 }).sort({ seq: -1 }).lean())?.seq ?? 0) + 1;
+    let readHead = known === undefined;
     for (let attempt = 0; attempt < 50; attempt++, seq++) {
       const _id = formatCaseNo(orgCode, day, seq);
       try {
         await CaseNumber.create({ _id, orgUnit, day, seq, status: 'claimed', claimedAt: at, claimedBy });
+        this.last.delete(key);
+        this.last.set(key, seq);
+        if (this.last.size > 500) this.last.delete(this.last.keys().next().value!);
         return _id;
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
+        if (!readHead) {
+          // taken by another process: go on after the day's head, as without the cache
+          readHead = true;
+          const head = await CaseNumber.findOne({ orgUnit, day }, { seq: 1 }).sort({ seq: -1 }).lean();
+          seq = Math.max(seq, head?.seq ?? 0);
+        }
       }
     }
     throw new ConflictError('CASE_NUMBER_CONTENDED', 'could not claim a case number; try again');

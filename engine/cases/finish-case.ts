@@ -19,6 +19,13 @@ import { notify } from './notifications';
  * ended the case (`endedByInstance`); a later call for that instance (a replayed projection: the
  * writer was killed, lost the database half-way, or its audit batch did not go out) writes the
  * follow-ups again, each keyed, so nothing doubles.
+ *
+ * A case not yet in progress whose path is started (its acceptance under way: `accepting`, or
+ * `awaiting-supplement` while a supplement's acceptance starts the path) is told that its instance
+ * ended (`instanceEnded` on the case): the acceptance's write of 'in-progress' returns the case
+ * and ends it. Both are writes of the one case document, so whichever comes second sees the
+ * other — unlike the instance head, which moves only after the projection's listeners, the mark
+ * cannot lag (issue 12: an acceptance that read a head not yet moved left the case in progress).
  */
 export async function finishCase(ctx: CaseContext, caseNo: string, instanceId: string, engineStatus: string) {
   const { models, clock, clocks, followUps } = ctx.deps;
@@ -29,11 +36,22 @@ export async function finishCase(ctx: CaseContext, caseNo: string, instanceId: s
   const rejected = [...lastByElement.values()].some((t) => (t.outcome as any)?.decision === 'reject');
   let outcome = engineStatus === 'completed' ? (rejected ? 'rejected' : 'approved') : 'failed';
   let now = clock.now();
-  const ended = await models.ServiceCase.updateOne(
-    { _id: caseNo, status: 'in-progress' },
-    { $set: { status: outcome === 'approved' ? 'completed' : outcome, outcome, endedAt: now, updatedAt: now, endedByInstance: instanceId } },
-  );
-  if (!ended.modifiedCount) {
+  const end = async () =>
+    (
+      await models.ServiceCase.updateOne(
+        { _id: caseNo, status: 'in-progress' },
+        { $set: { status: outcome === 'approved' ? 'completed' : outcome, outcome, endedAt: now, updatedAt: now, endedByInstance: instanceId } },
+      )
+    ).modifiedCount > 0;
+  let moved = await end();
+  if (!moved) {
+    // an acceptance under way: told on the case, it ends the case after its write of 'in-progress'
+    const told = await models.ServiceCase.updateOne({ _id: caseNo, status: { $in: ACCEPTANCE_UNDER_WAY }, instanceId }, { $set: { instanceEnded: { instanceId, status: engineStatus } } });
+    if (told.matchedCount) return;
+    // neither: the acceptance put it in progress in between (end it now), or it ended already
+    moved = await end();
+  }
+  if (!moved) {
     const k: any = await models.ServiceCase.findById(caseNo, { endedByInstance: 1, outcome: 1, endedAt: 1 }).lean();
     if (k?.endedByInstance !== instanceId) return; // not ended by this instance (yet): nothing of the end to write
     outcome = k.outcome as string;
@@ -62,6 +80,9 @@ export async function finishCase(ctx: CaseContext, caseNo: string, instanceId: s
   if (followUps?.inSample(caseNo)) await followUps.openFollowUp(caseNo, 'sample');
   if (await claimOnce(ctx, `finish-notify:${caseNo}`)) await notify(ctx, kase!.responsible, 'case.ended', `办件已办结：${kase!.itemName}`, `${caseNo} ${outcome === 'rejected' ? '不予许可' : '准予办理'}，请告知申请人`, caseNo);
 }
+
+/** The statuses of a case whose acceptance may have started its path but not yet put it in progress. */
+export const ACCEPTANCE_UNDER_WAY = ['accepting', 'awaiting-supplement'];
 
 /** Claims `key` once for the case layer (true the first time only): a follow-up done once however often the end is finished. */
 async function claimOnce(ctx: CaseContext, key: string): Promise<boolean> {

@@ -10,6 +10,7 @@ import type { CaseContext, Known } from './context';
 import type { HandedMaterial } from './materials';
 import { maskIdNumber, maskPhone } from './identity';
 import { renderNotice, type NoticeInput, type NoticeKind } from './notices';
+import { orgCacheOf } from '../org/org-cache';
 
 /**
  * `id`: a fixed id (a notice issued once: its event is keyed, and a second issue only appends the
@@ -20,12 +21,14 @@ export async function issueNotice(ctx: CaseContext, caseNo: string, kind: Notice
   const { models, clock } = ctx.deps;
   const kase: any = known?.kase ?? (await models.ServiceCase.findById(caseNo).lean());
   if (!kase) return;
-  const [item, window, org, clerk] = await Promise.all([
+  // the window, centre and clerk's name through the org cache (org-cache.ts): the same few notice after notice
+  const [item, window, org, names] = await Promise.all([
     known?.item ?? models.ServiceItem.findById(kase.itemCode).lean(),
-    known?.window ?? models.Window.findById(kase.receivingWindow).lean(),
-    known?.org ?? models.OrgUnit.findById(kase.orgUnit).lean(),
-    models.User.findById(kase.responsible, { displayName: 1 }).lean(),
+    known?.window ?? orgCacheOf(models).window(kase.receivingWindow),
+    known?.org ?? orgCacheOf(models).unit(kase.orgUnit),
+    ctx.deps.org.displayNames([kase.responsible]),
   ]);
+  const clerk = { displayName: names.get(kase.responsible) };
   const a = kase.applicant as any;
   // a fixed id (a notice issued once) needs no count of the earlier ones
   const _id = id ?? `${caseNo}:${kind}:${(await models.Notice.countDocuments({ caseNo, kind })) + 1}`;

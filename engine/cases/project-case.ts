@@ -5,8 +5,10 @@
  * paused while it waits on the applicant, and the end of the case. Idempotent: every write is
  * keyed by instance, revision and event index, so the repair sweep replays it safely.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Actor } from '../domain/types';
-import type { OpenStep, ProjectedRevision } from '../services/process-service';
+import type { ClosedStep, OpenStep, ProjectedRevision } from '../services/process-service';
+import { holdPoint } from '../domain/fault';
 import { parseBudget, parseStepLimit, type Budget } from '../supervision/clock-ledger';
 import type { CaseContext } from './context';
 import { finishCase } from './finish-case';
@@ -23,6 +25,8 @@ export interface CaseProjection {
   revisions: ProjectedRevision[];
   opened?: ReadonlyMap<string, any>;
   openSteps?: OpenStep[];
+  /** The steps the projected command closed, as the projection wrote them (absent on the repair path: read then). */
+  closedSteps?: ClosedStep[];
   rootInstanceId?: string;
 }
 
@@ -32,20 +36,49 @@ export interface CaseProjection {
  * windows, and the end of the case with its completion or return notice. Idempotent: every
  * write is keyed by instance, revision and event index.
  */
-export function projectCase(ctx: CaseContext, p: CaseProjection): Promise<void> {
+export async function projectCase(ctx: CaseContext, p: CaseProjection): Promise<void> {
   // the events of the revisions go out as one batch before the projection counts as done (its head
   // moves after the listeners): a kill before replays the projection, and every step appends again, keyed
-  return ctx.deps.audit.batch(() => project(ctx, p));
+  await ctx.deps.audit.batch(() => project(ctx, p));
+  // fault injection (tests): the case layer is done, the instance head not yet moved (issue 12's race)
+  await holdPoint(`case.projected:${p.status}`);
 }
+
+/**
+ * The case an acceptance is starting the path of, as the acceptance holds it (accept-application.ts):
+ * the projection of that start — and of the call activities it starts — works on it instead of
+ * reading it. Nothing else writes a case being accepted: it has no step yet.
+ */
+export const acceptingCase = new AsyncLocalStorage<{ caseNo: string; kase: any }>();
+
+/** Statuses after the acceptance: a case in one of them keeps its instance and is never voided. */
+const PAST_ACCEPTANCE = new Set(['in-progress', 'completed', 'rejected', 'failed']);
+const MAX_KNOWN_CASES = 5000;
+/** Cases past their acceptance with their instance, by number (per database, bounded). */
+const knownCases = new WeakMap<object, Map<string, string>>();
 
 async function project(ctx: CaseContext, p: CaseProjection): Promise<void> {
   const caseNo = typeof p.variables.caseNo === 'string' ? p.variables.caseNo : undefined;
   if (!caseNo) return;
   const { models, audit, clocks } = ctx.deps;
-  const kase: any = await models.ServiceCase.findById(caseNo).lean();
-  // While the case is being accepted its instanceId is not yet recorded: the first revision belongs to it too.
-  // an instance a call activity started (调用活动) belongs to its root's case: its steps, clocks and audit are the case's
-  if (!kase || (kase.instanceId && kase.instanceId !== (p.rootInstanceId ?? p.instanceId)) || kase.status === 'void') return;
+  const root = p.rootInstanceId ?? p.instanceId;
+  // A running instance's revisions that open no step (a timer, a breach) need no more of a case known to be
+  // past its acceptance than that it is this instance's: it is not read. Else it is read (hand-overs, the end).
+  const opensSteps = p.revisions.some((r) => r.events.some((e) => e.type === 'activity.wait'));
+  let known = knownCases.get(models);
+  let kase: any;
+  if (!(p.status === 'running' && !opensSteps && known?.get(caseNo) === root)) {
+    const held = acceptingCase.getStore();
+    kase = held?.caseNo === caseNo ? held.kase : await models.ServiceCase.findById(caseNo).lean();
+    // While the case is being accepted its instanceId is not yet recorded: the first revision belongs to it too.
+    // an instance a call activity started (调用活动) belongs to its root's case: its steps, clocks and audit are the case's
+    if (!kase || (kase.instanceId && kase.instanceId !== root) || kase.status === 'void') return;
+    if (kase.instanceId && PAST_ACCEPTANCE.has(kase.status)) {
+      if (!known) knownCases.set(models, (known = new Map()));
+      known.set(caseNo, kase.instanceId);
+      if (known.size > MAX_KNOWN_CASES) known.delete(known.keys().next().value!);
+    }
+  }
   for (const r of p.revisions) {
     for (const [i, e] of r.events.entries()) {
       const key = `${p.instanceId}:${r.revision}:${i}`;
@@ -69,7 +102,11 @@ async function project(ctx: CaseContext, p: CaseProjection): Promise<void> {
       await audit.append(caseNo, 'deadline.breached', 'system', { step: esc.attachedToId ?? null, stepName: esc.taskName ?? null, code: esc.escalationCode ?? null, escalationId: esc.escalationId ?? null }, { at: r.createdAt, dedupeKey: `task:esc:${p.instanceId}:${r.revision}:${i}` });
     }
   }
-  if (clocks) {
+  // A command just projected (its closed steps in hand) that closed no step and leaves none waiting on
+  // the applicant has no clock to stop, pause or resume: the case's clocks are not read (a start, a
+  // timer that interrupted nothing).
+  const nothingToClock = !!p.closedSteps && !p.closedSteps.length && !!p.openSteps && !p.openSteps.some((t) => t.stepKind === 'await-applicant');
+  if (clocks && !nothingToClock) {
     // the case's clocks that still run or wait, in one read: the statutory and promised ones, the steps'
     // — and the step clocks stopped since these revisions: a replay after a kill stops them again, so
     // their clock.stopped (held back in this projection's batch when the kill came) is written, once
@@ -93,12 +130,15 @@ async function project(ctx: CaseContext, p: CaseProjection): Promise<void> {
         if (open?.kind === 'supplement') await clocks.resume(caseNo, system);
       }
     }
-    // Step clocks of steps no longer open stop (completed, cancelled by a timer, withdrawn).
+    // Step clocks of steps no longer open stop (completed, cancelled by a timer, withdrawn): a step the
+    // command closed is in hand (`closedSteps`, as the projection wrote it); any other is read.
     const stillOpen = new Set(p.openSteps?.map((t) => t.id) ?? []);
+    const closed = new Map((p.closedSteps ?? []).map((t) => [t.id, t]));
     for (const c of caseClocks) {
       if (c.kind !== 'step' || stillOpen.has(c.taskId as string)) continue;
-      const t = await models.Task.findById(c.taskId, { status: 1, completedAt: 1 }).lean();
-      if (!t || t.status !== 'open') await clocks.stopClock(c._id as string, t?.completedAt ?? ctx.deps.clock.now());
+      const t = closed.get(c.taskId as string) ?? (await models.Task.findById(c.taskId, { status: 1, completedAt: 1 }).lean());
+      // the clock as read above: stopClock need not read it again (one it finds stopped it reads, as a replay)
+      if (!t || t.status !== 'open') await clocks.stopClock(c._id as string, t?.completedAt ?? ctx.deps.clock.now(), { status: c.status as string, dueAt: c.dueAt as Date | null | undefined, caseNo });
     }
   }
   // only the root instance's end ends the case; a called instance's end returns to its caller

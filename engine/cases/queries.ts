@@ -10,7 +10,6 @@ import type { WorkingCalendar } from '../calendar/working-calendar';
 import type { CaseReadContext } from './context';
 import { canRead, loadCase } from './case-records';
 import { maskIdNumber, maskName, maskPhone } from './identity';
-import { caseMemberIds } from '../services/process/called-tree';
 
 /** The counting calendar in force (the inbox counts the working days left with it); none without supervision. */
 export async function workingCalendar(ctx: CaseReadContext): Promise<WorkingCalendar | undefined> {
@@ -28,16 +27,16 @@ export async function assertReadable(ctx: CaseReadContext, caseNo: string, actor
   if (!kase || !canRead(kase, actor)) throw new NotFoundError('CASE_NOT_FOUND', `case ${caseNo} does not exist`);
 }
 
-/** The case as staff see it: personal data masked, steps, notices, proxy record. */
-export async function getCase(ctx: CaseReadContext, caseNo: string, actor: Actor) {
+/** The case as staff see it: personal data masked, steps, notices, proxy record. `known.kase`: the case as its caller just wrote it (not read again). */
+export async function getCase(ctx: CaseReadContext, caseNo: string, actor: Actor, known: { kase?: any } = {}) {
   const { models } = ctx.deps;
-  const kase = await loadCase(ctx, caseNo);
+  const kase = known.kase?._id === caseNo ? known.kase : await loadCase(ctx, caseNo);
   if (!canRead(kase, actor)) throw new NotFoundError('CASE_NOT_FOUND', `case ${caseNo} does not exist`);
   // engine steps and the case's own tasks (co-sign, rectification, follow-up) share the instance id
   const inst = kase.instanceId ? await models.Instance.findById(kase.instanceId, { definitionVersion: 1, calledInstances: 1, messageStartedInstances: 1 }).lean() : null;
   // the steps of the instances its call activities started (调用活动: the city's part of a report-up case) are the case's too,
-  // at every depth (a call within a call), and of those a message started for the case (消息开始事件, engine/services/messages.ts)
-  const called = inst ? await caseMemberIds(models, inst) : [];
+  // and of those a message started for the case (消息开始事件, engine/services/messages.ts)
+  const called = [...((inst as any)?.calledInstances ?? []), ...((inst as any)?.messageStartedInstances ?? [])].map((c: { instanceId: string }) => c.instanceId);
   const tasks = kase.instanceId ? await models.Task.find({ instanceId: called.length ? { $in: [kase.instanceId, ...called] } : kase.instanceId }).sort({ createdAt: 1 }).lean() : [];
   const notices = await listNotices(ctx, caseNo);
   const summary = caseSummary(kase);

@@ -4,7 +4,7 @@
  * (五分类): refused (退回件, a return notice), missing materials (补办件, ONE one-time
  * notification), taken in for examination (收件后审查), or accepted and its path started.
  */
-import { randomInt } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { BusinessRuleError, ConflictError, ForbiddenError, ValidationError } from '../domain/errors';
 import type { Actor } from '../domain/types';
 import { crashPoint } from '../domain/fault';
@@ -17,6 +17,7 @@ import { acceptApplication } from './accept-application';
 import { startExaminationClock } from './examine-application';
 import { issueNotice } from './issue-notice';
 import { getCase } from './queries';
+import { orgCacheOf } from '../org/org-cache';
 
 const QUERY_CODE_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
 
@@ -40,7 +41,8 @@ export async function takeInApplication(ctx: CaseContext, input: IntakeInput, ac
   if (!input.reject && (await models.Definition.exists({ key: item.procedure, archived: true }))) {
     throw new ConflictError('DEFINITION_ARCHIVED', `the path ${item.procedure} of item ${item.code} is archived: no new case starts on it; ask the designers to restore it or name another path`, { key: item.procedure, itemCode: item.code });
   }
-  const window = await models.Window.findById(actor.windowId).lean();
+  // through the org cache (engine/org/org-cache.ts): a window changes rarely, and this process's own changes at once
+  const window = await orgCacheOf(models).window(actor.windowId);
   if (!window) throw new ForbiddenError('NOT_A_WINDOW_CLERK', `your window ${actor.windowId} is not registered`);
   if (!(window.accepts ?? []).includes(item.department)) {
     throw new BusinessRuleError('WINDOW_CANNOT_ACCEPT', `window ${window.name} does not accept items of department ${item.department}; send the applicant to that department's window or the comprehensive window`);
@@ -75,10 +77,16 @@ export async function takeInApplication(ctx: CaseContext, input: IntakeInput, ac
   await hooks.onNumber?.(caseNo);
   const queryCode = newQueryCode();
   let created = false;
+  // the case as the acceptance left it in progress: the answer shows it without reading it again
+  let accepted: any;
   try {
     await intend(ctx, caseNo, 'intake', input.examine && !input.reject ? 'examine' : input.reject ? 'reject' : missing.length ? 'supplement' : 'accept', actor.username);
+    const accepting = !input.reject && !input.examine && !missing.length;
     const createdCase = {
       _id: caseNo,
+      // accepted at once: its path's instance id is chosen with the case (the acceptance claims none, and a
+      // repair after a kill starts or finds the instance by it, as by an id the acceptance had claimed)
+      ...(accepting ? { instanceId: randomUUID() } : {}),
       itemCode: item.code,
       itemName: item.name,
       department: item.department,
@@ -107,7 +115,6 @@ export async function takeInApplication(ctx: CaseContext, input: IntakeInput, ac
       applicant: { kind: applicant.kind, name: maskName(applicant.name), idNumber: maskIdNumber(applicant.idNumber) },
       materials: input.materials,
     };
-    const accepting = !input.reject && !input.examine && !missing.length;
     if (!accepting) await ctx.deps.audit.append(caseNo, 'case.received', actor.username, receipt);
     if (input.examine && !input.reject) {
       // 收件待审: no decision yet; the five-day examination clock runs from receipt
@@ -129,10 +136,10 @@ export async function takeInApplication(ctx: CaseContext, input: IntakeInput, ac
     } else {
       // an acceptance's receipt goes out with the first batch of its events (the step's projection);
       // after a kill before it, the repair's `ensureReceived` writes it, as for a kill before the append
-      await ctx.deps.audit.batch(async () => {
+      accepted = await ctx.deps.audit.batch(async () => {
         await ctx.deps.audit.append(caseNo, 'case.received', actor.username, receipt);
         // what intake read and wrote already is handed on (accept and its notice need not read it again)
-        await acceptApplication(ctx, caseNo, actor, input.limitOverrides, queryCode, undefined, { kase: createdCase, item, window, org: orgUnit });
+        return acceptApplication(ctx, caseNo, actor, input.limitOverrides, queryCode, undefined, { kase: createdCase, item, window, org: orgUnit });
       });
     }
     await ctx.numbers.markUsed(caseNo);
@@ -146,5 +153,5 @@ export async function takeInApplication(ctx: CaseContext, input: IntakeInput, ac
     await settled(ctx, caseNo, 'intake');
     throw err;
   }
-  return { case: await getCase(ctx, caseNo, actor), queryCode };
+  return { case: await getCase(ctx, caseNo, actor, { kase: accepted }), queryCode };
 }

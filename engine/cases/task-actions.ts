@@ -19,7 +19,7 @@ import { estimateNote } from '../calendar/working-calendar';
 import { stepRemaining } from './step-deadline';
 import { maskIdNumber, maskName, maskPhone } from './identity';
 import { actorReachesTask } from '../org/scope';
-import { canWorkOn, taskView, type ProcessService } from '../services/process-service';
+import { canWorkOn, taskView, type Head, type ProcessService } from '../services/process-service';
 import type { OrgService } from '../org/org-service';
 import type { AuditLog } from './audit';
 import type { CaseService } from './case-service';
@@ -68,8 +68,8 @@ export class TaskActions {
    * Another org unit's task is answered as one that does not exist (DESIGN.md §6): the engine
    * checks it too, not only the HTTP guard, so no caller acts across towns.
    */
-  private async reach(t: any, actor: Actor) {
-    if (!(await actorReachesTask(this.deps.models, actor, t))) throw new NotFoundError('TASK_NOT_FOUND', `task ${t._id} does not exist`);
+  private async reach(t: any, actor: Actor, inst?: { orgUnit?: string | null } | null) {
+    if (!(await actorReachesTask(this.deps.models, actor, t, inst))) throw new NotFoundError('TASK_NOT_FOUND', `task ${t._id} does not exist`);
   }
 
   private requireOpen(t: any) {
@@ -124,26 +124,33 @@ export class TaskActions {
    * 办理: completes the task with a decision and opinion (and form data as variables), or answers a
    * co-sign, rectification or follow-up. `opts.requestId` (the
    * Idempotency-Key's request id) lets a resend of a completion that committed be answered as done
-   * (ProcessService.completeTask: the case view marked `replayed`).
+   * (ProcessService.completeTask: the case view marked `replayed`). `opts.loaded`: the task with its
+   * instance head as the caller read it (the HTTP guard, `ProcessService.taskWithHead`); else read
+   * here, once — the checks below, the form and the engine's completion all work on that one read.
    */
-  async complete(taskId: string, input: { decision?: string; opinion?: string; variables?: Record<string, unknown> }, actor: Actor, opts: { requestId?: string } = {}) {
-    const t = await this.load(taskId);
-    await this.reach(t, actor);
+  async complete(taskId: string, input: { decision?: string; opinion?: string; variables?: Record<string, unknown> }, actor: Actor, opts: { requestId?: string; loaded?: { task: any; head: Head | null } | null } = {}) {
+    const loaded = opts.loaded && String(opts.loaded.task?._id) === taskId ? opts.loaded : await this.deps.processService.taskWithHead(taskId);
+    if (!loaded?.task) throw new NotFoundError('TASK_NOT_FOUND', `task ${taskId} does not exist`);
+    const t = loaded.task;
+    await this.reach(t, actor, loaded.head?.inst);
     if (t.kind === 'cosign') return this.answerCosign(t, input, actor);
     if ((t.kind === 'rectification' || t.kind === 'follow-up') && this.deps.feedback) return taskView(await this.deps.feedback.completeFeedbackTask(taskId, input, actor));
     if (input.decision && !DECISIONS.has(input.decision)) throw new ValidationError('INVALID_DECISION', `decision must be one of ${[...DECISIONS].join(', ')}`);
     if (input.decision === 'reject' && !input.opinion?.trim()) throw new ValidationError('OPINION_REQUIRED', 'a rejection needs an opinion (the reason the applicant will read)');
     if (t.status === 'open') {
-      const pending = await this.deps.models.Task.countDocuments({ parentTaskId: t._id, kind: 'cosign', status: 'open' });
-      if (pending) throw new ConflictError('COSIGN_PENDING', `${pending} co-sign request(s) of this task are still open; wait for their opinions`);
+      // a co-sign request is logged on its task before it is created (cosign): none logged, none open
+      if (((t.actions ?? []) as { type?: string }[]).some((a) => a.type === 'cosign-requested')) {
+        const pending = await this.deps.models.Task.countDocuments({ parentTaskId: t._id, kind: 'cosign', status: 'open' });
+        if (pending) throw new ConflictError('COSIGN_PENDING', `${pending} co-sign request(s) of this task are still open; wait for their opinions`);
+      }
       // who may work on it is answered before what the form says (a stranger learns nothing about the form)
       if (!canWorkOn(actor, t as any)) throw new ForbiddenError('TASK_NOT_YOURS', `task ${taskId} is not assigned to you or your groups`);
-      await this.deps.forms?.checkCompletion(t as any, input);
+      await this.deps.forms?.checkCompletion(t as any, input, { definitionId: loaded.head?.inst?.definitionId });
     }
     const variables: Record<string, unknown> = { ...(input.variables ?? {}) };
     if (input.decision) variables.decision = input.decision;
     if (input.opinion !== undefined) variables.opinion = input.opinion;
-    return this.deps.processService.completeTask(taskId, variables, actor, { decision: input.decision ?? null, opinion: input.opinion ?? null }, opts);
+    return this.deps.processService.completeTask(taskId, variables, actor, { decision: input.decision ?? null, opinion: input.opinion ?? null }, { requestId: opts.requestId, loaded });
   }
 
   /** 退回: back to the earlier step named by the diagram's return flow. */
@@ -204,6 +211,8 @@ export class TaskActions {
     if (!receiver.username) throw new BusinessRuleError('WINDOW_UNSTAFFED', `window ${windowId} has nobody to receive the request`);
     const now = this.deps.clock.now();
     const id = `cosign:${randomUUID()}`;
+    // logged on the task first: a completion reads no co-sign requests of a task that logged none (complete)
+    await this.log(t, 'cosign-requested', actor, reason, { cosignTaskId: id, window: windowId, to: receiver.username });
     await this.deps.models.Task.create({
       _id: id,
       instanceId: t.instanceId,
@@ -223,7 +232,6 @@ export class TaskActions {
       revision: t.revision,
       actions: [{ type: 'requested', actor: actor.username, at: now, reason }],
     });
-    await this.log(t, 'cosign-requested', actor, reason, { cosignTaskId: id, window: windowId, to: receiver.username });
     if (t.caseNo) {
       await this.deps.models.ServiceCase.updateOne({ _id: t.caseNo }, { $addToSet: { involvedOrgUnits: w.orgUnit } });
       await this.deps.cases.notify(receiver.username, 'task.cosign', `加签请求：${t.name}`, `${t.caseNo}：${reason}`, t.caseNo, id);

@@ -22,16 +22,22 @@ const holdDir = enabled ? process.env.PLATFORM_HOLD_DIR : undefined;
  * and `PLATFORM_HOLD_DIR=<dir>`: a request reaching one of the points while `<dir>/armed` exists
  * removes it (one request holds per arming), writes `<dir>/held` and waits until the test removes
  * `held` (at most two minutes). Without all three (every production start) it returns at once.
+ * Two requests held at once, each at its own point: arm `<dir>/armed.<point>`, released by removing
+ * `<dir>/held.<point>`.
  */
 export async function holdPoint(name: string): Promise<void> {
   if (!holdDir || !holdAt.includes(name)) return;
   const { existsSync, unlinkSync, writeFileSync } = await import('node:fs');
-  const armed = `${holdDir}/armed`;
-  const held = `${holdDir}/held`;
+  let held = `${holdDir}/held.${name}`;
   try {
-    unlinkSync(armed);
+    unlinkSync(`${holdDir}/armed.${name}`);
   } catch {
-    return; // not armed, or another request took it
+    held = `${holdDir}/held`;
+    try {
+      unlinkSync(`${holdDir}/armed`);
+    } catch {
+      return; // not armed, or another request took it
+    }
   }
   writeFileSync(held, name);
   for (const until = Date.now() + 120_000; existsSync(held) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));

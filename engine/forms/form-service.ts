@@ -55,9 +55,26 @@ export interface TaskForm {
   data: Record<string, unknown>;
 }
 
+/** Form versions and definition versions kept in a process: both are immutable once written, so kept for good (bounded). */
+const CACHED_VERSIONS = 500;
+
+/** A bounded map: the oldest entry goes when it is full. */
+function remember<T>(m: Map<string, T>, key: string, value: T): T {
+  m.set(key, value);
+  if (m.size > CACHED_VERSIONS) m.delete(m.keys().next().value!);
+  return value;
+}
+
 export class FormService {
   private readonly Version: Model<FormVersionDoc>;
   private readonly Head: Model<FormHeadDoc>;
+  /**
+   * Form versions read (`<formId>@<version>`): a version is never changed once saved (a save
+   * claims the next one), so only the head — which version is the latest — is read each time.
+   */
+  private readonly versionCache = new Map<string, FormVersionDoc>();
+  /** The user-task metadata of definition versions read (by definition id): a deployed version never changes. */
+  private readonly userTasksCache = new Map<string, UserTaskMeta[]>();
 
   constructor(conn: Connection, private readonly models: Models) {
     const opts = { versionKey: false, minimize: false } as const;
@@ -113,9 +130,18 @@ export class FormService {
     const head = known ?? (await this.Head.findById(id).lean());
     if (!head) throw new NotFoundError('FORM_NOT_FOUND', `no form "${id}"`);
     const v = version ?? head.latest;
-    const doc = await this.Version.findById(`${id}@${v}`).lean();
+    const doc = await this.version(id, v);
     if (!doc) throw new NotFoundError('FORM_NOT_FOUND', `form "${id}" has no version ${v}`);
     return { id, name: doc.name, version: doc.version, latestVersion: head.latest, schema: doc.schema, createdAt: doc.createdAt, createdBy: doc.createdBy };
+  }
+
+  /** One version of a form: read once per process, then kept (versions are immutable). */
+  private async version(id: string, v: number): Promise<FormVersionDoc | null> {
+    const key = `${id}@${v}`;
+    const known = this.versionCache.get(key);
+    if (known) return known;
+    const doc = await this.Version.findById(key).lean();
+    return doc ? remember(this.versionCache, key, doc as FormVersionDoc) : null;
   }
 
   async versions(id: string) {
@@ -161,11 +187,14 @@ export class FormService {
     return { id, version };
   }
 
-  /** The form of a task, with its initial data; null for a task without formKey. */
-  async taskForm(task: { _id: string; instanceId: string; elementId: string; formKey?: string | null; kind?: string }): Promise<TaskForm | null> {
+  /**
+   * The form of a task, with its initial data; null for a task without formKey. `known.definitionId`:
+   * the task's definition version, when the caller read the instance head (saves reading it).
+   */
+  async taskForm(task: { _id: string; instanceId: string; elementId: string; formKey?: string | null; kind?: string }, known: { definitionId?: string } = {}): Promise<TaskForm | null> {
     if (task.kind && task.kind !== 'engine') return null;
     if (!task.formKey) return null;
-    const decisionOptions = (await this.decisionsOf(task)).map((value) => ({ value, label: DECISION_LABELS[value] ?? value }));
+    const decisionOptions = (await this.decisionsOf(task, known.definitionId)).map((value) => ({ value, label: DECISION_LABELS[value] ?? value }));
     const id = task.formKey.startsWith('form:') ? task.formKey.slice(5) : task.formKey;
     const stored = FORM_ID.test(id) ? await this.Head.findById(id).lean() : null;
     if (!stored) return { id: 'default-task', version: 0, name: '办理', schema: DEFAULT_TASK_FORM, data: { decisionOptions } };
@@ -174,8 +203,8 @@ export class FormService {
   }
 
   /** Checks a completion against the task's form; throws 422 FORM_INVALID listing every problem. */
-  async checkCompletion(task: Parameters<FormService['taskForm']>[0], input: { decision?: string; opinion?: string; variables?: Record<string, unknown> }): Promise<void> {
-    const form = await this.taskForm(task);
+  async checkCompletion(task: Parameters<FormService['taskForm']>[0], input: { decision?: string; opinion?: string; variables?: Record<string, unknown> }, known: { definitionId?: string } = {}): Promise<void> {
+    const form = await this.taskForm(task, known);
     if (!form) return;
     const data: Record<string, unknown> = { ...(input.variables ?? {}) };
     if (input.decision !== undefined) data.decision = input.decision;
@@ -203,15 +232,29 @@ export class FormService {
     }
   }
 
-  private async decisionsOf(task: { instanceId: string; elementId: string }): Promise<string[]> {
-    // the instance's definition version with its task metadata, in one read
-    const [inst] = await this.models.Instance.aggregate([
-      { $match: { _id: task.instanceId } },
-      { $lookup: { from: this.models.Definition.collection.collectionName, localField: 'definitionId', foreignField: '_id', as: 'def' } },
-      { $project: { 'def.userTasks': 1 } },
-    ]);
-    const meta = (((inst?.def?.[0]?.userTasks ?? []) as UserTaskMeta[])).find((m) => m.elementId === task.elementId);
+  private async decisionsOf(task: { instanceId: string; elementId: string }, definitionId?: string): Promise<string[]> {
+    const meta = (await this.userTasksOf(task.instanceId, definitionId)).find((m) => m.elementId === task.elementId);
     if (meta?.decisions?.length) return meta.decisions;
     return meta?.returnTo ? ['approve', 'return'] : ['approve', 'done'];
+  }
+
+  /**
+   * The user-task metadata of an instance's definition version: kept per version once read; with
+   * `definitionId` unknown, the instance's version with its metadata in one read.
+   */
+  private async userTasksOf(instanceId: string, definitionId?: string): Promise<UserTaskMeta[]> {
+    const known = definitionId ? this.userTasksCache.get(definitionId) : undefined;
+    if (known) return known;
+    if (definitionId) {
+      const def = await this.models.Definition.findById(definitionId, { userTasks: 1 }).lean();
+      return def ? remember(this.userTasksCache, definitionId, ((def as any).userTasks ?? []) as UserTaskMeta[]) : [];
+    }
+    const [inst] = await this.models.Instance.aggregate([
+      { $match: { _id: instanceId } },
+      { $lookup: { from: this.models.Definition.collection.collectionName, localField: 'definitionId', foreignField: '_id', as: 'def' } },
+      { $project: { definitionId: 1, 'def.userTasks': 1 } },
+    ]);
+    const tasks = ((inst?.def?.[0]?.userTasks ?? []) as UserTaskMeta[]);
+    return inst?.def?.[0] && inst.definitionId ? remember(this.userTasksCache, String(inst.definitionId), tasks) : tasks;
   }
 }

@@ -7,7 +7,7 @@
  * Supervisors and admins are let through by the guard before any of these runs.
  */
 import type { Models } from '../persistence/models';
-import { actorReadsEscalation, actorReadsInstance, reachesTask, readsCase, seesAcross, taskFacts, type ScopeActor } from './scope';
+import { actorReachesTask, actorReadsEscalation, actorReadsInstance, reachesTask, readsCase, seesAcross, taskFacts, type ScopeActor } from './scope';
 
 export class RecordAccess {
   constructor(private readonly models: Models) {}
@@ -27,6 +27,15 @@ export class RecordAccess {
   async reachesTask(actor: ScopeActor, id: string): Promise<boolean> {
     const t = await this.models.Task.findById(id).lean();
     return !t || reachesTask(actor, (await taskFacts(this.models, [t]))[0]);
+  }
+
+  /**
+   * Whether a task read with its instance head (`ProcessService.taskWithHead`: what a completion
+   * works on, read once by the guard and handed to it) reaches the actor — the same rule as
+   * `reachesTask`; with the instance in hand, the case is read only when the task does not tell.
+   */
+  reachesLoadedTask(actor: ScopeActor, loaded: { task: any; head: { inst?: any } | null }): Promise<boolean> {
+    return actorReachesTask(this.models, actor, loaded.task, loaded.head?.inst);
   }
 
   /** The escalation `id` is absent or of the actor's org unit (the city office supervises its towns; a bare instance's goes by the instance). */

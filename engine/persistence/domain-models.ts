@@ -214,6 +214,12 @@ const serviceCaseSchema = new Schema(
     outcome: String,
     /** The instance whose end ended the case (CaseService.finish: only its projection writes the end's events and notices). */
     endedByInstance: String,
+    /**
+     * The case's instance ended while the case was not yet in progress (its acceptance under way):
+     * `{ instanceId, status }`, written by the projection's end (finish-case.ts), read by the
+     * acceptance's write of 'in-progress', which then ends the case (issue 12).
+     */
+    instanceEnded: mixed,
     applicant: { type: mixed, required: true },
     /** Salted hashes used by the public lookup; the code itself is never stored. */
     queryCodeHash: { type: String, required: true },

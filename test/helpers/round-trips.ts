@@ -86,6 +86,10 @@ export async function measureRoundTrips(platform: Platform): Promise<RoundTripRe
       const body = () => ({ itemCode: item.code, applicant: applicant('王建华'), materials: item.materials.map((m: any) => ({ code: m.code, provided: true })), limitOverrides: { townReviewLimit: 'PT1S' } });
       const warm = await http.post('/api/intake', body()); // first intake warms the caches (definition, catalogue)
       if (warm.status !== 201) throw new Error(`intake failed: ${warm.status} ${JSON.stringify(warm.body)}`);
+      // and its first step completed: warms what a completion keeps (the step's form version, the definition's steps)
+      const warmStep = (await platform.models.Task.findOne({ caseNo: warm.body.case.caseNo, status: 'open', elementId: 'town-accept' }).lean())!;
+      const warmDone = await http.post(`/api/tasks/${encodeURIComponent(String(warmStep._id))}/complete`, { decision: 'approve' });
+      if (warmDone.status !== 200) throw new Error(`complete failed: ${warmDone.status} ${JSON.stringify(warmDone.body)}`);
       const intake = await counter.measure(() => http.post('/api/intake', body()));
       if (intake.result.status !== 201) throw new Error(`intake failed: ${intake.result.status}`);
       const caseNo = intake.result.body.case.caseNo;
@@ -125,6 +129,8 @@ export function formatRoundTrips(r: RoundTripReport): string {
     line('HTTP intake', r.http.intake),
     line('HTTP complete', r.http.complete),
     line('timer firing + case layer', r.http.timer),
+    // each HTTP operation's commands in the order sent: where a round trip comes from
+    ...(['intake', 'complete', 'timer'] as const).map((k) => `  ${k} in order: ${r.http[k].sequence.join(' → ')}`),
   ].join('\n');
 }
 
