@@ -10,6 +10,7 @@ import type { WorkingCalendar } from '../calendar/working-calendar';
 import type { CaseReadContext } from './context';
 import { canRead, loadCase } from './case-records';
 import { maskIdNumber, maskName, maskPhone } from './identity';
+import { caseMemberIds } from '../services/process/called-tree';
 
 /** The counting calendar in force (the inbox counts the working days left with it); none without supervision. */
 export async function workingCalendar(ctx: CaseReadContext): Promise<WorkingCalendar | undefined> {
@@ -35,8 +36,8 @@ export async function getCase(ctx: CaseReadContext, caseNo: string, actor: Actor
   // engine steps and the case's own tasks (co-sign, rectification, follow-up) share the instance id
   const inst = kase.instanceId ? await models.Instance.findById(kase.instanceId, { definitionVersion: 1, calledInstances: 1, messageStartedInstances: 1 }).lean() : null;
   // the steps of the instances its call activities started (调用活动: the city's part of a report-up case) are the case's too,
-  // and of those a message started for the case (消息开始事件, engine/services/messages.ts)
-  const called = [...((inst as any)?.calledInstances ?? []), ...((inst as any)?.messageStartedInstances ?? [])].map((c: { instanceId: string }) => c.instanceId);
+  // at every depth (a call within a call), and of those a message started for the case (消息开始事件, engine/services/messages.ts)
+  const called = inst ? await caseMemberIds(models, inst) : [];
   const tasks = kase.instanceId ? await models.Task.find({ instanceId: called.length ? { $in: [kase.instanceId, ...called] } : kase.instanceId }).sort({ createdAt: 1 }).lean() : [];
   const notices = await listNotices(ctx, caseNo);
   const summary = caseSummary(kase);
