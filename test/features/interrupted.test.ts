@@ -190,8 +190,9 @@ describe('a process killed in the middle of a decision (中断修复)', () => {
     const accepted = await waitFor(async () => received.find((e) => e.body.type === 'case.accepted' && e.body.caseNo === caseNo), 'case.accepted at the province', 30_000);
     expect(accepted.body.data.procedure).toBe('immediate-item');
     await waitFor(async () => (await d.collection('audit_pending').countDocuments({})) === 0, 'the pending marker to clear', 20_000);
-    // delivered once (the idempotency key is the outbox event; the province saw one case.accepted)
-    await new Promise((r) => setTimeout(r, 3000));
+    // delivered once (the idempotency key is the outbox event; the province saw one case.accepted): once the
+    // case's feed events are all delivered, nothing of it is left to send again
+    await waitFor(async () => (await d.collection('outbox').countDocuments({ caseNo, type: 'case.accepted', status: 'delivered' })) === 1 && (await d.collection('outbox').countDocuments({ caseNo, status: 'pending' })) === 0, 'the case’s feed events delivered', 30_000);
     expect(received.filter((e) => e.body.type === 'case.accepted' && e.body.caseNo === caseNo)).toHaveLength(1);
     expect(received.filter((e) => e.body.type === 'case.received' && e.body.caseNo === caseNo).length).toBeLessThanOrEqual(1);
     // the statistics (day rollups) count the case
@@ -252,7 +253,8 @@ describe('a process killed in the middle of a decision (中断修复)', () => {
     const second = await startServer(dbName, { ...REPAIR, ...slowSweep });
     servers.push(second);
     const clerk = await ApiClient.login(second.url, 'clerk');
-    await new Promise((r) => setTimeout(r, 2000));
+    // no wait of our own: the server says when to resend (409 IDEMPOTENCY_IN_FLIGHT with Retry-After
+    // while the dead attempt is younger than the stale window), and the loop below does as it says
     let again = await clerk.post('/api/intake', body, { 'Idempotency-Key': key });
     for (let i = 0; i < 10 && (again.status === 409 || again.status === 503); i++) {
       await new Promise((r) => setTimeout(r, Number(again.headers['retry-after'] ?? 1) * 1000));
@@ -288,11 +290,19 @@ describe('a process killed in the middle of a decision (中断修复)', () => {
     const claimed = await d.collection('signals').findOne({ caseNo });
     expect(claimed?.pending).toBe(true);
 
+    const restartedAt = new Date();
     const second = await startServer(dbName, REPAIR);
     servers.push(second);
     await waitFor(async () => (await d.collection('signals').countDocuments({ caseNo, pending: true })) === 0 && (await d.collection('signals').countDocuments({ caseNo, rung: 'breach' })) === 1, 'the claimed signal finished and the breach rung', 40_000);
     await waitFor(async () => (await d.collection('escalations').countDocuments({ caseNo })) === 1, 'the escalation', 20_000);
-    await new Promise((res) => setTimeout(res, 3000));
+    // every signal job of the clock the second server could run has run and is gone (deleted when done): a
+    // rung rung twice would be in by now (the job the dead server held stays locked for Agenda's lock
+    // lifetime; run again after it, it finds its rung claimed)
+    await waitFor(
+      async () => (await d.collection('agendaJobs').countDocuments({ name: 'supervision.clock.signal', 'data.clockId': `${caseNo}:promised`, $or: [{ lockedAt: null }, { lockedAt: { $gte: restartedAt } }] })) === 0,
+      'the promised clock’s signal jobs to finish',
+      30_000,
+    );
     const clerk = await ApiClient.login(second.url, 'clerk');
     const events = (await clerk.get(`/api/service-cases/${caseNo}/audit`)).body as any[];
     const clockId = `${caseNo}:promised`;
