@@ -431,6 +431,9 @@ const shapes = (s: { caseNo: string; instanceId: string; town: string; window: s
   { name: 'escalation list of a town by status', from: 'supervision-service.ts list → persistence/newest.ts', collection: 'escalations', filter: { status: 'open', orgUnit: s.town, raisedAt: { $gte: s.yearAgo } }, sort: { raisedAt: -1, _id: -1 }, limit: 500 },
   { name: 'heat map: the breaches of the map\'s tasks', from: 'stats/heatmap.ts', collection: 'signals', filter: { _id: { $in: [`step:${s.taskId}:breach`, `step:${s.taskId}X:breach`] } }, projection: { _id: 1, clockId: 1 } },
   { name: 'repair: signals cut short', from: 'supervision-service.ts repairPendingSignals', collection: 'signals', filter: { pending: true, claimedAt: { $lt: NOW } }, limit: 200 },
+  { name: 'repair: clocks written since the sweep (jobs missing?)', from: 'supervision-service.ts repairClockJobs', collection: 'clocks', filter: { updatedAt: { $gte: new Date(NOW.getTime() - 3_600_000), $lt: NOW } }, sort: { updatedAt: 1 }, projection: { status: 1, version: 1, signalsAt: 1, fired: 1, caseNo: 1, taskId: 1, kind: 1, budget: 1, label: 1, updatedAt: 1 }, limit: 500 },
+  { name: 'repair: clocks written in one millisecond', from: 'supervision-service.ts repairClockJobs (a full page)', collection: 'clocks', filter: { updatedAt: NOW } },
+  { name: 'repair: the jobs of the clocks swept', from: 'supervision-service.ts ensureJobsOf', collection: 'agendaJobs', filter: { name: 'supervision.clock.signal', 'data.clockId': { $in: [s.clockId, `step:${s.taskId}`] } }, projection: { 'data.key': 1 } },
   { name: 'complaints (supervisor): last month', from: 'feedback-service.ts listComplaints → persistence/newest.ts', collection: 'complaints', filter: { createdAt: { $gte: s.monthAgo } }, sort: { createdAt: -1, _id: -1 }, limit: 500 },
   { name: 'complaints (supervisor): last year', from: 'feedback-service.ts listComplaints → persistence/newest.ts', collection: 'complaints', filter: { createdAt: { $gte: s.yearAgo } }, sort: { createdAt: -1, _id: -1 }, limit: 500 },
   { name: 'complaints (supervisor) by status: last year', from: 'feedback-service.ts listComplaints → persistence/newest.ts', collection: 'complaints', filter: { status: 'closed', createdAt: { $gte: s.yearAgo } }, sort: { createdAt: -1, _id: -1 }, limit: 500 },
@@ -556,6 +559,9 @@ describe('every query the platform makes is served by an index', () => {
     const names = async (c: string) => (await db.collection(c).indexes()).map((i) => JSON.stringify(i.key));
     expect(await names('tasks')).toEqual(expect.arrayContaining([JSON.stringify({ status: 1, assignee: 1 }), JSON.stringify({ instanceId: 1, status: 1 })]));
     expect(await names('agendaJobs')).toEqual(expect.arrayContaining([JSON.stringify({ name: 1, 'data.key': 1 })]));
+    // one job per key (issue 12): unique, only the jobs that have a key
+    const unique = (await db.collection('agendaJobs').indexes()).find((i) => i.name === 'uniqueJobKey');
+    expect(unique).toMatchObject({ key: { 'data.key': 1, name: 1 }, unique: true, partialFilterExpression: { 'data.key': { $exists: true } } });
     // an index an older version declared and a compound one replaced is dropped (OBSOLETE_INDEXES)
     expect(await names('call_links')).toEqual(expect.arrayContaining([JSON.stringify({ parentInstanceId: 1, status: 1 })]));
     expect(await names('call_links')).not.toContain(JSON.stringify({ parentInstanceId: 1 }));
