@@ -14,7 +14,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ApiClient, fixture, waitFor, type ApiResponse } from '../helpers/api';
+import { ApiClient, fixture, untilPassed, waitFor, type ApiResponse } from '../helpers/api';
 import { startOwnDatabase, type OwnDatabase } from '../helpers/outage';
 import { startServer, type RunningProcess } from '../helpers/server';
 
@@ -193,11 +193,15 @@ describe('the platform survives a database outage and recovers by itself', () =>
       }
     };
     const loops = Array.from({ length: 8 }, clerkLoop);
-    await new Promise((res) => setTimeout(res, 1500));
+    const unavailable = () => statuses.get('503 DATABASE_UNAVAILABLE') ?? 0;
+    // the clerks are taking cases in; then PostgreSQL stops under them until requests meet the outage,
+    // and comes back until they are taking cases in again
+    await waitFor(async () => created.length >= 8, 'intake under way', 30_000, 50);
     await own.stopPostgres();
-    await new Promise((res) => setTimeout(res, 2000));
+    await waitFor(async () => unavailable() >= 8, 'requests to meet the outage (503)', 60_000, 50);
     await own.startPostgres();
-    await new Promise((res) => setTimeout(res, 3000));
+    const createdBeforeUp = created.length;
+    await waitFor(async () => created.length >= createdBeforeUp + 8, 'intake to succeed again', 60_000, 50);
     stop = true;
     await Promise.all(loops);
     log(`intake while PostgreSQL stopped and started: ${[...statuses].map(([k, n]) => `${k} ×${n}`).join(', ')}`);
@@ -223,10 +227,12 @@ describe('the platform survives a database outage and recovers by itself', () =>
       expect(r.status).toBe(201);
       ids.push(r.body.id);
     }
-    while (Date.now() < target + 150) await new Promise((res) => setTimeout(res, 10));
+    await untilPassed(target, 150);
+    const logsAtStop = server.logs.length;
     await own.stopPostgres();
     log(`PostgreSQL stopped ${Date.now() - target} ms after ${N} timers fell due`);
-    await new Promise((res) => setTimeout(res, 4000));
+    // down until Agenda itself has met the outage (its polling fails: agenda-watchdog.ts logs it)
+    await waitFor(async () => server.logs.slice(logsAtStop).some((l) => l.includes('agenda: database unavailable; polling goes on')), 'Agenda to meet the outage', 30_000, 100);
     expect(server.child.exitCode).toBeNull();
     await own.startPostgres();
     const upAt = Date.now();
@@ -293,7 +299,7 @@ describe('the platform survives a database outage and recovers by itself', () =>
     log(`GET /api/health with FerretDB down: ${health.value.status} in ${health.ms} ms`);
     expect(health.value.status).toBe(503);
     expect(health.ms).toBeLessThan(ANSWER_BOUND_MS);
-    while (Date.now() < dueAt + 2000) await new Promise((res) => setTimeout(res, 200));
+    await untilPassed(dueAt, 2000); // the timer falls due while FerretDB is down
     expect(server.child.exitCode).toBeNull();
 
     ferret = spawn(argv[0], argv.slice(1), { stdio: 'ignore', env });
