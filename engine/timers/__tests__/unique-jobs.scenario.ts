@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { MongoClient } from 'mongodb';
-import { AGENDA_JOB_INDEXES, AGENDA_LOCK_INDEX } from '../../persistence/models';
+import { AGENDA_DUE_INDEX, AGENDA_JOB_INDEXES, AGENDA_LOCK_INDEX } from '../../persistence/models';
 import { RoundTripCounter, withCommandMonitoring } from '../../services/round-trip-counter';
 import { AgendaTimerScheduler, createAgenda } from '../agenda-timers';
 import { BPMN_TIMER_JOB } from '../timer-port';
@@ -25,6 +25,8 @@ async function main(uri: string) {
   const raw = db.collection('agendaJobs');
   for (const key of AGENDA_JOB_INDEXES) await raw.createIndex(key);
   await raw.createIndex(AGENDA_LOCK_INDEX.key, { name: AGENDA_LOCK_INDEX.name });
+  // the index the lock's due query names as its hint (agenda-lock.ts, e6800bc): without it the lock query fails and nothing runs
+  await raw.createIndex(AGENDA_DUE_INDEX.key, { name: AGENDA_DUE_INDEX.name });
   const agenda = createAgenda(db as any, { processEveryMs: 100 });
   try {
     const jobs = await agendaJobs(agenda);
