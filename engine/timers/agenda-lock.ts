@@ -62,6 +62,25 @@ export class BatchLockingJobRepository extends MongoJobRepository {
     return (this as any).collection;
   }
 
+  /** Whether the due index exists (named as the hint); a database without it is polled unhinted. */
+  private hintDue = true;
+
+  /** Ids of up to `batch` due, unlocked jobs of a name: a range of the due index (see above). */
+  private async dueIds(jobName: string, nextScanAt: Date): Promise<any[]> {
+    const filter = { name: jobName, nextRunAt: { $lte: nextScanAt }, lockedAt: null, disabled: { $ne: true } };
+    if (this.hintDue) {
+      try {
+        return await this.jobs.find(filter, { projection: { _id: 1 }, hint: AGENDA_DUE_INDEX.name }).limit(this.batch).toArray();
+      } catch (err) {
+        // a collection ensureIndexes has not prepared (a bare Agenda in a test, an old database before
+        // the platform's start): MongoDB and FerretDB refuse the hint with BadValue (2) — poll unhinted
+        if ((err as { code?: number }).code !== 2 || !/hint/i.test((err as Error).message)) throw err;
+        this.hintDue = false;
+      }
+    }
+    return this.jobs.find(filter, { projection: { _id: 1 } }).limit(this.batch).toArray();
+  }
+
   override async getNextJobToRun(jobName: string, nextScanAt: Date, lockDeadline: Date, now?: Date, options?: { lastModifiedBy?: string }): Promise<any> {
     const held = this.ready.get(jobName);
     while (held?.length) {
@@ -82,10 +101,7 @@ export class BatchLockingJobRepository extends MongoJobRepository {
       }
     }
     // 2. due and not locked (a range of the due index), then each locked by _id, conditionally
-    const due = await this.jobs
-      .find({ name: jobName, nextRunAt: { $lte: nextScanAt }, lockedAt: null, disabled: { $ne: true } }, { projection: { _id: 1 }, hint: AGENDA_DUE_INDEX.name })
-      .limit(this.batch)
-      .toArray();
+    const due = await this.dueIds(jobName, nextScanAt);
     if (!due.length) return undefined;
     const won = (
       await Promise.all(
