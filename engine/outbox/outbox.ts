@@ -36,6 +36,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../domain/errors'
 import type { Logger } from '../domain/types';
 import { isDuplicateKey } from '../persistence/models';
 import { newestFirst } from '../persistence/newest';
+import { deleteEachById } from '../persistence/by-id-writes';
 import { checkEndpoint } from './endpoint';
 import { normaliseEventData } from './event-data';
 
@@ -600,7 +601,7 @@ export class Outbox {
     for (;;) {
       const ids = (await this.events.find({ status: 'delivered', deliveredAt: { $lt: before } }, { _id: 1 }).limit(1000).lean<{ _id: string }[]>()).map((d) => d._id);
       if (ids.length === 0) break;
-      removed += (await this.events.deleteMany({ _id: { $in: ids }, status: 'delivered' })).deletedCount ?? 0;
+      removed += await deleteEachById(this.events, ids, { status: 'delivered' }); // by _id each: a deleteMany by `_id $in` scans
       if (ids.length < 1000) break;
     }
     await this.pruneLeases(before);
@@ -626,7 +627,7 @@ export class Outbox {
       const events = await this.events.find({ _id: { $in: ids } }, { attempts: 1 }).lean<Pick<OutboxEventDoc, '_id' | 'attempts'>[]>();
       const attempts = new Map(events.map((e) => [e._id, e.attempts]));
       const settled = leases.filter((l) => (attempts.get(l.eventId) ?? Infinity) >= l.attempt).map((l) => l._id);
-      if (settled.length) removed += (await this.leases.deleteMany({ _id: { $in: settled } })).deletedCount ?? 0;
+      removed += await deleteEachById(this.leases, settled);
       if (leases.length < 500) return removed;
     }
   }

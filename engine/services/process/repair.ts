@@ -4,6 +4,7 @@
  */
 import { followLinks } from './call-links';
 import { project } from './projector';
+import { updateEachById } from '../../persistence/by-id-writes';
 import type { ProcessContext } from './context';
 
 /**
@@ -30,7 +31,8 @@ export async function projectPending(ctx: ProcessContext, olderThanMs = 2000): P
       if (p.revision <= (heads.get(p.instanceId as string) ?? 0)) passed.push(String(p._id));
       else behind.add(p.instanceId as string);
     }
-    if (passed.length) await Revision.updateMany({ _id: { $in: passed } }, { $set: { projected: true } });
+    // one update by _id each, in one bulk write: an updateMany by `_id $in` scans (by-id-writes.ts)
+    await updateEachById(Revision, passed, { $set: { projected: true } });
     for (const id of behind) await ctx.mutex.run(id, () => project(ctx, id));
     if (legacy.length) await ProjectionQueue.deleteMany({ _id: { $in: legacy.map((m) => m._id) } });
     repaired += behind.size;
