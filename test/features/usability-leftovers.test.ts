@@ -129,8 +129,11 @@ describe('issue #13 leftovers: step clocks, phone statistics, heat map title, lo
     const step = a.body.currentSteps[0];
     expect(step).toMatchObject({ name: '镇窗口受理', deadline: { status: 'running', remaining: { unit: 'working-days', value: 1 }, overdue: false } });
     expect(new Date(step.deadline.dueAt).getTime()).toBeGreaterThan(Date.now());
-    // nothing about staff: no holder, window, post, org unit or task id
-    expect(Object.keys(step).sort()).toEqual(['deadline', 'dueDate', 'name', 'since']);
+    // nothing about staff: no holder, window, post, org unit or task id — the office is the centre's
+    // public name and its level (the whole path of a 上报件 names each step's centre, 56c8e6f)
+    expect(Object.keys(step).sort()).toEqual(['deadline', 'dueDate', 'level', 'name', 'office', 'since']);
+    expect(step).toMatchObject({ level: 'town', office: expect.stringMatching(/[\u4e00-\u9fa5]/) });
+    expect(step.office).not.toMatch(/^[a-z0-9-]+$/);
     expect(Object.keys(step.deadline).filter((k) => !['dueAt', 'status', 'budget', 'remaining', 'overdue', 'estimated', 'estimatedYears', 'estimateNote'].includes(k))).toEqual([]);
     for (const [r, name, id, phone] of [[a, '阿卜杜·热合曼', idX, '13800138000'], [b, '欧阳小明', residentId('19910311', 57), '1234567']] as const) {
       const text = JSON.stringify(r.body);
