@@ -127,7 +127,9 @@ describe('call activities on the case page, the lookup\'s current step with its 
     const step = r.body.currentSteps[0];
     // 市中心审批: svc:timeLimit P5D = 5 working days, received today
     expect(step).toMatchObject({ name: '市中心审批', deadline: { status: 'running', budget: { unit: 'working-days', days: 5 }, remaining: { unit: 'working-days', value: 5 }, overdue: false } });
-    expect(Object.keys(step).sort()).toEqual(['deadline', 'dueDate', 'name', 'since']);
+    // the step's centre by its public name and level (56c8e6f): the city's centre, no staff, window or unit code
+    expect(Object.keys(step).sort()).toEqual(['deadline', 'dueDate', 'level', 'name', 'office', 'since']);
+    expect(step).toMatchObject({ level: 'city', office: expect.stringMatching(/[\u4e00-\u9fa5]/) });
     const json = JSON.stringify(r.body);
     for (const staff of ['cityclerk', 'city-approval', 'item-department', childId]) expect(json).not.toContain(staff);
 
