@@ -12,11 +12,12 @@
  */
 import { estimateNote } from '../calendar/working-calendar';
 import type { Models } from '../persistence/models';
+import { caseMemberIds, MAX_CALL_TREE_DEPTH, MAX_CALL_TREE_NODES } from '../services/process/called-tree';
 
 /** Levels of called instances read below the case's own (the case page's tree reads as deep). */
-export const MAX_PUBLIC_CALL_DEPTH = 5;
+export const MAX_PUBLIC_CALL_DEPTH = MAX_CALL_TREE_DEPTH;
 /** Most instances of one case read for the public. */
-export const MAX_PUBLIC_INSTANCES = 200;
+export const MAX_PUBLIC_INSTANCES = MAX_CALL_TREE_NODES;
 
 /** The decisions a step records, in the words the public pages show (anything else is left out, not shown raw). */
 export const PUBLIC_DECISIONS = new Set(['approve', 'reject', 'return', 'supplement', 'done', 'agree', 'disagree']);
@@ -46,29 +47,13 @@ export interface PublicProgress {
 }
 
 /**
- * Every instance of a case: its own (`rootId`), the instances its call activities started and
- * theirs, and those a message started for it — one read by `_id` per level, at most
- * {@link MAX_PUBLIC_CALL_DEPTH} levels below the root and {@link MAX_PUBLIC_INSTANCES} instances.
+ * Every instance of a case: its own (`rootId`), then the members of its tree — the instances its
+ * call activities started and theirs, and those a message started for it — as the staff case page
+ * reads them (`caseMemberIds`, called-tree.ts: one read by `_id` per level, within its limits).
  */
 export async function caseInstanceIds(models: Models, rootId: string): Promise<string[]> {
-  const ids = [rootId];
-  const seen = new Set(ids);
-  let level = [rootId];
-  for (let depth = 0; level.length && depth < MAX_PUBLIC_CALL_DEPTH && ids.length < MAX_PUBLIC_INSTANCES; depth++) {
-    const docs = await models.Instance.find({ _id: { $in: level } }, { calledInstances: 1, messageStartedInstances: 1 }).lean();
-    const next: string[] = [];
-    for (const d of docs as any[]) {
-      for (const c of [...(d.calledInstances ?? []), ...(d.messageStartedInstances ?? [])] as { instanceId?: string }[]) {
-        const id = c?.instanceId ? String(c.instanceId) : '';
-        if (!id || seen.has(id) || ids.length >= MAX_PUBLIC_INSTANCES) continue;
-        seen.add(id);
-        ids.push(id);
-        next.push(id);
-      }
-    }
-    level = next;
-  }
-  return ids;
+  const root = await models.Instance.findById(rootId, { calledInstances: 1, messageStartedInstances: 1 }).lean();
+  return [rootId, ...(root ? await caseMemberIds(models, root) : [])];
 }
 
 /** The names and levels of the org units steps belong to (one read; the names are public: the centres' own). */
