@@ -27,7 +27,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ApiClient, fixture, waitFor } from '../helpers/api';
 import { signIn } from '../helpers/browser';
-import { residentId } from '../helpers/people';
+import { idEndingInX } from '../helpers/people';
 import { ROOT } from '../helpers/server';
 import { useBrowser, useServer } from '../helpers/suite';
 
@@ -38,15 +38,6 @@ declare const window: any;
 const SHOTS = path.join(ROOT, '.test-data', 'screenshots');
 const PHONE = { width: 390, height: 844 };
 const PC = { width: 1366, height: 768 };
-
-/** A valid resident ID of 信宜市 whose check character is X. */
-function idEndingInX(birth: string): string {
-  for (let seq = 1; seq < 1000; seq++) {
-    const id = residentId(birth, seq);
-    if (id.endsWith('X')) return id;
-  }
-  throw new Error('no ID ending in X');
-}
 
 describe('issue 13 / 15: the promise against the path, the whole path in the lookup, joint reviews in the guide, the designer list and diff', () => {
   const server = useServer('pathprogress');

@@ -10,6 +10,15 @@ export function residentId(birth: string, seq: number): string {
   return body + CHECK[sum % 11];
 }
 
+/** A valid resident ID of 信宜市 born on `birth` whose check character is X (the first such sequence). */
+export function idEndingInX(birth: string): string {
+  for (let seq = 1; seq < 1000; seq++) {
+    const id = residentId(birth, seq);
+    if (id.endsWith('X')) return id;
+  }
+  throw new Error(`no ID ending in X for ${birth}`);
+}
+
 let n = 0;
 export function applicant(name = '陈建国', phone = '13800138000') {
   n++;
